@@ -1,0 +1,183 @@
+// Package payment is the cloud's boundary with the card payment provider:
+// the Request and Result the sales service exchanges with an acquirer, the
+// Provider interface it calls, and Simulator, an in-memory acquirer that
+// approves, declines or times out on demand for tests and demos.
+//
+// Cash is handled by the sales service without a provider.
+package payment
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Request asks the provider to charge a card.
+type Request struct {
+	OrderID        int64
+	AmountCents    int64
+	Currency       string
+	Token          string // card token from the provider's client-side tokenisation
+	IdempotencyKey string // retries with the same key never charge twice
+}
+
+// Result is the provider's answer to a charge that reached a decision.
+type Result struct {
+	Approved      bool
+	Reference     string // provider's reference for an approved charge
+	DeclineReason string // why a charge was declined
+}
+
+// Provider charges card payments. A nil error with Approved false is a
+// decline; an error means the outcome is unknown (or the request was
+// invalid) and the caller may retry with the same IdempotencyKey.
+type Provider interface {
+	Charge(ctx context.Context, r Request) (Result, error)
+}
+
+var (
+	// ErrTimeout is returned (wrapped) when the provider does not answer in
+	// time, or the caller's context ends first; the charge's outcome is then
+	// unknown and it may be retried with the same IdempotencyKey.
+	ErrTimeout = errors.New("payment: provider timed out")
+	// ErrInvalidRequest is returned (wrapped) for a request that cannot be charged.
+	ErrInvalidRequest = errors.New("payment: invalid request")
+	// ErrIdempotencyConflict is returned when an IdempotencyKey is reused
+	// for a different request.
+	ErrIdempotencyConflict = errors.New("payment: idempotency key reused with a different request")
+)
+
+// Validate checks that r can be sent to a provider.
+func (r Request) Validate() error {
+	switch {
+	case r.AmountCents <= 0:
+		return fmt.Errorf("%w: amount must be positive, got %d", ErrInvalidRequest, r.AmountCents)
+	case r.IdempotencyKey == "":
+		return fmt.Errorf("%w: empty idempotency key", ErrInvalidRequest)
+	}
+	return nil
+}
+
+// Simulator card tokens.
+const (
+	TokenApprove      = "tok_approve"      // approved (as is any unlisted token)
+	TokenDecline      = "tok_decline"      // declined: "card declined"
+	TokenInsufficient = "tok_insufficient" // declined: "insufficient funds"
+	TokenTimeout      = "tok_timeout"      // no answer: ErrTimeout after Timeout or when ctx is done
+)
+
+// DefaultTimeout is how long the Simulator hangs on TokenTimeout.
+const DefaultTimeout = 5 * time.Second
+
+// Simulator is an in-memory card acquirer whose behaviour is chosen by the
+// card token (see the Token constants). It is idempotent per
+// IdempotencyKey and safe for concurrent use.
+type Simulator struct {
+	// Timeout is how long a TokenTimeout charge hangs before failing with
+	// ErrTimeout; zero means DefaultTimeout. Set it before first use.
+	Timeout time.Duration
+
+	mu       sync.Mutex
+	calls    map[string]*call
+	approved int
+}
+
+// call is one charge per idempotency key; later requests with the same
+// key wait for it and share its outcome.
+type call struct {
+	req  Request
+	done chan struct{}
+	res  Result
+	err  error
+}
+
+var _ Provider = (*Simulator)(nil)
+
+// NewSimulator returns a Simulator with the default timeout.
+func NewSimulator() *Simulator {
+	return &Simulator{Timeout: DefaultTimeout, calls: make(map[string]*call)}
+}
+
+// Charge simulates charging r. Whenever ctx ends before an answer
+// (including a ctx already done on entry) the error wraps both ErrTimeout
+// and ctx.Err(). A repeat of an IdempotencyKey returns the
+// first request's Result without charging again (waiting for it if it is
+// still in flight); a charge that failed with an error is forgotten, so
+// it may be retried.
+func (s *Simulator) Charge(ctx context.Context, r Request) (Result, error) {
+	if err := r.Validate(); err != nil {
+		return Result{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	s.mu.Lock()
+	if s.calls == nil {
+		s.calls = make(map[string]*call)
+	}
+	if c, ok := s.calls[r.IdempotencyKey]; ok {
+		s.mu.Unlock()
+		if c.req != r {
+			return Result{}, ErrIdempotencyConflict
+		}
+		select {
+		case <-c.done:
+			return c.res, c.err
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		}
+	}
+	c := &call{req: r, done: make(chan struct{})}
+	s.calls[r.IdempotencyKey] = c
+	s.mu.Unlock()
+
+	c.res, c.err = s.decide(ctx, r)
+
+	s.mu.Lock()
+	if c.err != nil {
+		delete(s.calls, r.IdempotencyKey)
+	} else if c.res.Approved {
+		s.approved++
+	}
+	s.mu.Unlock()
+	close(c.done)
+	return c.res, c.err
+}
+
+func (s *Simulator) decide(ctx context.Context, r Request) (Result, error) {
+	switch r.Token {
+	case TokenDecline:
+		return Result{DeclineReason: "card declined"}, nil
+	case TokenInsufficient:
+		return Result{DeclineReason: "insufficient funds"}, nil
+	case TokenTimeout:
+		d := s.Timeout
+		if d <= 0 {
+			d = DefaultTimeout
+		}
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-t.C:
+			return Result{}, fmt.Errorf("%w after %v", ErrTimeout, d)
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		}
+	}
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Result{}, fmt.Errorf("payment: simulator reference: %w", err)
+	}
+	return Result{Approved: true, Reference: "sim_" + hex.EncodeToString(b[:])}, nil
+}
+
+// Charges reports how many distinct charges were approved.
+func (s *Simulator) Charges() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.approved
+}

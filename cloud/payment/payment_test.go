@@ -1,0 +1,216 @@
+package payment
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func req(key, token string) Request {
+	return Request{OrderID: 1, AmountCents: 1250, Currency: "EUR", Token: token, IdempotencyKey: key}
+}
+
+func TestApprove(t *testing.T) {
+	s := NewSimulator()
+	for i, tok := range []string{TokenApprove, "tok_visa_4242", ""} {
+		res, err := s.Charge(context.Background(), req(fmt.Sprint("k", i), tok))
+		if err != nil || !res.Approved || res.DeclineReason != "" {
+			t.Fatalf("token %q: %+v, %v", tok, res, err)
+		}
+		if !strings.HasPrefix(res.Reference, "sim_") || len(res.Reference) <= len("sim_") {
+			t.Errorf("reference %q", res.Reference)
+		}
+	}
+	if s.Charges() != 3 {
+		t.Errorf("Charges() = %d, want 3", s.Charges())
+	}
+}
+
+func TestReferencesDistinct(t *testing.T) {
+	s := NewSimulator()
+	a, _ := s.Charge(context.Background(), req("a", TokenApprove))
+	b, _ := s.Charge(context.Background(), req("b", TokenApprove))
+	if a.Reference == b.Reference {
+		t.Fatalf("two charges share reference %q", a.Reference)
+	}
+}
+
+func TestDeclines(t *testing.T) {
+	s := NewSimulator()
+	for tok, reason := range map[string]string{TokenDecline: "card declined", TokenInsufficient: "insufficient funds"} {
+		res, err := s.Charge(context.Background(), req(tok, tok))
+		if err != nil || res.Approved || res.DeclineReason != reason || res.Reference != "" {
+			t.Errorf("token %q: %+v, %v; want decline %q", tok, res, err, reason)
+		}
+	}
+	if s.Charges() != 0 {
+		t.Errorf("declines counted as charges: %d", s.Charges())
+	}
+}
+
+func TestTimeoutElapses(t *testing.T) {
+	s := NewSimulator()
+	if s.Timeout != DefaultTimeout || DefaultTimeout != 5*time.Second {
+		t.Fatalf("default timeout %v", s.Timeout)
+	}
+	s.Timeout = time.Millisecond
+	res, err := s.Charge(context.Background(), req("k", TokenTimeout))
+	if !errors.Is(err, ErrTimeout) || res.Approved {
+		t.Fatalf("%+v, %v; want ErrTimeout", res, err)
+	}
+}
+
+func TestTimeoutContextDone(t *testing.T) {
+	s := NewSimulator() // 5s timeout: the context must end it first
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error)
+	go func() {
+		_, err := s.Charge(ctx, req("k", TokenTimeout))
+		errc <- err
+	}()
+	cancel()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.Canceled) {
+			t.Fatalf("err %v; want ErrTimeout wrapping context.Canceled", err)
+		}
+	case <-time.After(4 * time.Second):
+		t.Fatal("Charge ignored the cancelled context")
+	}
+}
+
+func TestCancelledContextBeforeCharge(t *testing.T) {
+	s := NewSimulator()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Charge(ctx, req("k", TokenApprove)); !errors.Is(err, context.Canceled) || !errors.Is(err, ErrTimeout) {
+		t.Fatalf("err %v", err)
+	}
+	if s.Charges() != 0 {
+		t.Fatal("charged on a cancelled context")
+	}
+}
+
+func TestTimeoutCanBeRetried(t *testing.T) {
+	s := NewSimulator()
+	s.Timeout = time.Millisecond
+	if _, err := s.Charge(context.Background(), req("k", TokenTimeout)); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	// Same key, same request: the failed attempt was not remembered.
+	if _, err := s.Charge(context.Background(), req("k", TokenTimeout)); !errors.Is(err, ErrTimeout) {
+		t.Fatal(err)
+	}
+	if s.Charges() != 0 {
+		t.Fatal("timeouts counted as charges")
+	}
+}
+
+func TestValidation(t *testing.T) {
+	s := NewSimulator()
+	for name, r := range map[string]Request{
+		"zero amount":     {AmountCents: 0, IdempotencyKey: "k", Token: TokenApprove},
+		"negative amount": {AmountCents: -5, IdempotencyKey: "k", Token: TokenApprove},
+		"no key":          {AmountCents: 100, Token: TokenApprove},
+	} {
+		if _, err := s.Charge(context.Background(), r); !errors.Is(err, ErrInvalidRequest) {
+			t.Errorf("%s: err %v, want ErrInvalidRequest", name, err)
+		}
+	}
+	if s.Charges() != 0 {
+		t.Fatal("invalid request charged")
+	}
+}
+
+func TestIdempotent(t *testing.T) {
+	s := NewSimulator()
+	for _, tok := range []string{TokenApprove, TokenDecline} {
+		first, err := s.Charge(context.Background(), req("key-"+tok, tok))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 3 {
+			again, err := s.Charge(context.Background(), req("key-"+tok, tok))
+			if err != nil || again != first {
+				t.Fatalf("retry of %q: %+v, %v; want %+v", tok, again, err, first)
+			}
+		}
+	}
+	if s.Charges() != 1 {
+		t.Fatalf("Charges() = %d, want 1", s.Charges())
+	}
+}
+
+func TestIdempotencyConflict(t *testing.T) {
+	s := NewSimulator()
+	if _, err := s.Charge(context.Background(), req("k", TokenApprove)); err != nil {
+		t.Fatal(err)
+	}
+	other := req("k", TokenApprove)
+	other.AmountCents++
+	if _, err := s.Charge(context.Background(), other); !errors.Is(err, ErrIdempotencyConflict) {
+		t.Fatalf("err %v, want ErrIdempotencyConflict", err)
+	}
+	if s.Charges() != 1 {
+		t.Fatalf("Charges() = %d", s.Charges())
+	}
+}
+
+func TestConcurrent(t *testing.T) {
+	s := NewSimulator()
+	const keys, perKey = 20, 10
+	results := make([][perKey]Result, keys)
+	var wg sync.WaitGroup
+	for k := range keys {
+		for i := range perKey {
+			wg.Go(func() {
+				res, err := s.Charge(context.Background(), req(fmt.Sprint("order-", k), TokenApprove))
+				if err != nil {
+					t.Error(err)
+				}
+				results[k][i] = res
+			})
+		}
+	}
+	wg.Wait()
+	if s.Charges() != keys {
+		t.Fatalf("Charges() = %d, want %d", s.Charges(), keys)
+	}
+	refs := map[string]bool{}
+	for k := range keys {
+		for i := range perKey {
+			if results[k][i] != results[k][0] || !results[k][i].Approved {
+				t.Fatalf("key %d: results differ: %+v vs %+v", k, results[k][i], results[k][0])
+			}
+		}
+		refs[results[k][0].Reference] = true
+	}
+	if len(refs) != keys {
+		t.Fatalf("%d distinct references for %d keys", len(refs), keys)
+	}
+}
+
+func TestZeroValueSimulator(t *testing.T) {
+	var s Simulator
+	if res, err := s.Charge(context.Background(), req("k", TokenApprove)); err != nil || !res.Approved {
+		t.Fatalf("%+v, %v", res, err)
+	}
+}
+
+func TestTimeoutContextDeadline(t *testing.T) {
+	s := NewSimulator() // 5s timeout: the deadline must end it first
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	_, err := s.Charge(ctx, req("k", TokenTimeout))
+	if !errors.Is(err, ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v; want ErrTimeout wrapping context.DeadlineExceeded", err)
+	}
+	if time.Since(start) > 4*time.Second {
+		t.Fatal("Charge waited for its own timeout, not the context")
+	}
+}
