@@ -1,0 +1,237 @@
+package sales
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
+)
+
+// LoginResult is what a successful login returns.
+type LoginResult struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      User      `json:"user"`
+}
+
+var errBadLogin = &Error{Kind: KindUnauthenticated, Code: "bad_credentials", Message: "wrong username or password"}
+
+// Login checks a password. Repeated failures lock the account for a while;
+// a locked account refuses even the right password, with the same delay
+// cost, so the lockout cannot be probed cheaply.
+func (s *Service) Login(ctx context.Context, username, password string) (LoginResult, error) {
+	u, err := s.store.GetUserByName(ctx, username)
+	if IsKind(err, KindNotFound) {
+		// Spend the same work as a real check so timing does not reveal users.
+		_, _ = auth.CheckPassword(s.dummyHash(), password)
+		return LoginResult{}, errBadLogin
+	}
+	if err != nil {
+		return LoginResult{}, fmt.Errorf("login: %w", err)
+	}
+	now := s.now()
+	if u.LastFailedAt != nil && s.cfg.Lockout.Locked(u.FailedLogins, *u.LastFailedAt, now) {
+		return LoginResult{}, &Error{Kind: KindLocked, Code: "account_locked",
+			Message: "too many failed logins; try again later or ask an administrator"}
+	}
+	ok, err := auth.CheckPassword(u.PasswordHash, password)
+	if err != nil {
+		return LoginResult{}, fmt.Errorf("login: check password: %w", err)
+	}
+	if !ok || u.Disabled {
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.RecordLogin(ctx, u.ID, true, now) }); err != nil {
+			return LoginResult{}, fmt.Errorf("login: record failure: %w", err)
+		}
+		return LoginResult{}, errBadLogin
+	}
+	if u.FailedLogins > 0 {
+		if err := s.store.Update(ctx, func(tx Tx) error { return tx.RecordLogin(ctx, u.ID, false, now) }); err != nil {
+			return LoginResult{}, fmt.Errorf("login: reset failures: %w", err)
+		}
+	}
+	tok, exp := s.tokens.Issue(u.ID, u.Generation, s.cfg.TokenTTL)
+	return LoginResult{Token: tok, ExpiresAt: exp, User: u}, nil
+}
+
+func (s *Service) dummyHash() string {
+	h, _ := auth.HashPassword(s.cfg.Passwords, "not-a-real-password")
+	return h
+}
+
+// Authenticate turns a bearer token into a principal.
+func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	c, err := s.tokens.Parse(token)
+	if err != nil {
+		msg := "invalid token"
+		if errors.Is(err, auth.ErrTokenExpired) {
+			msg = "token expired; log in again"
+		}
+		return Principal{}, &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Message: msg}
+	}
+	u, err := s.store.GetUser(ctx, c.UserID)
+	if err != nil || u.Disabled || u.Generation != c.Generation {
+		return Principal{}, &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Message: "token no longer valid; log in again"}
+	}
+	return principalOf(u), nil
+}
+
+func principalOf(u User) Principal {
+	return Principal{UserID: u.ID, Username: u.Username, TenantID: u.TenantID, Role: u.Role, VenueIDs: u.VenueIDs}
+}
+
+// NewUser is the input to CreateUser.
+type NewUser struct {
+	TenantID    int64   `json:"tenant_id"` // platform admins only
+	Username    string  `json:"username"`
+	DisplayName string  `json:"display_name"`
+	Password    string  `json:"password"`
+	Role        string  `json:"role"`
+	VenueIDs    []int64 `json:"venue_ids"`
+}
+
+var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,39}$`)
+
+// CreateUser adds a user to the caller's tenant.
+func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User, error) {
+	if err := authorize(p, auth.ManageUsers); err != nil {
+		return User{}, err
+	}
+	tenantID, err := tenantOf(p, in.TenantID)
+	if err != nil {
+		return User{}, err
+	}
+	var fields []FieldError
+	if !usernameRE.MatchString(in.Username) {
+		fields = append(fields, FieldError{Field: "username", Message: "3-40 characters: lower-case letters, digits, . _ -"})
+	}
+	role, err := auth.ParseRole(in.Role)
+	if err != nil {
+		fields = append(fields, FieldError{Field: "role", Message: err.Error()})
+	} else if role == auth.RolePlatformAdmin && p.Role != auth.RolePlatformAdmin {
+		fields = append(fields, FieldError{Field: "role", Message: "only a platform admin can create a platform admin"})
+	}
+	if err := auth.ValidatePassword(in.Password); err != nil {
+		fields = append(fields, FieldError{Field: "password", Message: err.Error()})
+	}
+	display, fe := cleanText("display_name", in.DisplayName, 0, 80)
+	if fe != nil {
+		fields = append(fields, *fe)
+	}
+	if len(fields) > 0 {
+		return User{}, invalid("invalid_user", "the user cannot be created", fields...)
+	}
+	for _, v := range in.VenueIDs {
+		if _, err := s.venue(ctx, p, tenantID, v); err != nil {
+			return User{}, invalid("invalid_user", "unknown venue", FieldError{Field: "venue_ids", Message: "venue " + itoa(v) + " not found"})
+		}
+	}
+	hash, err := auth.HashPassword(s.cfg.Passwords, in.Password)
+	if err != nil {
+		return User{}, fmt.Errorf("create user: %w", err)
+	}
+	if role == auth.RolePlatformAdmin {
+		tenantID = 0
+	}
+	u := User{TenantID: tenantID, Username: in.Username, DisplayName: display, Role: role,
+		VenueIDs: slices.Clone(in.VenueIDs), PasswordHash: hash, Generation: 1, CreatedAt: s.now().UTC()}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if err := tx.InsertUser(ctx, &u); err != nil {
+			return err
+		}
+		rec(change{action: "user.create", object: "user:" + itoa(u.ID), tenantID: tenantID, after: u})
+		return nil
+	})
+	return u, err
+}
+
+// CreatePlatformAdmin bootstraps the first user of an empty system.
+func (s *Service) CreatePlatformAdmin(ctx context.Context, username, password string) (User, error) {
+	system := Principal{Role: auth.RolePlatformAdmin}
+	return s.CreateUser(ctx, system, NewUser{TenantID: -1, Username: username, Password: password, Role: string(auth.RolePlatformAdmin), DisplayName: "Platform admin"})
+}
+
+// ListUsers lists the tenant's users.
+func (s *Service) ListUsers(ctx context.Context, p Principal, tenantID int64) ([]User, error) {
+	if err := authorize(p, auth.ManageUsers); err != nil {
+		return nil, err
+	}
+	t, err := tenantOf(p, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return s.store.ListUsers(ctx, t)
+}
+
+// UserPatch changes a user; nil fields stay.
+type UserPatch struct {
+	DisplayName *string  `json:"display_name"`
+	Password    *string  `json:"password"`
+	VenueIDs    *[]int64 `json:"venue_ids"`
+	Disabled    *bool    `json:"disabled"`
+	Unlock      bool     `json:"unlock"`
+}
+
+// UpdateUser changes a user of the caller's tenant. Changing the password or
+// disabling the user ends its existing logins.
+func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, in UserPatch) (User, error) {
+	if err := authorize(p, auth.ManageUsers); err != nil && p.UserID != id {
+		return User{}, err
+	}
+	self := p.UserID == id && !auth.Can(p.Role, auth.ManageUsers)
+	if self && (in.VenueIDs != nil || in.Disabled != nil || in.Unlock) {
+		return User{}, forbidden("you may only change your own name and password")
+	}
+	var out User
+	err := s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		u, err := tx.GetUser(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.Role != auth.RolePlatformAdmin && u.TenantID != p.TenantID {
+			return notFound("user")
+		}
+		before := u
+		if in.DisplayName != nil {
+			d, fe := cleanText("display_name", *in.DisplayName, 0, 80)
+			if fe != nil {
+				return invalid("invalid_user", "the user cannot be changed", *fe)
+			}
+			u.DisplayName = d
+		}
+		if in.Password != nil {
+			if err := auth.ValidatePassword(*in.Password); err != nil {
+				return invalid("invalid_user", "the user cannot be changed", FieldError{Field: "password", Message: err.Error()})
+			}
+			if u.PasswordHash, err = auth.HashPassword(s.cfg.Passwords, *in.Password); err != nil {
+				return err
+			}
+			u.Generation++
+		}
+		if in.VenueIDs != nil {
+			for _, v := range *in.VenueIDs {
+				if _, err := tx.GetVenue(ctx, u.TenantID, v); err != nil {
+					return invalid("invalid_user", "unknown venue", FieldError{Field: "venue_ids", Message: "venue " + itoa(v) + " not found"})
+				}
+			}
+			u.VenueIDs = slices.Clone(*in.VenueIDs)
+		}
+		if in.Disabled != nil && *in.Disabled != u.Disabled {
+			u.Disabled = *in.Disabled
+			u.Generation++
+		}
+		if in.Unlock {
+			u.FailedLogins, u.LastFailedAt = 0, nil
+		}
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		rec(change{action: "user.update", object: "user:" + itoa(u.ID), tenantID: u.TenantID, before: before, after: u})
+		out = u
+		return nil
+	})
+	return out, err
+}

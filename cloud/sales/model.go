@@ -1,0 +1,373 @@
+package sales
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/seatmap"
+)
+
+// Principal is an authenticated user as the service sees it: every call is
+// scoped by its tenant and venues, never by an id taken from a URL alone.
+type Principal struct {
+	UserID   int64     `json:"user_id"`
+	Username string    `json:"username"`
+	TenantID int64     `json:"tenant_id"` // 0 for a platform admin
+	Role     auth.Role `json:"role"`
+	VenueIDs []int64   `json:"venue_ids,omitempty"`
+}
+
+// SeesVenue reports whether the principal may see the venue at all.
+func (p Principal) SeesVenue(venueID int64) bool {
+	if p.Role.TenantWide() {
+		return true
+	}
+	for _, v := range p.VenueIDs {
+		if v == venueID {
+			return true
+		}
+	}
+	return false
+}
+
+// Actor is how the principal appears in the audit log.
+func (p Principal) Actor() string {
+	if p.UserID == 0 {
+		return "system"
+	}
+	return "user:" + itoa(p.UserID) + " " + p.Username
+}
+
+type Tenant struct {
+	ID        int64     `json:"id"`
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+type Venue struct {
+	ID       int64  `json:"id"`
+	TenantID int64  `json:"tenant_id"`
+	Code     string `json:"code"` // 8 digits, the regulator's venue code
+	Name     string `json:"name"`
+	Address  string `json:"address"`
+	Timezone string `json:"timezone"`
+	// BusinessDayStartMinutes: a showing that starts before this time of day
+	// belongs to the previous business date (late-night shows).
+	BusinessDayStartMinutes int       `json:"business_day_start_minutes"`
+	CreatedAt               time.Time `json:"created_at"`
+}
+
+type Hall struct {
+	ID        int64     `json:"id"`
+	TenantID  int64     `json:"tenant_id"`
+	VenueID   int64     `json:"venue_id"`
+	Code      string    `json:"code"`
+	Name      string    `json:"name"`
+	Seats     int       `json:"seats"` // seats in service
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// HallSeat is a seat of a hall's map with its stable id.
+type HallSeat struct {
+	ID int64 `json:"id"`
+	seatmap.Seat
+}
+
+type Event struct {
+	ID        int64     `json:"id"`
+	TenantID  int64     `json:"tenant_id"`
+	Name      string    `json:"name"`
+	Kind      string    `json:"kind"` // film, match, concert, ...
+	Code      string    `json:"code,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Reentry is a session's re-entry policy, used by gates.
+type Reentry string
+
+const (
+	ReentryNone      Reentry = "none"
+	ReentryAfterExit Reentry = "after_exit"
+)
+
+type SessionStatus string
+
+const (
+	SessionScheduled SessionStatus = "scheduled"
+	SessionCancelled SessionStatus = "cancelled"
+)
+
+type Session struct {
+	ID            int64         `json:"id"`
+	TenantID      int64         `json:"tenant_id"`
+	VenueID       int64         `json:"venue_id"`
+	HallID        int64         `json:"hall_id"`
+	EventID       int64         `json:"event_id"`
+	StartsAt      time.Time     `json:"starts_at"`
+	EndsAt        time.Time     `json:"ends_at"`
+	BusinessDate  string        `json:"business_date"` // YYYY-MM-DD
+	Status        SessionStatus `json:"status"`
+	MinPriceCents int64         `json:"min_price_cents"` // the regulator's minimum price (最低票价)
+	MaxPerOrder   int           `json:"max_per_order"`
+	Reentry       Reentry       `json:"reentry"`
+	Quotas        []Quota       `json:"quotas"`
+	CreatedAt     time.Time     `json:"created_at"`
+}
+
+// Channel is where a sale happens.
+type Channel string
+
+const (
+	ChannelPOS    Channel = "pos"
+	ChannelKiosk  Channel = "kiosk"
+	ChannelWeb    Channel = "web"
+	ChannelAgency Channel = "agency"
+)
+
+var Channels = []Channel{ChannelPOS, ChannelKiosk, ChannelWeb, ChannelAgency}
+
+func (c Channel) Valid() bool {
+	for _, k := range Channels {
+		if c == k {
+			return true
+		}
+	}
+	return false
+}
+
+// ChannelSettings are a tenant's per-channel rules.
+type ChannelSettings struct {
+	Channel    Channel `json:"channel"`
+	HoldTTLSec int     `json:"hold_ttl_seconds"`
+}
+
+// Quota caps what one channel may sell of a session, optionally within one tier.
+type Quota struct {
+	Channel Channel `json:"channel"`
+	TierID  int64   `json:"tier_id,omitempty"` // 0: all tiers
+	Limit   int     `json:"limit"`
+}
+
+// PriceTier prices the seats of a section, or of a seat type, of a session.
+// A seat takes the first tier matching both (empty matches all).
+type PriceTier struct {
+	ID         int64            `json:"id"`
+	SessionID  int64            `json:"session_id"`
+	Name       string           `json:"name"`
+	Section    string           `json:"section,omitempty"`
+	SeatType   seatmap.SeatType `json:"seat_type,omitempty"`
+	PriceCents int64            `json:"price_cents"`
+}
+
+// Category says whether a session seat is for sale.
+type Category string
+
+const (
+	CategorySellable Category = "sellable"
+	CategoryReserved Category = "reserved"  // for a named customer until a date
+	CategoryHeldBack Category = "held_back" // emergency stock (应急), convertible to sellable
+	CategoryNonSale  Category = "non_sale"  // registered / occupied
+)
+
+func (c Category) Valid() bool {
+	switch c {
+	case CategorySellable, CategoryReserved, CategoryHeldBack, CategoryNonSale:
+		return true
+	}
+	return false
+}
+
+// SeatStatus is the sales state of a session seat.
+type SeatStatus string
+
+const (
+	SeatAvailable SeatStatus = "available"
+	SeatHeld      SeatStatus = "held"
+	SeatSold      SeatStatus = "sold"
+)
+
+// SessionSeat is a session's copy of a hall seat plus its sales state.
+type SessionSeat struct {
+	SeatID        int64                 `json:"seat_id"`
+	Section       string                `json:"section"`
+	Row           string                `json:"row"`
+	RowNo         int                   `json:"row_no"`
+	Col           int                   `json:"col"`
+	Label         string                `json:"label"`
+	Type          seatmap.SeatType      `json:"type"`
+	State         seatmap.PhysicalState `json:"state"`
+	Category      Category              `json:"category"`
+	ReservedFor   string                `json:"reserved_for,omitempty"`
+	ReservedUntil *time.Time            `json:"reserved_until,omitempty"`
+	Status        SeatStatus            `json:"status"`
+	HoldExpires   *time.Time            `json:"-"`
+	TierID        int64                 `json:"tier_id,omitempty"`
+}
+
+type HoldStatus string
+
+const (
+	HoldActive    HoldStatus = "active"
+	HoldReleased  HoldStatus = "released"
+	HoldConfirmed HoldStatus = "confirmed"
+	HoldExpired   HoldStatus = "expired"
+)
+
+type Hold struct {
+	ID        int64      `json:"id"`
+	TenantID  int64      `json:"tenant_id"`
+	VenueID   int64      `json:"venue_id"`
+	SessionID int64      `json:"session_id"`
+	Channel   Channel    `json:"channel"`
+	Status    HoldStatus `json:"status"`
+	ExpiresAt time.Time  `json:"expires_at"`
+	Seats     []HoldSeat `json:"seats"`
+	CreatedBy int64      `json:"created_by"`
+	CreatedAt time.Time  `json:"created_at"`
+}
+
+type HoldSeat struct {
+	SeatID     int64  `json:"seat_id"`
+	Label      string `json:"label"`
+	TierID     int64  `json:"tier_id"`
+	PriceCents int64  `json:"price_cents"`
+}
+
+type OrderStatus string
+
+const (
+	OrderPending           OrderStatus = "pending_payment"
+	OrderPaid              OrderStatus = "paid"
+	OrderPartiallyRefunded OrderStatus = "partially_refunded"
+	OrderRefunded          OrderStatus = "refunded"
+	OrderCancelled         OrderStatus = "cancelled"
+)
+
+type Order struct {
+	ID            int64       `json:"id"`
+	TenantID      int64       `json:"tenant_id"`
+	VenueID       int64       `json:"venue_id"`
+	SessionID     int64       `json:"session_id"`
+	HoldID        int64       `json:"hold_id"`
+	Channel       Channel     `json:"channel"`
+	Status        OrderStatus `json:"status"`
+	TotalCents    int64       `json:"total_cents"`
+	PickupCode    string      `json:"pickup_code"`
+	OrderQR       string      `json:"order_qr"`
+	CustomerName  string      `json:"customer_name,omitempty"`
+	CustomerPhone string      `json:"customer_phone,omitempty"`
+	PaymentMethod string      `json:"payment_method,omitempty"`
+	PaymentRef    string      `json:"payment_ref,omitempty"`
+	PayBy         time.Time   `json:"pay_by"`
+	Seats         []HoldSeat  `json:"seats"`
+	Tickets       []Ticket    `json:"tickets,omitempty"`
+	CreatedBy     int64       `json:"created_by"`
+	CreatedAt     time.Time   `json:"created_at"`
+	PaidAt        *time.Time  `json:"paid_at,omitempty"`
+}
+
+type TicketStatus string
+
+const (
+	TicketValid    TicketStatus = "valid"
+	TicketRefunded TicketStatus = "refunded"
+)
+
+type Ticket struct {
+	ID           int64        `json:"id"`
+	TenantID     int64        `json:"tenant_id"`
+	VenueID      int64        `json:"venue_id"`
+	SessionID    int64        `json:"session_id"`
+	OrderID      int64        `json:"order_id"`
+	SeatID       int64        `json:"seat_id"`
+	SeatLabel    string       `json:"seat_label"`
+	Number       string       `json:"number"`
+	BusinessDate string       `json:"business_date"`
+	Serial       uint32       `json:"-"`
+	TierID       int64        `json:"tier_id"`
+	PriceCents   int64        `json:"price_cents"`
+	KeyID        uint32       `json:"key_id"`
+	QR           string       `json:"qr"`
+	Status       TicketStatus `json:"status"`
+	IssuedAt     time.Time    `json:"issued_at"`
+}
+
+type RefundStatus string
+
+const (
+	RefundPending  RefundStatus = "pending"
+	RefundApproved RefundStatus = "approved"
+	RefundRejected RefundStatus = "rejected"
+)
+
+type RefundRequest struct {
+	ID          int64        `json:"id"`
+	TenantID    int64        `json:"tenant_id"`
+	VenueID     int64        `json:"venue_id"`
+	OrderID     int64        `json:"order_id"`
+	TicketIDs   []int64      `json:"ticket_ids"`
+	AmountCents int64        `json:"amount_cents"`
+	Reason      string       `json:"reason"`
+	Status      RefundStatus `json:"status"`
+	RequestedBy int64        `json:"requested_by"`
+	DecidedBy   int64        `json:"decided_by,omitempty"`
+	Decision    string       `json:"decision_note,omitempty"`
+	CreatedAt   time.Time    `json:"created_at"`
+	DecidedAt   *time.Time   `json:"decided_at,omitempty"`
+}
+
+type KeyStatus string
+
+const (
+	KeyActive  KeyStatus = "active"
+	KeyRetired KeyStatus = "retired" // no longer signs, still verifies
+	KeyRevoked KeyStatus = "revoked" // verifies nothing
+)
+
+// SigningKey is a tenant's ticket signing key. Private is never serialised.
+type SigningKey struct {
+	ID        uint32     `json:"id"`
+	TenantID  int64      `json:"tenant_id"`
+	Public    []byte     `json:"public_key"`
+	Private   []byte     `json:"-"`
+	Status    KeyStatus  `json:"status"`
+	CreatedAt time.Time  `json:"created_at"`
+	RetiredAt *time.Time `json:"retired_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+type User struct {
+	ID           int64      `json:"id"`
+	TenantID     int64      `json:"tenant_id"`
+	Username     string     `json:"username"`
+	DisplayName  string     `json:"display_name"`
+	Role         auth.Role  `json:"role"`
+	VenueIDs     []int64    `json:"venue_ids"`
+	Disabled     bool       `json:"disabled"`
+	PasswordHash string     `json:"-"`
+	FailedLogins int        `json:"-"`
+	LastFailedAt *time.Time `json:"-"`
+	Generation   int64      `json:"-"`
+	CreatedAt    time.Time  `json:"created_at"`
+}
+
+// OutboxEvent is a fact that must leave the cloud (venue feed, regulator
+// report); it is written in the same transaction as the change it reports.
+type OutboxEvent struct {
+	TenantID int64
+	VenueID  int64
+	Kind     string
+	Payload  json.RawMessage
+}
+
+// Revocation tells edges a ticket is no longer valid.
+type Revocation struct {
+	TicketID  int64     `json:"ticket_id"`
+	Number    string    `json:"number"`
+	VenueID   int64     `json:"venue_id"`
+	SessionID int64     `json:"session_id"`
+	Reason    string    `json:"reason"`
+	At        time.Time `json:"at"`
+}

@@ -1,0 +1,201 @@
+package sales
+
+import (
+	"context"
+	"slices"
+
+	"github.com/admitbox/admit/cloud/auth"
+)
+
+// RefundInput asks for a refund of a whole order (no ticket ids) or of
+// some of its tickets.
+type RefundInput struct {
+	OrderID   int64   `json:"order_id"`
+	TicketIDs []int64 `json:"ticket_ids"`
+	Reason    string  `json:"reason"`
+}
+
+// RequestRefund records a refund request. Nothing changes until someone
+// else approves it (four eyes, §7.2.1).
+func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput) (RefundRequest, error) {
+	if err := authorize(p, auth.RequestRefund); err != nil {
+		return RefundRequest{}, err
+	}
+	reason, fe := cleanText("reason", in.Reason, 3, 500)
+	if fe != nil {
+		return RefundRequest{}, invalid("invalid_refund", "a refund needs a reason", *fe)
+	}
+	o, err := s.GetOrder(ctx, p, in.OrderID)
+	if err != nil {
+		return RefundRequest{}, err
+	}
+	ids, amount, err := refundable(o, in.TicketIDs)
+	if err != nil {
+		return RefundRequest{}, err
+	}
+	ss, err := s.store.GetSession(ctx, o.TenantID, o.SessionID)
+	if err != nil {
+		return RefundRequest{}, err
+	}
+	if !s.now().Before(ss.StartsAt) {
+		return RefundRequest{}, conflict("session_started", "tickets can be refunded only before the session starts")
+	}
+	r := RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount,
+		Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: s.now().UTC()}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if err := tx.InsertRefund(ctx, &r); err != nil {
+			return err
+		}
+		rec(change{action: "refund.request", object: "refund:" + itoa(r.ID), tenantID: r.TenantID, venueID: r.VenueID, reason: reason, after: r})
+		return nil
+	})
+	return r, err
+}
+
+// refundable picks the order's valid tickets to refund and their amount.
+func refundable(o Order, want []int64) ([]int64, int64, error) {
+	if o.Status != OrderPaid && o.Status != OrderPartiallyRefunded {
+		return nil, 0, conflict("order_not_paid", "only paid orders can be refunded; this one is "+string(o.Status))
+	}
+	var ids []int64
+	var amount int64
+	for _, t := range o.Tickets {
+		if len(want) > 0 && !slices.Contains(want, t.ID) {
+			continue
+		}
+		if t.Status != TicketValid {
+			if len(want) > 0 {
+				return nil, 0, conflict("ticket_not_valid", "ticket "+t.Number+" is already "+string(t.Status))
+			}
+			continue
+		}
+		ids = append(ids, t.ID)
+		amount += t.PriceCents
+	}
+	if len(want) > 0 && len(ids) != len(slices.Compact(slices.Sorted(slices.Values(want)))) {
+		return nil, 0, invalid("invalid_refund", "a ticket is not part of this order", FieldError{Field: "ticket_ids", Message: "not in this order"})
+	}
+	if len(ids) == 0 {
+		return nil, 0, conflict("nothing_to_refund", "the order has no valid tickets left")
+	}
+	return ids, amount, nil
+}
+
+func (s *Service) refund(ctx context.Context, p Principal, id int64) (RefundRequest, error) {
+	r, err := s.store.GetRefund(ctx, scopeTenant(p), id)
+	if err != nil {
+		return RefundRequest{}, err
+	}
+	if !p.SeesVenue(r.VenueID) && p.Role != auth.RolePlatformAdmin {
+		return RefundRequest{}, notFound("refund")
+	}
+	return r, nil
+}
+
+func (s *Service) GetRefund(ctx context.Context, p Principal, id int64) (RefundRequest, error) {
+	if err := authorize(p, auth.ReadSales); err != nil {
+		return RefundRequest{}, err
+	}
+	return s.refund(ctx, p, id)
+}
+
+// ListRefunds lists refund requests of the caller's venues, e.g. the
+// approval queue (status pending).
+func (s *Service) ListRefunds(ctx context.Context, p Principal, status RefundStatus) ([]RefundRequest, error) {
+	if err := authorize(p, auth.ReadSales); err != nil {
+		return nil, err
+	}
+	rs, err := s.store.ListRefunds(ctx, scopeTenant(p), status)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(rs, func(r RefundRequest) bool { return !p.SeesVenue(r.VenueID) && p.Role != auth.RolePlatformAdmin }), nil
+}
+
+// DecideRefund approves or rejects a pending request. The approver must not
+// be the requester. Approval refunds the tickets, returns their seats to
+// sale and revokes them for the gates, in one transaction.
+func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, approve bool, note string) (RefundRequest, error) {
+	if err := authorize(p, auth.ApproveRefund); err != nil {
+		return RefundRequest{}, err
+	}
+	r, err := s.refund(ctx, p, id)
+	if err != nil {
+		return RefundRequest{}, err
+	}
+	if r.RequestedBy == p.UserID {
+		return RefundRequest{}, forbidden("you cannot decide your own refund request; another manager must")
+	}
+	now := s.now()
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		cur, err := tx.GetRefund(ctx, r.TenantID, r.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != RefundPending {
+			return conflict("refund_decided", "the request was already "+string(cur.Status))
+		}
+		r = cur
+		r.DecidedBy, r.Decision = p.UserID, note
+		at := now.UTC()
+		r.DecidedAt = &at
+		if !approve {
+			r.Status = RefundRejected
+			rec(change{action: "refund.reject", object: "refund:" + itoa(r.ID), tenantID: r.TenantID, venueID: r.VenueID,
+				reason: r.Reason, approver: p.Actor(), before: cur, after: r})
+			return tx.DecideRefund(ctx, r)
+		}
+		o, err := tx.GetOrder(ctx, r.TenantID, r.OrderID)
+		if err != nil {
+			return err
+		}
+		if o.Tickets, err = tx.OrderTickets(ctx, o.ID); err != nil {
+			return err
+		}
+		ss, err := tx.GetSession(ctx, o.TenantID, o.SessionID)
+		if err != nil {
+			return err
+		}
+		if !now.Before(ss.StartsAt) {
+			return conflict("session_started", "tickets can be refunded only before the session starts")
+		}
+		if _, _, err := refundable(o, r.TicketIDs); err != nil {
+			return err
+		}
+		r.Status = RefundApproved
+		if err := tx.DecideRefund(ctx, r); err != nil {
+			return err
+		}
+		if err := tx.RefundTickets(ctx, r.TicketIDs, now); err != nil {
+			return err
+		}
+		var revs []Revocation
+		left := 0
+		for _, t := range o.Tickets {
+			if slices.Contains(r.TicketIDs, t.ID) {
+				revs = append(revs, Revocation{TicketID: t.ID, Number: t.Number, VenueID: t.VenueID, SessionID: t.SessionID, Reason: "refunded", At: at})
+			} else if t.Status == TicketValid {
+				left++
+			}
+		}
+		st := OrderRefunded
+		if left > 0 {
+			st = OrderPartiallyRefunded
+		}
+		if err := tx.SetOrderStatus(ctx, o.ID, st); err != nil {
+			return err
+		}
+		if err := tx.InsertRevocations(ctx, revs); err != nil {
+			return err
+		}
+		if err := tx.AppendOutbox(ctx, outboxEvent(r.TenantID, r.VenueID, "tickets.revoked", revs)); err != nil {
+			return err
+		}
+		rec(change{action: "refund.approve", object: "refund:" + itoa(r.ID), tenantID: r.TenantID, venueID: r.VenueID,
+			reason: r.Reason, approver: p.Actor(), before: cur, after: r})
+		rec(change{action: "order.refund", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
+			reason: r.Reason, approver: p.Actor(), before: map[string]any{"status": o.Status}, after: map[string]any{"status": st, "revoked": revs}})
+		return nil
+	})
+	return r, err
+}

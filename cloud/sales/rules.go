@@ -1,0 +1,217 @@
+package sales
+
+import (
+	"crypto/rand"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/admitbox/admit/cloud/seatmap"
+)
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// BusinessDate is the trading day a showing belongs to: in the venue's time
+// zone, a showing before the business day's start (e.g. 06:00) counts for
+// the previous day, as cinemas report late-night shows.
+func BusinessDate(start time.Time, loc *time.Location, dayStartMinutes int) string {
+	t := start.In(loc).Add(-time.Duration(dayStartMinutes) * time.Minute)
+	return t.Format("2006-01-02")
+}
+
+// pickupAlphabet has no characters a person confuses when typing or reading
+// aloud: no 0/O, 1/I/L, 5/S, 2/Z, 8/B.
+const pickupAlphabet = "34679ACDEFGHJKMNPQRTUVWXY"
+
+// PickupCodeLen gives 25^8 ≈ 1.5e11 codes: collisions are retried by the store.
+const PickupCodeLen = 8
+
+// NewPickupCode returns a random human-typable pickup code.
+func NewPickupCode() string {
+	var b [PickupCodeLen]byte
+	var r [PickupCodeLen]byte
+	_, _ = rand.Read(r[:])
+	for i := range b {
+		// 250 = 10*25: reject bytes above to stay uniform.
+		for r[i] >= 250 {
+			var one [1]byte
+			_, _ = rand.Read(one[:])
+			r[i] = one[0]
+		}
+		b[i] = pickupAlphabet[int(r[i])%len(pickupAlphabet)]
+	}
+	return string(b[:])
+}
+
+// NormalizePickupCode upper-cases and strips spaces and dashes a person may
+// type; it reports false when the result cannot be a pickup code.
+func NormalizePickupCode(s string) (string, bool) {
+	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(s))
+	if len(s) != PickupCodeLen {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if !strings.ContainsRune(pickupAlphabet, rune(s[i])) {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// OrderQR is the text of an order's QR code: a kiosk scans it instead of
+// typing the pickup code. It identifies, it does not authorise.
+func OrderQR(venueCode, pickupCode string) string {
+	return "AO1:" + venueCode + ":" + pickupCode
+}
+
+// ParseOrderQR is the inverse of OrderQR.
+func ParseOrderQR(s string) (venueCode, pickupCode string, ok bool) {
+	parts := strings.Split(s, ":")
+	if len(parts) != 3 || parts[0] != "AO1" || !ValidVenueCode(parts[1]) {
+		return "", "", false
+	}
+	code, ok := NormalizePickupCode(parts[2])
+	return parts[1], code, ok
+}
+
+// ValidVenueCode: the regulator's venue codes are 8 digits.
+func ValidVenueCode(s string) bool {
+	if len(s) != 8 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// cleanText validates a short human-entered string.
+func cleanText(field, s string, min, max int) (string, *FieldError) {
+	s = strings.TrimSpace(s)
+	n := utf8.RuneCountInString(s)
+	switch {
+	case !utf8.ValidString(s):
+		return "", &FieldError{Field: field, Message: "must be valid UTF-8"}
+	case n < min:
+		if min == 1 {
+			return "", &FieldError{Field: field, Message: "is required"}
+		}
+		return "", &FieldError{Field: field, Message: "must be at least " + strconv.Itoa(min) + " characters"}
+	case n > max:
+		return "", &FieldError{Field: field, Message: "must be at most " + strconv.Itoa(max) + " characters"}
+	}
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return "", &FieldError{Field: field, Message: "must not contain control characters"}
+		}
+	}
+	return s, nil
+}
+
+// TierFor returns the first tier matching the seat's section and type.
+func TierFor(tiers []PriceTier, section string, typ seatmap.SeatType) (PriceTier, bool) {
+	for _, t := range tiers {
+		if (t.Section == "" || t.Section == section) && (t.SeatType == "" || t.SeatType == typ) {
+			return t, true
+		}
+	}
+	return PriceTier{}, false
+}
+
+// Sellable reports whether a seat can be put on hold now by this customer.
+func (s SessionSeat) Sellable(now time.Time, customer string) bool {
+	if !s.State.InService() {
+		return false
+	}
+	switch s.Category {
+	case CategorySellable:
+	case CategoryReserved:
+		expired := s.ReservedUntil != nil && !now.Before(*s.ReservedUntil)
+		if !expired && (customer == "" || customer != s.ReservedFor) {
+			return false
+		}
+	default:
+		return false
+	}
+	switch s.Status {
+	case SeatAvailable:
+		return true
+	case SeatHeld:
+		return s.HoldExpires != nil && !now.Before(*s.HoldExpires)
+	}
+	return false
+}
+
+// WhyNot explains in plain words why a seat cannot be held.
+func (s SessionSeat) WhyNot(now time.Time, customer string) string {
+	switch {
+	case !s.State.InService():
+		return "seat is out of service (" + string(s.State) + ")"
+	case s.Category == CategoryHeldBack:
+		return "seat is held back by the venue"
+	case s.Category == CategoryNonSale:
+		return "seat is not for sale"
+	case s.Category == CategoryReserved && !s.Sellable(now, customer) && s.Status == SeatAvailable:
+		return "seat is reserved for another customer"
+	case s.Status == SeatSold:
+		return "seat is already sold"
+	case s.Status == SeatHeld && !s.Sellable(now, customer):
+		return "seat is held by another buyer"
+	}
+	return "seat is not available"
+}
+
+// BestAvailable picks n seats from the candidates (all sellable, one tier):
+// the block of n adjacent seats in one row nearest the centre of the seats'
+// area; failing that, the n seats nearest the centre. It returns nil when
+// fewer than n candidates exist.
+func BestAvailable(cands []SessionSeat, n int) []SessionSeat {
+	if n <= 0 || len(cands) < n {
+		return nil
+	}
+	minR, maxR, minC, maxC := math.MaxInt, 0, math.MaxInt, 0
+	for _, s := range cands {
+		minR, maxR = min(minR, s.RowNo), max(maxR, s.RowNo)
+		minC, maxC = min(minC, s.Col), max(maxC, s.Col)
+	}
+	// The best row is two thirds back, as in a cinema; the best column the middle.
+	cr := float64(minR) + float64(maxR-minR)*2/3
+	cc := float64(minC+maxC) / 2
+	dist := func(row int, col float64) float64 {
+		dr, dc := float64(row)-cr, col-cc
+		return dr*dr*4 + dc*dc
+	}
+	sorted := append([]SessionSeat(nil), cands...)
+	sort.Slice(sorted, func(i, j int) bool {
+		a, b := sorted[i], sorted[j]
+		if a.Section != b.Section {
+			return a.Section < b.Section
+		}
+		if a.RowNo != b.RowNo {
+			return a.RowNo < b.RowNo
+		}
+		return a.Col < b.Col
+	})
+	best, bestD := -1, math.Inf(1)
+	for i := 0; i+n <= len(sorted); i++ {
+		first, last := sorted[i], sorted[i+n-1]
+		if first.Section != last.Section || first.RowNo != last.RowNo || last.Col-first.Col != n-1 {
+			continue
+		}
+		if d := dist(first.RowNo, float64(first.Col+last.Col)/2); d < bestD {
+			best, bestD = i, d
+		}
+	}
+	if best >= 0 {
+		return sorted[best : best+n]
+	}
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return dist(sorted[i].RowNo, float64(sorted[i].Col)) < dist(sorted[j].RowNo, float64(sorted[j].Col))
+	})
+	return sorted[:n]
+}

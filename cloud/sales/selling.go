@@ -1,0 +1,529 @@
+package sales
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/payment"
+	"github.com/admitbox/admit/cloud/ticket"
+)
+
+// HoldRequest holds specific seats, or the best N available in a tier.
+type HoldRequest struct {
+	SessionID int64   `json:"session_id"`
+	Channel   Channel `json:"channel"`
+	SeatIDs   []int64 `json:"seat_ids"`
+	// Best-available: Count seats of TierID (0: any tier).
+	Count  int   `json:"count"`
+	TierID int64 `json:"tier_id"`
+	// Customer may take seats reserved for them.
+	Customer string `json:"customer"`
+}
+
+// HoldSeats puts seats on hold for the caller, all or nothing, in one
+// transaction. A seat anyone else holds or bought is refused with the reason.
+func (s *Service) HoldSeats(ctx context.Context, p Principal, in HoldRequest) (Hold, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return Hold{}, err
+	}
+	ss, err := s.session(ctx, p, in.SessionID)
+	if err != nil {
+		return Hold{}, err
+	}
+	now := s.now()
+	if err := sellable(ss, now); err != nil {
+		return Hold{}, err
+	}
+	var fields []FieldError
+	if !in.Channel.Valid() {
+		fields = append(fields, FieldError{Field: "channel", Message: "must be pos, kiosk, web or agency"})
+	}
+	best := len(in.SeatIDs) == 0
+	n := len(in.SeatIDs)
+	if best {
+		n = in.Count
+	} else if in.Count != 0 && in.Count != n {
+		fields = append(fields, FieldError{Field: "count", Message: "give seat_ids or count, not both"})
+	}
+	switch {
+	case n <= 0:
+		fields = append(fields, FieldError{Field: "seat_ids", Message: "choose at least one seat, or a count"})
+	case n > ss.MaxPerOrder:
+		fields = append(fields, FieldError{Field: "seat_ids", Message: "at most " + strconv.Itoa(ss.MaxPerOrder) + " tickets per order for this session"})
+	}
+	if !best && len(slices.Compact(slices.Sorted(slices.Values(in.SeatIDs)))) != len(in.SeatIDs) {
+		fields = append(fields, FieldError{Field: "seat_ids", Message: "a seat is listed twice"})
+	}
+	if len(fields) > 0 {
+		return Hold{}, invalid("invalid_hold", "the seats cannot be held", fields...)
+	}
+	ttl, err := s.holdTTL(ctx, ss.TenantID, in.Channel)
+	if err != nil {
+		return Hold{}, err
+	}
+	// Best-available picks from a snapshot, then holds conditionally; a
+	// buyer who loses a race for the picked seats tries again a few times.
+	for attempt := 0; ; attempt++ {
+		seatIDs := in.SeatIDs
+		if best {
+			if seatIDs, err = s.pickBest(ctx, ss, in, now); err != nil {
+				return Hold{}, err
+			}
+		}
+		h, err := s.hold(ctx, p, ss, in, seatIDs, now, ttl)
+		if err == nil || !best || attempt == 4 || !IsKind(err, KindConflict) {
+			return h, err
+		}
+	}
+}
+
+func sellable(ss Session, now time.Time) error {
+	if ss.Status == SessionCancelled {
+		return conflict("session_cancelled", "the session is cancelled")
+	}
+	if !now.Before(ss.EndsAt) {
+		return conflict("session_over", "the session is over")
+	}
+	return nil
+}
+
+func (s *Service) holdTTL(ctx context.Context, tenantID int64, c Channel) (time.Duration, error) {
+	cs, err := s.store.ChannelSettings(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	for _, x := range cs {
+		if x.Channel == c {
+			return time.Duration(x.HoldTTLSec) * time.Second, nil
+		}
+	}
+	return time.Duration(defaultHoldTTL(c)) * time.Second, nil
+}
+
+func (s *Service) pickBest(ctx context.Context, ss Session, in HoldRequest, now time.Time) ([]int64, error) {
+	seats, err := s.store.SessionSeats(ctx, ss.ID)
+	if err != nil {
+		return nil, err
+	}
+	cands := seats[:0]
+	for _, st := range seats {
+		if st.TierID != 0 && (in.TierID == 0 || st.TierID == in.TierID) && st.Sellable(now, in.Customer) {
+			cands = append(cands, st)
+		}
+	}
+	picked := BestAvailable(cands, in.Count)
+	if picked == nil {
+		return nil, conflict("sold_out", fmt.Sprintf("fewer than %d seats are available in that tier", in.Count))
+	}
+	ids := make([]int64, len(picked))
+	for i, st := range picked {
+		ids[i] = st.SeatID
+	}
+	return ids, nil
+}
+
+func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequest, seatIDs []int64, now time.Time, ttl time.Duration) (Hold, error) {
+	h := Hold{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, Channel: in.Channel, Status: HoldActive,
+		ExpiresAt: now.Add(ttl).UTC(), CreatedBy: p.UserID, CreatedAt: now.UTC()}
+	err := s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if err := tx.InsertHold(ctx, &h); err != nil {
+			return err
+		}
+		ok, err := tx.HoldSeats(ctx, &h, seatIDs, in.Customer, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return s.explainUnholdable(ctx, tx, ss, seatIDs, in.Customer, now)
+		}
+		if err := s.checkQuotas(ctx, tx, ss, in.Channel, h.Seats, now); err != nil {
+			return err
+		}
+		rec(change{action: "hold.create", object: "hold:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, after: h})
+		return nil
+	})
+	if err != nil {
+		return Hold{}, err
+	}
+	return h, nil
+}
+
+// explainUnholdable builds the refusal a buyer sees: each seat and why.
+func (s *Service) explainUnholdable(ctx context.Context, tx Tx, ss Session, seatIDs []int64, customer string, now time.Time) error {
+	seats, err := tx.SessionSeats(ctx, ss.ID)
+	if err != nil {
+		return err
+	}
+	byID := make(map[int64]SessionSeat, len(seats))
+	for _, st := range seats {
+		byID[st.SeatID] = st
+	}
+	e := conflict("seats_unavailable", "some of the seats cannot be held; none were held")
+	for _, id := range seatIDs {
+		st, ok := byID[id]
+		switch {
+		case !ok:
+			e.Kind, e.Code = KindInvalid, "unknown_seat"
+			e.Message = "a seat is not in this session; none were held"
+			e.Seats = append(e.Seats, SeatProblem{SeatID: id, Reason: "no such seat in this session"})
+		case st.TierID == 0:
+			e.Seats = append(e.Seats, SeatProblem{SeatID: id, Label: st.Label, Reason: "seat has no price"})
+		case !st.Sellable(now, customer):
+			e.Seats = append(e.Seats, SeatProblem{SeatID: id, Label: st.Label, Reason: st.WhyNot(now, customer)})
+		}
+	}
+	return e
+}
+
+func (s *Service) checkQuotas(ctx context.Context, tx Tx, ss Session, ch Channel, seats []HoldSeat, now time.Time) error {
+	for _, q := range ss.Quotas {
+		if q.Channel != ch {
+			continue
+		}
+		mine := 0
+		for _, st := range seats {
+			if q.TierID == 0 || st.TierID == q.TierID {
+				mine++
+			}
+		}
+		if mine == 0 {
+			continue
+		}
+		used, err := tx.CountSold(ctx, ss.ID, ch, q.TierID, now)
+		if err != nil {
+			return err
+		}
+		if used > q.Limit { // used includes this hold's seats
+			return conflict("quota_exhausted", fmt.Sprintf("the %s channel quota for this session is used up (%d of %d)", ch, used-mine, q.Limit))
+		}
+	}
+	return nil
+}
+
+// GetHold shows a hold to someone who may sell at its venue.
+func (s *Service) GetHold(ctx context.Context, p Principal, id int64) (Hold, error) {
+	h, err := s.store.GetHold(ctx, scopeTenant(p), id)
+	if err != nil {
+		return Hold{}, err
+	}
+	if !p.SeesVenue(h.VenueID) && p.Role != auth.RolePlatformAdmin {
+		return Hold{}, notFound("hold")
+	}
+	return h, nil
+}
+
+// ReleaseHold gives a hold's seats back to sale.
+func (s *Service) ReleaseHold(ctx context.Context, p Principal, id int64) (Hold, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return Hold{}, err
+	}
+	h, err := s.GetHold(ctx, p, id)
+	if err != nil {
+		return Hold{}, err
+	}
+	if h.Status != HoldActive {
+		return Hold{}, conflict("hold_not_active", "the hold is "+string(h.Status))
+	}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		cur, err := tx.GetHold(ctx, h.TenantID, h.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != HoldActive {
+			return conflict("hold_not_active", "the hold is "+string(cur.Status))
+		}
+		if _, err := tx.ReleaseHold(ctx, h.ID, HoldReleased); err != nil {
+			return err
+		}
+		h.Status = HoldReleased
+		rec(change{action: "hold.release", object: "hold:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, before: cur, after: h})
+		return nil
+	})
+	return h, err
+}
+
+// ExpireHolds returns expired holds' seats to sale. Holds are also
+// overtaken lazily (an expired hold's seats can be held again at once), so
+// this sweep only tidies state and availability counts.
+func (s *Service) ExpireHolds(ctx context.Context) (int, error) {
+	var n int
+	err := s.update(ctx, Principal{}, func(tx Tx, rec func(change)) error {
+		hs, err := tx.ExpireHolds(ctx, s.now())
+		if err != nil {
+			return err
+		}
+		for _, h := range hs {
+			rec(change{action: "hold.expire", object: "hold:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, after: map[string]any{"seats": len(h.Seats)}})
+		}
+		n = len(hs)
+		return nil
+	})
+	return n, err
+}
+
+// OrderRequest confirms a hold into an order.
+type OrderRequest struct {
+	HoldID        int64  `json:"hold_id"`
+	CustomerName  string `json:"customer_name"`
+	CustomerPhone string `json:"customer_phone"`
+}
+
+// ConfirmOrder turns an active hold into an order awaiting payment. The
+// seats stay held for the payment window.
+func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest) (Order, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return Order{}, err
+	}
+	h, err := s.GetHold(ctx, p, in.HoldID)
+	if err != nil {
+		return Order{}, err
+	}
+	var fields []FieldError
+	name, fe := cleanText("customer_name", in.CustomerName, 0, 80)
+	if fe != nil {
+		fields = append(fields, *fe)
+	}
+	phone, fe := cleanText("customer_phone", in.CustomerPhone, 0, 32)
+	if fe != nil {
+		fields = append(fields, *fe)
+	}
+	if len(fields) > 0 {
+		return Order{}, invalid("invalid_order", "the order cannot be created", fields...)
+	}
+	ss, err := s.store.GetSession(ctx, h.TenantID, h.SessionID)
+	if err != nil {
+		return Order{}, err
+	}
+	v, err := s.store.GetVenue(ctx, h.TenantID, h.VenueID)
+	if err != nil {
+		return Order{}, err
+	}
+	now := s.now()
+	if err := sellable(ss, now); err != nil {
+		return Order{}, err
+	}
+	var total int64
+	for _, st := range h.Seats {
+		total += st.PriceCents
+	}
+	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel,
+		Status: OrderPending, TotalCents: total, CustomerName: name, CustomerPhone: phone, PayBy: now.Add(s.cfg.PaymentWindow).UTC(),
+		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC()}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		cur, err := tx.GetHold(ctx, h.TenantID, h.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != HoldActive {
+			return conflict("hold_not_active", "the hold is "+string(cur.Status))
+		}
+		if !now.Before(cur.ExpiresAt) {
+			return conflict("hold_expired", "the hold expired; hold the seats again")
+		}
+		ok, err := tx.ExtendHold(ctx, h.ID, o.PayBy, now)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return conflict("hold_lost", "some held seats are no longer available; hold the seats again")
+		}
+		if err := tx.SetHoldStatus(ctx, h.ID, HoldConfirmed); err != nil {
+			return err
+		}
+		for try := 0; ; try++ {
+			o.PickupCode = NewPickupCode()
+			o.OrderQR = OrderQR(v.Code, o.PickupCode)
+			err = tx.InsertOrder(ctx, &o)
+			if err == nil || try == 3 || !IsKind(err, KindConflict) {
+				break
+			}
+		}
+		if err != nil {
+			return err
+		}
+		rec(change{action: "order.create", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID, after: o})
+		return nil
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return o, nil
+}
+
+// PaymentRequest pays an order: cash at the box office, or a card through
+// the payment provider.
+type PaymentRequest struct {
+	Method    string `json:"method"` // cash | card
+	CardToken string `json:"card_token"`
+}
+
+// PayOrder takes the payment and, in one transaction with marking the seats
+// sold, issues the signed tickets.
+func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in PaymentRequest) (Order, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return Order{}, err
+	}
+	o, err := s.GetOrder(ctx, p, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	if o.Status != OrderPending {
+		return Order{}, conflict("order_not_pending", "the order is "+string(o.Status))
+	}
+	now := s.now()
+	if !now.Before(o.PayBy) {
+		return Order{}, conflict("payment_window_over", "the time to pay this order is over; hold the seats again")
+	}
+	var ref string
+	switch in.Method {
+	case "cash":
+		if o.Channel != ChannelPOS {
+			return Order{}, invalid("invalid_payment", "cash is taken only at the box office", FieldError{Field: "method", Message: "cash needs the pos channel"})
+		}
+	case "card":
+		res, err := s.cfg.Payments.Charge(ctx, payment.Request{OrderID: o.ID, AmountCents: o.TotalCents, Currency: "CNY",
+			Token: in.CardToken, IdempotencyKey: "order-" + itoa(o.ID)})
+		if errors.Is(err, payment.ErrTimeout) {
+			return Order{}, &Error{Kind: KindPayment, Code: "payment_timeout", Message: "the payment provider did not answer; nothing was charged twice, try again", err: err}
+		}
+		if err != nil {
+			return Order{}, fmt.Errorf("charge order %d: %w", o.ID, err)
+		}
+		if !res.Approved {
+			return Order{}, &Error{Kind: KindPayment, Code: "payment_declined", Message: "the payment was declined: " + res.DeclineReason}
+		}
+		ref = res.Reference
+	default:
+		return Order{}, invalid("invalid_payment", "unknown payment method", FieldError{Field: "method", Message: "must be cash or card"})
+	}
+	ss, err := s.store.GetSession(ctx, o.TenantID, o.SessionID)
+	if err != nil {
+		return Order{}, err
+	}
+	v, err := s.store.GetVenue(ctx, o.TenantID, o.VenueID)
+	if err != nil {
+		return Order{}, err
+	}
+	key, err := s.activeKey(ctx, o.TenantID)
+	if err != nil {
+		return Order{}, err
+	}
+	bdate, err := time.Parse("2006-01-02", ss.BusinessDate)
+	if err != nil {
+		return Order{}, fmt.Errorf("session %d business date: %w", ss.ID, err)
+	}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		cur, err := tx.GetOrder(ctx, o.TenantID, o.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Status != OrderPending {
+			return conflict("order_not_pending", "the order is "+string(cur.Status))
+		}
+		n, err := tx.SellHoldSeats(ctx, o.HoldID, o.ID, now)
+		if err != nil {
+			return err
+		}
+		if n != len(o.Seats) {
+			return conflict("hold_lost", "the seats were released before payment; hold the seats again")
+		}
+		first, err := tx.NextTicketSerial(ctx, o.VenueID, ss.BusinessDate, len(o.Seats))
+		if err != nil {
+			return err
+		}
+		ts := make([]Ticket, len(o.Seats))
+		for i, st := range o.Seats {
+			pl := ticket.Payload{SystemCode: s.cfg.SystemCode, VenueCode: v.Code, BusinessDate: bdate,
+				Serial: first + uint32(i), SessionID: ss.ID, SeatID: st.SeatID}
+			qr, err := ticket.Sign(pl, key)
+			if err != nil {
+				return fmt.Errorf("sign ticket: %w", err)
+			}
+			ts[i] = Ticket{TenantID: o.TenantID, VenueID: o.VenueID, SessionID: o.SessionID, OrderID: o.ID, SeatID: st.SeatID,
+				SeatLabel: st.Label, Number: pl.Number(), BusinessDate: ss.BusinessDate, Serial: pl.Serial, TierID: st.TierID,
+				PriceCents: st.PriceCents, KeyID: uint32(key.ID), QR: qr, Status: TicketValid, IssuedAt: now.UTC()}
+		}
+		if err := tx.InsertTickets(ctx, ts); err != nil {
+			return err
+		}
+		if err := tx.MarkOrderPaid(ctx, o.ID, in.Method, ref, now.UTC()); err != nil {
+			return err
+		}
+		paidAt := now.UTC()
+		o.Status, o.PaymentMethod, o.PaymentRef, o.PaidAt, o.Tickets = OrderPaid, in.Method, ref, &paidAt, ts
+		if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued", ts)); err != nil {
+			return err
+		}
+		rec(change{action: "order.pay", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
+			before: map[string]any{"status": cur.Status}, after: map[string]any{"status": o.Status, "method": in.Method, "ref": ref, "tickets": ticketNumbers(ts)}})
+		return nil
+	})
+	if err != nil {
+		return Order{}, err
+	}
+	return o, nil
+}
+
+func ticketNumbers(ts []Ticket) []string {
+	out := make([]string, len(ts))
+	for i, t := range ts {
+		out[i] = t.Number
+	}
+	return out
+}
+
+// GetOrder shows an order with its tickets.
+func (s *Service) GetOrder(ctx context.Context, p Principal, id int64) (Order, error) {
+	if err := authorize(p, auth.ReadSales); err != nil {
+		return Order{}, err
+	}
+	o, err := s.store.GetOrder(ctx, scopeTenant(p), id)
+	if err != nil {
+		return Order{}, err
+	}
+	if !p.SeesVenue(o.VenueID) && p.Role != auth.RolePlatformAdmin {
+		return Order{}, notFound("order")
+	}
+	if o.Tickets, err = s.store.OrderTickets(ctx, o.ID); err != nil {
+		return Order{}, err
+	}
+	return o, nil
+}
+
+// FindOrders searches the caller's orders by pickup code, ticket number or name.
+func (s *Service) FindOrders(ctx context.Context, p Principal, f OrderFilter) ([]Order, error) {
+	if err := authorize(p, auth.ReadSales); err != nil {
+		return nil, err
+	}
+	if f.PickupCode != "" {
+		code, ok := NormalizePickupCode(f.PickupCode)
+		if !ok {
+			return nil, invalid("invalid_pickup_code", "a pickup code has 8 letters and digits", FieldError{Field: "pickup_code", Message: "not a pickup code"})
+		}
+		f.PickupCode = code
+	}
+	if p.Role != auth.RolePlatformAdmin {
+		f.VenueIDs = venueScope(p)
+	}
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.store.FindOrders(ctx, scopeTenant(p), f)
+}
+
+// GetTicket finds a ticket by its number.
+func (s *Service) GetTicket(ctx context.Context, p Principal, number string) (Ticket, error) {
+	t, err := s.store.GetTicketByNumber(ctx, scopeTenant(p), number)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if !p.SeesVenue(t.VenueID) && p.Role != auth.RolePlatformAdmin {
+		return Ticket{}, notFound("ticket")
+	}
+	return t, nil
+}

@@ -1,0 +1,206 @@
+// Package sales is the cloud's sales core: tenants, venues, halls, sessions,
+// prices, holds, orders, tickets, refunds, users and the audit trail, and the
+// rules that govern them. It is the single source of truth for sales (§3.2):
+// every write goes through Store.Update, one transaction per change, with its
+// audit entry and outbox events in that same transaction.
+//
+// It must not import HTTP, SQL or MQTT packages; adapters depend on it.
+package sales
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/payment"
+)
+
+// PaymentProvider charges cards. The simulator in cloud/payment implements it.
+type PaymentProvider interface {
+	Charge(ctx context.Context, r payment.Request) (payment.Result, error)
+}
+
+// Config wires a Service. Zero values get sensible defaults.
+type Config struct {
+	SystemCode string // the regulator's code for this ticketing system, in every ticket
+	Now        func() time.Time
+	Payments   PaymentProvider
+	Passwords  auth.PasswordParams
+	Lockout    auth.Lockout
+	TokenTTL   time.Duration
+	Logger     *slog.Logger
+	// PaymentWindow is how long a confirmed order keeps its seats unpaid.
+	PaymentWindow time.Duration
+}
+
+// Service is the sales core. It is safe for concurrent use.
+type Service struct {
+	store  Store
+	cfg    Config
+	now    func() time.Time
+	log    *slog.Logger
+	tokens *auth.TokenSigner
+
+	availMu sync.Mutex
+	avail   map[int64]*availability
+
+	keysMu sync.Mutex
+	keys   map[int64]*tenantKeys // signing key cache per tenant
+}
+
+// New opens the service over a migrated store. It creates the token secret
+// on first use.
+func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.SystemCode == "" {
+		cfg.SystemCode = "ADMIT"
+	}
+	if cfg.Passwords == (auth.PasswordParams{}) {
+		cfg.Passwords = auth.DefaultPasswordParams()
+	}
+	if cfg.Lockout == (auth.Lockout{}) {
+		cfg.Lockout = auth.DefaultLockout()
+	}
+	if cfg.TokenTTL == 0 {
+		cfg.TokenTTL = 12 * time.Hour
+	}
+	if cfg.PaymentWindow == 0 {
+		cfg.PaymentWindow = 5 * time.Minute
+	}
+	if cfg.Payments == nil {
+		cfg.Payments = payment.NewSimulator()
+	}
+	s := &Service{store: st, cfg: cfg, now: cfg.Now, log: cfg.Logger,
+		avail: map[int64]*availability{}, keys: map[int64]*tenantKeys{}}
+	secret, err := s.tokenSecret(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.tokens, err = auth.NewTokenSigner(secret, cfg.Now); err != nil {
+		return nil, fmt.Errorf("token signer: %w", err)
+	}
+	return s, nil
+}
+
+// Store exposes the store for tools (audit verify, demo seeding).
+func (s *Service) Store() Store { return s.store }
+
+func (s *Service) tokenSecret(ctx context.Context) ([]byte, error) {
+	const key = "token_secret"
+	v, ok, err := s.store.Setting(ctx, key)
+	if err != nil {
+		return nil, fmt.Errorf("read token secret: %w", err)
+	}
+	if !ok {
+		seed := make([]byte, 32)
+		if _, err := rand.Read(seed); err != nil {
+			return nil, fmt.Errorf("token secret: %w", err)
+		}
+		v = fmt.Sprintf("%x", seed)
+		err = s.store.Update(ctx, func(tx Tx) error {
+			cur, ok, err := tx.Setting(ctx, key)
+			if err != nil {
+				return err
+			}
+			if ok { // another process won the race
+				v = cur
+				return nil
+			}
+			return tx.PutSetting(ctx, key, v)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("store token secret: %w", err)
+		}
+	}
+	return []byte(v), nil
+}
+
+// change is one audited change: the service fills it in while it works.
+type change struct {
+	action, object string
+	tenantID       int64
+	venueID        int64
+	before, after  any
+	reason         string
+	approver       string
+}
+
+// update runs fn in one transaction and appends the audit entries fn
+// recorded, in that transaction.
+func (s *Service) update(ctx context.Context, p Principal, fn func(tx Tx, rec func(change)) error) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		var changes []change
+		if err := fn(tx, func(c change) { changes = append(changes, c) }); err != nil {
+			return err
+		}
+		at := s.now().UTC()
+		for _, c := range changes {
+			e := audit.Entry{At: at, TenantID: c.tenantID, VenueID: c.venueID, Actor: p.Actor(),
+				Action: c.action, Object: c.object, Reason: c.reason, Approver: c.approver}
+			var err error
+			if e.Before, err = marshalOrNil(c.before); err != nil {
+				return err
+			}
+			if e.After, err = marshalOrNil(c.after); err != nil {
+				return err
+			}
+			if err := tx.AppendAudit(ctx, e); err != nil {
+				return fmt.Errorf("append audit %s: %w", c.action, err)
+			}
+		}
+		return nil
+	})
+}
+
+func marshalOrNil(v any) (json.RawMessage, error) {
+	if v == nil {
+		return nil, nil
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("encode audit value: %w", err)
+	}
+	return b, nil
+}
+
+// authorize checks the role; scope (tenant, venue) is checked by lookups.
+func authorize(p Principal, a auth.Action) error {
+	if !auth.Can(p.Role, a) {
+		return forbidden("your role (" + string(p.Role) + ") may not " + string(a))
+	}
+	return nil
+}
+
+// tenantOf is the tenant a principal acts for; platform admins name one.
+func tenantOf(p Principal, requested int64) (int64, error) {
+	if p.Role == auth.RolePlatformAdmin {
+		if requested == 0 {
+			return 0, invalid("tenant_required", "platform admins must name a tenant", FieldError{Field: "tenant_id", Message: "is required"})
+		}
+		return requested, nil
+	}
+	return p.TenantID, nil
+}
+
+// venueScope returns the venue ids a principal is limited to, or nil for
+// tenant-wide roles.
+func venueScope(p Principal) []int64 {
+	if p.Role.TenantWide() {
+		return nil
+	}
+	if p.VenueIDs == nil {
+		return []int64{}
+	}
+	return p.VenueIDs
+}

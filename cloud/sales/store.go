@@ -1,0 +1,163 @@
+package sales
+
+import (
+	"context"
+	"time"
+
+	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/seatmap"
+)
+
+// Store is what the sales service needs from a database engine. SQLite and
+// PostgreSQL implement it; cloud/store/storetest holds the conformance suite
+// both must pass. Reads outside Update see committed data; every write
+// happens inside Update, in one transaction.
+//
+// Every query that takes a tenantID must return a NotFound error for a row
+// of another tenant, exactly as for a missing row.
+type Store interface {
+	Reader
+	// Update runs fn in one write transaction: all of fn's writes commit
+	// together or not at all.
+	Update(ctx context.Context, fn func(tx Tx) error) error
+	Close() error
+}
+
+// Reader is the query half of the contract.
+type Reader interface {
+	Setting(ctx context.Context, key string) (string, bool, error)
+
+	GetTenant(ctx context.Context, id int64) (Tenant, error)
+	ListTenants(ctx context.Context) ([]Tenant, error)
+	GetVenue(ctx context.Context, tenantID, id int64) (Venue, error)
+	GetVenueByCode(ctx context.Context, code string) (Venue, error)
+	ListVenues(ctx context.Context, tenantID int64) ([]Venue, error)
+	GetHall(ctx context.Context, tenantID, id int64) (Hall, error)
+	ListHalls(ctx context.Context, tenantID, venueID int64) ([]Hall, error)
+	HallSeatMap(ctx context.Context, hallID int64) ([]seatmap.Section, []HallSeat, error)
+	GetEvent(ctx context.Context, tenantID, id int64) (Event, error)
+	ListEvents(ctx context.Context, tenantID int64) ([]Event, error)
+
+	GetSession(ctx context.Context, tenantID, id int64) (Session, error)
+	ListSessions(ctx context.Context, tenantID int64, f SessionFilter) ([]Session, error)
+	// SessionVersion changes whenever any seat of the session changes state.
+	SessionVersion(ctx context.Context, sessionID int64) (int64, error)
+	PriceTiers(ctx context.Context, sessionID int64) ([]PriceTier, error)
+	SessionSeats(ctx context.Context, sessionID int64) ([]SessionSeat, error)
+	ChannelSettings(ctx context.Context, tenantID int64) ([]ChannelSettings, error)
+
+	GetHold(ctx context.Context, tenantID, id int64) (Hold, error)
+	GetOrder(ctx context.Context, tenantID, id int64) (Order, error)
+	FindOrders(ctx context.Context, tenantID int64, f OrderFilter) ([]Order, error)
+	OrderTickets(ctx context.Context, orderID int64) ([]Ticket, error)
+	GetTicketByNumber(ctx context.Context, tenantID int64, number string) (Ticket, error)
+	GetRefund(ctx context.Context, tenantID, id int64) (RefundRequest, error)
+	ListRefunds(ctx context.Context, tenantID int64, status RefundStatus) ([]RefundRequest, error)
+	Revocations(ctx context.Context, venueID int64) ([]Revocation, error)
+
+	SigningKeys(ctx context.Context, tenantID int64) ([]SigningKey, error)
+
+	GetUser(ctx context.Context, id int64) (User, error)
+	GetUserByName(ctx context.Context, username string) (User, error)
+	ListUsers(ctx context.Context, tenantID int64) ([]User, error)
+
+	// AuditLog calls fn for entries in storage order (the order they were
+	// appended), filtered; fn's error stops the walk and is returned.
+	AuditLog(ctx context.Context, f AuditFilter, fn func(audit.Entry) error) error
+	AuditHead(ctx context.Context) (seq int64, hash string, err error)
+}
+
+// Tx is one write transaction. It can read its own writes.
+type Tx interface {
+	Reader
+
+	PutSetting(ctx context.Context, key, value string) error
+	AppendAudit(ctx context.Context, e audit.Entry) error
+	AppendOutbox(ctx context.Context, e OutboxEvent) error
+
+	InsertTenant(ctx context.Context, t *Tenant) error
+	InsertVenue(ctx context.Context, v *Venue) error
+	InsertHall(ctx context.Context, h *Hall) error
+	// ReplaceHallSeatMap makes the map the hall's: seats match by label and
+	// keep their ids; seats missing from m become removed. It returns the
+	// ids of seats now out of service.
+	ReplaceHallSeatMap(ctx context.Context, hallID int64, m seatmap.Map) (outOfService []int64, err error)
+	// TakeSeatsOutOfService marks unsold seats of the hall's sessions that
+	// have not ended (as of now) with the hall seat's physical state.
+	SyncSessionSeatStates(ctx context.Context, hallID int64, now time.Time) (int, error)
+	InsertEvent(ctx context.Context, e *Event) error
+	// HallBusy reports a non-cancelled session in the hall overlapping [start, end).
+	HallBusy(ctx context.Context, hallID int64, start, end time.Time) (bool, error)
+	// InsertSession stores the session and copies the hall's seats into it.
+	InsertSession(ctx context.Context, s *Session) error
+	SetSessionStatus(ctx context.Context, sessionID int64, st SessionStatus) error
+	// ReplacePriceTiers stores tiers (ids assigned) and sets each session
+	// seat's tier (first match; none when no tier matches).
+	ReplacePriceTiers(ctx context.Context, sessionID int64, tiers []PriceTier) ([]PriceTier, error)
+	SetQuotas(ctx context.Context, sessionID int64, q []Quota) error
+	// SetSeatCategory changes the category of seats that are available;
+	// it returns the ids that were not (held or sold).
+	SetSeatCategory(ctx context.Context, sessionID int64, seatIDs []int64, c Category, reservedFor string, until *time.Time) (refused []int64, err error)
+	PutChannelSettings(ctx context.Context, tenantID int64, cs ChannelSettings) error
+	// CountSold counts seats of the session sold or held (unexpired) through
+	// a channel, within a tier when tierID is not 0.
+	CountSold(ctx context.Context, sessionID int64, ch Channel, tierID int64, now time.Time) (int, error)
+
+	InsertHold(ctx context.Context, h *Hold) error
+	// HoldSeats puts the seats on hold for h, all or nothing: it changes
+	// nothing and returns ok=false unless every seat is holdable now.
+	HoldSeats(ctx context.Context, h *Hold, seatIDs []int64, customer string, now time.Time) (ok bool, err error)
+	// ReleaseHold returns the hold's still-held seats to sale.
+	ReleaseHold(ctx context.Context, holdID int64, st HoldStatus) (int, error)
+	// ExpireHolds releases every hold that expired before now.
+	ExpireHolds(ctx context.Context, now time.Time) ([]Hold, error)
+	InsertOrder(ctx context.Context, o *Order) error
+	// ExtendHold moves the expiry of the hold and its seats; it returns
+	// false if any of its seats are no longer held by it or in service.
+	ExtendHold(ctx context.Context, holdID int64, until, now time.Time) (bool, error)
+	SetHoldStatus(ctx context.Context, holdID int64, st HoldStatus) error
+	// SellHoldSeats turns the hold's seats to sold for the order.
+	SellHoldSeats(ctx context.Context, holdID, orderID int64, now time.Time) (int, error)
+	NextTicketSerial(ctx context.Context, venueID int64, businessDate string, n int) (first uint32, err error)
+	InsertTickets(ctx context.Context, ts []Ticket) error
+	MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) error
+	SetOrderStatus(ctx context.Context, orderID int64, st OrderStatus) error
+
+	InsertRefund(ctx context.Context, r *RefundRequest) error
+	DecideRefund(ctx context.Context, r RefundRequest) error
+	// RefundTickets marks the tickets refunded and returns their seats to sale.
+	RefundTickets(ctx context.Context, ticketIDs []int64, now time.Time) error
+	InsertRevocations(ctx context.Context, rs []Revocation) error
+
+	InsertSigningKey(ctx context.Context, k *SigningKey) error
+	SetKeyStatus(ctx context.Context, keyID uint32, st KeyStatus, at time.Time) error
+
+	InsertUser(ctx context.Context, u *User) error
+	UpdateUser(ctx context.Context, u User) error
+	RecordLogin(ctx context.Context, userID int64, failed bool, at time.Time) error
+}
+
+type SessionFilter struct {
+	VenueID      int64
+	BusinessDate string
+	VenueIDs     []int64 // non-nil: only these venues
+}
+
+type OrderFilter struct {
+	PickupCode   string
+	TicketNumber string
+	CustomerName string
+	SessionID    int64
+	VenueIDs     []int64 // non-nil: only these venues
+	Limit        int
+}
+
+type AuditFilter struct {
+	TenantID int64 // 0: all (platform)
+	VenueIDs []int64
+	Action   string
+	Object   string
+	Since    time.Time
+	Limit    int
+	AfterSeq int64
+}

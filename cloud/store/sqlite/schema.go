@@ -1,0 +1,295 @@
+package sqlite
+
+// migrations are applied in order, each once, in one transaction each.
+// Append only: a released migration is never edited.
+var migrations = []string{
+	// 1: the sales core.
+	`
+CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE tenants (
+	id INTEGER PRIMARY KEY,
+	code TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+
+CREATE TABLE venues (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+	code TEXT NOT NULL UNIQUE,
+	name TEXT NOT NULL,
+	address TEXT NOT NULL,
+	timezone TEXT NOT NULL,
+	day_start_min INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX venues_tenant ON venues(tenant_id);
+
+CREATE TABLE halls (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+	venue_id INTEGER NOT NULL REFERENCES venues(id),
+	code TEXT NOT NULL,
+	name TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	UNIQUE (venue_id, code)
+);
+
+CREATE TABLE hall_sections (
+	hall_id INTEGER NOT NULL REFERENCES halls(id),
+	ord INTEGER NOT NULL,
+	code TEXT NOT NULL,
+	name TEXT NOT NULL,
+	PRIMARY KEY (hall_id, code)
+);
+
+CREATE TABLE hall_seats (
+	id INTEGER PRIMARY KEY,
+	hall_id INTEGER NOT NULL REFERENCES halls(id),
+	ord INTEGER NOT NULL,
+	section TEXT NOT NULL,
+	row_label TEXT NOT NULL,
+	row_no INTEGER NOT NULL,
+	col INTEGER NOT NULL,
+	label TEXT NOT NULL,
+	type TEXT NOT NULL,
+	state TEXT NOT NULL,
+	UNIQUE (hall_id, label)
+);
+
+CREATE TABLE events (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+	name TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	code TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+
+CREATE TABLE sessions (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+	venue_id INTEGER NOT NULL REFERENCES venues(id),
+	hall_id INTEGER NOT NULL REFERENCES halls(id),
+	event_id INTEGER NOT NULL REFERENCES events(id),
+	starts_at INTEGER NOT NULL,
+	ends_at INTEGER NOT NULL,
+	business_date TEXT NOT NULL,
+	status TEXT NOT NULL,
+	min_price_cents INTEGER NOT NULL,
+	max_per_order INTEGER NOT NULL,
+	reentry TEXT NOT NULL,
+	quotas TEXT NOT NULL DEFAULT '[]',
+	version INTEGER NOT NULL DEFAULT 1,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_hall_time ON sessions(hall_id, starts_at);
+CREATE INDEX sessions_tenant ON sessions(tenant_id, venue_id, business_date);
+
+CREATE TABLE price_tiers (
+	id INTEGER PRIMARY KEY,
+	session_id INTEGER NOT NULL REFERENCES sessions(id),
+	ord INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	section TEXT NOT NULL,
+	seat_type TEXT NOT NULL,
+	price_cents INTEGER NOT NULL
+);
+CREATE INDEX price_tiers_session ON price_tiers(session_id);
+
+CREATE TABLE session_seats (
+	session_id INTEGER NOT NULL,
+	seat_id INTEGER NOT NULL,
+	ord INTEGER NOT NULL,
+	section TEXT NOT NULL,
+	row_label TEXT NOT NULL,
+	row_no INTEGER NOT NULL,
+	col INTEGER NOT NULL,
+	label TEXT NOT NULL,
+	type TEXT NOT NULL,
+	phys_state TEXT NOT NULL,
+	category TEXT NOT NULL DEFAULT 'sellable',
+	reserved_for TEXT NOT NULL DEFAULT '',
+	reserved_until INTEGER,
+	status TEXT NOT NULL DEFAULT 'available',
+	hold_id INTEGER,
+	hold_expires INTEGER,
+	channel TEXT,
+	order_id INTEGER,
+	tier_id INTEGER NOT NULL DEFAULT 0,
+	price_cents INTEGER NOT NULL DEFAULT 0,
+	PRIMARY KEY (session_id, seat_id)
+) WITHOUT ROWID;
+CREATE INDEX session_seats_ord ON session_seats(session_id, ord);
+CREATE INDEX session_seats_hold ON session_seats(hold_id) WHERE hold_id IS NOT NULL;
+CREATE INDEX session_seats_expiry ON session_seats(hold_expires) WHERE status = 'held';
+CREATE INDEX session_seats_channel ON session_seats(session_id, channel, status) WHERE channel IS NOT NULL;
+
+CREATE TABLE channel_settings (
+	tenant_id INTEGER NOT NULL,
+	channel TEXT NOT NULL,
+	hold_ttl_sec INTEGER NOT NULL,
+	PRIMARY KEY (tenant_id, channel)
+);
+
+CREATE TABLE holds (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	channel TEXT NOT NULL,
+	status TEXT NOT NULL,
+	expires_at INTEGER NOT NULL,
+	created_by INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX holds_active ON holds(expires_at) WHERE status = 'active';
+
+CREATE TABLE hold_seats (
+	hold_id INTEGER NOT NULL,
+	seat_id INTEGER NOT NULL,
+	label TEXT NOT NULL,
+	tier_id INTEGER NOT NULL,
+	price_cents INTEGER NOT NULL,
+	PRIMARY KEY (hold_id, seat_id)
+) WITHOUT ROWID;
+
+CREATE TABLE orders (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	hold_id INTEGER NOT NULL,
+	channel TEXT NOT NULL,
+	status TEXT NOT NULL,
+	total_cents INTEGER NOT NULL,
+	pickup_code TEXT NOT NULL UNIQUE,
+	order_qr TEXT NOT NULL,
+	customer_name TEXT NOT NULL,
+	customer_phone TEXT NOT NULL,
+	payment_method TEXT NOT NULL DEFAULT '',
+	payment_ref TEXT NOT NULL DEFAULT '',
+	pay_by INTEGER NOT NULL,
+	created_by INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	paid_at INTEGER
+);
+CREATE INDEX orders_pending ON orders(pay_by) WHERE status = 'pending_payment';
+CREATE INDEX orders_session ON orders(session_id);
+
+CREATE TABLE ticket_serials (
+	venue_id INTEGER NOT NULL,
+	business_date TEXT NOT NULL,
+	last INTEGER NOT NULL,
+	PRIMARY KEY (venue_id, business_date)
+);
+
+CREATE TABLE tickets (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	order_id INTEGER NOT NULL,
+	seat_id INTEGER NOT NULL,
+	seat_label TEXT NOT NULL,
+	number TEXT NOT NULL UNIQUE,
+	business_date TEXT NOT NULL,
+	serial INTEGER NOT NULL,
+	tier_id INTEGER NOT NULL,
+	price_cents INTEGER NOT NULL,
+	key_id INTEGER NOT NULL,
+	qr TEXT NOT NULL,
+	status TEXT NOT NULL,
+	issued_at INTEGER NOT NULL
+);
+CREATE INDEX tickets_order ON tickets(order_id);
+CREATE INDEX tickets_session ON tickets(session_id);
+
+CREATE TABLE refunds (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	order_id INTEGER NOT NULL,
+	ticket_ids TEXT NOT NULL,
+	amount_cents INTEGER NOT NULL,
+	reason TEXT NOT NULL,
+	status TEXT NOT NULL,
+	requested_by INTEGER NOT NULL,
+	decided_by INTEGER NOT NULL DEFAULT 0,
+	decision TEXT NOT NULL DEFAULT '',
+	created_at INTEGER NOT NULL,
+	decided_at INTEGER
+);
+CREATE INDEX refunds_status ON refunds(tenant_id, status);
+
+CREATE TABLE revocations (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	ticket_id INTEGER NOT NULL,
+	number TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX revocations_venue ON revocations(venue_id, id);
+
+CREATE TABLE signing_keys (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	public_key BLOB NOT NULL,
+	private_key BLOB NOT NULL,
+	status TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	retired_at INTEGER,
+	revoked_at INTEGER
+);
+CREATE INDEX signing_keys_tenant ON signing_keys(tenant_id);
+
+CREATE TABLE users (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	username TEXT NOT NULL UNIQUE,
+	display_name TEXT NOT NULL,
+	role TEXT NOT NULL,
+	venue_ids TEXT NOT NULL DEFAULT '[]',
+	disabled INTEGER NOT NULL DEFAULT 0,
+	password_hash TEXT NOT NULL,
+	failed_logins INTEGER NOT NULL DEFAULT 0,
+	last_failed_at INTEGER,
+	generation INTEGER NOT NULL DEFAULT 1,
+	created_at INTEGER NOT NULL
+);
+
+-- Storage order (id) is the order entries were appended; seq is hashed.
+CREATE TABLE audit_log (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	seq INTEGER NOT NULL,
+	at TEXT NOT NULL,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	actor TEXT NOT NULL,
+	action TEXT NOT NULL,
+	object TEXT NOT NULL,
+	before_json TEXT,
+	after_json TEXT,
+	reason TEXT NOT NULL,
+	approver TEXT NOT NULL,
+	prev_hash TEXT NOT NULL,
+	hash TEXT NOT NULL
+);
+CREATE INDEX audit_tenant ON audit_log(tenant_id, id);
+CREATE TABLE audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '0000000000000000000000000000000000000000000000000000000000000000');
+
+CREATE TABLE outbox (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	payload TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+`,
+}

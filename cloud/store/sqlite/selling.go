@@ -1,0 +1,554 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+
+	"strings"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+func (r reader) SessionSeats(ctx context.Context, sessionID int64) ([]sales.SessionSeat, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT seat_id, section, row_label, row_no, col, label, type, phys_state, category, reserved_for, reserved_until, status, hold_expires, tier_id
+FROM session_seats WHERE session_id = ? ORDER BY ord`, sessionID)
+	if err != nil {
+		return nil, wrap(err, "read session seats")
+	}
+	defer rows.Close()
+	out := make([]sales.SessionSeat, 0, 256)
+	for rows.Next() {
+		var s sales.SessionSeat
+		var until, exp sql.NullInt64
+		if err := rows.Scan(&s.SeatID, &s.Section, &s.Row, &s.RowNo, &s.Col, &s.Label, &s.Type, &s.State, &s.Category,
+			&s.ReservedFor, &until, &s.Status, &exp, &s.TierID); err != nil {
+			return nil, wrap(err, "read session seats")
+		}
+		s.ReservedUntil, s.HoldExpires = fromNullMS(until), fromNullMS(exp)
+		out = append(out, s)
+	}
+	return out, wrap(rows.Err(), "read session seats")
+}
+
+func int64Args(ids []int64) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out
+}
+
+func (t *txn) SetSeatCategory(ctx context.Context, sessionID int64, seatIDs []int64, c sales.Category, reservedFor string, until *time.Time) ([]int64, error) {
+	args := append([]any{c, reservedFor, nullMS(until), sessionID}, int64Args(seatIDs)...)
+	rows, err := t.tx.QueryContext(ctx, `UPDATE session_seats SET category = ?, reserved_for = ?, reserved_until = ?
+WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`) AND status = 'available' RETURNING seat_id`, args...)
+	if err != nil {
+		return nil, wrap(err, "set category")
+	}
+	done := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, wrap(err, "set category")
+		}
+		done[id] = true
+	}
+	rows.Close()
+	var refused []int64
+	for _, id := range seatIDs {
+		if !done[id] {
+			refused = append(refused, id)
+		}
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, sessionID)
+	return refused, wrap(err, "set category")
+}
+
+func (t *txn) CountSold(ctx context.Context, sessionID int64, ch sales.Channel, tierID int64, now time.Time) (int, error) {
+	q := `SELECT COUNT(*) FROM session_seats WHERE session_id = ? AND channel = ? AND (status = 'sold' OR (status = 'held' AND hold_expires > ?))`
+	args := []any{sessionID, ch, ms(now)}
+	if tierID != 0 {
+		q += ` AND tier_id = ?`
+		args = append(args, tierID)
+	}
+	var n int
+	err := t.tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, wrap(err, "count sold")
+}
+
+func (t *txn) InsertHold(ctx context.Context, h *sales.Hold) error {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO holds (tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)`,
+		h.TenantID, h.VenueID, h.SessionID, h.Channel, h.Status, ms(h.ExpiresAt), h.CreatedBy, ms(h.CreatedAt))
+	if err != nil {
+		return wrap(err, "insert hold")
+	}
+	h.ID, err = res.LastInsertId()
+	return err
+}
+
+// HoldSeats is the one conditional update that makes overselling
+// impossible: a seat moves to held only if it is in service, for sale to
+// this customer, priced, and free (or its previous hold has expired). When
+// it returns ok=false some seats may have moved: the caller must abandon
+// the transaction (the service does).
+func (t *txn) HoldSeats(ctx context.Context, h *sales.Hold, seatIDs []int64, customer string, now time.Time) (bool, error) {
+	if len(seatIDs) == 0 {
+		return false, nil
+	}
+	n := ms(now)
+	args := append([]any{h.ID, ms(h.ExpiresAt), h.Channel, h.SessionID}, int64Args(seatIDs)...)
+	args = append(args, n, customer, n)
+	rows, err := t.tx.QueryContext(ctx, `UPDATE session_seats SET status = 'held', hold_id = ?, hold_expires = ?, channel = ?, order_id = NULL
+WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`)
+  AND tier_id <> 0 AND phys_state IN ('ok', 'obstructed')
+  AND (category = 'sellable' OR (category = 'reserved' AND (reserved_until <= ? OR (reserved_for <> '' AND reserved_for = ?))))
+  AND (status = 'available' OR (status = 'held' AND hold_expires <= ?))
+RETURNING seat_id, label, tier_id, price_cents`, args...)
+	if err != nil {
+		return false, wrap(err, "hold seats")
+	}
+	h.Seats = h.Seats[:0]
+	for rows.Next() {
+		var s sales.HoldSeat
+		if err := rows.Scan(&s.SeatID, &s.Label, &s.TierID, &s.PriceCents); err != nil {
+			rows.Close()
+			return false, wrap(err, "hold seats")
+		}
+		h.Seats = append(h.Seats, s)
+	}
+	if err := rows.Close(); err != nil {
+		return false, wrap(err, "hold seats")
+	}
+	if len(h.Seats) != len(seatIDs) {
+		return false, nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO hold_seats (hold_id, seat_id, label, tier_id, price_cents) VALUES `)
+	hargs := make([]any, 0, 5*len(h.Seats))
+	for i, s := range h.Seats {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?)")
+		hargs = append(hargs, h.ID, s.SeatID, s.Label, s.TierID, s.PriceCents)
+	}
+	if _, err := t.tx.ExecContext(ctx, b.String(), hargs...); err != nil {
+		return false, wrap(err, "hold seats")
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, h.SessionID)
+	return true, wrap(err, "hold seats")
+}
+
+func (r reader) GetHold(ctx context.Context, tenantID, id int64) (sales.Hold, error) {
+	tc, args := tenantClause("tenant_id", tenantID)
+	var h sales.Hold
+	var exp, at int64
+	err := r.q.QueryRowContext(ctx, `SELECT id, tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at FROM holds WHERE id = ? AND `+tc,
+		append([]any{id}, args...)...).Scan(&h.ID, &h.TenantID, &h.VenueID, &h.SessionID, &h.Channel, &h.Status, &exp, &h.CreatedBy, &at)
+	if err != nil {
+		return h, notFound(err, "hold")
+	}
+	h.ExpiresAt, h.CreatedAt = fromMS(exp), fromMS(at)
+	h.Seats, err = r.holdSeats(ctx, h.ID)
+	return h, err
+}
+
+func (r reader) holdSeats(ctx context.Context, holdID int64) ([]sales.HoldSeat, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT seat_id, label, tier_id, price_cents FROM hold_seats WHERE hold_id = ? ORDER BY seat_id`, holdID)
+	if err != nil {
+		return nil, wrap(err, "read hold seats")
+	}
+	defer rows.Close()
+	out := []sales.HoldSeat{}
+	for rows.Next() {
+		var s sales.HoldSeat
+		if err := rows.Scan(&s.SeatID, &s.Label, &s.TierID, &s.PriceCents); err != nil {
+			return nil, wrap(err, "read hold seats")
+		}
+		out = append(out, s)
+	}
+	return out, wrap(rows.Err(), "read hold seats")
+}
+
+func (t *txn) ReleaseHold(ctx context.Context, holdID int64, st sales.HoldStatus) (int, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
+WHERE hold_id = ? AND status = 'held'`, holdID)
+	if err != nil {
+		return 0, wrap(err, "release hold")
+	}
+	n, _ := res.RowsAffected()
+	if _, err := t.tx.ExecContext(ctx, `UPDATE holds SET status = ? WHERE id = ?`, st, holdID); err != nil {
+		return 0, wrap(err, "release hold")
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = (SELECT session_id FROM holds WHERE id = ?)`, holdID)
+	return int(n), wrap(err, "release hold")
+}
+
+func (t *txn) ExpireHolds(ctx context.Context, now time.Time) ([]sales.Hold, error) {
+	n := ms(now)
+	rows, err := t.tx.QueryContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
+WHERE status = 'held' AND hold_expires <= ? RETURNING session_id, hold_id`, n)
+	if err != nil {
+		return nil, wrap(err, "expire holds")
+	}
+	sessions := map[int64]bool{}
+	holds := map[int64]int{}
+	for rows.Next() {
+		var sid, hid int64
+		if err := rows.Scan(&sid, &hid); err != nil {
+			rows.Close()
+			return nil, wrap(err, "expire holds")
+		}
+		sessions[sid] = true
+		holds[hid]++
+	}
+	rows.Close()
+	for sid := range sessions {
+		if _, err := t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, sid); err != nil {
+			return nil, wrap(err, "expire holds")
+		}
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE orders SET status = 'cancelled' WHERE status = 'pending_payment' AND pay_by <= ?`, n); err != nil {
+		return nil, wrap(err, "expire orders")
+	}
+	rows, err = t.tx.QueryContext(ctx, `UPDATE holds SET status = 'expired' WHERE status = 'active' AND expires_at <= ? RETURNING id, tenant_id, venue_id, session_id`, n)
+	if err != nil {
+		return nil, wrap(err, "expire holds")
+	}
+	defer rows.Close()
+	var out []sales.Hold
+	for rows.Next() {
+		var h sales.Hold
+		if err := rows.Scan(&h.ID, &h.TenantID, &h.VenueID, &h.SessionID); err != nil {
+			return nil, wrap(err, "expire holds")
+		}
+		h.Status = sales.HoldExpired
+		h.Seats = make([]sales.HoldSeat, holds[h.ID])
+		out = append(out, h)
+	}
+	return out, wrap(rows.Err(), "expire holds")
+}
+
+func (t *txn) ExtendHold(ctx context.Context, holdID int64, until, now time.Time) (bool, error) {
+	var want int
+	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM hold_seats WHERE hold_id = ?`, holdID).Scan(&want); err != nil {
+		return false, wrap(err, "extend hold")
+	}
+	res, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET hold_expires = ?
+WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed')`, ms(until), holdID, ms(now))
+	if err != nil {
+		return false, wrap(err, "extend hold")
+	}
+	n, _ := res.RowsAffected()
+	if int(n) != want {
+		return false, nil
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE holds SET expires_at = ? WHERE id = ?`, ms(until), holdID)
+	return true, wrap(err, "extend hold")
+}
+
+func (t *txn) SetHoldStatus(ctx context.Context, holdID int64, st sales.HoldStatus) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE holds SET status = ? WHERE id = ?`, st, holdID)
+	return wrap(err, "set hold status")
+}
+
+func (t *txn) SellHoldSeats(ctx context.Context, holdID, orderID int64, now time.Time) (int, error) {
+	res, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET status = 'sold', order_id = ?, hold_expires = NULL
+WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed')`, orderID, holdID, ms(now))
+	if err != nil {
+		return 0, wrap(err, "sell seats")
+	}
+	n, _ := res.RowsAffected()
+	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = (SELECT session_id FROM holds WHERE id = ?)`, holdID)
+	return int(n), wrap(err, "sell seats")
+}
+
+func (t *txn) NextTicketSerial(ctx context.Context, venueID int64, businessDate string, n int) (uint32, error) {
+	var last int64
+	err := t.tx.QueryRowContext(ctx, `INSERT INTO ticket_serials (venue_id, business_date, last) VALUES (?, ?, ?)
+ON CONFLICT (venue_id, business_date) DO UPDATE SET last = last + excluded.last RETURNING last`, venueID, businessDate, n).Scan(&last)
+	if err != nil {
+		return 0, wrap(err, "allocate ticket serials")
+	}
+	if last > 9_999_999 {
+		return 0, sales.Conflict("serials_exhausted", "the venue has issued the most tickets a business day can number")
+	}
+	return uint32(last) - uint32(n) + 1, nil
+}
+
+func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
+	if len(ts) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO tickets (tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at) VALUES `)
+	args := make([]any, 0, 15*len(ts))
+	for i, x := range ts {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		args = append(args, x.TenantID, x.VenueID, x.SessionID, x.OrderID, x.SeatID, x.SeatLabel, x.Number, x.BusinessDate, x.Serial,
+			x.TierID, x.PriceCents, x.KeyID, x.QR, x.Status, ms(x.IssuedAt))
+	}
+	b.WriteString(" RETURNING id")
+	rows, err := t.tx.QueryContext(ctx, b.String(), args...)
+	if err != nil {
+		return uniqueViolation(err, "ticket_number_taken", "a ticket number was issued twice")
+	}
+	defer rows.Close()
+	for i := 0; rows.Next(); i++ {
+		if err := rows.Scan(&ts[i].ID); err != nil {
+			return wrap(err, "insert tickets")
+		}
+	}
+	return wrap(rows.Err(), "insert tickets")
+}
+
+func (t *txn) InsertOrder(ctx context.Context, o *sales.Order) error {
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, pay_by, created_by, created_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
+		o.CustomerName, o.CustomerPhone, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt))
+	if err != nil {
+		return uniqueViolation(err, "pickup_code_taken", "pickup code collision")
+	}
+	o.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE orders SET status = 'paid', payment_method = ?, payment_ref = ?, paid_at = ? WHERE id = ?`, method, ref, ms(at), orderID)
+	return wrap(err, "mark paid")
+}
+
+func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderStatus) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE orders SET status = ? WHERE id = ?`, st, orderID)
+	return wrap(err, "set order status")
+}
+
+const orderCols = `o.id, o.tenant_id, o.venue_id, o.session_id, o.hold_id, o.channel, o.status, o.total_cents, o.pickup_code, o.order_qr,
+	o.customer_name, o.customer_phone, o.payment_method, o.payment_ref, o.pay_by, o.created_by, o.created_at, o.paid_at`
+
+func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
+	var o sales.Order
+	var payBy, at int64
+	var paid sql.NullInt64
+	err := sc.Scan(&o.ID, &o.TenantID, &o.VenueID, &o.SessionID, &o.HoldID, &o.Channel, &o.Status, &o.TotalCents, &o.PickupCode, &o.OrderQR,
+		&o.CustomerName, &o.CustomerPhone, &o.PaymentMethod, &o.PaymentRef, &payBy, &o.CreatedBy, &at, &paid)
+	o.PayBy, o.CreatedAt, o.PaidAt = fromMS(payBy), fromMS(at), fromNullMS(paid)
+	return o, err
+}
+
+func (r reader) GetOrder(ctx context.Context, tenantID, id int64) (sales.Order, error) {
+	tc, args := tenantClause("o.tenant_id", tenantID)
+	o, err := scanOrder(r.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders o WHERE o.id = ? AND `+tc, append([]any{id}, args...)...))
+	if err != nil {
+		return o, notFound(err, "order")
+	}
+	o.Seats, err = r.holdSeats(ctx, o.HoldID)
+	return o, err
+}
+
+func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFilter) ([]sales.Order, error) {
+	tc, args := tenantClause("o.tenant_id", tenantID)
+	q := `SELECT ` + orderCols + ` FROM orders o WHERE ` + tc
+	if f.PickupCode != "" {
+		q += ` AND o.pickup_code = ?`
+		args = append(args, f.PickupCode)
+	}
+	if f.TicketNumber != "" {
+		q += ` AND o.id IN (SELECT order_id FROM tickets WHERE number = ?)`
+		args = append(args, f.TicketNumber)
+	}
+	if f.CustomerName != "" {
+		q += ` AND o.customer_name LIKE ? ESCAPE '\'`
+		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.CustomerName)
+		args = append(args, "%"+esc+"%")
+	}
+	if f.SessionID != 0 {
+		q += ` AND o.session_id = ?`
+		args = append(args, f.SessionID)
+	}
+	if f.VenueIDs != nil {
+		if len(f.VenueIDs) == 0 {
+			return []sales.Order{}, nil
+		}
+		q += ` AND o.venue_id IN (` + placeholders(len(f.VenueIDs)) + `)`
+		args = append(args, int64Args(f.VenueIDs)...)
+	}
+	q += ` ORDER BY o.id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(err, "find orders")
+	}
+	out := []sales.Order{}
+	for rows.Next() {
+		o, err := scanOrder(rows)
+		if err != nil {
+			rows.Close()
+			return nil, wrap(err, "find orders")
+		}
+		out = append(out, o)
+	}
+	rows.Close()
+	for i := range out {
+		if out[i].Seats, err = r.holdSeats(ctx, out[i].HoldID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at`
+
+func scanTicket(sc interface{ Scan(...any) error }) (sales.Ticket, error) {
+	var x sales.Ticket
+	var at int64
+	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.SessionID, &x.OrderID, &x.SeatID, &x.SeatLabel, &x.Number, &x.BusinessDate, &x.Serial,
+		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at)
+	x.IssuedAt = fromMS(at)
+	return x, err
+}
+
+func (r reader) OrderTickets(ctx context.Context, orderID int64) ([]sales.Ticket, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE order_id = ? ORDER BY id`, orderID)
+	if err != nil {
+		return nil, wrap(err, "read tickets")
+	}
+	defer rows.Close()
+	var out []sales.Ticket
+	for rows.Next() {
+		x, err := scanTicket(rows)
+		if err != nil {
+			return nil, wrap(err, "read tickets")
+		}
+		out = append(out, x)
+	}
+	return out, wrap(rows.Err(), "read tickets")
+}
+
+func (r reader) GetTicketByNumber(ctx context.Context, tenantID int64, number string) (sales.Ticket, error) {
+	tc, args := tenantClause("tenant_id", tenantID)
+	x, err := scanTicket(r.q.QueryRowContext(ctx, `SELECT `+ticketCols+` FROM tickets WHERE number = ? AND `+tc, append([]any{number}, args...)...))
+	return x, notFound(err, "ticket")
+}
+
+const refundCols = `id, tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, decided_by, decision, created_at, decided_at`
+
+func scanRefund(sc interface{ Scan(...any) error }) (sales.RefundRequest, error) {
+	var x sales.RefundRequest
+	var ids string
+	var at int64
+	var dec sql.NullInt64
+	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.OrderID, &ids, &x.AmountCents, &x.Reason, &x.Status, &x.RequestedBy, &x.DecidedBy, &x.Decision, &at, &dec)
+	if err != nil {
+		return x, err
+	}
+	x.CreatedAt, x.DecidedAt = fromMS(at), fromNullMS(dec)
+	return x, json.Unmarshal([]byte(ids), &x.TicketIDs)
+}
+
+func (r reader) GetRefund(ctx context.Context, tenantID, id int64) (sales.RefundRequest, error) {
+	tc, args := tenantClause("tenant_id", tenantID)
+	x, err := scanRefund(r.q.QueryRowContext(ctx, `SELECT `+refundCols+` FROM refunds WHERE id = ? AND `+tc, append([]any{id}, args...)...))
+	return x, notFound(err, "refund")
+}
+
+func (r reader) ListRefunds(ctx context.Context, tenantID int64, st sales.RefundStatus) ([]sales.RefundRequest, error) {
+	tc, args := tenantClause("tenant_id", tenantID)
+	q := `SELECT ` + refundCols + ` FROM refunds WHERE ` + tc
+	if st != "" {
+		q += ` AND status = ?`
+		args = append(args, st)
+	}
+	rows, err := r.q.QueryContext(ctx, q+` ORDER BY id DESC LIMIT 500`, args...)
+	if err != nil {
+		return nil, wrap(err, "list refunds")
+	}
+	defer rows.Close()
+	out := []sales.RefundRequest{}
+	for rows.Next() {
+		x, err := scanRefund(rows)
+		if err != nil {
+			return nil, wrap(err, "list refunds")
+		}
+		out = append(out, x)
+	}
+	return out, wrap(rows.Err(), "list refunds")
+}
+
+func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
+	ids, _ := json.Marshal(x.TicketIDs)
+	res, err := t.tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt))
+	if err != nil {
+		return wrap(err, "insert refund")
+	}
+	x.ID, err = res.LastInsertId()
+	return err
+}
+
+func (t *txn) DecideRefund(ctx context.Context, x sales.RefundRequest) error {
+	_, err := t.tx.ExecContext(ctx, `UPDATE refunds SET status = ?, decided_by = ?, decision = ?, decided_at = ? WHERE id = ?`,
+		x.Status, x.DecidedBy, x.Decision, nullMS(x.DecidedAt), x.ID)
+	return wrap(err, "decide refund")
+}
+
+func (t *txn) RefundTickets(ctx context.Context, ticketIDs []int64, now time.Time) error {
+	if len(ticketIDs) == 0 {
+		return nil
+	}
+	ph := placeholders(len(ticketIDs))
+	args := int64Args(ticketIDs)
+	res, err := t.tx.ExecContext(ctx, `UPDATE tickets SET status = 'refunded' WHERE status = 'valid' AND id IN (`+ph+`)`, args...)
+	if err != nil {
+		return wrap(err, "refund tickets")
+	}
+	if n, _ := res.RowsAffected(); int(n) != len(ticketIDs) {
+		return sales.Conflict("ticket_not_valid", "a ticket was refunded already")
+	}
+	if _, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
+WHERE (session_id, seat_id) IN (SELECT session_id, seat_id FROM tickets WHERE id IN (`+ph+`))`, args...); err != nil {
+		return wrap(err, "release refunded seats")
+	}
+	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id IN (SELECT session_id FROM tickets WHERE id IN (`+ph+`))`, args...)
+	return wrap(err, "release refunded seats")
+}
+
+func (t *txn) InsertRevocations(ctx context.Context, rs []sales.Revocation) error {
+	for _, x := range rs {
+		var tenant int64
+		if err := t.tx.QueryRowContext(ctx, `SELECT tenant_id FROM tickets WHERE id = ?`, x.TicketID).Scan(&tenant); err != nil {
+			return wrap(err, "insert revocation")
+		}
+		if _, err := t.tx.ExecContext(ctx, `INSERT INTO revocations (tenant_id, venue_id, session_id, ticket_id, number, reason, at) VALUES (?,?,?,?,?,?,?)`,
+			tenant, x.VenueID, x.SessionID, x.TicketID, x.Number, x.Reason, ms(x.At)); err != nil {
+			return wrap(err, "insert revocation")
+		}
+	}
+	return nil
+}
+
+func (r reader) Revocations(ctx context.Context, venueID int64) ([]sales.Revocation, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT ticket_id, number, venue_id, session_id, reason, at FROM revocations WHERE venue_id = ? ORDER BY id`, venueID)
+	if err != nil {
+		return nil, wrap(err, "read revocations")
+	}
+	defer rows.Close()
+	out := []sales.Revocation{}
+	for rows.Next() {
+		var x sales.Revocation
+		var at int64
+		if err := rows.Scan(&x.TicketID, &x.Number, &x.VenueID, &x.SessionID, &x.Reason, &at); err != nil {
+			return nil, wrap(err, "read revocations")
+		}
+		x.At = fromMS(at)
+		out = append(out, x)
+	}
+	return out, wrap(rows.Err(), "read revocations")
+}
+
