@@ -43,7 +43,18 @@ func (s *Service) Login(ctx context.Context, username, password string) (LoginRe
 		return LoginResult{}, fmt.Errorf("login: check password: %w", err)
 	}
 	if !ok || u.Disabled {
-		if err := s.store.Update(ctx, func(tx Tx) error { return tx.RecordLogin(ctx, u.ID, true, now) }); err != nil {
+		// A lockout that has run out starts a fresh count: one typo after
+		// it must not lock the account again.
+		expired := u.FailedLogins >= s.cfg.Lockout.MaxFailures
+		err := s.store.Update(ctx, func(tx Tx) error {
+			if expired {
+				if err := tx.RecordLogin(ctx, u.ID, false, now); err != nil {
+					return err
+				}
+			}
+			return tx.RecordLogin(ctx, u.ID, true, now)
+		})
+		if err != nil {
 			return LoginResult{}, fmt.Errorf("login: record failure: %w", err)
 		}
 		return LoginResult{}, errBadLogin
@@ -62,8 +73,46 @@ func (s *Service) dummyHash() string {
 	return h
 }
 
-// Authenticate turns a bearer token into a principal.
+// principalTTL bounds how long a disabled user or a changed password may
+// go unnoticed by another cloud process; this process forgets at once.
+const principalTTL = 5 * time.Second
+
+type cachedPrincipal struct {
+	p     Principal
+	until time.Time
+}
+
+// Authenticate turns a bearer token into a principal. The user behind a
+// token is re-read at most every principalTTL: a sale is three requests,
+// and reading the user for each was a tenth of the work.
 func (s *Service) Authenticate(ctx context.Context, token string) (Principal, error) {
+	now := s.now()
+	s.authMu.Lock()
+	cp, ok := s.auth[token]
+	s.authMu.Unlock()
+	if ok && now.Before(cp.until) {
+		return cp.p, nil
+	}
+	p, err := s.authenticate(ctx, token)
+	if err != nil {
+		return p, err
+	}
+	s.authMu.Lock()
+	if len(s.auth) >= 10_000 {
+		clear(s.auth)
+	}
+	s.auth[token] = cachedPrincipal{p: p, until: now.Add(principalTTL)}
+	s.authMu.Unlock()
+	return p, nil
+}
+
+func (s *Service) forgetPrincipals() {
+	s.authMu.Lock()
+	clear(s.auth)
+	s.authMu.Unlock()
+}
+
+func (s *Service) authenticate(ctx context.Context, token string) (Principal, error) {
 	c, err := s.tokens.Parse(token)
 	if err != nil {
 		msg := "invalid token"
@@ -233,5 +282,6 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, in User
 		out = u
 		return nil
 	})
+	s.forgetPrincipals()
 	return out, err
 }

@@ -67,19 +67,20 @@ func (s *Service) HoldSeats(ctx context.Context, p Principal, in HoldRequest) (H
 		return Hold{}, err
 	}
 	// Best-available picks from a snapshot, then holds conditionally; a
-	// buyer who loses a race for the picked seats tries again a few times.
-	for attempt := 0; ; attempt++ {
-		seatIDs := in.SeatIDs
-		if best {
-			if seatIDs, err = s.pickBest(ctx, ss, in, now); err != nil {
-				return Hold{}, err
-			}
-		}
-		h, err := s.hold(ctx, p, ss, in, seatIDs, now, ttl)
-		if err == nil || !best || attempt == 4 || !IsKind(err, KindConflict) {
-			return h, err
+	// buyer who loses a race for the picked seats tries once more, picking
+	// inside the write transaction (seatIDs nil), so that a busy session
+	// does not turn buyers away while it still has seats.
+	seatIDs := in.SeatIDs
+	if best {
+		if seatIDs, err = s.pickBest(ctx, s.store, ss, in, now); err != nil {
+			return Hold{}, err
 		}
 	}
+	h, err := s.hold(ctx, p, ss, in, seatIDs, now, ttl)
+	if err == nil || !best || !IsKind(err, KindConflict) {
+		return h, err
+	}
+	return s.hold(ctx, p, ss, in, nil, now, ttl)
 }
 
 func sellable(ss Session, now time.Time) error {
@@ -105,8 +106,8 @@ func (s *Service) holdTTL(ctx context.Context, tenantID int64, c Channel) (time.
 	return time.Duration(defaultHoldTTL(c)) * time.Second, nil
 }
 
-func (s *Service) pickBest(ctx context.Context, ss Session, in HoldRequest, now time.Time) ([]int64, error) {
-	seats, err := s.store.SessionSeats(ctx, ss.ID)
+func (s *Service) pickBest(ctx context.Context, r Reader, ss Session, in HoldRequest, now time.Time) ([]int64, error) {
+	seats, err := r.SessionSeats(ctx, ss.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -131,6 +132,12 @@ func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequ
 	h := Hold{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, Channel: in.Channel, Status: HoldActive,
 		ExpiresAt: now.Add(ttl).UTC(), CreatedBy: p.UserID, CreatedAt: now.UTC()}
 	err := s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if seatIDs == nil { // best available, picked under the write lock
+			var err error
+			if seatIDs, err = s.pickBest(ctx, tx, ss, in, now); err != nil {
+				return err
+			}
+		}
 		if err := tx.InsertHold(ctx, &h); err != nil {
 			return err
 		}
@@ -139,7 +146,7 @@ func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequ
 			return err
 		}
 		if !ok {
-			return s.explainUnholdable(ctx, tx, ss, seatIDs, in.Customer, now)
+			return errUnholdable
 		}
 		if err := s.checkQuotas(ctx, tx, ss, in.Channel, h.Seats, now); err != nil {
 			return err
@@ -147,15 +154,40 @@ func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequ
 		rec(change{action: "hold.create", object: "hold:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, after: h})
 		return nil
 	})
+	if errors.Is(err, errUnholdable) {
+		// Explain after the transaction: the writer is not held up reading.
+		return Hold{}, s.explainUnholdable(ctx, ss, seatIDs, in.Customer, now)
+	}
 	if err != nil {
 		return Hold{}, err
 	}
 	return h, nil
 }
 
+var (
+	errUnholdable = errors.New("seats not holdable")
+	errHoldGone   = errors.New("hold not confirmable")
+)
+
+// whyHoldGone explains, outside the transaction, why a hold could not be
+// confirmed.
+func (s *Service) whyHoldGone(ctx context.Context, h Hold, now time.Time) error {
+	cur, err := s.store.GetHold(ctx, h.TenantID, h.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case cur.Status != HoldActive:
+		return conflict("hold_not_active", "the hold is "+string(cur.Status))
+	case !now.Before(cur.ExpiresAt):
+		return conflict("hold_expired", "the hold expired; hold the seats again")
+	}
+	return conflict("hold_lost", "some held seats are no longer available; hold the seats again")
+}
+
 // explainUnholdable builds the refusal a buyer sees: each seat and why.
-func (s *Service) explainUnholdable(ctx context.Context, tx Tx, ss Session, seatIDs []int64, customer string, now time.Time) error {
-	seats, err := tx.SessionSeats(ctx, ss.ID)
+func (s *Service) explainUnholdable(ctx context.Context, ss Session, seatIDs []int64, customer string, now time.Time) error {
+	seats, err := s.store.SessionSeatsByID(ctx, ss.ID, seatIDs)
 	if err != nil {
 		return err
 	}
@@ -176,6 +208,10 @@ func (s *Service) explainUnholdable(ctx context.Context, tx Tx, ss Session, seat
 		case !st.Sellable(now, customer):
 			e.Seats = append(e.Seats, SeatProblem{SeatID: id, Label: st.Label, Reason: st.WhyNot(now, customer)})
 		}
+	}
+	if len(e.Seats) == 0 {
+		// Every seat is free again by now: the buyer raced and may retry.
+		e.Message = "the seats changed hands while you were holding them; try again"
 	}
 	return e
 }
@@ -315,25 +351,12 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 		Status: OrderPending, TotalCents: total, CustomerName: name, CustomerPhone: phone, PayBy: now.Add(s.cfg.PaymentWindow).UTC(),
 		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC()}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
-		cur, err := tx.GetHold(ctx, h.TenantID, h.ID)
-		if err != nil {
-			return err
-		}
-		if cur.Status != HoldActive {
-			return conflict("hold_not_active", "the hold is "+string(cur.Status))
-		}
-		if !now.Before(cur.ExpiresAt) {
-			return conflict("hold_expired", "the hold expired; hold the seats again")
-		}
-		ok, err := tx.ExtendHold(ctx, h.ID, o.PayBy, now)
+		ok, err := tx.ConfirmHold(ctx, h.ID, len(h.Seats), o.PayBy, now)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return conflict("hold_lost", "some held seats are no longer available; hold the seats again")
-		}
-		if err := tx.SetHoldStatus(ctx, h.ID, HoldConfirmed); err != nil {
-			return err
+			return errHoldGone
 		}
 		for try := 0; ; try++ {
 			o.PickupCode = NewPickupCode()
@@ -349,6 +372,9 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 		rec(change{action: "order.create", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID, after: o})
 		return nil
 	})
+	if errors.Is(err, errHoldGone) {
+		return Order{}, s.whyHoldGone(ctx, h, now)
+	}
 	if err != nil {
 		return Order{}, err
 	}
@@ -418,12 +444,12 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		return Order{}, fmt.Errorf("session %d business date: %w", ss.ID, err)
 	}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
-		cur, err := tx.GetOrder(ctx, o.TenantID, o.ID)
+		paid, err := tx.MarkOrderPaid(ctx, o.ID, in.Method, ref, now.UTC())
 		if err != nil {
 			return err
 		}
-		if cur.Status != OrderPending {
-			return conflict("order_not_pending", "the order is "+string(cur.Status))
+		if !paid {
+			return conflict("order_not_pending", "the order is no longer awaiting payment")
 		}
 		n, err := tx.SellHoldSeats(ctx, o.HoldID, o.ID, now)
 		if err != nil {
@@ -451,16 +477,13 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		if err := tx.InsertTickets(ctx, ts); err != nil {
 			return err
 		}
-		if err := tx.MarkOrderPaid(ctx, o.ID, in.Method, ref, now.UTC()); err != nil {
-			return err
-		}
 		paidAt := now.UTC()
 		o.Status, o.PaymentMethod, o.PaymentRef, o.PaidAt, o.Tickets = OrderPaid, in.Method, ref, &paidAt, ts
 		if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued", ts)); err != nil {
 			return err
 		}
 		rec(change{action: "order.pay", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
-			before: map[string]any{"status": cur.Status}, after: map[string]any{"status": o.Status, "method": in.Method, "ref": ref, "tickets": ticketNumbers(ts)}})
+			before: map[string]any{"status": OrderPending}, after: map[string]any{"status": o.Status, "method": in.Method, "ref": ref, "tickets": ticketNumbers(ts)}})
 		return nil
 	})
 	if err != nil {

@@ -52,6 +52,9 @@ type Service struct {
 
 	keysMu sync.Mutex
 	keys   map[int64]*tenantKeys // signing key cache per tenant
+
+	authMu sync.Mutex
+	auth   map[string]cachedPrincipal // token -> principal, briefly
 }
 
 // New opens the service over a migrated store. It creates the token secret
@@ -82,7 +85,7 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 		cfg.Payments = payment.NewSimulator()
 	}
 	s := &Service{store: st, cfg: cfg, now: cfg.Now, log: cfg.Logger,
-		avail: map[int64]*availability{}, keys: map[int64]*tenantKeys{}}
+		avail: map[int64]*availability{}, keys: map[int64]*tenantKeys{}, auth: map[string]cachedPrincipal{}}
 	secret, err := s.tokenSecret(ctx)
 	if err != nil {
 		return nil, err

@@ -44,6 +44,8 @@ type Reader interface {
 	SessionVersion(ctx context.Context, sessionID int64) (int64, error)
 	PriceTiers(ctx context.Context, sessionID int64) ([]PriceTier, error)
 	SessionSeats(ctx context.Context, sessionID int64) ([]SessionSeat, error)
+	// SessionSeatsByID returns those of the given seats that are in the session.
+	SessionSeatsByID(ctx context.Context, sessionID int64, seatIDs []int64) ([]SessionSeat, error)
 	ChannelSettings(ctx context.Context, tenantID int64) ([]ChannelSettings, error)
 
 	GetHold(ctx context.Context, tenantID, id int64) (Hold, error)
@@ -104,23 +106,27 @@ type Tx interface {
 	CountSold(ctx context.Context, sessionID int64, ch Channel, tierID int64, now time.Time) (int, error)
 
 	InsertHold(ctx context.Context, h *Hold) error
-	// HoldSeats puts the seats on hold for h, all or nothing: it changes
-	// nothing and returns ok=false unless every seat is holdable now.
+	// HoldSeats puts the seats on hold for h, all or nothing: it returns
+	// ok=false unless every seat is holdable now, and then the caller must
+	// abandon the transaction (some seats may have moved).
 	HoldSeats(ctx context.Context, h *Hold, seatIDs []int64, customer string, now time.Time) (ok bool, err error)
 	// ReleaseHold returns the hold's still-held seats to sale.
 	ReleaseHold(ctx context.Context, holdID int64, st HoldStatus) (int, error)
 	// ExpireHolds releases every hold that expired before now.
 	ExpireHolds(ctx context.Context, now time.Time) ([]Hold, error)
 	InsertOrder(ctx context.Context, o *Order) error
-	// ExtendHold moves the expiry of the hold and its seats; it returns
-	// false if any of its seats are no longer held by it or in service.
-	ExtendHold(ctx context.Context, holdID int64, until, now time.Time) (bool, error)
-	SetHoldStatus(ctx context.Context, holdID int64, st HoldStatus) error
+	// ConfirmHold turns an active, unexpired hold confirmed and keeps its
+	// seats held until the payment deadline. It returns false, and the
+	// caller must abandon the transaction, if the hold is not active or
+	// expired, or if fewer than seats of its seats are still held by it and
+	// in service.
+	ConfirmHold(ctx context.Context, holdID int64, seats int, until, now time.Time) (bool, error)
 	// SellHoldSeats turns the hold's seats to sold for the order.
 	SellHoldSeats(ctx context.Context, holdID, orderID int64, now time.Time) (int, error)
 	NextTicketSerial(ctx context.Context, venueID int64, businessDate string, n int) (first uint32, err error)
 	InsertTickets(ctx context.Context, ts []Ticket) error
-	MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) error
+	// MarkOrderPaid moves a pending order to paid; false if it was not pending.
+	MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) (bool, error)
 	SetOrderStatus(ctx context.Context, orderID int64, st OrderStatus) error
 
 	InsertRefund(ctx context.Context, r *RefundRequest) error

@@ -32,7 +32,7 @@ func (r reader) SigningKeys(ctx context.Context, tenantID int64) ([]sales.Signin
 }
 
 func (t *txn) InsertSigningKey(ctx context.Context, k *sales.SigningKey) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO signing_keys (tenant_id, public_key, private_key, status, created_at) VALUES (?,?,?,?,?)`,
+	res, err := t.q.ExecContext(ctx, `INSERT INTO signing_keys (tenant_id, public_key, private_key, status, created_at) VALUES (?,?,?,?,?)`,
 		k.TenantID, k.Public, k.Private, k.Status, ms(k.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert key")
@@ -47,7 +47,7 @@ func (t *txn) SetKeyStatus(ctx context.Context, keyID uint32, st sales.KeyStatus
 	if st == sales.KeyRevoked {
 		col = "revoked_at"
 	}
-	_, err := t.tx.ExecContext(ctx, `UPDATE signing_keys SET status = ?, `+col+` = ? WHERE id = ?`, st, ms(at), keyID)
+	_, err := t.q.ExecContext(ctx, `UPDATE signing_keys SET status = ?, `+col+` = ? WHERE id = ?`, st, ms(at), keyID)
 	return wrap(err, "set key status")
 }
 
@@ -102,7 +102,7 @@ func venueJSON(ids []int64) string {
 }
 
 func (t *txn) InsertUser(ctx context.Context, u *sales.User) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO users (tenant_id, username, display_name, role, venue_ids, disabled, password_hash, generation, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+	res, err := t.q.ExecContext(ctx, `INSERT INTO users (tenant_id, username, display_name, role, venue_ids, disabled, password_hash, generation, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
 		u.TenantID, u.Username, u.DisplayName, u.Role, venueJSON(u.VenueIDs), u.Disabled, u.PasswordHash, u.Generation, ms(u.CreatedAt))
 	if err != nil {
 		return uniqueViolation(err, "username_taken", "that username is taken")
@@ -112,7 +112,7 @@ func (t *txn) InsertUser(ctx context.Context, u *sales.User) error {
 }
 
 func (t *txn) UpdateUser(ctx context.Context, u sales.User) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE users SET display_name = ?, venue_ids = ?, disabled = ?, password_hash = ?, failed_logins = ?, last_failed_at = ?, generation = ? WHERE id = ?`,
+	_, err := t.q.ExecContext(ctx, `UPDATE users SET display_name = ?, venue_ids = ?, disabled = ?, password_hash = ?, failed_logins = ?, last_failed_at = ?, generation = ? WHERE id = ?`,
 		u.DisplayName, venueJSON(u.VenueIDs), u.Disabled, u.PasswordHash, u.FailedLogins, nullMS(u.LastFailedAt), u.Generation, u.ID)
 	return wrap(err, "update user")
 }
@@ -120,9 +120,9 @@ func (t *txn) UpdateUser(ctx context.Context, u sales.User) error {
 func (t *txn) RecordLogin(ctx context.Context, userID int64, failed bool, at time.Time) error {
 	var err error
 	if failed {
-		_, err = t.tx.ExecContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ?`, ms(at), userID)
+		_, err = t.q.ExecContext(ctx, `UPDATE users SET failed_logins = failed_logins + 1, last_failed_at = ? WHERE id = ?`, ms(at), userID)
 	} else {
-		_, err = t.tx.ExecContext(ctx, `UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ?`, userID)
+		_, err = t.q.ExecContext(ctx, `UPDATE users SET failed_logins = 0, last_failed_at = NULL WHERE id = ?`, userID)
 	}
 	return wrap(err, "record login")
 }
@@ -135,21 +135,17 @@ func nullJSON(b json.RawMessage) any {
 }
 
 // AppendAudit seals the entry onto the chain head and moves the head, in
-// the caller's transaction: the writer lock orders the chain.
+// the caller's transaction: the writer lock orders the chain. The head row
+// is written once per batch (finishBatch).
 func (t *txn) AppendAudit(ctx context.Context, e audit.Entry) error {
-	var seq int64
-	var hash string
-	if err := t.tx.QueryRowContext(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&seq, &hash); err != nil {
-		return wrap(err, "read audit head")
-	}
-	audit.Seal(&e, seq, hash)
-	if _, err := t.tx.ExecContext(ctx, `INSERT INTO audit_log (seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash)
+	audit.Seal(&e, t.b.seq, t.b.hash)
+	if _, err := t.q.ExecContext(ctx, `INSERT INTO audit_log (seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.TenantID, e.VenueID, e.Actor, e.Action, e.Object,
 		nullJSON(e.Before), nullJSON(e.After), e.Reason, e.Approver, e.PrevHash, e.Hash); err != nil {
 		return wrap(err, "append audit")
 	}
-	_, err := t.tx.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.Seq, e.Hash)
-	return wrap(err, "move audit head")
+	t.b.seq, t.b.hash = e.Seq, e.Hash
+	return nil
 }
 
 func (r reader) AuditHead(ctx context.Context) (int64, string, error) {
@@ -230,7 +226,7 @@ func (r reader) AuditLog(ctx context.Context, f sales.AuditFilter, fn func(audit
 }
 
 func (t *txn) AppendOutbox(ctx context.Context, e sales.OutboxEvent) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO outbox (tenant_id, venue_id, kind, payload, created_at) VALUES (?,?,?,?,?)`,
+	_, err := t.q.ExecContext(ctx, `INSERT INTO outbox (tenant_id, venue_id, kind, payload, created_at) VALUES (?,?,?,?,?)`,
 		e.TenantID, e.VenueID, e.Kind, string(e.Payload), time.Now().UnixMilli())
 	return wrap(err, "append outbox")
 }

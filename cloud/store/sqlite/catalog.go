@@ -24,7 +24,7 @@ func (r reader) Setting(ctx context.Context, key string) (string, bool, error) {
 }
 
 func (t *txn) PutSetting(ctx context.Context, key, value string) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	_, err := t.q.ExecContext(ctx, `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
 	return wrap(err, "put setting")
 }
 
@@ -63,7 +63,7 @@ func (r reader) ListTenants(ctx context.Context) ([]sales.Tenant, error) {
 }
 
 func (t *txn) InsertTenant(ctx context.Context, x *sales.Tenant) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO tenants (code, name, created_at) VALUES (?, ?, ?)`, x.Code, x.Name, ms(x.CreatedAt))
+	res, err := t.q.ExecContext(ctx, `INSERT INTO tenants (code, name, created_at) VALUES (?, ?, ?)`, x.Code, x.Name, ms(x.CreatedAt))
 	if err != nil {
 		return uniqueViolation(err, "tenant_exists", "a tenant with that code exists")
 	}
@@ -111,7 +111,7 @@ func (r reader) ListVenues(ctx context.Context, tenantID int64) ([]sales.Venue, 
 }
 
 func (t *txn) InsertVenue(ctx context.Context, v *sales.Venue) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO venues (tenant_id, code, name, address, timezone, day_start_min, created_at) VALUES (?,?,?,?,?,?,?)`,
+	res, err := t.q.ExecContext(ctx, `INSERT INTO venues (tenant_id, code, name, address, timezone, day_start_min, created_at) VALUES (?,?,?,?,?,?,?)`,
 		v.TenantID, v.Code, v.Name, v.Address, v.Timezone, v.BusinessDayStartMinutes, ms(v.CreatedAt))
 	if err != nil {
 		return uniqueViolation(err, "venue_exists", "a venue with that code exists")
@@ -156,7 +156,7 @@ func (r reader) ListHalls(ctx context.Context, tenantID, venueID int64) ([]sales
 }
 
 func (t *txn) InsertHall(ctx context.Context, h *sales.Hall) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO halls (tenant_id, venue_id, code, name, created_at) VALUES (?,?,?,?,?)`,
+	res, err := t.q.ExecContext(ctx, `INSERT INTO halls (tenant_id, venue_id, code, name, created_at) VALUES (?,?,?,?,?)`,
 		h.TenantID, h.VenueID, h.Code, h.Name, ms(h.CreatedAt))
 	if err != nil {
 		return uniqueViolation(err, "hall_exists", "the venue has a hall with that code")
@@ -197,11 +197,11 @@ func (r reader) HallSeatMap(ctx context.Context, hallID int64) ([]seatmap.Sectio
 }
 
 func (t *txn) ReplaceHallSeatMap(ctx context.Context, hallID int64, m seatmap.Map) ([]int64, error) {
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM hall_sections WHERE hall_id = ?`, hallID); err != nil {
+	if _, err := t.q.ExecContext(ctx, `DELETE FROM hall_sections WHERE hall_id = ?`, hallID); err != nil {
 		return nil, wrap(err, "replace sections")
 	}
 	for i, s := range m.Sections {
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO hall_sections (hall_id, ord, code, name) VALUES (?,?,?,?)`, hallID, i, s.Code, s.Name); err != nil {
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO hall_sections (hall_id, ord, code, name) VALUES (?,?,?,?)`, hallID, i, s.Code, s.Name); err != nil {
 			return nil, wrap(err, "replace sections")
 		}
 	}
@@ -247,7 +247,7 @@ func (t *txn) ReplaceHallSeatMap(ctx context.Context, hallID int64, m seatmap.Ma
 	// Seats no longer on the map keep their id (sold tickets refer to them)
 	// but leave service.
 	for _, o := range byLabel {
-		if _, err := t.tx.ExecContext(ctx, `UPDATE hall_seats SET state = 'removed', ord = ? WHERE id = ?`, len(m.Seats)+int(o.ID), o.ID); err != nil {
+		if _, err := t.q.ExecContext(ctx, `UPDATE hall_seats SET state = 'removed', ord = ? WHERE id = ?`, len(m.Seats)+int(o.ID), o.ID); err != nil {
 			return nil, wrap(err, "remove seats")
 		}
 		out = append(out, o.ID)
@@ -256,7 +256,7 @@ func (t *txn) ReplaceHallSeatMap(ctx context.Context, hallID int64, m seatmap.Ma
 }
 
 func (t *txn) SyncSessionSeatStates(ctx context.Context, hallID int64, now time.Time) (int, error) {
-	res, err := t.tx.ExecContext(ctx, `
+	res, err := t.q.ExecContext(ctx, `
 UPDATE session_seats SET phys_state = (SELECT h.state FROM hall_seats h WHERE h.id = session_seats.seat_id)
 WHERE session_id IN (SELECT id FROM sessions WHERE hall_id = ? AND ends_at > ?)
   AND status <> 'sold'
@@ -266,7 +266,7 @@ WHERE session_id IN (SELECT id FROM sessions WHERE hall_id = ? AND ends_at > ?)
 	}
 	n, _ := res.RowsAffected()
 	if n > 0 {
-		if _, err := t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE hall_id = ? AND ends_at > ?`, hallID, ms(now)); err != nil {
+		if _, err := t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE hall_id = ? AND ends_at > ?`, hallID, ms(now)); err != nil {
 			return 0, wrap(err, "sync session seats")
 		}
 	}
@@ -304,7 +304,7 @@ func (r reader) ListEvents(ctx context.Context, tenantID int64) ([]sales.Event, 
 }
 
 func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at) VALUES (?,?,?,?,?)`, e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt))
+	res, err := t.q.ExecContext(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at) VALUES (?,?,?,?,?)`, e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert event")
 	}
@@ -378,7 +378,7 @@ func (r reader) SessionVersion(ctx context.Context, sessionID int64) (int64, err
 
 func (t *txn) HallBusy(ctx context.Context, hallID int64, start, end time.Time) (bool, error) {
 	var n int
-	err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE hall_id = ? AND status <> 'cancelled' AND starts_at < ? AND ends_at > ?`,
+	err := t.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM sessions WHERE hall_id = ? AND status <> 'cancelled' AND starts_at < ? AND ends_at > ?`,
 		hallID, ms(end), ms(start)).Scan(&n)
 	return n > 0, wrap(err, "check hall")
 }
@@ -388,7 +388,7 @@ func (t *txn) InsertSession(ctx context.Context, s *sales.Session) error {
 	if s.Quotas == nil {
 		quotas = []byte("[]")
 	}
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at)
+	res, err := t.q.ExecContext(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.TenantID, s.VenueID, s.HallID, s.EventID, ms(s.StartsAt), ms(s.EndsAt), s.BusinessDate, s.Status,
 		s.MinPriceCents, s.MaxPerOrder, s.Reentry, string(quotas), ms(s.CreatedAt))
 	if err != nil {
@@ -397,13 +397,13 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.TenantID, s.VenueID, s.HallID, s.EventID,
 	if s.ID, err = res.LastInsertId(); err != nil {
 		return err
 	}
-	_, err = t.tx.ExecContext(ctx, `INSERT INTO session_seats (session_id, seat_id, ord, section, row_label, row_no, col, label, type, phys_state)
+	_, err = t.q.ExecContext(ctx, `INSERT INTO session_seats (session_id, seat_id, ord, section, row_label, row_no, col, label, type, phys_state)
 SELECT ?, id, ord, section, row_label, row_no, col, label, type, state FROM hall_seats WHERE hall_id = ?`, s.ID, s.HallID)
 	return wrap(err, "copy seat map")
 }
 
 func (t *txn) SetSessionStatus(ctx context.Context, id int64, st sales.SessionStatus) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE sessions SET status = ?, version = version + 1 WHERE id = ?`, st, id)
+	_, err := t.q.ExecContext(ctx, `UPDATE sessions SET status = ?, version = version + 1 WHERE id = ?`, st, id)
 	return wrap(err, "set session status")
 }
 
@@ -425,12 +425,12 @@ func (r reader) PriceTiers(ctx context.Context, sessionID int64) ([]sales.PriceT
 }
 
 func (t *txn) ReplacePriceTiers(ctx context.Context, sessionID int64, tiers []sales.PriceTier) ([]sales.PriceTier, error) {
-	if _, err := t.tx.ExecContext(ctx, `DELETE FROM price_tiers WHERE session_id = ?`, sessionID); err != nil {
+	if _, err := t.q.ExecContext(ctx, `DELETE FROM price_tiers WHERE session_id = ?`, sessionID); err != nil {
 		return nil, wrap(err, "replace prices")
 	}
 	out := make([]sales.PriceTier, len(tiers))
 	for i, p := range tiers {
-		res, err := t.tx.ExecContext(ctx, `INSERT INTO price_tiers (session_id, ord, name, section, seat_type, price_cents) VALUES (?,?,?,?,?,?)`,
+		res, err := t.q.ExecContext(ctx, `INSERT INTO price_tiers (session_id, ord, name, section, seat_type, price_cents) VALUES (?,?,?,?,?,?)`,
 			sessionID, i, p.Name, p.Section, p.SeatType, p.PriceCents)
 		if err != nil {
 			return nil, wrap(err, "replace prices")
@@ -457,8 +457,8 @@ func (t *txn) ReplacePriceTiers(ctx context.Context, sessionID int64, tiers []sa
 			return nil, wrap(err, "price seats")
 		}
 	}
-	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, sessionID)
-	return out, wrap(err, "price seats")
+	t.touch(sessionID)
+	return out, nil
 }
 
 func (t *txn) SetQuotas(ctx context.Context, sessionID int64, q []sales.Quota) error {
@@ -466,7 +466,7 @@ func (t *txn) SetQuotas(ctx context.Context, sessionID int64, q []sales.Quota) e
 		q = []sales.Quota{}
 	}
 	b, _ := json.Marshal(q)
-	_, err := t.tx.ExecContext(ctx, `UPDATE sessions SET quotas = ? WHERE id = ?`, string(b), sessionID)
+	_, err := t.q.ExecContext(ctx, `UPDATE sessions SET quotas = ? WHERE id = ?`, string(b), sessionID)
 	return wrap(err, "set quotas")
 }
 
@@ -488,7 +488,7 @@ func (r reader) ChannelSettings(ctx context.Context, tenantID int64) ([]sales.Ch
 }
 
 func (t *txn) PutChannelSettings(ctx context.Context, tenantID int64, cs sales.ChannelSettings) error {
-	_, err := t.tx.ExecContext(ctx, `INSERT INTO channel_settings (tenant_id, channel, hold_ttl_sec) VALUES (?,?,?)
+	_, err := t.q.ExecContext(ctx, `INSERT INTO channel_settings (tenant_id, channel, hold_ttl_sec) VALUES (?,?,?)
 ON CONFLICT (tenant_id, channel) DO UPDATE SET hold_ttl_sec = excluded.hold_ttl_sec`, tenantID, cs.Channel, cs.HoldTTLSec)
 	return wrap(err, "put channel settings")
 }

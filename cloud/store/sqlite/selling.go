@@ -11,9 +11,22 @@ import (
 	"github.com/admitbox/admit/cloud/sales"
 )
 
+const sessionSeatCols = `seat_id, section, row_label, row_no, col, label, type, phys_state, category, reserved_for, reserved_until, status, hold_expires, tier_id`
+
 func (r reader) SessionSeats(ctx context.Context, sessionID int64) ([]sales.SessionSeat, error) {
-	rows, err := r.q.QueryContext(ctx, `SELECT seat_id, section, row_label, row_no, col, label, type, phys_state, category, reserved_for, reserved_until, status, hold_expires, tier_id
-FROM session_seats WHERE session_id = ? ORDER BY ord`, sessionID)
+	return r.sessionSeats(ctx, `SELECT `+sessionSeatCols+` FROM session_seats WHERE session_id = ? ORDER BY ord`, sessionID)
+}
+
+func (r reader) SessionSeatsByID(ctx context.Context, sessionID int64, seatIDs []int64) ([]sales.SessionSeat, error) {
+	if len(seatIDs) == 0 {
+		return nil, nil
+	}
+	return r.sessionSeats(ctx, `SELECT `+sessionSeatCols+` FROM session_seats WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`) ORDER BY ord`,
+		append([]any{sessionID}, int64Args(seatIDs)...)...)
+}
+
+func (r reader) sessionSeats(ctx context.Context, q string, args ...any) ([]sales.SessionSeat, error) {
+	rows, err := r.q.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(err, "read session seats")
 	}
@@ -42,7 +55,7 @@ func int64Args(ids []int64) []any {
 
 func (t *txn) SetSeatCategory(ctx context.Context, sessionID int64, seatIDs []int64, c sales.Category, reservedFor string, until *time.Time) ([]int64, error) {
 	args := append([]any{c, reservedFor, nullMS(until), sessionID}, int64Args(seatIDs)...)
-	rows, err := t.tx.QueryContext(ctx, `UPDATE session_seats SET category = ?, reserved_for = ?, reserved_until = ?
+	rows, err := t.q.QueryContext(ctx, `UPDATE session_seats SET category = ?, reserved_for = ?, reserved_until = ?
 WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`) AND status = 'available' RETURNING seat_id`, args...)
 	if err != nil {
 		return nil, wrap(err, "set category")
@@ -63,8 +76,8 @@ WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`) AND status 
 			refused = append(refused, id)
 		}
 	}
-	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, sessionID)
-	return refused, wrap(err, "set category")
+	t.touch(sessionID)
+	return refused, nil
 }
 
 func (t *txn) CountSold(ctx context.Context, sessionID int64, ch sales.Channel, tierID int64, now time.Time) (int, error) {
@@ -75,12 +88,12 @@ func (t *txn) CountSold(ctx context.Context, sessionID int64, ch sales.Channel, 
 		args = append(args, tierID)
 	}
 	var n int
-	err := t.tx.QueryRowContext(ctx, q, args...).Scan(&n)
+	err := t.q.QueryRowContext(ctx, q, args...).Scan(&n)
 	return n, wrap(err, "count sold")
 }
 
 func (t *txn) InsertHold(ctx context.Context, h *sales.Hold) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO holds (tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)`,
+	res, err := t.q.ExecContext(ctx, `INSERT INTO holds (tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)`,
 		h.TenantID, h.VenueID, h.SessionID, h.Channel, h.Status, ms(h.ExpiresAt), h.CreatedBy, ms(h.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert hold")
@@ -101,7 +114,7 @@ func (t *txn) HoldSeats(ctx context.Context, h *sales.Hold, seatIDs []int64, cus
 	n := ms(now)
 	args := append([]any{h.ID, ms(h.ExpiresAt), h.Channel, h.SessionID}, int64Args(seatIDs)...)
 	args = append(args, n, customer, n)
-	rows, err := t.tx.QueryContext(ctx, `UPDATE session_seats SET status = 'held', hold_id = ?, hold_expires = ?, channel = ?, order_id = NULL
+	rows, err := t.q.QueryContext(ctx, `UPDATE session_seats SET status = 'held', hold_id = ?, hold_expires = ?, channel = ?, order_id = NULL
 WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`)
   AND tier_id <> 0 AND phys_state IN ('ok', 'obstructed')
   AND (category = 'sellable' OR (category = 'reserved' AND (reserved_until <= ? OR (reserved_for <> '' AND reserved_for = ?))))
@@ -135,11 +148,11 @@ RETURNING seat_id, label, tier_id, price_cents`, args...)
 		b.WriteString("(?,?,?,?,?)")
 		hargs = append(hargs, h.ID, s.SeatID, s.Label, s.TierID, s.PriceCents)
 	}
-	if _, err := t.tx.ExecContext(ctx, b.String(), hargs...); err != nil {
+	if _, err := t.q.ExecContext(ctx, b.String(), hargs...); err != nil {
 		return false, wrap(err, "hold seats")
 	}
-	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, h.SessionID)
-	return true, wrap(err, "hold seats")
+	t.touch(h.SessionID)
+	return true, nil
 }
 
 func (r reader) GetHold(ctx context.Context, tenantID, id int64) (sales.Hold, error) {
@@ -174,23 +187,23 @@ func (r reader) holdSeats(ctx context.Context, holdID int64) ([]sales.HoldSeat, 
 }
 
 func (t *txn) ReleaseHold(ctx context.Context, holdID int64, st sales.HoldStatus) (int, error) {
-	res, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
+	res, err := t.q.ExecContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
 WHERE hold_id = ? AND status = 'held'`, holdID)
 	if err != nil {
 		return 0, wrap(err, "release hold")
 	}
 	n, _ := res.RowsAffected()
-	if _, err := t.tx.ExecContext(ctx, `UPDATE holds SET status = ? WHERE id = ?`, st, holdID); err != nil {
+	if _, err := t.q.ExecContext(ctx, `UPDATE holds SET status = ? WHERE id = ?`, st, holdID); err != nil {
 		return 0, wrap(err, "release hold")
 	}
-	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = (SELECT session_id FROM holds WHERE id = ?)`, holdID)
+	_, err = t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = (SELECT session_id FROM holds WHERE id = ?)`, holdID)
 	return int(n), wrap(err, "release hold")
 }
 
 func (t *txn) ExpireHolds(ctx context.Context, now time.Time) ([]sales.Hold, error) {
 	n := ms(now)
-	rows, err := t.tx.QueryContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
-WHERE status = 'held' AND hold_expires <= ? RETURNING session_id, hold_id`, n)
+	// RETURNING sees the updated row (hold_id NULL): read the holds first.
+	rows, err := t.q.QueryContext(ctx, `SELECT session_id, hold_id FROM session_seats WHERE status = 'held' AND hold_expires <= ?`, n)
 	if err != nil {
 		return nil, wrap(err, "expire holds")
 	}
@@ -206,15 +219,17 @@ WHERE status = 'held' AND hold_expires <= ? RETURNING session_id, hold_id`, n)
 		holds[hid]++
 	}
 	rows.Close()
-	for sid := range sessions {
-		if _, err := t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, sid); err != nil {
-			return nil, wrap(err, "expire holds")
-		}
+	if _, err := t.q.ExecContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
+WHERE status = 'held' AND hold_expires <= ?`, n); err != nil {
+		return nil, wrap(err, "expire holds")
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE orders SET status = 'cancelled' WHERE status = 'pending_payment' AND pay_by <= ?`, n); err != nil {
+	for sid := range sessions {
+		t.touch(sid)
+	}
+	if _, err := t.q.ExecContext(ctx, `UPDATE orders SET status = 'cancelled' WHERE status = 'pending_payment' AND pay_by <= ?`, n); err != nil {
 		return nil, wrap(err, "expire orders")
 	}
-	rows, err = t.tx.QueryContext(ctx, `UPDATE holds SET status = 'expired' WHERE status = 'active' AND expires_at <= ? RETURNING id, tenant_id, venue_id, session_id`, n)
+	rows, err = t.q.QueryContext(ctx, `UPDATE holds SET status = 'expired' WHERE status = 'active' AND expires_at <= ? RETURNING id, tenant_id, venue_id, session_id`, n)
 	if err != nil {
 		return nil, wrap(err, "expire holds")
 	}
@@ -232,43 +247,48 @@ WHERE status = 'held' AND hold_expires <= ? RETURNING session_id, hold_id`, n)
 	return out, wrap(rows.Err(), "expire holds")
 }
 
-func (t *txn) ExtendHold(ctx context.Context, holdID int64, until, now time.Time) (bool, error) {
-	var want int
-	if err := t.tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM hold_seats WHERE hold_id = ?`, holdID).Scan(&want); err != nil {
-		return false, wrap(err, "extend hold")
-	}
-	res, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET hold_expires = ?
-WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed')`, ms(until), holdID, ms(now))
+// ConfirmHold moves an active, unexpired hold to confirmed and keeps its
+// seats until the payment deadline; false if the hold is not active, has
+// expired, or lost any seat.
+func (t *txn) ConfirmHold(ctx context.Context, holdID int64, seats int, until, now time.Time) (bool, error) {
+	res, err := t.q.ExecContext(ctx, `UPDATE holds SET status = 'confirmed', expires_at = ? WHERE id = ? AND status = 'active' AND expires_at > ?`, ms(until), holdID, ms(now))
 	if err != nil {
-		return false, wrap(err, "extend hold")
+		return false, wrap(err, "confirm hold")
 	}
-	n, _ := res.RowsAffected()
-	if int(n) != want {
+	if n, _ := res.RowsAffected(); n != 1 {
 		return false, nil
 	}
-	_, err = t.tx.ExecContext(ctx, `UPDATE holds SET expires_at = ? WHERE id = ?`, ms(until), holdID)
-	return true, wrap(err, "extend hold")
-}
-
-func (t *txn) SetHoldStatus(ctx context.Context, holdID int64, st sales.HoldStatus) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE holds SET status = ? WHERE id = ?`, st, holdID)
-	return wrap(err, "set hold status")
+	res, err = t.q.ExecContext(ctx, `UPDATE session_seats SET hold_expires = ?
+WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed')`, ms(until), holdID, ms(now))
+	if err != nil {
+		return false, wrap(err, "confirm hold")
+	}
+	n, _ := res.RowsAffected()
+	return int(n) == seats, nil
 }
 
 func (t *txn) SellHoldSeats(ctx context.Context, holdID, orderID int64, now time.Time) (int, error) {
-	res, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET status = 'sold', order_id = ?, hold_expires = NULL
-WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed')`, orderID, holdID, ms(now))
+	rows, err := t.q.QueryContext(ctx, `UPDATE session_seats SET status = 'sold', order_id = ?, hold_expires = NULL
+WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed') RETURNING session_id`, orderID, holdID, ms(now))
 	if err != nil {
 		return 0, wrap(err, "sell seats")
 	}
-	n, _ := res.RowsAffected()
-	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = (SELECT session_id FROM holds WHERE id = ?)`, holdID)
-	return int(n), wrap(err, "sell seats")
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var sid int64
+		if err := rows.Scan(&sid); err != nil {
+			return 0, wrap(err, "sell seats")
+		}
+		t.touch(sid)
+		n++
+	}
+	return n, wrap(rows.Err(), "sell seats")
 }
 
 func (t *txn) NextTicketSerial(ctx context.Context, venueID int64, businessDate string, n int) (uint32, error) {
 	var last int64
-	err := t.tx.QueryRowContext(ctx, `INSERT INTO ticket_serials (venue_id, business_date, last) VALUES (?, ?, ?)
+	err := t.q.QueryRowContext(ctx, `INSERT INTO ticket_serials (venue_id, business_date, last) VALUES (?, ?, ?)
 ON CONFLICT (venue_id, business_date) DO UPDATE SET last = last + excluded.last RETURNING last`, venueID, businessDate, n).Scan(&last)
 	if err != nil {
 		return 0, wrap(err, "allocate ticket serials")
@@ -295,7 +315,7 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 			x.TierID, x.PriceCents, x.KeyID, x.QR, x.Status, ms(x.IssuedAt))
 	}
 	b.WriteString(" RETURNING id")
-	rows, err := t.tx.QueryContext(ctx, b.String(), args...)
+	rows, err := t.q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
 		return uniqueViolation(err, "ticket_number_taken", "a ticket number was issued twice")
 	}
@@ -309,7 +329,7 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 }
 
 func (t *txn) InsertOrder(ctx context.Context, o *sales.Order) error {
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, pay_by, created_by, created_at)
+	res, err := t.q.ExecContext(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, pay_by, created_by, created_at)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
 		o.CustomerName, o.CustomerPhone, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt))
 	if err != nil {
@@ -319,13 +339,17 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.Hol
 	return err
 }
 
-func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE orders SET status = 'paid', payment_method = ?, payment_ref = ?, paid_at = ? WHERE id = ?`, method, ref, ms(at), orderID)
-	return wrap(err, "mark paid")
+func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) (bool, error) {
+	res, err := t.q.ExecContext(ctx, `UPDATE orders SET status = 'paid', payment_method = ?, payment_ref = ?, paid_at = ? WHERE id = ? AND status = 'pending_payment'`, method, ref, ms(at), orderID)
+	if err != nil {
+		return false, wrap(err, "mark paid")
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderStatus) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE orders SET status = ? WHERE id = ?`, st, orderID)
+	_, err := t.q.ExecContext(ctx, `UPDATE orders SET status = ? WHERE id = ?`, st, orderID)
 	return wrap(err, "set order status")
 }
 
@@ -483,7 +507,7 @@ func (r reader) ListRefunds(ctx context.Context, tenantID int64, st sales.Refund
 
 func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
 	ids, _ := json.Marshal(x.TicketIDs)
-	res, err := t.tx.ExecContext(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+	res, err := t.q.ExecContext(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
 		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert refund")
@@ -493,7 +517,7 @@ func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
 }
 
 func (t *txn) DecideRefund(ctx context.Context, x sales.RefundRequest) error {
-	_, err := t.tx.ExecContext(ctx, `UPDATE refunds SET status = ?, decided_by = ?, decision = ?, decided_at = ? WHERE id = ?`,
+	_, err := t.q.ExecContext(ctx, `UPDATE refunds SET status = ?, decided_by = ?, decision = ?, decided_at = ? WHERE id = ?`,
 		x.Status, x.DecidedBy, x.Decision, nullMS(x.DecidedAt), x.ID)
 	return wrap(err, "decide refund")
 }
@@ -504,28 +528,28 @@ func (t *txn) RefundTickets(ctx context.Context, ticketIDs []int64, now time.Tim
 	}
 	ph := placeholders(len(ticketIDs))
 	args := int64Args(ticketIDs)
-	res, err := t.tx.ExecContext(ctx, `UPDATE tickets SET status = 'refunded' WHERE status = 'valid' AND id IN (`+ph+`)`, args...)
+	res, err := t.q.ExecContext(ctx, `UPDATE tickets SET status = 'refunded' WHERE status = 'valid' AND id IN (`+ph+`)`, args...)
 	if err != nil {
 		return wrap(err, "refund tickets")
 	}
 	if n, _ := res.RowsAffected(); int(n) != len(ticketIDs) {
 		return sales.Conflict("ticket_not_valid", "a ticket was refunded already")
 	}
-	if _, err := t.tx.ExecContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
+	if _, err := t.q.ExecContext(ctx, `UPDATE session_seats SET status = 'available', hold_id = NULL, hold_expires = NULL, channel = NULL, order_id = NULL
 WHERE (session_id, seat_id) IN (SELECT session_id, seat_id FROM tickets WHERE id IN (`+ph+`))`, args...); err != nil {
 		return wrap(err, "release refunded seats")
 	}
-	_, err = t.tx.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id IN (SELECT session_id FROM tickets WHERE id IN (`+ph+`))`, args...)
+	_, err = t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id IN (SELECT session_id FROM tickets WHERE id IN (`+ph+`))`, args...)
 	return wrap(err, "release refunded seats")
 }
 
 func (t *txn) InsertRevocations(ctx context.Context, rs []sales.Revocation) error {
 	for _, x := range rs {
 		var tenant int64
-		if err := t.tx.QueryRowContext(ctx, `SELECT tenant_id FROM tickets WHERE id = ?`, x.TicketID).Scan(&tenant); err != nil {
+		if err := t.q.QueryRowContext(ctx, `SELECT tenant_id FROM tickets WHERE id = ?`, x.TicketID).Scan(&tenant); err != nil {
 			return wrap(err, "insert revocation")
 		}
-		if _, err := t.tx.ExecContext(ctx, `INSERT INTO revocations (tenant_id, venue_id, session_id, ticket_id, number, reason, at) VALUES (?,?,?,?,?,?,?)`,
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO revocations (tenant_id, venue_id, session_id, ticket_id, number, reason, at) VALUES (?,?,?,?,?,?,?)`,
 			tenant, x.VenueID, x.SessionID, x.TicketID, x.Number, x.Reason, ms(x.At)); err != nil {
 			return wrap(err, "insert revocation")
 		}
@@ -551,4 +575,3 @@ func (r reader) Revocations(ctx context.Context, venueID int64) ([]sales.Revocat
 	}
 	return out, wrap(rows.Err(), "read revocations")
 }
-

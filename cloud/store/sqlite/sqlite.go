@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
@@ -32,8 +33,16 @@ type Options struct {
 // Store is the SQLite sales store.
 type Store struct {
 	reader
-	w *sql.DB
-	r *sql.DB
+	w      *sql.DB
+	r      *sql.DB
+	wcache *stmtCache
+	rcache *stmtCache
+
+	jobs    chan job
+	stop    chan struct{}
+	stopped chan struct{}
+	closeMu sync.Mutex
+	closed  bool
 }
 
 var _ sales.Store = (*Store)(nil)
@@ -67,8 +76,11 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	w.SetMaxOpenConns(1)
-	w.SetMaxIdleConns(1)
+	// One connection runs the committer's transactions; a second one only
+	// prepares statements for the cache while the first is busy (preparing
+	// takes no write lock).
+	w.SetMaxOpenConns(2)
+	w.SetMaxIdleConns(2)
 	w.SetConnMaxLifetime(0)
 	if err := migrate(ctx, w); err != nil {
 		w.Close()
@@ -83,7 +95,11 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
-	return &Store{reader: reader{q: r}, w: w, r: r}, nil
+	s := &Store{w: w, r: r, wcache: newStmtCache(w), rcache: newStmtCache(r),
+		jobs: make(chan job), stop: make(chan struct{}), stopped: make(chan struct{})}
+	s.reader = reader{q: &dbQuerier{c: s.rcache}}
+	go s.committer()
+	return s, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -124,8 +140,19 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 	return v, err
 }
 
-// Close closes both pools.
+// Close stops the committer and closes both pools.
 func (s *Store) Close() error {
+	s.closeMu.Lock()
+	if s.closed {
+		s.closeMu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.stop)
+	s.closeMu.Unlock()
+	<-s.stopped
+	s.wcache.close()
+	s.rcache.close()
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
@@ -133,20 +160,22 @@ func (s *Store) Close() error {
 // under the contract (tamper tests, the audit CLI).
 func (s *Store) DB() *sql.DB { return s.w }
 
-// Update runs fn in one IMMEDIATE transaction on the writer connection.
+// ErrClosed is returned by Update after Close.
+var ErrClosed = errors.New("sqlite: store closed")
+
+// Update runs fn as one transaction: its writes commit together or not at
+// all, and Update returns only after they are committed (see commit.go).
+// fn must not call Update.
 func (s *Store) Update(ctx context.Context, fn func(tx sales.Tx) error) error {
-	t, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlite: begin: %w", err)
+	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case s.jobs <- j:
+	case <-s.stop:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	if err := fn(&txn{reader: reader{q: t}, tx: t}); err != nil {
-		t.Rollback()
-		return err
-	}
-	if err := t.Commit(); err != nil {
-		return fmt.Errorf("sqlite: commit: %w", err)
-	}
-	return nil
+	return <-j.done
 }
 
 type querier interface {
@@ -160,7 +189,11 @@ type reader struct{ q querier }
 type txn struct {
 	reader
 	tx *sql.Tx
+	b  *batchState
 }
+
+// touch marks a session whose seats changed: its version moves at commit.
+func (t *txn) touch(sessionID int64) { t.b.touched[sessionID] = struct{}{} }
 
 // ms and fromMS store instants as Unix milliseconds.
 func ms(t time.Time) int64 { return t.UnixMilli() }

@@ -1,0 +1,295 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sync"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Group commit. SQLite has one writer; a commit costs far more than the
+// few statements of a sale, so one committer goroutine runs the
+// transactions that are waiting together inside one SQLite transaction,
+// each in its own SAVEPOINT: a failing one is rolled back alone, the rest
+// commit together, and nobody hears "done" before the commit is durable.
+// Each transaction still sees the state left by those before it, exactly
+// as if they had run one after another.
+
+type job struct {
+	ctx  context.Context
+	fn   func(tx sales.Tx) error
+	done chan error
+}
+
+// maxBatch bounds how long one SQLite transaction holds the write lock.
+const maxBatch = 64
+
+func (s *Store) committer() {
+	defer close(s.stopped)
+	for {
+		var first job
+		select {
+		case first = <-s.jobs:
+		case <-s.stop:
+			return
+		}
+		batch := []job{first}
+	drain:
+		for len(batch) < maxBatch {
+			select {
+			case j := <-s.jobs:
+				batch = append(batch, j)
+			default:
+				break drain
+			}
+		}
+		s.runBatch(batch)
+	}
+}
+
+func (s *Store) runBatch(batch []job) {
+	errs := make([]error, len(batch))
+	tx, err := s.w.BeginTx(context.Background(), nil)
+	if err != nil {
+		for _, j := range batch {
+			j.done <- fmt.Errorf("sqlite: begin: %w", err)
+		}
+		return
+	}
+	t := &txn{reader: reader{q: &txQuerier{tx: tx, c: s.wcache}}, tx: tx, b: &batchState{touched: map[int64]struct{}{}}}
+	// The write lock is ours until COMMIT: read the audit chain head once,
+	// let each job extend it in memory, write it back once.
+	if err := t.q.QueryRowContext(context.Background(), `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&t.b.seq, &t.b.hash); err != nil {
+		tx.Rollback()
+		for i := range batch {
+			errs[i] = fmt.Errorf("sqlite: read audit head: %w", err)
+		}
+		s.finish(batch, errs)
+		return
+	}
+	startSeq := t.b.seq
+	ok := 0
+	for i, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		seq, hash := t.b.seq, t.b.hash
+		if _, err := tx.Exec("SAVEPOINT job"); err != nil {
+			errs[i] = fmt.Errorf("sqlite: savepoint: %w", err)
+			continue
+		}
+		errs[i] = runJob(j, t)
+		if errs[i] != nil {
+			t.b.seq, t.b.hash = seq, hash
+			if _, err := tx.Exec("ROLLBACK TO job"); err != nil {
+				// The transaction is unusable: fail the whole batch.
+				tx.Rollback()
+				for k := range batch {
+					if errs[k] == nil {
+						errs[k] = fmt.Errorf("sqlite: rollback to savepoint: %w", err)
+					}
+				}
+				s.finish(batch, errs)
+				return
+			}
+		} else {
+			ok++
+		}
+		if _, err := tx.Exec("RELEASE job"); err != nil {
+			tx.Rollback()
+			for k := range batch {
+				if errs[k] == nil || k == i {
+					errs[k] = fmt.Errorf("sqlite: release savepoint: %w", err)
+				}
+			}
+			s.finish(batch, errs)
+			return
+		}
+	}
+	if ok > 0 {
+		if err := t.finishBatch(startSeq); err != nil {
+			tx.Rollback()
+			for k := range batch {
+				if errs[k] == nil {
+					errs[k] = err
+				}
+			}
+			s.finish(batch, errs)
+			return
+		}
+	}
+	if ok == 0 {
+		tx.Rollback()
+	} else if err := tx.Commit(); err != nil {
+		for k := range batch {
+			if errs[k] == nil {
+				errs[k] = fmt.Errorf("sqlite: commit: %w", err)
+			}
+		}
+	}
+	s.finish(batch, errs)
+}
+
+// batchState is what the jobs of one batch share.
+type batchState struct {
+	seq     int64  // audit chain head
+	hash    string // audit chain head
+	touched map[int64]struct{}
+}
+
+// finishBatch writes what the batch's jobs left in memory: the audit
+// chain head and the availability version of every session they touched
+// (a job rolled back may leave a session bumped: harmless, it only makes
+// readers re-read).
+func (t *txn) finishBatch(startSeq int64) error {
+	ctx := context.Background()
+	if t.b.seq != startSeq {
+		if _, err := t.q.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, t.b.seq, t.b.hash); err != nil {
+			return fmt.Errorf("sqlite: move audit head: %w", err)
+		}
+	}
+	for id := range t.b.touched {
+		if _, err := t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("sqlite: bump session version: %w", err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) finish(batch []job, errs []error) {
+	for i, j := range batch {
+		j.done <- errs[i]
+	}
+}
+
+// runJob runs one transaction body; a panic fails that job only.
+func runJob(j job, t *txn) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("sqlite: transaction panicked: %v", r)
+		}
+	}()
+	return j.fn(t)
+}
+
+// stmtCache keeps prepared statements: preparing costs more than running
+// most of our statements. Statements with very long IN lists are not kept.
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+const maxCachedArgs = 64
+
+func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+
+func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
+	c.mu.Lock()
+	st := c.m[q]
+	c.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if prev := c.m[q]; prev != nil {
+		c.mu.Unlock()
+		st.Close()
+		return prev, nil
+	}
+	c.m[q] = st
+	c.mu.Unlock()
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	clear(c.m)
+}
+
+// dbQuerier runs reads on the reader pool through cached statements.
+type dbQuerier struct{ c *stmtCache }
+
+func (d *dbQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if len(args) > maxCachedArgs {
+		return d.c.db.ExecContext(ctx, q, args...)
+	}
+	st, err := d.c.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+func (d *dbQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if len(args) > maxCachedArgs {
+		return d.c.db.QueryContext(ctx, q, args...)
+	}
+	st, err := d.c.get(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (d *dbQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if len(args) > maxCachedArgs {
+		return d.c.db.QueryRowContext(ctx, q, args...)
+	}
+	st, err := d.c.get(ctx, q)
+	if err != nil {
+		// Let database/sql report the prepare error through Scan.
+		return d.c.db.QueryRowContext(ctx, q, args...)
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// txQuerier runs a transaction's statements through statements prepared
+// once on the writer connection.
+type txQuerier struct {
+	tx *sql.Tx
+	c  *stmtCache
+}
+
+func (t *txQuerier) stmt(ctx context.Context, q string, n int) *sql.Stmt {
+	if n > maxCachedArgs {
+		return nil
+	}
+	st, err := t.c.get(ctx, q)
+	if err != nil {
+		return nil
+	}
+	return t.tx.StmtContext(ctx, st)
+}
+
+func (t *txQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := t.stmt(ctx, q, len(args)); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return t.tx.ExecContext(ctx, q, args...)
+}
+
+func (t *txQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := t.stmt(ctx, q, len(args)); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return t.tx.QueryContext(ctx, q, args...)
+}
+
+func (t *txQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := t.stmt(ctx, q, len(args)); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return t.tx.QueryRowContext(ctx, q, args...)
+}

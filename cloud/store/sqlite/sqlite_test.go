@@ -1,0 +1,196 @@
+package sqlite_test
+
+import (
+	"context"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/seatmap"
+	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/cloud/store/storetest"
+)
+
+func open(t testing.TB, path string) *sqlite.Store {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("open %s: %v", path, err)
+	}
+	t.Cleanup(func() {
+		if err := st.Close(); err != nil {
+			t.Errorf("close: %v", err)
+		}
+	})
+	return st
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) sales.Store {
+		return open(t, filepath.Join(t.TempDir(), "admit.db"))
+	})
+}
+
+func TestReopenKeepsDataAndSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "admit.db")
+	st, err := sqlite.Open(ctx, path, sqlite.Options{Synchronous: "FULL"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := storetest.NewFixture(t, st)
+	o := f.Buy(t, f.Clerk, "A-1", "A-2")
+	ver, err := st.SchemaVersion(ctx)
+	if err != nil || ver < 1 {
+		t.Fatalf("schema version %d, %v", ver, err)
+	}
+	seq := f.AuditSeq(t)
+	login, err := f.Svc.Login(ctx, f.Clerk.Username, storetest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	st2 := open(t, path)
+	if v, err := st2.SchemaVersion(ctx); err != nil || v != ver {
+		t.Fatalf("reopened schema version %d, %v; want %d", v, err, ver)
+	}
+	// The token secret survives: a service over the reopened store accepts
+	// logins and still sees the sale.
+	svc, err := sales.New(ctx, st2, storetest.Config(f.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.GetOrder(ctx, f.Clerk, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != sales.OrderPaid || len(got.Tickets) != 2 || got.Tickets[0].QR != o.Tickets[0].QR {
+		t.Fatalf("reopened order %+v", got)
+	}
+	if chk, err := svc.VerifyTicket(ctx, f.Gate, o.Tickets[0].QR); err != nil || !chk.Valid {
+		t.Fatalf("ticket after reopen: %+v, %v", chk, err)
+	}
+	if p, err := svc.Authenticate(ctx, login.Token); err != nil || p.UserID != f.Clerk.UserID {
+		t.Errorf("a token issued before reopening: %+v, %v", p, err)
+	}
+	rep, err := sales.VerifyAudit(ctx, st2)
+	if err != nil || !rep.OK || rep.Entries != seq {
+		t.Fatalf("audit after reopen: %+v, %v (want %d entries)", rep, err, seq)
+	}
+	if st := seatStatus(t, st2, f.Session.ID, "A-1"); st != sales.SeatSold {
+		t.Fatalf("A-1 is %s after reopen", st)
+	}
+}
+
+func seatStatus(t *testing.T, st sales.Store, sessionID int64, label string) sales.SeatStatus {
+	seats, err := st.SessionSeats(context.Background(), sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range seats {
+		if s.Label == label {
+			return s.Status
+		}
+	}
+	t.Fatalf("no seat %s", label)
+	return ""
+}
+
+func TestOpenRefusesUnknownSynchronous(t *testing.T) {
+	if _, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "x.db"), sqlite.Options{Synchronous: "SOMETIMES"}); err == nil {
+		t.Fatal("opened with an unknown synchronous mode")
+	}
+}
+
+// BenchmarkHoldConfirmPay sells one seat per op (hold, confirm, pay cash)
+// from parallel clerks, across as many 5,000-seat sessions as b.N needs.
+func BenchmarkHoldConfirmPay(b *testing.B) {
+	ctx := context.Background()
+	st := open(b, filepath.Join(b.TempDir(), "admit.db"))
+	f := storetest.NewFixture(b, st)
+	m := seatmap.Grid("S1", "Stand", 50, 100)
+	hall, err := f.Svc.CreateHall(ctx, f.TenantAdmin, f.Venue.ID, sales.NewHall{Code: "S1", Name: "Stand", Map: &m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	const perSession = 50 * 100
+	sessions := make([]int64, b.N/perSession+1)
+	start := f.Session.StartsAt.Add(24 * time.Hour)
+	for i := range sessions {
+		ss, _ := f.AddSession(b, hall.ID, start.Add(time.Duration(i)*24*time.Hour), 4500)
+		sessions[i] = ss.ID
+	}
+	seats, err := st.SessionSeats(ctx, sessions[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1) - 1
+			h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: sessions[i/perSession], Channel: sales.ChannelPOS,
+				SeatIDs: []int64{seats[i%perSession].SeatID}})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			o, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID})
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			if _, err := f.Svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "cash"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkAvailability reads a 5,000-seat session's availability document:
+// "cached" while nothing changes, "rebuilt" when every read must re-encode.
+func BenchmarkAvailability(b *testing.B) {
+	ctx := context.Background()
+	st := open(b, filepath.Join(b.TempDir(), "admit.db"))
+	f := storetest.NewFixture(b, st)
+	m := seatmap.Grid("S1", "Stand", 50, 100)
+	hall, err := f.Svc.CreateHall(ctx, f.TenantAdmin, f.Venue.ID, sales.NewHall{Code: "S1", Name: "Stand", Map: &m})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ss, _ := f.AddSession(b, hall.ID, f.Session.StartsAt.Add(24*time.Hour), 4500)
+	for range 20 { // some sold seats so the document is not uniform
+		h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: ss.ID, Channel: sales.ChannelPOS, Count: 10})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f.ConfirmAndPay(b, f.Clerk, h, sales.PaymentRequest{Method: "cash"})
+	}
+	b.Run("cached", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := f.Svc.AvailabilityJSON(ctx, f.Clerk, ss.ID); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	})
+	b.Run("rebuilt", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			f.Clock.Advance(2 * time.Hour) // past the cache's validity
+			if _, err := f.Svc.AvailabilityJSON(ctx, f.Clerk, ss.ID); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,584 @@
+package storetest
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/seatmap"
+	"github.com/admitbox/admit/cloud/ticket"
+)
+
+func testAudit(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	type step struct {
+		name string
+		do   func()
+	}
+	var steps []step
+	var h sales.Hold
+	var o sales.Order
+	var r sales.RefundRequest
+	var err error
+	steps = append(steps,
+		step{"hold", func() { h = f.Hold(t, f.Clerk, sales.ChannelPOS, "D-1", "D-2") }},
+		step{"confirm", func() {
+			if o, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		step{"pay", func() {
+			if o, err = f.Svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "cash"}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		step{"request refund", func() {
+			if r, err = f.Svc.RequestRefund(ctx, f.Clerk, sales.RefundInput{OrderID: o.ID, Reason: "wrong date"}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		step{"approve refund", func() {
+			if _, err = f.Svc.DecideRefund(ctx, f.Manager, r.ID, true, "fine"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		step{"set prices", func() {
+			if _, err = f.Svc.SetPrices(ctx, f.Manager, f.Session.ID, []sales.PriceTier{{Name: "New", PriceCents: 5000}}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		step{"release hold", func() {
+			h2 := f.Hold(t, f.Clerk, sales.ChannelPOS, "D-5")
+			if _, err = f.Svc.ReleaseHold(ctx, f.Clerk, h2.ID); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		step{"damage a seat", func() {
+			if err = f.Svc.SetSeatState(ctx, f.TenantAdmin, f.Hall.ID, "L-1", seatmap.StateDamaged, "broken armrest"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	)
+	for _, s := range steps {
+		before := f.AuditSeq(t)
+		s.do()
+		if f.AuditSeq(t) <= before {
+			t.Errorf("%s wrote no audit entry", s.name)
+		}
+	}
+	rep, err := sales.VerifyAudit(ctx, f.Store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK || rep.Entries != f.AuditSeq(t) {
+		t.Fatalf("audit chain: %+v, head seq %d", rep, f.AuditSeq(t))
+	}
+
+	var all []audit.Entry
+	if err := f.Store.AuditLog(ctx, sales.AuditFilter{}, func(e audit.Entry) error { all = append(all, e); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range all {
+		if e.Seq != int64(i+1) || e.Action == "" || e.Object == "" || e.Actor == "" || e.At.IsZero() || e.Hash == "" {
+			t.Errorf("entry %d is incomplete: %+v", i, e)
+		}
+	}
+	find := func(action, object string) audit.Entry {
+		t.Helper()
+		for _, e := range all {
+			if e.Action == action && (object == "" || e.Object == object) {
+				return e
+			}
+		}
+		t.Fatalf("no %s audit entry for %s", action, object)
+		return audit.Entry{}
+	}
+	hold := find("hold.create", "hold:"+itoa64(h.ID))
+	if hold.Actor != f.Clerk.Actor() || hold.After == nil || hold.TenantID != f.Tenant.ID || hold.VenueID != f.Venue.ID {
+		t.Errorf("hold entry %+v", hold)
+	}
+	find("order.create", "order:"+itoa64(o.ID))
+	pay := find("order.pay", "order:"+itoa64(o.ID))
+	if pay.Before == nil || pay.After == nil || !strings.Contains(string(pay.After), o.Tickets[0].Number) {
+		t.Errorf("pay entry lacks before/after or ticket numbers: %+v", pay)
+	}
+	req := find("refund.request", "refund:"+itoa64(r.ID))
+	if req.Actor != f.Clerk.Actor() || req.Reason != "wrong date" {
+		t.Errorf("refund request entry %+v", req)
+	}
+	appr := find("refund.approve", "refund:"+itoa64(r.ID))
+	if appr.Actor != f.Manager.Actor() || appr.Approver != f.Manager.Actor() || appr.Before == nil || appr.After == nil || appr.Reason == "" {
+		t.Errorf("refund approval entry %+v", appr)
+	}
+	ref := find("order.refund", "order:"+itoa64(o.ID))
+	if ref.Approver != f.Manager.Actor() || !strings.Contains(string(ref.Before), "paid") || !strings.Contains(string(ref.After), "refunded") {
+		t.Errorf("order refund entry %+v", ref)
+	}
+	find("prices.set", "session:"+itoa64(f.Session.ID))
+	var last audit.Entry
+	for _, e := range all {
+		if e.Action == "prices.set" {
+			last = e
+		}
+	}
+	if !strings.Contains(string(last.Before), "4500") || !strings.Contains(string(last.After), "5000") {
+		t.Errorf("price change entry before %s after %s", last.Before, last.After)
+	}
+	find("seatmap.import", "")
+	var smLast audit.Entry
+	for _, e := range all {
+		if e.Action == "seatmap.import" {
+			smLast = e
+		}
+	}
+	if smLast.Reason != "broken armrest" || smLast.Before == nil || smLast.Actor != f.TenantAdmin.Actor() {
+		t.Errorf("seat map entry %+v", smLast)
+	}
+	find("hold.release", "")
+
+	// The service's filtered reads agree with the chain.
+	es, err := f.Svc.AuditLog(ctx, f.Auditor, sales.AuditFilter{Object: "order:" + itoa64(o.ID)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(es) != 3 {
+		t.Errorf("auditor sees %d entries of the order, want create, pay, refund", len(es))
+	}
+	if _, err := f.Svc.AuditLog(ctx, f.Clerk, sales.AuditFilter{}); !sales.IsKind(err, sales.KindForbidden) {
+		t.Errorf("a clerk reads the audit log: %v", err)
+	}
+	tail, err := f.Svc.AuditLog(ctx, f.Auditor, sales.AuditFilter{AfterSeq: f.AuditSeq(t) - 2})
+	if err != nil || len(tail) != 2 {
+		t.Errorf("audit entries after seq: %d, %v", len(tail), err)
+	}
+}
+
+func itoa64(n int64) string { return itoa(int(n)) }
+
+func testKeyRotation(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	old := f.Buy(t, f.Clerk, "A-1")
+	oldKey := old.Tickets[0].KeyID
+	k2, err := f.Svc.RotateKey(ctx, f.TenantAdmin, 0, "yearly rotation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k2.ID == oldKey || k2.Status != sales.KeyActive {
+		t.Fatalf("rotation made key %+v (old %d)", k2, oldKey)
+	}
+	fresh := f.Buy(t, f.Clerk, "A-2")
+	if fresh.Tickets[0].KeyID != k2.ID {
+		t.Fatalf("a ticket sold after rotation carries key %d, want %d", fresh.Tickets[0].KeyID, k2.ID)
+	}
+	keys := publicKeys(t, f)
+	for _, tk := range []sales.Ticket{old.Tickets[0], fresh.Tickets[0]} {
+		if _, kid, err := ticket.Verify(tk.QR, keys); err != nil || uint32(kid) != tk.KeyID {
+			t.Errorf("ticket %s with key %d: verify says key %d, %v", tk.Number, tk.KeyID, kid, err)
+		}
+		if chk, err := f.Svc.VerifyTicket(ctx, f.Gate, tk.QR); err != nil || !chk.Valid {
+			t.Errorf("VerifyTicket(%s) after rotation: %+v, %v", tk.Number, chk, err)
+		}
+	}
+	ks, _ := f.Svc.SigningKeys(ctx, f.TenantAdmin, 0)
+	statuses := map[uint32]sales.KeyStatus{}
+	for _, k := range ks {
+		statuses[k.ID] = k.Status
+	}
+	if statuses[oldKey] != sales.KeyRetired || statuses[k2.ID] != sales.KeyActive {
+		t.Fatalf("key statuses after rotation: %v", statuses)
+	}
+
+	err = f.Svc.RevokeKey(ctx, f.TenantAdmin, 0, k2.ID, "active keys cannot be revoked")
+	WantError(t, err, sales.KindConflict, "key_not_retired")
+	if err := f.Svc.RevokeKey(ctx, f.TenantAdmin, 0, oldKey, "key leaked"); err != nil {
+		t.Fatal(err)
+	}
+	chk, err := f.Svc.VerifyTicket(ctx, f.Gate, old.Tickets[0].QR)
+	if err != nil || chk.Valid {
+		t.Errorf("a ticket signed by a revoked key verifies: %+v, %v", chk, err)
+	}
+	if _, _, err := ticket.Verify(old.Tickets[0].QR, publicKeys(t, f)); err == nil {
+		t.Errorf("the published key set still verifies a ticket of the revoked key")
+	}
+	if chk, err := f.Svc.VerifyTicket(ctx, f.Gate, fresh.Tickets[0].QR); err != nil || !chk.Valid {
+		t.Errorf("a ticket of the active key after revocation: %+v, %v", chk, err)
+	}
+	// Altered bytes never verify.
+	qr := []byte(fresh.Tickets[0].QR)
+	qr[len(qr)/2] ^= 1
+	if chk, err := f.Svc.VerifyTicket(ctx, f.Gate, string(qr)); err != nil || chk.Valid {
+		t.Errorf("an altered QR verifies: %+v, %v", chk, err)
+	}
+	// Another service over the same store sees the rotation too.
+	svc2, err := sales.New(ctx, f.Store, Config(f.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if chk, err := svc2.VerifyTicket(ctx, f.Gate, old.Tickets[0].QR); err != nil || chk.Valid {
+		t.Errorf("a fresh service verifies a revoked key's ticket: %+v, %v", chk, err)
+	}
+}
+
+func testSeatMapChanges(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	sold := f.Buy(t, f.Clerk, "C-6")
+	held := f.Hold(t, f.Clerk, sales.ChannelPOS, "C-7")
+	ver, _ := f.Store.SessionVersion(ctx, f.Session.ID)
+	for _, l := range []string{"C-5", "C-6", "C-7"} {
+		if err := f.Svc.SetSeatState(ctx, f.TenantAdmin, f.Hall.ID, l, seatmap.StateDamaged, "water damage"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v, _ := f.Store.SessionVersion(ctx, f.Session.ID); v == ver {
+		t.Errorf("the session version did not move when seats left service")
+	}
+	st := f.SessionSeat(t, "C-5")
+	if st.State != seatmap.StateDamaged {
+		t.Fatalf("session seat C-5 is %s, want damaged", st.State)
+	}
+	a := f.Availability(t, f.Clerk, f.Session.ID)
+	if a.Counts["out_of_service"] != 2 {
+		t.Errorf("availability counts %v, want 2 out of service (C-5, C-7)", a.Counts)
+	}
+	_, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "C-5")})
+	e := WantError(t, err, sales.KindConflict, "seats_unavailable")
+	if len(e.Seats) != 1 || !strings.Contains(e.Seats[0].Reason, "out of service") {
+		t.Errorf("seat problems %+v, want C-5 out of service", e.Seats)
+	}
+	// The held seat cannot be confirmed any more.
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: held.ID})
+	WantError(t, err, sales.KindConflict, "")
+	// The sold seat keeps its ticket.
+	if st := f.SessionSeat(t, "C-6"); st.Status != sales.SeatSold {
+		t.Errorf("sold seat C-6 is %s", st.Status)
+	}
+	got, _ := f.Svc.GetOrder(ctx, f.Clerk, sold.ID)
+	if got.Status != sales.OrderPaid || got.Tickets[0].Status != sales.TicketValid {
+		t.Errorf("the order of a seat damaged after sale is %s, ticket %s", got.Status, got.Tickets[0].Status)
+	}
+	if chk, err := f.Svc.VerifyTicket(ctx, f.Gate, got.Tickets[0].QR); err != nil || !chk.Valid {
+		t.Errorf("the ticket of a seat damaged after sale: %+v, %v", chk, err)
+	}
+	// Best available never picks it; repair brings it back.
+	if h, _ := f.Svc.GetHall(ctx, f.Clerk, f.Hall.ID); h.Seats != 240-3 {
+		t.Errorf("hall has %d seats in service, want %d", h.Seats, 240-3)
+	}
+	if err := f.Svc.SetSeatState(ctx, f.TenantAdmin, f.Hall.ID, "C-5", seatmap.StateOK, "repaired"); err != nil {
+		t.Fatal(err)
+	}
+	f.Hold(t, f.Clerk, sales.ChannelPOS, "C-5")
+	// A new session of the hall copies the current map.
+	s2, _ := f.AddSession(t, f.Hall.ID, f.Session.StartsAt.Add(24*time.Hour), 4500)
+	seats, _ := f.Store.SessionSeats(ctx, s2.ID)
+	for _, s := range seats {
+		if (s.Label == "C-6" || s.Label == "C-7") != (s.State == seatmap.StateDamaged) {
+			t.Errorf("new session seat %s is %s", s.Label, s.State)
+		}
+	}
+}
+
+func testBadInput(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	ids := f.SeatIDs(t, "K-1", "K-2", "K-3")
+	until := f.Clock.Now().Add(24 * time.Hour)
+	for i, c := range []sales.CategoryChange{
+		{Category: sales.CategoryHeldBack},
+		{Category: sales.CategoryNonSale},
+		{Category: sales.CategoryReserved, ReservedFor: "Bob", ReservedUntil: &until},
+	} {
+		c.SeatIDs = ids[i : i+1]
+		if err := f.Svc.SetSeatCategory(ctx, f.Manager, f.Session.ID, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Buy(t, f.Clerk, "K-5")
+	seq := f.AuditSeq(t)
+	ver, _ := f.Store.SessionVersion(ctx, f.Session.ID)
+	hold := func(in sales.HoldRequest) error {
+		in.SessionID, in.Channel = f.Session.ID, sales.ChannelPOS
+		_, err := f.Svc.HoldSeats(ctx, f.Clerk, in)
+		return err
+	}
+	seatProblem := func(err error, reason string) {
+		t.Helper()
+		e := WantError(t, err, sales.KindConflict, "seats_unavailable")
+		if len(e.Seats) != 1 || !strings.Contains(e.Seats[0].Reason, reason) {
+			t.Errorf("seat problems %+v, want %q", e.Seats, reason)
+		}
+	}
+	_, err := f.Svc.SetPrices(ctx, f.Manager, f.Session.ID, []sales.PriceTier{{Name: "Neg", PriceCents: -1}})
+	if e := WantError(t, err, sales.KindInvalid, "invalid_prices"); len(e.Fields) == 0 {
+		t.Errorf("no field named for a negative price")
+	}
+	_, err = f.Svc.SetPrices(ctx, f.Manager, f.Session.ID, []sales.PriceTier{{Name: "Cheap", PriceCents: 2999}})
+	WantError(t, err, sales.KindInvalid, "invalid_prices")
+	_, err = f.Svc.SetPrices(ctx, f.Manager, f.Session.ID, nil)
+	WantError(t, err, sales.KindInvalid, "invalid_prices")
+	_, err = f.Svc.CreateSession(ctx, f.Manager, sales.NewSession{HallID: f.Hall.ID, EventID: f.Event.ID,
+		StartsAt: f.Session.StartsAt.Add(time.Hour), EndsAt: f.Session.EndsAt.Add(time.Hour), MinPriceCents: 3000})
+	WantError(t, err, sales.KindConflict, "session_overlap")
+	_, err = f.Svc.CreateSession(ctx, f.Manager, sales.NewSession{HallID: f.Hall.ID, EventID: f.Event.ID + 1000,
+		StartsAt: f.Session.StartsAt.Add(48 * time.Hour), EndsAt: f.Session.EndsAt.Add(48 * time.Hour)})
+	WantError(t, err, sales.KindInvalid, "")
+	_, err = f.Svc.CreateSession(ctx, f.Manager, sales.NewSession{HallID: f.Hall.ID, EventID: f.Event.ID,
+		StartsAt: f.Session.StartsAt.Add(48 * time.Hour), EndsAt: f.Session.StartsAt.Add(47 * time.Hour)})
+	WantError(t, err, sales.KindInvalid, "invalid_session")
+	WantError(t, hold(sales.HoldRequest{}), sales.KindInvalid, "invalid_hold")
+	WantError(t, hold(sales.HoldRequest{SeatIDs: []int64{}, Count: 0}), sales.KindInvalid, "invalid_hold")
+	dup := f.SeatIDs(t, "A-1", "A-1")
+	WantError(t, hold(sales.HoldRequest{SeatIDs: dup}), sales.KindInvalid, "invalid_hold")
+	var eleven []int64
+	for c := 1; c <= 11; c++ {
+		eleven = append(eleven, f.SeatID(t, f.Session.ID, "B-"+itoa(c)))
+	}
+	WantError(t, hold(sales.HoldRequest{SeatIDs: eleven}), sales.KindInvalid, "invalid_hold")
+	WantError(t, hold(sales.HoldRequest{Count: 11}), sales.KindInvalid, "invalid_hold")
+	WantError(t, hold(sales.HoldRequest{SeatIDs: []int64{-5}}), sales.KindInvalid, "unknown_seat")
+	_, err = f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: "telepathy", SeatIDs: f.SeatIDs(t, "A-1")})
+	WantError(t, err, sales.KindInvalid, "invalid_hold")
+	_, err = f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID + 1000, Channel: sales.ChannelPOS, Count: 1})
+	WantError(t, err, sales.KindNotFound, "")
+	seatProblem(hold(sales.HoldRequest{SeatIDs: ids[0:1]}), "held back")
+	seatProblem(hold(sales.HoldRequest{SeatIDs: ids[1:2]}), "not for sale")
+	seatProblem(hold(sales.HoldRequest{SeatIDs: ids[2:3], Customer: "Alice"}), "reserved for another")
+	seatProblem(hold(sales.HoldRequest{SeatIDs: f.SeatIDs(t, "K-5")}), "sold")
+	// A category change on a sold seat is refused whole.
+	err = f.Svc.SetSeatCategory(ctx, f.Manager, f.Session.ID, sales.CategoryChange{SeatIDs: f.SeatIDs(t, "K-6", "K-5"), Category: sales.CategoryHeldBack})
+	WantError(t, err, sales.KindConflict, "seats_unavailable")
+	if st := f.SessionSeat(t, "K-6"); st.Category != sales.CategorySellable {
+		t.Errorf("a refused category change moved K-6 to %s", st.Category)
+	}
+	err = f.Svc.SetSeatCategory(ctx, f.Manager, f.Session.ID, sales.CategoryChange{SeatIDs: ids[:1], Category: sales.CategoryReserved, ReservedFor: "Bob"})
+	WantError(t, err, sales.KindInvalid, "invalid_category")
+	_, err = f.Svc.SetQuotas(ctx, f.Manager, f.Session.ID, []sales.Quota{{Channel: sales.ChannelPOS, Limit: -1}})
+	WantError(t, err, sales.KindInvalid, "invalid_quotas")
+	_, err = f.Svc.CreateVenue(ctx, f.TenantAdmin, sales.NewVenue{Code: "1234", Name: "Short code"})
+	WantError(t, err, sales.KindInvalid, "invalid_venue")
+	_, err = f.Svc.CreateVenue(ctx, f.TenantAdmin, sales.NewVenue{Code: f.Venue.Code, Name: "Same code"})
+	WantError(t, err, sales.KindConflict, "")
+	bad := seatmap.Grid("M", "Main", 2, 2)
+	bad.Seats[1].Label = bad.Seats[0].Label
+	_, err = f.Svc.ImportSeatMap(ctx, f.TenantAdmin, f.Hall.ID, bad, "broken file")
+	WantError(t, err, sales.KindInvalid, "invalid_seat_map")
+	// Roles: a clerk cannot set prices.
+	_, err = f.Svc.SetPrices(ctx, f.Clerk, f.Session.ID, []sales.PriceTier{{Name: "x", PriceCents: 4000}})
+	WantError(t, err, sales.KindForbidden, "")
+
+	if got := f.AuditSeq(t); got != seq {
+		t.Errorf("refused input wrote %d audit entries", got-seq)
+	}
+	if v, _ := f.Store.SessionVersion(ctx, f.Session.ID); v != ver {
+		t.Errorf("refused input moved the session version %d -> %d", ver, v)
+	}
+	if tiers, _ := f.Svc.Prices(ctx, f.Clerk, f.Session.ID); len(tiers) != 1 || tiers[0].PriceCents != 4500 {
+		t.Errorf("prices after refused changes: %+v", tiers)
+	}
+	if ss, _ := f.Svc.ListSessions(ctx, f.Manager, sales.SessionFilter{}); len(ss) != 1 {
+		t.Errorf("%d sessions after refused creations, want 1", len(ss))
+	}
+	if h, _ := f.Svc.GetHall(ctx, f.Clerk, f.Hall.ID); h.Seats != 240 {
+		t.Errorf("hall has %d seats after a refused import", h.Seats)
+	}
+	if a := f.Availability(t, f.Clerk, f.Session.ID); a.Counts["held"] != 0 || a.Counts["sold"] != 1 {
+		t.Errorf("availability after refused holds: %v", a.Counts)
+	}
+}
+
+func testQuotas(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	if _, err := f.Svc.SetQuotas(ctx, f.Manager, f.Session.ID, []sales.Quota{{Channel: sales.ChannelPOS, Limit: 4}}); err != nil {
+		t.Fatal(err)
+	}
+	if ss, _ := f.Svc.GetSession(ctx, f.Clerk, f.Session.ID); len(ss.Quotas) != 1 || ss.Quotas[0].Limit != 4 {
+		t.Fatalf("stored quotas %+v", ss.Quotas)
+	}
+	f.Buy(t, f.Clerk, "A-1", "A-2")
+	f.Hold(t, f.Clerk, sales.ChannelPOS, "A-3")
+	_, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-4", "A-5")})
+	WantError(t, err, sales.KindConflict, "quota_exhausted")
+	if st := f.SessionSeat(t, "A-4"); st.Status != sales.SeatAvailable {
+		t.Fatalf("a hold over quota left A-4 %s", st.Status)
+	}
+	f.Hold(t, f.Clerk, sales.ChannelPOS, "A-4")
+	_, err = f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 1})
+	WantError(t, err, sales.KindConflict, "quota_exhausted")
+	// Web still sells.
+	h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelWeb, Count: 3})
+	if err != nil {
+		t.Fatalf("web sale under a pos quota: %v", err)
+	}
+	f.ConfirmAndPay(t, f.Clerk, h, sales.PaymentRequest{Method: "card", CardToken: "tok_approve"})
+	// An expired pos hold gives its quota back.
+	f.Clock.Advance(5*time.Minute + time.Second)
+	f.Hold(t, f.Clerk, sales.ChannelPOS, "A-10", "A-11")
+}
+
+func testReservedSeats(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	until := f.Clock.Now().Add(24 * time.Hour)
+	ids := f.SeatIDs(t, "D-4", "D-5")
+	if err := f.Svc.SetSeatCategory(ctx, f.Manager, f.Session.ID, sales.CategoryChange{SeatIDs: ids, Category: sales.CategoryReserved,
+		ReservedFor: "Alice", ReservedUntil: &until, Reason: "VIP guest"}); err != nil {
+		t.Fatal(err)
+	}
+	st := f.SessionSeat(t, "D-4")
+	if st.Category != sales.CategoryReserved || st.ReservedFor != "Alice" || st.ReservedUntil == nil || !st.ReservedUntil.Equal(until) {
+		t.Fatalf("reserved seat %+v", st)
+	}
+	if a := f.Availability(t, f.Clerk, f.Session.ID); a.Counts["reserved"] != 2 {
+		t.Errorf("availability counts %v, want 2 reserved", a.Counts)
+	}
+	for _, who := range []string{"", "Bob"} {
+		_, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: ids[:1], Customer: who})
+		WantError(t, err, sales.KindConflict, "seats_unavailable")
+	}
+	// Best available skips reserved seats.
+	for range 3 {
+		h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelWeb, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range h.Seats {
+			if s.SeatID == ids[0] || s.SeatID == ids[1] {
+				t.Fatalf("best available gave away reserved seat %s", s.Label)
+			}
+		}
+	}
+	h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: ids[:1], Customer: "Alice"})
+	if err != nil {
+		t.Fatalf("Alice cannot hold her reserved seat: %v", err)
+	}
+	f.ConfirmAndPay(t, f.Clerk, h, sales.PaymentRequest{Method: "cash"})
+	// After the reservation lapses, anyone may buy.
+	f.Clock.Advance(24*time.Hour + time.Minute)
+	f.Hold(t, f.Clerk, sales.ChannelPOS, "D-5")
+}
+
+func testLoginLockout(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	name := f.Clerk.Username
+	for i := range 5 {
+		_, err := f.Svc.Login(ctx, name, "wrong-password-"+itoa(i))
+		WantError(t, err, sales.KindUnauthenticated, "")
+	}
+	_, err := f.Svc.Login(ctx, name, Password)
+	WantError(t, err, sales.KindLocked, "")
+	f.Clock.Advance(10 * time.Minute)
+	_, err = f.Svc.Login(ctx, name, Password)
+	WantError(t, err, sales.KindLocked, "")
+	f.Clock.Advance(6 * time.Minute)
+	res, err := f.Svc.Login(ctx, name, Password)
+	if err != nil {
+		t.Fatalf("the right password after the lockout: %v", err)
+	}
+	p, err := f.Svc.Authenticate(ctx, res.Token)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.UserID != f.Clerk.UserID || p.TenantID != f.Tenant.ID || p.Role != f.Clerk.Role || len(p.VenueIDs) != 1 || p.VenueIDs[0] != f.Venue.ID {
+		t.Fatalf("authenticated as %+v, want %+v", p, f.Clerk)
+	}
+	// A success resets the count: four more failures do not lock.
+	for range 4 {
+		_, _ = f.Svc.Login(ctx, name, "wrong-again-123")
+	}
+	if _, err := f.Svc.Login(ctx, name, Password); err != nil {
+		t.Fatalf("four failures after a success locked the account: %v", err)
+	}
+	// Unknown users and wrong passwords look the same.
+	_, err = f.Svc.Login(ctx, "nobody-here", Password)
+	WantError(t, err, sales.KindUnauthenticated, "bad_credentials")
+}
+
+func testPasswordChangeEndsLogins(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	res, err := f.Svc.Login(ctx, f.Clerk.Username, Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.Authenticate(ctx, res.Token); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.UpdateUser(ctx, f.TenantAdmin, f.Clerk.UserID, sales.UserPatch{Password: ptr("a-brand-new-password")}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Svc.Authenticate(ctx, res.Token)
+	WantError(t, err, sales.KindUnauthenticated, "")
+	_, err = f.Svc.Login(ctx, f.Clerk.Username, Password)
+	WantError(t, err, sales.KindUnauthenticated, "")
+	res, err = f.Svc.Login(ctx, f.Clerk.Username, "a-brand-new-password")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.Authenticate(ctx, res.Token); err != nil {
+		t.Fatal(err)
+	}
+	// Disabling ends logins too.
+	if _, err := f.Svc.UpdateUser(ctx, f.TenantAdmin, f.Clerk.UserID, sales.UserPatch{Disabled: ptr(true)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Svc.Authenticate(ctx, res.Token)
+	WantError(t, err, sales.KindUnauthenticated, "")
+	_, err = f.Svc.Login(ctx, f.Clerk.Username, "a-brand-new-password")
+	WantError(t, err, sales.KindUnauthenticated, "")
+}
+
+func testSessionVersion(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	last, _ := f.Store.SessionVersion(ctx, f.Session.ID)
+	moved := func(what string) {
+		t.Helper()
+		v, err := f.Store.SessionVersion(ctx, f.Session.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v == last {
+			t.Errorf("%s did not change the session version", what)
+		}
+		a := f.Availability(t, f.Clerk, f.Session.ID)
+		if a.Version != v {
+			t.Errorf("after %s availability has version %d, store %d", what, a.Version, v)
+		}
+		last = v
+	}
+	f.Availability(t, f.Clerk, f.Session.ID)
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1", "A-2")
+	moved("a hold")
+	if a := f.Availability(t, f.Clerk, f.Session.ID); a.Seats[0] != sales.AvailHeld || a.Seats[1] != sales.AvailHeld || a.Seats[2] != sales.AvailOpen {
+		t.Errorf("availability string starts %q, want HHA", a.Seats[:3])
+	}
+	if _, err := f.Svc.ReleaseHold(ctx, f.Clerk, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	moved("a release")
+	o := f.Buy(t, f.Clerk, "A-3")
+	moved("a sale")
+	if a := f.Availability(t, f.Clerk, f.Session.ID); a.Seats[2] != sales.AvailSold || a.Seats[0] != sales.AvailOpen {
+		t.Errorf("availability string starts %q, want AAS", a.Seats[:3])
+	}
+	r, _ := f.Svc.RequestRefund(ctx, f.Clerk, sales.RefundInput{OrderID: o.ID, Reason: "version test"})
+	if _, err := f.Svc.DecideRefund(ctx, f.Manager, r.ID, true, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	moved("a refund")
+	if _, err := f.Svc.SetPrices(ctx, f.Manager, f.Session.ID, []sales.PriceTier{{Name: "Front", Section: "Z", PriceCents: 3000}}); err != nil {
+		t.Fatal(err)
+	}
+	moved("a price change")
+	if a := f.Availability(t, f.Clerk, f.Session.ID); a.Counts["unpriced"] != 240 {
+		t.Errorf("with no tier matching, availability counts %v, want 240 unpriced", a.Counts)
+	}
+	_, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 1})
+	WantError(t, err, sales.KindConflict, "sold_out")
+	if err := f.Svc.SetSeatCategory(ctx, f.Manager, f.Session.ID, sales.CategoryChange{SeatIDs: f.SeatIDs(t, "L-1"), Category: sales.CategoryNonSale}); err != nil {
+		t.Fatal(err)
+	}
+	moved("a category change")
+	if _, err := f.Svc.CancelSession(ctx, f.Manager, f.Session.ID, "storm"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-1")})
+	WantError(t, err, sales.KindConflict, "session_cancelled")
+}

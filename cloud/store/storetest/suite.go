@@ -1,0 +1,57 @@
+// Package storetest is the conformance suite of the sales.Store contract.
+// Every engine (SQLite, PostgreSQL) runs it through the sales service, so
+// it checks behaviour a box office relies on, not SQL.
+package storetest
+
+import (
+	"context"
+	"testing"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Run runs the conformance suite against stores made by open; each call to
+// open must return a fresh, empty, migrated store.
+func Run(t *testing.T, open func(t *testing.T) sales.Store) {
+	for _, c := range capabilities {
+		t.Run(c.name, func(t *testing.T) {
+			c.test(t, open)
+		})
+	}
+}
+
+type capability struct {
+	name string
+	test func(t *testing.T, open func(t *testing.T) sales.Store)
+}
+
+// fixture opens a fresh store and builds the standard fixture on it.
+func fixture(t *testing.T, open func(t *testing.T) sales.Store) *Fixture {
+	t.Helper()
+	return NewFixture(t, open(t))
+}
+
+var ctx = context.Background()
+
+var capabilities = []capability{
+	{"holds are all or nothing", testHoldAllOrNothing},
+	{"no seat is held twice when 50 buyers race for the same seats", testRaceSameSeats},
+	{"no seat is sold twice when more buyers than seats buy best available at once", testRaceSellOut},
+	{"expired holds free their seats", testHoldsExpire},
+	{"best available prefers adjacent seats in one row", testBestAvailable},
+	{"paying issues signed tickets with the sale", testPayIssuesTickets},
+	{"card payments are approved or declined without losing the seats", testCardPayments},
+	{"refunds need a second person and revoke the tickets", testRefundFourEyes},
+	{"refunds stop when the session starts", testRefundAfterStart},
+	{"tenants cannot see or touch each other's data", testTenantIsolation},
+	{"venue staff see only their venues", testVenueScope},
+	{"every write is audited on an intact chain", testAudit},
+	{"rotated keys keep old tickets valid until revoked", testKeyRotation},
+	{"seat map changes reach sessions", testSeatMapChanges},
+	{"bad input changes nothing", testBadInput},
+	{"channel quotas cap a channel's sales", testQuotas},
+	{"reserved seats go only to their customer", testReservedSeats},
+	{"repeated wrong passwords lock the account for a while", testLoginLockout},
+	{"a password change ends existing logins", testPasswordChangeEndsLogins},
+	{"the session version moves with every seat change", testSessionVersion},
+}
