@@ -175,7 +175,7 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 	}
 	for _, v := range in.VenueIDs {
 		if _, err := s.venue(ctx, p, tenantID, v); err != nil {
-			return User{}, invalid("invalid_user", "unknown venue", FieldError{Field: "venue_ids", Message: "venue " + itoa(v) + " not found"})
+			return User{}, invalid("invalid_user", "unknown venue", FieldError{Field: "venue_ids", Message: "a venue was not found"})
 		}
 	}
 	hash, err := auth.HashPassword(s.cfg.Passwords, in.Password)
@@ -263,7 +263,7 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, in User
 		if in.VenueIDs != nil {
 			for _, v := range *in.VenueIDs {
 				if _, err := tx.GetVenue(ctx, u.TenantID, v); err != nil {
-					return invalid("invalid_user", "unknown venue", FieldError{Field: "venue_ids", Message: "venue " + itoa(v) + " not found"})
+					return invalid("invalid_user", "unknown venue", FieldError{Field: "venue_ids", Message: "a venue was not found"})
 				}
 			}
 			u.VenueIDs = slices.Clone(*in.VenueIDs)

@@ -1,0 +1,259 @@
+// Package api is the cloud's HTTP JSON API under /api/v1/ (gin). Handlers
+// are short: decode strictly, call one sales.Service method, encode. The
+// route table below also produces the OpenAPI 3 document, so the document
+// cannot drift from the routes.
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Options configure the API.
+type Options struct {
+	Logger *slog.Logger
+	// MaxBody caps JSON request bodies; seat map uploads get MaxUpload.
+	MaxBody   int64
+	MaxUpload int64
+	Version   string
+}
+
+// API serves the sales service over HTTP.
+type API struct {
+	svc    *sales.Service
+	log    *slog.Logger
+	opts   Options
+	routes []route
+}
+
+// route is one endpoint: what gin serves and what OpenAPI documents.
+type route struct {
+	method, path string // gin syntax: /sessions/:id
+	summary      string
+	tag          string
+	public       bool // no login needed
+	body         any  // request body type, for the document
+	resp         any  // response type, for the document
+	query        []string
+	h            func(c *gin.Context, p sales.Principal) (any, error)
+}
+
+// New builds the API handler.
+func New(svc *sales.Service, o Options) *API {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.MaxBody == 0 {
+		o.MaxBody = 1 << 20
+	}
+	if o.MaxUpload == 0 {
+		o.MaxUpload = 16 << 20
+	}
+	if o.Version == "" {
+		o.Version = "dev"
+	}
+	a := &API{svc: svc, log: o.Logger, opts: o}
+	a.routes = a.table()
+	return a
+}
+
+// Register mounts the API on a gin engine under /api/v1.
+func (a *API) Register(e *gin.Engine) {
+	g := e.Group("/api/v1")
+	g.GET("/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, a.OpenAPI()) })
+	for _, r := range a.routes {
+		g.Handle(r.method, r.path, a.wrap(r))
+	}
+}
+
+// Handler returns a standalone http.Handler with the API and a JSON 404.
+func (a *API) Handler() http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	e.Use(gin.Recovery())
+	e.HandleMethodNotAllowed = true
+	e.NoRoute(func(c *gin.Context) {
+		writeError(c, &sales.Error{Kind: sales.KindNotFound, Code: "no_route", Message: "no such endpoint"})
+	})
+	e.NoMethod(func(c *gin.Context) {
+		c.JSON(http.StatusMethodNotAllowed, errorBody{Error: errorDetail{Code: "method_not_allowed", Message: "method not allowed on this endpoint"}})
+	})
+	a.Register(e)
+	return e
+}
+
+func (a *API) wrap(r route) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		limit := a.opts.MaxBody
+		if strings.HasSuffix(r.path, "/seatmap") {
+			limit = a.opts.MaxUpload
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		var p sales.Principal
+		if !r.public {
+			tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+			if !ok || tok == "" {
+				writeError(c, &sales.Error{Kind: sales.KindUnauthenticated, Code: "unauthenticated", Message: "log in and send Authorization: Bearer <token>"})
+				return
+			}
+			var err error
+			if p, err = a.svc.Authenticate(c.Request.Context(), tok); err != nil {
+				writeError(c, err)
+				return
+			}
+		}
+		out, err := r.h(c, p)
+		if err != nil {
+			if !isClientError(err) {
+				a.log.ErrorContext(c.Request.Context(), "request failed", "method", r.method, "path", r.path, "err", err)
+			}
+			writeError(c, err)
+			return
+		}
+		if c.Writer.Written() {
+			return
+		}
+		status := http.StatusOK
+		if r.method == http.MethodPost {
+			status = http.StatusCreated
+		}
+		if out == nil {
+			c.Status(http.StatusNoContent)
+			return
+		}
+		c.JSON(status, out)
+	}
+}
+
+func isClientError(err error) bool {
+	var e *sales.Error
+	return errors.As(err, &e)
+}
+
+type errorBody struct {
+	Error errorDetail `json:"error"`
+}
+
+type errorDetail struct {
+	Code    string              `json:"code"`
+	Message string              `json:"message"`
+	Fields  []sales.FieldError  `json:"fields,omitempty"`
+	Seats   []sales.SeatProblem `json:"seats,omitempty"`
+}
+
+var kindStatus = map[sales.Kind]int{
+	sales.KindInvalid:         http.StatusBadRequest,
+	sales.KindNotFound:        http.StatusNotFound,
+	sales.KindConflict:        http.StatusConflict,
+	sales.KindForbidden:       http.StatusForbidden,
+	sales.KindUnauthenticated: http.StatusUnauthorized,
+	sales.KindLocked:          http.StatusLocked,
+	sales.KindPayment:         http.StatusPaymentRequired,
+}
+
+func writeError(c *gin.Context, err error) {
+	var e *sales.Error
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &e):
+		code := e.Code
+		if code == "" {
+			code = string(e.Kind)
+		}
+		c.AbortWithStatusJSON(kindStatus[e.Kind], errorBody{Error: errorDetail{Code: code, Message: e.Message, Fields: e.Fields, Seats: e.Seats}})
+	case errors.As(err, &mbe):
+		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, errorBody{Error: errorDetail{Code: "body_too_large",
+			Message: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}})
+	default:
+		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{Error: errorDetail{Code: "internal", Message: "internal error; it has been logged"}})
+	}
+}
+
+// decode reads a JSON body strictly: unknown fields, trailing data, wrong
+// types and oversize bodies are refused with a message naming the problem.
+func decode(c *gin.Context, v any) error {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return &sales.Error{Kind: sales.KindInvalid, Code: "bad_body", Message: "could not read the request body"}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if dec.More() {
+		return &sales.Error{Kind: sales.KindInvalid, Code: "bad_json", Message: "unexpected data after the JSON object"}
+	}
+	return nil
+}
+
+func jsonError(err error) error {
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	e := &sales.Error{Kind: sales.KindInvalid, Code: "bad_json"}
+	switch {
+	case errors.Is(err, io.EOF):
+		e.Message = "the request body is empty; send a JSON object"
+	case errors.As(err, &se):
+		e.Message = fmt.Sprintf("malformed JSON at byte %d: %v", se.Offset, se)
+	case errors.As(err, &te):
+		e.Message = fmt.Sprintf("field %q must be %s, not %s", te.Field, te.Type, te.Value)
+		e.Fields = []sales.FieldError{{Field: te.Field, Message: "must be " + te.Type.String()}}
+	case strings.HasPrefix(err.Error(), "json: unknown field"):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		e.Code, e.Message = "unknown_field", "unknown field "+strconv.Quote(f)
+		e.Fields = []sales.FieldError{{Field: f, Message: "is not a field of this request"}}
+	default:
+		e.Message = "malformed JSON: " + err.Error()
+	}
+	return e
+}
+
+// id parses a positive integer path parameter.
+func id(c *gin.Context, name string) (int64, error) {
+	v, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || v <= 0 {
+		return 0, &sales.Error{Kind: sales.KindInvalid, Code: "bad_id", Message: name + " must be a positive integer"}
+	}
+	return v, nil
+}
+
+func queryInt(c *gin.Context, name string) (int64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || v < 0 {
+		return 0, &sales.Error{Kind: sales.KindInvalid, Code: "bad_query", Message: name + " must be a non-negative integer"}
+	}
+	return v, nil
+}
+
+func queryTime(c *gin.Context, name string) (time.Time, error) {
+	s := c.Query(name)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return time.Time{}, &sales.Error{Kind: sales.KindInvalid, Code: "bad_query", Message: name + " must be an RFC 3339 time"}
+	}
+	return t, nil
+}

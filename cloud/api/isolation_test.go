@@ -1,0 +1,203 @@
+package api_test
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/admitbox/admit/cloud/api"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// probe is one way to reach another tenant's (or venue's) object: the
+// route it uses, and the request with a real foreign id and with a missing
+// one. The answers must be identical (§5.3.1) and nothing may change.
+type probe struct {
+	route         string // "METHOD /path/:param" as registered
+	method        string
+	path, missing string
+	body, missBd  any
+}
+
+// foreign holds the objects of the victim that the probes aim at.
+type foreign struct {
+	order   sales.Order
+	hold    sales.Hold
+	refund  sales.RefundRequest
+	keyID   uint32
+	userID  int64
+	venue   int64
+	hall    int64
+	session int64
+	event   int64
+}
+
+func probes(f foreign) []probe {
+	const miss = 987654321
+	p := func(route, method, path string, arg int64, body func(int64) any) probe {
+		pr := probe{route: route, method: method, path: path, missing: path}
+		if strings.Contains(path, "%d") {
+			pr.path, pr.missing = fmt.Sprintf(path, arg), fmt.Sprintf(path, miss)
+		}
+		if body != nil {
+			pr.body, pr.missBd = body(arg), body(miss)
+		}
+		return pr
+	}
+	reason := func(int64) any { return map[string]string{"reason": "probe"} }
+	none := func(int64) any { return map[string]string{} }
+	return []probe{
+		p("GET /venues/:id", "GET", "/api/v1/venues/%d", f.venue, nil),
+		p("GET /venues/:id/halls", "GET", "/api/v1/venues/%d/halls", f.venue, nil),
+		p("POST /venues/:id/halls", "POST", "/api/v1/venues/%d/halls", f.venue, func(int64) any { return sales.NewHall{Code: "Z", Name: "Z"} }),
+		p("GET /halls/:id", "GET", "/api/v1/halls/%d", f.hall, nil),
+		p("GET /halls/:id/seatmap", "GET", "/api/v1/halls/%d/seatmap", f.hall, nil),
+		p("PUT /halls/:id/seatmap", "PUT", "/api/v1/halls/%d/seatmap", f.hall, func(int64) any {
+			return map[string]any{"sections": []any{map[string]string{"code": "A", "name": "A"}}, "seats": []any{map[string]any{"section": "A", "row": "A", "row_no": 1, "col": 1, "label": "A-1"}}}
+		}),
+		p("PUT /halls/:id/seats/:label/state", "PUT", "/api/v1/halls/%d/seats/A-1/state", f.hall, func(int64) any { return map[string]string{"state": "damaged"} }),
+		p("GET /events/:id", "GET", "/api/v1/events/%d", f.event, nil),
+		p("GET /sessions/:id", "GET", "/api/v1/sessions/%d", f.session, nil),
+		p("POST /sessions/:id/cancel", "POST", "/api/v1/sessions/%d/cancel", f.session, reason),
+		p("GET /sessions/:id/prices", "GET", "/api/v1/sessions/%d/prices", f.session, nil),
+		p("PUT /sessions/:id/prices", "PUT", "/api/v1/sessions/%d/prices", f.session, func(int64) any {
+			return map[string]any{"tiers": []sales.PriceTier{{Name: "cheap", PriceCents: 9000}}}
+		}),
+		p("PUT /sessions/:id/quotas", "PUT", "/api/v1/sessions/%d/quotas", f.session, func(int64) any { return map[string]any{"quotas": []sales.Quota{}} }),
+		p("POST /sessions/:id/seat-categories", "POST", "/api/v1/sessions/%d/seat-categories", f.session, func(int64) any {
+			return sales.CategoryChange{SeatIDs: []int64{f.order.Seats[0].SeatID + 1}, Category: "non_sale"}
+		}),
+		p("GET /sessions/:id/seats", "GET", "/api/v1/sessions/%d/seats", f.session, nil),
+		p("GET /sessions/:id/availability", "GET", "/api/v1/sessions/%d/availability", f.session, nil),
+		p("GET /holds/:id", "GET", "/api/v1/holds/%d", f.hold.ID, nil),
+		p("DELETE /holds/:id", "DELETE", "/api/v1/holds/%d", f.hold.ID, nil),
+		p("GET /orders/:id", "GET", "/api/v1/orders/%d", f.order.ID, nil),
+		p("POST /orders/:id/payments", "POST", "/api/v1/orders/%d/payments", f.order.ID, func(int64) any { return sales.PaymentRequest{Method: "cash"} }),
+		{route: "GET /tickets/:number", method: "GET", path: "/api/v1/tickets/" + f.order.Tickets[0].Number, missing: "/api/v1/tickets/1100000126112300000019"},
+		p("GET /refunds/:id", "GET", "/api/v1/refunds/%d", f.refund.ID, nil),
+		p("POST /refunds/:id/approve", "POST", "/api/v1/refunds/%d/approve", f.refund.ID, none),
+		p("POST /refunds/:id/reject", "POST", "/api/v1/refunds/%d/reject", f.refund.ID, none),
+		p("POST /keys/:id/revoke", "POST", "/api/v1/keys/%d/revoke", int64(f.keyID), reason),
+		p("PATCH /users/:id", "PATCH", "/api/v1/users/%d", f.userID, func(int64) any { return map[string]any{"disabled": true} }),
+		// Foreign ids carried in bodies.
+		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
+		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
+		p("POST /refunds", "POST", "/api/v1/refunds", f.order.ID, func(id int64) any { return sales.RefundInput{OrderID: id, Reason: "probe"} }),
+		p("POST /sessions", "POST", "/api/v1/sessions", f.hall, func(id int64) any {
+			return sales.NewSession{HallID: id, EventID: f.event, StartsAt: f.order.PayBy.AddDate(1, 0, 0), EndsAt: f.order.PayBy.AddDate(1, 0, 0).Add(3600e9)}
+		}),
+		p("POST /users", "POST", "/api/v1/users", f.venue, func(id int64) any {
+			return sales.NewUser{Username: fmt.Sprintf("probe-%d", id), Password: pw, Role: "clerk", VenueIDs: []int64{id}}
+		}),
+	}
+}
+
+// victimState is what must not change: read as the victim.
+func (w *world) victimState(tw tenantWorld, f foreign) string {
+	w.t.Helper()
+	var b bytes.Buffer
+	for _, path := range []string{
+		fmt.Sprintf("/api/v1/orders/%d", f.order.ID),
+		fmt.Sprintf("/api/v1/holds/%d", f.hold.ID),
+		fmt.Sprintf("/api/v1/refunds/%d", f.refund.ID),
+		fmt.Sprintf("/api/v1/sessions/%d", f.session),
+		fmt.Sprintf("/api/v1/sessions/%d/prices", f.session),
+		fmt.Sprintf("/api/v1/sessions/%d/availability", f.session),
+		fmt.Sprintf("/api/v1/halls/%d/seatmap?format=csv", f.hall),
+		fmt.Sprintf("/api/v1/venues/%d/halls", f.venue),
+		"/api/v1/keys",
+		"/api/v1/users",
+	} {
+		r := w.call(tw.admin, "GET", path, nil)
+		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
+	}
+	return b.String()
+}
+
+func (w *world) victimObjects(tw tenantWorld) foreign {
+	w.t.Helper()
+	f := foreign{venue: tw.venueX, hall: tw.hallX, session: tw.sessionX, event: tw.eventID}
+	f.order = w.buy(tw, tw.seatsX[0].SeatID)
+	w.ok(w.call(tw.clerk, "POST", "/api/v1/holds", sales.HoldRequest{SessionID: tw.sessionX, Channel: "pos", SeatIDs: []int64{tw.seatsX[3].SeatID}}), &f.hold)
+	w.ok(w.call(tw.clerk, "POST", "/api/v1/refunds", sales.RefundInput{OrderID: f.order.ID, Reason: "victim's own request"}), &f.refund)
+	var keys []sales.SigningKey
+	w.ok(w.call(tw.admin, "POST", "/api/v1/keys/rotate", map[string]string{"reason": "so a retired key exists"}), nil)
+	w.ok(w.call(tw.admin, "GET", "/api/v1/keys", nil), &keys)
+	f.keyID = keys[0].ID
+	var users []sales.User
+	w.ok(w.call(tw.admin, "GET", "/api/v1/users", nil), &users)
+	f.userID = users[len(users)-1].ID
+	return f
+}
+
+func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {
+	w := newWorld(t)
+	victim := w.victimObjects(w.a)
+
+	// Every route with a parameter, or taking ids in its body, has a probe.
+	gin.SetMode(gin.ReleaseMode)
+	e := gin.New()
+	api.New(w.srv.Svc, api.Options{}).Register(e)
+	probed := map[string]bool{}
+	for _, p := range probes(victim) {
+		probed[p.route] = true
+	}
+	for _, r := range e.Routes() {
+		key := r.Method + " " + strings.TrimPrefix(r.Path, "/api/v1")
+		if strings.Contains(r.Path, ":") && !probed[key] && key != "PUT /channels/:channel" {
+			t.Errorf("route %s has no isolation probe", key)
+		}
+	}
+
+	attackers := []struct {
+		name, token string
+	}{
+		{"another tenant's admin", w.b.admin},
+		{"another tenant's manager", w.b.manager},
+		{"another tenant's clerk", w.b.clerk},
+		{"another tenant's auditor", w.b.auditor},
+		{"a clerk of another venue of the same tenant", w.a.clerkY},
+	}
+	for _, att := range attackers {
+		t.Run(att.name, func(t *testing.T) {
+			before := w.victimState(w.a, victim)
+			for _, p := range probes(victim) {
+				if att.token == w.a.clerkY && (p.route == "PATCH /users/:id" || p.route == "POST /users" || p.route == "POST /keys/:id/revoke" || p.route == "GET /events/:id") {
+					continue // tenant-wide objects, not a venue's: events are shared, the rest refused by role
+				}
+				got := w.call(att.token, p.method, p.path, p.body)
+				want := w.call(att.token, p.method, p.missing, p.missBd)
+				norm := func(b []byte) string {
+					return strings.ReplaceAll(strings.ReplaceAll(string(b), fmt.Sprint(987654321), "ID"), "probe-987654321", "probe-ID")
+				}
+				if got.status != want.status || norm(got.body) != norm(want.body) {
+					t.Errorf("%s %s: foreign id answers %d %s; a missing id answers %d %s", p.method, p.path, got.status, got.body, want.status, want.body)
+				}
+				if got.status < 400 {
+					t.Errorf("%s %s succeeded across the wall: %d %s", p.method, p.path, got.status, got.body)
+				}
+			}
+			// Lists show nothing of the victim's.
+			for _, path := range []string{"/api/v1/venues", "/api/v1/sessions", "/api/v1/events", "/api/v1/refunds", "/api/v1/audit",
+				"/api/v1/orders?pickup_code=" + victim.order.PickupCode, "/api/v1/orders?customer_name=Li"} {
+				r := w.call(att.token, "GET", path, nil)
+				if r.status == 200 && (bytes.Contains(r.body, []byte(victim.order.PickupCode)) ||
+					bytes.Contains(r.body, []byte(fmt.Sprintf(`"venue_id":%d,`, victim.venue))) ||
+					bytes.Contains(r.body, []byte("victim's own request"))) {
+					t.Errorf("GET %s shows the victim's data: %.300s", path, r.body)
+				}
+			}
+			if after := w.victimState(w.a, victim); after != before {
+				t.Errorf("the victim's data changed:\nbefore:\n%s\nafter:\n%s", before, after)
+			}
+		})
+	}
+	// The wall holds one way only by accident if the victim cannot reach
+	// its own objects: check it can.
+	if r := w.call(w.a.clerk, "GET", fmt.Sprintf("/api/v1/orders/%d", victim.order.ID), nil); r.status != 200 {
+		t.Fatalf("the owner cannot read its own order: %d", r.status)
+	}
+}

@@ -1,0 +1,573 @@
+package api
+
+import (
+	"bytes"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/seatmap"
+)
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type health struct {
+	Status  string `json:"status"`
+	Version string `json:"version"`
+}
+
+type reasonBody struct {
+	Reason string `json:"reason"`
+}
+
+type decisionBody struct {
+	Note string `json:"note"`
+}
+
+type pricesBody struct {
+	Tiers []sales.PriceTier `json:"tiers"`
+}
+
+type quotasBody struct {
+	Quotas []sales.Quota `json:"quotas"`
+}
+
+type seatStateBody struct {
+	State  seatmap.PhysicalState `json:"state"`
+	Reason string                `json:"reason"`
+}
+
+type verifyBody struct {
+	QR string `json:"qr"`
+}
+
+type hallSeatMap struct {
+	Hall  sales.Hall       `json:"hall"`
+	Map   seatmap.Map      `json:"seat_map"`
+	Seats []sales.HallSeat `json:"seats"`
+}
+
+type availabilityDoc struct {
+	SessionID int64          `json:"session_id"`
+	Version   int64          `json:"version"`
+	Legend    string         `json:"legend"`
+	Counts    map[string]int `json:"counts"`
+	Seats     string         `json:"seats"`
+}
+
+func (a *API) table() []route {
+	return []route{
+		{method: "GET", path: "/health", summary: "Liveness; the benchmark's baseline endpoint", tag: "system", public: true, resp: health{},
+			h: func(c *gin.Context, _ sales.Principal) (any, error) {
+				return health{Status: "ok", Version: a.opts.Version}, nil
+			}},
+		{method: "POST", path: "/auth/login", summary: "Log in; returns a bearer token", tag: "access", public: true, body: loginRequest{}, resp: sales.LoginResult{},
+			h: func(c *gin.Context, _ sales.Principal) (any, error) {
+				var in loginRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				res, err := a.svc.Login(c.Request.Context(), in.Username, in.Password)
+				if err != nil {
+					return nil, err
+				}
+				c.JSON(http.StatusOK, res)
+				return nil, nil
+			}},
+		{method: "GET", path: "/me", summary: "The logged-in principal", tag: "access", resp: sales.Principal{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return p, nil }},
+
+		{method: "GET", path: "/tenants", summary: "List tenants", tag: "tenants", resp: []sales.Tenant{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.ListTenants(c.Request.Context(), p) }},
+		{method: "POST", path: "/tenants", summary: "Create a tenant (platform admin)", tag: "tenants", body: sales.NewTenant{}, resp: sales.Tenant{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.NewTenant
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.CreateTenant(c.Request.Context(), p, in)
+			}},
+		{method: "GET", path: "/users", summary: "List users of the tenant", tag: "access", query: []string{"tenant_id"}, resp: []sales.User{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				t, err := queryInt(c, "tenant_id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.ListUsers(c.Request.Context(), p, t)
+			}},
+		{method: "POST", path: "/users", summary: "Create a user", tag: "access", body: sales.NewUser{}, resp: sales.User{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.NewUser
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.CreateUser(c.Request.Context(), p, in)
+			}},
+		{method: "PATCH", path: "/users/:id", summary: "Change a user (venues, password, disable, unlock)", tag: "access", body: sales.UserPatch{}, resp: sales.User{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				uid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.UserPatch
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.UpdateUser(c.Request.Context(), p, uid, in)
+			}},
+
+		{method: "GET", path: "/venues", summary: "List venues in scope", tag: "venues", resp: []sales.Venue{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.ListVenues(c.Request.Context(), p) }},
+		{method: "POST", path: "/venues", summary: "Create a venue", tag: "venues", body: sales.NewVenue{}, resp: sales.Venue{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.NewVenue
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.CreateVenue(c.Request.Context(), p, in)
+			}},
+		{method: "GET", path: "/venues/:id", summary: "Get a venue", tag: "venues", resp: sales.Venue{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				vid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.GetVenue(c.Request.Context(), p, vid)
+			}},
+		{method: "GET", path: "/venues/:id/halls", summary: "List a venue's halls", tag: "venues", resp: []sales.Hall{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				vid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.ListHalls(c.Request.Context(), p, vid)
+			}},
+		{method: "POST", path: "/venues/:id/halls", summary: "Create a hall, optionally with its seat map", tag: "venues", body: sales.NewHall{}, resp: sales.Hall{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				vid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.NewHall
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.CreateHall(c.Request.Context(), p, vid, in)
+			}},
+		{method: "GET", path: "/halls/:id", summary: "Get a hall", tag: "venues", resp: sales.Hall{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				hid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.GetHall(c.Request.Context(), p, hid)
+			}},
+		{method: "GET", path: "/halls/:id/seatmap", summary: "Export the seat map (JSON, or CSV with ?format=csv)", tag: "venues", query: []string{"format"}, resp: hallSeatMap{},
+			h: a.exportSeatMap},
+		{method: "PUT", path: "/halls/:id/seatmap", summary: "Import a seat map (JSON body, or CSV with Content-Type text/csv); a bad file is refused by line and changes nothing", tag: "venues", body: seatmap.Map{}, resp: sales.Hall{},
+			query: []string{"reason"}, h: a.importSeatMap},
+		{method: "PUT", path: "/halls/:id/seats/:label/state", summary: "Set a seat's physical state (ok, damaged, removed, obstructed)", tag: "venues", body: seatStateBody{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				hid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in seatStateBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				switch in.State {
+				case seatmap.StateOK, seatmap.StateDamaged, seatmap.StateRemoved, seatmap.StateObstructed:
+				default:
+					return nil, &sales.Error{Kind: sales.KindInvalid, Code: "bad_state", Message: "state must be ok, damaged, removed or obstructed"}
+				}
+				return nil, a.svc.SetSeatState(c.Request.Context(), p, hid, c.Param("label"), in.State, in.Reason)
+			}},
+
+		{method: "GET", path: "/events", summary: "List events", tag: "sessions", resp: []sales.Event{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.ListEvents(c.Request.Context(), p) }},
+		{method: "POST", path: "/events", summary: "Create an event (a film, a match)", tag: "sessions", body: sales.NewEvent{}, resp: sales.Event{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.NewEvent
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.CreateEvent(c.Request.Context(), p, in)
+			}},
+		{method: "GET", path: "/events/:id", summary: "Get an event", tag: "sessions", resp: sales.Event{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				eid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.GetEvent(c.Request.Context(), p, eid)
+			}},
+		{method: "GET", path: "/sessions", summary: "List sessions in scope", tag: "sessions", query: []string{"venue_id", "business_date"}, resp: []sales.Session{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				vid, err := queryInt(c, "venue_id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.ListSessions(c.Request.Context(), p, sales.SessionFilter{VenueID: vid, BusinessDate: c.Query("business_date")})
+			}},
+		{method: "POST", path: "/sessions", summary: "Schedule a session in a hall (copies the hall's seat map)", tag: "sessions", body: sales.NewSession{}, resp: sales.Session{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.NewSession
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.CreateSession(c.Request.Context(), p, in)
+			}},
+		{method: "GET", path: "/sessions/:id", summary: "Get a session", tag: "sessions", resp: sales.Session{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.GetSession(c.Request.Context(), p, sid)
+			}},
+		{method: "POST", path: "/sessions/:id/cancel", summary: "Cancel a session", tag: "sessions", body: reasonBody{}, resp: sales.Session{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in reasonBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.CancelSession(c.Request.Context(), p, sid, in.Reason)
+			}},
+		{method: "GET", path: "/sessions/:id/prices", summary: "A session's price tiers", tag: "sessions", resp: []sales.PriceTier{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.Prices(c.Request.Context(), p, sid)
+			}},
+		{method: "PUT", path: "/sessions/:id/prices", summary: "Replace a session's price tiers (minimum price enforced)", tag: "sessions", body: pricesBody{}, resp: []sales.PriceTier{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in pricesBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.SetPrices(c.Request.Context(), p, sid, in.Tiers)
+			}},
+		{method: "PUT", path: "/sessions/:id/quotas", summary: "Replace per-channel and per-tier quotas", tag: "sessions", body: quotasBody{}, resp: sales.Session{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in quotasBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.SetQuotas(c.Request.Context(), p, sid, in.Quotas)
+			}},
+		{method: "POST", path: "/sessions/:id/seat-categories", summary: "Reserve, hold back, mark non-sale or release seats", tag: "sessions", body: sales.CategoryChange{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.CategoryChange
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return nil, a.svc.SetSeatCategory(c.Request.Context(), p, sid, in)
+			}},
+		{method: "GET", path: "/sessions/:id/seats", summary: "The session's seats with ids, in availability order", tag: "sessions", resp: []sales.SessionSeat{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.SessionSeats(c.Request.Context(), p, sid)
+			}},
+		{method: "GET", path: "/sessions/:id/availability", summary: "Availability: one character per seat in seat order (A=available H=held S=sold X=out of service R=reserved B=held back N=non-sale -=no price)", tag: "sales", resp: availabilityDoc{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				body, err := a.svc.AvailabilityJSON(c.Request.Context(), p, sid)
+				if err != nil {
+					return nil, err
+				}
+				c.Data(http.StatusOK, "application/json; charset=utf-8", body)
+				return nil, nil
+			}},
+
+		{method: "GET", path: "/channels", summary: "Per-channel settings (hold time to live)", tag: "sales", resp: []sales.ChannelSettings{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				return a.svc.ChannelSettings(c.Request.Context(), p)
+			}},
+		{method: "PUT", path: "/channels/:channel", summary: "Set a channel's hold time to live", tag: "sales", body: sales.ChannelSettings{}, resp: sales.ChannelSettings{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.ChannelSettings
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				in.Channel = sales.Channel(c.Param("channel"))
+				return a.svc.PutChannelSettings(c.Request.Context(), p, in)
+			}},
+		{method: "POST", path: "/holds", summary: "Hold seats (specific, or best-available N in a tier), all or nothing", tag: "sales", body: sales.HoldRequest{}, resp: sales.Hold{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.HoldRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.HoldSeats(c.Request.Context(), p, in)
+			}},
+		{method: "GET", path: "/holds/:id", summary: "Get a hold", tag: "sales", resp: sales.Hold{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				hid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.GetHold(c.Request.Context(), p, hid)
+			}},
+		{method: "DELETE", path: "/holds/:id", summary: "Release a hold", tag: "sales", resp: sales.Hold{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				hid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.ReleaseHold(c.Request.Context(), p, hid)
+			}},
+		{method: "POST", path: "/orders", summary: "Confirm a hold into an order awaiting payment", tag: "sales", body: sales.OrderRequest{}, resp: sales.Order{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.OrderRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.ConfirmOrder(c.Request.Context(), p, in)
+			}},
+		{method: "GET", path: "/orders", summary: "Find orders by pickup code, ticket number or customer name", tag: "sales",
+			query: []string{"pickup_code", "ticket_number", "customer_name", "session_id"}, resp: []sales.Order{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := queryInt(c, "session_id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.FindOrders(c.Request.Context(), p, sales.OrderFilter{PickupCode: c.Query("pickup_code"),
+					TicketNumber: c.Query("ticket_number"), CustomerName: c.Query("customer_name"), SessionID: sid})
+			}},
+		{method: "GET", path: "/orders/:id", summary: "Get an order with its tickets", tag: "sales", resp: sales.Order{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				oid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.GetOrder(c.Request.Context(), p, oid)
+			}},
+		{method: "POST", path: "/orders/:id/payments", summary: "Pay an order (cash at the box office, or card); issues the signed tickets", tag: "sales", body: sales.PaymentRequest{}, resp: sales.Order{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				oid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.PaymentRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.PayOrder(c.Request.Context(), p, oid, in)
+			}},
+		{method: "GET", path: "/tickets/:number", summary: "Get a ticket by its number", tag: "sales", resp: sales.Ticket{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				return a.svc.GetTicket(c.Request.Context(), p, c.Param("number"))
+			}},
+		{method: "POST", path: "/tickets/verify", summary: "Verify a ticket QR's signature and status", tag: "sales", body: verifyBody{}, resp: sales.TicketCheck{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in verifyBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				out, err := a.svc.VerifyTicket(c.Request.Context(), p, in.QR)
+				if err != nil {
+					return nil, err
+				}
+				c.JSON(http.StatusOK, out)
+				return nil, nil
+			}},
+
+		{method: "GET", path: "/refunds", summary: "List refund requests (status=pending is the approval queue)", tag: "refunds", query: []string{"status"}, resp: []sales.RefundRequest{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				return a.svc.ListRefunds(c.Request.Context(), p, sales.RefundStatus(c.Query("status")))
+			}},
+		{method: "POST", path: "/refunds", summary: "Request a refund of an order or some of its tickets", tag: "refunds", body: sales.RefundInput{}, resp: sales.RefundRequest{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.RefundInput
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.RequestRefund(c.Request.Context(), p, in)
+			}},
+		{method: "GET", path: "/refunds/:id", summary: "Get a refund request", tag: "refunds", resp: sales.RefundRequest{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				rid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.GetRefund(c.Request.Context(), p, rid)
+			}},
+		{method: "POST", path: "/refunds/:id/approve", summary: "Approve a refund (not your own request)", tag: "refunds", body: decisionBody{}, resp: sales.RefundRequest{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.decide(c, p, true) }},
+		{method: "POST", path: "/refunds/:id/reject", summary: "Reject a refund request", tag: "refunds", body: decisionBody{}, resp: sales.RefundRequest{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.decide(c, p, false) }},
+
+		{method: "GET", path: "/keys", summary: "The tenant's ticket signing keys (public parts)", tag: "keys", query: []string{"tenant_id"}, resp: []sales.SigningKey{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				t, err := queryInt(c, "tenant_id")
+				if err != nil {
+					return nil, err
+				}
+				return a.svc.SigningKeys(c.Request.Context(), p, t)
+			}},
+		{method: "POST", path: "/keys/rotate", summary: "Rotate the signing key: the old one retires and keeps verifying", tag: "keys", body: reasonBody{}, resp: sales.SigningKey{},
+			query: []string{"tenant_id"}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				t, err := queryInt(c, "tenant_id")
+				if err != nil {
+					return nil, err
+				}
+				var in reasonBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.RotateKey(c.Request.Context(), p, t, in.Reason)
+			}},
+		{method: "POST", path: "/keys/:id/revoke", summary: "Revoke a retired key: it verifies nothing from now on", tag: "keys", body: reasonBody{},
+			query: []string{"tenant_id"}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				kid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				t, err := queryInt(c, "tenant_id")
+				if err != nil {
+					return nil, err
+				}
+				var in reasonBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return nil, a.svc.RevokeKey(c.Request.Context(), p, t, uint32(kid), in.Reason)
+			}},
+
+		{method: "GET", path: "/audit", summary: "Read the audit log (filters: action, object, since, after_seq, limit)", tag: "audit",
+			query: []string{"action", "object", "since", "after_seq", "limit", "tenant_id"}, resp: []audit.Entry{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var f sales.AuditFilter
+				var err error
+				if f.AfterSeq, err = queryInt(c, "after_seq"); err != nil {
+					return nil, err
+				}
+				lim, err := queryInt(c, "limit")
+				if err != nil {
+					return nil, err
+				}
+				if f.TenantID, err = queryInt(c, "tenant_id"); err != nil {
+					return nil, err
+				}
+				if f.Since, err = queryTime(c, "since"); err != nil {
+					return nil, err
+				}
+				f.Limit, f.Action, f.Object = int(lim), c.Query("action"), c.Query("object")
+				return a.svc.AuditLog(c.Request.Context(), p, f)
+			}},
+		{method: "GET", path: "/audit/verify", summary: "Verify the audit hash chain; names the first altered, removed or reordered entry", tag: "audit", resp: sales.AuditReport{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.VerifyAudit(c.Request.Context(), p) }},
+	}
+}
+
+func (a *API) decide(c *gin.Context, p sales.Principal, approve bool) (any, error) {
+	rid, err := id(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var in decisionBody
+	if err := decode(c, &in); err != nil {
+		return nil, err
+	}
+	out, err := a.svc.DecideRefund(c.Request.Context(), p, rid, approve, in.Note)
+	if err != nil {
+		return nil, err
+	}
+	c.JSON(http.StatusOK, out)
+	return nil, nil
+}
+
+func (a *API) exportSeatMap(c *gin.Context, p sales.Principal) (any, error) {
+	hid, err := id(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	m, seats, err := a.svc.HallSeatMap(c.Request.Context(), p, hid)
+	if err != nil {
+		return nil, err
+	}
+	if c.Query("format") == "csv" {
+		var b bytes.Buffer
+		if err := seatmap.WriteCSV(&b, m); err != nil {
+			return nil, err
+		}
+		c.Header("Content-Disposition", `attachment; filename="hall-`+c.Param("id")+`.csv"`)
+		c.Data(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
+		return nil, nil
+	}
+	h, err := a.svc.GetHall(c.Request.Context(), p, hid)
+	if err != nil {
+		return nil, err
+	}
+	return hallSeatMap{Hall: h, Map: m, Seats: seats}, nil
+}
+
+func (a *API) importSeatMap(c *gin.Context, p sales.Principal) (any, error) {
+	hid, err := id(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	// Check access before reading a possibly large body.
+	if _, err := a.svc.GetHall(c.Request.Context(), p, hid); err != nil {
+		return nil, err
+	}
+	var m seatmap.Map
+	if strings.HasPrefix(c.ContentType(), "text/csv") {
+		m, err = seatmap.ParseCSV(c.Request.Body)
+	} else {
+		m, err = seatmap.ParseJSON(c.Request.Body)
+	}
+	var ie *seatmap.ImportError
+	if errors.As(err, &ie) {
+		e := &sales.Error{Kind: sales.KindInvalid, Code: "invalid_seat_map", Message: "the seat map has problems; nothing was changed"}
+		for _, pr := range ie.Problems {
+			e.Fields = append(e.Fields, sales.FieldError{Field: pr.Field, Line: pr.Line, Message: pr.Message})
+		}
+		return nil, e
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, &sales.Error{Kind: sales.KindInvalid, Code: "invalid_seat_map", Message: err.Error()}
+	}
+	h, err := a.svc.ImportSeatMap(c.Request.Context(), p, hid, m, c.Query("reason"))
+	if err != nil {
+		return nil, err
+	}
+	c.JSON(http.StatusOK, h)
+	return nil, nil
+}

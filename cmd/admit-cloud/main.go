@@ -1,0 +1,88 @@
+// Command admit-cloud runs the Admit cloud: API and sales core.
+//
+//	admit-cloud serve   [-config file.json] [-listen addr] [-data dir] [-synchronous NORMAL|FULL] [-system-code CODE]
+//	admit-cloud migrate [-data dir]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	_ "time/tzdata" // venues name IANA zones; do not depend on the host's tzdata
+
+	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/cloud/store/sqlite"
+)
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "admit-cloud:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return fmt.Errorf("usage: admit-cloud serve|migrate [flags]")
+	}
+	cfg := server.Config{Listen: "127.0.0.1:8480", DataDir: "admit-data", SystemCode: "ADMIT"}
+	fs := flag.NewFlagSet("admit-cloud "+args[0], flag.ContinueOnError)
+	config := fs.String("config", "", "JSON config file (flags given override it)")
+	listen := fs.String("listen", "", "listen address (default "+cfg.Listen+")")
+	data := fs.String("data", "", "data directory (default "+cfg.DataDir+")")
+	syncMode := fs.String("synchronous", "", "SQLite synchronous mode: NORMAL (default) or FULL")
+	code := fs.String("system-code", "", "ticketing system code printed into every ticket (default ADMIT)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *config != "" {
+		b, err := os.ReadFile(*config)
+		if err != nil {
+			return fmt.Errorf("read config: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			return fmt.Errorf("config %s: %w", *config, err)
+		}
+	}
+	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode}} {
+		if *o.flag != "" {
+			*o.dst = *o.flag
+		}
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	switch args[0] {
+	case "migrate":
+		st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		v, err := st.SchemaVersion(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("database %s at schema version %d\n", filepath.Join(cfg.DataDir, "admit.db"), v)
+		return nil
+	case "serve":
+		cfg.Logger = log
+		srv, err := server.Start(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("admit-cloud serving %s/api/v1/ (OpenAPI: %s/api/v1/openapi.json)\n", srv.URL, srv.URL)
+		<-ctx.Done()
+		return srv.Close()
+	}
+	return fmt.Errorf("unknown command %q: use serve or migrate", args[0])
+}

@@ -1,0 +1,159 @@
+// Command admit is the operator's tool:
+//
+//	admit demo [-listen addr] [-data dir]      the whole system on one machine
+//	admit audit verify -data dir               check the audit hash chain
+//	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"syscall"
+	"time"
+	_ "time/tzdata"
+
+	"github.com/admitbox/admit/cloud/demo"
+	"github.com/admitbox/admit/cloud/loadgen"
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/cloud/store/sqlite"
+)
+
+const usage = `usage:
+  admit demo [-listen 127.0.0.1:8480] [-data DIR]
+  admit audit verify -data DIR
+  admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous NORMAL]`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	var exit exitCode
+	if errors.As(err, &exit) {
+		os.Exit(int(exit))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "admit:", err)
+		os.Exit(1)
+	}
+}
+
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
+
+func run(ctx context.Context, args []string) error {
+	switch {
+	case len(args) >= 1 && args[0] == "demo":
+		return runDemo(ctx, args[1:])
+	case len(args) >= 2 && args[0] == "audit" && args[1] == "verify":
+		return auditVerify(ctx, args[2:])
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "sales":
+		return benchSales(ctx, args[2:])
+	}
+	fmt.Fprintln(os.Stderr, usage)
+	return exitCode(2)
+}
+
+func runDemo(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("admit demo", flag.ContinueOnError)
+	listen := fs.String("listen", "127.0.0.1:8480", "cloud listen address")
+	data := fs.String("data", "", "data directory (default: a new temporary one)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *data == "" {
+		dir, err := os.MkdirTemp("", "admit-demo-")
+		if err != nil {
+			return err
+		}
+		*data = dir
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, DataDir: *data, Logger: log, Version: "demo"})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	users, err := srv.Store.ListUsers(ctx, 0)
+	if err != nil {
+		return err
+	}
+	if len(users) == 0 {
+		w, err := demo.Seed(ctx, srv.Svc, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Printf("Admit demo: tenant %q, %s (12x20 hall) and %s (5,000-seat stand), %d sessions today and tomorrow\n",
+			w.Tenant.Name, w.Cinema.Name, w.Stadium.Name, len(w.Sessions))
+		fmt.Println("logins (password " + demo.Password + "):")
+		for _, l := range w.Logins {
+			fmt.Printf("  %-15s %s\n", l.Role, l.Username)
+		}
+	} else {
+		fmt.Println("Admit demo: reusing data in", *data)
+	}
+	fmt.Printf("cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\ndata:       %s\nCtrl-C stops.\n", srv.URL, srv.URL, *data)
+	<-ctx.Done()
+	return nil
+}
+
+func auditVerify(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("admit audit verify", flag.ContinueOnError)
+	data := fs.String("data", "admit-data", "the cloud's data directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	path := filepath.Join(*data, "admit.db")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database at %s: %w", path, err)
+	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rep, err := sales.VerifyAudit(ctx, st)
+	if err != nil {
+		return err
+	}
+	if !rep.OK {
+		fmt.Printf("audit chain BROKEN: %v\n", rep.Break)
+		return exitCode(1)
+	}
+	fmt.Printf("audit chain OK: %d entries\n", rep.Entries)
+	return nil
+}
+
+func benchSales(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("admit bench sales", flag.ContinueOnError)
+	o := loadgen.SalesBenchOptions{}
+	fs.IntVar(&o.Buyers, "buyers", 32, "concurrent buyers")
+	fs.DurationVar(&o.Duration, "duration", 15*time.Second, "how long to sell")
+	fs.DurationVar(&o.Baseline, "baseline", 3*time.Second, "how long to measure the baseline endpoint and availability")
+	fs.IntVar(&o.Sessions, "sessions", 10, "5,000-seat sessions to sell")
+	fs.StringVar(&o.Synchronous, "synchronous", "", "SQLite synchronous mode (NORMAL or FULL)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (cloud and buyers) to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	return loadgen.RunSalesBench(ctx, o, os.Stdout)
+}
