@@ -125,7 +125,9 @@ func TestNoOversellOverHTTP(t *testing.T) {
 						continue // someone else has it: pick again
 					}
 					if r.status != http.StatusCreated {
-						var e struct{ Error struct{ Code, Message string } }
+						var e struct {
+							Error struct{ Code, Message string }
+						}
 						_ = json.Unmarshal(r.body, &e)
 						return outcome{code: e.Error.Code, reason: e.Error.Message}
 					}

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -33,7 +34,7 @@ const usage = `usage:
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:])
+	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()
 	var exit exitCode
 	if errors.As(err, &exit) {
@@ -49,20 +50,20 @@ type exitCode int
 
 func (e exitCode) Error() string { return fmt.Sprintf("exit %d", int(e)) }
 
-func run(ctx context.Context, args []string) error {
+func run(ctx context.Context, args []string, out io.Writer) error {
 	switch {
 	case len(args) >= 1 && args[0] == "demo":
-		return runDemo(ctx, args[1:])
+		return runDemo(ctx, args[1:], out)
 	case len(args) >= 2 && args[0] == "audit" && args[1] == "verify":
-		return auditVerify(ctx, args[2:])
+		return auditVerify(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "sales":
-		return benchSales(ctx, args[2:])
+		return benchSales(ctx, args[2:], out)
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return exitCode(2)
 }
 
-func runDemo(ctx context.Context, args []string) error {
+func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("admit demo", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8480", "cloud listen address")
 	data := fs.String("data", "", "data directory (default: a new temporary one)")
@@ -91,21 +92,21 @@ func runDemo(ctx context.Context, args []string) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("Admit demo: tenant %q, %s (12x20 hall) and %s (5,000-seat stand), %d sessions today and tomorrow\n",
+		fmt.Fprintf(out, "Admit demo: tenant %q, %s (12x20 hall) and %s (5,000-seat stand), %d sessions today and tomorrow\n",
 			w.Tenant.Name, w.Cinema.Name, w.Stadium.Name, len(w.Sessions))
-		fmt.Println("logins (password " + demo.Password + "):")
+		fmt.Fprintln(out, "logins (password "+demo.Password+"):")
 		for _, l := range w.Logins {
-			fmt.Printf("  %-15s %s\n", l.Role, l.Username)
+			fmt.Fprintf(out, "  %-15s %s\n", l.Role, l.Username)
 		}
 	} else {
-		fmt.Println("Admit demo: reusing data in", *data)
+		fmt.Fprintln(out, "Admit demo: reusing data in", *data)
 	}
-	fmt.Printf("cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\ndata:       %s\nCtrl-C stops.\n", srv.URL, srv.URL, *data)
+	fmt.Fprintf(out, "cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\ndata:       %s\nCtrl-C stops.\n", srv.URL, srv.URL, *data)
 	<-ctx.Done()
 	return nil
 }
 
-func auditVerify(ctx context.Context, args []string) error {
+func auditVerify(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("admit audit verify", flag.ContinueOnError)
 	data := fs.String("data", "admit-data", "the cloud's data directory")
 	if err := fs.Parse(args); err != nil {
@@ -125,14 +126,14 @@ func auditVerify(ctx context.Context, args []string) error {
 		return err
 	}
 	if !rep.OK {
-		fmt.Printf("audit chain BROKEN: %v\n", rep.Break)
+		fmt.Fprintf(out, "audit chain BROKEN: %v\n", rep.Break)
 		return exitCode(1)
 	}
-	fmt.Printf("audit chain OK: %d entries\n", rep.Entries)
+	fmt.Fprintf(out, "audit chain OK: %d entries\n", rep.Entries)
 	return nil
 }
 
-func benchSales(ctx context.Context, args []string) error {
+func benchSales(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("admit bench sales", flag.ContinueOnError)
 	o := loadgen.SalesBenchOptions{}
 	fs.IntVar(&o.Buyers, "buyers", 32, "concurrent buyers")
@@ -155,5 +156,5 @@ func benchSales(ctx context.Context, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	return loadgen.RunSalesBench(ctx, o, os.Stdout)
+	return loadgen.RunSalesBench(ctx, o, out)
 }

@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/demo"
+	"github.com/admitbox/admit/cloud/server"
+)
+
+// seededDataDir makes a cloud data dir holding the demo world, closed.
+func seededDataDir(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	srv, err := server.Start(context.Background(), server.Config{DataDir: dir, Passwords: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(context.Background(), srv.Svc, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestAuditVerifyNamesTheFirstTamperedEntry(t *testing.T) {
+	cases := []struct {
+		name   string
+		tamper []string
+		want   string
+	}{
+		{"an untouched chain verifies", nil, "audit chain OK"},
+		{"altering a row is named", []string{`UPDATE audit_log SET actor = 'user:99 mallory' WHERE seq = 5`}, "entry 5: altered"},
+		{"altering a before/after value is named", []string{`UPDATE audit_log SET after_json = replace(after_json, '4800', '1') WHERE seq = (SELECT MIN(seq) FROM audit_log WHERE action = 'prices.set')`}, ": altered"},
+		{"deleting a row is named", []string{`DELETE FROM audit_log WHERE seq = 7`}, "entry 7: removed"},
+		{"deleting the newest row is named", []string{`DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log)`}, ": removed"},
+		{"swapping two rows is named", []string{
+			`CREATE TEMP TABLE a AS SELECT * FROM audit_log WHERE seq IN (9, 10)`,
+			`UPDATE audit_log SET seq = (SELECT seq FROM a WHERE a.id <> audit_log.id), at = (SELECT at FROM a WHERE a.id <> audit_log.id),
+			  tenant_id = (SELECT tenant_id FROM a WHERE a.id <> audit_log.id), venue_id = (SELECT venue_id FROM a WHERE a.id <> audit_log.id),
+			  actor = (SELECT actor FROM a WHERE a.id <> audit_log.id), action = (SELECT action FROM a WHERE a.id <> audit_log.id),
+			  object = (SELECT object FROM a WHERE a.id <> audit_log.id), before_json = (SELECT before_json FROM a WHERE a.id <> audit_log.id),
+			  after_json = (SELECT after_json FROM a WHERE a.id <> audit_log.id), reason = (SELECT reason FROM a WHERE a.id <> audit_log.id),
+			  approver = (SELECT approver FROM a WHERE a.id <> audit_log.id), prev_hash = (SELECT prev_hash FROM a WHERE a.id <> audit_log.id),
+			  hash = (SELECT hash FROM a WHERE a.id <> audit_log.id) WHERE seq IN (9, 10)`,
+		}, "entry 9: reordered"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := seededDataDir(t)
+			db, err := sql.Open("sqlite3", filepath.Join(dir, "admit.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range c.tamper {
+				res, err := db.Exec(q)
+				if err != nil {
+					t.Fatalf("tamper: %v", err)
+				}
+				if n, _ := res.RowsAffected(); n == 0 && !strings.HasPrefix(q, "CREATE") {
+					t.Fatalf("tamper changed nothing: %s", q)
+				}
+			}
+			db.Close()
+			var out bytes.Buffer
+			err = run(context.Background(), []string{"audit", "verify", "-data", dir}, &out)
+			if !strings.Contains(out.String(), c.want) {
+				t.Fatalf("output %q, want it to contain %q", out.String(), c.want)
+			}
+			var code exitCode
+			if c.tamper == nil && err != nil {
+				t.Fatalf("clean chain: %v", err)
+			}
+			if c.tamper != nil && (!errors.As(err, &code) || code != 1) {
+				t.Fatalf("tampered chain: err %v, want exit 1", err)
+			}
+		})
+	}
+}
+
+// lineWatcher signals when output contains a marker.
+type lineWatcher struct {
+	mu     sync.Mutex
+	buf    bytes.Buffer
+	marker string
+	seen   chan struct{}
+	once   sync.Once
+}
+
+func (l *lineWatcher) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.buf.Write(p)
+	if strings.Contains(l.buf.String(), l.marker) {
+		l.once.Do(func() { close(l.seen) })
+	}
+	return len(p), nil
+}
+
+func (l *lineWatcher) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := &lineWatcher{marker: "Ctrl-C stops", seen: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-data", t.TempDir()}, out) }()
+	select {
+	case <-out.seen:
+	case err := <-done:
+		t.Fatalf("demo exited: %v\n%s", err, out.String())
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("demo did not come up:\n%s", out.String())
+	}
+	m := regexp.MustCompile(`cloud API:\s+(http://\S+)/api/v1/`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no URL printed:\n%s", out.String())
+	}
+	for _, want := range []string{"clerk", "manager", "auditor", demo.Password} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	body, _ := json.Marshal(map[string]string{"username": "clerk", "password": demo.Password})
+	resp, err := http.Post(m[1]+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var login struct{ Token string }
+	json.NewDecoder(resp.Body).Decode(&login)
+	resp.Body.Close()
+	req, _ := http.NewRequest("GET", m[1]+"/api/v1/sessions", nil)
+	req.Header.Set("Authorization", "Bearer "+login.Token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var sessions []struct{ ID int64 }
+	if err := json.Unmarshal(b, &sessions); err != nil || len(sessions) != 6 {
+		t.Fatalf("the demo clerk sees %d sessions (%v): %.200s", len(sessions), err, b)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("demo stopped with %v", err)
+	}
+}
+
+func TestUnknownCommandPrintsUsage(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"frobnicate"}, &out)
+	var code exitCode
+	if !errors.As(err, &code) || code != 2 {
+		t.Fatalf("err %v, want exit 2", err)
+	}
+}
