@@ -279,16 +279,15 @@ func TestSignRejectsAnUnusableKey(t *testing.T) {
 
 // body is a builder for hand-made binary messages.
 type body struct {
-	version   byte
-	sysLen    int // -1: len(sys)
-	sys       string
-	venue     uint32
-	days      uint16
-	serial    uint32
-	session   []byte
-	seat      []byte
-	keyID     uint32
-	truncated bool
+	version byte
+	sysLen  int // -1: len(sys)
+	sys     string
+	venue   uint32
+	days    uint16
+	serial  uint32
+	session []byte
+	seat    []byte
+	keyID   uint32
 }
 
 func validBody() body {
