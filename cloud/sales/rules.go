@@ -18,8 +18,14 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // zone, a showing before the business day's start (e.g. 06:00) counts for
 // the previous day, as cinemas report late-night shows.
 func BusinessDate(start time.Time, loc *time.Location, dayStartMinutes int) string {
-	t := start.In(loc).Add(-time.Duration(dayStartMinutes) * time.Minute)
-	return t.Format("2006-01-02")
+	// Compare wall-clock times, not a fixed offset: on a daylight-saving
+	// day the cut-off is still 06:00 on the venue's clocks.
+	t := start.In(loc)
+	y, m, d := t.Date()
+	if t.Hour()*60+t.Minute() < dayStartMinutes {
+		y, m, d = time.Date(y, m, d-1, 12, 0, 0, 0, loc).Date()
+	}
+	return time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Format("2006-01-02")
 }
 
 // pickupAlphabet has no characters a person confuses when typing or reading
@@ -74,7 +80,10 @@ func ParseOrderQR(s string) (venueCode, pickupCode string, ok bool) {
 		return "", "", false
 	}
 	code, ok := NormalizePickupCode(parts[2])
-	return parts[1], code, ok
+	if !ok {
+		return "", "", false
+	}
+	return parts[1], code, true
 }
 
 // ValidVenueCode: the regulator's venue codes are 8 digits.
@@ -156,7 +165,7 @@ func (s SessionSeat) WhyNot(now time.Time, customer string) string {
 		return "seat is held back by the venue"
 	case s.Category == CategoryNonSale:
 		return "seat is not for sale"
-	case s.Category == CategoryReserved && !s.Sellable(now, customer) && s.Status == SeatAvailable:
+	case s.Category == CategoryReserved && (s.ReservedUntil == nil || now.Before(*s.ReservedUntil)) && (customer == "" || customer != s.ReservedFor):
 		return "seat is reserved for another customer"
 	case s.Status == SeatSold:
 		return "seat is already sold"
