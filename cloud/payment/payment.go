@@ -37,6 +37,8 @@ type Result struct {
 // invalid) and the caller may retry with the same IdempotencyKey.
 type Provider interface {
 	Charge(ctx context.Context, r Request) (Result, error)
+	// Void reverses an approved charge by its idempotency key.
+	Void(ctx context.Context, idempotencyKey string) error
 }
 
 var (
@@ -84,6 +86,7 @@ type Simulator struct {
 	mu       sync.Mutex
 	calls    map[string]*call
 	approved int
+	voided   int
 }
 
 // call is one charge per idempotency key; later requests with the same
@@ -175,9 +178,42 @@ func (s *Simulator) decide(ctx context.Context, r Request) (Result, error) {
 	return Result{Approved: true, Reference: "sim_" + hex.EncodeToString(b[:])}, nil
 }
 
-// Charges reports how many distinct charges were approved.
+// Void reverses the approved charge made under idempotencyKey, as an
+// acquirer voids an authorisation. Voiding an unknown or already voided
+// key is not an error: the caller may retry it blindly.
+func (s *Simulator) Void(ctx context.Context, idempotencyKey string) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[idempotencyKey]
+	if !ok {
+		return nil
+	}
+	select {
+	case <-c.done:
+	default:
+		return fmt.Errorf("payment: charge %s still in flight", idempotencyKey)
+	}
+	delete(s.calls, idempotencyKey)
+	if c.err == nil && c.res.Approved {
+		s.approved--
+		s.voided++
+	}
+	return nil
+}
+
+// Charges reports how many charges are approved and not voided.
 func (s *Simulator) Charges() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.approved
+}
+
+// Voids reports how many approved charges were voided.
+func (s *Simulator) Voids() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.voided
 }

@@ -214,3 +214,24 @@ func TestTimeoutContextDeadline(t *testing.T) {
 		t.Fatal("Charge waited for its own timeout, not the context")
 	}
 }
+
+func TestVoidReversesAnApprovedChargeOnce(t *testing.T) {
+	s := NewSimulator()
+	ctx := context.Background()
+	r := Request{OrderID: 9, AmountCents: 4500, Currency: "CNY", Token: TokenApprove, IdempotencyKey: "order-9"}
+	if res, err := s.Charge(ctx, r); err != nil || !res.Approved {
+		t.Fatalf("charge: %+v %v", res, err)
+	}
+	if err := s.Void(ctx, "order-9"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Void(ctx, "order-9"); err != nil {
+		t.Fatalf("voiding twice: %v", err)
+	}
+	if err := s.Void(ctx, "never-charged"); err != nil {
+		t.Fatalf("voiding an unknown key: %v", err)
+	}
+	if s.Charges() != 0 || s.Voids() != 1 {
+		t.Fatalf("charges %d voids %d, want 0 and 1", s.Charges(), s.Voids())
+	}
+}

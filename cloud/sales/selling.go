@@ -413,7 +413,7 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		}
 	case "card":
 		res, err := s.cfg.Payments.Charge(ctx, payment.Request{OrderID: o.ID, AmountCents: o.TotalCents, Currency: "CNY",
-			Token: in.CardToken, IdempotencyKey: "order-" + itoa(o.ID)})
+			Token: in.CardToken, IdempotencyKey: paymentKey(o.ID)})
 		if errors.Is(err, payment.ErrTimeout) {
 			return Order{}, &Error{Kind: KindPayment, Code: "payment_timeout", Message: "the payment provider did not answer; nothing was charged twice, try again", err: err}
 		}
@@ -487,9 +487,27 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		return nil
 	})
 	if err != nil {
+		if ref != "" {
+			s.voidCharge(o.ID, err)
+		}
 		return Order{}, err
 	}
 	return o, nil
+}
+
+func paymentKey(orderID int64) string { return "order-" + itoa(orderID) }
+
+// voidCharge gives a customer's money back when the card was charged but
+// the tickets could not be issued (the seats were lost meanwhile). It
+// runs on its own context: the request's may be the reason we are here.
+func (s *Service) voidCharge(orderID int64, cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.cfg.Payments.Void(ctx, paymentKey(orderID)); err != nil {
+		s.log.Error("charged card not voided: reconcile by hand", "order", orderID, "cause", cause, "err", err)
+		return
+	}
+	s.log.Warn("card charge voided: tickets could not be issued", "order", orderID, "cause", cause)
 }
 
 func ticketNumbers(ts []Ticket) []string {

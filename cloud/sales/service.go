@@ -24,6 +24,8 @@ import (
 // PaymentProvider charges cards. The simulator in cloud/payment implements it.
 type PaymentProvider interface {
 	Charge(ctx context.Context, r payment.Request) (payment.Result, error)
+	// Void reverses an approved charge whose tickets could not be issued.
+	Void(ctx context.Context, idempotencyKey string) error
 }
 
 // Config wires a Service. Zero values get sensible defaults.

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/seatmap"
 	"github.com/admitbox/admit/cloud/ticket"
 )
 
@@ -423,5 +425,30 @@ func testCardPayments(t *testing.T, open func(t *testing.T) sales.Store) {
 	WantError(t, err, sales.KindInvalid, "invalid_payment")
 	if got, _ := f.Svc.GetOrder(ctx, f.Clerk, pending.ID); got.Status != sales.OrderPending {
 		t.Errorf("refused cash left the order %s", got.Status)
+	}
+
+	// A card charged for seats lost meanwhile is voided: no money without tickets.
+	sim := payment.NewSimulator()
+	cfg := Config(f.Clock)
+	cfg.Payments = sim
+	svc, err := sales.New(ctx, f.Store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err = svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelWeb, SeatIDs: f.SeatIDs(t, "C-1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SetSeatState(ctx, f.TenantAdmin, f.Hall.ID, "C-1", seatmap.StateDamaged, "seat broke before payment"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.PayOrder(ctx, f.Clerk, lost.ID, sales.PaymentRequest{Method: "card", CardToken: "tok_approve"})
+	WantError(t, err, sales.KindConflict, "hold_lost")
+	if sim.Charges() != 0 || sim.Voids() != 1 {
+		t.Errorf("after a payment whose seats were lost: %d charges stand, %d voided; want 0 and 1", sim.Charges(), sim.Voids())
 	}
 }
