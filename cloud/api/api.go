@@ -47,7 +47,7 @@ type route struct {
 	body         any  // request body type, for the document
 	resp         any  // response type, for the document
 	query        []string
-	h            func(c *gin.Context, p sales.Principal) (any, error)
+	h            handler
 }
 
 // New builds the API handler.

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -62,6 +63,54 @@ type availabilityDoc struct {
 	Seats     string         `json:"seats"`
 }
 
+// handler is what a route runs once the caller is authenticated.
+type handler = func(c *gin.Context, p sales.Principal) (any, error)
+
+// The adapters below turn a service method into a handler by its shape,
+// so most routes name one method: parse the id, decode the body, call.
+
+// list serves fn(ctx, p).
+func list[Out any](fn func(context.Context, sales.Principal) (Out, error)) handler {
+	return func(c *gin.Context, p sales.Principal) (any, error) { return fn(c.Request.Context(), p) }
+}
+
+// byID serves fn(ctx, p, :id).
+func byID[Out any](fn func(context.Context, sales.Principal, int64) (Out, error)) handler {
+	return func(c *gin.Context, p sales.Principal) (any, error) {
+		n, err := id(c, "id")
+		if err != nil {
+			return nil, err
+		}
+		return fn(c.Request.Context(), p, n)
+	}
+}
+
+// withBody serves fn(ctx, p, body).
+func withBody[In, Out any](fn func(context.Context, sales.Principal, In) (Out, error)) handler {
+	return func(c *gin.Context, p sales.Principal) (any, error) {
+		var in In
+		if err := decode(c, &in); err != nil {
+			return nil, err
+		}
+		return fn(c.Request.Context(), p, in)
+	}
+}
+
+// byIDWithBody serves fn(ctx, p, :id, body).
+func byIDWithBody[In, Out any](fn func(context.Context, sales.Principal, int64, In) (Out, error)) handler {
+	return func(c *gin.Context, p sales.Principal) (any, error) {
+		n, err := id(c, "id")
+		if err != nil {
+			return nil, err
+		}
+		var in In
+		if err := decode(c, &in); err != nil {
+			return nil, err
+		}
+		return fn(c.Request.Context(), p, n, in)
+	}
+}
+
 func (a *API) table() []route {
 	return []route{
 		{method: "GET", path: "/health", summary: "Liveness; the benchmark's baseline endpoint", tag: "system", public: true, resp: health{},
@@ -85,15 +134,9 @@ func (a *API) table() []route {
 			h: func(c *gin.Context, p sales.Principal) (any, error) { return p, nil }},
 
 		{method: "GET", path: "/tenants", summary: "List tenants", tag: "tenants", resp: []sales.Tenant{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.ListTenants(c.Request.Context(), p) }},
+			h: list(a.svc.ListTenants)},
 		{method: "POST", path: "/tenants", summary: "Create a tenant (platform admin)", tag: "tenants", body: sales.NewTenant{}, resp: sales.Tenant{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.NewTenant
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.CreateTenant(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.CreateTenant)},
 		{method: "GET", path: "/users", summary: "List users of the tenant", tag: "access", query: []string{"tenant_id"}, resp: []sales.User{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				t, err := queryInt(c, "tenant_id")
@@ -103,72 +146,22 @@ func (a *API) table() []route {
 				return a.svc.ListUsers(c.Request.Context(), p, t)
 			}},
 		{method: "POST", path: "/users", summary: "Create a user", tag: "access", body: sales.NewUser{}, resp: sales.User{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.NewUser
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.CreateUser(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.CreateUser)},
 		{method: "PATCH", path: "/users/:id", summary: "Change a user (venues, password, disable, unlock)", tag: "access", body: sales.UserPatch{}, resp: sales.User{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				uid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				var in sales.UserPatch
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.UpdateUser(c.Request.Context(), p, uid, in)
-			}},
+			h: byIDWithBody(a.svc.UpdateUser)},
 
 		{method: "GET", path: "/venues", summary: "List venues in scope", tag: "venues", resp: []sales.Venue{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.ListVenues(c.Request.Context(), p) }},
+			h: list(a.svc.ListVenues)},
 		{method: "POST", path: "/venues", summary: "Create a venue", tag: "venues", body: sales.NewVenue{}, resp: sales.Venue{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.NewVenue
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.CreateVenue(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.CreateVenue)},
 		{method: "GET", path: "/venues/:id", summary: "Get a venue", tag: "venues", resp: sales.Venue{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				vid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.GetVenue(c.Request.Context(), p, vid)
-			}},
+			h: byID(a.svc.GetVenue)},
 		{method: "GET", path: "/venues/:id/halls", summary: "List a venue's halls", tag: "venues", resp: []sales.Hall{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				vid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.ListHalls(c.Request.Context(), p, vid)
-			}},
+			h: byID(a.svc.ListHalls)},
 		{method: "POST", path: "/venues/:id/halls", summary: "Create a hall, optionally with its seat map", tag: "venues", body: sales.NewHall{}, resp: sales.Hall{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				vid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				var in sales.NewHall
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.CreateHall(c.Request.Context(), p, vid, in)
-			}},
+			h: byIDWithBody(a.svc.CreateHall)},
 		{method: "GET", path: "/halls/:id", summary: "Get a hall", tag: "venues", resp: sales.Hall{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				hid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.GetHall(c.Request.Context(), p, hid)
-			}},
+			h: byID(a.svc.GetHall)},
 		{method: "GET", path: "/halls/:id/seatmap", summary: "Export the seat map (JSON, or CSV with ?format=csv)", tag: "venues", query: []string{"format"}, resp: hallSeatMap{},
 			h: a.exportSeatMap},
 		{method: "PUT", path: "/halls/:id/seatmap", summary: "Import a seat map (JSON body, or CSV with Content-Type text/csv); a bad file is refused by line and changes nothing", tag: "venues", body: seatmap.Map{}, resp: sales.Hall{},
@@ -192,23 +185,11 @@ func (a *API) table() []route {
 			}},
 
 		{method: "GET", path: "/events", summary: "List events", tag: "sessions", resp: []sales.Event{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.ListEvents(c.Request.Context(), p) }},
+			h: list(a.svc.ListEvents)},
 		{method: "POST", path: "/events", summary: "Create an event (a film, a match)", tag: "sessions", body: sales.NewEvent{}, resp: sales.Event{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.NewEvent
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.CreateEvent(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.CreateEvent)},
 		{method: "GET", path: "/events/:id", summary: "Get an event", tag: "sessions", resp: sales.Event{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				eid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.GetEvent(c.Request.Context(), p, eid)
-			}},
+			h: byID(a.svc.GetEvent)},
 		{method: "GET", path: "/sessions", summary: "List sessions in scope", tag: "sessions", query: []string{"venue_id", "business_date"}, resp: []sales.Session{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				vid, err := queryInt(c, "venue_id")
@@ -218,21 +199,9 @@ func (a *API) table() []route {
 				return a.svc.ListSessions(c.Request.Context(), p, sales.SessionFilter{VenueID: vid, BusinessDate: c.Query("business_date")})
 			}},
 		{method: "POST", path: "/sessions", summary: "Schedule a session in a hall (copies the hall's seat map)", tag: "sessions", body: sales.NewSession{}, resp: sales.Session{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.NewSession
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.CreateSession(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.CreateSession)},
 		{method: "GET", path: "/sessions/:id", summary: "Get a session", tag: "sessions", resp: sales.Session{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				sid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.GetSession(c.Request.Context(), p, sid)
-			}},
+			h: byID(a.svc.GetSession)},
 		{method: "POST", path: "/sessions/:id/cancel", summary: "Cancel a session", tag: "sessions", body: reasonBody{}, resp: sales.Session{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				sid, err := id(c, "id")
@@ -246,13 +215,7 @@ func (a *API) table() []route {
 				return a.svc.CancelSession(c.Request.Context(), p, sid, in.Reason)
 			}},
 		{method: "GET", path: "/sessions/:id/prices", summary: "A session's price tiers", tag: "sessions", resp: []sales.PriceTier{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				sid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.Prices(c.Request.Context(), p, sid)
-			}},
+			h: byID(a.svc.Prices)},
 		{method: "PUT", path: "/sessions/:id/prices", summary: "Replace a session's price tiers (minimum price enforced)", tag: "sessions", body: pricesBody{}, resp: []sales.PriceTier{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				sid, err := id(c, "id")
@@ -290,13 +253,7 @@ func (a *API) table() []route {
 				return nil, a.svc.SetSeatCategory(c.Request.Context(), p, sid, in)
 			}},
 		{method: "GET", path: "/sessions/:id/seats", summary: "The session's seats with ids, in availability order", tag: "sessions", resp: []sales.SessionSeat{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				sid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.SessionSeats(c.Request.Context(), p, sid)
-			}},
+			h: byID(a.svc.SessionSeats)},
 		{method: "GET", path: "/sessions/:id/availability", summary: "Availability: one character per seat in seat order (A=available H=held S=sold X=out of service R=reserved B=held back N=non-sale -=no price)", tag: "sales", resp: availabilityDoc{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				sid, err := id(c, "id")
@@ -312,9 +269,7 @@ func (a *API) table() []route {
 			}},
 
 		{method: "GET", path: "/channels", summary: "Per-channel settings (hold time to live)", tag: "sales", resp: []sales.ChannelSettings{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				return a.svc.ChannelSettings(c.Request.Context(), p)
-			}},
+			h: list(a.svc.ChannelSettings)},
 		{method: "PUT", path: "/channels/:channel", summary: "Set a channel's hold time to live", tag: "sales", body: sales.ChannelSettings{}, resp: sales.ChannelSettings{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				var in sales.ChannelSettings
@@ -325,37 +280,13 @@ func (a *API) table() []route {
 				return a.svc.PutChannelSettings(c.Request.Context(), p, in)
 			}},
 		{method: "POST", path: "/holds", summary: "Hold seats (specific, or best-available N in a tier), all or nothing", tag: "sales", body: sales.HoldRequest{}, resp: sales.Hold{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.HoldRequest
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.HoldSeats(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.HoldSeats)},
 		{method: "GET", path: "/holds/:id", summary: "Get a hold", tag: "sales", resp: sales.Hold{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				hid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.GetHold(c.Request.Context(), p, hid)
-			}},
+			h: byID(a.svc.GetHold)},
 		{method: "DELETE", path: "/holds/:id", summary: "Release a hold", tag: "sales", resp: sales.Hold{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				hid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.ReleaseHold(c.Request.Context(), p, hid)
-			}},
+			h: byID(a.svc.ReleaseHold)},
 		{method: "POST", path: "/orders", summary: "Confirm a hold into an order awaiting payment", tag: "sales", body: sales.OrderRequest{}, resp: sales.Order{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.OrderRequest
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.ConfirmOrder(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.ConfirmOrder)},
 		{method: "GET", path: "/orders", summary: "Find orders by pickup code, ticket number or customer name", tag: "sales",
 			query: []string{"pickup_code", "ticket_number", "customer_name", "session_id"}, resp: []sales.Order{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
@@ -367,25 +298,9 @@ func (a *API) table() []route {
 					TicketNumber: c.Query("ticket_number"), CustomerName: c.Query("customer_name"), SessionID: sid})
 			}},
 		{method: "GET", path: "/orders/:id", summary: "Get an order with its tickets", tag: "sales", resp: sales.Order{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				oid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.GetOrder(c.Request.Context(), p, oid)
-			}},
+			h: byID(a.svc.GetOrder)},
 		{method: "POST", path: "/orders/:id/payments", summary: "Pay an order (cash at the box office, or card); issues the signed tickets", tag: "sales", body: sales.PaymentRequest{}, resp: sales.Order{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				oid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				var in sales.PaymentRequest
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.PayOrder(c.Request.Context(), p, oid, in)
-			}},
+			h: byIDWithBody(a.svc.PayOrder)},
 		{method: "GET", path: "/tickets/:number", summary: "Get a ticket by its number", tag: "sales", resp: sales.Ticket{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				return a.svc.GetTicket(c.Request.Context(), p, c.Param("number"))
@@ -409,21 +324,9 @@ func (a *API) table() []route {
 				return a.svc.ListRefunds(c.Request.Context(), p, sales.RefundStatus(c.Query("status")))
 			}},
 		{method: "POST", path: "/refunds", summary: "Request a refund of an order or some of its tickets", tag: "refunds", body: sales.RefundInput{}, resp: sales.RefundRequest{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var in sales.RefundInput
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.RequestRefund(c.Request.Context(), p, in)
-			}},
+			h: withBody(a.svc.RequestRefund)},
 		{method: "GET", path: "/refunds/:id", summary: "Get a refund request", tag: "refunds", resp: sales.RefundRequest{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				rid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				return a.svc.GetRefund(c.Request.Context(), p, rid)
-			}},
+			h: byID(a.svc.GetRefund)},
 		{method: "POST", path: "/refunds/:id/approve", summary: "Approve a refund (not your own request)", tag: "refunds", body: decisionBody{}, resp: sales.RefundRequest{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.decide(c, p, true) }},
 		{method: "POST", path: "/refunds/:id/reject", summary: "Reject a refund request", tag: "refunds", body: decisionBody{}, resp: sales.RefundRequest{},
