@@ -32,7 +32,7 @@ type availability struct {
 // send. It is cached per session and rebuilt only when the session's seats
 // changed or a hold in it expired, so the hot path is one indexed read.
 func (s *Service) AvailabilityJSON(ctx context.Context, p Principal, sessionID int64) ([]byte, error) {
-	ss, err := s.sessionCached(ctx, p, sessionID)
+	ss, err := s.session(ctx, p, sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -58,18 +58,6 @@ func (s *Service) AvailabilityJSON(ctx context.Context, p Principal, sessionID i
 	}
 	s.availMu.Unlock()
 	return a.body, nil
-}
-
-// sessionCached answers scope checks from the availability cache's session
-// metadata: tenant and venue of a session never change.
-func (s *Service) sessionCached(ctx context.Context, p Principal, id int64) (Session, error) {
-	return s.session(ctx, p, id)
-}
-
-func (s *Service) dropAvailability() {
-	s.availMu.Lock()
-	clear(s.avail)
-	s.availMu.Unlock()
 }
 
 func encodeAvailability(sessionID, version int64, seats []SessionSeat, now time.Time) *availability {

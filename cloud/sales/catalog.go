@@ -295,7 +295,6 @@ func (s *Service) ImportSeatMap(ctx context.Context, p Principal, hallID int64, 
 	if err != nil {
 		return Hall{}, err
 	}
-	s.dropAvailability()
 	h.Seats = inService(m)
 	return h, nil
 }
@@ -538,7 +537,6 @@ func (s *Service) SetPrices(ctx context.Context, p Principal, sessionID int64, t
 		rec(change{action: "prices.set", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, before: before, after: out})
 		return nil
 	})
-	s.dropAvailability()
 	return out, err
 }
 
@@ -641,7 +639,6 @@ func (s *Service) SetSeatCategory(ctx context.Context, p Principal, sessionID in
 		rec(change{action: "seats.category", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, reason: in.Reason, after: in})
 		return nil
 	})
-	s.dropAvailability()
 	return err
 }
 
