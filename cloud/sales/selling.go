@@ -443,6 +443,24 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 	if err != nil {
 		return Order{}, fmt.Errorf("session %d business date: %w", ss.ID, err)
 	}
+	// Number and sign the tickets before taking the writer: signing is
+	// the slowest step of a sale and needs nothing the transaction decides.
+	first, err := s.takeSerials(ctx, o.VenueID, ss.BusinessDate, len(o.Seats))
+	if err != nil {
+		return Order{}, err
+	}
+	ts := make([]Ticket, len(o.Seats))
+	for i, st := range o.Seats {
+		pl := ticket.Payload{SystemCode: s.cfg.SystemCode, VenueCode: v.Code, BusinessDate: bdate,
+			Serial: first + uint32(i), SessionID: ss.ID, SeatID: st.SeatID}
+		qr, err := ticket.Sign(pl, key)
+		if err != nil {
+			return Order{}, fmt.Errorf("sign ticket: %w", err)
+		}
+		ts[i] = Ticket{TenantID: o.TenantID, VenueID: o.VenueID, SessionID: o.SessionID, OrderID: o.ID, SeatID: st.SeatID,
+			SeatLabel: st.Label, Number: pl.Number(), BusinessDate: ss.BusinessDate, Serial: pl.Serial, TierID: st.TierID,
+			PriceCents: st.PriceCents, KeyID: uint32(key.ID), QR: qr, Status: TicketValid, IssuedAt: now.UTC()}
+	}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		paid, err := tx.MarkOrderPaid(ctx, o.ID, in.Method, ref, now.UTC())
 		if err != nil {
@@ -457,22 +475,6 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		}
 		if n != len(o.Seats) {
 			return conflict("hold_lost", "the seats were released before payment; hold the seats again")
-		}
-		first, err := tx.NextTicketSerial(ctx, o.VenueID, ss.BusinessDate, len(o.Seats))
-		if err != nil {
-			return err
-		}
-		ts := make([]Ticket, len(o.Seats))
-		for i, st := range o.Seats {
-			pl := ticket.Payload{SystemCode: s.cfg.SystemCode, VenueCode: v.Code, BusinessDate: bdate,
-				Serial: first + uint32(i), SessionID: ss.ID, SeatID: st.SeatID}
-			qr, err := ticket.Sign(pl, key)
-			if err != nil {
-				return fmt.Errorf("sign ticket: %w", err)
-			}
-			ts[i] = Ticket{TenantID: o.TenantID, VenueID: o.VenueID, SessionID: o.SessionID, OrderID: o.ID, SeatID: st.SeatID,
-				SeatLabel: st.Label, Number: pl.Number(), BusinessDate: ss.BusinessDate, Serial: pl.Serial, TierID: st.TierID,
-				PriceCents: st.PriceCents, KeyID: uint32(key.ID), QR: qr, Status: TicketValid, IssuedAt: now.UTC()}
 		}
 		if err := tx.InsertTickets(ctx, ts); err != nil {
 			return err
@@ -529,6 +531,9 @@ func (s *Service) GetOrder(ctx context.Context, p Principal, id int64) (Order, e
 	}
 	if !p.SeesVenue(o.VenueID) && p.Role != auth.RolePlatformAdmin {
 		return Order{}, notFound("order")
+	}
+	if o.Status == OrderPending {
+		return o, nil // tickets come with payment
 	}
 	if o.Tickets, err = s.store.OrderTickets(ctx, o.ID); err != nil {
 		return Order{}, err

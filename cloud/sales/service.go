@@ -57,6 +57,8 @@ type Service struct {
 
 	authMu sync.Mutex
 	auth   map[string]cachedPrincipal // token -> principal, briefly
+
+	serials serials
 }
 
 // New opens the service over a migrated store. It creates the token secret

@@ -452,3 +452,42 @@ func testCardPayments(t *testing.T, open func(t *testing.T) sales.Store) {
 		t.Errorf("after a payment whose seats were lost: %d charges stand, %d voided; want 0 and 1", sim.Charges(), sim.Voids())
 	}
 }
+
+func testSerialsAcrossProcesses(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	// A second service on the same store stands for a second cloud process.
+	other, err := sales.New(ctx, f.Store, Config(f.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	numbers := map[string]bool{}
+	var prev uint32
+	for i, label := range []string{"A-1", "A-2", "A-3", "A-4", "A-5", "A-6"} {
+		svc := f.Svc
+		if i%2 == 1 {
+			svc = other
+		}
+		h, err := svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, label)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o, err = svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "cash"}); err != nil {
+			t.Fatal(err)
+		}
+		tk := o.Tickets[0]
+		if numbers[tk.Number] {
+			t.Fatalf("ticket number %s issued twice", tk.Number)
+		}
+		numbers[tk.Number] = true
+		if i%2 == 0 && prev != 0 && tk.Serial <= prev {
+			t.Errorf("serials of one process went backwards: %d after %d", tk.Serial, prev)
+		}
+		if i%2 == 0 {
+			prev = tk.Serial
+		}
+	}
+}

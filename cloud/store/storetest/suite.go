@@ -40,6 +40,7 @@ var capabilities = []capability{
 	{"expired holds free their seats", testHoldsExpire},
 	{"best available prefers adjacent seats in one row", testBestAvailable},
 	{"paying issues signed tickets with the sale", testPayIssuesTickets},
+	{"two cloud processes on one store never issue the same ticket number", testSerialsAcrossProcesses},
 	{"card payments are approved or declined without losing the seats", testCardPayments},
 	{"refunds need a second person and revoke the tickets", testRefundFourEyes},
 	{"refunds stop when the session starts", testRefundAfterStart},
