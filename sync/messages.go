@@ -299,3 +299,17 @@ type Ack struct {
 type Command struct {
 	Name string `json:"name"` // "revoked": stop and forget credentials
 }
+
+// Credential is what a device receives at enrollment and keeps, 0600, in
+// its data dir: who it is, its secret, and whom to trust.
+type Credential struct {
+	DeviceID      string `json:"device_id"`
+	Secret        []byte `json:"secret"`
+	VenueCode     string `json:"venue_code"`
+	Role          string `json:"role"` // pos, kiosk, gate
+	Zone          string `json:"zone,omitempty"`
+	Profile       string `json:"profile,omitempty"`
+	SyncPublicKey []byte `json:"sync_public_key"` // verifies everything the cloud sends
+	BrokerURL     string `json:"broker_url"`
+	APIURL        string `json:"api_url"`
+}
