@@ -25,8 +25,11 @@
 //	"admit-sync-v1" 0x00 kind 0x00 topic 0x00 body
 //
 // so a message cannot be replayed under another kind or on another
-// device's topic. A receiver drops anything unsigned, mis-signed, of an
-// unknown version or kind, or over MaxMessageBytes, and counts it.
+// device's topic. OpenCloud and OpenDevice drop anything unsigned,
+// mis-signed, of an unknown version or over MaxMessageBytes; a receiver
+// dispatches on Kind and drops (and counts) kinds it does not expect.
+// Duplicates are recognised by (device, seq) or feed seq, never by the
+// raw bytes: one envelope can be spelled in more than one way.
 //
 // # Venue feed
 //

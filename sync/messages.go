@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -58,23 +59,44 @@ func encodeBody(kind string, v any) ([]byte, error) {
 	return body, nil
 }
 
+// MinSecretBytes is the shortest device secret accepted for signing or
+// checking: an empty secret would let anyone forge a device.
+const MinSecretBytes = 16
+
+// ErrNoKey is returned for a missing or malformed key or secret.
+var ErrNoKey = errors.New("sync: missing or malformed key")
+
 // SealCloud encodes v as a message of kind for topic, signed by the cloud.
 func SealCloud(key ed25519.PrivateKey, topic, kind string, v any) ([]byte, error) {
+	if len(key) != ed25519.PrivateKeySize {
+		return nil, ErrNoKey
+	}
 	body, err := encodeBody(kind, v)
 	if err != nil {
 		return nil, err
 	}
 	sig := ed25519.Sign(key, signedBytes(kind, topic, body))
-	return json.Marshal(Envelope{V: Version, Kind: kind, Body: body, Sig: sig})
+	return sized(json.Marshal(Envelope{V: Version, Kind: kind, Body: body, Sig: sig}))
 }
 
 // SealDevice encodes v as a message of kind for topic, signed by a device.
 func SealDevice(secret []byte, topic, kind string, v any) ([]byte, error) {
+	if len(secret) < MinSecretBytes {
+		return nil, ErrNoKey
+	}
 	body, err := encodeBody(kind, v)
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(Envelope{V: Version, Kind: kind, Body: body, Sig: deviceMAC(secret, kind, topic, body)})
+	return sized(json.Marshal(Envelope{V: Version, Kind: kind, Body: body, Sig: deviceMAC(secret, kind, topic, body)}))
+}
+
+// sized refuses to produce a message every receiver would drop.
+func sized(b []byte, err error) ([]byte, error) {
+	if err == nil && len(b) > MaxMessageBytes {
+		return nil, fmt.Errorf("%w: %d bytes; send smaller batches", ErrTooLarge, len(b))
+	}
+	return b, err
 }
 
 func deviceMAC(secret []byte, kind, topic string, body []byte) []byte {
@@ -119,16 +141,26 @@ func OpenDevice(secret []byte, topic string, payload []byte) (Envelope, error) {
 	if err != nil {
 		return e, err
 	}
+	if len(secret) < MinSecretBytes {
+		return e, ErrBadSignature
+	}
 	if !hmac.Equal(e.Sig, deviceMAC(secret, e.Kind, topic, e.Body)) {
 		return e, ErrBadSignature
 	}
 	return e, nil
 }
 
-// Decode unmarshals the body strictly into v.
+// Decode unmarshals the body into v, refusing unknown fields and trailing
+// data. (Field names match case-insensitively, as encoding/json does; the
+// signature covers the exact bytes, so this cannot smuggle anything.)
 func (e Envelope) Decode(v any) error {
-	if err := json.Unmarshal(e.Body, v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(e.Body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("%w: %s body: %v", ErrMalformed, e.Kind, err)
+	}
+	if dec.More() {
+		return fmt.Errorf("%w: %s body: trailing data", ErrMalformed, e.Kind)
 	}
 	return nil
 }
