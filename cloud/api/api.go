@@ -234,6 +234,15 @@ func id(c *gin.Context, name string) (int64, error) {
 	return v, nil
 }
 
+// strID reads a string path parameter (device ids): 1-64 characters.
+func strID(c *gin.Context, name string) (string, error) {
+	v := c.Param(name)
+	if v == "" || len(v) > 64 {
+		return "", &sales.Error{Kind: sales.KindInvalid, Code: "bad_id", Message: name + " must be 1-64 characters"}
+	}
+	return v, nil
+}
+
 func queryInt(c *gin.Context, name string) (int64, error) {
 	s := c.Query(name)
 	if s == "" {

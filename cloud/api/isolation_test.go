@@ -33,6 +33,7 @@ type foreign struct {
 	hall    int64
 	session int64
 	event   int64
+	device  string
 }
 
 func probes(f foreign) []probe {
@@ -82,12 +83,18 @@ func probes(f foreign) []probe {
 		p("POST /refunds/:id/reject", "POST", "/api/v1/refunds/%d/reject", f.refund.ID, none),
 		p("POST /keys/:id/revoke", "POST", "/api/v1/keys/%d/revoke", int64(f.keyID), reason),
 		p("PATCH /users/:id", "PATCH", "/api/v1/users/%d", f.userID, func(int64) any { return map[string]any{"disabled": true} }),
+		{route: "GET /devices/:id", method: "GET", path: "/api/v1/devices/" + f.device, missing: "/api/v1/devices/dev-aaaaaaaaaa"},
+		{route: "POST /devices/:id/revoke", method: "POST", path: "/api/v1/devices/" + f.device + "/revoke", missing: "/api/v1/devices/dev-aaaaaaaaaa/revoke",
+			body: map[string]string{"reason": "probe"}, missBd: map[string]string{"reason": "probe"}},
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
 		p("POST /refunds", "POST", "/api/v1/refunds", f.order.ID, func(id int64) any { return sales.RefundInput{OrderID: id, Reason: "probe"} }),
 		p("POST /sessions", "POST", "/api/v1/sessions", f.hall, func(id int64) any {
 			return sales.NewSession{HallID: id, EventID: f.event, StartsAt: f.order.PayBy.AddDate(1, 0, 0), EndsAt: f.order.PayBy.AddDate(1, 0, 0).Add(3600e9)}
+		}),
+		p("POST /devices", "POST", "/api/v1/devices", f.venue, func(id int64) any {
+			return map[string]any{"venue_id": id, "role": "gate", "name": "probe gate"}
 		}),
 		p("POST /users", "POST", "/api/v1/users", f.venue, func(id int64) any {
 			return sales.NewUser{Username: fmt.Sprintf("probe-%d", id), Password: pw, Role: "clerk", VenueIDs: []int64{id}}
@@ -110,6 +117,8 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		fmt.Sprintf("/api/v1/venues/%d/halls", f.venue),
 		"/api/v1/keys",
 		"/api/v1/users",
+		"/api/v1/devices",
+		"/api/v1/devices/" + f.device,
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -130,6 +139,11 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	var users []sales.User
 	w.ok(w.call(tw.admin, "GET", "/api/v1/users", nil), &users)
 	f.userID = users[len(users)-1].ID
+	var reg struct {
+		Device sales.Device `json:"device"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/devices", map[string]any{"venue_id": tw.venueX, "role": "gate", "name": "Victim gate"}), &reg)
+	f.device = reg.Device.ID
 	return f
 }
 
@@ -182,11 +196,11 @@ func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {
 			}
 			// Lists show nothing of the victim's.
 			for _, path := range []string{"/api/v1/venues", "/api/v1/sessions", "/api/v1/events", "/api/v1/refunds", "/api/v1/audit",
-				"/api/v1/orders?pickup_code=" + victim.order.PickupCode, "/api/v1/orders?customer_name=Li"} {
+				"/api/v1/orders?pickup_code=" + victim.order.PickupCode, "/api/v1/orders?customer_name=Li", "/api/v1/devices", "/api/v1/alerts"} {
 				r := w.call(att.token, "GET", path, nil)
 				if r.status == 200 && (bytes.Contains(r.body, []byte(victim.order.PickupCode)) ||
 					bytes.Contains(r.body, []byte(fmt.Sprintf(`"venue_id":%d,`, victim.venue))) ||
-					bytes.Contains(r.body, []byte("victim's own request"))) {
+					bytes.Contains(r.body, []byte("victim's own request")) || bytes.Contains(r.body, []byte(victim.device))) {
 					t.Errorf("GET %s shows the victim's data: %.300s", path, r.body)
 				}
 			}

@@ -27,7 +27,8 @@ func (a *API) OpenAPI() map[string]any {
 		for _, seg := range strings.Split(r.path, "/") {
 			if name, ok := strings.CutPrefix(seg, ":"); ok {
 				typ := "integer"
-				if name == "label" || name == "number" || name == "channel" {
+				// Device ids are strings ("dev-…"); other ids are integers.
+				if name == "label" || name == "number" || name == "channel" || strings.HasPrefix(r.path, "/devices/") {
 					typ = "string"
 				}
 				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": typ}})

@@ -49,6 +49,21 @@ type verifyBody struct {
 	QR string `json:"qr"`
 }
 
+type registerDeviceBody struct {
+	VenueID int64 `json:"venue_id"`
+	sales.NewDevice
+}
+
+// registeredDevice is the only answer that ever shows the enrollment code.
+type registeredDevice struct {
+	Device         sales.Device `json:"device"`
+	EnrollmentCode string       `json:"enrollment_code"`
+}
+
+type enrollBody struct {
+	Code string `json:"code"`
+}
+
 type hallSeatMap struct {
 	Hall  sales.Hall       `json:"hall"`
 	Map   seatmap.Map      `json:"seat_map"`
@@ -93,6 +108,17 @@ func withBody[In, Out any](fn func(context.Context, sales.Principal, In) (Out, e
 			return nil, err
 		}
 		return fn(c.Request.Context(), p, in)
+	}
+}
+
+// byStrID serves fn(ctx, p, :id) for string ids (devices).
+func byStrID[Out any](fn func(context.Context, sales.Principal, string) (Out, error)) handler {
+	return func(c *gin.Context, p sales.Principal) (any, error) {
+		s, err := strID(c, "id")
+		if err != nil {
+			return nil, err
+		}
+		return fn(c.Request.Context(), p, s)
 	}
 }
 
@@ -367,6 +393,68 @@ func (a *API) table() []route {
 					return nil, err
 				}
 				return nil, a.svc.RevokeKey(c.Request.Context(), p, t, uint32(kid), in.Reason)
+			}},
+
+		{method: "POST", path: "/devices", summary: "Register an edge device (pos, kiosk, gate) at a venue; the answer shows its one-time enrollment code, valid 24 hours", tag: "devices",
+			body: registerDeviceBody{}, resp: registeredDevice{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in registerDeviceBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				d, code, err := a.svc.RegisterDevice(c.Request.Context(), p, in.VenueID, in.NewDevice)
+				if err != nil {
+					return nil, err
+				}
+				return registeredDevice{Device: d, EnrollmentCode: code}, nil
+			}},
+		{method: "GET", path: "/devices", summary: "List devices in scope, with their last heartbeat", tag: "devices", resp: []sales.Device{},
+			h: list(a.svc.ListDevices)},
+		{method: "GET", path: "/devices/:id", summary: "Get a device", tag: "devices", resp: sales.Device{},
+			h: byStrID(a.svc.GetDevice)},
+		{method: "POST", path: "/devices/:id/revoke", summary: "Revoke a device: its credential stops working at once", tag: "devices", body: reasonBody{}, resp: sales.Device{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				did, err := strID(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in reasonBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.RevokeDevice(c.Request.Context(), p, did, in.Reason)
+			}},
+		{method: "POST", path: "/enroll", summary: "Exchange a one-time enrollment code for the device's credential (secret in base64)", tag: "devices", public: true,
+			body: enrollBody{}, resp: sales.DeviceCredential{},
+			h: func(c *gin.Context, _ sales.Principal) (any, error) {
+				var in enrollBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				cred, err := a.svc.Enroll(c.Request.Context(), in.Code)
+				if err != nil {
+					return nil, err
+				}
+				c.Header("Cache-Control", "no-store")
+				return cred, nil
+			}},
+		{method: "GET", path: "/alerts", summary: "Alerts (duplicate admissions…) of the venues in scope, newest first", tag: "devices",
+			query: []string{"venue_id", "kind", "since", "limit"}, resp: []sales.Alert{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var f sales.AlertFilter
+				var err error
+				if f.VenueID, err = queryInt(c, "venue_id"); err != nil {
+					return nil, err
+				}
+				lim, err := queryInt(c, "limit")
+				if err != nil {
+					return nil, err
+				}
+				if f.Since, err = queryTime(c, "since"); err != nil {
+					return nil, err
+				}
+				f.Limit, f.Kind = int(lim), c.Query("kind")
+				return a.svc.Alerts(c.Request.Context(), p, f)
 			}},
 
 		{method: "GET", path: "/audit", summary: "Read the audit log (filters: action, object, since, after_seq, limit)", tag: "audit",

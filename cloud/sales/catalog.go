@@ -8,6 +8,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/seatmap"
+	wire "github.com/admitbox/admit/sync"
 )
 
 // venue loads a venue the principal may see; anything else is NotFound.
@@ -135,6 +136,18 @@ func (s *Service) CreateVenue(ctx context.Context, p Principal, in NewVenue) (Ve
 			return err
 		}
 		rec(change{action: "venue.create", object: "venue:" + itoa(v.ID), tenantID: tenantID, venueID: v.ID, after: v})
+		// The new venue's feed starts with the keys its gates verify with.
+		ks, err := tx.SigningKeys(ctx, tenantID)
+		if err != nil {
+			return err
+		}
+		for _, k := range ks {
+			if k.Status != KeyRevoked {
+				if err := s.appendFeed(ctx, tx, v.ID, wire.EventKey, keyData(k)); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	})
 	return v, err
@@ -444,7 +457,7 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, in NewSession)
 			return err
 		}
 		rec(change{action: "session.create", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, after: ss})
-		return nil
+		return s.feedSession(ctx, tx, ss)
 	})
 	return ss, err
 }
@@ -485,7 +498,10 @@ func (s *Service) CancelSession(ctx context.Context, p Principal, id int64, reas
 		before := ss
 		ss.Status = SessionCancelled
 		rec(change{action: "session.cancel", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, before: before, after: ss, reason: reason})
-		return tx.SetSessionStatus(ctx, ss.ID, SessionCancelled)
+		if err := tx.SetSessionStatus(ctx, ss.ID, SessionCancelled); err != nil {
+			return err
+		}
+		return s.feedSession(ctx, tx, ss)
 	})
 	return ss, err
 }

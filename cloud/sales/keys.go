@@ -73,7 +73,10 @@ func (s *Service) addSigningKey(ctx context.Context, tx Tx, rec func(change), te
 		return err
 	}
 	rec(change{action: "key.create", object: "key:" + fmt.Sprint(k.ID), tenantID: tenantID, after: k})
-	return tx.AppendOutbox(ctx, outboxEvent(tenantID, 0, "key.added", k))
+	if err := tx.AppendOutbox(ctx, outboxEvent(tenantID, 0, "key.added", k)); err != nil {
+		return err
+	}
+	return s.feedKeys(ctx, tx, tenantID, []SigningKey{k})
 }
 
 func genKey() (ed25519.PrivateKey, ed25519.PublicKey, error) {
@@ -113,6 +116,10 @@ func (s *Service) RotateKey(ctx context.Context, p Principal, tenantID int64, re
 		for _, k := range ks {
 			if k.Status == KeyActive {
 				if err := tx.SetKeyStatus(ctx, k.ID, KeyRetired, now); err != nil {
+					return err
+				}
+				k.Status, k.RetiredAt = KeyRetired, &now
+				if err := s.feedKeys(ctx, tx, t, []SigningKey{k}); err != nil {
 					return err
 				}
 				rec(change{action: "key.retire", object: "key:" + fmt.Sprint(k.ID), tenantID: t, reason: reason,
@@ -162,6 +169,10 @@ func (s *Service) RevokeKey(ctx context.Context, p Principal, tenantID int64, ke
 			rec(change{action: "key.revoke", object: "key:" + fmt.Sprint(k.ID), tenantID: t, reason: reason,
 				before: map[string]any{"status": k.Status}, after: map[string]any{"status": KeyRevoked}})
 			if err := tx.SetKeyStatus(ctx, k.ID, KeyRevoked, now); err != nil {
+				return err
+			}
+			k.Status, k.RevokedAt = KeyRevoked, &now
+			if err := s.feedKeys(ctx, tx, t, []SigningKey{k}); err != nil {
 				return err
 			}
 			return tx.AppendOutbox(ctx, outboxEvent(t, 0, "key.revoked", map[string]any{"key_id": k.ID}))

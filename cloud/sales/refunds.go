@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/admitbox/admit/cloud/auth"
+	wire "github.com/admitbox/admit/sync"
 )
 
 // RefundInput asks for a refund of a whole order (no ticket ids) or of
@@ -190,6 +191,11 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 		}
 		if err := tx.AppendOutbox(ctx, outboxEvent(r.TenantID, r.VenueID, "tickets.revoked", revs)); err != nil {
 			return err
+		}
+		for _, v := range revs {
+			if err := s.appendFeed(ctx, tx, v.VenueID, wire.EventRevocation, revocationData(v)); err != nil {
+				return err
+			}
 		}
 		rec(change{action: "refund.approve", object: "refund:" + itoa(r.ID), tenantID: r.TenantID, venueID: r.VenueID,
 			reason: r.Reason, approver: p.Actor(), before: cur, after: r})

@@ -36,10 +36,13 @@ const pickupAlphabet = "34679ACDEFGHJKMNPQRTUVWXY"
 const PickupCodeLen = 8
 
 // NewPickupCode returns a random human-typable pickup code.
-func NewPickupCode() string {
-	var b [PickupCodeLen]byte
-	var r [PickupCodeLen]byte
-	_, _ = rand.Read(r[:])
+func NewPickupCode() string { return randomCode(PickupCodeLen) }
+
+// randomCode returns n uniformly random characters of the pickup alphabet.
+func randomCode(n int) string {
+	b := make([]byte, n)
+	r := make([]byte, n)
+	_, _ = rand.Read(r)
 	for i := range b {
 		// 250 = 10*25: reject bytes above to stay uniform.
 		for r[i] >= 250 {
@@ -49,7 +52,7 @@ func NewPickupCode() string {
 		}
 		b[i] = pickupAlphabet[int(r[i])%len(pickupAlphabet)]
 	}
-	return string(b[:])
+	return string(b)
 }
 
 // NormalizePickupCode upper-cases and strips spaces and dashes a person may

@@ -11,6 +11,7 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/ticket"
+	wire "github.com/admitbox/admit/sync"
 )
 
 // HoldRequest holds specific seats, or the best N available in a tier.
@@ -483,6 +484,11 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		o.Status, o.PaymentMethod, o.PaymentRef, o.PaidAt, o.Tickets = OrderPaid, in.Method, ref, &paidAt, ts
 		if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued", ts)); err != nil {
 			return err
+		}
+		for _, t := range ts {
+			if err := s.appendFeed(ctx, tx, o.VenueID, wire.EventTicket, ticketData(t, o.PickupCode)); err != nil {
+				return err
+			}
 		}
 		rec(change{action: "order.pay", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
 			before: map[string]any{"status": OrderPending}, after: map[string]any{"status": o.Status, "method": in.Method, "ref": ref, "tickets": ticketNumbers(ts)}})

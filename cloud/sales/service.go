@@ -9,6 +9,7 @@ package sales
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -59,6 +60,11 @@ type Service struct {
 	auth   map[string]cachedPrincipal // token -> principal, briefly
 
 	serials serials
+
+	syncKey ed25519.PrivateKey // signs what the cloud sends devices
+
+	feedMu        sync.Mutex
+	feedListeners []func(venueID int64)
 }
 
 // New opens the service over a migrated store. It creates the token secret
@@ -97,6 +103,9 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 	if s.tokens, err = auth.NewTokenSigner(secret, cfg.Now); err != nil {
 		return nil, fmt.Errorf("token signer: %w", err)
 	}
+	if s.syncKey, err = s.loadSyncKey(ctx); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -104,15 +113,24 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 func (s *Service) Store() Store { return s.store }
 
 func (s *Service) tokenSecret(ctx context.Context) ([]byte, error) {
-	const key = "token_secret"
+	v, err := s.randomSetting(ctx, "token_secret")
+	if err != nil {
+		return nil, err
+	}
+	return []byte(v), nil
+}
+
+// randomSetting returns the setting, creating it on first use as 32
+// random bytes in hex; concurrent first uses agree on one value.
+func (s *Service) randomSetting(ctx context.Context, key string) (string, error) {
 	v, ok, err := s.store.Setting(ctx, key)
 	if err != nil {
-		return nil, fmt.Errorf("read token secret: %w", err)
+		return "", fmt.Errorf("read %s: %w", key, err)
 	}
 	if !ok {
 		seed := make([]byte, 32)
 		if _, err := rand.Read(seed); err != nil {
-			return nil, fmt.Errorf("token secret: %w", err)
+			return "", fmt.Errorf("%s: %w", key, err)
 		}
 		v = fmt.Sprintf("%x", seed)
 		err = s.store.Update(ctx, func(tx Tx) error {
@@ -127,10 +145,10 @@ func (s *Service) tokenSecret(ctx context.Context) ([]byte, error) {
 			return tx.PutSetting(ctx, key, v)
 		})
 		if err != nil {
-			return nil, fmt.Errorf("store token secret: %w", err)
+			return "", fmt.Errorf("store %s: %w", key, err)
 		}
 	}
-	return []byte(v), nil
+	return v, nil
 }
 
 // change is one audited change: the service fills it in while it works.
@@ -141,20 +159,30 @@ type change struct {
 	before, after  any
 	reason         string
 	approver       string
+	actor          string // instead of the principal (a device)
 }
 
 // update runs fn in one transaction and appends the audit entries fn
 // recorded, in that transaction.
+//
+// Venues whose feed the transaction extended are announced to the feed
+// listeners once it has committed.
 func (s *Service) update(ctx context.Context, p Principal, fn func(tx Tx, rec func(change)) error) error {
-	return s.store.Update(ctx, func(tx Tx) error {
+	var fed []int64
+	err := s.store.Update(ctx, func(tx Tx) error {
+		fed = fed[:0]
+		ft := &feedTx{Tx: tx, venues: &fed}
 		var changes []change
-		if err := fn(tx, func(c change) { changes = append(changes, c) }); err != nil {
+		if err := fn(ft, func(c change) { changes = append(changes, c) }); err != nil {
 			return err
 		}
 		at := s.now().UTC()
 		for _, c := range changes {
 			e := audit.Entry{At: at, TenantID: c.tenantID, VenueID: c.venueID, Actor: p.Actor(),
 				Action: c.action, Object: c.object, Reason: c.reason, Approver: c.approver}
+			if c.actor != "" {
+				e.Actor = c.actor
+			}
 			var err error
 			if e.Before, err = marshalOrNil(c.before); err != nil {
 				return err
@@ -168,6 +196,10 @@ func (s *Service) update(ctx context.Context, p Principal, fn func(tx Tx, rec fu
 		}
 		return nil
 	})
+	if err == nil && len(fed) > 0 {
+		s.announceFeed(fed)
+	}
+	return err
 }
 
 func marshalOrNil(v any) (json.RawMessage, error) {

@@ -2,10 +2,12 @@ package sales
 
 import (
 	"context"
+	"encoding/json"
 	"time"
 
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/seatmap"
+	wire "github.com/admitbox/admit/sync"
 )
 
 // Store is what the sales service needs from a database engine. SQLite and
@@ -20,6 +22,10 @@ type Store interface {
 	// Update runs fn in one write transaction: all of fn's writes commit
 	// together or not at all.
 	Update(ctx context.Context, fn func(tx Tx) error) error
+	// View runs fn over one consistent read snapshot: every read fn makes
+	// sees the same committed state (a device snapshot and its head).
+	// fn must not write.
+	View(ctx context.Context, fn func(r Reader) error) error
 	Close() error
 }
 
@@ -67,6 +73,39 @@ type Reader interface {
 	// appended), filtered; fn's error stops the walk and is returned.
 	AuditLog(ctx context.Context, f AuditFilter, fn func(audit.Entry) error) error
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
+
+	// GetDevice finds a device of the tenant (-1: any tenant).
+	GetDevice(ctx context.Context, tenantID int64, id string) (Device, error)
+	// ListDevices lists the tenant's devices (-1: all), within venueIDs
+	// when not nil.
+	ListDevices(ctx context.Context, tenantID int64, venueIDs []int64) ([]Device, error)
+	// DeviceByCodeHash finds the pending device whose unused enrollment
+	// code has this hash, and when the code expires.
+	DeviceByCodeHash(ctx context.Context, hash string) (Device, time.Time, error)
+	// DeviceSecret returns a device with its secret (nil unless active).
+	DeviceSecret(ctx context.Context, id string) (Device, []byte, error)
+	// DeviceCursor is the highest contiguous fact seq stored for the device.
+	DeviceCursor(ctx context.Context, deviceID string) (uint64, error)
+	// DeviceFactIDSeen reports a fact of the device stored under this id.
+	DeviceFactIDSeen(ctx context.Context, deviceID, factID string) (bool, error)
+	// TicketAdmissions lists a ticket's recorded entries and exits for the
+	// session, by time (then recording order).
+	TicketAdmissions(ctx context.Context, sessionID int64, number string) ([]Admission, error)
+	ListAlerts(ctx context.Context, tenantID int64, f AlertFilter) ([]Alert, error)
+
+	// FeedHeads lists every venue's newest feed seq (venues with a feed).
+	FeedHeads(ctx context.Context) ([]VenueHead, error)
+	// FeedHead is the venue's newest feed seq (0: none yet).
+	FeedHead(ctx context.Context, venueID int64) (uint64, error)
+	// FeedSince returns up to limit events of the venue after seq after, in order.
+	FeedSince(ctx context.Context, venueID int64, after uint64, limit int) ([]wire.FeedEvent, error)
+	// The Walk methods stream what a device snapshot holds for the venue's
+	// sessions that end after endingAfter, one query each; fn's error
+	// stops the walk and is returned.
+	WalkSessions(ctx context.Context, venueID int64, endingAfter time.Time, fn func(s Session, event, hall string) error) error
+	WalkValidTickets(ctx context.Context, venueID int64, endingAfter time.Time, fn func(t Ticket, pickupCode string) error) error
+	WalkRevocations(ctx context.Context, venueID int64, endingAfter time.Time, fn func(Revocation) error) error
+	WalkAdmissions(ctx context.Context, venueID int64, endingAfter time.Time, fn func(Admission) error) error
 }
 
 // Tx is one write transaction. It can read its own writes.
@@ -141,6 +180,32 @@ type Tx interface {
 	InsertUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u User) error
 	RecordLogin(ctx context.Context, userID int64, failed bool, at time.Time) error
+
+	// AppendFeed gives the change the venue's next feed seq (1, 2, 3 …)
+	// and stores it; rolled back with the transaction, so seqs stay
+	// contiguous.
+	AppendFeed(ctx context.Context, venueID int64, kind string, data json.RawMessage, at time.Time) (seq uint64, err error)
+
+	// InsertDevice stores a pending device with the hash of its one-time
+	// enrollment code; an id collision is a Conflict.
+	InsertDevice(ctx context.Context, d Device, codeHash string, codeExpires time.Time) error
+	// ActivateDevice turns a pending device whose code hash is still
+	// codeHash active with the secret, and forgets the code; false if it
+	// was not (the code was used meanwhile).
+	ActivateDevice(ctx context.Context, id, codeHash string, secret []byte, at time.Time) (bool, error)
+	// RevokeDevice marks the device revoked and forgets its secret and code.
+	RevokeDevice(ctx context.Context, id string, at time.Time) error
+	// TouchDevice records when the device was last heard from and, unless
+	// state is nil, its reported state.
+	TouchDevice(ctx context.Context, id string, seen time.Time, state map[string]string) error
+	// InsertDeviceFact stores the fact unless the device already has one
+	// at its seq (first write wins); it reports whether it stored it.
+	InsertDeviceFact(ctx context.Context, f StoredFact) (bool, error)
+	// AdvanceDeviceCursor moves the device's cursor to the highest
+	// contiguous stored seq and returns it.
+	AdvanceDeviceCursor(ctx context.Context, deviceID string) (uint64, error)
+	InsertAdmission(ctx context.Context, a *Admission) error
+	InsertAlert(ctx context.Context, a *Alert) error
 }
 
 type SessionFilter struct {
@@ -166,4 +231,13 @@ type AuditFilter struct {
 	Since    time.Time
 	Limit    int
 	AfterSeq int64
+}
+
+// AlertFilter narrows Alerts.
+type AlertFilter struct {
+	VenueID  int64     `json:"venue_id"`
+	Kind     string    `json:"kind"`
+	Since    time.Time `json:"since"`
+	Limit    int       `json:"limit"`
+	VenueIDs []int64   `json:"-"` // non-nil: only these venues (set by the service)
 }

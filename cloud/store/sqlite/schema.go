@@ -292,4 +292,81 @@ CREATE TABLE outbox (
 	created_at INTEGER NOT NULL
 );
 `,
+
+	// 2: edge devices, the venue feed, device facts, admissions, alerts.
+	`
+CREATE TABLE devices (
+	id TEXT PRIMARY KEY,
+	tenant_id INTEGER NOT NULL REFERENCES tenants(id),
+	venue_id INTEGER NOT NULL REFERENCES venues(id),
+	role TEXT NOT NULL,
+	name TEXT NOT NULL,
+	zone TEXT NOT NULL,
+	profile TEXT NOT NULL,
+	status TEXT NOT NULL,
+	code_hash TEXT UNIQUE,          -- sha256 of the unused enrollment code; NULL once used
+	code_expires INTEGER,
+	secret BLOB,                    -- set while active
+	created_at INTEGER NOT NULL,
+	enrolled_at INTEGER,
+	revoked_at INTEGER,
+	last_seen INTEGER,
+	state TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX devices_venue ON devices(tenant_id, venue_id);
+
+-- The venue feed: seq is contiguous per venue, assigned from feed_heads in
+-- the transaction of the change.
+CREATE TABLE feed_heads (venue_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE feed (
+	venue_id INTEGER NOT NULL,
+	seq INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	data TEXT NOT NULL,
+	at INTEGER NOT NULL,
+	PRIMARY KEY (venue_id, seq)
+) WITHOUT ROWID;
+
+-- One row per device seq: the fact, or a receipt of an invalid or
+-- duplicate one (status), so the cursor can pass it.
+CREATE TABLE device_facts (
+	device_id TEXT NOT NULL,
+	seq INTEGER NOT NULL,
+	fact_id TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	at INTEGER NOT NULL,
+	data TEXT,
+	status TEXT NOT NULL,
+	note TEXT NOT NULL,
+	received_at INTEGER NOT NULL,
+	PRIMARY KEY (device_id, seq)
+) WITHOUT ROWID;
+CREATE INDEX device_facts_id ON device_facts(device_id, fact_id) WHERE status = 'ok';
+CREATE TABLE device_cursors (device_id TEXT PRIMARY KEY, acked INTEGER NOT NULL);
+
+CREATE TABLE admissions (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	ticket_number TEXT NOT NULL,
+	device_id TEXT NOT NULL,
+	fact_id TEXT NOT NULL,
+	direction TEXT NOT NULL,
+	at INTEGER NOT NULL,
+	offline INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX admissions_ticket ON admissions(session_id, ticket_number, at);
+
+CREATE TABLE alerts (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	ticket_number TEXT NOT NULL,
+	detail TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX alerts_tenant ON alerts(tenant_id, venue_id, id);
+`,
 }

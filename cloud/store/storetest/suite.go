@@ -55,4 +55,10 @@ var capabilities = []capability{
 	{"repeated wrong passwords lock the account for a while", testLoginLockout},
 	{"a password change ends existing logins", testPasswordChangeEndsLogins},
 	{"the session version moves with every seat change", testSessionVersion},
+	{"a device enrolls once with its code, which expires after a day", testEnrollment},
+	{"the venue feed numbers every change contiguously, in the change's transaction", testFeed},
+	{"concurrent sales keep the venue feed contiguous", testFeedUnderLoad},
+	{"a venue snapshot holds exactly the valid tickets, revocations, keys, sessions and admissions", testSnapshot},
+	{"device facts are stored once and acknowledged up to the first gap", testIngestIdempotent},
+	{"anti-passback keeps every admission and alerts on a second entry", testPassback},
 }
