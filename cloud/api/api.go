@@ -28,6 +28,9 @@ type Options struct {
 	MaxBody   int64
 	MaxUpload int64
 	Version   string
+	// Endpoints tells enrolling devices where the broker and the API are,
+	// as devices reach them (not necessarily as this process binds them).
+	Endpoints func() (brokerURL, apiURL string)
 }
 
 // API serves the sales service over HTTP.

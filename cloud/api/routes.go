@@ -435,6 +435,9 @@ func (a *API) table() []route {
 				if err != nil {
 					return nil, err
 				}
+				if a.opts.Endpoints != nil {
+					cred.BrokerURL, cred.APIURL = a.opts.Endpoints()
+				}
 				c.Header("Cache-Control", "no-store")
 				return cred, nil
 			}},

@@ -8,6 +8,7 @@ import (
 	"encoding/base32"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -347,6 +348,12 @@ func (s *Service) RevokeDevice(ctx context.Context, p Principal, id, reason stri
 	if err != nil {
 		return Device{}, err
 	}
+	s.feedMu.Lock()
+	ls := slices.Clone(s.revokeListeners)
+	s.feedMu.Unlock()
+	for _, fn := range ls {
+		fn(d.ID)
+	}
 	return d, nil
 }
 
@@ -371,4 +378,13 @@ func (s *Service) Alerts(ctx context.Context, p Principal, f AlertFilter) ([]Ale
 		out = []Alert{}
 	}
 	return out, nil
+}
+
+// SubscribeDeviceRevoked registers fn to hear, after the commit, that a
+// device was revoked: the broker drops its connection at once. fn must
+// not block.
+func (s *Service) SubscribeDeviceRevoked(fn func(deviceID string)) {
+	s.feedMu.Lock()
+	s.revokeListeners = append(s.revokeListeners, fn)
+	s.feedMu.Unlock()
 }

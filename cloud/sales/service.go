@@ -63,8 +63,9 @@ type Service struct {
 
 	syncKey ed25519.PrivateKey // signs what the cloud sends devices
 
-	feedMu        sync.Mutex
-	feedListeners []func(venueID int64)
+	feedMu          sync.Mutex
+	feedListeners   []func(venueID int64)
+	revokeListeners []func(deviceID string)
 }
 
 // New opens the service over a migrated store. It creates the token secret
@@ -242,4 +243,11 @@ func venueScope(p Principal) []int64 {
 		return []int64{}
 	}
 	return p.VenueIDs
+}
+
+// InstallationSecret returns a named random secret of this installation
+// (e.g. the cloud's own broker credential), created on first use and then
+// the same for every process sharing the store.
+func (s *Service) InstallationSecret(ctx context.Context, name string) (string, error) {
+	return s.randomSetting(ctx, "secret:"+name)
 }

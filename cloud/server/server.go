@@ -5,6 +5,7 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,8 +19,10 @@ import (
 
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/broker"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/cloud/syncer"
 )
 
 // Config is everything a cloud needs to start.
@@ -34,13 +37,28 @@ type Config struct {
 	Now        func() time.Time    `json:"-"`
 	Passwords  auth.PasswordParams `json:"-"`
 	Version    string              `json:"-"`
+
+	// MQTT. By default the cloud embeds a broker on MQTTListen. With
+	// MQTTURL it uses that external broker instead (Mosquitto, EMQX), as
+	// MQTTUser/MQTTPassword, sharing device uplinks with other replicas.
+	MQTTListen   string `json:"mqtt_listen"`
+	MQTTURL      string `json:"mqtt_url"`
+	MQTTUser     string `json:"mqtt_user"`
+	MQTTPassword string `json:"mqtt_password"`
+	// What enrolled devices are told: the broker and API as they reach
+	// them (default: the addresses this process listens on).
+	PublicMQTTURL string `json:"public_mqtt_url"`
+	PublicURL     string `json:"public_url"`
 }
 
 // Server is a running cloud.
 type Server struct {
-	Svc   *sales.Service
-	Store *sqlite.Store
-	URL   string // http://host:port
+	Svc     *sales.Service
+	Store   *sqlite.Store
+	URL     string         // http://host:port
+	MQTTURL string         // the broker the cloud and its devices use
+	Broker  *broker.Broker // nil with an external broker
+	Syncer  *syncer.Syncer
 
 	http   *http.Server
 	ln     net.Listener
@@ -77,10 +95,18 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("server: listen %s: %w", cfg.Listen, err)
 	}
+	s := &Server{Svc: svc, Store: st, URL: "http://" + ln.Addr().String(), ln: ln, log: cfg.Logger}
+	if err := s.startSync(ctx, cfg); err != nil {
+		ln.Close()
+		st.Close()
+		return nil, err
+	}
 	gin.SetMode(gin.ReleaseMode)
-	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version})
-	s := &Server{Svc: svc, Store: st, URL: "http://" + ln.Addr().String(), ln: ln, log: cfg.Logger,
-		http: &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}}
+	public := func() (string, string) {
+		return orDefault(cfg.PublicMQTTURL, s.MQTTURL), orDefault(cfg.PublicURL, s.URL)
+	}
+	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public})
+	s.http = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(2)
@@ -94,8 +120,64 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		s.sweep(bg, cfg.SweepEvery)
 	}()
-	s.log.Info("cloud listening", "url", s.URL, "data_dir", cfg.DataDir)
+	s.log.Info("cloud listening", "url", s.URL, "mqtt", s.MQTTURL, "data_dir", cfg.DataDir)
 	return s, nil
+}
+
+// startSync starts the embedded broker (unless an external one is named)
+// and the sync endpoint on it, and wires device revocation to both.
+func (s *Server) startSync(ctx context.Context, cfg Config) error {
+	user, pass := cfg.MQTTUser, cfg.MQTTPassword
+	shared := true
+	if cfg.MQTTURL == "" {
+		secret, err := s.Svc.InstallationSecret(ctx, "mqtt-cloud")
+		if err != nil {
+			return err
+		}
+		user, pass, shared = "admit-cloud", secret, false
+		listen := orDefault(cfg.MQTTListen, "127.0.0.1:0")
+		b, err := broker.Start(broker.Config{Listen: listen, CloudUser: user, CloudSecret: []byte(pass), Devices: s.Svc, Logger: cfg.Logger})
+		if err != nil {
+			return err
+		}
+		s.Broker, s.MQTTURL = b, b.URL()
+	} else {
+		s.MQTTURL = cfg.MQTTURL
+	}
+	id := make([]byte, 6)
+	if _, err := rand.Read(id); err != nil {
+		return err
+	}
+	sy, err := syncer.Start(ctx, syncer.Config{BrokerURL: s.MQTTURL, ClientID: fmt.Sprintf("admit-cloud-%x", id), Username: user, Password: []byte(pass),
+		Key: s.Svc.SyncKey(), Feed: syncAdapter{s.Svc}, Devices: syncAdapter{s.Svc}, Shared: shared, Logger: cfg.Logger})
+	if err != nil {
+		if s.Broker != nil {
+			s.Broker.Close()
+		}
+		return fmt.Errorf("server: sync over %s: %w", s.MQTTURL, err)
+	}
+	s.Syncer = sy
+	s.Svc.SubscribeFeed(func(int64) { sy.Kick() })
+	s.Svc.SubscribeDeviceRevoked(func(id string) {
+		sy.Forget(id)
+		if s.Broker != nil {
+			s.Broker.Disconnect(id)
+		}
+		// An external broker keeps its own credentials: tell the device.
+		go func() {
+			if err := sy.Command(id, "revoked"); err != nil {
+				s.log.Warn("tell device it is revoked", "device", id, "err", err)
+			}
+		}()
+	})
+	return nil
+}
+
+func orDefault(s, d string) string {
+	if s == "" {
+		return d
+	}
+	return s
 }
 
 // sweep releases expired holds so availability and quotas stay tidy; the
@@ -124,5 +206,9 @@ func (s *Server) Close() error {
 	err := s.http.Shutdown(ctx)
 	s.cancel()
 	s.wg.Wait()
+	s.Syncer.Close()
+	if s.Broker != nil {
+		err = errors.Join(err, s.Broker.Close())
+	}
 	return errors.Join(err, s.Store.Close())
 }

@@ -32,13 +32,15 @@ func run(args []string) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: admit-cloud serve|migrate [flags]")
 	}
-	cfg := server.Config{Listen: "127.0.0.1:8480", DataDir: "admit-data", SystemCode: "ADMIT"}
+	cfg := server.Config{Listen: "127.0.0.1:8480", MQTTListen: "127.0.0.1:18830", DataDir: "admit-data", SystemCode: "ADMIT"}
 	fs := flag.NewFlagSet("admit-cloud "+args[0], flag.ContinueOnError)
 	config := fs.String("config", "", "JSON config file (flags given override it)")
 	listen := fs.String("listen", "", "listen address (default "+cfg.Listen+")")
 	data := fs.String("data", "", "data directory (default "+cfg.DataDir+")")
 	syncMode := fs.String("synchronous", "", "SQLite synchronous mode: NORMAL (default) or FULL")
 	code := fs.String("system-code", "", "ticketing system code printed into every ticket (default ADMIT)")
+	mqttListen := fs.String("mqtt-listen", "", "embedded MQTT broker address (default "+cfg.MQTTListen+")")
+	mqttURL := fs.String("mqtt-url", "", "use this external MQTT broker instead of the embedded one (tcp://host:1883)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -53,7 +55,8 @@ func run(args []string) error {
 			return fmt.Errorf("config %s: %w", *config, err)
 		}
 	}
-	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode}} {
+	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode},
+		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}} {
 		if *o.flag != "" {
 			*o.dst = *o.flag
 		}

@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("admit demo", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8480", "cloud listen address")
+	mqttListen := fs.String("mqtt-listen", "127.0.0.1:18830", "embedded MQTT broker address")
 	data := fs.String("data", "", "data directory (default: a new temporary one)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -78,7 +79,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		*data = dir
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.Start(ctx, server.Config{Listen: *listen, DataDir: *data, Logger: log, Version: "demo"})
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, Logger: log, Version: "demo"})
 	if err != nil {
 		return err
 	}
@@ -101,7 +102,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	} else {
 		fmt.Fprintln(out, "Admit demo: reusing data in", *data)
 	}
-	fmt.Fprintf(out, "cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\ndata:       %s\nCtrl-C stops.\n", srv.URL, srv.URL, *data)
+	fmt.Fprintf(out, "cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\nMQTT:       %s\ndata:       %s\nCtrl-C stops.\n", srv.URL, srv.URL, srv.MQTTURL, *data)
 	<-ctx.Done()
 	return nil
 }

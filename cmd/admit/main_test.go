@@ -124,7 +124,9 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	defer cancel()
 	out := &lineWatcher{marker: "Ctrl-C stops", seen: make(chan struct{})}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-data", t.TempDir()}, out) }()
+	go func() {
+		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-data", t.TempDir()}, out)
+	}()
 	select {
 	case <-out.seen:
 	case err := <-done:
