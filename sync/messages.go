@@ -338,7 +338,8 @@ type Credential struct {
 	DeviceID      string `json:"device_id"`
 	Secret        []byte `json:"secret"`
 	VenueCode     string `json:"venue_code"`
-	Role          string `json:"role"` // pos, kiosk, gate
+	Timezone      string `json:"timezone"` // the venue's IANA zone: business dates are its days
+	Role          string `json:"role"`     // pos, kiosk, gate
 	Zone          string `json:"zone,omitempty"`
 	Profile       string `json:"profile,omitempty"`
 	SyncPublicKey []byte `json:"sync_public_key"` // verifies everything the cloud sends

@@ -71,6 +71,7 @@ type DeviceCredential struct {
 	TenantID      int64  `json:"tenant_id"`
 	VenueID       int64  `json:"venue_id"`
 	VenueCode     string `json:"venue_code"`
+	Timezone      string `json:"timezone"`
 	Role          string `json:"role"`
 	Zone          string `json:"zone,omitempty"`
 	Profile       string `json:"profile,omitempty"`
@@ -237,8 +238,12 @@ func (s *Service) Enroll(ctx context.Context, code string) (DeviceCredential, er
 	if err != nil {
 		return DeviceCredential{}, err
 	}
+	v, err := s.store.GetVenue(ctx, d.TenantID, d.VenueID)
+	if err != nil {
+		return DeviceCredential{}, err
+	}
 	return DeviceCredential{DeviceID: d.ID, Secret: secret, TenantID: d.TenantID, VenueID: d.VenueID, VenueCode: d.VenueCode,
-		Role: d.Role, Zone: d.Zone, Profile: d.Profile, SyncPublicKey: s.SyncPublicKey()}, nil
+		Timezone: v.Timezone, Role: d.Role, Zone: d.Zone, Profile: d.Profile, SyncPublicKey: s.SyncPublicKey()}, nil
 }
 
 // DeviceSecret returns an active device and its secret, for the broker

@@ -1,0 +1,122 @@
+// Command admit-edge is the edge agent of a POS, kiosk or gate.
+//
+//	admit-edge enroll -api URL -code XXXX-XXXX-XXXX [-data DIR]
+//	admit-edge run    [-data DIR] [-listen 127.0.0.1:8481]
+//	admit-edge status [-data DIR]
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+	_ "time/tzdata" // devices may lack the zone database; venues name IANA zones
+
+	"github.com/admitbox/admit/edge/agent"
+	"github.com/admitbox/admit/edge/enroll"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "admit-edge:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  admit-edge enroll -api URL -code CODE [-data DIR]
+  admit-edge run    [-data DIR] [-listen 127.0.0.1:8481]
+  admit-edge status [-data DIR]`
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New(usage)
+	}
+	fs := flag.NewFlagSet("admit-edge "+args[0], flag.ContinueOnError)
+	data := fs.String("data", "admit-edge-data", "the device's data directory")
+	switch args[0] {
+	case "enroll":
+		api := fs.String("api", "", "the cloud's URL, e.g. https://cloud.example")
+		code := fs.String("code", "", "the one-time enrollment code shown when the device was registered")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		if *api == "" || *code == "" {
+			return errors.New("enroll needs -api and -code")
+		}
+		c, err := enroll.Enroll(ctx, strings.TrimRight(*api, "/"), *code, nil)
+		if err != nil {
+			return err
+		}
+		if err := enroll.Save(*data, c); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "enrolled as %s (%s at venue %s); credential in %s\n", c.DeviceID, c.Role, c.VenueCode, filepath.Join(*data, enroll.File))
+		return nil
+	case "run":
+		listen := fs.String("listen", "127.0.0.1:8481", "local API address (loopback only)")
+		broker := fs.String("broker", "", "override the broker URL of the credential")
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+		a, err := agent.Start(ctx, agent.Config{DataDir: *data, Listen: *listen, BrokerURL: *broker, Logger: log})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "admit-edge running: local API %s\n", a.URL())
+		<-ctx.Done()
+		return a.Close()
+	case "status":
+		if err := fs.Parse(args[1:]); err != nil {
+			return err
+		}
+		return status(ctx, *data, out)
+	}
+	return errors.New(usage)
+}
+
+func status(ctx context.Context, dir string, out io.Writer) error {
+	addr, err := os.ReadFile(filepath.Join(dir, agent.AddrFile))
+	if err != nil {
+		return fmt.Errorf("the agent is not running (no %s in %s)", agent.AddrFile, dir)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", strings.TrimSpace(string(addr))+"/status", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("the agent does not answer at %s: %w", addr, err)
+	}
+	defer resp.Body.Close()
+	var st agent.Status
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		return fmt.Errorf("status: %w", err)
+	}
+	conn := "offline"
+	if st.Connected {
+		conn = "connected"
+	}
+	fmt.Fprintf(out, "device:      %s (%s, venue %s)\n", st.DeviceID, st.Role, st.Venue)
+	fmt.Fprintf(out, "broker:      %s\n", conn)
+	fmt.Fprintf(out, "feed:        position %d of %d (lag %d)\n", st.FeedSeq, st.FeedHead, st.FeedLag)
+	fmt.Fprintf(out, "outbox:      %d facts waiting\n", st.OutboxDepth)
+	fmt.Fprintf(out, "cache:       %d tickets, %d bytes\n", st.CacheTickets, st.CacheBytes)
+	if st.Role == "gate" {
+		fmt.Fprintf(out, "gate:        %d admitted, %d rejected\n", st.Admitted, st.Rejected)
+	}
+	return nil
+}

@@ -1,0 +1,313 @@
+// Package gate decides whether a scanned ticket opens an entry gate. It is
+// pure logic over the device's cache (package edge/cache): no network, so
+// a gate keeps admitting while the venue is offline (ARCHITECTURE.md rules
+// 2 and 3).
+//
+// A ticket is admitted when its QR is signed by one of the tenant's active
+// or retired keys, is for this venue, is not revoked, and its session is
+// on today, open, and admits this gate's zone, and it has not already been
+// used (see the session's re-entry policy). A correctly signed ticket that
+// has not reached the cache yet (sold seconds before the network dropped)
+// is admitted on its signature alone: Decision.Offline tells.
+//
+// An accepted entry or exit is written to the cache (for anti-passback)
+// together with its outbox fact in one durable bbolt transaction before
+// Validate returns: the turnstile opens only for a decision that is
+// already on disk. A refusal writes nothing.
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/admitbox/admit/cloud/ticket"
+	"github.com/admitbox/admit/edge/cache"
+	"github.com/admitbox/admit/sync"
+)
+
+// Direction is the way a person passes the gate.
+type Direction string
+
+const (
+	In  Direction = cache.DirectionIn
+	Out Direction = cache.DirectionOut
+)
+
+// Reason says why a ticket was admitted or refused. The values are stable:
+// they are logged, counted in metrics and shown on the gate screen.
+type Reason string
+
+const (
+	ReasonOK               Reason = "ok"
+	ReasonBadSignature     Reason = "bad_signature"      // altered or forged QR
+	ReasonUnknownKey       Reason = "unknown_key"        // signed by a key this venue does not trust (or a revoked one)
+	ReasonMalformed        Reason = "malformed"          // not a ticket QR
+	ReasonWrongVenue       Reason = "wrong_venue"        // a ticket of another venue
+	ReasonWrongDate        Reason = "wrong_date"         // the session is not today
+	ReasonWrongSessionTime Reason = "wrong_session_time" // today, but not open yet or over
+	ReasonWrongZone        Reason = "wrong_zone"         // this gate's zone does not admit the session
+	ReasonAlreadyAdmitted  Reason = "already_admitted"   // used, and the re-entry policy refuses
+	ReasonRefunded         Reason = "refunded"           // revoked: refunded or reissued
+	ReasonNotAdmitted      Reason = "not_admitted"       // an exit without an entry
+	ReasonUnknownSession   Reason = "unknown_session"    // the session is not in the cache
+	ReasonSessionCancelled Reason = "session_cancelled"  // the session was cancelled
+)
+
+var messages = map[Reason]string{
+	ReasonOK:               "Welcome",
+	ReasonBadSignature:     "Invalid ticket: the code has been altered",
+	ReasonUnknownKey:       "Invalid ticket: not issued by this venue's box office",
+	ReasonMalformed:        "Not a ticket code",
+	ReasonWrongVenue:       "This ticket is for another venue",
+	ReasonWrongDate:        "This ticket is for another day",
+	ReasonWrongSessionTime: "Not valid at this time",
+	ReasonWrongZone:        "Please use another entrance",
+	ReasonAlreadyAdmitted:  "Ticket already used",
+	ReasonRefunded:         "Ticket refunded or replaced",
+	ReasonNotAdmitted:      "Ticket was not used to enter",
+	ReasonUnknownSession:   "Unknown session: ask staff",
+	ReasonSessionCancelled: "Session cancelled",
+}
+
+// Message is the plain text shown on the gate screen for a reason.
+func (r Reason) Message() string {
+	if m, ok := messages[r]; ok {
+		return m
+	}
+	return string(r)
+}
+
+// Re-entry policies (sync.SessionData.Reentry).
+const (
+	ReentryNone      = "none"
+	ReentryAfterExit = "after_exit"
+)
+
+// Gate validates tickets at one entrance.
+type Gate struct {
+	Cache     *cache.Cache
+	DeviceID  string // must match the cache's device id (it signs the facts); "" means the cache's
+	VenueCode string
+	Zone      string // this gate's zone; sessions listing zones admit only through them
+	Now       func() time.Time
+	// Location is the venue's time zone, in which a business date's day is
+	// taken; nil means the device's local time zone.
+	Location *time.Location
+}
+
+// Decision is the outcome of one scan.
+type Decision struct {
+	Admit     bool
+	Reason    Reason
+	Message   string // Reason.Message(), with details where they help (times, gates)
+	Number    string // the ticket number, once the QR verified
+	SeatLabel string // from the cache; "" for a ticket admitted offline
+	SessionID int64
+	// Offline: the ticket is not in the cache yet; it was judged on its
+	// signature alone.
+	Offline bool
+	// Fact is the durable outbox fact of an accepted entry or exit.
+	Fact *sync.Fact
+}
+
+func refuse(r Reason, d Decision, detail string) Decision {
+	d.Admit, d.Reason, d.Message = false, r, r.Message()
+	if detail != "" {
+		d.Message += ": " + detail
+	}
+	return d
+}
+
+func (g *Gate) now() time.Time {
+	if g.Now != nil {
+		return g.Now()
+	}
+	return time.Now()
+}
+
+func (g *Gate) loc() *time.Location {
+	if g.Location != nil {
+		return g.Location
+	}
+	return time.Local
+}
+
+// Validate judges a scanned QR text for passing in direction dir. An error
+// means the gate could not decide (or could not record an accepted
+// decision): the turnstile must stay shut.
+func (g *Gate) Validate(qr string, dir Direction) (Decision, error) {
+	if dir != In && dir != Out {
+		return Decision{}, fmt.Errorf("gate: direction %q", dir)
+	}
+	if g.Cache == nil {
+		return Decision{}, errors.New("gate: no cache")
+	}
+	if g.DeviceID != "" && g.DeviceID != g.Cache.DeviceID() {
+		return Decision{}, fmt.Errorf("gate: device %q does not own cache of device %q", g.DeviceID, g.Cache.DeviceID())
+	}
+	// Scanners end a read with CR/LF; the QR alphabet has spaces, so
+	// nothing else is trimmed.
+	qr = strings.TrimRight(qr, "\r\n")
+	now := g.now()
+
+	var (
+		d Decision
+		p ticket.Payload
+	)
+	err := g.Cache.View(func(tx *cache.Tx) error {
+		keys, err := tx.PublicKeys()
+		if err != nil {
+			return err
+		}
+		var verr error
+		if p, _, verr = ticket.Verify(qr, keys); verr != nil {
+			d = refuse(verifyReason(verr), Decision{}, "")
+			return nil
+		}
+		d, err = g.decide(tx, p, dir, now)
+		return err
+	})
+	if err != nil || !d.Admit {
+		return d, err
+	}
+	// Decide again under the write lock, so that two scans of one ticket
+	// racing at this gate cannot both pass, and record the decision with
+	// its fact in the same durable transaction.
+	err = g.Cache.Update(func(tx *cache.Tx) error {
+		var err error
+		if d, err = g.decide(tx, p, dir, now); err != nil || !d.Admit {
+			return err
+		}
+		if _, err := tx.RecordAdmission(d.Number, string(dir), now); err != nil {
+			return err
+		}
+		kind := sync.FactAdmission
+		if dir == Out {
+			kind = sync.FactExit
+		}
+		f, err := tx.Append(kind, sync.AdmissionFact{Number: d.Number, SessionID: d.SessionID, Zone: g.Zone, Offline: d.Offline}, now)
+		if err != nil {
+			return err
+		}
+		d.Fact = &f
+		return nil
+	})
+	if err != nil {
+		return Decision{Number: d.Number, SessionID: d.SessionID}, fmt.Errorf("gate: record %s of %s: %w", dir, d.Number, err)
+	}
+	return d, nil
+}
+
+func verifyReason(err error) Reason {
+	switch {
+	case errors.Is(err, ticket.ErrUnknownKey):
+		return ReasonUnknownKey
+	case errors.Is(err, ticket.ErrBadSignature):
+		return ReasonBadSignature
+	default: // ErrMalformed, ErrUnsupportedVersion
+		return ReasonMalformed
+	}
+}
+
+// decide judges a verified payload against the cache.
+func (g *Gate) decide(tx *cache.Tx, p ticket.Payload, dir Direction, now time.Time) (Decision, error) {
+	d := Decision{Number: p.Number(), SessionID: p.SessionID}
+	if p.VenueCode != g.VenueCode {
+		return refuse(ReasonWrongVenue, d, ""), nil
+	}
+	tk, cached, err := tx.Ticket(d.Number)
+	if err != nil {
+		return d, err
+	}
+	if cached {
+		// The cache knows better (e.g. a ticket moved to another session).
+		d.SessionID, d.SeatLabel = tk.SessionID, tk.SeatLabel
+	}
+	d.Offline = !cached
+	adm, seen, err := tx.Admission(d.Number)
+	if err != nil {
+		return d, err
+	}
+	if dir == Out {
+		// Exits are never refused for times, zones or refunds: whoever
+		// went in may go out.
+		if !seen || adm.Direction != cache.DirectionIn {
+			return refuse(ReasonNotAdmitted, d, ""), nil
+		}
+		return g.ok(d), nil
+	}
+
+	if _, revoked, err := tx.Revocation(d.Number); err != nil {
+		return d, err
+	} else if revoked {
+		return refuse(ReasonRefunded, d, ""), nil
+	}
+	s, known, err := tx.Session(d.SessionID)
+	if err != nil {
+		return d, err
+	}
+	if !known {
+		return refuse(ReasonUnknownSession, d, fmt.Sprintf("session %d", d.SessionID)), nil
+	}
+	if s.Status == "cancelled" {
+		return refuse(ReasonSessionCancelled, d, ""), nil
+	}
+	if r, detail := g.checkTime(s, p, now); r != "" {
+		return refuse(r, d, detail), nil
+	}
+	if len(s.Zones) > 0 && !slices.Contains(s.Zones, g.Zone) {
+		return refuse(ReasonWrongZone, d, strings.Join(s.Zones, ", ")), nil
+	}
+	if seen && adm.Count > 0 {
+		reenter := s.Reentry == ReentryAfterExit && adm.Direction == cache.DirectionOut
+		if !reenter {
+			return refuse(ReasonAlreadyAdmitted, d, fmt.Sprintf("%s at %s", adm.At.In(g.loc()).Format("15:04"), adm.DeviceID)), nil
+		}
+	}
+	return g.ok(d), nil
+}
+
+func (g *Gate) ok(d Decision) Decision {
+	d.Admit, d.Reason, d.Message = true, ReasonOK, ReasonOK.Message()
+	return d
+}
+
+// checkTime applies the date and time rules. The ticket's business date
+// must be its session's, and the session must be today's: now lies within
+// the session's business day (midnight to midnight in the venue's zone),
+// stretched to include the session's opening and end, so a late-night
+// session (after midnight, counted for the previous business date) is still
+// "today" while it runs. Within that day the gates open OpensBeforeMin
+// minutes before StartsAt and close at EndsAt.
+func (g *Gate) checkTime(s sync.SessionData, p ticket.Payload, now time.Time) (Reason, string) {
+	loc := g.loc()
+	open := s.StartsAt.Add(-time.Duration(s.OpensBeforeMin) * time.Minute)
+	ticketDate := p.BusinessDate.UTC().Format(time.DateOnly)
+	if bd, err := time.Parse(time.DateOnly, s.BusinessDate); err == nil {
+		if ticketDate != s.BusinessDate {
+			return ReasonWrongDate, "ticket dated " + ticketDate + ", session on " + s.BusinessDate
+		}
+		dayStart := time.Date(bd.Year(), bd.Month(), bd.Day(), 0, 0, 0, 0, loc)
+		dayEnd := dayStart.AddDate(0, 0, 1)
+		lo, hi := dayStart, dayEnd
+		if open.Before(lo) {
+			lo = open
+		}
+		if s.EndsAt.After(hi) {
+			hi = s.EndsAt
+		}
+		if now.Before(lo) || !now.Before(hi) {
+			return ReasonWrongDate, "valid on " + s.BusinessDate
+		}
+	}
+	if now.Before(open) {
+		return ReasonWrongSessionTime, "session not open yet, opens at " + open.In(loc).Format("15:04")
+	}
+	if now.After(s.EndsAt) {
+		return ReasonWrongSessionTime, "session over"
+	}
+	return "", ""
+}

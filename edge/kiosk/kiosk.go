@@ -1,0 +1,173 @@
+// Package kiosk is the logic of a self-service pickup kiosk over the
+// device's cache (package edge/cache): find an order's tickets by pickup
+// code or order QR, and record each print with its outbox fact in one
+// durable transaction. It works offline: the tickets were cached from the
+// venue feed (ARCHITECTURE.md rule 2). Driving the printer is not its job:
+// Print means "the print job succeeded".
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/admitbox/admit/edge/cache"
+	"github.com/admitbox/admit/sync"
+)
+
+// Errors carry plain messages a person at the kiosk can read (the screen
+// capitalises them).
+var (
+	ErrInvalidCode    = errors.New("not a pickup code: a pickup code has 8 letters and digits")
+	ErrNotFound       = errors.New("no tickets found for this code: please check it or ask at the box office")
+	ErrWrongVenue     = errors.New("this order is for another venue")
+	ErrRefunded       = errors.New("this ticket was refunded or replaced and cannot be printed")
+	ErrAlreadyPrinted = errors.New("this ticket has already been printed: please ask staff for a reprint")
+)
+
+// PickupAlphabet is the alphabet of pickup codes (no 0/O, 1/I/L, 5/S, 2/Z,
+// 8/B), as issued by the cloud.
+const PickupAlphabet = "34679ACDEFGHJKMNPQRTUVWXY"
+
+// PickupCodeLen is the length of a pickup code.
+const PickupCodeLen = 8
+
+// orderQRPrefix starts an order QR: "AO1:<venue code>:<pickup code>".
+const orderQRPrefix = "AO1:"
+
+// NormalizePickupCode upper-cases a typed code and removes spaces and
+// dashes; it reports false when the result cannot be a pickup code.
+func NormalizePickupCode(s string) (string, bool) {
+	s = strings.ToUpper(strings.NewReplacer(" ", "", "-", "").Replace(s))
+	if len(s) != PickupCodeLen {
+		return "", false
+	}
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(PickupAlphabet, s[i]) < 0 {
+			return "", false
+		}
+	}
+	return s, true
+}
+
+// Kiosk serves pickups from a cache.
+type Kiosk struct {
+	Cache *cache.Cache
+	Now   func() time.Time
+}
+
+// Item is one ticket of an order as the kiosk shows it.
+type Item struct {
+	cache.Ticket
+	Printed  int  // times printed at this kiosk
+	Refunded bool // revoked: will not print
+}
+
+func (k *Kiosk) now() time.Time {
+	if k.Now != nil {
+		return k.Now()
+	}
+	return time.Now()
+}
+
+// Lookup finds the tickets of a pickup code (8 characters, any case,
+// spaces and dashes ignored) or of a scanned order QR
+// ("AO1:<venue>:<code>").
+func (k *Kiosk) Lookup(codeOrQR string) ([]Item, error) {
+	s := strings.TrimRight(codeOrQR, "\r\n")
+	if rest, ok := strings.CutPrefix(s, orderQRPrefix); ok {
+		venue, c, ok := strings.Cut(rest, ":")
+		if !ok {
+			return nil, ErrInvalidCode
+		}
+		if v := k.Cache.Venue(); v != "" && venue != v {
+			return nil, ErrWrongVenue
+		}
+		s = c
+	}
+	code, ok := NormalizePickupCode(s)
+	if !ok {
+		return nil, ErrInvalidCode
+	}
+	var items []Item
+	err := k.Cache.View(func(tx *cache.Tx) error {
+		tickets, err := tx.Pickup(code)
+		if err != nil {
+			return err
+		}
+		for _, t := range tickets {
+			it := Item{Ticket: t}
+			if it.Printed, err = tx.Printed(t.Number); err != nil {
+				return err
+			}
+			if _, it.Refunded, err = tx.Revocation(t.Number); err != nil {
+				return err
+			}
+			items = append(items, it)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: lookup: %w", err)
+	}
+	if len(items) == 0 {
+		return nil, ErrNotFound
+	}
+	return items, nil
+}
+
+// Print records that a ticket was printed, with its FactPrint, in one
+// durable transaction. A refunded ticket is refused (ErrRefunded); so is
+// a second print (ErrAlreadyPrinted) unless reprint is set and someone
+// (authorisedBy) authorised it.
+func (k *Kiosk) Print(number string, reprint bool, authorisedBy string) (sync.Fact, error) {
+	authorisedBy = strings.TrimSpace(authorisedBy)
+	var f sync.Fact
+	err := k.Cache.Update(func(tx *cache.Tx) error {
+		_, ok, err := tx.Ticket(number)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotFound
+		}
+		if _, revoked, err := tx.Revocation(number); err != nil {
+			return err
+		} else if revoked {
+			return ErrRefunded
+		}
+		n, err := tx.Printed(number)
+		if err != nil {
+			return err
+		}
+		pf := sync.PrintFact{Number: number}
+		if n > 0 {
+			if !reprint || authorisedBy == "" {
+				return ErrAlreadyPrinted
+			}
+			pf.Reprint, pf.AuthorisedBy = true, authorisedBy
+		}
+		if _, err := tx.MarkPrinted(number); err != nil {
+			return err
+		}
+		f, err = tx.Append(sync.FactPrint, pf, k.now())
+		return err
+	})
+	if err != nil {
+		return sync.Fact{}, err
+	}
+	return f, nil
+}
+
+// PrintFailed records that printing a ticket failed (FactPrintFailure); the
+// ticket is not marked printed, so it can be printed again.
+func (k *Kiosk) PrintFailed(number, errText string) (sync.Fact, error) {
+	var f sync.Fact
+	err := k.Cache.Update(func(tx *cache.Tx) error {
+		var err error
+		f, err = tx.Append(sync.FactPrintFailure, sync.PrintFact{Number: number, Error: errText}, k.now())
+		return err
+	})
+	return f, err
+}
