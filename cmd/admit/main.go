@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -20,10 +19,8 @@ import (
 	"time"
 	_ "time/tzdata"
 
-	"github.com/admitbox/admit/cloud/demo"
 	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/cloud/sales"
-	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 )
 
@@ -61,50 +58,6 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return exitCode(2)
-}
-
-func runDemo(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("admit demo", flag.ContinueOnError)
-	listen := fs.String("listen", "127.0.0.1:8480", "cloud listen address")
-	mqttListen := fs.String("mqtt-listen", "127.0.0.1:18830", "embedded MQTT broker address")
-	data := fs.String("data", "", "data directory (default: a new temporary one)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if *data == "" {
-		dir, err := os.MkdirTemp("", "admit-demo-")
-		if err != nil {
-			return err
-		}
-		*data = dir
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, Logger: log, Version: "demo"})
-	if err != nil {
-		return err
-	}
-	defer srv.Close()
-	users, err := srv.Store.ListUsers(ctx, 0)
-	if err != nil {
-		return err
-	}
-	if len(users) == 0 {
-		w, err := demo.Seed(ctx, srv.Svc, time.Now())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "Admit demo: tenant %q, %s (12x20 hall) and %s (5,000-seat stand), %d sessions today and tomorrow\n",
-			w.Tenant.Name, w.Cinema.Name, w.Stadium.Name, len(w.Sessions))
-		fmt.Fprintln(out, "logins (password "+demo.Password+"):")
-		for _, l := range w.Logins {
-			fmt.Fprintf(out, "  %-15s %s\n", l.Role, l.Username)
-		}
-	} else {
-		fmt.Fprintln(out, "Admit demo: reusing data in", *data)
-	}
-	fmt.Fprintf(out, "cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\nMQTT:       %s\ndata:       %s\nCtrl-C stops.\n", srv.URL, srv.URL, srv.MQTTURL, *data)
-	<-ctx.Done()
-	return nil
 }
 
 func auditVerify(ctx context.Context, args []string, out io.Writer) error {

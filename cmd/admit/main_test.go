@@ -125,7 +125,7 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	out := &lineWatcher{marker: "Ctrl-C stops", seen: make(chan struct{})}
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-data", t.TempDir()}, out)
+		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-devices-listen", "127.0.0.1:0", "-data", t.TempDir()}, out)
 	}()
 	select {
 	case <-out.seen:
@@ -138,7 +138,7 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no URL printed:\n%s", out.String())
 	}
-	for _, want := range []string{"clerk", "manager", "auditor", demo.Password} {
+	for _, want := range []string{"clerk", "manager", "auditor", demo.Password, "gate:", "kiosk:", "pos:"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)
 		}
@@ -162,6 +162,21 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	var sessions []struct{ ID int64 }
 	if err := json.Unmarshal(b, &sessions); err != nil || len(sessions) != 6 {
 		t.Fatalf("the demo clerk sees %d sessions (%v): %.200s", len(sessions), err, b)
+	}
+	// The demo gate answers on its local API.
+	g := regexp.MustCompile(`gate:\s+(http://\S+)`).FindStringSubmatch(out.String())
+	if g == nil {
+		t.Fatalf("no gate URL printed:\n%s", out.String())
+	}
+	resp, err = http.Get(g[1] + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Role, Venue string }
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st.Role != "gate" || st.Venue != "31010101" {
+		t.Fatalf("the demo gate says %+v", st)
 	}
 	cancel()
 	if err := <-done; err != nil {
