@@ -3,10 +3,15 @@ package loadgen
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"os"
+	"os/signal"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/admitbox/admit/edge/agent"
 )
 
 // TestSalesBenchRunsAndReportsItsLine keeps `admit bench sales` working:
@@ -45,5 +50,51 @@ func TestPercentile(t *testing.T) {
 	}
 	if p := percentile(nil, 99); p != 0 {
 		t.Errorf("p99 of nothing = %v", p)
+	}
+}
+
+// TestMain lets the test binary stand in for the separate agent process
+// bench sync starts.
+func TestMain(m *testing.M) {
+	if os.Getenv("ADMIT_BENCH_AGENT") == "1" {
+		os.Exit(runAgentProcess(os.Args[len(os.Args)-1]))
+	}
+	os.Exit(m.Run())
+}
+
+func runAgentProcess(dir string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	a, err := agent.Start(ctx, agent.Config{DataDir: dir, Listen: "127.0.0.1:0", HeartbeatEvery: time.Hour})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	<-ctx.Done()
+	a.Close()
+	return 0
+}
+
+// TestSyncBenchRunsAndReportsItsLine keeps `admit bench sync` working on
+// a small venue; it asserts no speed.
+func TestSyncBenchRunsAndReportsItsLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cloud, gates and an agent process")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ADMIT_BENCH_AGENT", "1")
+	var out bytes.Buffer
+	err = RunSyncBench(context.Background(), SyncBenchOptions{Gates: 2, Sales: 5, Tickets: 1000, Validates: 40,
+		AgentCommand: []string{self, "-test.run=^$"}}, &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	if !regexp.MustCompile(`^sync: propagation_p99_ms=\d+ catchup_tickets_per_s=\d+ validate_p99_us=\d+ edge_rss_mb=[\d.]+ lost=0$`).MatchString(last) {
+		t.Fatalf("last line %q does not match the specified form\n%s", last, out.String())
 	}
 }

@@ -22,12 +22,14 @@ import (
 	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/edge/agent"
 )
 
 const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
   admit audit verify -data DIR
-  admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous NORMAL]`
+  admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous NORMAL]
+  admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -55,6 +57,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return auditVerify(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "sales":
 		return benchSales(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "sync":
+		return benchSync(ctx, args[2:], out)
+	case len(args) >= 1 && args[0] == benchAgent:
+		return runBenchAgent(ctx, args[1:])
 	}
 	fmt.Fprintln(os.Stderr, usage)
 	return exitCode(2)
@@ -111,4 +117,40 @@ func benchSales(ctx context.Context, args []string, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	return loadgen.RunSalesBench(ctx, o, out)
+}
+
+// benchAgent is the hidden command bench sync runs as a separate process:
+// the edge agent, so its memory is measured apart from the cloud's.
+const benchAgent = "bench-edge-agent"
+
+func benchSync(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench sync", flag.ContinueOnError)
+	o := loadgen.SyncBenchOptions{}
+	fs.IntVar(&o.Gates, "gates", 10, "gates on one venue for propagation")
+	fs.IntVar(&o.Sales, "sales", 100, "sales whose propagation is timed")
+	fs.IntVar(&o.Tickets, "tickets", 100_000, "tickets a cold gate catches up on")
+	fs.IntVar(&o.Validates, "validates", 2000, "gate decisions timed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.AgentCommand = []string{self, benchAgent}
+	return loadgen.RunSyncBench(ctx, o, out)
+}
+
+func runBenchAgent(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet(benchAgent, flag.ContinueOnError)
+	data := fs.String("data", "", "device data dir")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	a, err := agent.Start(ctx, agent.Config{DataDir: *data, Listen: "127.0.0.1:0", HeartbeatEvery: time.Hour})
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	return a.Close()
 }

@@ -45,6 +45,10 @@ type Config struct {
 	ResendAfter time.Duration
 	// SellTimeout bounds a POS sale's call to the cloud (default 2 s).
 	SellTimeout time.Duration
+	// UploadEvery batches new facts: a busy gate uploads (and, on the
+	// ack, prunes its outbox) once per interval instead of once per scan,
+	// so scans do not queue behind prune commits (default 200 ms).
+	UploadEvery time.Duration
 }
 
 // AddrFile, in the data dir, holds the running agent's local API address.
@@ -107,6 +111,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	}
 	if cfg.SellTimeout == 0 {
 		cfg.SellTimeout = 2 * time.Second
+	}
+	if cfg.UploadEvery == 0 {
+		cfg.UploadEvery = 200 * time.Millisecond
 	}
 	cred, err := enroll.Load(cfg.DataDir)
 	if err != nil {
@@ -331,10 +338,11 @@ func (a *Agent) kick() {
 	}
 }
 
-// uploadLoop sends the outbox's oldest facts whenever there are some and
-// the last upload is acknowledged (or waited too long for its ack).
+// uploadLoop sends the outbox's oldest facts every UploadEvery, and at
+// once after an ack while a backlog remains, as long as the last upload
+// is acknowledged (or waited too long for its ack).
 func (a *Agent) uploadLoop(ctx context.Context) {
-	t := time.NewTicker(time.Second)
+	t := time.NewTicker(a.cfg.UploadEvery)
 	defer t.Stop()
 	for {
 		select {

@@ -134,7 +134,6 @@ func (ro *roles) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	if d.Admit {
 		ro.admitted.Add(1)
-		ro.a.kick()
 	} else {
 		ro.rejected.Add(1)
 	}
@@ -182,7 +181,6 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 		ro.a.log.Error("print", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "the print could not be recorded")
 	default:
-		ro.a.kick()
 		writeJSON(w, http.StatusOK, f)
 	}
 }
