@@ -4,7 +4,6 @@ package e2e
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -250,5 +249,3 @@ func uploaded(t *testing.T, a *agent.Agent) {
 	t.Helper()
 	wait(t, a, "an empty outbox", func(s agent.Status) bool { return s.Connected && s.OutboxDepth == 0 })
 }
-
-var _ = hmac.Equal

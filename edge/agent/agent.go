@@ -263,6 +263,7 @@ func (a *Agent) onMessage(_ paho.Client, m paho.Message) {
 
 func (a *Agent) drop(topic string, err error) {
 	a.dropped.Add(1)
+	a.moved()
 	a.log.Warn("dropped message", "topic", topic, "err", err)
 }
 
@@ -444,7 +445,8 @@ func (a *Agent) moved() {
 }
 
 // WaitUntil blocks until cond holds (checked now and after every feed
-// batch applied, every ack, and every connect or disconnect), or ctx ends.
+// batch applied, every ack, every dropped message, and every connect or
+// disconnect), or ctx ends.
 func (a *Agent) WaitUntil(ctx context.Context, cond func(Status) bool) error {
 	for {
 		a.progMu.Lock()

@@ -11,6 +11,7 @@ import (
 	"github.com/admitbox/admit/cloud/ticket"
 	"github.com/admitbox/admit/sync"
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // Apply applies a feed batch in one durable bbolt transaction and returns
@@ -110,7 +111,7 @@ func (c *Cache) Apply(b sync.FeedBatch) (applied int, err error) {
 
 func clearFeedData(tx *bolt.Tx, m *meta) error {
 	for _, name := range feedBuckets {
-		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+		if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, berrors.ErrBucketNotFound) {
 			return err
 		}
 		if _, err := tx.CreateBucket(name); err != nil {
