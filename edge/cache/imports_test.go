@@ -28,7 +28,7 @@ func TestEdgePackagesImportNoCloudSQLHTTPOrMQTTPackage(t *testing.T) {
 			return true
 		case strings.HasPrefix(p, mod):
 			return false
-		case p == "go.etcd.io/bbolt":
+		case p == "go.etcd.io/bbolt" || p == "go.etcd.io/bbolt/errors":
 			return true
 		}
 		first, _, _ := strings.Cut(p, "/")

@@ -212,3 +212,7 @@ func (c *Cache) Printed(number string) (int, error) {
 func (c *Cache) Pickup(code string) ([]Ticket, error) {
 	return view(c, func(tx *Tx) ([]Ticket, error) { return tx.Pickup(code) })
 }
+
+// Stale reports, within the transaction, a snapshot begun and not yet
+// finished: revocations may be missing until it is.
+func (t *Tx) Stale() bool { return readMeta(t.tx).snapshot }

@@ -54,6 +54,7 @@ const (
 	ReasonNotAdmitted      Reason = "not_admitted"       // an exit without an entry
 	ReasonUnknownSession   Reason = "unknown_session"    // the session is not in the cache
 	ReasonSessionCancelled Reason = "session_cancelled"  // the session was cancelled
+	ReasonCacheRebuilding  Reason = "cache_rebuilding"   // not in the cache while it is being rebuilt: revocations may be missing
 )
 
 var messages = map[Reason]string{
@@ -70,6 +71,7 @@ var messages = map[Reason]string{
 	ReasonNotAdmitted:      "Ticket was not used to enter",
 	ReasonUnknownSession:   "Unknown session: ask staff",
 	ReasonSessionCancelled: "Session cancelled",
+	ReasonCacheRebuilding:  "Gate is updating its ticket list: please wait or ask staff",
 }
 
 // Message is the plain text shown on the gate screen for a reason.
@@ -244,6 +246,11 @@ func (g *Gate) decide(tx *cache.Tx, p ticket.Payload, dir Direction, now time.Ti
 		return d, err
 	} else if revoked {
 		return refuse(ReasonRefunded, d, ""), nil
+	}
+	// Admitting on the signature alone relies on knowing every
+	// revocation; mid-snapshot the cache does not.
+	if d.Offline && tx.Stale() {
+		return refuse(ReasonCacheRebuilding, d, ""), nil
 	}
 	s, known, err := tx.Session(d.SessionID)
 	if err != nil {

@@ -371,3 +371,28 @@ func TestAGateOfAnotherDeviceIsRefused(t *testing.T) {
 		t.Fatal("accepted a direction that is neither in nor out")
 	}
 }
+
+func TestASignedTicketIsNotAdmittedOnItsSignatureWhileTheCacheIsRebuilt(t *testing.T) {
+	f := newFixture(t)
+	uncached := f.ticket(local(14, 0, 0), sNoReentry, false)
+	// A snapshot starts (First) with the keys and sessions, and has not
+	// yet brought its tickets or revocations.
+	b := f.v.Batch(f.v.KeyEvent("active"), ct.Event(sync.EventSession, sync.SessionData{ID: sNoReentry, Event: "Film", Hall: "1",
+		StartsAt: local(14, 19, 30).UTC(), EndsAt: local(14, 21, 30).UTC(), BusinessDate: "2025-03-14", Status: "scheduled", Reentry: "none", OpensBeforeMin: 30}))
+	for i := range b.Events {
+		b.Events[i].Seq = 0
+	}
+	b.Snapshot, b.First, b.Head = true, true, 100
+	if _, err := f.c.Apply(b); err != nil {
+		t.Fatal(err)
+	}
+	if !f.c.Stale() {
+		t.Fatal("the cache does not know it is mid-snapshot")
+	}
+	if d := f.validate(uncached.QR, gate.In); d.Admit || d.Reason != gate.ReasonCacheRebuilding {
+		t.Fatalf("an unknown ticket mid-snapshot: %+v", d)
+	}
+	if f.depth() != 0 {
+		t.Fatal("a refusal wrote a fact")
+	}
+}
