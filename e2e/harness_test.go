@@ -201,7 +201,13 @@ func (w *world) refund(o sales.Order) {
 // its data dir.
 func (w *world) device(role, name string) string {
 	w.t.Helper()
-	_, code, err := w.svc.RegisterDevice(context.Background(), w.admin, w.venue.ID, sales.NewDevice{Role: role, Name: name})
+	return w.deviceInZone(role, name, "")
+}
+
+// deviceInZone registers a device that stands in a gate zone.
+func (w *world) deviceInZone(role, name, zone string) string {
+	w.t.Helper()
+	_, code, err := w.svc.RegisterDevice(context.Background(), w.admin, w.venue.ID, sales.NewDevice{Role: role, Name: name, Zone: zone})
 	w.must(err)
 	c, err := enroll.Enroll(context.Background(), w.srv.URL, code, nil)
 	w.must(err)

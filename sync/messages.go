@@ -246,10 +246,17 @@ type AdmissionData struct {
 	At        time.Time `json:"at"`
 }
 
-// SeatMapData is a session's availability for POS display: one character
-// per seat in seat order (see the cloud API's availability).
+// SeatMapData is a session's availability summary for POS display: counts
+// and one character per seat in seat order (see the cloud API's
+// availability). It is sent when the session's sellable seats change by
+// an administrator (prices, categories, seat map) and in snapshots, not
+// after every sale: live availability comes from the cloud, which a POS
+// needs online to sell anyway.
 type SeatMapData struct {
 	SessionID int64  `json:"session_id"`
+	Total     int    `json:"total"`
+	Available int    `json:"available"`
+	Sold      int    `json:"sold"`
 	Seats     string `json:"seats"`
 }
 

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"time"
+
+	wire "github.com/admitbox/admit/sync"
 )
 
 // Availability codes, one character per seat in seat-map order (the order
@@ -60,7 +62,9 @@ func (s *Service) AvailabilityJSON(ctx context.Context, p Principal, sessionID i
 	return a.body, nil
 }
 
-func encodeAvailability(sessionID, version int64, seats []SessionSeat, now time.Time) *availability {
+// availabilityCodes gives each seat its availability code and says until
+// when the answer holds (the earliest hold or reservation expiry).
+func availabilityCodes(seats []SessionSeat, now time.Time) ([]byte, map[string]int, time.Time) {
 	codes := make([]byte, len(seats))
 	validTil := now.Add(time.Hour)
 	counts := map[string]int{}
@@ -91,6 +95,26 @@ func encodeAvailability(sessionID, version int64, seats []SessionSeat, now time.
 		codes[i] = c
 		counts[string(c)]++
 	}
+	return codes, counts, validTil
+}
+
+// seatMapData is the summary a POS shows from its cache.
+func seatMapData(sessionID int64, seats []SessionSeat, now time.Time) wire.SeatMapData {
+	codes, counts, _ := availabilityCodes(seats, now)
+	return wire.SeatMapData{SessionID: sessionID, Total: len(seats), Available: counts["A"], Sold: counts["S"], Seats: string(codes)}
+}
+
+// feedSeatMap announces a session's seat-map summary to its venue.
+func (s *Service) feedSeatMap(ctx context.Context, tx Tx, ss Session) error {
+	seats, err := tx.SessionSeats(ctx, ss.ID)
+	if err != nil {
+		return err
+	}
+	return s.appendFeed(ctx, tx, ss.VenueID, wire.EventSeatMap, seatMapData(ss.ID, seats, s.now()))
+}
+
+func encodeAvailability(sessionID, version int64, seats []SessionSeat, now time.Time) *availability {
+	codes, counts, validTil := availabilityCodes(seats, now)
 	cb, _ := json.Marshal(map[string]int{
 		"available": counts["A"], "held": counts["H"], "sold": counts["S"], "out_of_service": counts["X"],
 		"reserved": counts["R"], "held_back": counts["B"], "non_sale": counts["N"], "unpriced": counts["-"],

@@ -303,6 +303,20 @@ func (s *Service) ImportSeatMap(ctx context.Context, p Principal, hallID int64, 
 		rec(change{action: "seatmap.import", object: "hall:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, reason: reason,
 			before: map[string]int{"seats": len(before)},
 			after:  map[string]any{"seats": len(m.Seats), "sections": len(m.Sections), "out_of_service": out, "session_seats_changed": n}})
+		if n == 0 {
+			return nil
+		}
+		live, err := tx.ListSessions(ctx, h.TenantID, SessionFilter{VenueID: h.VenueID})
+		if err != nil {
+			return err
+		}
+		for _, ss := range live {
+			if ss.HallID == h.ID && s.now().Before(ss.EndsAt) {
+				if err := s.feedSeatMap(ctx, tx, ss); err != nil {
+					return err
+				}
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -390,6 +404,7 @@ type NewSession struct {
 	MinPriceCents int64     `json:"min_price_cents"`
 	MaxPerOrder   int       `json:"max_per_order"`
 	Reentry       Reentry   `json:"reentry"`
+	Zones         []string  `json:"zones"`
 }
 
 // CreateSession schedules a showing in a hall; the session gets its own
@@ -426,6 +441,15 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, in NewSession)
 	if in.Reentry != ReentryNone && in.Reentry != ReentryAfterExit {
 		fields = append(fields, FieldError{Field: "reentry", Message: "must be none or after_exit"})
 	}
+	if len(in.Zones) > 32 {
+		fields = append(fields, FieldError{Field: "zones", Message: "at most 32 zones"})
+	}
+	for _, z := range in.Zones {
+		if wire.CheckID("zone", z) != nil || len(z) > 32 {
+			fields = append(fields, FieldError{Field: "zones", Message: "a zone is 1-32 characters of A-Z a-z 0-9 - _"})
+			break
+		}
+	}
 	if len(fields) > 0 {
 		return Session{}, invalid("invalid_session", "the session cannot be created", fields...)
 	}
@@ -439,7 +463,7 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, in NewSession)
 	}
 	ss := Session{TenantID: h.TenantID, VenueID: h.VenueID, HallID: h.ID, EventID: in.EventID,
 		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), BusinessDate: BusinessDate(in.StartsAt, loc, v.BusinessDayStartMinutes),
-		Status: SessionScheduled, MinPriceCents: in.MinPriceCents, MaxPerOrder: in.MaxPerOrder, Reentry: in.Reentry,
+		Status: SessionScheduled, MinPriceCents: in.MinPriceCents, MaxPerOrder: in.MaxPerOrder, Reentry: in.Reentry, Zones: append([]string{}, in.Zones...),
 		CreatedAt: s.now().UTC()}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if _, err := tx.GetEvent(ctx, h.TenantID, in.EventID); err != nil {
@@ -457,7 +481,10 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, in NewSession)
 			return err
 		}
 		rec(change{action: "session.create", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, after: ss})
-		return s.feedSession(ctx, tx, ss)
+		if err := s.feedSession(ctx, tx, ss); err != nil {
+			return err
+		}
+		return s.feedSeatMap(ctx, tx, ss)
 	})
 	return ss, err
 }
@@ -551,7 +578,7 @@ func (s *Service) SetPrices(ctx context.Context, p Principal, sessionID int64, t
 			return err
 		}
 		rec(change{action: "prices.set", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, before: before, after: out})
-		return nil
+		return s.feedSeatMap(ctx, tx, ss)
 	})
 	return out, err
 }
@@ -653,7 +680,7 @@ func (s *Service) SetSeatCategory(ctx context.Context, p Principal, sessionID in
 			return e
 		}
 		rec(change{action: "seats.category", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, reason: in.Reason, after: in})
-		return nil
+		return s.feedSeatMap(ctx, tx, ss)
 	})
 	return err
 }

@@ -78,7 +78,7 @@ func ticketData(t Ticket, pickupCode string) wire.TicketData {
 
 func sessionData(ss Session, event, hall string) wire.SessionData {
 	return wire.SessionData{ID: ss.ID, Event: event, Hall: hall, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt,
-		BusinessDate: ss.BusinessDate, Status: string(ss.Status), Reentry: string(ss.Reentry), OpensBeforeMin: OpensBeforeMin}
+		BusinessDate: ss.BusinessDate, Status: string(ss.Status), Reentry: string(ss.Reentry), OpensBeforeMin: OpensBeforeMin, Zones: ss.Zones}
 }
 
 func keyData(k SigningKey) wire.KeyData {
@@ -215,10 +215,21 @@ func (s *Service) SnapshotTo(ctx context.Context, venueID int64, fn func(wire.Fe
 				}
 			}
 		}
+		var live []int64
 		if err := r.WalkSessions(ctx, venueID, now, func(ss Session, event, hall string) error {
+			live = append(live, ss.ID)
 			return emit(wire.EventSession, sessionData(ss, event, hall))
 		}); err != nil {
 			return err
+		}
+		for _, id := range live {
+			seats, err := r.SessionSeats(ctx, id)
+			if err != nil {
+				return err
+			}
+			if err := emit(wire.EventSeatMap, seatMapData(id, seats, now)); err != nil {
+				return err
+			}
 		}
 		if err := r.WalkValidTickets(ctx, venueID, now, func(t Ticket, pickup string) error {
 			return emit(wire.EventTicket, ticketData(t, pickup))

@@ -112,6 +112,7 @@ type Session struct {
 	MinPriceCents int64         `json:"min_price_cents"` // the regulator's minimum price (最低票价)
 	MaxPerOrder   int           `json:"max_per_order"`
 	Reentry       Reentry       `json:"reentry"`
+	Zones         []string      `json:"zones"` // gate zones admitting it; empty: every gate
 	Quotas        []Quota       `json:"quotas"`
 	CreatedAt     time.Time     `json:"created_at"`
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/admitbox/admit/edge/cache"
 	"github.com/admitbox/admit/edge/gate"
 	"github.com/admitbox/admit/edge/kiosk"
+	admitsync "github.com/admitbox/admit/sync"
 )
 
 // roles serves the local API; what a device may do depends on its role.
@@ -185,12 +186,31 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// posSession is a session as the POS screen lists it, from the cache.
+type posSession struct {
+	admitsync.SessionData
+	SeatMap *admitsync.SeatMapData `json:"seat_map,omitempty"`
+}
+
 func (ro *roles) sessions(w http.ResponseWriter, r *http.Request) {
-	var out any
+	var out []posSession
 	err := ro.a.cache.View(func(tx *cache.Tx) error {
 		ss, err := tx.Sessions()
-		out = ss
-		return err
+		if err != nil {
+			return err
+		}
+		for _, s := range ss {
+			ps := posSession{SessionData: s}
+			m, ok, err := tx.SeatMap(s.ID)
+			if err != nil {
+				return err
+			}
+			if ok {
+				ps.SeatMap = &m
+			}
+			out = append(out, ps)
+		}
+		return nil
 	})
 	if err != nil {
 		writeError(w, http.StatusInternalServerError, "internal", "the POS could not read its cache")

@@ -196,9 +196,17 @@ func applyEvent(tx *bolt.Tx, m *meta, ev sync.FeedEvent) error {
 			return err
 		}
 		return mergeAdmission(tx, d)
+	case sync.EventSeatMap:
+		var d sync.SeatMapData
+		if err := decodeData(ev, &d); err != nil {
+			return err
+		}
+		if d.SessionID <= 0 || len(d.Seats) != d.Total {
+			return malformed("seat map of session %d: %d codes for %d seats", d.SessionID, len(d.Seats), d.Total)
+		}
+		return tx.Bucket(bSeatMaps).Put(sessionKey(d.SessionID), ev.Data)
 	default:
-		// EventDevice (not used yet), EventSeatMap (for POS displays) and
-		// kinds of newer cloud versions.
+		// EventDevice (not used yet) and kinds of newer cloud versions.
 		return nil
 	}
 }

@@ -51,6 +51,7 @@ var (
 	bPickups     = []byte("pickups")
 	bRevocations = []byte("revocations")
 	bSessions    = []byte("sessions")
+	bSeatMaps    = []byte("seatmaps")
 	bKeys        = []byte("keys")
 	bAdmissions  = []byte("admissions")
 	bPrinted     = []byte("printed")
@@ -59,8 +60,8 @@ var (
 	// feedBuckets hold the cloud's data and are replaced by a snapshot.
 	// admissions and printed record what devices observed: a snapshot
 	// merges admissions into them and never forgets an entry or a print.
-	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bKeys}
-	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bKeys, bAdmissions, bPrinted, bMeta}
+	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bKeys}
+	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bKeys, bAdmissions, bPrinted, bMeta}
 
 	mCursor      = []byte("cursor")
 	mHead        = []byte("head")

@@ -144,13 +144,13 @@ func TestApplyRejectsMalformedEventsWithoutChangingAnything(t *testing.T) {
 	}
 }
 
-func TestApplySkipsUnknownEventKindsAndDevices(t *testing.T) {
+func TestApplySkipsUnknownEventKindsAndDevicesAndKeepsSeatMaps(t *testing.T) {
 	c := ct.Open(t, venueCode, "gate-1")
 	v := ct.NewVenue(venueCode, 1, 1)
 	n, err := c.Apply(v.Batch(
 		sync.FeedEvent{Kind: "hologram", Data: json.RawMessage(`{"anything":true}`)},
 		ct.Event(sync.EventDevice, sync.DeviceData{DeviceID: "gate-2", Status: "revoked"}),
-		ct.Event(sync.EventSeatMap, sync.SeatMapData{SessionID: 1, Seats: "..x"}),
+		ct.Event(sync.EventSeatMap, sync.SeatMapData{SessionID: 1, Total: 3, Seats: "AAS"}),
 		ct.Event(sync.EventSession, session(1)),
 	))
 	if err != nil || n != 4 || c.Cursor() != 4 {
@@ -405,5 +405,27 @@ func TestTicketRecordsRoundTripWithAnyQRText(t *testing.T) {
 		if qr == signed && len(rec) >= len(qr) {
 			t.Errorf("signed QR record is %d bytes, QR text %d: not compacted", len(rec), len(qr))
 		}
+	}
+}
+
+func TestSeatMapSummariesAreKeptForThePOS(t *testing.T) {
+	c := ct.Open(t, "11010001", "pos-1")
+	v := ct.NewVenue("11010001", 1, 1)
+	ct.Apply(t, c, v.Batch(ct.Event(sync.EventSeatMap, sync.SeatMapData{SessionID: 7, Total: 3, Available: 2, Sold: 1, Seats: "AAS"})))
+	var got sync.SeatMapData
+	var ok bool
+	if err := c.View(func(tx *cache.Tx) error {
+		var err error
+		got, ok, err = tx.SeatMap(7)
+		return err
+	}); err != nil || !ok || got.Seats != "AAS" || got.Available != 2 {
+		t.Fatalf("seat map: %+v %v %v", got, ok, err)
+	}
+	cursor := c.Cursor()
+	if _, err := c.Apply(v.Batch(ct.Event(sync.EventSeatMap, sync.SeatMapData{SessionID: 7, Total: 5, Seats: "AA"}))); !errors.Is(err, cache.ErrMalformed) {
+		t.Fatalf("a seat map whose codes do not match its size: %v", err)
+	}
+	if c.Cursor() != cursor {
+		t.Fatal("a malformed seat map moved the cursor")
 	}
 }

@@ -216,3 +216,16 @@ func (c *Cache) Pickup(code string) ([]Ticket, error) {
 // Stale reports, within the transaction, a snapshot begun and not yet
 // finished: revocations may be missing until it is.
 func (t *Tx) Stale() bool { return readMeta(t.tx).snapshot }
+
+// SeatMap is a session's seat-map summary, for POS display.
+func (t *Tx) SeatMap(sessionID int64) (sync.SeatMapData, bool, error) {
+	var d sync.SeatMapData
+	v := t.tx.Bucket(bSeatMaps).Get(sessionKey(sessionID))
+	if v == nil {
+		return d, false, nil
+	}
+	if err := json.Unmarshal(v, &d); err != nil {
+		return d, false, fmt.Errorf("cache: seat map of session %d: %w", sessionID, err)
+	}
+	return d, true, nil
+}

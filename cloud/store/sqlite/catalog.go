@@ -312,19 +312,22 @@ func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
 	return err
 }
 
-const sessionCols = `id, tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at`
+const sessionCols = `id, tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones`
 
 func scanSession(sc interface{ Scan(...any) error }) (sales.Session, error) {
 	var s sales.Session
 	var start, end, at int64
-	var quotas string
+	var quotas, zones string
 	err := sc.Scan(&s.ID, &s.TenantID, &s.VenueID, &s.HallID, &s.EventID, &start, &end, &s.BusinessDate, &s.Status,
-		&s.MinPriceCents, &s.MaxPerOrder, &s.Reentry, &quotas, &at)
+		&s.MinPriceCents, &s.MaxPerOrder, &s.Reentry, &quotas, &at, &zones)
 	if err != nil {
 		return s, err
 	}
 	s.StartsAt, s.EndsAt, s.CreatedAt = fromMS(start), fromMS(end), fromMS(at)
 	s.Quotas = []sales.Quota{}
+	if err := json.Unmarshal([]byte(zones), &s.Zones); err != nil {
+		return s, err
+	}
 	return s, json.Unmarshal([]byte(quotas), &s.Quotas)
 }
 
@@ -388,9 +391,13 @@ func (t *txn) InsertSession(ctx context.Context, s *sales.Session) error {
 	if s.Quotas == nil {
 		quotas = []byte("[]")
 	}
-	res, err := t.q.ExecContext(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.TenantID, s.VenueID, s.HallID, s.EventID, ms(s.StartsAt), ms(s.EndsAt), s.BusinessDate, s.Status,
-		s.MinPriceCents, s.MaxPerOrder, s.Reentry, string(quotas), ms(s.CreatedAt))
+	zones, _ := json.Marshal(s.Zones)
+	if s.Zones == nil {
+		zones = []byte("[]")
+	}
+	res, err := t.q.ExecContext(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.TenantID, s.VenueID, s.HallID, s.EventID, ms(s.StartsAt), ms(s.EndsAt), s.BusinessDate, s.Status,
+		s.MinPriceCents, s.MaxPerOrder, s.Reentry, string(quotas), ms(s.CreatedAt), string(zones))
 	if err != nil {
 		return wrap(err, "insert session")
 	}

@@ -369,4 +369,6 @@ CREATE TABLE alerts (
 );
 CREATE INDEX alerts_tenant ON alerts(tenant_id, venue_id, id);
 `,
+	// 3: gate zones a session admits through ([] = every gate of the venue).
+	`ALTER TABLE sessions ADD COLUMN zones TEXT NOT NULL DEFAULT '[]';`,
 }

@@ -60,10 +60,15 @@ func testFeed(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
 	other := f.AddTenant(t, "b", "31020202")
 
-	// The venue's feed starts with its tenant's key, then its session.
+	// The venue's feed starts with its tenant's key, then its session and
+	// the session's seat map (once unpriced, once priced).
 	all := f.Feed(t, f.Venue.ID)
-	if got := kinds(all); !slices.Equal(got, []string{wire.EventKey, wire.EventSession}) {
-		t.Fatalf("a new venue's feed is %v, want [key session]", got)
+	if got := kinds(all); !slices.Equal(got, []string{wire.EventKey, wire.EventSession, wire.EventSeatMap, wire.EventSeatMap}) {
+		t.Fatalf("a new venue's feed is %v, want [key session seatmap seatmap]", got)
+	}
+	maps := decodeEvents[wire.SeatMapData](t, all, wire.EventSeatMap)
+	if m := maps[1]; m.SessionID != f.Session.ID || m.Total != 240 || m.Available != 240 || len(m.Seats) != 240 || maps[0].Available != 0 {
+		t.Fatalf("seat map summaries: unpriced %+v, priced {total %d available %d}", maps[0].Total, m.Total, m.Available)
 	}
 	ss := decodeEvents[wire.SessionData](t, all, wire.EventSession)[0]
 	if ss.ID != f.Session.ID || ss.Event != f.Event.Name || ss.Hall != f.Hall.Name || ss.Status != "scheduled" ||
@@ -88,7 +93,7 @@ func testFeed(t *testing.T, open func(t *testing.T) sales.Store) {
 			}
 			_, err = f.Svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "cash"})
 			WantError(t, err, sales.KindConflict, "hold_lost")
-			return nil
+			return []string{wire.EventSeatMap} // the broken seat, announced by the seat-map change; the payment adds nothing
 		}, f.Venue.ID},
 		{"a declined card adds nothing", func(t *testing.T) []string {
 			h := f.Hold(t, f.Clerk, sales.ChannelWeb, "D-1")
@@ -137,7 +142,8 @@ func testFeed(t *testing.T, open func(t *testing.T) sales.Store) {
 			if _, err := f.Svc.CancelSession(ctx, f.Manager, ss.ID, "no audience"); err != nil {
 				t.Fatal(err)
 			}
-			return []string{wire.EventSession, wire.EventSession}
+			// created (with its seat map, unpriced then priced), then cancelled
+			return []string{wire.EventSession, wire.EventSeatMap, wire.EventSeatMap, wire.EventSession}
 		}, f.Venue.ID},
 		{"another tenant's sales add nothing to this venue", func(t *testing.T) []string {
 			other.Buy(t, other.Clerk, "A-1")
