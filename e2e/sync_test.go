@@ -184,3 +184,20 @@ func TestTwoPartitionedGatesAdmittingOneTicketRaiseAnAlert(t *testing.T) {
 		t.Fatalf("both admissions must be kept, got %d", len(adm))
 	}
 }
+
+func TestATappedCardIsAdmittedAtTheGate(t *testing.T) {
+	w := newWorld(t, embedded)
+	gate := w.agent(w.device("gate", "gate"))
+	o := w.sell(1)
+	if _, err := w.svc.BindCard(context.Background(), w.clerk, o.Tickets[0].Number, sales.CardBinding{UID: "04:A2:2B:1A:7C:80:01"}); err != nil {
+		t.Fatal(err)
+	}
+	w.caughtUp(gate)
+	var s scan
+	if code := call(t, "POST", gate.URL()+"/validate", map[string]string{"rfid": "04A22B1A7C8001"}, &s); code != 200 || !s.Admit || s.Number != o.Tickets[0].Number {
+		t.Fatalf("a tapped card: %d %+v", code, s)
+	}
+	if code := call(t, "POST", gate.URL()+"/validate", map[string]string{"rfid": "04A22B1A7C8002"}, &s); code != 200 || s.Admit || s.Reason != "unknown_card" {
+		t.Fatalf("an unknown card: %d %+v", code, s)
+	}
+}

@@ -208,6 +208,7 @@ type TicketData struct {
 	PickupCode string `json:"pickup_code"`
 	PriceCents int64  `json:"price_cents"`
 	Tier       string `json:"tier,omitempty"`
+	Card       string `json:"card,omitempty"` // RFID card UID (upper-case hex) admitting this ticket
 }
 
 // RevocationData withdraws a ticket.

@@ -356,3 +356,21 @@ func TestSeatMapImportReportsLinesAndChangesNothing(t *testing.T) {
 		t.Fatalf("hold on the damaged seat: %d %s", r.status, r.body)
 	}
 }
+
+func TestACardIsBoundToOneValidTicketAtATime(t *testing.T) {
+	w := newWorld(t)
+	a := w.a
+	o1 := w.buy(a, a.seatsX[0].SeatID)
+	o2 := w.buy(a, a.seatsX[1].SeatID)
+	var tk sales.Ticket
+	w.ok(w.call(a.clerk, "PUT", "/api/v1/tickets/"+o1.Tickets[0].Number+"/card", map[string]string{"uid": "04:a2:2b:1a"}), &tk)
+	if tk.Card != "04A22B1A" {
+		t.Fatalf("bound card %q", tk.Card)
+	}
+	if r := w.call(a.clerk, "PUT", "/api/v1/tickets/"+o2.Tickets[0].Number+"/card", map[string]string{"uid": "04A22B1A"}); r.status != 409 || r.errorCode() != "card_in_use" {
+		t.Fatalf("one card on two tickets: %d %s", r.status, r.body)
+	}
+	if r := w.call(a.clerk, "PUT", "/api/v1/tickets/"+o2.Tickets[0].Number+"/card", map[string]string{"uid": "xyz"}); r.status != 400 || r.errorCode() != "invalid_card" {
+		t.Fatalf("a bad UID: %d %s", r.status, r.body)
+	}
+}

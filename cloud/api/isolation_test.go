@@ -78,6 +78,8 @@ func probes(f foreign) []probe {
 		p("GET /orders/:id", "GET", "/api/v1/orders/%d", f.order.ID, nil),
 		p("POST /orders/:id/payments", "POST", "/api/v1/orders/%d/payments", f.order.ID, func(int64) any { return sales.PaymentRequest{Method: "cash"} }),
 		{route: "GET /tickets/:number", method: "GET", path: "/api/v1/tickets/" + f.order.Tickets[0].Number, missing: "/api/v1/tickets/1100000126112300000019"},
+		{route: "PUT /tickets/:number/card", method: "PUT", path: "/api/v1/tickets/" + f.order.Tickets[0].Number + "/card", missing: "/api/v1/tickets/1100000126112300000019/card",
+			body: map[string]string{"uid": "04A22B1A"}, missBd: map[string]string{"uid": "04A22B1A"}},
 		p("GET /refunds/:id", "GET", "/api/v1/refunds/%d", f.refund.ID, nil),
 		p("POST /refunds/:id/approve", "POST", "/api/v1/refunds/%d/approve", f.refund.ID, none),
 		p("POST /refunds/:id/reject", "POST", "/api/v1/refunds/%d/reject", f.refund.ID, none),

@@ -331,6 +331,20 @@ func (a *API) table() []route {
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				return a.svc.GetTicket(c.Request.Context(), p, c.Param("number"))
 			}},
+		{method: "PUT", path: "/tickets/:number/card", summary: "Bind an RFID card (UID in hex) to a valid ticket: gates admit the card like the QR", tag: "sales",
+			body: sales.CardBinding{}, resp: sales.Ticket{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.CardBinding
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				out, err := a.svc.BindCard(c.Request.Context(), p, c.Param("number"), in)
+				if err != nil {
+					return nil, err
+				}
+				c.JSON(http.StatusOK, out)
+				return nil, nil
+			}},
 		{method: "POST", path: "/tickets/verify", summary: "Verify a ticket QR's signature and status", tag: "sales", body: verifyBody{}, resp: sales.TicketCheck{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				var in verifyBody

@@ -291,6 +291,7 @@ type Ticket struct {
 	PriceCents   int64        `json:"price_cents"`
 	KeyID        uint32       `json:"key_id"`
 	QR           string       `json:"qr"`
+	Card         string       `json:"card,omitempty"` // RFID card UID bound to the ticket, hex
 	Status       TicketStatus `json:"status"`
 	IssuedAt     time.Time    `json:"issued_at"`
 }

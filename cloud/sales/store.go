@@ -164,6 +164,9 @@ type Tx interface {
 	SellHoldSeats(ctx context.Context, holdID, orderID int64, now time.Time) (int, error)
 	NextTicketSerial(ctx context.Context, venueID int64, businessDate string, n int) (first uint32, err error)
 	InsertTickets(ctx context.Context, ts []Ticket) error
+	// SetTicketCard binds an RFID card UID to a valid ticket; a card bound
+	// to another valid ticket of the venue is a Conflict.
+	SetTicketCard(ctx context.Context, ticketID int64, card string) error
 	// MarkOrderPaid moves a pending order to paid; false if it was not pending.
 	MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) (bool, error)
 	SetOrderStatus(ctx context.Context, orderID int64, st OrderStatus) error

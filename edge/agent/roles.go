@@ -97,7 +97,8 @@ func (ro *roles) handler() http.Handler {
 }
 
 type validateRequest struct {
-	QR        string `json:"qr"`
+	QR        string `json:"qr"`        // a scanned ticket QR, or
+	RFID      string `json:"rfid"`      // the UID of a tapped card (hex)
 	Direction string `json:"direction"` // in (default) or out
 }
 
@@ -127,7 +128,17 @@ func (ro *roles) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_direction", "direction must be in or out")
 		return
 	}
-	d, err := ro.gate.Validate(in.QR, dir)
+	var d gate.Decision
+	var err error
+	switch {
+	case in.QR != "" && in.RFID != "":
+		writeError(w, http.StatusBadRequest, "bad_request", "send a qr or an rfid, not both")
+		return
+	case in.RFID != "":
+		d, err = ro.gate.ValidateCard(in.RFID, dir)
+	default:
+		d, err = ro.gate.Validate(in.QR, dir)
+	}
 	if err != nil {
 		ro.a.log.Error("validate", "err", err)
 		writeError(w, http.StatusInternalServerError, "internal", "the gate could not record the decision; do not open")

@@ -238,6 +238,9 @@ func putTicket(tx *bolt.Tx, m *meta, d sync.TicketData) error {
 	if err := tb.Put(key, encodeTicket(tk)); err != nil {
 		return err
 	}
+	if err := putCard(tx, d.Number, d.Card); err != nil {
+		return err
+	}
 	if d.PickupCode == "" {
 		return nil
 	}
@@ -309,4 +312,30 @@ func mergeAdmission(tx *bolt.Tx, d sync.AdmissionData) error {
 		}
 	}
 	return b.Put([]byte(d.Number), encodeAdmission(bump(a, d.Number, d.Direction, d.DeviceID, d.At)))
+}
+
+// putCard keeps the card index in step with the ticket's binding: a card
+// moved to another ticket, or removed, stops admitting the old one.
+func putCard(tx *bolt.Tx, number, card string) error {
+	if len(card) > 20 {
+		return malformed("card UID of %d characters", len(card))
+	}
+	cards, of := tx.Bucket(bCards), tx.Bucket(bCardOf)
+	if old := of.Get([]byte(number)); old != nil && string(old) != card {
+		if string(cards.Get(old)) == number {
+			if err := cards.Delete(old); err != nil {
+				return err
+			}
+		}
+		if err := of.Delete([]byte(number)); err != nil {
+			return err
+		}
+	}
+	if card == "" {
+		return nil
+	}
+	if err := cards.Put([]byte(card), []byte(number)); err != nil {
+		return err
+	}
+	return of.Put([]byte(number), []byte(card))
 }

@@ -52,6 +52,8 @@ var (
 	bRevocations = []byte("revocations")
 	bSessions    = []byte("sessions")
 	bSeatMaps    = []byte("seatmaps")
+	bCards       = []byte("cards")   // RFID card UID -> ticket number
+	bCardOf      = []byte("card_of") // ticket number -> RFID card UID
 	bKeys        = []byte("keys")
 	bAdmissions  = []byte("admissions")
 	bPrinted     = []byte("printed")
@@ -60,8 +62,8 @@ var (
 	// feedBuckets hold the cloud's data and are replaced by a snapshot.
 	// admissions and printed record what devices observed: a snapshot
 	// merges admissions into them and never forgets an entry or a print.
-	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bKeys}
-	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bKeys, bAdmissions, bPrinted, bMeta}
+	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys}
+	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bAdmissions, bPrinted, bMeta}
 
 	mCursor      = []byte("cursor")
 	mHead        = []byte("head")

@@ -229,3 +229,9 @@ func (t *Tx) SeatMap(sessionID int64) (sync.SeatMapData, bool, error) {
 	}
 	return d, true, nil
 }
+
+// TicketByCard is the number of the ticket an RFID card admits.
+func (t *Tx) TicketByCard(uid string) (string, bool) {
+	v := t.tx.Bucket(bCards).Get([]byte(uid))
+	return string(v), v != nil
+}

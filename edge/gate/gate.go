@@ -55,6 +55,7 @@ const (
 	ReasonUnknownSession   Reason = "unknown_session"    // the session is not in the cache
 	ReasonSessionCancelled Reason = "session_cancelled"  // the session was cancelled
 	ReasonCacheRebuilding  Reason = "cache_rebuilding"   // not in the cache while it is being rebuilt: revocations may be missing
+	ReasonUnknownCard      Reason = "unknown_card"       // an RFID card no ticket of this venue is bound to
 )
 
 var messages = map[Reason]string{
@@ -72,6 +73,7 @@ var messages = map[Reason]string{
 	ReasonUnknownSession:   "Unknown session: ask staff",
 	ReasonSessionCancelled: "Session cancelled",
 	ReasonCacheRebuilding:  "Gate is updating its ticket list: please wait or ask staff",
+	ReasonUnknownCard:      "Card not recognised: please use your ticket or ask staff",
 }
 
 // Message is the plain text shown on the gate screen for a reason.
@@ -152,14 +154,47 @@ func (g *Gate) Validate(qr string, dir Direction) (Decision, error) {
 	}
 	// Scanners end a read with CR/LF; the QR alphabet has spaces, so
 	// nothing else is trimmed.
-	qr = strings.TrimRight(qr, "\r\n")
-	now := g.now()
+	return g.judge(strings.TrimRight(qr, "\r\n"), "", dir)
+}
 
+// ValidateCard decides on an RFID card: the ticket bound to it is judged
+// exactly as if its QR had been scanned. A card is only known from the
+// cache: there is no signature on a card to admit it offline by.
+func (g *Gate) ValidateCard(uid string, dir Direction) (Decision, error) {
+	if dir != In && dir != Out {
+		return Decision{}, fmt.Errorf("gate: direction %q", dir)
+	}
+	if g.Cache == nil {
+		return Decision{}, errors.New("gate: no cache")
+	}
+	return g.judge("", strings.ToUpper(strings.TrimSpace(uid)), dir)
+}
+
+// judge verifies the ticket (by its QR, or the cached QR of the ticket a
+// card is bound to), decides, and records an admission durably.
+func (g *Gate) judge(qr, card string, dir Direction) (Decision, error) {
+	now := g.now()
 	var (
 		d Decision
 		p ticket.Payload
 	)
 	err := g.Cache.View(func(tx *cache.Tx) error {
+		if card != "" {
+			number, ok := tx.TicketByCard(card)
+			if !ok {
+				d = refuse(ReasonUnknownCard, Decision{}, "")
+				return nil
+			}
+			tk, cached, err := tx.Ticket(number)
+			if err != nil {
+				return err
+			}
+			if !cached {
+				d = refuse(ReasonUnknownCard, Decision{Number: number}, "")
+				return nil
+			}
+			qr = tk.QR
+		}
 		keys, err := tx.PublicKeys()
 		if err != nil {
 			return err

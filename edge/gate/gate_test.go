@@ -374,7 +374,7 @@ func TestAGateOfAnotherDeviceIsRefused(t *testing.T) {
 
 func TestASignedTicketIsNotAdmittedOnItsSignatureWhileTheCacheIsRebuilt(t *testing.T) {
 	f := newFixture(t)
-	uncached := f.ticket(local(14, 0, 0), sNoReentry, false)
+	uncached := f.ticket(today, sNoReentry, false)
 	// A snapshot starts (First) with the keys and sessions, and has not
 	// yet brought its tickets or revocations.
 	b := f.v.Batch(f.v.KeyEvent("active"), ct.Event(sync.EventSession, sync.SessionData{ID: sNoReentry, Event: "Film", Hall: "1",
@@ -394,5 +394,41 @@ func TestASignedTicketIsNotAdmittedOnItsSignatureWhileTheCacheIsRebuilt(t *testi
 	}
 	if f.depth() != 0 {
 		t.Fatal("a refusal wrote a fact")
+	}
+}
+
+func TestACardAdmitsItsBoundTicketLikeItsQR(t *testing.T) {
+	f := newFixture(t)
+	tk := f.ticket(today, sNoReentry, false)
+	other := f.ticket(today, sNoReentry, false)
+	tk.Card = "04A22B1A"
+	ct.Apply(t, f.c, f.v.Batch(ct.Event(sync.EventTicket, tk), ct.Event(sync.EventTicket, other)))
+
+	if d, err := f.g.ValidateCard("04a22b1a", gate.In); err != nil || !d.Admit || d.Number != tk.Number {
+		t.Fatalf("a bound card: %+v %v", d, err)
+	}
+	if d, _ := f.g.ValidateCard("04A22B1A", gate.In); d.Admit || d.Reason != gate.ReasonAlreadyAdmitted {
+		t.Fatalf("the card again: %+v", d)
+	}
+	if d := f.validate(tk.QR, gate.In); d.Admit || d.Reason != gate.ReasonAlreadyAdmitted {
+		t.Fatalf("the QR after the card: %+v", d)
+	}
+	if d, _ := f.g.ValidateCard("DEADBEEF", gate.In); d.Admit || d.Reason != gate.ReasonUnknownCard {
+		t.Fatalf("an unknown card: %+v", d)
+	}
+	// The card moves to another ticket: it stops admitting the first.
+	other.Card = "04A22B1A"
+	tk.Card = ""
+	ct.Apply(t, f.c, f.v.Batch(ct.Event(sync.EventTicket, tk), ct.Event(sync.EventTicket, other)))
+	if d, _ := f.g.ValidateCard("04A22B1A", gate.In); !d.Admit || d.Number != other.Number {
+		t.Fatalf("the moved card: %+v", d)
+	}
+	// A refunded ticket's card is refused.
+	third := f.ticket(today, sNoReentry, false)
+	third.Card = "0102030405060A"
+	ct.Apply(t, f.c, f.v.Batch(ct.Event(sync.EventTicket, third)))
+	f.revoke(third.Number)
+	if d, _ := f.g.ValidateCard("0102030405060A", gate.In); d.Admit || d.Reason != gate.ReasonRefunded {
+		t.Fatalf("the card of a refunded ticket: %+v", d)
 	}
 }

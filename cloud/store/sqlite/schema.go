@@ -371,4 +371,7 @@ CREATE INDEX alerts_tenant ON alerts(tenant_id, venue_id, id);
 `,
 	// 3: gate zones a session admits through ([] = every gate of the venue).
 	`ALTER TABLE sessions ADD COLUMN zones TEXT NOT NULL DEFAULT '[]';`,
+	// 4: RFID cards bound to tickets (one valid ticket per card per venue).
+	`ALTER TABLE tickets ADD COLUMN card TEXT;
+CREATE UNIQUE INDEX tickets_card ON tickets(venue_id, card) WHERE card IS NOT NULL AND status = 'valid';`,
 }

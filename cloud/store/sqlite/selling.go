@@ -427,15 +427,29 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 	return out, nil
 }
 
-const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at`
+const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, card`
 
 func scanTicket(sc interface{ Scan(...any) error }) (sales.Ticket, error) {
 	var x sales.Ticket
 	var at int64
+	var card sql.NullString
 	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.SessionID, &x.OrderID, &x.SeatID, &x.SeatLabel, &x.Number, &x.BusinessDate, &x.Serial,
-		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at)
-	x.IssuedAt = fromMS(at)
+		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at, &card)
+	x.IssuedAt, x.Card = fromMS(at), card.String
 	return x, err
+}
+
+// SetTicketCard binds an RFID card to a valid ticket; a card already bound
+// to another valid ticket of the venue is a conflict.
+func (t *txn) SetTicketCard(ctx context.Context, ticketID int64, card string) error {
+	res, err := t.q.ExecContext(ctx, `UPDATE tickets SET card = ? WHERE id = ? AND status = 'valid'`, card, ticketID)
+	if err != nil {
+		return uniqueViolation(err, "card_in_use", "that card is bound to another ticket of this venue")
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return sales.Conflict("ticket_not_valid", "only a valid ticket can get a card")
+	}
+	return nil
 }
 
 func (r reader) OrderTickets(ctx context.Context, orderID int64) ([]sales.Ticket, error) {
