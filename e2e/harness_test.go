@@ -4,9 +4,15 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
 	"errors"
 	"fmt"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -46,9 +52,10 @@ type world struct {
 type brokerMode int
 
 const (
-	embedded   brokerMode = iota // the cloud's own
-	standalone                   // a mochi broker the test can stop and restart
-	mosquitto                    // the external broker in ADMIT_TEST_MQTT_URL
+	embedded    brokerMode = iota // the cloud's own
+	standalone                    // a mochi broker the test can stop and restart
+	mosquitto                     // the external broker in ADMIT_TEST_MQTT_URL
+	embeddedTLS                   // the cloud's own, speaking TLS with a self-signed certificate
 )
 
 // restartable is a mochi broker on a fixed port that a test stops and
@@ -109,6 +116,8 @@ func newWorld(t *testing.T, mode brokerMode) *world {
 		w.broker.start(t)
 		t.Cleanup(w.broker.stop)
 		cfg.MQTTURL, cfg.MQTTUser, cfg.MQTTPassword = w.broker.b.URL(), "admit-cloud", string(secret)
+	case embeddedTLS:
+		cfg.MQTTTLSCert, cfg.MQTTTLSKey = selfSigned(t)
 	case mosquitto:
 		url := os.Getenv("ADMIT_TEST_MQTT_URL")
 		if url == "" {
@@ -254,4 +263,35 @@ func (w *world) caughtUp(a *agent.Agent) {
 func uploaded(t *testing.T, a *agent.Agent) {
 	t.Helper()
 	wait(t, a, "an empty outbox", func(s agent.Status) bool { return s.Connected && s.OutboxDepth == 0 })
+}
+
+// selfSigned writes a certificate for 127.0.0.1 and its key as PEM files.
+func selfSigned(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "admit-broker"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, IsCA: true, BasicConstraintsValid: true}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "broker.pem"), filepath.Join(dir, "broker.key")
+	w := func(path, typ string, b []byte) {
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: b}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w(certFile, "CERTIFICATE", der)
+	w(keyFile, "EC PRIVATE KEY", kder)
+	return certFile, keyFile
 }

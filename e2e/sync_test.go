@@ -55,6 +55,7 @@ func validate(t *testing.T, gateURL, qr string) scan {
 
 func modes(t *testing.T, fn func(t *testing.T, mode brokerMode)) {
 	t.Run("embedded mochi", func(t *testing.T) { fn(t, embedded) })
+	t.Run("embedded mochi over TLS", func(t *testing.T) { fn(t, embeddedTLS) })
 	t.Run("external mosquitto", func(t *testing.T) { fn(t, mosquitto) })
 }
 

@@ -352,5 +352,6 @@ type Credential struct {
 	Profile       string `json:"profile,omitempty"`
 	SyncPublicKey []byte `json:"sync_public_key"` // verifies everything the cloud sends
 	BrokerURL     string `json:"broker_url"`
+	BrokerCA      []byte `json:"broker_ca,omitempty"` // PEM the broker's TLS certificate must chain to (ssl://)
 	APIURL        string `json:"api_url"`
 }

@@ -31,6 +31,8 @@ type Options struct {
 	// Endpoints tells enrolling devices where the broker and the API are,
 	// as devices reach them (not necessarily as this process binds them).
 	Endpoints func() (brokerURL, apiURL string)
+	// BrokerCA is the PEM enrolling devices must trust for a TLS broker.
+	BrokerCA []byte
 }
 
 // API serves the sales service over HTTP.

@@ -452,6 +452,7 @@ func (a *API) table() []route {
 				if a.opts.Endpoints != nil {
 					cred.BrokerURL, cred.APIURL = a.opts.Endpoints()
 				}
+				cred.BrokerCA = a.opts.BrokerCA
 				c.Header("Cache-Control", "no-store")
 				return cred, nil
 			}},

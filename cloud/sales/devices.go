@@ -77,6 +77,7 @@ type DeviceCredential struct {
 	Profile       string `json:"profile,omitempty"`
 	SyncPublicKey []byte `json:"sync_public_key"` // verifies the cloud's messages (sync.OpenCloud)
 	BrokerURL     string `json:"broker_url"`
+	BrokerCA      []byte `json:"broker_ca,omitempty"`
 	APIURL        string `json:"api_url"`
 }
 

@@ -6,11 +6,14 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -41,7 +44,11 @@ type Config struct {
 	// MQTT. By default the cloud embeds a broker on MQTTListen. With
 	// MQTTURL it uses that external broker instead (Mosquitto, EMQX), as
 	// MQTTUser/MQTTPassword, sharing device uplinks with other replicas.
-	MQTTListen   string `json:"mqtt_listen"`
+	MQTTListen string `json:"mqtt_listen"`
+	// MQTTTLSCert and MQTTTLSKey (PEM files) make the embedded broker
+	// speak TLS (ssl://); devices then verify it like any TLS server.
+	MQTTTLSCert  string `json:"mqtt_tls_cert"`
+	MQTTTLSKey   string `json:"mqtt_tls_key"`
 	MQTTURL      string `json:"mqtt_url"`
 	MQTTUser     string `json:"mqtt_user"`
 	MQTTPassword string `json:"mqtt_password"`
@@ -60,11 +67,12 @@ type Server struct {
 	Broker  *broker.Broker // nil with an external broker
 	Syncer  *syncer.Syncer
 
-	http   *http.Server
-	ln     net.Listener
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
-	log    *slog.Logger
+	http     *http.Server
+	ln       net.Listener
+	brokerCA []byte
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	log      *slog.Logger
 }
 
 // Start opens the store, migrates it, and serves HTTP until Close.
@@ -105,7 +113,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	public := func() (string, string) {
 		return orDefault(cfg.PublicMQTTURL, s.MQTTURL), orDefault(cfg.PublicURL, s.URL)
 	}
-	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public})
+	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA})
 	s.http = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
@@ -136,7 +144,15 @@ func (s *Server) startSync(ctx context.Context, cfg Config) error {
 		}
 		user, pass, shared = "admit-cloud", secret, false
 		listen := orDefault(cfg.MQTTListen, "127.0.0.1:0")
-		b, err := broker.Start(broker.Config{Listen: listen, CloudUser: user, CloudSecret: []byte(pass), Devices: s.Svc, Logger: cfg.Logger})
+		var tlsCfg *tls.Config
+		if cfg.MQTTTLSCert != "" || cfg.MQTTTLSKey != "" {
+			cert, err := tls.LoadX509KeyPair(cfg.MQTTTLSCert, cfg.MQTTTLSKey)
+			if err != nil {
+				return fmt.Errorf("server: MQTT TLS certificate: %w", err)
+			}
+			tlsCfg = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		}
+		b, err := broker.Start(broker.Config{Listen: listen, TLS: tlsCfg, CloudUser: user, CloudSecret: []byte(pass), Devices: s.Svc, Logger: cfg.Logger})
 		if err != nil {
 			return err
 		}
@@ -148,7 +164,20 @@ func (s *Server) startSync(ctx context.Context, cfg Config) error {
 	if _, err := rand.Read(id); err != nil {
 		return err
 	}
-	sy, err := syncer.Start(ctx, syncer.Config{BrokerURL: s.MQTTURL, ClientID: fmt.Sprintf("admit-cloud-%x", id), Username: user, Password: []byte(pass),
+	var clientTLS *tls.Config
+	if s.Broker != nil && cfg.MQTTTLSCert != "" {
+		// The cloud reaches its own broker on loopback: it trusts the
+		// certificate it serves rather than a CA.
+		pem, err := os.ReadFile(cfg.MQTTTLSCert)
+		if err != nil {
+			return err
+		}
+		s.brokerCA = pem
+		pool := x509.NewCertPool()
+		pool.AppendCertsFromPEM(pem)
+		clientTLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	}
+	sy, err := syncer.Start(ctx, syncer.Config{BrokerURL: s.MQTTURL, ClientID: fmt.Sprintf("admit-cloud-%x", id), Username: user, Password: []byte(pass), TLS: clientTLS,
 		Key: s.Svc.SyncKey(), Feed: syncAdapter{s.Svc}, Devices: syncAdapter{s.Svc}, Shared: shared, Logger: cfg.Logger})
 	if err != nil {
 		if s.Broker != nil {

@@ -41,6 +41,8 @@ func run(args []string) error {
 	code := fs.String("system-code", "", "ticketing system code printed into every ticket (default ADMIT)")
 	mqttListen := fs.String("mqtt-listen", "", "embedded MQTT broker address (default "+cfg.MQTTListen+")")
 	mqttURL := fs.String("mqtt-url", "", "use this external MQTT broker instead of the embedded one (tcp://host:1883)")
+	mqttCert := fs.String("mqtt-tls-cert", "", "PEM certificate: the embedded broker speaks TLS")
+	mqttKey := fs.String("mqtt-tls-key", "", "PEM private key of -mqtt-tls-cert")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -56,7 +58,7 @@ func run(args []string) error {
 		}
 	}
 	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode},
-		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}} {
+		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}, {mqttCert, &cfg.MQTTTLSCert}, {mqttKey, &cfg.MQTTTLSKey}} {
 		if *o.flag != "" {
 			*o.dst = *o.flag
 		}

@@ -11,6 +11,8 @@ package agent
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -192,6 +194,14 @@ func (a *Agent) connect() {
 			a.moved()
 			a.log.Warn("broker connection lost; working from the cache", "err", err)
 		})
+	if len(c.BrokerCA) > 0 {
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(c.BrokerCA) {
+			a.log.Error("the credential's broker certificate is not PEM; trusting the system's CAs")
+		} else {
+			o.SetTLSConfig(&tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12})
+		}
+	}
 	a.mqtt = paho.NewClient(o)
 	a.mqtt.Connect() // retries in the background until it succeeds
 }
