@@ -141,6 +141,10 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 	if cfg.Shared {
 		uplinks = admitsync.SharedUplinks
 	}
+	// Start returns once the uplinks are subscribed: paho runs the
+	// on-connect handler asynchronously, after Connect's token completes.
+	subscribed := make(chan struct{})
+	var once sync.Once
 	o := paho.NewClientOptions().AddBroker(cfg.BrokerURL).SetClientID(cfg.ClientID).
 		SetUsername(cfg.Username).SetPassword(string(cfg.Password)).SetTLSConfig(cfg.TLS).
 		SetCleanSession(false).SetOrderMatters(true).SetAutoReconnect(true).
@@ -148,9 +152,11 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 		SetOnConnectHandler(func(c paho.Client) {
 			// (Re)subscribe on every connect: the broker may have lost the session.
 			tok := c.Subscribe(uplinks, 1, func(_ paho.Client, m paho.Message) { s.dispatch(m) })
-			if tok.WaitTimeout(10*time.Second) && tok.Error() != nil {
+			if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
 				s.log.Error("subscribe to uplinks", "err", tok.Error())
+				return
 			}
+			once.Do(func() { close(subscribed) })
 			s.Kick()
 		}).
 		SetConnectionLostHandler(func(_ paho.Client, err error) { s.log.Warn("broker connection lost", "err", err) })
@@ -164,6 +170,17 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 		}
 	case <-ctx.Done():
 		cancel()
+		return nil, ctx.Err()
+	}
+	select {
+	case <-subscribed:
+	case <-time.After(30 * time.Second):
+		cancel()
+		s.client.Disconnect(0)
+		return nil, fmt.Errorf("syncer: could not subscribe to device uplinks on %s", cfg.BrokerURL)
+	case <-ctx.Done():
+		cancel()
+		s.client.Disconnect(0)
 		return nil, ctx.Err()
 	}
 	// Start publishing from the current heads: devices fetch what came
