@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	paho "github.com/eclipse/paho.mqtt.golang"
+
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
 	"github.com/admitbox/admit/cloud/sales"
@@ -35,6 +37,7 @@ const pw = "correct-horse-battery"
 // a clerk and a manager.
 type world struct {
 	t       *testing.T
+	mode    brokerMode
 	srv     *server.Server
 	svc     *sales.Service
 	broker  *restartable // nil unless the test controls the broker
@@ -105,7 +108,7 @@ func freeAddr(t *testing.T) string {
 func newWorld(t *testing.T, mode brokerMode) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{t: t}
+	w := &world{t: t, mode: mode}
 	cfg := server.Config{DataDir: t.TempDir(), Passwords: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}}
 	late := &lateAuth{}
 	switch mode {
@@ -231,8 +234,28 @@ func (w *world) agent(dir string) *agent.Agent {
 	a, err := agent.Start(context.Background(), agent.Config{DataDir: dir, Listen: "127.0.0.1:0", Now: func() time.Time { return w.gateNow },
 		HeartbeatEvery: time.Hour, ResendAfter: time.Second})
 	w.must(err)
-	w.t.Cleanup(func() { a.Close() })
+	w.t.Cleanup(func() {
+		a.Close()
+		if w.mode == mosquitto {
+			forgetSession(w.srv.MQTTURL, dir)
+		}
+	})
 	return a
+}
+
+// forgetSession ends a device's persistent session on a shared broker, so
+// test devices do not pile up queued messages on the machine's Mosquitto.
+func forgetSession(broker, dir string) {
+	c, err := enroll.Load(dir)
+	if err != nil {
+		return
+	}
+	o := paho.NewClientOptions().AddBroker(broker).SetClientID(c.DeviceID).SetUsername(c.DeviceID).
+		SetPassword(string(c.Secret)).SetCleanSession(true).SetAutoReconnect(false)
+	cl := paho.NewClient(o)
+	if tok := cl.Connect(); tok.WaitTimeout(5*time.Second) && tok.Error() == nil {
+		cl.Disconnect(0)
+	}
 }
 
 // head is the venue feed's newest number.

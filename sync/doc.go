@@ -13,7 +13,8 @@
 // A device may subscribe only to its venue's feed and its own downlink and
 // publish only to its own uplink; the cloud may do anything. Cloud replicas
 // share the uplinks through the shared subscription
-// $share/admit-cloud/admit/v1/device/+/up.
+// $share/{installation group}/admit/v1/device/+/up, with clean sessions:
+// a replica that is gone must not keep a share of the messages.
 //
 // # Envelopes
 //

@@ -9,8 +9,10 @@ import (
 const Prefix = "admit/v1/"
 
 // SharedUplinks is the cloud's subscription to every device's uplink,
-// shared among cloud replicas.
-const SharedUplinks = "$share/admit-cloud/" + Prefix + "device/+/up"
+// shared among the replicas of one installation: group names the
+// installation, so replicas of another one (or a test run) never take a
+// share of its devices' messages.
+func SharedUplinks(group string) string { return "$share/" + group + "/" + Prefix + "device/+/up" }
 
 // AllUplinks is the same without sharing (a single cloud process).
 const AllUplinks = Prefix + "device/+/up"

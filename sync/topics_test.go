@@ -45,7 +45,7 @@ func TestTopicBuildersProduceTheDocumentedTopics(t *testing.T) {
 		{UplinkTopic("d1"), "admit/v1/device/d1/up"},
 		{DownlinkTopic("d1"), "admit/v1/device/d1/down"},
 		{AllUplinks, "admit/v1/device/+/up"},
-		{SharedUplinks, "$share/admit-cloud/admit/v1/device/+/up"},
+		{SharedUplinks("admit-0a1b2c"), "$share/admit-0a1b2c/admit/v1/device/+/up"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -69,7 +69,7 @@ func TestParseTopicRejectsAnythingButAConcreteV1Topic(t *testing.T) {
 		{"multi-level wildcard as device id", "admit/v1/device/#/up"},
 		{"wildcard inside an id", "admit/v1/device/ab+c/up"},
 		{"wildcard as the last level", "admit/v1/device/d1/+"},
-		{"the shared uplink subscription", SharedUplinks},
+		{"the shared uplink subscription", SharedUplinks("admit-0a1b2c")},
 		{"the unshared uplink subscription", AllUplinks},
 		{"an extra level", "admit/v1/device/d1/up/extra"},
 		{"a trailing slash", "admit/v1/device/d1/up/"},

@@ -136,13 +136,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 // and the sync endpoint on it, and wires device revocation to both.
 func (s *Server) startSync(ctx context.Context, cfg Config) error {
 	user, pass := cfg.MQTTUser, cfg.MQTTPassword
-	shared := true
+	group, err := s.Svc.InstallationSecret(ctx, "mqtt-share-group")
+	if err != nil {
+		return err
+	}
+	group = "admit-" + group[:12]
 	if cfg.MQTTURL == "" {
 		secret, err := s.Svc.InstallationSecret(ctx, "mqtt-cloud")
 		if err != nil {
 			return err
 		}
-		user, pass, shared = "admit-cloud", secret, false
+		user, pass, group = "admit-cloud", secret, ""
 		listen := orDefault(cfg.MQTTListen, "127.0.0.1:0")
 		var tlsCfg *tls.Config
 		if cfg.MQTTTLSCert != "" || cfg.MQTTTLSKey != "" {
@@ -178,7 +182,7 @@ func (s *Server) startSync(ctx context.Context, cfg Config) error {
 		clientTLS = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
 	}
 	sy, err := syncer.Start(ctx, syncer.Config{BrokerURL: s.MQTTURL, ClientID: fmt.Sprintf("admit-cloud-%x", id), Username: user, Password: []byte(pass), TLS: clientTLS,
-		Key: s.Svc.SyncKey(), Feed: syncAdapter{s.Svc}, Devices: syncAdapter{s.Svc}, Shared: shared, Logger: cfg.Logger})
+		Key: s.Svc.SyncKey(), Feed: syncAdapter{s.Svc}, Devices: syncAdapter{s.Svc}, ShareGroup: group, Logger: cfg.Logger})
 	if err != nil {
 		if s.Broker != nil {
 			s.Broker.Close()

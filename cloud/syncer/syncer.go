@@ -59,9 +59,10 @@ type Config struct {
 	Key       ed25519.PrivateKey // the cloud's sync key
 	Feed      Feed
 	Devices   Devices
-	// Shared subscribes to uplinks through a shared subscription, so
-	// several cloud replicas split device traffic.
-	Shared bool
+	// ShareGroup, when set, subscribes to uplinks through that shared
+	// subscription group, so the replicas of one installation split
+	// device traffic.
+	ShareGroup string
 	// PollEvery is how often feed heads are checked (default 50 ms).
 	PollEvery time.Duration
 	// BatchMax caps events per message (default 500).
@@ -138,8 +139,8 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 		}()
 	}
 	uplinks := admitsync.AllUplinks
-	if cfg.Shared {
-		uplinks = admitsync.SharedUplinks
+	if cfg.ShareGroup != "" {
+		uplinks = admitsync.SharedUplinks(cfg.ShareGroup)
 	}
 	// Start returns once the uplinks are subscribed: paho runs the
 	// on-connect handler asynchronously, after Connect's token completes.
@@ -147,7 +148,10 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 	var once sync.Once
 	o := paho.NewClientOptions().AddBroker(cfg.BrokerURL).SetClientID(cfg.ClientID).
 		SetUsername(cfg.Username).SetPassword(string(cfg.Password)).SetTLSConfig(cfg.TLS).
-		SetCleanSession(false).SetOrderMatters(true).SetAutoReconnect(true).
+		// A clean session: devices re-send until acknowledged, so the cloud
+		// needs no queue at the broker, and a replica that is gone must not
+		// keep a member's share of a shared subscription.
+		SetCleanSession(true).SetOrderMatters(true).SetAutoReconnect(true).
 		SetConnectRetry(true).SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
 		SetOnConnectHandler(func(c paho.Client) {
 			// (Re)subscribe on every connect: the broker may have lost the session.
