@@ -482,7 +482,10 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		}
 		paidAt := now.UTC()
 		o.Status, o.PaymentMethod, o.PaymentRef, o.PaidAt, o.Tickets = OrderPaid, in.Method, ref, &paidAt, ts
-		if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued", ts)); err != nil {
+		// For the regulator's reporter (a later consumer): which tickets; it
+		// reads the rest from the tickets themselves.
+		if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued",
+			map[string]any{"order_id": o.ID, "numbers": ticketNumbers(ts)})); err != nil {
 			return err
 		}
 		for _, t := range ts {
