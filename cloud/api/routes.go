@@ -137,6 +137,29 @@ func byIDWithBody[In, Out any](fn func(context.Context, sales.Principal, int64, 
 	}
 }
 
+// byIDWithReason serves fn(ctx, p, :id, reason) for state changes whose
+// body is only the reason a person gives (cancel, revoke).
+func byIDWithReason[Out any](fn func(context.Context, sales.Principal, int64, string) (Out, error)) handler {
+	return byIDWithBody(func(ctx context.Context, p sales.Principal, id int64, in reasonBody) (Out, error) {
+		return fn(ctx, p, id, in.Reason)
+	})
+}
+
+// byStrIDWithReason is byIDWithReason for string ids (devices).
+func byStrIDWithReason[Out any](fn func(context.Context, sales.Principal, string, string) (Out, error)) handler {
+	return func(c *gin.Context, p sales.Principal) (any, error) {
+		sid, err := strID(c, "id")
+		if err != nil {
+			return nil, err
+		}
+		var in reasonBody
+		if err := decode(c, &in); err != nil {
+			return nil, err
+		}
+		return fn(c.Request.Context(), p, sid, in.Reason)
+	}
+}
+
 func (a *API) table() []route {
 	return []route{
 		{method: "GET", path: "/health", summary: "Liveness; the benchmark's baseline endpoint", tag: "system", public: true, resp: health{},
@@ -229,17 +252,7 @@ func (a *API) table() []route {
 		{method: "GET", path: "/sessions/:id", summary: "Get a session", tag: "sessions", resp: sales.Session{},
 			h: byID(a.svc.GetSession)},
 		{method: "POST", path: "/sessions/:id/cancel", summary: "Cancel a session", tag: "sessions", body: reasonBody{}, resp: sales.Session{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				sid, err := id(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				var in reasonBody
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.CancelSession(c.Request.Context(), p, sid, in.Reason)
-			}},
+			h: byIDWithReason(a.svc.CancelSession)},
 		{method: "GET", path: "/sessions/:id/prices", summary: "A session's price tiers", tag: "sessions", resp: []sales.PriceTier{},
 			h: byID(a.svc.Prices)},
 		{method: "PUT", path: "/sessions/:id/prices", summary: "Replace a session's price tiers (minimum price enforced)", tag: "sessions", body: pricesBody{}, resp: []sales.PriceTier{},
@@ -427,17 +440,7 @@ func (a *API) table() []route {
 		{method: "GET", path: "/devices/:id", summary: "Get a device", tag: "devices", resp: sales.Device{},
 			h: byStrID(a.svc.GetDevice)},
 		{method: "POST", path: "/devices/:id/revoke", summary: "Revoke a device: its credential stops working at once", tag: "devices", body: reasonBody{}, resp: sales.Device{},
-			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				did, err := strID(c, "id")
-				if err != nil {
-					return nil, err
-				}
-				var in reasonBody
-				if err := decode(c, &in); err != nil {
-					return nil, err
-				}
-				return a.svc.RevokeDevice(c.Request.Context(), p, did, in.Reason)
-			}},
+			h: byStrIDWithReason(a.svc.RevokeDevice)},
 		{method: "POST", path: "/enroll", summary: "Exchange a one-time enrollment code for the device's credential (secret in base64)", tag: "devices", public: true,
 			body: enrollBody{}, resp: sales.DeviceCredential{},
 			h: func(c *gin.Context, _ sales.Principal) (any, error) {

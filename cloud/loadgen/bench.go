@@ -115,21 +115,30 @@ func oversold(ctx context.Context, srv *server.Server) (int, int, error) {
 
 const benchPassword = "bench-password-123"
 
-func seedBench(ctx context.Context, svc *sales.Service, n int) ([]int64, error) {
+// benchTenant creates the bench's platform admin and tenant, and returns
+// the tenant admin.
+func benchTenant(ctx context.Context, svc *sales.Service) (sales.Principal, error) {
 	admin, err := svc.CreatePlatformAdmin(ctx, "bench-admin", benchPassword)
 	if err != nil {
-		return nil, err
+		return sales.Principal{}, err
 	}
 	pa := sales.Principal{UserID: admin.ID, Username: admin.Username, Role: auth.RolePlatformAdmin}
 	t, err := svc.CreateTenant(ctx, pa, sales.NewTenant{Code: "bench", Name: "Bench"})
 	if err != nil {
-		return nil, err
+		return sales.Principal{}, err
 	}
 	ta, err := svc.CreateUser(ctx, pa, sales.NewUser{TenantID: t.ID, Username: "bench-owner", Password: benchPassword, Role: string(auth.RoleTenantAdmin)})
 	if err != nil {
+		return sales.Principal{}, err
+	}
+	return sales.Principal{UserID: ta.ID, Username: ta.Username, TenantID: t.ID, Role: auth.RoleTenantAdmin}, nil
+}
+
+func seedBench(ctx context.Context, svc *sales.Service, n int) ([]int64, error) {
+	tp, err := benchTenant(ctx, svc)
+	if err != nil {
 		return nil, err
 	}
-	tp := sales.Principal{UserID: ta.ID, Username: ta.Username, TenantID: t.ID, Role: auth.RoleTenantAdmin}
 	v, err := svc.CreateVenue(ctx, tp, sales.NewVenue{Code: "44030001", Name: "Bench Arena"})
 	if err != nil {
 		return nil, err

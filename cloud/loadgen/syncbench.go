@@ -192,20 +192,10 @@ type syncBench struct {
 func seedSyncBench(ctx context.Context, srv *server.Server, tickets int) (*syncBench, error) {
 	svc := srv.Svc
 	b := &syncBench{srv: srv, seats: map[int64][]int64{}}
-	admin, err := svc.CreatePlatformAdmin(ctx, "bench-admin", benchPassword)
-	if err != nil {
+	var err error
+	if b.admin, err = benchTenant(ctx, svc); err != nil {
 		return nil, err
 	}
-	pa := sales.Principal{UserID: admin.ID, Username: admin.Username, Role: auth.RolePlatformAdmin}
-	t, err := svc.CreateTenant(ctx, pa, sales.NewTenant{Code: "bench", Name: "Bench"})
-	if err != nil {
-		return nil, err
-	}
-	ta, err := svc.CreateUser(ctx, pa, sales.NewUser{TenantID: t.ID, Username: "bench-owner", Password: benchPassword, Role: string(auth.RoleTenantAdmin)})
-	if err != nil {
-		return nil, err
-	}
-	b.admin = sales.Principal{UserID: ta.ID, Username: ta.Username, TenantID: t.ID, Role: auth.RoleTenantAdmin}
 	if b.venue, err = svc.CreateVenue(ctx, b.admin, sales.NewVenue{Code: "44030002", Name: "Bench Stadium", Timezone: "Asia/Shanghai"}); err != nil {
 		return nil, err
 	}
@@ -213,7 +203,7 @@ func seedSyncBench(ctx context.Context, srv *server.Server, tickets int) (*syncB
 	if err != nil {
 		return nil, err
 	}
-	b.clerk = sales.Principal{UserID: cl.ID, Username: cl.Username, TenantID: t.ID, Role: auth.RoleClerk, VenueIDs: cl.VenueIDs}
+	b.clerk = sales.Principal{UserID: cl.ID, Username: cl.Username, TenantID: cl.TenantID, Role: auth.RoleClerk, VenueIDs: cl.VenueIDs}
 	ev, err := svc.CreateEvent(ctx, b.admin, sales.NewEvent{Name: "Bench final", Kind: "match"})
 	if err != nil {
 		return nil, err
