@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -137,11 +138,32 @@ func TestOfflineGatesAdmitKiosksPrintAndPOSRefusesToSell(t *testing.T) {
 	if code := call(t, "POST", kiosk.URL()+"/print", map[string]any{"number": cached.Tickets[1].Number}, nil); code != 200 {
 		t.Fatalf("offline print: %d", code)
 	}
+	// A print that failed is recorded too, and the ticket stays printable.
+	if code := call(t, "POST", kiosk.URL()+"/print-failure", map[string]any{"number": cached.Tickets[0].Number, "error": "paper end"}, nil); code != 200 {
+		t.Fatalf("offline print failure: %d", code)
+	}
+	if code := call(t, "POST", kiosk.URL()+"/print", map[string]any{"number": cached.Tickets[0].Number}, nil); code != 200 {
+		t.Fatalf("printing after a failure: %d", code)
+	}
 
 	// Back online: every fact reaches the cloud, once.
 	w.broker.start(t)
 	uploaded(t, gate)
 	uploaded(t, kiosk)
+	var kinds []string
+	rows, err := w.srv.Store.DB().Query(`SELECT kind FROM device_facts WHERE kind LIKE 'print%' ORDER BY seq`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var k string
+		rows.Scan(&k)
+		kinds = append(kinds, k)
+	}
+	rows.Close()
+	if strings.Join(kinds, ",") != "print,print_failure,print" {
+		t.Fatalf("the kiosk's print facts in the cloud: %v", kinds)
+	}
 	for _, n := range []string{cached.Tickets[0].Number, late.Tickets[0].Number} {
 		adm, err := w.srv.Store.TicketAdmissions(context.Background(), w.session.ID, n)
 		if err != nil || len(adm) != 1 {

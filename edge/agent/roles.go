@@ -85,6 +85,7 @@ func (ro *roles) handler() http.Handler {
 	if role == "kiosk" || role == "pos" {
 		mux.HandleFunc("GET /pickup/{code}", ro.pickup)
 		mux.HandleFunc("POST /print", ro.print)
+		mux.HandleFunc("POST /print-failure", ro.printFailure)
 	}
 	if role == "pos" {
 		mux.HandleFunc("GET /sessions", ro.sessions)
@@ -201,6 +202,34 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 type posSession struct {
 	admitsync.SessionData
 	SeatMap *admitsync.SeatMapData `json:"seat_map,omitempty"`
+}
+
+type printFailure struct {
+	Number string `json:"number"`
+	Error  string `json:"error"` // what the printer reported, e.g. "paper end"
+}
+
+// printFailure records that a ticket did not print (the printer driver
+// reports it), so the venue sees print problems; the ticket stays unprinted.
+func (ro *roles) printFailure(w http.ResponseWriter, r *http.Request) {
+	var in printFailure
+	if !decode(w, r, &in) {
+		return
+	}
+	if in.Number == "" || in.Error == "" || len(in.Error) > 200 {
+		writeError(w, http.StatusBadRequest, "bad_request", "give the ticket number and the printer's error (at most 200 characters)")
+		return
+	}
+	f, err := ro.kiosk.PrintFailed(in.Number, in.Error)
+	switch {
+	case errors.Is(err, kiosk.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", err.Error())
+	case err != nil:
+		ro.a.log.Error("print failure", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "the failure could not be recorded")
+	default:
+		writeJSON(w, http.StatusOK, f)
+	}
 }
 
 func (ro *roles) sessions(w http.ResponseWriter, r *http.Request) {
