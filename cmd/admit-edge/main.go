@@ -3,6 +3,9 @@
 //	admit-edge enroll -api URL -code XXXX-XXXX-XXXX [-data DIR]
 //	admit-edge run    [-data DIR] [-listen 127.0.0.1:8481]
 //	admit-edge status [-data DIR]
+//	admit-edge profiles validate [-dir firmware-profiles] [FILE...]
+//	admit-edge print-preview -out ticket.png [-paper 58|80] [-qr TEXT] [-venue V] [-event E]
+//	    [-hall H] [-seat S] [-number N] [-price-cents N] [-currency CNY] [-time RFC3339] [-english-only]
 package main
 
 import (
@@ -39,11 +42,20 @@ func main() {
 const usage = `usage:
   admit-edge enroll -api URL -code CODE [-data DIR]
   admit-edge run    [-data DIR] [-listen 127.0.0.1:8481]
-  admit-edge status [-data DIR]`
+  admit-edge status [-data DIR]
+  admit-edge profiles validate [-dir firmware-profiles] [FILE...]
+  admit-edge print-preview -out ticket.png [-paper 58|80] [-qr TEXT] [-venue V] [-event E]
+      [-hall H] [-seat S] [-number N] [-price-cents N] [-currency CNY] [-time RFC3339] [-english-only]`
 
 func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New(usage)
+	}
+	switch args[0] {
+	case "profiles":
+		return profilesCmd(args[1:], out)
+	case "print-preview":
+		return previewCmd(args[1:], out)
 	}
 	fs := flag.NewFlagSet("admit-edge "+args[0], flag.ContinueOnError)
 	data := fs.String("data", "admit-edge-data", "the device's data directory")
