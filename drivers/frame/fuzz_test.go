@@ -71,6 +71,8 @@ var fuzzRFIDConfigs = []RFIDConfig{
 	// Start equal to End, as in HDLC-like framing.
 	{Start: 0x7E, End: 0x7E, Length: true, Checksum: "xor", UIDSizes: []int{1, 4}},
 	{Start: 0x7E, End: 0x7E, Checksum: "sum8", UIDSizes: []int{1, 2, 3}},
+	// LEN over the whole frame.
+	{Start: 0x02, End: 0x03, Length: true, LengthCoversFrame: true, Checksum: "xor", ChecksumOverLen: true, UIDSizes: []int{4, 7}},
 }
 
 func FuzzRFIDReader(f *testing.F) {
@@ -118,7 +120,8 @@ func FuzzRFIDReader(f *testing.F) {
 
 func sameRFIDConfig(a, b RFIDConfig) bool {
 	return a.Start == b.Start && a.End == b.End && a.Length == b.Length && a.Checksum == b.Checksum &&
-		a.ChecksumOverLen == b.ChecksumOverLen && slices.Equal(a.UIDSizes, b.UIDSizes)
+		a.ChecksumOverLen == b.ChecksumOverLen && a.LengthCoversFrame == b.LengthCoversFrame &&
+		a.TypeBytes == b.TypeBytes && slices.Equal(a.UIDSizes, b.UIDSizes)
 }
 
 func toLowerASCII(s string) string {

@@ -11,13 +11,15 @@ import (
 
 // RFIDConfig describes the binary frames an RFID reader sends for a card:
 //
-//	Start [LEN] DATA... [BCC] End
+//	Start [LEN] [TYPE...] UID... [BCC] End
 //
-// DATA is the card UID, sent most significant byte first as the reader
-// read it. LEN, present when Length is set, is one byte: the number of
-// DATA bytes (not counting Start, LEN, BCC or End). BCC, present unless
-// Checksum is "none", is one byte computed over the DATA bytes, preceded by
-// the LEN byte when ChecksumOverLen is set; Start and End are never
+// DATA is the TypeBytes type bytes (a card-type code, say; never part of
+// the UID) followed by the card UID, sent most significant byte first as
+// the reader read it. LEN, present when Length is set, is one byte: the
+// number of DATA bytes, or, with LengthCoversFrame, the number of bytes of
+// the whole frame from Start to End inclusive. BCC, present unless
+// Checksum is "none", is one byte computed over the DATA bytes, preceded
+// by the LEN byte when ChecksumOverLen is set; Start and End are never
 // included:
 //
 //   - "xor":  BCC = b0 ^ b1 ^ ... ^ bn (0x00 over no bytes)
@@ -26,12 +28,21 @@ import (
 //
 // For example, with Start 0x02, End 0x03, Length, "xor" and
 // ChecksumOverLen, the UID DE AD BE EF is framed as
-// 02 04 DE AD BE EF 26 03 (04^DE^AD^BE^EF = 26).
+// 02 04 DE AD BE EF 26 03 (04^DE^AD^BE^EF = 26). With LengthCoversFrame
+// and one type byte 01 as well, it is 02 09 01 DE AD BE EF 2A 03
+// (09^01^DE^AD^BE^EF = 2A), as the common dual-frequency UART readers
+// send it.
 type RFIDConfig struct {
 	Start, End      byte
 	Length          bool
 	Checksum        string // "xor", "sum8" or "none"
 	ChecksumOverLen bool   // the BCC covers LEN as well as DATA; needs Length
+	// LengthCoversFrame makes LEN count the whole frame, Start to End
+	// inclusive, rather than DATA alone; it needs Length.
+	LengthCoversFrame bool
+	// TypeBytes is the number of bytes between LEN (or Start) and the UID,
+	// 0..4. They are covered by LEN and BCC but not returned.
+	TypeBytes int
 	// UIDSizes lists the UID lengths in bytes the reader sends, e.g.
 	// 4, 7 and 10 for ISO 14443 cards; a frame of another size is dropped.
 	// Without Length, frames are told apart by where End and a valid BCC
@@ -84,12 +95,21 @@ func (c RFIDConfig) validate() error {
 	if c.ChecksumOverLen && (!c.Length || c.Checksum == "none") {
 		return fmt.Errorf("%w: RFID ChecksumOverLen needs Length and a checksum", ErrConfig)
 	}
+	if c.LengthCoversFrame && !c.Length {
+		return fmt.Errorf("%w: RFID LengthCoversFrame needs Length", ErrConfig)
+	}
+	if c.TypeBytes < 0 || c.TypeBytes > 4 {
+		return fmt.Errorf("%w: RFID TypeBytes %d is outside 0..4", ErrConfig, c.TypeBytes)
+	}
 	if len(c.UIDSizes) == 0 {
 		return fmt.Errorf("%w: RFID UIDSizes is empty", ErrConfig)
 	}
 	for _, n := range c.UIDSizes {
 		if n < 1 || n > 255 {
 			return fmt.Errorf("%w: RFID UID size %d is outside 1..255", ErrConfig, n)
+		}
+		if c.Length && c.lenByte(n) > 255 {
+			return fmt.Errorf("%w: RFID UID size %d does not fit the one-byte LEN", ErrConfig, n)
 		}
 	}
 	if !c.Length && c.Checksum == "none" && len(slices.Compact(slices.Sorted(slices.Values(c.UIDSizes)))) > 1 {
@@ -100,24 +120,58 @@ func (c RFIDConfig) validate() error {
 	return nil
 }
 
-// EncodeRFID frames uid as cfg describes, for simulators and tests. It
-// does not check uid against cfg.UIDSizes, so it can also build frames a
-// reader must drop; with Length, uid must be at most 255 bytes long.
+// EncodeRFID frames uid as cfg describes, for simulators and tests, with
+// zero type bytes (see [EncodeRFIDCard]). It does not check uid against
+// cfg.UIDSizes, so it can also build frames a reader must drop; with
+// Length, the LEN value must fit in a byte.
 func EncodeRFID(cfg RFIDConfig, uid []byte) []byte {
-	out := make([]byte, 0, len(uid)+4)
+	return EncodeRFIDCard(cfg, make([]byte, max(cfg.TypeBytes, 0)), uid)
+}
+
+// EncodeRFIDCard frames the type bytes typ and uid as cfg describes. typ is
+// sent as given, so a test can also build a frame whose type bytes do not
+// match cfg.TypeBytes.
+func EncodeRFIDCard(cfg RFIDConfig, typ, uid []byte) []byte {
+	out := make([]byte, 0, len(typ)+len(uid)+4)
 	out = append(out, cfg.Start)
 	if cfg.Length {
-		out = append(out, byte(len(uid)))
+		n := len(typ) + len(uid)
+		if cfg.LengthCoversFrame {
+			n += cfg.overhead()
+		}
+		out = append(out, byte(n))
 	}
+	out = append(out, typ...)
 	out = append(out, uid...)
 	if cfg.Checksum == "xor" || cfg.Checksum == "sum8" {
-		covered := uid
-		if cfg.ChecksumOverLen && cfg.Length {
-			covered = out[1:]
+		covered := out[1:]
+		if cfg.Length && !cfg.ChecksumOverLen {
+			covered = out[2:]
 		}
 		out = append(out, bcc(cfg.Checksum, covered))
 	}
 	return append(out, cfg.End)
+}
+
+// overhead is the number of frame bytes around DATA: Start, LEN, BCC, End.
+func (c RFIDConfig) overhead() int {
+	n := 2
+	if c.Length {
+		n++
+	}
+	if c.Checksum != "none" {
+		n++
+	}
+	return n
+}
+
+// lenByte is the LEN value of a frame holding a UID of size bytes.
+func (c RFIDConfig) lenByte(size int) int {
+	n := c.TypeBytes + size
+	if c.LengthCoversFrame {
+		n += c.overhead()
+	}
+	return n
 }
 
 func bcc(kind string, b []byte) byte {
@@ -200,15 +254,20 @@ func (r *RFIDReader) check(win []byte) verdict {
 	if r.cfg.Checksum == "none" {
 		bccLen = 0
 	}
+	typ := r.cfg.TypeBytes
 	if r.cfg.Length {
 		if len(win) < 2 {
 			return verdict{n: 2}
 		}
-		size := int(win[1])
+		data := int(win[1])
+		if r.cfg.LengthCoversFrame {
+			data -= r.cfg.overhead()
+		}
+		size := data - typ
 		if _, ok := slices.BinarySearch(r.sizes, size); !ok {
 			return verdict{bad: &r.stats.BadLength, n: 2}
 		}
-		total := 2 + size + bccLen + 1
+		total := 2 + data + bccLen + 1
 		if len(win) < total {
 			return verdict{n: total}
 		}
@@ -219,28 +278,29 @@ func (r *RFIDReader) check(win []byte) verdict {
 		if r.cfg.ChecksumOverLen {
 			from = 1
 		}
-		if bccLen == 1 && bcc(r.cfg.Checksum, win[from:2+size]) != win[2+size] {
+		if bccLen == 1 && bcc(r.cfg.Checksum, win[from:2+data]) != win[2+data] {
 			return verdict{bad: &r.stats.BadChecksum, n: total}
 		}
-		return verdict{uid: win[2 : 2+size], n: total}
+		return verdict{uid: win[2+typ : 2+data], n: total}
 	}
 	// Without LEN, try the sizes from the smallest: the first whose End
 	// and BCC fit is the card, so a card is returned as soon as its frame
 	// is in, without waiting for bytes a larger size would need.
 	bad := verdict{bad: &r.stats.BadLength, n: 1}
 	for _, size := range r.sizes {
-		total := 1 + size + bccLen + 1
+		data := typ + size
+		total := 1 + data + bccLen + 1
 		if len(win) < total {
 			return verdict{n: total}
 		}
 		if win[total-1] != r.cfg.End {
 			continue
 		}
-		if bccLen == 1 && bcc(r.cfg.Checksum, win[1:1+size]) != win[1+size] {
+		if bccLen == 1 && bcc(r.cfg.Checksum, win[1:1+data]) != win[1+data] {
 			bad = verdict{bad: &r.stats.BadChecksum, n: total}
 			continue
 		}
-		return verdict{uid: win[1 : 1+size], n: total}
+		return verdict{uid: win[1+typ : 1+data], n: total}
 	}
 	return bad
 }

@@ -317,6 +317,10 @@ func TestNewRFIDReaderRejects(t *testing.T) {
 		{"a UID size of zero", RFIDConfig{Length: true, Checksum: "xor", UIDSizes: []int{0, 4}}},
 		{"a UID size LEN cannot hold", RFIDConfig{Length: true, Checksum: "xor", UIDSizes: []int{256}}},
 		{"several UID sizes with neither LEN nor checksum", RFIDConfig{Checksum: "none", UIDSizes: []int{4, 7}}},
+		{"LengthCoversFrame without Length", RFIDConfig{Checksum: "xor", LengthCoversFrame: true, UIDSizes: sizes}},
+		{"negative TypeBytes", RFIDConfig{Length: true, Checksum: "xor", TypeBytes: -1, UIDSizes: sizes}},
+		{"more than four TypeBytes", RFIDConfig{Length: true, Checksum: "xor", TypeBytes: 5, UIDSizes: sizes}},
+		{"a frame LEN cannot hold", RFIDConfig{Length: true, LengthCoversFrame: true, Checksum: "xor", UIDSizes: []int{252}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
