@@ -3,6 +3,7 @@
 //	admit demo [-listen addr] [-data dir]      the whole system on one machine
 //	admit audit verify -data dir               check the audit hash chain
 //	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
+//	admit bench devices [-scans N] [-jobs N]    measure printing and a gate's scan to open
 package main
 
 import (
@@ -22,6 +23,7 @@ import (
 	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/drivers/devbench"
 	"github.com/admitbox/admit/edge/agent"
 )
 
@@ -29,7 +31,8 @@ const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
   admit audit verify -data DIR
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous NORMAL]
-  admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]`
+  admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
+  admit bench devices [-scans 500] [-jobs 2000] [-profiles firmware-profiles]`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,6 +62,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return benchSales(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "sync":
 		return benchSync(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "devices":
+		return benchDevices(ctx, args[2:], out)
 	case len(args) >= 1 && args[0] == benchAgent:
 		return runBenchAgent(ctx, args[1:])
 	}
@@ -117,6 +122,18 @@ func benchSales(ctx context.Context, args []string, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	return loadgen.RunSalesBench(ctx, o, out)
+}
+
+func benchDevices(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench devices", flag.ContinueOnError)
+	o := devbench.Options{}
+	fs.IntVar(&o.Scans, "scans", 500, "different valid tickets scanned through the simulated gate")
+	fs.IntVar(&o.Jobs, "jobs", 2000, "ticket print jobs built (up to 100 are also rendered)")
+	fs.StringVar(&o.Profiles, "profiles", "firmware-profiles", "the firmware-profiles directory, relative to the working directory")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return devbench.Run(ctx, o, out)
 }
 
 // benchAgent is the hidden command bench sync runs as a separate process:
