@@ -1,46 +1,17 @@
 package frame
 
 import (
-	"go/parser"
-	"go/token"
-	"os"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/admitbox/admit/internal/importrule"
 )
 
 // TestPackageImportsOnlyByteAndTextPackages enforces the package rule:
 // codecs take the port they are given and never open one, so nothing
 // serial, USB, network or third-party may be imported here.
 func TestPackageImportsOnlyByteAndTextPackages(t *testing.T) {
-	allowed := map[string]bool{
-		"bufio":   true,
-		"bytes":   true,
-		"errors":  true,
-		"fmt":     true,
-		"io":      true,
-		"slices":  true,
-		"strings": true,
-	}
-	entries, err := os.ReadDir(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fset := token.NewFileSet()
-	for _, e := range entries {
-		name := e.Name()
-		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
-			continue
-		}
-		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, imp := range f.Imports {
-			path, _ := strconv.Unquote(imp.Path.Value)
-			if !allowed[path] {
-				t.Errorf("%s imports %q; only %v are allowed (see the package documentation)", name, path, allowed)
-			}
-		}
+	allowed := importrule.Only("bufio", "bytes", "errors", "fmt", "io", "slices", "strings")
+	if n := importrule.Check(t, allowed, false, "."); n < 3 {
+		t.Fatalf("checked only %d files", n)
 	}
 }
