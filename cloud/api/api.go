@@ -271,3 +271,13 @@ func queryTime(c *gin.Context, name string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// paging reads the limit and since query parameters lists share.
+func paging(c *gin.Context) (int, time.Time, error) {
+	lim, err := queryInt(c, "limit")
+	if err != nil {
+		return 0, time.Time{}, err
+	}
+	since, err := queryTime(c, "since")
+	return int(lim), since, err
+}

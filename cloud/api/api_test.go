@@ -274,6 +274,8 @@ func TestBadInputIsRefusedAndChangesNothing(t *testing.T) {
 		{"an unknown channel is refused", a.clerk, "POST", "/api/v1/holds", sales.HoldRequest{SessionID: a.sessionX, Channel: "fax", Count: 1}, 400, "invalid_hold"},
 		{"a bad venue code is refused", a.admin, "POST", "/api/v1/venues", sales.NewVenue{Code: "1234", Name: "x"}, 400, "invalid_venue"},
 		{"a non-numeric id is refused", a.clerk, "GET", "/api/v1/orders/abc", nil, 400, "bad_id"},
+		{"a negative list limit is refused", a.auditor, "GET", "/api/v1/audit?limit=-1", nil, 400, "bad_query"},
+		{"a since that is not a time is refused", a.admin, "GET", "/api/v1/alerts?since=yesterday", nil, 400, "bad_query"},
 		{"no token is refused", "", "GET", "/api/v1/venues", nil, 401, "unauthenticated"},
 		{"a forged token is refused", "adm1.AAAA.BBBB", "GET", "/api/v1/venues", nil, 401, "unauthenticated"},
 		{"a clerk cannot set prices", a.clerk, "PUT", fmt.Sprintf("/api/v1/sessions/%d/prices", a.sessionX), `{"tiers":[{"name":"x","price_cents":9000}]}`, 403, "forbidden"},

@@ -462,41 +462,31 @@ func (a *API) table() []route {
 		{method: "GET", path: "/alerts", summary: "Alerts (duplicate admissions…) of the venues in scope, newest first", tag: "devices",
 			query: []string{"venue_id", "kind", "since", "limit"}, resp: []sales.Alert{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var f sales.AlertFilter
+				f := sales.AlertFilter{Kind: c.Query("kind")}
 				var err error
 				if f.VenueID, err = queryInt(c, "venue_id"); err != nil {
 					return nil, err
 				}
-				lim, err := queryInt(c, "limit")
-				if err != nil {
+				if f.Limit, f.Since, err = paging(c); err != nil {
 					return nil, err
 				}
-				if f.Since, err = queryTime(c, "since"); err != nil {
-					return nil, err
-				}
-				f.Limit, f.Kind = int(lim), c.Query("kind")
 				return a.svc.Alerts(c.Request.Context(), p, f)
 			}},
 
 		{method: "GET", path: "/audit", summary: "Read the audit log (filters: action, object, since, after_seq, limit)", tag: "audit",
 			query: []string{"action", "object", "since", "after_seq", "limit", "tenant_id"}, resp: []audit.Entry{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
-				var f sales.AuditFilter
+				f := sales.AuditFilter{Action: c.Query("action"), Object: c.Query("object")}
 				var err error
 				if f.AfterSeq, err = queryInt(c, "after_seq"); err != nil {
-					return nil, err
-				}
-				lim, err := queryInt(c, "limit")
-				if err != nil {
 					return nil, err
 				}
 				if f.TenantID, err = queryInt(c, "tenant_id"); err != nil {
 					return nil, err
 				}
-				if f.Since, err = queryTime(c, "since"); err != nil {
+				if f.Limit, f.Since, err = paging(c); err != nil {
 					return nil, err
 				}
-				f.Limit, f.Action, f.Object = int(lim), c.Query("action"), c.Query("object")
 				return a.svc.AuditLog(c.Request.Context(), p, f)
 			}},
 		{method: "GET", path: "/audit/verify", summary: "Verify the audit hash chain; names the first altered, removed or reordered entry", tag: "audit", resp: sales.AuditReport{},
