@@ -1,14 +1,14 @@
 // Package frame holds the byte-level codecs for gate devices: the lines a
 // serial QR scanner sends ([LineReader]), the frames an RFID reader sends
-// ([RFIDReader], [EncodeRFID]), the responses of a turnstile controller
-// ([TurnstileDecoder]) and the commands of a USB/serial relay board
-// ([RelayCommand]).
+// ([RFIDReader], [EncodeRFID]) and the responses of a turnstile controller
+// ([TurnstileDecoder]). Relay boards' commands are templates of their
+// firmware profile (profile.Template).
 //
 // The codecs are pure: a reader decodes whatever [io.Reader] it is given
 // (a serial port, a pseudo-terminal, a TCP connection, a recording in a
 // test) and never opens a port by name. Which bytes a model uses is data
 // (a firmware profile fills in [LineConfig], [RFIDConfig],
-// [TurnstileConfig] and relay templates); nothing here knows a model.
+// [TurnstileConfig]); nothing here knows a model.
 //
 // Gate devices sit on noisy lines: a reader powers up mid-frame, a cable
 // is replugged, a scanner is configured with the wrong suffix. The readers
@@ -32,9 +32,7 @@ package frame
 import "errors"
 
 var (
-	// ErrConfig reports a configuration (a firmware profile's bytes or a
-	// relay template) that cannot be decoded or encoded unambiguously.
+	// ErrConfig reports a configuration (a firmware profile's bytes) that
+	// cannot be decoded or encoded unambiguously.
 	ErrConfig = errors.New("frame: invalid configuration")
-	// ErrChannel reports a relay channel that cannot be addressed.
-	ErrChannel = errors.New("frame: invalid relay channel")
 )
