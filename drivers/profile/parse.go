@@ -152,6 +152,10 @@ func readLimited(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
+	return readFile(f)
+}
+
+func readFile(f fs.File) ([]byte, error) {
 	fi, err := f.Stat()
 	if err != nil {
 		return nil, err
@@ -171,13 +175,22 @@ func readLimited(path string) ([]byte, error) {
 // messages read the same wherever the agent runs. Bad files are left out of the
 // map and reported, one error each; the others still load.
 func LoadDir(root string) (map[string]Profile, []error) {
+	return LoadFS(os.DirFS(root), filepath.Base(filepath.Clean(root)))
+}
+
+// LoadFS is LoadDir over a file system whose root holds the kind directories
+// (such as the profiles built into the agent); base names that root in errors.
+func LoadFS(fsys fs.FS, base string) (map[string]Profile, []error) {
 	profiles := make(map[string]Profile)
 	var errs []error
-	base := filepath.Base(filepath.Clean(root))
-	walkErr := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+	walkErr := fs.WalkDir(fsys, ".", func(rel string, d fs.DirEntry, err error) error {
+		name := base
+		if rel != "." {
+			name += "/" + rel
+		}
 		if err != nil {
-			errs = append(errs, &Error{File: path, Problem: err.Error()})
-			if d != nil && d.IsDir() && path != root {
+			errs = append(errs, &Error{File: name, Problem: err.Error()})
+			if d != nil && d.IsDir() && rel != "." {
 				return fs.SkipDir
 			}
 			return nil
@@ -185,14 +198,7 @@ func LoadDir(root string) (map[string]Profile, []error) {
 		if d.IsDir() || !strings.HasSuffix(d.Name(), ".json") {
 			return nil
 		}
-		rel, err := filepath.Rel(root, path)
-		if err != nil {
-			errs = append(errs, &Error{File: path, Problem: err.Error()})
-			return nil
-		}
-		rel = filepath.ToSlash(rel)
-		name := base + "/" + rel
-		data, err := readLimited(path)
+		data, err := readFS(fsys, rel)
 		if err != nil {
 			errs = append(errs, &Error{File: name, Problem: err.Error()})
 			return nil
@@ -211,9 +217,18 @@ func LoadDir(root string) (map[string]Profile, []error) {
 		return nil
 	})
 	if walkErr != nil {
-		errs = append(errs, &Error{File: root, Problem: walkErr.Error()})
+		errs = append(errs, &Error{File: base, Problem: walkErr.Error()})
 	}
 	return profiles, errs
+}
+
+func readFS(fsys fs.FS, name string) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return readFile(f)
 }
 
 // Parse decodes and validates a profile; name is the file name used in errors.
