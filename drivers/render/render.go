@@ -22,6 +22,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -112,6 +113,64 @@ func Render(job []byte, opts Options) (image.Image, error) {
 	return p.image(), nil
 }
 
+// Page is what a job printed: the paper, and each line of text and each
+// symbol with where it lies on it, so that a test (or a screen reader) can
+// tell what a person would read on the ticket without guessing at pixels.
+type Page struct {
+	Image   *image.Paletted // as Render returns it
+	Lines   []Line          // text lines, top to bottom
+	Symbols []Symbol        // QR codes, bar codes, images and cuts, top to bottom
+}
+
+// Line is one printed line of text: its characters, decoded from the job's
+// code page or GB18030, and the dots it covers.
+type Line struct {
+	Text string
+	Rect image.Rectangle
+}
+
+// Symbol is a QR code ("qr"), a bar code ("code128"), a raster image
+// ("raster") or a cut ("cut") and the dots it covers.
+type Symbol struct {
+	Kind string
+	Rect image.Rectangle
+}
+
+// RenderPage renders job as Render does and also reports what it printed
+// where.
+func RenderPage(job []byte, opts Options) (Page, error) {
+	p, err := render(job, opts)
+	if err != nil {
+		return Page{}, err
+	}
+	pg := Page{Image: p.image(), Lines: p.lines}
+	for _, b := range p.blocks {
+		pg.Symbols = append(pg.Symbols, Symbol{Kind: b.kind, Rect: b.rect})
+	}
+	return pg, nil
+}
+
+// LineWith returns the first printed line holding sub.
+func (pg Page) LineWith(sub string) (Line, bool) {
+	for _, l := range pg.Lines {
+		if strings.Contains(l.Text, sub) {
+			return l, true
+		}
+	}
+	return Line{}, false
+}
+
+// SymbolsOf returns the symbols of kind, top to bottom.
+func (pg Page) SymbolsOf(kind string) []Symbol {
+	var out []Symbol
+	for _, s := range pg.Symbols {
+		if s.Kind == kind {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
 // Justification values (the n of ESC a).
 const (
 	alignLeft = iota
@@ -156,6 +215,7 @@ func initialState() state {
 
 // cell is one character in the line buffer.
 type cell struct {
+	r         rune
 	g         *glyph
 	wm, hm    int
 	bold      bool
@@ -177,6 +237,7 @@ type printer struct {
 	lineW  int
 	lineAl int
 	blocks []block
+	lines  []Line
 	gb     *encoding.Decoder
 	cjk    *typeface
 }
@@ -213,13 +274,13 @@ func (p *printer) run(job []byte) error {
 		}
 		switch {
 		case b >= 0x20 && b < 0x7F:
-			if err := p.addChar(i, ankFace().glyph(rune(b))); err != nil {
+			if err := p.addChar(i, rune(b), ankFace().glyph(rune(b))); err != nil {
 				return err
 			}
 			i++
 		case b >= 0x80 && !p.st.chinese:
 			r := codePages[p.st.codePage].DecodeByte(b)
-			if err := p.addChar(i, ankFace().glyph(r)); err != nil {
+			if err := p.addChar(i, r, ankFace().glyph(r)); err != nil {
 				return err
 			}
 			i++
@@ -525,7 +586,7 @@ func (p *printer) chineseChar(job []byte, i int) (int, error) {
 		// in the 24-dot cell all the same.
 		g = widen(ankFace().glyph(r))
 	}
-	return n, p.addChar(i, g)
+	return n, p.addChar(i, r, g)
 }
 
 // widen centres a 12-dot glyph in a 24-dot cell.
@@ -540,7 +601,7 @@ func widen(g *glyph) *glyph {
 
 // addChar puts g in the line buffer, printing the line first if g would
 // not fit across the paper.
-func (p *printer) addChar(off int, g *glyph) error {
+func (p *printer) addChar(off int, r rune, g *glyph) error {
 	w := g.w * p.st.wm
 	if len(p.line) > 0 && p.lineW+w > p.paper.w {
 		if err := p.printLine(off); err != nil {
@@ -550,7 +611,7 @@ func (p *printer) addChar(off int, g *glyph) error {
 	if len(p.line) == 0 {
 		p.lineAl = p.st.align
 	}
-	p.line = append(p.line, cell{g: g, wm: p.st.wm, hm: p.st.hm, bold: p.st.bold, underline: p.st.underline})
+	p.line = append(p.line, cell{r: r, g: g, wm: p.st.wm, hm: p.st.hm, bold: p.st.bold, underline: p.st.underline})
 	p.lineW += w
 	return nil
 }
@@ -570,6 +631,11 @@ func (p *printer) printLine(off int) error {
 	}
 	x := p.alignX(p.lineAl, p.lineW)
 	top := p.paper.y
+	text := make([]rune, 0, len(p.line))
+	for _, c := range p.line {
+		text = append(text, c.r)
+	}
+	p.lines = append(p.lines, Line{Text: string(text), Rect: image.Rect(x, top, x+p.lineW, top+h)})
 	for _, c := range p.line {
 		cw, ch := c.g.w*c.wm, cellHeight*c.hm
 		y0 := top + h - ch // bottom-aligned

@@ -1,8 +1,8 @@
 package render
 
 import (
-	"bytes"
 	"errors"
+	"github.com/admitbox/admit/drivers/render/rendertest"
 	"image"
 	"image/color"
 	"image/png"
@@ -15,7 +15,6 @@ import (
 	"github.com/admitbox/admit/drivers/escpos"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/oned"
-	"github.com/makiuchi-d/gozxing/qrcode"
 )
 
 // testPayload is a signed-ticket-shaped QR payload of exactly n bytes.
@@ -86,41 +85,19 @@ func blockOf(t testing.TB, p *printer, kind string) block {
 	return block{}
 }
 
-// crop copies r out of img onto white paper with margin white dots around
-// it, the quiet zone a scanner expects.
-func crop(img image.Image, r image.Rectangle, margin int) *image.Gray {
-	out := image.NewGray(image.Rect(0, 0, r.Dx()+2*margin, r.Dy()+2*margin))
-	for i := range out.Pix {
-		out.Pix[i] = 0xFF
-	}
-	for y := r.Min.Y; y < r.Max.Y; y++ {
-		for x := r.Min.X; x < r.Max.X; x++ {
-			out.Set(x-r.Min.X+margin, y-r.Min.Y+margin, img.At(x, y))
-		}
-	}
-	return out
-}
-
 // decodeQR decodes the QR symbol in r of img and returns its bytes.
 func decodeQR(t testing.TB, img image.Image, r image.Rectangle, module int) []byte {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop(img, r, 4*module))
+	b, err := rendertest.DecodeQR(img, r)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_PURE_BARCODE: true})
-	if err != nil {
-		t.Fatalf("QR region %v does not decode: %v", r, err)
-	}
-	if segs, ok := res.GetResultMetadata()[gozxing.ResultMetadataType_BYTE_SEGMENTS].([][]byte); ok {
-		return bytes.Join(segs, nil)
-	}
-	return []byte(res.GetText()) // numeric or alphanumeric mode
+	return b
 }
 
 func decodeCode128(t testing.TB, img image.Image, r image.Rectangle) string {
 	t.Helper()
-	bmp, err := gozxing.NewBinaryBitmapFromImage(crop(img, r, 40))
+	bmp, err := gozxing.NewBinaryBitmapFromImage(rendertest.Crop(img, r, 40))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -437,4 +414,43 @@ func BenchmarkRenderTicket(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed())/1e6/float64(b.N), "ms/op")
+}
+
+func TestRenderPageReportsEachTextLineAndSymbolWhereItPrinted(t *testing.T) {
+	tk := chineseTicket()
+	job := ticketJob(t, tk, escpos.Paper80, true)
+	pg, err := RenderPage(job, Options{Dots: escpos.Paper80.DotsPerLine})
+	skipWithoutCJK(t, err)
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(sub string) Line {
+		t.Helper()
+		l, ok := pg.LineWith(sub)
+		if !ok {
+			t.Fatalf("no printed line holds %q; lines %q", sub, pg.Lines)
+		}
+		return l
+	}
+	for _, want := range []string{tk.Venue, "座位 Seat", tk.Seat, "票号 No.", tk.TicketNumber, "280.00 CNY"} {
+		l := find(want)
+		if darkIn(pg.Image, l.Rect) == 0 {
+			t.Errorf("line %q at %v has no ink", l.Text, l.Rect)
+		}
+	}
+	if v, seat := find(tk.Venue), find(tk.Seat); v.Rect.Min.Y >= seat.Rect.Min.Y {
+		t.Errorf("venue at %v is not above the seat at %v", v.Rect, seat.Rect)
+	}
+	var kinds []string
+	for _, s := range pg.Symbols {
+		kinds = append(kinds, s.Kind)
+	}
+	if got := strings.Join(kinds, ","); got != "qr,code128,cut" {
+		t.Errorf("symbols %s, want qr,code128,cut", got)
+	}
+	if qrs := pg.SymbolsOf("qr"); len(qrs) != 1 {
+		t.Errorf("%d QR codes", len(qrs))
+	} else if got := decodeQR(t, pg.Image, qrs[0].Rect, 8); string(got) != tk.QR {
+		t.Errorf("QR decodes to %q", got)
+	}
 }
