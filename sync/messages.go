@@ -220,6 +220,7 @@ type RevocationData struct {
 // SessionData is a session as devices show and check it.
 type SessionData struct {
 	ID           int64     `json:"id"`
+	Venue        string    `json:"venue,omitempty"` // the venue's name, printed on tickets
 	Event        string    `json:"event"`
 	Hall         string    `json:"hall"`
 	StartsAt     time.Time `json:"starts_at"`

@@ -76,8 +76,8 @@ func ticketData(t Ticket, pickupCode string) wire.TicketData {
 		OrderID: t.OrderID, PickupCode: pickupCode, PriceCents: t.PriceCents, Card: t.Card}
 }
 
-func sessionData(ss Session, event, hall string) wire.SessionData {
-	return wire.SessionData{ID: ss.ID, Event: event, Hall: hall, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt,
+func sessionData(ss Session, venue, event, hall string) wire.SessionData {
+	return wire.SessionData{ID: ss.ID, Venue: venue, Event: event, Hall: hall, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt,
 		BusinessDate: ss.BusinessDate, Status: string(ss.Status), Reentry: string(ss.Reentry), OpensBeforeMin: OpensBeforeMin, Zones: ss.Zones}
 }
 
@@ -103,7 +103,11 @@ func (s *Service) feedSession(ctx context.Context, tx Tx, ss Session) error {
 	if err != nil {
 		return err
 	}
-	return s.appendFeed(ctx, tx, ss.VenueID, wire.EventSession, sessionData(ss, ev.Name, h.Name))
+	v, err := tx.GetVenue(ctx, ss.TenantID, ss.VenueID)
+	if err != nil {
+		return err
+	}
+	return s.appendFeed(ctx, tx, ss.VenueID, wire.EventSession, sessionData(ss, v.Name, ev.Name, h.Name))
 }
 
 // feedKeys announces the keys to every venue of the tenant.
@@ -218,7 +222,7 @@ func (s *Service) SnapshotTo(ctx context.Context, venueID int64, fn func(wire.Fe
 		var live []int64
 		if err := r.WalkSessions(ctx, venueID, now, func(ss Session, event, hall string) error {
 			live = append(live, ss.ID)
-			return emit(wire.EventSession, sessionData(ss, event, hall))
+			return emit(wire.EventSession, sessionData(ss, v.Name, event, hall))
 		}); err != nil {
 			return err
 		}
