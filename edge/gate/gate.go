@@ -11,9 +11,11 @@
 // is admitted on its signature alone: Decision.Offline tells.
 //
 // An accepted entry or exit is written to the cache (for anti-passback)
-// together with its outbox fact in one durable bbolt transaction before
-// Validate returns: the turnstile opens only for a decision that is
-// already on disk. A refusal writes nothing.
+// together with its outbox fact in one durable bbolt transaction. A
+// handheld records it at the scan (Validate); a turnstile gate judges with
+// Check, opens, and records with Commit only once the visitor has passed,
+// so a visitor who turns back keeps a valid ticket. A refusal writes
+// nothing.
 package gate
 
 import (
@@ -115,6 +117,8 @@ type Decision struct {
 	Offline bool
 	// Fact is the durable outbox fact of an accepted entry or exit.
 	Fact *sync.Fact
+
+	payload ticket.Payload // the verified QR, for Commit
 }
 
 func refuse(r Reason, d Decision, detail string) Decision {
@@ -139,45 +143,83 @@ func (g *Gate) loc() *time.Location {
 	return time.Local
 }
 
-// Validate judges a scanned QR text for passing in direction dir. An error
-// means the gate could not decide (or could not record an accepted
-// decision): the turnstile must stay shut.
+// Validate judges a scanned QR text for passing in direction dir and
+// records an accepted decision at once: the way of a handheld, where the
+// visitor walks on when the screen turns green. An error means the gate
+// could not decide (or could not record an accepted decision): the
+// turnstile must stay shut.
 func (g *Gate) Validate(qr string, dir Direction) (Decision, error) {
-	if dir != In && dir != Out {
-		return Decision{}, fmt.Errorf("gate: direction %q", dir)
+	d, err := g.Check(qr, dir)
+	if err != nil || !d.Admit {
+		return d, err
 	}
-	if g.Cache == nil {
-		return Decision{}, errors.New("gate: no cache")
+	return g.commit(d, dir, true)
+}
+
+// ValidateCard is Validate for an RFID card.
+func (g *Gate) ValidateCard(uid string, dir Direction) (Decision, error) {
+	d, err := g.CheckCard(uid, dir)
+	if err != nil || !d.Admit {
+		return d, err
+	}
+	return g.commit(d, dir, true)
+}
+
+// Check judges a scanned QR text without recording anything: a gate with
+// a turnstile opens on an accepted Check and calls Commit once the
+// visitor has passed, so that a visitor who walks away leaves the ticket
+// valid.
+func (g *Gate) Check(qr string, dir Direction) (Decision, error) {
+	if err := g.ready(dir); err != nil {
+		return Decision{}, err
 	}
 	if g.DeviceID != "" && g.DeviceID != g.Cache.DeviceID() {
 		return Decision{}, fmt.Errorf("gate: device %q does not own cache of device %q", g.DeviceID, g.Cache.DeviceID())
 	}
 	// Scanners end a read with CR/LF; the QR alphabet has spaces, so
 	// nothing else is trimmed.
-	return g.judge(strings.TrimRight(qr, "\r\n"), "", dir)
+	return g.check(strings.TrimRight(qr, "\r\n"), "", dir)
 }
 
-// ValidateCard decides on an RFID card: the ticket bound to it is judged
+// CheckCard decides on an RFID card: the ticket bound to it is judged
 // exactly as if its QR had been scanned. A card is only known from the
 // cache: there is no signature on a card to admit it offline by.
-func (g *Gate) ValidateCard(uid string, dir Direction) (Decision, error) {
-	if dir != In && dir != Out {
-		return Decision{}, fmt.Errorf("gate: direction %q", dir)
+func (g *Gate) CheckCard(uid string, dir Direction) (Decision, error) {
+	if err := g.ready(dir); err != nil {
+		return Decision{}, err
 	}
-	if g.Cache == nil {
-		return Decision{}, errors.New("gate: no cache")
-	}
-	return g.judge("", strings.ToUpper(strings.TrimSpace(uid)), dir)
+	return g.check("", strings.ToUpper(strings.TrimSpace(uid)), dir)
 }
 
-// judge verifies the ticket (by its QR, or the cached QR of the ticket a
-// card is bound to), decides, and records an admission durably.
-func (g *Gate) judge(qr, card string, dir Direction) (Decision, error) {
+// Commit records the passage of an accepted decision from Check, with its
+// outbox fact, in one durable transaction. The visitor has passed, so it
+// is recorded even if the cache changed meanwhile (a refund, another
+// gate's admission): the cloud sees both facts and raises the alert.
+func (g *Gate) Commit(d Decision, dir Direction) (Decision, error) {
+	if !d.Admit || d.Number == "" {
+		return d, errors.New("gate: commit of a decision that did not admit")
+	}
+	if err := g.ready(dir); err != nil {
+		return d, err
+	}
+	return g.commit(d, dir, false)
+}
+
+func (g *Gate) ready(dir Direction) error {
+	if dir != In && dir != Out {
+		return fmt.Errorf("gate: direction %q", dir)
+	}
+	if g.Cache == nil {
+		return errors.New("gate: no cache")
+	}
+	return nil
+}
+
+// check verifies the ticket (by its QR, or the cached QR of the ticket a
+// card is bound to) and decides, writing nothing.
+func (g *Gate) check(qr, card string, dir Direction) (Decision, error) {
 	now := g.now()
-	var (
-		d Decision
-		p ticket.Payload
-	)
+	var d Decision
 	err := g.Cache.View(func(tx *cache.Tx) error {
 		if card != "" {
 			number, ok := tx.TicketByCard(card)
@@ -199,24 +241,31 @@ func (g *Gate) judge(qr, card string, dir Direction) (Decision, error) {
 		if err != nil {
 			return err
 		}
-		var verr error
-		if p, _, verr = ticket.Verify(qr, keys); verr != nil {
+		p, _, verr := ticket.Verify(qr, keys)
+		if verr != nil {
 			d = refuse(verifyReason(verr), Decision{}, "")
 			return nil
 		}
 		d, err = g.decide(tx, p, dir, now)
+		d.payload = p
 		return err
 	})
-	if err != nil || !d.Admit {
-		return d, err
-	}
-	// Decide again under the write lock, so that two scans of one ticket
-	// racing at this gate cannot both pass, and record the decision with
-	// its fact in the same durable transaction.
-	err = g.Cache.Update(func(tx *cache.Tx) error {
-		var err error
-		if d, err = g.decide(tx, p, dir, now); err != nil || !d.Admit {
-			return err
+	return d, err
+}
+
+// commit records d. With recheck it decides again under the write lock
+// first, so that two scans of one ticket racing at this gate cannot both
+// pass.
+func (g *Gate) commit(d Decision, dir Direction, recheck bool) (Decision, error) {
+	now := g.now()
+	err := g.Cache.Update(func(tx *cache.Tx) error {
+		if recheck {
+			p := d.payload
+			var err error
+			if d, err = g.decide(tx, p, dir, now); err != nil || !d.Admit {
+				return err
+			}
+			d.payload = p
 		}
 		if _, err := tx.RecordAdmission(d.Number, string(dir), now); err != nil {
 			return err

@@ -432,3 +432,42 @@ func TestACardAdmitsItsBoundTicketLikeItsQR(t *testing.T) {
 		t.Fatalf("the card of a refunded ticket: %+v", d)
 	}
 }
+
+func TestCheckRecordsNothingAndCommitRecordsThePassage(t *testing.T) {
+	f := newFixture(t)
+	tk := f.ticket(today, sNoReentry, true)
+	for range 2 { // a visitor who turned back may scan again
+		d, err := f.g.Check(tk.QR, gate.In)
+		if err != nil || !d.Admit {
+			t.Fatalf("check: %+v, %v", d, err)
+		}
+		if d.Fact != nil || f.depth() != 0 {
+			t.Fatalf("check recorded something: fact %v, outbox %d", d.Fact, f.depth())
+		}
+	}
+	d, _ := f.g.Check(tk.QR, gate.In)
+	c, err := f.g.Commit(d, gate.In)
+	if err != nil || c.Fact == nil || c.Fact.Kind != sync.FactAdmission || f.depth() != 1 {
+		t.Fatalf("commit: %+v, %v, outbox %d", c, err, f.depth())
+	}
+	again, _ := f.g.Check(tk.QR, gate.In)
+	if again.Admit || again.Reason != gate.ReasonAlreadyAdmitted {
+		t.Fatalf("after the passage: %+v", again)
+	}
+	if _, err := f.g.Commit(again, gate.In); err == nil || f.depth() != 1 {
+		t.Fatalf("committing a refusal: %v, outbox %d", err, f.depth())
+	}
+}
+
+func TestACommitStandsEvenIfTheTicketWasRefundedDuringThePassage(t *testing.T) {
+	f := newFixture(t)
+	tk := f.ticket(today, sNoReentry, true)
+	d, err := f.g.Check(tk.QR, gate.In)
+	if err != nil || !d.Admit {
+		t.Fatalf("check: %+v, %v", d, err)
+	}
+	f.revoke(tk.Number) // arrives while the visitor is in the turnstile
+	if c, err := f.g.Commit(d, gate.In); err != nil || c.Fact == nil {
+		t.Fatalf("the passage happened and must be recorded: %+v, %v", c, err)
+	}
+}
