@@ -8,7 +8,7 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
-require github.com/google/gousb v1.1.3 // indirect
+require github.com/google/gousb v1.1.3
 
 require (
 	github.com/boombuler/barcode v1.1.0

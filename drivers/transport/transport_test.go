@@ -184,7 +184,6 @@ func TestOpenRefusesWhatItCannotOpen(t *testing.T) {
 		port    string
 		want    error
 	}{
-		{"a USB printer in a build without the usb tag", context.Background(), load(t, "printer/epson-tm-t88-80mm.json"), "1-1.4", ErrUSBNotBuilt},
 		{"a USB printer without a port", context.Background(), load(t, "printer/epson-tm-t88-80mm.json"), "", profile.ErrNoPort},
 		{"a network printer without a host", context.Background(), load(t, "printer/network-escpos-80mm.json"), "", profile.ErrNoPort},
 		{"a network printer with a malformed port", context.Background(), load(t, "printer/network-escpos-80mm.json"), "10.1.2.3:http", profile.ErrBadPort},
