@@ -239,3 +239,6 @@ func (p *Printer) readStatus(ctx context.Context, n byte, timeout time.Duration)
 		}
 	}
 }
+
+// PrinterProblem is Problem: the few plain words a kiosk shows.
+func (e *PrintError) PrinterProblem() string { return e.Problem }

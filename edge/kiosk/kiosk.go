@@ -1,15 +1,18 @@
 // Package kiosk is the logic of a self-service pickup kiosk over the
 // device's cache (package edge/cache): find an order's tickets by pickup
-// code or order QR, and record each print with its outbox fact in one
-// durable transaction. It works offline: the tickets were cached from the
-// venue feed (ARCHITECTURE.md rule 2). Driving the printer is not its job:
-// Print means "the print job succeeded".
+// code or order QR, print them through a TicketPrinter, and record each
+// print (or print failure) with its outbox fact in one durable
+// transaction. It works offline: the tickets were cached from the venue
+// feed (ARCHITECTURE.md rule 2). The printer's bytes are not its job: a
+// TicketPrinter returns nil only once the ticket is printed.
 package kiosk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/admitbox/admit/edge/cache"
@@ -55,6 +58,11 @@ func NormalizePickupCode(s string) (string, bool) {
 type Kiosk struct {
 	Cache *cache.Cache
 	Now   func() time.Time
+	// Location is the venue's time zone, in which tickets print the
+	// session time; nil prints it in UTC.
+	Location *time.Location
+
+	printMu gosync.Mutex // one print at a time: check, print and record
 }
 
 // Item is one ticket of an order as the kiosk shows it.
@@ -132,10 +140,8 @@ func (k *Kiosk) Print(number string, reprint bool, authorisedBy string) (sync.Fa
 		if !ok {
 			return ErrNotFound
 		}
-		if _, revoked, err := tx.Revocation(number); err != nil {
+		if err := printable(tx, number, reprint, authorisedBy); err != nil {
 			return err
-		} else if revoked {
-			return ErrRefunded
 		}
 		n, err := tx.Printed(number)
 		if err != nil {
@@ -143,9 +149,6 @@ func (k *Kiosk) Print(number string, reprint bool, authorisedBy string) (sync.Fa
 		}
 		pf := sync.PrintFact{Number: number}
 		if n > 0 {
-			if !reprint || authorisedBy == "" {
-				return ErrAlreadyPrinted
-			}
 			pf.Reprint, pf.AuthorisedBy = true, authorisedBy
 		}
 		if _, err := tx.MarkPrinted(number); err != nil {
@@ -170,4 +173,100 @@ func (k *Kiosk) PrintFailed(number, errText string) (sync.Fact, error) {
 		return err
 	})
 	return f, err
+}
+
+// Printable is everything a printed ticket shows, from the cache.
+type Printable struct {
+	Ticket    cache.Ticket
+	Session   sync.SessionData // venue name, event, hall, start
+	VenueCode string
+	Location  *time.Location
+}
+
+// TicketPrinter prints one ticket. It returns nil only when the printer
+// reported the ticket printed; an error that has a PrinterProblem method
+// says what is wrong in a few plain words ("out of paper").
+type TicketPrinter interface {
+	PrintTicket(ctx context.Context, t Printable) error
+}
+
+// PrintError is a ticket that did not print. The ticket stays unprinted
+// and a FactPrintFailure was recorded, so a retry prints it.
+type PrintError struct {
+	Number  string
+	Problem string // plain words: "out of paper", "cover open", ...
+	Err     error
+}
+
+func (e *PrintError) Error() string {
+	return fmt.Sprintf("ticket %s was not printed: %s", e.Number, e.Problem)
+}
+
+func (e *PrintError) Unwrap() error { return e.Err }
+
+// PrintTicket prints a ticket on p and records it printed, with its
+// FactPrint; the rules are Print's (refunded and already printed tickets
+// are refused before anything reaches the printer). When the printer
+// fails the ticket stays unprinted, a FactPrintFailure records why, and
+// the error is a *PrintError saying it in plain words.
+func (k *Kiosk) PrintTicket(ctx context.Context, number string, reprint bool, authorisedBy string, p TicketPrinter) (sync.Fact, error) {
+	k.printMu.Lock()
+	defer k.printMu.Unlock()
+	var t Printable
+	err := k.Cache.View(func(tx *cache.Tx) error {
+		tk, ok, err := tx.Ticket(number)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return ErrNotFound
+		}
+		if err := printable(tx, number, reprint, authorisedBy); err != nil {
+			return err
+		}
+		s, ok, err := tx.Session(tk.SessionID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("kiosk: session %d of ticket %s is not cached", tk.SessionID, number)
+		}
+		t = Printable{Ticket: tk, Session: s, VenueCode: k.Cache.Venue(), Location: k.Location}
+		return nil
+	})
+	if err != nil {
+		return sync.Fact{}, err
+	}
+	if t.Location == nil {
+		t.Location = time.UTC
+	}
+	if err := p.PrintTicket(ctx, t); err != nil {
+		problem := "printer error"
+		var pp interface{ PrinterProblem() string }
+		if errors.As(err, &pp) && pp.PrinterProblem() != "" {
+			problem = pp.PrinterProblem()
+		}
+		if _, ferr := k.PrintFailed(number, problem); ferr != nil {
+			return sync.Fact{}, errors.Join(err, fmt.Errorf("kiosk: record the print failure: %w", ferr))
+		}
+		return sync.Fact{}, &PrintError{Number: number, Problem: problem, Err: err}
+	}
+	return k.Print(number, reprint, authorisedBy)
+}
+
+// printable applies the print rules to a cached ticket.
+func printable(tx *cache.Tx, number string, reprint bool, authorisedBy string) error {
+	if _, revoked, err := tx.Revocation(number); err != nil {
+		return err
+	} else if revoked {
+		return ErrRefunded
+	}
+	n, err := tx.Printed(number)
+	if err != nil {
+		return err
+	}
+	if n > 0 && (!reprint || strings.TrimSpace(authorisedBy) == "") {
+		return ErrAlreadyPrinted
+	}
+	return nil
 }
