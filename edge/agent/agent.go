@@ -28,6 +28,7 @@ import (
 
 	"github.com/admitbox/admit/edge/cache"
 	"github.com/admitbox/admit/edge/enroll"
+	"github.com/admitbox/admit/edge/hardware"
 	admitsync "github.com/admitbox/admit/sync"
 )
 
@@ -51,6 +52,10 @@ type Config struct {
 	// ack, prunes its outbox) once per interval instead of once per scan,
 	// so scans do not queue behind prune commits (default 200 ms).
 	UploadEvery time.Duration
+	// DevicesFile is the device config (hardware.Config); default
+	// devices.json in the data dir. A missing file means no devices: the
+	// agent is driven through its local API alone.
+	DevicesFile string
 }
 
 // AddrFile, in the data dir, holds the running agent's local API address.
@@ -84,12 +89,13 @@ type Agent struct {
 	progMu   sync.Mutex
 	progress chan struct{}
 
-	roles  *roles
-	http   *http.Server
-	ln     net.Listener
-	url    string
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	devices hardware.Devices
+	roles   *roles
+	http    *http.Server
+	ln      net.Listener
+	url     string
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
 }
 
 // Start opens the cache, serves the local API and connects to the broker
@@ -128,13 +134,20 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if err != nil || !net.ParseIP(host).IsLoopback() {
 		return nil, fmt.Errorf("agent: the local API must listen on loopback, not %q", cfg.Listen)
 	}
+	devices, err := loadDevices(cfg, cred.Role)
+	if err != nil {
+		return nil, err
+	}
 	c, err := cache.Open(filepath.Join(cfg.DataDir, "cache.db"), cache.Options{DeviceID: cred.DeviceID, VenueCode: cred.VenueCode})
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, cred: cred, pub: ed25519.PublicKey(cred.SyncPublicKey), cache: c, now: cfg.Now,
+	a := &Agent{cfg: cfg, cred: cred, pub: ed25519.PublicKey(cred.SyncPublicKey), cache: c, now: cfg.Now, devices: devices,
 		log: cfg.Logger.With("device", cred.DeviceID, "role", cred.Role), kickUpload: make(chan struct{}, 1), progress: make(chan struct{})}
-	a.roles = newRoles(a)
+	if a.roles, err = newRoles(a); err != nil {
+		c.Close()
+		return nil, err
+	}
 	if a.ln, err = net.Listen("tcp", cfg.Listen); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("agent: listen %s: %w", cfg.Listen, err)
@@ -149,6 +162,7 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	bg, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
 	a.connect()
+	a.roles.start(bg, &a.wg)
 	a.wg.Add(3)
 	go func() {
 		defer a.wg.Done()
@@ -177,7 +191,7 @@ func (a *Agent) Close() error {
 	a.wg.Wait()
 	a.mqtt.Disconnect(250)
 	os.Remove(filepath.Join(a.cfg.DataDir, AddrFile))
-	return errors.Join(err, a.cache.Close())
+	return errors.Join(err, a.roles.close(), a.cache.Close())
 }
 
 func (a *Agent) connect() {
@@ -404,7 +418,7 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 		}
 		st := a.Status()
 		hb := admitsync.Heartbeat{FeedSeq: st.FeedSeq, FeedLag: st.FeedLag, OutboxDepth: st.OutboxDepth, CacheTickets: st.CacheTickets,
-			Status: map[string]string{"role": a.cred.Role}}
+			Status: heartbeatStatus(st)}
 		if _, err := a.cache.Outbox().Append(admitsync.FactHeartbeat, hb, a.now()); err != nil {
 			a.log.Error("record heartbeat", "err", err)
 			continue
@@ -429,12 +443,22 @@ type Status struct {
 	Dropped      int64  `json:"dropped_messages"`
 	Admitted     int64  `json:"admitted"`
 	Rejected     int64  `json:"rejected"`
+	// NoPassage counts gate openings nobody passed through (the tickets
+	// stay valid); DeviceFaults, scans the gate's devices failed.
+	NoPassage    int64 `json:"no_passage,omitempty"`
+	DeviceFaults int64 `json:"device_faults,omitempty"`
+	// Devices is each configured device's state, by slot.
+	Devices map[string]hardware.DeviceState `json:"devices,omitempty"`
+	Printer *hardware.PrinterState          `json:"printer,omitempty"`
+	// LastScan is the gate's last result, as its screen shows it.
+	LastScan *ScanResult `json:"last_scan,omitempty"`
 }
 
 // Status reports the agent's state.
 func (a *Agent) Status() Status {
 	st := Status{DeviceID: a.cred.DeviceID, Role: a.cred.Role, Venue: a.cred.VenueCode, Connected: a.connected.Load(),
-		Revoked: a.revoked.Load(), Dropped: a.dropped.Load(), Admitted: a.roles.admitted.Load(), Rejected: a.roles.rejected.Load()}
+		Revoked: a.revoked.Load(), Dropped: a.dropped.Load()}
+	a.roles.status(&st)
 	if s, err := a.cache.Stats(); err == nil {
 		st.FeedSeq, st.FeedHead, st.CacheTickets, st.CacheBytes = s.Cursor, s.Head, s.Tickets, s.FileBytes
 		if s.Head > s.Cursor {
@@ -471,4 +495,58 @@ func (a *Agent) WaitUntil(ctx context.Context, cond func(Status) bool) error {
 			return fmt.Errorf("agent %s: %w (status %+v)", a.cred.DeviceID, ctx.Err(), a.Status())
 		}
 	}
+}
+
+// loadDevices reads and checks the device config: a config that does not
+// fit the device (a profile of the wrong kind, a port it cannot use, a
+// slot the role has not) stops the agent before it starts.
+func loadDevices(cfg Config, role string) (hardware.Devices, error) {
+	file := cfg.DevicesFile
+	if file == "" {
+		file = filepath.Join(cfg.DataDir, hardware.ConfigFile)
+	}
+	hc, err := hardware.LoadConfig(file)
+	if err != nil {
+		return hardware.Devices{}, fmt.Errorf("agent: %w", err)
+	}
+	if hc == (hardware.Config{}) {
+		return hardware.Devices{Direction: "in"}, nil
+	}
+	set, err := hc.LoadProfiles(file)
+	if err != nil {
+		return hardware.Devices{}, fmt.Errorf("agent: %w", err)
+	}
+	d, err := hc.Resolve(file, role, set)
+	if err != nil {
+		return hardware.Devices{}, fmt.Errorf("agent: %w", err)
+	}
+	return d, nil
+}
+
+// heartbeatStatus is the device state the cloud shows for the device.
+func heartbeatStatus(st Status) map[string]string {
+	m := map[string]string{"role": st.Role}
+	for slot, d := range st.Devices {
+		m[slot] = "online"
+		if !d.Online {
+			m[slot] = "offline"
+		}
+		if d.LastError != "" {
+			m[slot+"_error"] = truncate(d.LastError, 200)
+		}
+	}
+	if p := st.Printer; p != nil {
+		m["printer"] = "ok"
+		if p.Problem != "" {
+			m["printer"] = truncate(p.Problem, 200)
+		}
+	}
+	return m
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
 }

@@ -2,39 +2,100 @@ package agent
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/admitbox/admit/edge/cache"
 	"github.com/admitbox/admit/edge/gate"
+	"github.com/admitbox/admit/edge/hardware"
 	"github.com/admitbox/admit/edge/kiosk"
+	"github.com/admitbox/admit/edge/lane"
 	admitsync "github.com/admitbox/admit/sync"
 )
 
 // roles serves the local API; what a device may do depends on its role.
 type roles struct {
-	a        *Agent
-	gate     *gate.Gate
-	kiosk    *kiosk.Kiosk
-	sell     *http.Client
-	admitted atomic.Int64
-	rejected atomic.Int64
+	a       *Agent
+	gate    *gate.Gate
+	lane    *lane.Lane            // gate
+	gateDev *hardware.GateDevices // gate
+	kiosk   *kiosk.Kiosk
+	printer *hardware.Printer // kiosk, pos; nil when none is configured
+	sell    *http.Client
 }
 
-func newRoles(a *Agent) *roles {
+func newRoles(a *Agent) (*roles, error) {
 	loc, err := time.LoadLocation(orDefault(a.cred.Timezone, "Asia/Shanghai"))
 	if err != nil {
 		loc = time.Local
 	}
-	return &roles{a: a,
+	ro := &roles{a: a,
 		gate:  &gate.Gate{Cache: a.cache, DeviceID: a.cred.DeviceID, VenueCode: a.cred.VenueCode, Zone: a.cred.Zone, Now: a.now, Location: loc},
-		kiosk: &kiosk.Kiosk{Cache: a.cache, Now: a.now},
+		kiosk: &kiosk.Kiosk{Cache: a.cache, Now: a.now, Location: loc},
 		sell:  &http.Client{Timeout: a.cfg.SellTimeout}}
+	d := a.devices
+	if a.cred.Role == "gate" {
+		if ro.gateDev, err = hardware.OpenGate(d, hardware.Options{Log: a.log}); err != nil {
+			return nil, fmt.Errorf("agent: gate devices: %w", err)
+		}
+		ro.lane, err = lane.New(lane.Config{Gate: ro.gate, Barrier: ro.gateDev.Barrier(), Direction: gate.Direction(d.Direction),
+			Now: a.now, Log: a.log, OnResult: ro.logScan})
+		if err != nil {
+			return nil, fmt.Errorf("agent: %w", err)
+		}
+	}
+	if d.Printer != nil {
+		if ro.printer, err = hardware.NewPrinter(d.Printer); err != nil {
+			return nil, fmt.Errorf("agent: %w", err)
+		}
+	}
+	return ro, nil
+}
+
+// start runs the gate's lane and devices until ctx is done.
+func (ro *roles) start(ctx context.Context, wg *sync.WaitGroup) {
+	if ro.lane == nil {
+		return
+	}
+	wg.Add(2)
+	go func() { defer wg.Done(); ro.lane.Run(ctx) }()
+	go func() { defer wg.Done(); ro.gateDev.Run(ctx, ro.lane) }()
+}
+
+func (ro *roles) close() error {
+	if ro.printer != nil {
+		return ro.printer.Close()
+	}
+	return nil
+}
+
+// status adds the role's counters and devices to st.
+func (ro *roles) status(st *Status) {
+	if ro.lane != nil {
+		c := ro.lane.Counts()
+		st.Admitted, st.Rejected, st.NoPassage, st.DeviceFaults = c.Admitted, c.Refused, c.NoPassage, c.DeviceFault
+		if r, ok := ro.lane.Last(); ok {
+			sr := scanResult(r)
+			st.LastScan = &sr
+		}
+		st.Devices = ro.gateDev.States()
+	}
+	if ro.printer != nil {
+		ps := ro.printer.State()
+		st.Printer = &ps
+	}
+}
+
+func (ro *roles) logScan(r lane.Result) {
+	ro.a.log.Info("scan", "source", r.Source, "outcome", r.Outcome, "ticket", r.Decision.Number, "reason", r.Decision.Reason)
+	ro.a.moved()
 }
 
 func orDefault(s, d string) string {
@@ -103,18 +164,31 @@ type validateRequest struct {
 	Direction string `json:"direction"` // in (default) or out
 }
 
-type decision struct {
-	Admit     bool   `json:"admit"`
-	Reason    string `json:"reason"`
-	Message   string `json:"message"`
-	Number    string `json:"number,omitempty"`
-	SeatLabel string `json:"seat_label,omitempty"`
-	SessionID int64  `json:"session_id,omitempty"`
-	Offline   bool   `json:"offline,omitempty"`
+// ScanResult is what the gate did with one scan, as its screen shows it.
+type ScanResult struct {
+	Admit bool `json:"admit"`
+	// Outcome is admitted, refused, no_passage (the turnstile opened and
+	// nobody passed: the ticket stays valid) or device_fault.
+	Outcome   string    `json:"outcome"`
+	Reason    string    `json:"reason"`
+	Message   string    `json:"message"`
+	Number    string    `json:"number,omitempty"`
+	SeatLabel string    `json:"seat_label,omitempty"`
+	SessionID int64     `json:"session_id,omitempty"`
+	Offline   bool      `json:"offline,omitempty"`
+	Source    string    `json:"source,omitempty"`
+	At        time.Time `json:"at"`
 }
 
-// validate decides one scan. An admission is durable (in the outbox)
-// before the answer leaves, so the turnstile opens only for a recorded one.
+func scanResult(r lane.Result) ScanResult {
+	d := r.Decision
+	return ScanResult{Admit: r.Outcome == lane.Admitted, Outcome: string(r.Outcome), Reason: string(d.Reason), Message: r.Message,
+		Number: d.Number, SeatLabel: d.SeatLabel, SessionID: d.SessionID, Offline: d.Offline, Source: r.Source, At: r.At}
+}
+
+// validate judges one scan through the gate's lane: at a turnstile the
+// answer comes once the visitor passed (or did not); at a handheld the
+// admission is recorded at once.
 func (ro *roles) validate(w http.ResponseWriter, r *http.Request) {
 	var in validateRequest
 	if !decode(w, r, &in) {
@@ -129,29 +203,20 @@ func (ro *roles) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_direction", "direction must be in or out")
 		return
 	}
-	var d gate.Decision
-	var err error
-	switch {
-	case in.QR != "" && in.RFID != "":
+	if in.QR != "" && in.RFID != "" {
 		writeError(w, http.StatusBadRequest, "bad_request", "send a qr or an rfid, not both")
 		return
-	case in.RFID != "":
-		d, err = ro.gate.ValidateCard(in.RFID, dir)
-	default:
-		d, err = ro.gate.Validate(in.QR, dir)
 	}
+	res, err := ro.lane.Submit(r.Context(), lane.Read{QR: in.QR, Card: in.RFID, Dir: dir, Source: "api"})
 	if err != nil {
-		ro.a.log.Error("validate", "err", err)
+		writeError(w, http.StatusServiceUnavailable, "unavailable", "the gate could not judge the scan: "+err.Error())
+		return
+	}
+	if res.Outcome == lane.DeviceFault && res.Decision.Number == "" && res.Decision.Reason == "" {
 		writeError(w, http.StatusInternalServerError, "internal", "the gate could not record the decision; do not open")
 		return
 	}
-	if d.Admit {
-		ro.admitted.Add(1)
-	} else {
-		ro.rejected.Add(1)
-	}
-	writeJSON(w, http.StatusOK, decision{Admit: d.Admit, Reason: string(d.Reason), Message: d.Message, Number: d.Number,
-		SeatLabel: d.SeatLabel, SessionID: d.SessionID, Offline: d.Offline})
+	writeJSON(w, http.StatusOK, scanResult(res))
 }
 
 func (ro *roles) pickup(w http.ResponseWriter, r *http.Request) {
@@ -175,15 +240,27 @@ type printRequest struct {
 	AuthorisedBy string `json:"authorised_by"`
 }
 
-// print records a ticket as printed (the printer driver arrives with the
-// device drivers; until then a print is recorded, not rendered).
+// print prints a ticket on the device's printer and records it printed;
+// a device without a configured printer records the print only (its
+// printer is driven by something else).
 func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 	var in printRequest
 	if !decode(w, r, &in) {
 		return
 	}
-	f, err := ro.kiosk.Print(in.Number, in.Reprint, in.AuthorisedBy)
+	var (
+		f   admitsync.Fact
+		err error
+	)
+	if ro.printer != nil {
+		f, err = ro.kiosk.PrintTicket(r.Context(), in.Number, in.Reprint, in.AuthorisedBy, ro.printer)
+	} else {
+		f, err = ro.kiosk.Print(in.Number, in.Reprint, in.AuthorisedBy)
+	}
+	var pe *kiosk.PrintError
 	switch {
+	case errors.As(err, &pe):
+		writeJSON(w, http.StatusServiceUnavailable, printProblem(pe))
 	case errors.Is(err, kiosk.ErrAlreadyPrinted):
 		writeError(w, http.StatusConflict, "already_printed", err.Error())
 	case errors.Is(err, kiosk.ErrRefunded):
@@ -196,6 +273,24 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, f)
 	}
+}
+
+// printProblemError is the local API's answer to a ticket the printer did
+// not print: the error shape, with the printer's problem for the screen.
+type printProblemError struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+		Problem string `json:"problem"`
+		Number  string `json:"number"`
+	} `json:"error"`
+}
+
+func printProblem(pe *kiosk.PrintError) printProblemError {
+	var e printProblemError
+	e.Error.Code, e.Error.Problem, e.Error.Number = "printer", pe.Problem, pe.Number
+	e.Error.Message = "Your ticket was not printed: " + pe.Problem + ". Please ask staff; the ticket can be printed again."
+	return e
 }
 
 // posSession is a session as the POS screen lists it, from the cache.

@@ -1,0 +1,296 @@
+// Package lane runs one entry lane of a gate: every read (a QR from the
+// scanner, a card from the RFID reader, a scan sent to the local API) is
+// judged by the gate (edge/gate); an accepted one opens the barrier, and
+// the admission is committed only once the barrier reports the passage. No
+// passage within the barrier's timeout: nothing is counted and the ticket
+// stays valid. Reads are handled one at a time, in arrival order, because
+// a lane has one turnstile.
+//
+// A lane without a barrier is a handheld: the admission is recorded at
+// the scan.
+//
+// It imports the gate logic and the standard library; the barrier's
+// driver is behind the Barrier interface, so tests and the agent inject it.
+package lane
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/admitbox/admit/edge/gate"
+)
+
+// Barrier opens the lane for one passage: a turnstile that reports
+// passages, or a relay board that reports nothing (its WaitPassage
+// returns true once the pulse is over).
+type Barrier interface {
+	Open(ctx context.Context, dir gate.Direction) error
+	// WaitPassage waits, up to the barrier's own timeout, for the passage
+	// the last Open allowed: true when the visitor passed, false when no
+	// one did in time. An error is a fault or an alarm: nobody passed.
+	WaitPassage(ctx context.Context, dir gate.Direction) (bool, error)
+}
+
+// Outcome is what became of a read.
+type Outcome string
+
+const (
+	Admitted    Outcome = "admitted"     // passed, admission recorded
+	Refused     Outcome = "refused"      // the gate refused the ticket; the barrier stayed shut
+	NoPassage   Outcome = "no_passage"   // the barrier opened but nobody passed in time; the ticket stays valid
+	DeviceFault Outcome = "device_fault" // the barrier failed or raised its alarm; nothing recorded
+)
+
+// Messages shown for the outcomes the gate's Decision does not word.
+const (
+	MsgNoPassage   = "No passage: your ticket is still valid, please scan again"
+	MsgDeviceFault = "Gate device offline: please ask staff"
+	MsgAlarm       = "Turnstile alarm: please ask staff"
+)
+
+// Read is one thing to judge: a QR text or a card UID.
+type Read struct {
+	QR   string
+	Card string
+	Dir  gate.Direction // "" is the lane's direction
+	// Source says where it came from ("scanner", "rfid", "api"), for
+	// the log and the screen.
+	Source string
+}
+
+// Result is what the lane did with one read.
+type Result struct {
+	Outcome  Outcome
+	Decision gate.Decision // the gate's judgement; its Message is the gate's words
+	Message  string        // what the screen shows
+	Source   string
+	At       time.Time
+}
+
+// Counts are the lane's running totals.
+type Counts struct {
+	Admitted    int64 `json:"admitted"`
+	Refused     int64 `json:"refused"`
+	NoPassage   int64 `json:"no_passage"`
+	DeviceFault int64 `json:"device_fault"`
+}
+
+// Config configures a lane.
+type Config struct {
+	Gate      *gate.Gate
+	Barrier   Barrier        // nil: a handheld
+	Direction gate.Direction // the way a person passes who scans here (default in)
+	Now       func() time.Time
+	Log       *slog.Logger
+	// OnResult, if set, is called with every result, from the lane's
+	// goroutine (the screen, the log).
+	OnResult func(Result)
+}
+
+// Lane is a running lane. Submit and Feed may be called from any
+// goroutine; the reads are judged one at a time by Run.
+type Lane struct {
+	cfg  Config
+	reqs chan request
+
+	mu     sync.Mutex
+	counts Counts
+	last   *Result
+}
+
+type request struct {
+	read  Read
+	reply chan Result
+}
+
+// ErrStopped is returned by Submit once the lane's Run has ended.
+var ErrStopped = errors.New("lane: stopped")
+
+// New returns a lane; Run must be running for it to judge anything.
+func New(cfg Config) (*Lane, error) {
+	if cfg.Gate == nil {
+		return nil, errors.New("lane: no gate")
+	}
+	switch cfg.Direction {
+	case "":
+		cfg.Direction = gate.In
+	case gate.In, gate.Out:
+	default:
+		return nil, fmt.Errorf("lane: direction %q", cfg.Direction)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	return &Lane{cfg: cfg, reqs: make(chan request)}, nil
+}
+
+// Run judges reads until ctx is done.
+func (l *Lane) Run(ctx context.Context) error {
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case r := <-l.reqs:
+			res := l.handle(ctx, r.read)
+			res.At = l.cfg.Now()
+			l.note(res)
+			if l.cfg.OnResult != nil {
+				l.cfg.OnResult(res)
+			}
+			if r.reply != nil {
+				r.reply <- res
+			}
+		}
+	}
+}
+
+// Submit judges one read and waits for its result, passage included.
+func (l *Lane) Submit(ctx context.Context, r Read) (Result, error) {
+	req := request{read: r, reply: make(chan Result, 1)}
+	select {
+	case l.reqs <- req:
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("lane: submit: %w", ctx.Err())
+	}
+	select {
+	case res := <-req.reply:
+		return res, nil
+	case <-ctx.Done():
+		return Result{}, fmt.Errorf("lane: wait for the result: %w", ctx.Err())
+	}
+}
+
+// Feed judges every code that arrives on codes (QR texts, or card UIDs
+// when card is set) until codes is closed or ctx is done; the results go
+// to OnResult.
+func (l *Lane) Feed(ctx context.Context, codes <-chan string, card bool, source string) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case c, ok := <-codes:
+			if !ok {
+				return
+			}
+			r := Read{QR: c, Source: source}
+			if card {
+				r = Read{Card: c, Source: source}
+			}
+			select {
+			case l.reqs <- request{read: r}:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// Counts returns the running totals.
+func (l *Lane) Counts() Counts {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.counts
+}
+
+// Last returns the last result, if any.
+func (l *Lane) Last() (Result, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.last == nil {
+		return Result{}, false
+	}
+	return *l.last, true
+}
+
+func (l *Lane) note(r Result) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch r.Outcome {
+	case Admitted:
+		l.counts.Admitted++
+	case Refused:
+		l.counts.Refused++
+	case NoPassage:
+		l.counts.NoPassage++
+	case DeviceFault:
+		l.counts.DeviceFault++
+	}
+	l.last = &r
+}
+
+// handle is scan → validate → open → passage → commit. A gate error
+// (the cache could not be read or written) is a device fault: the barrier
+// stays shut, or, after a passage, the admission could not be recorded.
+func (l *Lane) handle(ctx context.Context, r Read) Result {
+	dir := r.Dir
+	if dir == "" {
+		dir = l.cfg.Direction
+	}
+	res := Result{Source: r.Source}
+	g := l.cfg.Gate
+	if l.cfg.Barrier == nil {
+		d, err := l.judge(r, dir, g.Validate, g.ValidateCard)
+		return l.decided(res, d, err)
+	}
+	d, err := l.judge(r, dir, g.Check, g.CheckCard)
+	if res = l.decided(res, d, err); res.Outcome != Admitted {
+		return res
+	}
+	if err := l.cfg.Barrier.Open(ctx, dir); err != nil {
+		l.cfg.Log.Warn("barrier did not open", "ticket", d.Number, "err", err)
+		return l.fault(res, MsgDeviceFault)
+	}
+	passed, err := l.cfg.Barrier.WaitPassage(ctx, dir)
+	switch {
+	case err != nil:
+		l.cfg.Log.Warn("no passage: barrier fault", "ticket", d.Number, "err", err)
+		return l.fault(res, MsgAlarm)
+	case !passed:
+		res.Outcome, res.Message = NoPassage, MsgNoPassage
+		return res
+	}
+	c, err := g.Commit(d, dir)
+	if err != nil {
+		// The visitor is through and the record failed: say so loudly;
+		// the ticket may be used again at this gate.
+		l.cfg.Log.Error("passage not recorded", "ticket", d.Number, "err", err)
+		return l.fault(res, MsgDeviceFault)
+	}
+	res.Decision = c
+	return res
+}
+
+func (l *Lane) judge(r Read, dir gate.Direction, byQR, byCard func(string, gate.Direction) (gate.Decision, error)) (gate.Decision, error) {
+	if r.Card != "" {
+		return byCard(r.Card, dir)
+	}
+	return byQR(r.QR, dir)
+}
+
+func (l *Lane) decided(res Result, d gate.Decision, err error) Result {
+	res.Decision = d
+	if err != nil {
+		l.cfg.Log.Error("gate could not decide", "err", err)
+		return l.fault(res, MsgDeviceFault)
+	}
+	res.Message = d.Message
+	if d.Admit {
+		res.Outcome = Admitted
+	} else {
+		res.Outcome = Refused
+	}
+	return res
+}
+
+func (l *Lane) fault(res Result, msg string) Result {
+	res.Outcome, res.Message = DeviceFault, msg
+	res.Decision.Admit = false
+	return res
+}
