@@ -145,6 +145,15 @@ type Turnstile struct {
 	mu     sync.Mutex
 	refuse bool
 	opens  int
+	onOpen func(passage bool)
+}
+
+// OnOpen has fn called after each open command is answered, with whether
+// the turnstile reported a passage (the demo shows it).
+func (t *Turnstile) OnOpen(fn func(passage bool)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.onOpen = fn
 }
 
 // OpenTurnstilePTY starts a turnstile controller speaking p's bytes on a
@@ -198,10 +207,14 @@ func (t *Turnstile) serve() {
 				break
 			}
 			pend = pend[i+size:]
-			if reply := t.open(pass); len(reply) > 0 {
+			reply, fn := t.open(pass)
+			if len(reply) > 0 {
 				if t.send(reply) != nil {
 					return
 				}
+			}
+			if fn != nil {
+				fn(len(reply) > 0)
 			}
 		}
 		if len(pend) > keep {
@@ -227,12 +240,12 @@ func (t *Turnstile) nextOpen(b []byte) (int, []byte, int) {
 	return -1, nil, 0
 }
 
-func (t *Turnstile) open(passage []byte) []byte {
+func (t *Turnstile) open(passage []byte) ([]byte, func(bool)) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.opens++
 	if t.refuse {
-		return nil
+		return nil, t.onOpen
 	}
-	return bytes.Clone(passage)
+	return bytes.Clone(passage), t.onOpen
 }

@@ -22,6 +22,7 @@
 package sim
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,7 @@ type Printer struct {
 	paperLeft int // print bytes until paper end; < 0 means the roll does not run out
 	coverOpen bool
 	silent    bool
+	onJob     func(job []byte)
 
 	master, slave *os.File // pseudo-terminal mode
 	ln            net.Listener
@@ -151,6 +153,15 @@ func (p *Printer) SetCoverOpen(open bool) {
 	p.coverOpen = open
 }
 
+// OnJob has fn called with each job as it is cut, from the goroutine that
+// reads the port (so fn must not call back into the printer's port). The
+// demo renders each one to a PNG.
+func (p *Printer) OnJob(fn func(job []byte)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.onJob = fn
+}
+
 // SetSilent makes the printer stop (or resume) answering status requests,
 // as when its transmit line is broken. It still prints.
 func (p *Printer) SetSilent(silent bool) {
@@ -213,9 +224,18 @@ func (p *Printer) serve(rw io.ReadWriter) {
 	for {
 		n, err := rw.Read(buf)
 		if n > 0 {
-			if reply := in.feed(p, buf[:n]); len(reply) > 0 {
+			reply, done := in.feed(p, buf[:n])
+			if len(reply) > 0 {
 				if _, err := rw.Write(reply); err != nil {
 					return
+				}
+			}
+			p.mu.Lock()
+			fn := p.onJob
+			p.mu.Unlock()
+			for _, j := range done {
+				if fn != nil {
+					fn(j)
 				}
 			}
 		}
@@ -274,8 +294,9 @@ func classify(b []byte) (kind, size int) {
 	return data, 1
 }
 
-// feed processes b and returns the status bytes to send back.
-func (s *stream) feed(p *Printer, b []byte) (reply []byte) {
+// feed processes b and returns the status bytes to send back and the jobs
+// it cut.
+func (s *stream) feed(p *Printer, b []byte) (reply []byte, done [][]byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	s.pend = append(s.pend, b...)
@@ -283,7 +304,7 @@ func (s *stream) feed(p *Printer, b []byte) (reply []byte) {
 		kind, size := classify(s.pend)
 		switch kind {
 		case needMore:
-			return reply
+			return reply, done
 		case status:
 			if !p.silent {
 				reply = append(reply, p.statusByte(s.pend[2]))
@@ -293,13 +314,14 @@ func (s *stream) feed(p *Printer, b []byte) (reply []byte) {
 		case cut:
 			if p.print(s.pend[:size]) {
 				p.jobs = append(p.jobs, p.cur)
+				done = append(done, bytes.Clone(p.cur))
 				p.cur = nil
 			}
 		}
 		s.pend = s.pend[size:]
 	}
 	s.pend = nil // drop the consumed backing array
-	return reply
+	return reply, done
 }
 
 // print puts b on paper, or drops it when the printer cannot print, and

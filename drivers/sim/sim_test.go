@@ -28,10 +28,15 @@ func TestTheStreamIsSplitAtCutsWhateverTheReadBoundaries(t *testing.T) {
 		p := newPrinter()
 		var s stream
 		var reply []byte
+		var cut [][]byte
 		for b := input; len(b) > 0; {
 			n := min(chunk, len(b))
-			reply = append(reply, s.feed(p, b[:n])...)
+			r, done := s.feed(p, b[:n])
+			reply, cut = append(reply, r...), append(cut, done...)
 			b = b[n:]
+		}
+		if len(cut) != 3 || !bytes.Equal(cut[1], job2) {
+			t.Errorf("chunks of %d: feed reported %d cut jobs, want the 3 printed", chunk, len(cut))
 		}
 		if want := []byte{0x12, 0x12, 0x12}; !bytes.Equal(reply, want) {
 			t.Errorf("chunks of %d: replies % X, want % X", chunk, reply, want)
@@ -62,7 +67,7 @@ func TestStatusBytesDecodeToWhatThePrinterIsDoing(t *testing.T) {
 			var s stream
 			var st escpos.Status
 			for n := byte(1); n <= 4; n++ {
-				reply := s.feed(p, statusReq(n))
+				reply, _ := s.feed(p, statusReq(n))
 				if len(reply) != 1 {
 					t.Fatalf("DLE EOT %d: %d bytes back, want 1", n, len(reply))
 				}
@@ -88,7 +93,7 @@ func TestPaperRunsOutAfterTheBytesItWasGiven(t *testing.T) {
 	if jobs := p.Jobs(); len(jobs) != 0 {
 		t.Fatalf("jobs %q, want none: the cut came after paper end", jobs)
 	}
-	if reply := s.feed(p, statusReq(4)); !bytes.Equal(reply, []byte{0x72}) {
+	if reply, _ := s.feed(p, statusReq(4)); !bytes.Equal(reply, []byte{0x72}) {
 		t.Errorf("paper sensor % X, want 72 (paper end)", reply)
 	}
 	p.LoadPaper()
@@ -105,7 +110,7 @@ func TestASilentPrinterAnswersNothingButPrints(t *testing.T) {
 	p := newPrinter()
 	p.SetSilent(true)
 	var s stream
-	if reply := s.feed(p, cat(statusReq(1), []byte("a"), cutB)); len(reply) != 0 {
+	if reply, _ := s.feed(p, cat(statusReq(1), []byte("a"), cutB)); len(reply) != 0 {
 		t.Errorf("silent printer answered % X", reply)
 	}
 	if len(p.Jobs()) != 1 {
