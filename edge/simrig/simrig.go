@@ -1,0 +1,164 @@
+// Package simrig puts simulated hardware in front of an edge agent, so a
+// person (the demo) or a load generator (the device bench) can run a
+// kiosk, a POS or a gate without devices: it starts the simulators of
+// drivers/sim on pseudo-terminals or loopback TCP, gives the device config
+// (hardware.Config) that points the agent at them, and renders every
+// ticket the simulated printer cuts to a PNG a person can look at.
+//
+// It is test and demo equipment: it may import the simulators and the
+// renderer; the agent must not import it.
+package simrig
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sync/atomic"
+
+	firmwareprofiles "github.com/admitbox/admit/firmware-profiles"
+
+	"github.com/admitbox/admit/drivers/profile"
+	"github.com/admitbox/admit/drivers/render"
+	"github.com/admitbox/admit/drivers/sim"
+	"github.com/admitbox/admit/edge/hardware"
+)
+
+// The shipped models the rigs simulate.
+const (
+	KioskPrinter = "printer/snbc-bt-t080-kiosk-80mm" // serial, on a pseudo-terminal
+	POSPrinter   = "printer/network-escpos-80mm"     // TCP, on loopback
+	GateScanner  = "scanner/grow-gm65-uart"
+	GateTripod   = "turnstile/tripod-serial-feedback"
+)
+
+// Options configure a rig.
+type Options struct {
+	// PrintsDir, if set, receives one PNG per ticket the printer cuts.
+	PrintsDir string
+	// Event, if set, is told what the devices did, in a line a person
+	// reads ("turnstile opened in: passage").
+	Event func(line string)
+}
+
+// Rig is the simulated hardware of one device.
+type Rig struct {
+	Printer   *sim.Printer   // kiosk, pos
+	Scanner   *sim.Scanner   // gate
+	Turnstile *sim.Turnstile // gate
+	// Config is the device config pointing at the simulators; write it
+	// to the agent's data dir as hardware.ConfigFile.
+	Config hardware.Config
+	// Describe says, in a line, what was started where.
+	Describe string
+
+	printed atomic.Int64
+}
+
+// Start starts the simulated hardware of a device of role.
+func Start(role string, o Options) (*Rig, error) {
+	set, errs := profile.LoadFS(firmwareprofiles.FS, "firmware-profiles")
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("simrig: %w", errors.Join(errs...))
+	}
+	event := o.Event
+	if event == nil {
+		event = func(string) {}
+	}
+	r := &Rig{}
+	var err error
+	switch role {
+	case "kiosk", "pos":
+		key := KioskPrinter
+		if role == "pos" {
+			key = POSPrinter
+			r.Printer, err = sim.ListenTCP()
+		} else {
+			r.Printer, err = sim.OpenPTY()
+		}
+		if err != nil {
+			return nil, err
+		}
+		port := r.Printer.SlavePath() + r.Printer.Addr() // one of them is set
+		r.Config = hardware.Config{Printer: &hardware.Slot{Profile: key, Port: port}}
+		p := set[key]
+		r.Describe = fmt.Sprintf("simulated %s %s at %s", p.Vendor, p.Model, port)
+		dots := p.Printer.DotsPerLine
+		r.Printer.OnJob(func(job []byte) { r.printedJob(o.PrintsDir, dots, job, event) })
+	case "gate":
+		if r.Scanner, err = sim.OpenScannerPTY(*set[GateScanner].Scanner); err != nil {
+			return nil, err
+		}
+		if r.Turnstile, err = sim.OpenTurnstilePTY(*set[GateTripod].Turnstile); err != nil {
+			r.Scanner.Close()
+			return nil, err
+		}
+		r.Turnstile.OnOpen(func(passage bool) {
+			if passage {
+				event("turnstile opened: visitor passed")
+			} else {
+				event("turnstile opened: nobody passed")
+			}
+		})
+		r.Config = hardware.Config{
+			Scanner:   &hardware.Slot{Profile: GateScanner, Port: r.Scanner.SlavePath()},
+			Turnstile: &hardware.Slot{Profile: GateTripod, Port: r.Turnstile.SlavePath()},
+		}
+		r.Describe = fmt.Sprintf("simulated %s scanner at %s, %s at %s", set[GateScanner].Model, r.Scanner.SlavePath(),
+			set[GateTripod].Model, r.Turnstile.SlavePath())
+	default:
+		return nil, fmt.Errorf("simrig: no rig for role %q", role)
+	}
+	return r, nil
+}
+
+// ticketNumber finds the 22-digit ticket number a ticket job prints.
+var ticketNumber = regexp.MustCompile(`[0-9]{22}`)
+
+// printedJob renders a cut job to PRINTS/<n>-<ticket>.png.
+func (r *Rig) printedJob(dir string, dots int, job []byte, event func(string)) {
+	n := r.printed.Add(1)
+	if dir == "" {
+		event(fmt.Sprintf("printer cut job %d (%d bytes)", n, len(job)))
+		return
+	}
+	name := fmt.Sprintf("%03d", n)
+	if m := ticketNumber.Find(job); m != nil {
+		name += "-" + string(m)
+	}
+	path := filepath.Join(dir, name+".png")
+	var buf bytes.Buffer
+	if err := render.PNG(&buf, job, render.Options{Dots: dots}); err != nil {
+		event(fmt.Sprintf("printer cut job %d but it does not render: %v", n, err))
+		return
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		event(fmt.Sprintf("printed ticket %d: %v", n, err))
+		return
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		event(fmt.Sprintf("printed ticket %d: %v", n, err))
+		return
+	}
+	event("printed " + path)
+}
+
+// Printed is the number of jobs the printer cut.
+func (r *Rig) Printed() int64 { return r.printed.Load() }
+
+// Close stops the simulators.
+func (r *Rig) Close() error {
+	var errs []error
+	if r.Printer != nil {
+		errs = append(errs, r.Printer.Close())
+	}
+	if r.Scanner != nil {
+		errs = append(errs, r.Scanner.Close())
+	}
+	if r.Turnstile != nil {
+		errs = append(errs, r.Turnstile.Close())
+	}
+	return errors.Join(errs...)
+}
