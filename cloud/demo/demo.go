@@ -27,6 +27,7 @@ type World struct {
 	Cinema   sales.Venue
 	Stadium  sales.Venue
 	Sessions []sales.Session
+	Soon     sales.Session // the cinema's showing in Hall 2 that starts within the hour
 }
 
 // Password is the demo accounts' password: a demo is not a deployment.
@@ -72,6 +73,11 @@ func Seed(ctx context.Context, svc *sales.Service, now time.Time) (World, error)
 	hall, err := svc.CreateHall(ctx, tp, w.Cinema.ID, sales.NewHall{Code: "H1", Name: "Hall 1 一号厅", Map: &hallMap})
 	if err != nil {
 		return w, fmt.Errorf("demo: hall: %w", err)
+	}
+	smallMap := seatmap.Grid("S", "Stalls 池座", 8, 12)
+	small, err := svc.CreateHall(ctx, tp, w.Cinema.ID, sales.NewHall{Code: "H2", Name: "Hall 2 二号厅", Map: &smallMap})
+	if err != nil {
+		return w, fmt.Errorf("demo: hall 2: %w", err)
 	}
 	standMap := seatmap.Grid("N", "North stand 北看台", 50, 100)
 	stand, err := svc.CreateHall(ctx, tp, w.Stadium.ID, sales.NewHall{Code: "N", Name: "North stand 北看台", Map: &standMap})
@@ -136,5 +142,17 @@ func Seed(ctx context.Context, svc *sales.Service, now time.Time) (World, error)
 		}
 		w.Sessions = append(w.Sessions, ss)
 	}
+	// A showing starting within the hour, so the demo gate admits now.
+	soon := now.Truncate(5 * time.Minute).Add(35 * time.Minute)
+	ss, err := svc.CreateSession(ctx, tp, sales.NewSession{HallID: small.ID, EventID: film.ID, StartsAt: soon, EndsAt: soon.Add(2*time.Hour + 15*time.Minute),
+		MinPriceCents: 2000, MaxPerOrder: 8})
+	if err != nil {
+		return w, fmt.Errorf("demo: the showing starting soon: %w", err)
+	}
+	if _, err := svc.SetPrices(ctx, tp, ss.ID, []sales.PriceTier{{Name: "Standard 普通", PriceCents: 4500}}); err != nil {
+		return w, fmt.Errorf("demo: prices of the showing starting soon: %w", err)
+	}
+	w.Sessions = append(w.Sessions, ss)
+	w.Soon = ss
 	return w, nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/admitbox/admit/cloud/demo"
@@ -18,6 +20,9 @@ import (
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/edge/agent"
 	"github.com/admitbox/admit/edge/enroll"
+	"github.com/admitbox/admit/edge/hardware"
+	"github.com/admitbox/admit/edge/simrig"
+	"github.com/admitbox/admit/internal/demotour"
 )
 
 // runDemo runs the whole system on one machine: the cloud with its
@@ -28,9 +33,11 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	mqttListen := fs.String("mqtt-listen", "127.0.0.1:18830", "embedded MQTT broker address")
 	devices := fs.String("devices-listen", "127.0.0.1:8491", "first local API address of the demo devices (gate, kiosk, pos use consecutive ports; port 0 picks free ones)")
 	data := fs.String("data", "", "data directory (default: a new temporary one)")
+	tour := fs.Bool("tour", true, "on a new demo world, sell, print and admit one visit on the simulated devices")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	out = &syncWriter{w: out}
 	if *data == "" {
 		dir, err := os.MkdirTemp("", "admit-demo-")
 		if err != nil {
@@ -48,6 +55,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var world *demo.World
 	if len(users) == 0 {
 		w, err := demo.Seed(ctx, srv.Svc, time.Now())
 		if err != nil {
@@ -59,29 +67,56 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		for _, l := range w.Logins {
 			fmt.Fprintf(out, "  %-15s %s\n", l.Role, l.Username)
 		}
+		world = &w
 	} else {
 		fmt.Fprintln(out, "Admit demo: reusing data in", *data)
 	}
-	agents, err := startDemoDevices(ctx, srv, filepath.Join(*data, "devices"), *devices, log)
-	for _, a := range agents {
-		defer a.Close()
+	prints := filepath.Join(*data, "prints")
+	devs, err := startDemoDevices(ctx, srv, filepath.Join(*data, "devices"), *devices, prints, out, log)
+	for _, d := range devs {
+		defer d.close()
 	}
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\nMQTT:       %s\n", srv.URL, srv.URL, srv.MQTTURL)
-	for _, a := range agents {
-		st := a.Status()
-		fmt.Fprintf(out, "%-6s      %s (device %s; GET /status)\n", st.Role+":", a.URL(), st.DeviceID)
+	for _, d := range devs {
+		st := d.agent.Status()
+		fmt.Fprintf(out, "%-6s      %s (device %s; GET /status)\n", st.Role+":", d.agent.URL(), st.DeviceID)
+		fmt.Fprintf(out, "            %s\n", d.rig.Describe)
+	}
+	fmt.Fprintf(out, "prints:     %s (one PNG per printed ticket)\n", prints)
+	if world != nil && *tour {
+		t := demotour.Tour{CloudURL: srv.URL, Clerk: "clerk", Password: demo.Password, SessionID: world.Soon.ID,
+			POS: devs[2].agent, Kiosk: devs[1].agent, Gate: devs[0].agent, GateRig: devs[0].rig, Out: out}
+		v, err := t.Run(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "try the gate yourself with the second ticket:\n  curl -s -X POST %s/validate -d '{\"qr\":\"%s\"}'\n", devs[0].agent.URL(), v.QRs[len(v.QRs)-1])
 	}
 	fmt.Fprintf(out, "data:       %s\nCtrl-C stops.\n", *data)
 	<-ctx.Done()
 	return nil
 }
 
+// demoDevice is a demo device: its agent and its simulated hardware.
+type demoDevice struct {
+	agent *agent.Agent
+	rig   *simrig.Rig
+}
+
+func (d demoDevice) close() {
+	if d.agent != nil {
+		d.agent.Close()
+	}
+	d.rig.Close()
+}
+
 // startDemoDevices registers (first time) and starts a gate, a kiosk and
-// a POS at the demo cinema, each with its own data dir, as real devices.
-func startDemoDevices(ctx context.Context, srv *server.Server, dir, listen string, log *slog.Logger) ([]*agent.Agent, error) {
+// a POS at the demo cinema, each with its own data dir and simulated
+// hardware, as real devices.
+func startDemoDevices(ctx context.Context, srv *server.Server, dir, listen, prints string, out io.Writer, log *slog.Logger) ([]demoDevice, error) {
 	host, portText, err := net.SplitHostPort(listen)
 	if err != nil {
 		return nil, fmt.Errorf("demo: -devices-listen: %w", err)
@@ -90,13 +125,22 @@ func startDemoDevices(ctx context.Context, srv *server.Server, dir, listen strin
 	if err != nil {
 		return nil, fmt.Errorf("demo: -devices-listen: %w", err)
 	}
-	var agents []*agent.Agent
+	var devs []demoDevice
 	for i, role := range []string{"gate", "kiosk", "pos"} {
 		ddir := filepath.Join(dir, role)
 		if _, err := enroll.Load(ddir); err != nil {
 			if err := enrollDemoDevice(ctx, srv, ddir, role); err != nil {
-				return agents, err
+				return devs, err
 			}
+		}
+		rig, err := simrig.Start(role, simrig.Options{PrintsDir: prints, Event: func(line string) { fmt.Fprintf(out, "%-6s      %s\n", role+":", line) }})
+		if err != nil {
+			return devs, err
+		}
+		// The simulators' ports are new each run: so is the config.
+		if err := writeDeviceConfig(ddir, rig.Config); err != nil {
+			rig.Close()
+			return devs, err
 		}
 		addr := net.JoinHostPort(host, "0")
 		if port != 0 {
@@ -104,11 +148,33 @@ func startDemoDevices(ctx context.Context, srv *server.Server, dir, listen strin
 		}
 		a, err := agent.Start(ctx, agent.Config{DataDir: ddir, Listen: addr, Logger: log})
 		if err != nil {
-			return agents, err
+			rig.Close()
+			return devs, err
 		}
-		agents = append(agents, a)
+		devs = append(devs, demoDevice{agent: a, rig: rig})
 	}
-	return agents, nil
+	return devs, nil
+}
+
+func writeDeviceConfig(dir string, c hardware.Config) error {
+	b, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, hardware.ConfigFile), b, 0o600)
+}
+
+// syncWriter serialises writes: the simulators report from their own
+// goroutines.
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
 }
 
 func enrollDemoDevice(ctx context.Context, srv *server.Server, dir, role string) error {

@@ -6,8 +6,10 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"image/png"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -123,9 +125,10 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := &lineWatcher{marker: "Ctrl-C stops", seen: make(chan struct{})}
+	data := t.TempDir()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-devices-listen", "127.0.0.1:0", "-data", t.TempDir()}, out)
+		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-devices-listen", "127.0.0.1:0", "-data", data}, out)
 	}()
 	select {
 	case <-out.seen:
@@ -138,9 +141,25 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no URL printed:\n%s", out.String())
 	}
-	for _, want := range []string{"clerk", "manager", "auditor", demo.Password, "gate:", "kiosk:", "pos:"} {
+	for _, want := range []string{"clerk", "manager", "auditor", demo.Password, "gate:", "kiosk:", "pos:",
+		"tickets printed", "turnstile opened: visitor passed", "scanned at the gate: admitted"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	// The tour's two tickets were printed on the simulated kiosk printer
+	// and are there to look at.
+	pngs, _ := filepath.Glob(filepath.Join(data, "prints", "*.png"))
+	if len(pngs) != 2 {
+		t.Fatalf("%d printed tickets in %s, want 2:\n%s", len(pngs), filepath.Join(data, "prints"), out.String())
+	}
+	for _, f := range pngs {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Errorf("%s: %v", f, err)
 		}
 	}
 	body, _ := json.Marshal(map[string]string{"username": "clerk", "password": demo.Password})
@@ -160,7 +179,7 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	var sessions []struct{ ID int64 }
-	if err := json.Unmarshal(b, &sessions); err != nil || len(sessions) != 6 {
+	if err := json.Unmarshal(b, &sessions); err != nil || len(sessions) != 7 {
 		t.Fatalf("the demo clerk sees %d sessions (%v): %.200s", len(sessions), err, b)
 	}
 	// The demo gate answers on its local API.
