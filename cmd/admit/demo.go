@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,7 +19,6 @@ import (
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/edge/agent"
 	"github.com/admitbox/admit/edge/enroll"
-	"github.com/admitbox/admit/edge/hardware"
 	"github.com/admitbox/admit/edge/simrig"
 	"github.com/admitbox/admit/internal/demotour"
 )
@@ -137,8 +135,7 @@ func startDemoDevices(ctx context.Context, srv *server.Server, dir, listen, prin
 		if err != nil {
 			return devs, err
 		}
-		// The simulators' ports are new each run: so is the config.
-		if err := writeDeviceConfig(ddir, rig.Config); err != nil {
+		if err := rig.WriteConfig(ddir); err != nil {
 			rig.Close()
 			return devs, err
 		}
@@ -154,14 +151,6 @@ func startDemoDevices(ctx context.Context, srv *server.Server, dir, listen, prin
 		devs = append(devs, demoDevice{agent: a, rig: rig})
 	}
 	return devs, nil
-}
-
-func writeDeviceConfig(dir string, c hardware.Config) error {
-	b, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(dir, hardware.ConfigFile), b, 0o600)
 }
 
 // syncWriter serialises writes: the simulators report from their own

@@ -32,7 +32,7 @@ const usage = `usage:
   admit audit verify -data DIR
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous NORMAL]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
-  admit bench devices [-scans 500] [-jobs 2000] [-profiles firmware-profiles]`
+  admit bench devices [-scans 500] [-jobs 2000]`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -129,7 +129,6 @@ func benchDevices(ctx context.Context, args []string, out io.Writer) error {
 	o := devbench.Options{}
 	fs.IntVar(&o.Scans, "scans", 500, "different valid tickets scanned through the simulated gate")
 	fs.IntVar(&o.Jobs, "jobs", 2000, "ticket print jobs built (up to 100 are also rendered)")
-	fs.StringVar(&o.Profiles, "profiles", "firmware-profiles", "the firmware-profiles directory, relative to the working directory")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

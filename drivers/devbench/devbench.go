@@ -1,8 +1,8 @@
 // Package devbench measures the device side of a venue (`admit bench
 // devices`): building an ESC/POS ticket job, rendering a ticket to PNG, and
-// a gate's scan-to-open path through real pseudo-terminals, the shipped
-// firmware profiles, the gate decision on a bbolt cache and the simulated
-// scanner and turnstile.
+// a gate agent's scan-to-open path through real pseudo-terminals, the
+// shipped firmware profiles, the gate decision on a bbolt cache and the
+// simulated scanner and turnstile.
 //
 // It is a measuring tool, so unlike the drivers it may import the
 // simulators and the edge packages together.
@@ -10,6 +10,8 @@ package devbench
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -22,21 +24,17 @@ import (
 
 	"github.com/admitbox/admit/cloud/ticket"
 	"github.com/admitbox/admit/drivers/escpos"
-	"github.com/admitbox/admit/drivers/gatedev"
-	"github.com/admitbox/admit/drivers/profile"
 	"github.com/admitbox/admit/drivers/render"
-	"github.com/admitbox/admit/drivers/sim"
-	"github.com/admitbox/admit/drivers/transport"
+	"github.com/admitbox/admit/edge/agent"
 	"github.com/admitbox/admit/edge/cache"
+	"github.com/admitbox/admit/edge/enroll"
 	"github.com/admitbox/admit/edge/gate"
+	"github.com/admitbox/admit/edge/simrig"
 	"github.com/admitbox/admit/sync"
 )
 
 // Options configure Run.
 type Options struct {
-	// Profiles is the firmware-profiles directory (the repository's
-	// firmware-profiles).
-	Profiles string
 	// Scans is how many different valid tickets are scanned and timed
 	// from scan to open.
 	Scans int
@@ -44,12 +42,6 @@ type Options struct {
 	// tickets are rendered.
 	Jobs int
 }
-
-// The shipped profiles the gate is built from.
-const (
-	ScannerProfile   = "scanner/grow-gm65-uart.json"
-	TurnstileProfile = "turnstile/tripod-serial-feedback.json"
-)
 
 const (
 	maxRenders = 100
@@ -70,11 +62,10 @@ const (
 //	devices: ticket_job_us=N gate_scan_to_open_p99_ms=N render_ms=N
 //
 // gate_scan_to_open_p99_ms is measured from just before the scanner
-// simulator writes a code on its pseudo-terminal until the gate's
-// gatedev.Turnstile has written the open command and read the turnstile
-// simulator's passage answer for it (WaitPassage): the simulator offers no
-// signal of the moment it reads the command, so the figure includes the
-// answer's way back and is an upper bound of scan to open.
+// simulator writes a code on its pseudo-terminal until the turnstile
+// simulator has read the open command on its own: the whole way through a
+// running gate agent (scanner driver, lane, gate check on the bbolt cache,
+// turnstile driver) over real pseudo-terminals.
 func Run(ctx context.Context, o Options, w io.Writer) error {
 	if o.Scans < 1 || o.Jobs < 1 {
 		return fmt.Errorf("devbench: scans (%d) and jobs (%d) must be at least 1", o.Scans, o.Jobs)
@@ -279,157 +270,109 @@ func buildCache(path string, key ticket.SigningKey, pub []byte, today time.Time,
 	return c, tickets, nil
 }
 
-// scanResult is what the gate did with one code.
-type scanResult struct {
-	number         string
-	opened, passed time.Time // Turnstile.Open returned; WaitPassage returned true
-	err            error
-}
-
-// benchGate scans o.Scans different valid tickets (after one untimed
-// warm-up scan that also waits out the scanner port's opening) and
-// returns the p99 of scan to passage answer.
+// benchGate runs a gate agent (from its own data dir, with a cache of
+// o.Scans+1 signed tickets) on a simulated GM65 scanner and tripod
+// turnstile, scans o.Scans different valid tickets (after one untimed
+// warm-up scan that also waits out the scanner port's opening) and returns
+// the p99 of scan to open command.
 func benchGate(ctx context.Context, w io.Writer, o Options, key ticket.SigningKey, pub []byte, today time.Time) (time.Duration, error) {
-	sp, err := profile.Load(filepath.Join(o.Profiles, ScannerProfile))
-	if err != nil {
-		return 0, err
-	}
-	tp, err := profile.Load(filepath.Join(o.Profiles, TurnstileProfile))
-	if err != nil {
-		return 0, err
-	}
-	if sp.Scanner == nil || tp.Turnstile == nil {
-		return 0, fmt.Errorf("devbench: %s or %s is not of the expected kind", ScannerProfile, TurnstileProfile)
-	}
-
 	dir, err := os.MkdirTemp("", "admit-devbench-")
 	if err != nil {
 		return 0, err
 	}
 	defer os.RemoveAll(dir)
 	t0 := time.Now()
-	c, tickets, err := buildCache(filepath.Join(dir, "edge.db"), key, pub, today, o.Scans+1)
+	c, tickets, err := buildCache(filepath.Join(dir, "cache.db"), key, pub, today, o.Scans+1)
 	if err != nil {
 		return 0, err
 	}
-	defer c.Close()
+	if err := c.Close(); err != nil {
+		return 0, err
+	}
 	fmt.Fprintf(w, "gate cache: %d signed tickets in %s (built in %s)\n", len(tickets), dir, time.Since(t0).Round(time.Millisecond))
-
-	scanDev, err := sim.OpenScannerPTY(*sp.Scanner)
+	if err := saveCredential(dir); err != nil {
+		return 0, err
+	}
+	rig, err := simrig.Start("gate", simrig.Options{})
 	if err != nil {
 		return 0, err
 	}
-	defer scanDev.Close()
-	turnDev, err := sim.OpenTurnstilePTY(*tp.Turnstile)
-	if err != nil {
-		return 0, err
-	}
-	defer turnDev.Close()
-
-	turnPort, err := transport.Open(ctx, tp, turnDev.SlavePath())
-	if err != nil {
-		return 0, err
-	}
-	defer turnPort.Close()
-	ts, err := gatedev.NewTurnstile(turnPort, *tp.Turnstile, nil)
-	if err != nil {
-		return 0, err
-	}
-	scanner, err := gatedev.NewScanner(*sp.Scanner, gatedev.Reconnect{
-		Open: func(ctx context.Context) (transport.Port, error) { return transport.Open(ctx, sp, scanDev.SlavePath()) },
-	})
-	if err != nil {
-		return 0, err
-	}
-	g := &gate.Gate{Cache: c, DeviceID: deviceID, VenueCode: venueCode, Location: time.UTC}
-
-	ctx, cancel := context.WithCancel(ctx)
-	codes := make(chan string)
-	results := make(chan scanResult)
-	runDone := make(chan error, 1)
-	gateDone := make(chan struct{})
-	go func() { runDone <- scanner.Run(ctx, codes) }()
-	go func() {
-		defer close(gateDone)
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case code := <-codes:
-				r := admit(ctx, g, ts, code)
-				select {
-				case results <- r:
-				case <-ctx.Done():
-					return
-				}
-			}
+	defer rig.Close()
+	opened := make(chan time.Time, 1)
+	rig.Turnstile.OnOpen(func(bool) {
+		select {
+		case opened <- time.Now():
+		default:
 		}
-	}()
-	defer func() {
-		cancel()
-		<-gateDone
-		<-runDone
-	}()
+	})
+	if err := rig.WriteConfig(dir); err != nil {
+		return 0, err
+	}
+	a, err := agent.Start(ctx, agent.Config{DataDir: dir, Listen: "127.0.0.1:0", HeartbeatEvery: time.Hour})
+	if err != nil {
+		return 0, err
+	}
+	defer a.Close()
 
 	scanToOpen := make([]time.Duration, 0, o.Scans)
-	scanToPass := make([]time.Duration, 0, o.Scans)
+	scanToAdmitted := make([]time.Duration, 0, o.Scans)
 	for i, tk := range tickets {
 		sent := time.Now()
-		if err := scanDev.Send(tk.QR); err != nil {
+		if err := rig.Scanner.Send(tk.QR); err != nil {
 			return 0, err
 		}
-		var r scanResult
+		var at time.Time
 		select {
-		case r = <-results:
+		case at = <-opened:
 		case <-ctx.Done():
 			return 0, ctx.Err()
 		case <-time.After(scanFailsafe):
-			return 0, fmt.Errorf("devbench: scan %d: nothing came out of the turnstile in %s (scanner %+v)", i, scanFailsafe, scanner.State())
+			return 0, fmt.Errorf("devbench: scan %d: the turnstile got no open command in %s (status %+v)", i, scanFailsafe, a.Status())
 		}
-		if r.err != nil {
-			return 0, fmt.Errorf("devbench: scan %d: %w", i, r.err)
+		wctx, cancel := context.WithTimeout(ctx, scanFailsafe)
+		var last agent.ScanResult
+		err := a.WaitUntil(wctx, func(s agent.Status) bool {
+			if s.LastScan != nil && s.LastScan.Number == tk.Number {
+				last = *s.LastScan
+				return true
+			}
+			return false
+		})
+		cancel()
+		if err != nil {
+			return 0, fmt.Errorf("devbench: scan %d: %w", i, err)
 		}
-		if r.number != tk.Number {
-			return 0, fmt.Errorf("devbench: scan %d: the gate admitted %s, want %s", i, r.number, tk.Number)
+		if last.Outcome != "admitted" {
+			return 0, fmt.Errorf("devbench: scan %d: the gate said %s: %s", i, last.Outcome, last.Message)
 		}
 		if i == 0 {
 			continue // warm-up: includes the scanner port's opening
 		}
-		scanToOpen = append(scanToOpen, r.opened.Sub(sent))
-		scanToPass = append(scanToPass, r.passed.Sub(sent))
+		scanToOpen = append(scanToOpen, at.Sub(sent))
+		scanToAdmitted = append(scanToAdmitted, time.Since(sent))
 	}
-	p50o, p99o := percentile(scanToOpen, 50), percentile(scanToOpen, 99)
-	p50, p99 := percentile(scanToPass, 50), percentile(scanToPass, 99)
-	fmt.Fprintf(w, "gate: %d scans, %s -> pty -> gatedev.Scanner -> gate.Validate (bbolt, fsynced admission) -> gatedev.Turnstile -> pty -> %s (GOOS %s)\n",
-		len(scanToPass), sp.Model, tp.Model, runtime.GOOS)
-	fmt.Fprintf(w, "gate: scan to open command written: p50 %s p99 %s\n", msText(p50o)+"ms", msText(p99o)+"ms")
-	fmt.Fprintf(w, "gate: scan to passage answer read (reported as scan_to_open; the turnstile sim cannot signal an open): p50 %s p99 %s\n",
-		msText(p50)+"ms", msText(p99)+"ms")
+	p50, p99 := percentile(scanToOpen, 50), percentile(scanToOpen, 99)
+	fmt.Fprintf(w, "gate: %d scans through the agent: %s sim -> pty -> scanner driver -> lane (gate check) -> turnstile driver -> pty -> %s sim (GOOS %s)\n",
+		len(scanToOpen), simrig.GateScanner, simrig.GateTripod, runtime.GOOS)
+	fmt.Fprintf(w, "gate: scan written to open command read by the turnstile: p50 %s p99 %s\n", msText(p50)+"ms", msText(p99)+"ms")
+	fmt.Fprintf(w, "gate: scan to admission committed (passage answered, bbolt fsync, status seen): p50 %s p99 %s\n",
+		msText(percentile(scanToAdmitted, 50))+"ms", msText(percentile(scanToAdmitted, 99))+"ms")
 	return p99, nil
 }
 
-// admit is the gate loop's work on one code: decide, open, wait for the
-// passage.
-func admit(ctx context.Context, g *gate.Gate, ts *gatedev.Turnstile, code string) scanResult {
-	d, err := g.Validate(code, gate.In)
+// saveCredential gives the bench gate a device identity. Its broker is a
+// closed loopback port: the gate works from its cache, as offline.
+func saveCredential(dir string) error {
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return err
+	}
+	syncPub, _, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
-		return scanResult{err: err}
+		return err
 	}
-	if !d.Admit {
-		return scanResult{number: d.Number, err: fmt.Errorf("refused %s: %s", d.Number, d.Message)}
-	}
-	if err := ts.Open(ctx, gatedev.In); err != nil {
-		return scanResult{number: d.Number, err: err}
-	}
-	opened := time.Now()
-	passed, err := ts.WaitPassage(ctx, gatedev.In, scanFailsafe)
-	if err != nil {
-		return scanResult{number: d.Number, err: err}
-	}
-	if !passed {
-		return scanResult{number: d.Number, err: errors.New("the turnstile reported no passage")}
-	}
-	return scanResult{number: d.Number, opened: opened, passed: time.Now()}
+	return enroll.Save(dir, sync.Credential{DeviceID: deviceID, Secret: secret, VenueCode: venueCode, Timezone: "UTC", Role: "gate",
+		SyncPublicKey: syncPub, BrokerURL: "tcp://127.0.0.1:1", APIURL: "http://127.0.0.1:1"})
 }
 
 // percentile is the nearest-rank p-th percentile of ds.

@@ -18,7 +18,7 @@ func TestRunEndsWithTheDevicesLine(t *testing.T) {
 		t.Skip("the gate simulators need Linux pseudo-terminals")
 	}
 	var out bytes.Buffer
-	err := devbench.Run(context.Background(), devbench.Options{Profiles: "../../firmware-profiles", Scans: 5, Jobs: 5}, &out)
+	err := devbench.Run(context.Background(), devbench.Options{Scans: 5, Jobs: 5}, &out)
 	if err != nil {
 		t.Fatalf("Run: %v\n%s", err, out.String())
 	}
@@ -32,7 +32,7 @@ func TestRunEndsWithTheDevicesLine(t *testing.T) {
 }
 
 func TestRunRefusesNothingToMeasure(t *testing.T) {
-	err := devbench.Run(context.Background(), devbench.Options{Profiles: "../../firmware-profiles", Scans: 0, Jobs: 1}, &bytes.Buffer{})
+	err := devbench.Run(context.Background(), devbench.Options{Scans: 0, Jobs: 1}, &bytes.Buffer{})
 	if err == nil {
 		t.Error("Run with no scans succeeded")
 	}

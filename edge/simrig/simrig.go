@@ -11,6 +11,7 @@ package simrig
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -143,6 +144,19 @@ func (r *Rig) printedJob(dir string, dots int, job []byte, event func(string)) {
 		return
 	}
 	event("printed " + path)
+}
+
+// WriteConfig writes the rig's device config into an agent's data dir.
+// The simulators' ports are new each run, so the config is too.
+func (r *Rig) WriteConfig(dir string) error {
+	b, err := json.MarshalIndent(r.Config, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, hardware.ConfigFile), b, 0o600); err != nil {
+		return fmt.Errorf("simrig: %w", err)
+	}
+	return nil
 }
 
 // Printed is the number of jobs the printer cut.
