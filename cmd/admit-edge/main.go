@@ -1,7 +1,7 @@
 // Command admit-edge is the edge agent of a POS, kiosk or gate.
 //
 //	admit-edge enroll -api URL -code XXXX-XXXX-XXXX [-data DIR]
-//	admit-edge run    [-data DIR] [-listen 127.0.0.1:8481]
+//	admit-edge run    [-data DIR] [-listen 127.0.0.1:8481] [-devices FILE]
 //	admit-edge status [-data DIR]
 //	admit-edge profiles validate [-dir firmware-profiles] [FILE...]
 //	admit-edge print-preview -out ticket.png [-paper 58|80] [-qr TEXT] [-venue V] [-event E]
@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -41,7 +42,7 @@ func main() {
 
 const usage = `usage:
   admit-edge enroll -api URL -code CODE [-data DIR]
-  admit-edge run    [-data DIR] [-listen 127.0.0.1:8481]
+  admit-edge run    [-data DIR] [-listen 127.0.0.1:8481] [-devices FILE]
   admit-edge status [-data DIR]
   admit-edge profiles validate [-dir firmware-profiles] [FILE...]
   admit-edge print-preview -out ticket.png [-paper 58|80] [-qr TEXT] [-venue V] [-event E]
@@ -81,11 +82,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	case "run":
 		listen := fs.String("listen", "127.0.0.1:8481", "local API address (loopback only)")
 		broker := fs.String("broker", "", "override the broker URL of the credential")
+		devices := fs.String("devices", "", "the device config (default DIR/devices.json; none: no devices)")
 		if err := fs.Parse(args[1:]); err != nil {
 			return err
 		}
 		log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-		a, err := agent.Start(ctx, agent.Config{DataDir: *data, Listen: *listen, BrokerURL: *broker, Logger: log})
+		a, err := agent.Start(ctx, agent.Config{DataDir: *data, Listen: *listen, BrokerURL: *broker, Logger: log, DevicesFile: *devices})
 		if err != nil {
 			return err
 		}
@@ -128,7 +130,30 @@ func status(ctx context.Context, dir string, out io.Writer) error {
 	fmt.Fprintf(out, "outbox:      %d facts waiting\n", st.OutboxDepth)
 	fmt.Fprintf(out, "cache:       %d tickets, %d bytes\n", st.CacheTickets, st.CacheBytes)
 	if st.Role == "gate" {
-		fmt.Fprintf(out, "gate:        %d admitted, %d rejected\n", st.Admitted, st.Rejected)
+		fmt.Fprintf(out, "gate:        %d admitted, %d rejected, %d opened without a passage\n", st.Admitted, st.Rejected, st.NoPassage)
+	}
+	slots := make([]string, 0, len(st.Devices))
+	for slot := range st.Devices {
+		slots = append(slots, slot)
+	}
+	slices.Sort(slots)
+	for _, slot := range slots {
+		d := st.Devices[slot]
+		state := "online"
+		if !d.Online {
+			state = "OFFLINE"
+		}
+		if d.LastError != "" {
+			state += " (last error: " + d.LastError + ")"
+		}
+		fmt.Fprintf(out, "%-12s %s\n", slot+":", state)
+	}
+	if p := st.Printer; p != nil {
+		state := "ok"
+		if p.Problem != "" {
+			state = p.Problem
+		}
+		fmt.Fprintf(out, "printer:     %s; %d printed, %d failed\n", state, p.Printed, p.Failed)
 	}
 	return nil
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +54,16 @@ func TestEnrollRunAndStatus(t *testing.T) {
 	}
 	if err := run(ctx, []string{"status", "-data", dir}, &out); err == nil || !strings.Contains(err.Error(), "not running") {
 		t.Fatalf("status of a stopped agent: %v", err)
+	}
+
+	// A device config that does not fit the gate stops run before it starts.
+	bad := filepath.Join(t.TempDir(), "devices.json")
+	if err := os.WriteFile(bad, []byte(`{"printer": {"profile": "printer/snbc-bt-t080-kiosk-80mm"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err = run(ctx, []string{"run", "-data", dir, "-listen", "127.0.0.1:0", "-devices", bad}, &out)
+	if err == nil || !strings.Contains(err.Error(), bad+": printer: a gate has no printer") {
+		t.Fatalf("run with a printer on a gate: %v", err)
 	}
 
 	a, err := agent.Start(ctx, agent.Config{DataDir: dir, Listen: "127.0.0.1:0"})
