@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -102,6 +103,9 @@ func TestAKioskPickupPrintsEachTicketOnTheSerialPrinterAsAPersonWouldReadIt(t *t
 	dots := shippedProfiles(t)[kioskPrinter].Printer.DotsPerLine
 	for i, tk := range order.Tickets {
 		pg, err := render.RenderPage(jobs[i], render.Options{Dots: dots})
+		if errors.Is(err, render.ErrNoCJKFont) && os.Getenv("CI") == "" {
+			t.Skipf("no CJK font to read the printed ticket with (apt-get install fonts-noto-cjk): %v", err)
+		}
 		if err != nil {
 			t.Fatalf("render the job the printer received for %s: %v", tk.Number, err)
 		}
