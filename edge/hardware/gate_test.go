@@ -21,7 +21,7 @@ import (
 
 const venueCode = "11010001"
 
-func shipped(t *testing.T) map[string]profile.Profile {
+func shipped(t testing.TB) map[string]profile.Profile {
 	t.Helper()
 	set, errs := profile.LoadFS(firmwareprofiles.FS, "firmware-profiles")
 	if len(errs) > 0 {
