@@ -73,16 +73,21 @@ type pickupItem struct {
 	Printed   int
 }
 
+// kioskWithPrinter starts a kiosk agent printing on a simulated BT-T080
+// over a pseudo-terminal.
+func (w *world) kioskWithPrinter() (*agent.Agent, *sim.Printer) {
+	w.t.Helper()
+	printer, err := sim.OpenPTY()
+	w.must(err)
+	w.t.Cleanup(func() { printer.Close() })
+	dir := w.device("kiosk", "lobby-kiosk")
+	writeDevices(w.t, dir, hardware.Config{Printer: &hardware.Slot{Profile: kioskPrinter, Port: printer.SlavePath()}})
+	return w.agent(dir), printer
+}
+
 func TestAKioskPickupPrintsEachTicketOnTheSerialPrinterAsAPersonWouldReadIt(t *testing.T) {
 	w := newWorld(t, embedded)
-	printer, err := sim.OpenPTY()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer printer.Close()
-	dir := w.device("kiosk", "lobby-kiosk")
-	writeDevices(t, dir, hardware.Config{Printer: &hardware.Slot{Profile: kioskPrinter, Port: printer.SlavePath()}})
-	kiosk := w.agent(dir)
+	kiosk, printer := w.kioskWithPrinter()
 	order := w.sell(2)
 	w.caughtUp(kiosk)
 
@@ -135,14 +140,7 @@ func TestAKioskPickupPrintsEachTicketOnTheSerialPrinterAsAPersonWouldReadIt(t *t
 
 func TestPaperOutMidJobLeavesTheTicketUnprintedTellsTheCloudAndARetryPrintsItOnce(t *testing.T) {
 	w := newWorld(t, embedded)
-	printer, err := sim.OpenPTY()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer printer.Close()
-	dir := w.device("kiosk", "lobby-kiosk")
-	writeDevices(t, dir, hardware.Config{Printer: &hardware.Slot{Profile: kioskPrinter, Port: printer.SlavePath()}})
-	kiosk := w.agent(dir)
+	kiosk, printer := w.kioskWithPrinter()
 	order := w.sell(1)
 	w.caughtUp(kiosk)
 	number := order.Tickets[0].Number

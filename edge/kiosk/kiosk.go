@@ -133,14 +133,7 @@ func (k *Kiosk) Print(number string, reprint bool, authorisedBy string) (sync.Fa
 	authorisedBy = strings.TrimSpace(authorisedBy)
 	var f sync.Fact
 	err := k.Cache.Update(func(tx *cache.Tx) error {
-		_, ok, err := tx.Ticket(number)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return ErrNotFound
-		}
-		if err := printable(tx, number, reprint, authorisedBy); err != nil {
+		if _, err := printable(tx, number, reprint, authorisedBy); err != nil {
 			return err
 		}
 		n, err := tx.Printed(number)
@@ -214,14 +207,8 @@ func (k *Kiosk) PrintTicket(ctx context.Context, number string, reprint bool, au
 	defer k.printMu.Unlock()
 	var t Printable
 	err := k.Cache.View(func(tx *cache.Tx) error {
-		tk, ok, err := tx.Ticket(number)
+		tk, err := printable(tx, number, reprint, authorisedBy)
 		if err != nil {
-			return err
-		}
-		if !ok {
-			return ErrNotFound
-		}
-		if err := printable(tx, number, reprint, authorisedBy); err != nil {
 			return err
 		}
 		s, ok, err := tx.Session(tk.SessionID)
@@ -254,19 +241,28 @@ func (k *Kiosk) PrintTicket(ctx context.Context, number string, reprint bool, au
 	return k.Print(number, reprint, authorisedBy)
 }
 
-// printable applies the print rules to a cached ticket.
-func printable(tx *cache.Tx, number string, reprint bool, authorisedBy string) error {
+// printable returns the cached ticket if the print rules let it print:
+// it is cached, not revoked, and not printed before unless this is an
+// authorised reprint.
+func printable(tx *cache.Tx, number string, reprint bool, authorisedBy string) (cache.Ticket, error) {
+	tk, ok, err := tx.Ticket(number)
+	if err != nil {
+		return cache.Ticket{}, err
+	}
+	if !ok {
+		return cache.Ticket{}, ErrNotFound
+	}
 	if _, revoked, err := tx.Revocation(number); err != nil {
-		return err
+		return cache.Ticket{}, err
 	} else if revoked {
-		return ErrRefunded
+		return cache.Ticket{}, ErrRefunded
 	}
 	n, err := tx.Printed(number)
 	if err != nil {
-		return err
+		return cache.Ticket{}, err
 	}
 	if n > 0 && (!reprint || strings.TrimSpace(authorisedBy) == "") {
-		return ErrAlreadyPrinted
+		return cache.Ticket{}, ErrAlreadyPrinted
 	}
-	return nil
+	return tk, nil
 }

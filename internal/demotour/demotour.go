@@ -11,14 +11,13 @@
 package demotour
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"time"
 
+	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/edge/agent"
 	"github.com/admitbox/admit/edge/simrig"
 )
@@ -137,41 +136,9 @@ func (t Tour) Run(ctx context.Context) (Visit, error) {
 	return v, nil
 }
 
-// call sends a JSON request and decodes a 2xx answer into out.
+// call sends a JSON request to a full URL and decodes a 2xx answer into
+// out.
 func (t Tour) call(ctx context.Context, method, url, token string, body, out any) error {
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, url, rd)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := t.HTTP.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %d %s", method, url, resp.StatusCode, bytes.TrimSpace(b))
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return fmt.Errorf("%s %s: %w", method, url, err)
-	}
-	return nil
+	c := loadgen.Client{Token: token, HTTP: t.HTTP}
+	return c.Do(ctx, method, url, body, out)
 }
