@@ -9,7 +9,7 @@ import (
 
 // TestEdgePackagesImportNoCloudSQLHTTPOrMQTTPackage enforces the edge's
 // dependency rule (ARCHITECTURE.md) on the device's core packages (cache,
-// outbox, gate, kiosk): they are built into gate and kiosk firmware with
+// outbox, gate, kiosk, lane): they are built into gate and kiosk firmware with
 // CGO_ENABLED=0 and depend only on the standard library's non-transport
 // packages, bbolt, the sync wire contract and the pure cloud/ticket
 // package. (Adapters such as enrollment over HTTPS live elsewhere.)
@@ -30,7 +30,7 @@ func TestEdgePackagesImportNoCloudSQLHTTPOrMQTTPackage(t *testing.T) {
 		}
 		return importrule.StandardLibrary(p)
 	}
-	if n := importrule.Check(t, allowed, true, ".", "../outbox", "../gate", "../kiosk"); n < 10 {
+	if n := importrule.Check(t, allowed, true, ".", "../outbox", "../gate", "../kiosk", "../lane"); n < 10 {
 		t.Fatalf("checked only %d files", n)
 	}
 }

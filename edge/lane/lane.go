@@ -107,9 +107,6 @@ type request struct {
 	reply chan Result
 }
 
-// ErrStopped is returned by Submit once the lane's Run has ended.
-var ErrStopped = errors.New("lane: stopped")
-
 // New returns a lane; Run must be running for it to judge anything.
 func New(cfg Config) (*Lane, error) {
 	if cfg.Gate == nil {
