@@ -53,6 +53,8 @@ func probes(f foreign) []probe {
 	return []probe{
 		p("GET /venues/:id", "GET", "/api/v1/venues/%d", f.venue, nil),
 		p("GET /venues/:id/halls", "GET", "/api/v1/venues/%d/halls", f.venue, nil),
+		p("GET /venues/:id/dashboard", "GET", "/api/v1/venues/%d/dashboard", f.venue, nil),
+		p("GET /venues/:id/dashboard/stream", "GET", "/api/v1/venues/%d/dashboard/stream", f.venue, nil),
 		p("POST /venues/:id/halls", "POST", "/api/v1/venues/%d/halls", f.venue, func(int64) any { return sales.NewHall{Code: "Z", Name: "Z"} }),
 		p("GET /halls/:id", "GET", "/api/v1/halls/%d", f.hall, nil),
 		p("GET /halls/:id/seatmap", "GET", "/api/v1/halls/%d/seatmap", f.hall, nil),
@@ -78,6 +80,8 @@ func probes(f foreign) []probe {
 		p("GET /orders/:id", "GET", "/api/v1/orders/%d", f.order.ID, nil),
 		p("POST /orders/:id/payments", "POST", "/api/v1/orders/%d/payments", f.order.ID, func(int64) any { return sales.PaymentRequest{Method: "cash"} }),
 		{route: "GET /tickets/:number", method: "GET", path: "/api/v1/tickets/" + f.order.Tickets[0].Number, missing: "/api/v1/tickets/1100000126112300000019"},
+		{route: "GET /tickets/:number/preview.png", method: "GET", path: "/api/v1/tickets/" + f.order.Tickets[0].Number + "/preview.png",
+			missing: "/api/v1/tickets/1100000126112300000019/preview.png"},
 		{route: "PUT /tickets/:number/card", method: "PUT", path: "/api/v1/tickets/" + f.order.Tickets[0].Number + "/card", missing: "/api/v1/tickets/1100000126112300000019/card",
 			body: map[string]string{"uid": "04A22B1A"}, missBd: map[string]string{"uid": "04A22B1A"}},
 		p("GET /refunds/:id", "GET", "/api/v1/refunds/%d", f.refund.ID, nil),

@@ -340,6 +340,8 @@ func (a *API) table() []route {
 			h: byID(a.svc.GetOrder)},
 		{method: "POST", path: "/orders/:id/payments", summary: "Pay an order (cash at the box office, or card); issues the signed tickets", tag: "sales", body: sales.PaymentRequest{}, resp: sales.Order{},
 			h: byIDWithBody(a.svc.PayOrder)},
+		{method: "GET", path: "/tickets/:number/preview.png", summary: "The ticket as the kiosk printer prints it (PNG; ?paper=58 or 80)", tag: "sales",
+			query: []string{"paper"}, h: a.ticketPreview},
 		{method: "GET", path: "/tickets/:number", summary: "Get a ticket by its number", tag: "sales", resp: sales.Ticket{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				return a.svc.GetTicket(c.Request.Context(), p, c.Param("number"))
@@ -472,6 +474,11 @@ func (a *API) table() []route {
 				}
 				return a.svc.Alerts(c.Request.Context(), p, f)
 			}},
+
+		{method: "GET", path: "/venues/:id/dashboard", summary: "The venue's live dashboard: sold and remaining per session, sales per minute, channels, attendance per gate, devices, anomalies", tag: "dashboard",
+			resp: sales.Dashboard{}, h: byID(a.svc.Dashboard)},
+		{method: "GET", path: "/venues/:id/dashboard/stream", summary: "The dashboard as server-sent events (event: dashboard), again on every change", tag: "dashboard",
+			resp: sales.Dashboard{}, h: a.streamDashboard},
 
 		{method: "GET", path: "/audit", summary: "Read the audit log (filters: action, object, since, after_seq, limit)", tag: "audit",
 			query: []string{"action", "object", "since", "after_seq", "limit", "tenant_id"}, resp: []audit.Entry{},

@@ -74,6 +74,12 @@ type Reader interface {
 	AuditLog(ctx context.Context, f AuditFilter, fn func(audit.Entry) error) error
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 
+	// VenueDashboard counts what a venue's dashboard shows, for the
+	// sessions ending after since (see DashboardCounts).
+	VenueDashboard(ctx context.Context, venueID int64, since time.Time) (DashboardCounts, error)
+	// DashboardVersion changes whenever the venue's dashboard may have.
+	DashboardVersion(ctx context.Context, venueID int64) (string, error)
+
 	// GetDevice finds a device of the tenant (-1: any tenant).
 	GetDevice(ctx context.Context, tenantID int64, id string) (Device, error)
 	// ListDevices lists the tenant's devices (-1: all), within venueIDs

@@ -374,4 +374,9 @@ CREATE INDEX alerts_tenant ON alerts(tenant_id, venue_id, id);
 	// 4: RFID cards bound to tickets (one valid ticket per card per venue).
 	`ALTER TABLE tickets ADD COLUMN card TEXT;
 CREATE UNIQUE INDEX tickets_card ON tickets(venue_id, card) WHERE card IS NOT NULL AND status = 'valid';`,
+	// 5: the dashboard's counts: sales by minute per venue, admissions per
+	// venue and session, prints and print failures by kind.
+	`CREATE INDEX tickets_venue_issued ON tickets(venue_id, issued_at);
+CREATE INDEX admissions_venue_session ON admissions(venue_id, session_id, direction);
+CREATE INDEX device_facts_kind ON device_facts(kind, at) WHERE status = 'ok';`,
 }

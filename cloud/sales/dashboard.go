@@ -1,0 +1,298 @@
+package sales
+
+import (
+	"context"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
+)
+
+// Dashboard is a venue's operations picture (plan §6.1.12, §6.1.14; §8.3.1
+// of the regulator's requirement): what is sold and left per session, the
+// sales rate, the channel split, attendance per session and gate, and the
+// anomalies someone should look at.
+type Dashboard struct {
+	VenueID        int64            `json:"venue_id"`
+	At             time.Time        `json:"at"`
+	Version        string           `json:"version"` // changes whenever anything shown may have changed
+	Totals         DashboardTotals  `json:"totals"`
+	Sessions       []SessionStats   `json:"sessions"`
+	SalesPerMinute []MinuteCount    `json:"sales_per_minute"` // the last 60 minutes, oldest first
+	Channels       map[string]int   `json:"channels"`         // valid tickets by sales channel
+	Gates          []GateAttendance `json:"gates"`
+	Devices        []DeviceLive     `json:"devices"`
+	Anomalies      Anomalies        `json:"anomalies"`
+}
+
+// DashboardTotals add up the sessions.
+type DashboardTotals struct {
+	Capacity  int `json:"capacity"`
+	Sold      int `json:"sold"`
+	Remaining int `json:"remaining"`
+	Admitted  int `json:"admitted"`
+	Printed   int `json:"printed"`
+}
+
+// SessionStats is one session's line.
+type SessionStats struct {
+	ID        int64     `json:"id"`
+	Event     string    `json:"event"`
+	Hall      string    `json:"hall"`
+	StartsAt  time.Time `json:"starts_at"`
+	Status    string    `json:"status"`
+	Capacity  int       `json:"capacity"`  // seats for sale: not out of service or non-sale
+	Sold      int       `json:"sold"`      // valid tickets
+	Held      int       `json:"held"`      // seats in a live hold
+	Remaining int       `json:"remaining"` // available now
+	Admitted  int       `json:"admitted"`  // tickets that entered
+	Printed   int       `json:"printed"`   // tickets printed at a kiosk or POS
+	// Attendance is admitted / sold (0 with nothing sold).
+	Attendance float64 `json:"attendance"`
+}
+
+// MinuteCount is the tickets issued in one minute.
+type MinuteCount struct {
+	Minute  time.Time `json:"minute"`
+	Tickets int       `json:"tickets"`
+}
+
+// GateAttendance is the entries one gate admitted for one session.
+type GateAttendance struct {
+	SessionID int64  `json:"session_id"`
+	DeviceID  string `json:"device_id"`
+	Device    string `json:"device"` // its name
+	Admitted  int    `json:"admitted"`
+}
+
+// DeviceLive is a device as the dashboard shows it.
+type DeviceLive struct {
+	ID        string     `json:"id"`
+	Name      string     `json:"name"`
+	Role      string     `json:"role"`
+	Online    bool       `json:"online"` // seen within DeviceOfflineAfter
+	LastSeen  *time.Time `json:"last_seen,omitempty"`
+	FeedLag   int        `json:"feed_lag"`
+	Outbox    int        `json:"outbox_depth"`
+	Printer   string     `json:"printer,omitempty"` // "ok" or the printer's problem
+	LastError string     `json:"last_error,omitempty"`
+}
+
+// Anomalies are what needs a person.
+type Anomalies struct {
+	DuplicateAdmissions int       `json:"duplicate_admissions"`
+	PrintFailures       int       `json:"print_failures"` // in the last 24 hours
+	DevicesOffline      int       `json:"devices_offline"`
+	MaxFeedLag          int       `json:"max_feed_lag"`
+	Recent              []Anomaly `json:"recent"` // newest first, at most 20
+}
+
+// Anomaly is one of them.
+type Anomaly struct {
+	Kind   string    `json:"kind"` // duplicate_admission, print_failure, device_offline, feed_lag
+	Detail string    `json:"detail"`
+	At     time.Time `json:"at"`
+}
+
+// DashboardCounts is what the store counts for a dashboard.
+type DashboardCounts struct {
+	Version           string
+	Sessions          []SessionCounts
+	TicketsByMinute   map[int64]int // unix minute → tickets issued, since the given time
+	Channels          map[string]int
+	Gates             []GateAttendance // without device names
+	Alerts            []Alert          // the newest, at most 20
+	AlertCount        int
+	PrintFailures     []PrintFailure // since the given time, newest first, at most 20
+	PrintFailureCount int
+}
+
+// SessionCounts is a session's counts from the store.
+type SessionCounts struct {
+	Session
+	Event, Hall                     string
+	Capacity, Sold, Held, Available int
+	Admitted, Printed               int
+}
+
+// PrintFailure is a print failure a device reported.
+type PrintFailure struct {
+	DeviceID string
+	Number   string
+	Error    string
+	At       time.Time
+}
+
+// DeviceOfflineAfter is how long a device may be silent before the
+// dashboard counts it offline: four missed 15 s heartbeats.
+const DeviceOfflineAfter = time.Minute
+
+// Dashboard builds the venue's dashboard.
+func (s *Service) Dashboard(ctx context.Context, p Principal, venueID int64) (Dashboard, error) {
+	if err := authorize(p, auth.ReadCatalog); err != nil {
+		return Dashboard{}, err
+	}
+	v, err := s.venue(ctx, p, scopeTenant(p), venueID)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	now := s.now().UTC()
+	c, err := s.store.VenueDashboard(ctx, v.ID, now.Add(-24*time.Hour))
+	if err != nil {
+		return Dashboard{}, err
+	}
+	devices, err := s.store.ListDevices(ctx, v.TenantID, []int64{v.ID})
+	if err != nil {
+		return Dashboard{}, err
+	}
+	return buildDashboard(v.ID, now, c, devices), nil
+}
+
+// DashboardVersion is the dashboard's Version alone, cheap enough to ask
+// every second: a live page reloads the dashboard when it changes.
+func (s *Service) DashboardVersion(ctx context.Context, p Principal, venueID int64) (string, error) {
+	if err := authorize(p, auth.ReadCatalog); err != nil {
+		return "", err
+	}
+	v, err := s.venue(ctx, p, scopeTenant(p), venueID)
+	if err != nil {
+		return "", err
+	}
+	ver, err := s.store.DashboardVersion(ctx, v.ID)
+	if err != nil {
+		return "", err
+	}
+	// Devices go offline by the clock alone: the minute is in the version.
+	return ver + "/" + strconv.FormatInt(s.now().Unix()/int64(DeviceOfflineAfter/time.Second), 10), nil
+}
+
+func buildDashboard(venueID int64, now time.Time, c DashboardCounts, devices []Device) Dashboard {
+	d := Dashboard{VenueID: venueID, At: now, Version: c.Version, Channels: c.Channels, Gates: c.Gates}
+	if d.Channels == nil {
+		d.Channels = map[string]int{}
+	}
+	for _, sc := range c.Sessions {
+		st := SessionStats{ID: sc.ID, Event: sc.Event, Hall: sc.Hall, StartsAt: sc.StartsAt, Status: string(sc.Status),
+			Capacity: sc.Capacity, Sold: sc.Sold, Held: sc.Held, Remaining: sc.Available, Admitted: sc.Admitted, Printed: sc.Printed}
+		if st.Sold > 0 {
+			st.Attendance = float64(st.Admitted) / float64(st.Sold)
+		}
+		d.Sessions = append(d.Sessions, st)
+		d.Totals.Capacity += st.Capacity
+		d.Totals.Sold += st.Sold
+		d.Totals.Remaining += st.Remaining
+		d.Totals.Admitted += st.Admitted
+		d.Totals.Printed += st.Printed
+	}
+	if d.Sessions == nil {
+		d.Sessions = []SessionStats{}
+	}
+	first := now.Truncate(time.Minute).Add(-59 * time.Minute)
+	for i := range 60 {
+		m := first.Add(time.Duration(i) * time.Minute)
+		d.SalesPerMinute = append(d.SalesPerMinute, MinuteCount{Minute: m, Tickets: c.TicketsByMinute[m.Unix()/60]})
+	}
+	names := map[string]string{}
+	var recent []Anomaly
+	for _, dv := range devices {
+		names[dv.ID] = dv.Name
+		if dv.Status != "active" {
+			continue
+		}
+		live := DeviceLive{ID: dv.ID, Name: dv.Name, Role: dv.Role, LastSeen: dv.LastSeen,
+			Online:  dv.LastSeen != nil && now.Sub(*dv.LastSeen) < DeviceOfflineAfter,
+			Printer: dv.State["printer"], LastError: lastError(dv.State)}
+		live.FeedLag, _ = strconv.Atoi(dv.State["feed_lag"])
+		live.Outbox, _ = strconv.Atoi(dv.State["outbox_depth"])
+		d.Devices = append(d.Devices, live)
+		if !live.Online {
+			d.Anomalies.DevicesOffline++
+			at := now
+			if dv.LastSeen != nil {
+				at = *dv.LastSeen
+			}
+			recent = append(recent, Anomaly{Kind: "device_offline", Detail: dv.Name + " (" + dv.Role + ") is offline", At: at})
+		}
+		if live.FeedLag > d.Anomalies.MaxFeedLag {
+			d.Anomalies.MaxFeedLag = live.FeedLag
+		}
+		if live.FeedLag > 0 && live.Online {
+			recent = append(recent, Anomaly{Kind: "feed_lag", Detail: dv.Name + " is " + strconv.Itoa(live.FeedLag) + " changes behind", At: *dv.LastSeen})
+		}
+	}
+	if d.Devices == nil {
+		d.Devices = []DeviceLive{}
+	}
+	for i := range d.Gates {
+		d.Gates[i].Device = names[d.Gates[i].DeviceID]
+	}
+	if d.Gates == nil {
+		d.Gates = []GateAttendance{}
+	}
+	d.Anomalies.DuplicateAdmissions = c.AlertCount
+	for _, a := range c.Alerts {
+		recent = append(recent, Anomaly{Kind: a.Kind, Detail: a.Detail, At: a.At})
+	}
+	d.Anomalies.PrintFailures = c.PrintFailureCount
+	for _, f := range c.PrintFailures {
+		name := names[f.DeviceID]
+		if name == "" {
+			name = f.DeviceID
+		}
+		recent = append(recent, Anomaly{Kind: "print_failure", Detail: "ticket " + f.Number + " at " + name + ": " + f.Error, At: f.At})
+	}
+	sort.SliceStable(recent, func(i, j int) bool { return recent[i].At.After(recent[j].At) })
+	if len(recent) > 20 {
+		recent = recent[:20]
+	}
+	d.Anomalies.Recent = recent
+	if d.Anomalies.Recent == nil {
+		d.Anomalies.Recent = []Anomaly{}
+	}
+	return d
+}
+
+func lastError(state map[string]string) string {
+	for _, k := range []string{"turnstile_error", "relay_error", "scanner_error", "rfid_error"} {
+		if v := state[k]; v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// Printout is what a printed ticket shows, for the portal's print preview.
+type Printout struct {
+	Ticket   Ticket
+	Venue    string
+	Timezone string
+	Event    string
+	Hall     string
+	StartsAt time.Time
+}
+
+// TicketPrintout gathers a ticket's printed fields.
+func (s *Service) TicketPrintout(ctx context.Context, p Principal, number string) (Printout, error) {
+	t, err := s.GetTicket(ctx, p, number)
+	if err != nil {
+		return Printout{}, err
+	}
+	ss, err := s.store.GetSession(ctx, t.TenantID, t.SessionID)
+	if err != nil {
+		return Printout{}, err
+	}
+	v, err := s.store.GetVenue(ctx, t.TenantID, t.VenueID)
+	if err != nil {
+		return Printout{}, err
+	}
+	ev, err := s.store.GetEvent(ctx, t.TenantID, ss.EventID)
+	if err != nil {
+		return Printout{}, err
+	}
+	h, err := s.store.GetHall(ctx, t.TenantID, ss.HallID)
+	if err != nil {
+		return Printout{}, err
+	}
+	return Printout{Ticket: t, Venue: v.Name, Timezone: v.Timezone, Event: ev.Name, Hall: h.Name, StartsAt: ss.StartsAt}, nil
+}

@@ -1,0 +1,205 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// VenueDashboard counts the venue's sessions that end after since, and
+// the tickets, admissions, prints and alerts the dashboard shows. Each
+// count is one grouped query over an index of the venue or its sessions.
+func (r reader) VenueDashboard(ctx context.Context, venueID int64, since time.Time) (sales.DashboardCounts, error) {
+	c := sales.DashboardCounts{TicketsByMinute: map[int64]int{}, Channels: map[string]int{}}
+	var err error
+	if c.Version, err = r.DashboardVersion(ctx, venueID); err != nil {
+		return c, err
+	}
+	rows, err := r.q.QueryContext(ctx, `SELECT `+prefixed("s.", sessionCols)+`, e.name, h.name FROM sessions s
+		JOIN events e ON e.id = s.event_id JOIN halls h ON h.id = s.hall_id
+		WHERE s.venue_id = ? AND s.ends_at >= ? ORDER BY s.starts_at, s.id`, venueID, ms(since))
+	if err != nil {
+		return c, wrap(err, "dashboard sessions")
+	}
+	index := map[int64]int{}
+	for rows.Next() {
+		var sc sales.SessionCounts
+		var event, hall string
+		s, err := scanSession(extraScan{rows, []any{&event, &hall}})
+		if err != nil {
+			rows.Close()
+			return c, wrap(err, "dashboard sessions")
+		}
+		sc.Session, sc.Event, sc.Hall = s, event, hall
+		index[s.ID] = len(c.Sessions)
+		c.Sessions = append(c.Sessions, sc)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return c, wrap(err, "dashboard sessions")
+	}
+	if len(c.Sessions) > 0 {
+		ids := make([]int64, 0, len(c.Sessions))
+		for _, s := range c.Sessions {
+			ids = append(ids, s.ID)
+		}
+		in := `(` + placeholders(len(ids)) + `)`
+		err := r.each(ctx, `SELECT session_id,
+				SUM(phys_state = 'ok'),
+				SUM(status = 'held'),
+				SUM(status = 'available' AND phys_state = 'ok' AND category = 'sellable' AND tier_id != 0)
+			FROM session_seats WHERE session_id IN `+in+` GROUP BY session_id`, int64Args(ids), func(scan func(...any) error) error {
+			var id int64
+			var capacity, held, avail int
+			if err := scan(&id, &capacity, &held, &avail); err != nil {
+				return err
+			}
+			s := &c.Sessions[index[id]]
+			s.Capacity, s.Held, s.Available = capacity, held, avail
+			return nil
+		})
+		if err != nil {
+			return c, wrap(err, "dashboard seats")
+		}
+		err = r.each(ctx, `SELECT session_id, COUNT(*) FROM tickets WHERE session_id IN `+in+` AND status = 'valid' GROUP BY session_id`, int64Args(ids),
+			func(scan func(...any) error) error {
+				var id int64
+				var n int
+				if err := scan(&id, &n); err != nil {
+					return err
+				}
+				c.Sessions[index[id]].Sold = n
+				return nil
+			})
+		if err != nil {
+			return c, wrap(err, "dashboard tickets")
+		}
+		err = r.each(ctx, `SELECT session_id, device_id, COUNT(DISTINCT ticket_number) FROM admissions
+			WHERE venue_id = ? AND session_id IN `+in+` AND direction = 'in' GROUP BY session_id, device_id ORDER BY session_id, device_id`,
+			append([]any{venueID}, int64Args(ids)...), func(scan func(...any) error) error {
+				var g sales.GateAttendance
+				if err := scan(&g.SessionID, &g.DeviceID, &g.Admitted); err != nil {
+					return err
+				}
+				c.Gates = append(c.Gates, g)
+				return nil
+			})
+		if err != nil {
+			return c, wrap(err, "dashboard admissions")
+		}
+		err = r.each(ctx, `SELECT session_id, COUNT(DISTINCT ticket_number) FROM admissions
+			WHERE venue_id = ? AND session_id IN `+in+` AND direction = 'in' GROUP BY session_id`,
+			append([]any{venueID}, int64Args(ids)...), func(scan func(...any) error) error {
+				var id int64
+				var n int
+				if err := scan(&id, &n); err != nil {
+					return err
+				}
+				c.Sessions[index[id]].Admitted = n
+				return nil
+			})
+		if err != nil {
+			return c, wrap(err, "dashboard attendance")
+		}
+		err = r.each(ctx, `SELECT t.session_id, COUNT(DISTINCT t.number) FROM device_facts f
+			JOIN devices d ON d.id = f.device_id
+			JOIN tickets t ON t.number = json_extract(f.data, '$.number')
+			WHERE d.venue_id = ? AND f.kind = 'print' AND f.status = 'ok' AND t.session_id IN `+in+` GROUP BY t.session_id`,
+			append([]any{venueID}, int64Args(ids)...), func(scan func(...any) error) error {
+				var id int64
+				var n int
+				if err := scan(&id, &n); err != nil {
+					return err
+				}
+				c.Sessions[index[id]].Printed = n
+				return nil
+			})
+		if err != nil {
+			return c, wrap(err, "dashboard prints")
+		}
+	}
+	err = r.each(ctx, `SELECT issued_at / 60000, COUNT(*) FROM tickets WHERE venue_id = ? AND issued_at >= ? GROUP BY 1`,
+		[]any{venueID, ms(since)}, func(scan func(...any) error) error {
+			var minute int64
+			var n int
+			if err := scan(&minute, &n); err != nil {
+				return err
+			}
+			c.TicketsByMinute[minute] = n
+			return nil
+		})
+	if err != nil {
+		return c, wrap(err, "dashboard sales rate")
+	}
+	err = r.each(ctx, `SELECT o.channel, COUNT(*) FROM tickets t JOIN orders o ON o.id = t.order_id
+		WHERE t.venue_id = ? AND t.status = 'valid' AND t.issued_at >= ? GROUP BY o.channel`, []any{venueID, ms(since)},
+		func(scan func(...any) error) error {
+			var ch string
+			var n int
+			if err := scan(&ch, &n); err != nil {
+				return err
+			}
+			c.Channels[ch] = n
+			return nil
+		})
+	if err != nil {
+		return c, wrap(err, "dashboard channels")
+	}
+	if err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE venue_id = ?`, venueID).Scan(&c.AlertCount); err != nil {
+		return c, wrap(err, "dashboard alerts")
+	}
+	if c.Alerts, err = r.ListAlerts(ctx, -1, sales.AlertFilter{VenueID: venueID, Limit: 20}); err != nil {
+		return c, err
+	}
+	err = r.each(ctx, `SELECT f.device_id, COALESCE(json_extract(f.data, '$.number'), ''), COALESCE(json_extract(f.data, '$.error'), ''), f.at
+		FROM device_facts f JOIN devices d ON d.id = f.device_id
+		WHERE d.venue_id = ? AND f.kind = 'print_failure' AND f.status = 'ok' AND f.at >= ? ORDER BY f.at DESC`,
+		[]any{venueID, ms(since)}, func(scan func(...any) error) error {
+			var pf sales.PrintFailure
+			var at int64
+			if err := scan(&pf.DeviceID, &pf.Number, &pf.Error, &at); err != nil {
+				return err
+			}
+			c.PrintFailureCount++
+			if len(c.PrintFailures) < 20 {
+				pf.At = fromMS(at)
+				c.PrintFailures = append(c.PrintFailures, pf)
+			}
+			return nil
+		})
+	if err != nil {
+		return c, wrap(err, "dashboard print failures")
+	}
+	return c, nil
+}
+
+// DashboardVersion changes whenever the venue's feed moves (every sale,
+// refund and admission is on it), a device reports, or an alert is raised.
+func (r reader) DashboardVersion(ctx context.Context, venueID int64) (string, error) {
+	var feed, seen, alert int64
+	err := r.q.QueryRowContext(ctx, `SELECT
+		COALESCE((SELECT seq FROM feed_heads WHERE venue_id = ?), 0),
+		COALESCE((SELECT MAX(last_seen) FROM devices WHERE venue_id = ?), 0),
+		COALESCE((SELECT MAX(id) FROM alerts WHERE venue_id = ?), 0)`, venueID, venueID, venueID).Scan(&feed, &seen, &alert)
+	if err != nil {
+		return "", wrap(err, "dashboard version")
+	}
+	return fmt.Sprintf("%d.%d.%d", feed, seen, alert), nil
+}
+
+// each runs q and calls fn with a scanner for every row.
+func (r reader) each(ctx context.Context, q string, args []any, fn func(scan func(...any) error) error) error {
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows.Scan); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,152 @@
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+func (w *world) token(username string) string {
+	w.t.Helper()
+	r, err := w.svc.Login(context.Background(), username, pw)
+	w.must(err)
+	return r.Token
+}
+
+func (w *world) dashboard(token string) sales.Dashboard {
+	w.t.Helper()
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/venues/%d/dashboard", w.srv.URL, w.venue.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	w.must(err)
+	defer resp.Body.Close()
+	var d sales.Dashboard
+	if resp.StatusCode != 200 {
+		w.t.Fatalf("dashboard: %d", resp.StatusCode)
+	}
+	w.must(json.NewDecoder(resp.Body).Decode(&d))
+	return d
+}
+
+func TestTheDashboardCountsSalesPrintsAndAdmissionsAndStreamsChanges(t *testing.T) {
+	w := newWorld(t, embedded)
+	kiosk := w.agent(w.device("kiosk", "lobby-kiosk"))
+	gate := w.agent(w.device("gate", "north-gate"))
+	order := w.sell(2)
+	w.caughtUp(kiosk)
+	w.caughtUp(gate)
+	if code := call(t, "POST", kiosk.URL()+"/print", map[string]any{"number": order.Tickets[0].Number}, nil); code != 200 {
+		t.Fatalf("print: %d", code)
+	}
+	if s := validate(t, gate.URL(), order.Tickets[1].QR); !s.Admit {
+		t.Fatalf("admit: %+v", s)
+	}
+	uploaded(t, kiosk)
+	uploaded(t, gate)
+
+	token := w.token("manager")
+	d := w.dashboard(token)
+	if len(d.Sessions) != 1 {
+		t.Fatalf("%d sessions on the dashboard", len(d.Sessions))
+	}
+	s := d.Sessions[0]
+	if s.Sold != 2 || s.Printed != 1 || s.Admitted != 1 || s.Capacity != 200 || s.Remaining != 198 || s.Attendance != 0.5 {
+		t.Fatalf("session line %+v", s)
+	}
+	if d.Channels["pos"] != 2 || len(d.Gates) != 1 || d.Gates[0].Device != "north-gate" || d.Gates[0].Admitted != 1 {
+		t.Fatalf("channels %v, gates %+v", d.Channels, d.Gates)
+	}
+	sold := 0
+	for _, m := range d.SalesPerMinute {
+		sold += m.Tickets
+	}
+	if len(d.SalesPerMinute) != 60 || sold != 2 {
+		t.Fatalf("sales per minute: %d minutes, %d tickets", len(d.SalesPerMinute), sold)
+	}
+	if len(d.Devices) != 2 || d.Anomalies.DevicesOffline != 0 {
+		t.Fatalf("devices %+v, offline %d", d.Devices, d.Anomalies.DevicesOffline)
+	}
+
+	// The stream sends the dashboard at once and again after a sale.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/v1/venues/%d/dashboard/stream", w.srv.URL, w.venue.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	w.must(err)
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("stream content type %q", ct)
+	}
+	events := make(chan sales.Dashboard)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		for sc.Scan() {
+			if data, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				var d sales.Dashboard
+				if json.Unmarshal([]byte(data), &d) == nil {
+					select {
+					case events <- d:
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
+		}
+	}()
+	next := func() sales.Dashboard {
+		t.Helper()
+		select {
+		case d := <-events:
+			return d
+		case <-ctx.Done():
+			t.Fatal("no dashboard event")
+			return sales.Dashboard{}
+		}
+	}
+	if first := next(); first.Totals.Sold != 2 {
+		t.Fatalf("first event: sold %d", first.Totals.Sold)
+	}
+	sale := time.Now()
+	w.sell(1)
+	for {
+		d := next()
+		if d.Totals.Sold == 3 {
+			t.Logf("the sale reached the stream after %v", time.Since(sale))
+			break
+		}
+	}
+
+	// Another tenant's manager sees no such venue.
+	other := w.otherTenantAdmin()
+	req, _ = http.NewRequest("GET", fmt.Sprintf("%s/api/v1/venues/%d/dashboard", w.srv.URL, w.venue.ID), nil)
+	req.Header.Set("Authorization", "Bearer "+other)
+	r2, err := http.DefaultClient.Do(req)
+	w.must(err)
+	r2.Body.Close()
+	if r2.StatusCode != 404 {
+		t.Fatalf("another tenant's dashboard: %d", r2.StatusCode)
+	}
+}
+
+// otherTenantAdmin creates a second tenant with its admin and returns the
+// admin's token.
+func (w *world) otherTenantAdmin() string {
+	w.t.Helper()
+	ctx := context.Background()
+	root, err := w.srv.Store.GetUserByName(ctx, "root")
+	w.must(err)
+	tn, err := w.svc.CreateTenant(ctx, principal(root), sales.NewTenant{Code: "other", Name: "Other"})
+	w.must(err)
+	_, err = w.svc.CreateUser(ctx, principal(root), sales.NewUser{TenantID: tn.ID, Username: "other-admin", Password: pw, Role: "tenant_admin"})
+	w.must(err)
+	return w.token("other-admin")
+}
