@@ -23,9 +23,11 @@ import (
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
+	"github.com/admitbox/admit/cloud/portal"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 	"github.com/admitbox/admit/cloud/syncer"
+	"github.com/admitbox/admit/internal/webui"
 )
 
 // Config is everything a cloud needs to start.
@@ -114,7 +116,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return orDefault(cfg.PublicMQTTURL, s.MQTTURL), orDefault(cfg.PublicURL, s.URL)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA})
-	s.http = &http.Server{Handler: a.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", a.Handler())
+	mux.Handle("/ui-common/", http.StripPrefix("/ui-common", webui.Handler()))
+	mux.Handle("/", portal.Handler())
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(2)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/admitbox/admit/edge/hardware"
 	"github.com/admitbox/admit/edge/kiosk"
 	"github.com/admitbox/admit/edge/lane"
+	"github.com/admitbox/admit/edge/screens"
 	admitsync "github.com/admitbox/admit/sync"
 )
 
@@ -136,10 +138,29 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
+// sameOrigin refuses a state-changing request that a page of another
+// origin sent: the screens are served by the agent itself, and a web page
+// the kiosk browser happens to show must not print or admit through it.
+func sameOrigin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+			if u, err := url.Parse(o); err != nil || u.Host != r.Host {
+				writeError(w, http.StatusForbidden, "cross_origin", "requests from other web pages are refused")
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 func (ro *roles) handler() http.Handler {
 	mux := http.NewServeMux()
 	role := ro.a.cred.Role
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, ro.a.Status()) })
+	ui := screens.Handler(role)
+	mux.Handle("GET /ui/", ui)
+	mux.Handle("GET /ui-common/", ui)
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ui/", http.StatusFound) })
 	if role == "gate" {
 		mux.HandleFunc("POST /validate", ro.validate)
 	}
@@ -150,12 +171,16 @@ func (ro *roles) handler() http.Handler {
 	}
 	if role == "pos" {
 		mux.HandleFunc("GET /sessions", ro.sessions)
+		mux.HandleFunc("POST /sell/login", ro.proxy("/api/v1/auth/login"))
+		mux.HandleFunc("GET /sell/sessions/{id}/seats", ro.proxy("/api/v1/sessions/{id}/seats"))
+		mux.HandleFunc("GET /sell/sessions/{id}/availability", ro.proxy("/api/v1/sessions/{id}/availability"))
+		mux.HandleFunc("POST /sell/refunds", ro.proxy("/api/v1/refunds"))
 		mux.HandleFunc("POST /sell/holds", ro.proxy("/api/v1/holds"))
 		mux.HandleFunc("DELETE /sell/holds/{id}", ro.proxy("/api/v1/holds/{id}"))
 		mux.HandleFunc("POST /sell/orders", ro.proxy("/api/v1/orders"))
 		mux.HandleFunc("POST /sell/orders/{id}/payments", ro.proxy("/api/v1/orders/{id}/payments"))
 	}
-	return mux
+	return sameOrigin(mux)
 }
 
 type validateRequest struct {

@@ -1,0 +1,560 @@
+// The venue admin portal. Every figure and action goes through the JSON API
+// under /api/v1 with the admin's own token, so the portal sees and changes
+// exactly what the API lets that person see and change.
+"use strict";
+(() => {
+  const { el, clear, t, call, ApiError } = A;
+  A.addWords({
+    "app": ["Admit box office", "Admit 票务"],
+    "login": ["Log in", "登录"], "logout": ["Log out", "退出"], "username": ["Username", "用户名"], "password": ["Password", "密码"],
+    "nav.dashboard": ["Dashboard", "运营看板"], "nav.venues": ["Venues & halls", "场馆与影厅"], "nav.sessions": ["Sessions", "场次"],
+    "nav.sales": ["Sales", "订单"], "nav.refunds": ["Refunds", "退票审批"], "nav.devices": ["Devices", "设备"], "nav.audit": ["Audit log", "审计日志"],
+    "nav.preview": ["Print preview", "票面预览"],
+    "venue": ["Venue", "场馆"], "hall": ["Hall", "影厅"], "event": ["Event", "节目"], "session": ["Session", "场次"], "starts": ["Starts", "开始"],
+    "ends": ["Ends", "结束"], "status": ["Status", "状态"], "capacity": ["Capacity", "可售座位"], "sold": ["Sold", "已售"], "held": ["Held", "锁座"],
+    "remaining": ["Remaining", "余票"], "printed": ["Printed", "已取票"], "admitted": ["Admitted", "已检票"], "attendance": ["Attendance", "上座率"],
+    "sales.per.minute": ["Tickets sold per minute (last hour)", "每分钟售票（近一小时）"], "channels": ["Sales channels", "销售渠道"],
+    "gates": ["Admissions per gate", "各检票口入场"], "devices": ["Devices", "设备"], "anomalies": ["Anomalies", "异常"],
+    "online": ["online", "在线"], "offline": ["offline", "离线"], "last.seen": ["Last seen", "最近在线"], "feed.lag": ["Feed lag", "同步延迟"],
+    "outbox": ["Outbox", "待上传"], "printer": ["Printer", "打印机"], "last.error": ["Last error", "最近错误"],
+    "dup.admissions": ["Duplicate admissions", "重复入场"], "print.failures": ["Print failures (24 h)", "打印失败（24小时）"],
+    "devices.offline": ["Devices offline", "离线设备"], "max.feed.lag": ["Largest feed lag", "最大同步延迟"], "updated": ["Updated {0}", "更新于 {0}"],
+    "live": ["live", "实时"], "reconnecting": ["reconnecting…", "重新连接中…"], "none": ["None", "无"],
+    "halls": ["Halls", "影厅"], "seatmap": ["Seat map", "座位图"], "open": ["Open", "打开"], "save": ["Save", "保存"], "create": ["Create", "创建"],
+    "generate": ["Draw a section", "绘制区域"], "section.code": ["Section code", "区域代码"], "section.name": ["Section name", "区域名称"],
+    "rows": ["Rows", "排数"], "cols": ["Seats per row", "每排座位"], "click.sets": ["A click sets", "点击设置"],
+    "import": ["Import", "导入"], "export.json": ["Export JSON", "导出 JSON"], "export.csv": ["Export CSV", "导出 CSV"],
+    "import.hint": ["Paste a seat map (JSON or CSV) or choose a file; problems are shown by line.", "粘贴座位图（JSON 或 CSV）或选择文件；错误按行显示。"],
+    "saved": ["Saved", "已保存"], "line": ["line {0}", "第 {0} 行"], "seats.n": ["{0} seats", "{0} 个座位"],
+    "new.session": ["New session", "新建场次"], "min.price": ["Minimum price", "最低票价"], "prices": ["Prices", "票价"], "tier": ["Tier", "票档"],
+    "seat.type": ["Seat type", "座位类型"], "price": ["Price", "价格"], "add.tier": ["Add tier", "添加票档"], "categories": ["Seat categories", "座位分类"],
+    "reserve": ["Reserve for", "预留给"], "hold.back": ["Hold back", "保留（应急）"], "non.sale": ["Not for sale", "不售"], "release": ["Release to sale", "释放"],
+    "selected": ["{0} seats selected", "已选 {0} 个座位"], "customer": ["Customer", "客户"], "until": ["Until", "截止"], "reason": ["Reason", "原因"],
+    "find.orders": ["Find orders", "查找订单"], "pickup.code": ["Pickup code", "取票码"], "ticket.number": ["Ticket number", "票号"],
+    "customer.name": ["Customer name", "客户姓名"], "search": ["Search", "搜索"], "order": ["Order", "订单"], "phone": ["Phone", "电话"],
+    "channel": ["Channel", "渠道"], "total": ["Total", "金额"], "tickets": ["Tickets", "票"], "seat": ["Seat", "座位"],
+    "request.refund": ["Request refund", "申请退票"], "refund.requested": ["Refund requested: it waits for another person's approval", "已提交退票申请，等待他人审批"],
+    "pending": ["Waiting for approval", "待审批"], "approve": ["Approve", "批准"], "reject": ["Reject", "驳回"], "amount": ["Amount", "金额"],
+    "requested": ["Requested", "申请时间"], "no.refunds": ["No refund requests wait for approval.", "没有待审批的退票申请。"],
+    "register": ["Register a device", "登记设备"], "role": ["Role", "类型"], "name": ["Name", "名称"], "zone": ["Gate zone", "检票区"],
+    "profile": ["Firmware profile", "设备型号"], "enroll.code": ["Enrollment code (shown once, valid 24 h)", "注册码（仅显示一次，24小时内有效）"],
+    "revoke": ["Revoke", "吊销"], "revoked": ["revoked", "已吊销"], "confirm.revoke": ["Revoke device {0}? Its credential stops working at once.", "吊销设备 {0}？其凭证将立即失效。"],
+    "action": ["Action", "操作"], "object": ["Object", "对象"], "since": ["Since", "起始时间"], "filter": ["Filter", "筛选"], "verify.chain": ["Verify chain", "校验哈希链"],
+    "chain.ok": ["Chain intact: {0} entries verified", "哈希链完整：已校验 {0} 条"], "chain.bad": ["Chain broken at entry {0}: {1}", "哈希链在第 {0} 条断开：{1}"],
+    "who": ["Who", "操作人"], "when": ["When", "时间"], "before": ["Before", "变更前"], "after": ["After", "变更后"], "approver": ["Approved by", "审批人"],
+    "preview.hint": ["Enter a ticket number to see it as the kiosk printer prints it.", "输入票号，查看自助机打印的票面。"], "show": ["Show", "显示"],
+    "paper": ["Paper", "纸宽"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
+  });
+
+  const state = { token: sessionStorage.getItem("admit.token") || "", me: null, venues: [] };
+  const main = () => document.getElementById("main");
+  const api = (method, path, body, ct) => call(method, "/api/v1" + path, body, state.token, ct);
+
+  function errorBox(err) {
+    if (err instanceof ApiError && err.status === 401) { logout(); return el("p", { class: "error" }, err.message); }
+    const box = el("div", { class: "error", "data-test": "error" }, err.code === "not_found" ? t("not.found") + ": " : "", err.message);
+    if (err.fields && err.fields.length) {
+      box.append(el("ul", { class: "problems" }, err.fields.map((f) => el("li", {}, f.line ? t("line", f.line) + ": " : "", f.field ? f.field + ": " : "", f.message))));
+    }
+    return box;
+  }
+  async function guarded(target, fn) {
+    try { await fn(); } catch (err) { clear(target, errorBox(err)); }
+  }
+
+  // --- shell -----------------------------------------------------------
+  const pages = [
+    ["dashboard", "nav.dashboard", dashboardPage], ["venues", "nav.venues", venuesPage], ["sessions", "nav.sessions", sessionsPage],
+    ["sales", "nav.sales", salesPage], ["refunds", "nav.refunds", refundsPage], ["devices", "nav.devices", devicesPage],
+    ["audit", "nav.audit", auditPage], ["preview", "nav.preview", previewPage],
+  ];
+  let stopPage = null;
+
+  function header() {
+    const top = document.getElementById("top");
+    const current = (location.hash.slice(2).split("/")[0]) || "dashboard";
+    clear(top, el("span", { class: "brand" }, t("app")));
+    if (state.me) {
+      top.append(el("nav", {}, pages.map(([id, key]) => el("a", { href: "#/" + id, class: id === current ? "active" : "", "data-test": "nav-" + id }, t(key)))));
+      top.append(el("span", { class: "who", "data-test": "who" }, state.me.username + " · " + state.me.role));
+      top.append(el("button", { class: "secondary", type: "button", onclick: logout }, t("logout")));
+    }
+    top.append(A.langToggle());
+  }
+
+  function logout() {
+    state.token = ""; state.me = null;
+    sessionStorage.removeItem("admit.token");
+    location.hash = "#/login";
+    route();
+  }
+
+  async function route() {
+    if (stopPage) { stopPage(); stopPage = null; }
+    if (state.token && !state.me) {
+      try {
+        state.me = await api("GET", "/me");
+        state.venues = await api("GET", "/venues");
+      } catch { state.token = ""; sessionStorage.removeItem("admit.token"); }
+    }
+    const [name, ...args] = location.hash.slice(2).split("/");
+    header();
+    if (!state.me) { loginPage(); return; }
+    const page = pages.find((p) => p[0] === name) || (name === "hall" && [0, 0, hallPage]) || (name === "session" && [0, 0, sessionPage]) || pages[0];
+    const target = clear(main(), el("p", { class: "muted" }, "…"));
+    await guarded(target, async () => { stopPage = (await page[2](target, ...args)) || null; });
+  }
+  A.whenLang(route);
+  window.addEventListener("hashchange", route);
+
+  function loginPage() {
+    const u = el("input", { name: "username", autocomplete: "username", "data-test": "username", required: true });
+    const p = el("input", { name: "password", type: "password", autocomplete: "current-password", "data-test": "password", required: true });
+    const msg = el("div");
+    const form = el("form", { class: "card login", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const r = await call("POST", "/api/v1/auth/login", { username: u.value, password: p.value });
+        state.token = r.token;
+        sessionStorage.setItem("admit.token", r.token);
+        state.me = null;
+        if (!location.hash || location.hash === "#/login") location.hash = "#/dashboard";
+        await route();
+      } catch (err) { clear(msg, errorBox(err)); }
+    } }, el("h1", {}, t("login")), el("label", {}, t("username"), u), el("label", {}, t("password"), p), msg,
+      el("button", { type: "submit", "data-test": "login" }, t("login")));
+    clear(main(), form);
+    u.focus();
+  }
+
+  function venueSelect(onchange, selected) {
+    const s = el("select", { "data-test": "venue", onchange: () => onchange(Number(s.value)) },
+      state.venues.map((v) => el("option", { value: v.id, selected: v.id === selected }, v.name + " (" + v.code + ")")));
+    return s;
+  }
+  const venueName = (id) => (state.venues.find((v) => v.id === id) || {}).name || "#" + id;
+
+  // --- dashboard --------------------------------------------------------
+  async function dashboardPage(target) {
+    if (!state.venues.length) { clear(target, el("p", {}, t("none"))); return; }
+    let venue = Number(sessionStorage.getItem("admit.venue")) || state.venues[0].id;
+    if (!state.venues.some((v) => v.id === venue)) venue = state.venues[0].id;
+    const status = el("span", { class: "badge", "data-test": "live" }, "…");
+    const body = el("div", { "data-test": "dashboard" });
+    let ctl = null;
+    const connect = () => {
+      if (ctl) ctl.abort();
+      ctl = new AbortController();
+      stream(venue, ctl.signal, (d) => { status.className = "badge ok"; status.textContent = t("live") + " · " + t("updated", A.clock(d.at)); drawDashboard(body, d); },
+        () => { status.className = "badge warn"; status.textContent = t("reconnecting"); });
+    };
+    clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("nav.dashboard")),
+      venueSelect((v) => { venue = v; sessionStorage.setItem("admit.venue", v); connect(); }, venue), status), body);
+    connect();
+    return () => ctl && ctl.abort();
+  }
+
+  // stream reads the dashboard's server-sent events with the token in a
+  // header (EventSource cannot send one) and reconnects when it ends.
+  async function stream(venue, signal, onData, onDrop) {
+    while (!signal.aborted) {
+      try {
+        const r = await fetch(`/api/v1/venues/${venue}/dashboard/stream`, { headers: { Authorization: "Bearer " + state.token }, signal });
+        if (r.status === 401) { logout(); return; }
+        if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => null));
+        const reader = r.body.getReader();
+        const dec = new TextDecoder();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            const chunk = buf.slice(0, i);
+            buf = buf.slice(i + 2);
+            const data = chunk.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+            if (data) onData(JSON.parse(data));
+          }
+        }
+      } catch (err) {
+        if (signal.aborted) return;
+        if (err instanceof ApiError) { onDrop(err); if (err.status === 404) return; }
+      }
+      if (signal.aborted) return;
+      onDrop();
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+
+  function tile(label, value, test) {
+    return el("div", { class: "tile" }, el("div", { class: "n", "data-test": test }, String(value)), el("div", { class: "l" }, label));
+  }
+  const pct = (x) => (x * 100).toFixed(0) + "%";
+
+  function drawDashboard(body, d) {
+    const tot = d.totals;
+    const tiles = el("div", { class: "tiles" },
+      tile(t("sold"), tot.sold, "total-sold"), tile(t("remaining"), tot.remaining, "total-remaining"), tile(t("printed"), tot.printed, "total-printed"),
+      tile(t("admitted"), tot.admitted, "total-admitted"), tile(t("attendance"), tot.sold ? pct(tot.admitted / tot.sold) : "–", "total-attendance"),
+      tile(t("devices.offline"), d.anomalies.devices_offline, "devices-offline"));
+    const sessions = el("div", { class: "card scroll" }, el("h2", {}, t("nav.sessions")), el("table", { "data-test": "sessions" },
+      el("thead", {}, el("tr", {}, [t("session"), t("starts"), t("capacity"), t("sold"), t("held"), t("remaining"), t("printed"), t("admitted"), t("attendance")].map((h, i) => el("th", { class: i > 1 ? "num" : "" }, h)))),
+      el("tbody", {}, d.sessions.map((s) => el("tr", { "data-session": s.id },
+        el("td", {}, s.event, el("div", { class: "muted" }, s.hall)), el("td", {}, A.time(s.starts_at)),
+        ...[s.capacity, s.sold, s.held, s.remaining, s.printed, s.admitted].map((n, i) => el("td", { class: "num", "data-field": ["capacity", "sold", "held", "remaining", "printed", "admitted"][i] }, String(n))),
+        el("td", { class: "num" }, s.sold ? pct(s.attendance) : "–"))))));
+    const chart = el("canvas", { class: "chart", width: 600, height: 180, "data-test": "rate-chart" });
+    const channels = Object.entries(d.channels);
+    const maxCh = Math.max(1, ...channels.map(([, n]) => n));
+    const anomalies = d.anomalies;
+    const sessionName = (id) => (d.sessions.find((s) => s.id === id) || {}).event || "#" + id;
+    body.replaceChildren(tiles, sessions,
+      el("div", { class: "grid2" },
+        el("div", { class: "card" }, el("h2", {}, t("sales.per.minute")), chart),
+        el("div", { class: "card" }, el("h2", {}, t("channels")), channels.length ? el("table", {}, el("tbody", {}, channels.map(([ch, n]) =>
+          el("tr", {}, el("td", {}, ch), el("td", { class: "num", "data-channel": ch }, String(n)), el("td", { class: "grow" }, barEl(n / maxCh)))))) : el("p", { class: "muted" }, t("none"))),
+        el("div", { class: "card" }, el("h2", {}, t("gates")), d.gates.length ? el("table", { "data-test": "gates" }, el("tbody", {}, d.gates.map((g) =>
+          el("tr", {}, el("td", {}, g.device || g.device_id), el("td", {}, sessionName(g.session_id)), el("td", { class: "num" }, String(g.admitted)))))) : el("p", { class: "muted" }, t("none"))),
+        el("div", { class: "card" }, el("h2", {}, t("anomalies")),
+          el("div", { class: "row" }, el("span", { class: "badge" + (anomalies.duplicate_admissions ? " bad" : "") }, t("dup.admissions") + ": " + anomalies.duplicate_admissions),
+            el("span", { class: "badge" + (anomalies.print_failures ? " warn" : ""), "data-test": "print-failures" }, t("print.failures") + ": " + anomalies.print_failures),
+            el("span", { class: "badge" + (anomalies.devices_offline ? " bad" : "") }, t("devices.offline") + ": " + anomalies.devices_offline),
+            el("span", { class: "badge" + (anomalies.max_feed_lag ? " warn" : "") }, t("max.feed.lag") + ": " + anomalies.max_feed_lag)),
+          anomalies.recent.length ? el("ul", { "data-test": "anomalies" }, anomalies.recent.map((a) => el("li", {}, el("span", { class: "muted" }, A.clock(a.at) + " "), a.detail))) : el("p", { class: "muted" }, t("none")))),
+      el("div", { class: "card scroll" }, el("h2", {}, t("devices")), devicesTable(d.devices)));
+    drawRate(chart, d.sales_per_minute);
+  }
+  function barEl(frac) { const b = el("div", { class: "bar" }); b.style.width = Math.max(1, frac * 100) + "%"; return b; }
+
+  function drawRate(c, minutes) {
+    const g = c.getContext("2d");
+    const w = c.width, h = c.height, pad = 24;
+    g.clearRect(0, 0, w, h);
+    const max = Math.max(1, ...minutes.map((m) => m.tickets));
+    const bw = (w - pad) / minutes.length;
+    g.fillStyle = "#2956b2";
+    minutes.forEach((m, i) => { const bh = (h - pad) * m.tickets / max; g.fillRect(pad + i * bw, h - pad - bh, Math.max(1, bw - 1), bh); });
+    g.fillStyle = "#5f6368"; g.font = "11px sans-serif";
+    g.fillText(String(max), 2, 12); g.fillText("0", 2, h - pad);
+    if (minutes.length) { g.fillText(A.clock(minutes[0].minute).slice(0, 5), pad, h - 6); g.fillText(A.clock(minutes[minutes.length - 1].minute).slice(0, 5), w - 40, h - 6); }
+  }
+
+  function devicesTable(devs) {
+    return el("table", { "data-test": "devices" }, el("thead", {}, el("tr", {}, [t("name"), t("role"), t("status"), t("last.seen"), t("feed.lag"), t("outbox"), t("printer"), t("last.error")].map((h) => el("th", {}, h)))),
+      el("tbody", {}, devs.map((d) => el("tr", { "data-device": d.id }, el("td", {}, d.name), el("td", {}, d.role),
+        el("td", {}, el("span", { class: "badge " + (d.online ? "ok" : "bad") }, t(d.online ? "online" : "offline"))),
+        el("td", {}, d.last_seen ? A.time(d.last_seen) : "–"), el("td", { class: "num" }, String(d.feed_lag)), el("td", { class: "num" }, String(d.outbox_depth)),
+        el("td", {}, d.printer || "–"), el("td", { class: "muted" }, d.last_error || "")))));
+  }
+
+  // --- venues, halls and the seat-map editor ----------------------------
+  async function venuesPage(target) {
+    const list = el("div");
+    clear(target, el("h1", {}, t("nav.venues")), list);
+    for (const v of state.venues) {
+      const halls = await api("GET", `/venues/${v.id}/halls`);
+      list.append(el("div", { class: "card" }, el("h2", {}, v.name + " · " + v.code), el("p", { class: "muted" }, v.address || "", " · ", v.timezone),
+        el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("hall")), el("th", {}, t("seatmap")))),
+          el("tbody", {}, halls.map((h) => el("tr", {}, el("td", {}, h.name + " (" + h.code + ")"),
+            el("td", {}, el("a", { href: "#/hall/" + h.id, "data-test": "hall-" + h.id }, t("open")))))))));
+    }
+  }
+
+  const seatTypes = ["standard", "vip", "couple", "accessible", "box"];
+  const seatStates = ["ok", "damaged", "removed", "obstructed"];
+
+  async function hallPage(target, hallID) {
+    const doc = await api("GET", `/halls/${hallID}/seatmap`);
+    let map = doc.seat_map;
+    const msg = el("div");
+    const grid = el("div", { class: "seatmap", "data-test": "seatmap" });
+    const mode = el("select", { "data-test": "paint" }, [...seatTypes.map((x) => el("option", { value: "type:" + x }, t("seat.type") + ": " + x)),
+      ...seatStates.map((x) => el("option", { value: "state:" + x }, t("status") + ": " + x))]);
+    const count = el("span", { class: "muted" });
+    const draw = () => {
+      const maxCol = Math.max(1, ...map.seats.map((s) => s.col));
+      const rows = [...new Set(map.seats.map((s) => s.section + "/" + s.row_no))];
+      grid.style.gridTemplateColumns = `repeat(${maxCol}, 26px)`;
+      grid.replaceChildren(...map.seats.map((s) => {
+        const b = el("button", { type: "button", class: `seat ${s.type} ${s.state}`, title: s.label + " · " + s.type + " · " + s.state, "data-label": s.label,
+          onclick: () => { const [k, v] = mode.value.split(":"); if (k === "type") s.type = v; else s.state = v; draw(); } }, String(s.col));
+        b.style.gridColumn = String(s.col);
+        b.style.gridRow = String(rows.indexOf(s.section + "/" + s.row_no) + 1);
+        return b;
+      }));
+      count.textContent = t("seats.n", map.seats.length);
+    };
+    const code = el("input", { value: "A", size: 4, "data-test": "gen-code" }), name = el("input", { value: "Stalls", "data-test": "gen-name" });
+    const nrows = el("input", { type: "number", value: 10, min: 1, max: 200, "data-test": "gen-rows" }), ncols = el("input", { type: "number", value: 20, min: 1, max: 500, "data-test": "gen-cols" });
+    const generate = () => {
+      const c = code.value.trim() || "A";
+      map.sections = map.sections.filter((s) => s.code !== c).concat([{ code: c, name: name.value.trim() || c }]);
+      map.seats = map.seats.filter((s) => s.section !== c);
+      const firstRow = map.seats.reduce((m, s) => Math.max(m, s.row_no), 0);
+      for (let r = 1; r <= Number(nrows.value); r++) {
+        for (let col = 1; col <= Number(ncols.value); col++) {
+          map.seats.push({ section: c, row: String(r), row_no: firstRow + r, col, label: `${c}${r}-${col}`, type: "standard", state: "ok" });
+        }
+      }
+      draw();
+    };
+    const save = async () => {
+      try { await api("PUT", `/halls/${hallID}/seatmap`, map); clear(msg, el("p", { class: "okmsg", "data-test": "saved" }, t("saved"))); }
+      catch (err) { clear(msg, errorBox(err)); }
+    };
+    const text = el("textarea", { rows: 6, cols: 60, "data-test": "import-text", placeholder: "section,row,row_no,col,label,type,state" });
+    const file = el("input", { type: "file", accept: ".csv,.json,text/csv,application/json", onchange: async () => { if (file.files[0]) text.value = await file.files[0].text(); } });
+    const doImport = async () => {
+      const body = text.value.trim();
+      const json = body.startsWith("{");
+      try {
+        await api("PUT", `/halls/${hallID}/seatmap`, json ? JSON.parse(body) : body, json ? "application/json" : "text/csv");
+        map = (await api("GET", `/halls/${hallID}/seatmap`)).seat_map;
+        draw();
+        clear(msg, el("p", { class: "okmsg", "data-test": "saved" }, t("saved")));
+      } catch (err) { clear(msg, errorBox(err instanceof SyntaxError ? new ApiError(400, { error: { code: "bad_json", message: err.message } }) : err)); }
+    };
+    const download = async (format) => {
+      const r = await fetch(`/api/v1/halls/${hallID}/seatmap${format === "csv" ? "?format=csv" : ""}`, { headers: { Authorization: "Bearer " + state.token } });
+      const blob = await r.blob();
+      const a = el("a", { href: URL.createObjectURL(blob), download: `hall-${hallID}.${format}` });
+      document.body.append(a); a.click(); a.remove();
+    };
+    clear(target, el("h1", {}, doc.hall.name, " · ", t("seatmap")),
+      el("div", { class: "card" }, el("h2", {}, t("generate")), el("div", { class: "row" }, el("label", {}, t("section.code"), code), el("label", {}, t("section.name"), name),
+        el("label", {}, t("rows"), nrows), el("label", {}, t("cols"), ncols), el("button", { type: "button", onclick: generate, "data-test": "generate" }, t("generate")))),
+      el("div", { class: "row" }, el("label", {}, t("click.sets"), mode), count, el("span", { class: "grow" }),
+        el("button", { type: "button", onclick: save, "data-test": "save-map" }, t("save")),
+        el("button", { type: "button", class: "secondary", onclick: () => download("json") }, t("export.json")),
+        el("button", { type: "button", class: "secondary", onclick: () => download("csv") }, t("export.csv"))),
+      msg, grid,
+      el("div", { class: "card" }, el("h2", {}, t("import")), el("p", { class: "muted" }, t("import.hint")), text, el("div", { class: "row" }, file,
+        el("button", { type: "button", onclick: doImport, "data-test": "import" }, t("import")))));
+    draw();
+  }
+
+  // --- sessions, prices and seat categories -----------------------------
+  async function sessionsPage(target) {
+    let venue = Number(sessionStorage.getItem("admit.venue")) || (state.venues[0] || {}).id;
+    const list = el("div");
+    const form = el("div");
+    const load = async () => {
+      const [sessions, events, halls] = await Promise.all([api("GET", `/sessions?venue_id=${venue}`), api("GET", "/events"), api("GET", `/venues/${venue}/halls`)]);
+      const evName = (id) => (events.find((e) => e.id === id) || {}).name || "#" + id;
+      const hallName = (id) => (halls.find((h) => h.id === id) || {}).name || "#" + id;
+      clear(list, el("table", { "data-test": "session-list" }, el("thead", {}, el("tr", {}, [t("event"), t("hall"), t("starts"), t("ends"), t("status")].map((h) => el("th", {}, h)))),
+        el("tbody", {}, sessions.map((s) => el("tr", {}, el("td", {}, el("a", { href: "#/session/" + s.id }, evName(s.event_id))), el("td", {}, hallName(s.hall_id)),
+          el("td", {}, A.time(s.starts_at)), el("td", {}, A.time(s.ends_at)), el("td", {}, s.status))))));
+      const ev = el("select", { "data-test": "new-event" }, events.map((e) => el("option", { value: e.id }, e.name)));
+      const hall = el("select", { "data-test": "new-hall" }, halls.map((h) => el("option", { value: h.id }, h.name)));
+      const start = el("input", { type: "datetime-local", "data-test": "new-start", required: true });
+      const end = el("input", { type: "datetime-local", "data-test": "new-end", required: true });
+      const minp = el("input", { type: "number", value: "20", min: 0, step: "0.01", "data-test": "new-min" });
+      const out = el("div");
+      clear(form, el("div", { class: "card" }, el("h2", {}, t("new.session")), el("div", { class: "row" }, el("label", {}, t("event"), ev), el("label", {}, t("hall"), hall),
+        el("label", {}, t("starts"), start), el("label", {}, t("ends"), end), el("label", {}, t("min.price"), minp),
+        el("button", { type: "button", "data-test": "create-session", onclick: async () => {
+          try {
+            const s = await api("POST", "/sessions", { hall_id: Number(hall.value), event_id: Number(ev.value), starts_at: new Date(start.value).toISOString(),
+              ends_at: new Date(end.value).toISOString(), min_price_cents: Math.round(Number(minp.value) * 100), max_per_order: 8 });
+            location.hash = "#/session/" + s.id;
+          } catch (err) { clear(out, errorBox(err)); }
+        } }, t("create"))), out));
+    };
+    clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("nav.sessions")), venueSelect(async (v) => { venue = v; sessionStorage.setItem("admit.venue", v); await guarded(list, load); }, venue)), form, el("div", { class: "card scroll" }, list));
+    await load();
+  }
+
+  async function sessionPage(target, id) {
+    const [s, tiers, seats, avail] = await Promise.all([api("GET", `/sessions/${id}`), api("GET", `/sessions/${id}/prices`), api("GET", `/sessions/${id}/seats`), api("GET", `/sessions/${id}/availability`)]);
+    const msg = el("div");
+    // Prices
+    const rows = el("tbody");
+    const addRow = (tr) => {
+      const name = el("input", { value: tr.name || "", "data-test": "tier-name" });
+      const type = el("select", { "data-test": "tier-type" }, el("option", { value: "" }, "—"), seatTypes.map((x) => el("option", { value: x, selected: tr.seat_type === x }, x)));
+      const section = el("input", { value: tr.section || "", size: 4 });
+      const price = el("input", { type: "number", step: "0.01", value: tr.price_cents ? (tr.price_cents / 100).toFixed(2) : "", "data-test": "tier-price" });
+      const r = el("tr", {}, el("td", {}, name), el("td", {}, type), el("td", {}, section), el("td", {}, price));
+      r.read = () => ({ name: name.value, seat_type: type.value || undefined, section: section.value || undefined, price_cents: Math.round(Number(price.value) * 100) });
+      rows.append(r);
+    };
+    (tiers.length ? tiers : [{ name: "Standard" }]).forEach(addRow);
+    const savePrices = async () => {
+      try { await api("PUT", `/sessions/${id}/prices`, { tiers: [...rows.children].map((r) => r.read()) }); clear(msg, el("p", { class: "okmsg", "data-test": "saved" }, t("saved"))); await refreshMap(); }
+      catch (err) { clear(msg, errorBox(err)); }
+    };
+    // Seat map with categories
+    const selected = new Set();
+    const grid = el("div", { class: "seatmap", "data-test": "session-seatmap" });
+    const selInfo = el("span", { class: "muted", "data-test": "selected" });
+    const codes = { A: "available", H: "held", S: "sold", X: "out", R: "reserved", B: "held_back", N: "non_sale", "-": "unpriced" };
+    let availText = avail.seats;
+    const drawMap = () => {
+      const maxCol = Math.max(1, ...seats.map((x) => x.col));
+      const rowKeys = [...new Set(seats.map((x) => x.section + "/" + x.row_no))];
+      grid.style.gridTemplateColumns = `repeat(${maxCol}, 26px)`;
+      grid.replaceChildren(...seats.map((x, i) => {
+        const st = codes[availText[i]] || "";
+        const b = el("button", { type: "button", class: `seat ${x.type} ${x.state} s-${st} c-${x.category}` + (selected.has(x.seat_id) ? " sel" : ""),
+          title: `${x.label} · ${x.type} · ${st}${x.reserved_for ? " · " + x.reserved_for : ""}`, "data-seat": x.seat_id, "data-label": x.label,
+          onclick: () => { selected.has(x.seat_id) ? selected.delete(x.seat_id) : selected.add(x.seat_id); drawMap(); } }, String(x.col));
+        b.style.gridColumn = String(x.col);
+        b.style.gridRow = String(rowKeys.indexOf(x.section + "/" + x.row_no) + 1);
+        return b;
+      }));
+      selInfo.textContent = t("selected", selected.size);
+    };
+    const refreshMap = async () => {
+      const [ss, av] = await Promise.all([api("GET", `/sessions/${id}/seats`), api("GET", `/sessions/${id}/availability`)]);
+      seats.splice(0, seats.length, ...ss); availText = av.seats; drawMap();
+    };
+    const customer = el("input", { placeholder: t("customer") }), until = el("input", { type: "datetime-local" }), reason = el("input", { placeholder: t("reason"), value: "portal" });
+    const categorise = (category) => async () => {
+      try {
+        await api("POST", `/sessions/${id}/seat-categories`, { seat_ids: [...selected], category, reserved_for: category === "reserved" ? customer.value : "",
+          reserved_until: category === "reserved" && until.value ? new Date(until.value).toISOString() : null, reason: reason.value });
+        selected.clear(); await refreshMap(); clear(msg, el("p", { class: "okmsg" }, t("saved")));
+      } catch (err) { clear(msg, errorBox(err)); }
+    };
+    clear(target, el("h1", {}, `${t("session")} #${s.id} · ${A.time(s.starts_at)} · ${s.status}`), msg,
+      el("div", { class: "card scroll" }, el("h2", {}, t("prices")), el("table", {}, el("thead", {}, el("tr", {}, [t("tier"), t("seat.type"), t("section.code"), t("price")].map((h) => el("th", {}, h)))), rows),
+        el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: () => addRow({}) }, t("add.tier")), el("button", { type: "button", onclick: savePrices, "data-test": "save-prices" }, t("save")))),
+      el("div", { class: "card" }, el("h2", {}, t("categories")),
+        el("div", { class: "legend" }, ["available", "held", "sold"].map((k) => el("span", {}, el("span", { class: "seat s-" + k }), t(k === "available" ? "remaining" : k))),
+          ["reserved", "held_back", "non_sale"].map((k) => el("span", {}, el("span", { class: "seat c-" + k }), k))),
+        grid, el("div", { class: "row" }, selInfo, el("label", {}, t("customer"), customer), el("label", {}, t("until"), until), el("label", {}, t("reason"), reason),
+          el("button", { type: "button", onclick: categorise("reserved") }, t("reserve")), el("button", { type: "button", onclick: categorise("held_back") }, t("hold.back")),
+          el("button", { type: "button", onclick: categorise("non_sale") }, t("non.sale")), el("button", { type: "button", class: "secondary", onclick: categorise("sellable") }, t("release")))));
+    drawMap();
+  }
+
+  // --- sales and refunds ------------------------------------------------
+  async function salesPage(target) {
+    const q = el("input", { "data-test": "order-query", placeholder: t("pickup.code") });
+    const kind = el("select", {}, el("option", { value: "pickup_code" }, t("pickup.code")), el("option", { value: "ticket_number" }, t("ticket.number")), el("option", { value: "customer_name" }, t("customer.name")));
+    const results = el("div");
+    const search = async () => {
+      await guarded(results, async () => {
+        const orders = await api("GET", `/orders?${kind.value}=${encodeURIComponent(q.value.trim())}`);
+        clear(results, orders.length ? orders.map(orderCard) : el("p", { class: "muted" }, t("none")));
+      });
+    };
+    clear(target, el("h1", {}, t("find.orders")), el("form", { class: "row card", onsubmit: (e) => { e.preventDefault(); search(); } }, el("label", {}, t("filter"), kind), el("label", { class: "grow" }, t("search"), q),
+      el("button", { type: "submit", "data-test": "order-search" }, t("search"))), results);
+  }
+
+  function orderCard(o) {
+    const msg = el("div");
+    return el("div", { class: "card", "data-order": o.id }, el("h2", {}, `${t("order")} #${o.id} · ${o.pickup_code} · ${o.status}`),
+      el("p", {}, `${t("venue")}: ${venueName(o.venue_id)} · ${t("channel")}: ${o.channel} · ${t("total")}: ${A.money(o.total_cents)} · `,
+        `${t("customer")}: `, el("span", { "data-test": "masked-name" }, A.maskName(o.customer_name) || "–"), ` · ${t("phone")}: `, el("span", { "data-test": "masked-phone" }, A.maskPhone(o.customer_phone) || "–")),
+      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("ticket.number")), el("th", {}, t("seat")), el("th", { class: "num" }, t("price")), el("th", {}, t("status")))),
+        el("tbody", {}, (o.tickets || []).map((tk) => el("tr", {}, el("td", {}, tk.number), el("td", {}, tk.seat_label), el("td", { class: "num" }, A.money(tk.price_cents)), el("td", {}, tk.status))))),
+      o.status === "paid" ? el("div", { class: "row" }, el("button", { type: "button", class: "secondary", "data-test": "request-refund", onclick: async () => {
+        try { await api("POST", "/refunds", { order_id: o.id, reason: "portal" }); clear(msg, el("p", { class: "okmsg" }, t("refund.requested"))); }
+        catch (err) { clear(msg, errorBox(err)); }
+      } }, t("request.refund")), msg) : null);
+  }
+
+  async function refundsPage(target) {
+    const list = el("div");
+    const load = async () => {
+      const rs = await api("GET", "/refunds?status=pending");
+      clear(list, rs.length ? el("table", { "data-test": "refund-queue" }, el("thead", {}, el("tr", {}, [t("order"), t("venue"), t("amount"), t("reason"), t("requested"), ""].map((h) => el("th", {}, h)))),
+        el("tbody", {}, rs.map((r) => {
+          const msg = el("span");
+          const decide = (verb) => async () => { try { await api("POST", `/refunds/${r.id}/${verb}`, { note: "portal" }); await load(); } catch (err) { clear(msg, errorBox(err)); } };
+          return el("tr", { "data-refund": r.id }, el("td", {}, "#" + r.order_id), el("td", {}, venueName(r.venue_id)), el("td", { class: "num" }, A.money(r.amount_cents)), el("td", {}, r.reason),
+            el("td", {}, A.time(r.created_at)), el("td", {}, el("button", { type: "button", onclick: decide("approve"), "data-test": "approve" }, t("approve")), " ",
+              el("button", { type: "button", class: "danger", onclick: decide("reject") }, t("reject")), msg));
+        }))) : el("p", { class: "muted" }, t("no.refunds")));
+    };
+    clear(target, el("h1", {}, t("nav.refunds"), " · ", t("pending")), el("div", { class: "card scroll" }, list));
+    await load();
+  }
+
+  // --- devices ----------------------------------------------------------
+  async function devicesPage(target) {
+    const list = el("div", { class: "card scroll" });
+    const out = el("div");
+    const venue = venueSelect(() => {}, (state.venues[0] || {}).id);
+    const role = el("select", { "data-test": "dev-role" }, ["gate", "kiosk", "pos"].map((r) => el("option", { value: r }, r)));
+    const name = el("input", { "data-test": "dev-name", required: true }), zone = el("input", { size: 8 }), prof = el("input", { placeholder: "printer/snbc-bt-t080-kiosk-80mm" });
+    const load = async () => {
+      const devs = await api("GET", "/devices");
+      const now = Date.now();
+      clear(list, el("table", { "data-test": "device-list" }, el("thead", {}, el("tr", {}, [t("name"), t("venue"), t("role"), t("status"), t("last.seen"), t("feed.lag"), t("outbox"), t("printer"), t("last.error"), ""].map((h) => el("th", {}, h)))),
+        el("tbody", {}, devs.map((d) => {
+          const st = d.state || {};
+          const online = d.status === "active" && d.last_seen && now - new Date(d.last_seen) < 60000;
+          const badge = d.status !== "active" ? el("span", { class: "badge" }, d.status === "revoked" ? t("revoked") : d.status) : el("span", { class: "badge " + (online ? "ok" : "bad") }, t(online ? "online" : "offline"));
+          return el("tr", { "data-device": d.id }, el("td", {}, d.name, el("div", { class: "muted" }, d.id)), el("td", {}, venueName(d.venue_id)), el("td", {}, d.role), el("td", {}, badge),
+            el("td", {}, d.last_seen ? A.time(d.last_seen) : "–"), el("td", { class: "num" }, st.feed_lag || "–"), el("td", { class: "num" }, st.outbox_depth || "–"), el("td", {}, st.printer || "–"),
+            el("td", { class: "muted" }, st.turnstile_error || st.scanner_error || st.rfid_error || ""),
+            el("td", {}, d.status === "active" || d.status === "pending" ? el("button", { type: "button", class: "danger", "data-test": "revoke", onclick: async () => {
+              if (!confirm(t("confirm.revoke", d.name))) return;
+              try { await api("POST", `/devices/${d.id}/revoke`, { reason: "portal" }); await load(); } catch (err) { clear(out, errorBox(err)); }
+            } }, t("revoke")) : null));
+        }))));
+    };
+    clear(target, el("h1", {}, t("nav.devices")), el("div", { class: "card" }, el("h2", {}, t("register")), el("div", { class: "row" }, el("label", {}, t("venue"), venue), el("label", {}, t("role"), role),
+      el("label", {}, t("name"), name), el("label", {}, t("zone"), zone), el("label", {}, t("profile"), prof),
+      el("button", { type: "button", "data-test": "register", onclick: async () => {
+        try {
+          const r = await api("POST", "/devices", { venue_id: Number(venue.value), role: role.value, name: name.value, zone: zone.value, profile: prof.value });
+          clear(out, el("p", {}, t("enroll.code") + ": ", el("span", { class: "code", "data-test": "enroll-code" }, r.enrollment_code)),
+            el("p", { class: "muted" }, `admit-edge enroll -api ${location.origin} -code ${r.enrollment_code}`));
+          await load();
+        } catch (err) { clear(out, errorBox(err)); }
+      } }, t("register"))), out), list);
+    await load();
+    const timer = setInterval(() => guarded(list, load), 5000);
+    return () => clearInterval(timer);
+  }
+
+  // --- audit ------------------------------------------------------------
+  async function auditPage(target) {
+    const action = el("input", { placeholder: "refund.approve", size: 16 }), object = el("input", { placeholder: "order:12", size: 12 }), since = el("input", { type: "datetime-local" });
+    const list = el("div", { class: "card scroll" });
+    const verdict = el("div", { "data-test": "verify-result" });
+    const load = async () => {
+      const qs = new URLSearchParams({ limit: "200" });
+      if (action.value) qs.set("action", action.value);
+      if (object.value) qs.set("object", object.value);
+      if (since.value) qs.set("since", new Date(since.value).toISOString());
+      const entries = await api("GET", "/audit?" + qs);
+      clear(list, el("table", { "data-test": "audit" }, el("thead", {}, el("tr", {}, ["#", t("when"), t("who"), t("action"), t("object"), t("reason"), t("approver"), t("before"), t("after")].map((h) => el("th", {}, h)))),
+        el("tbody", {}, entries.slice().reverse().map((e) => el("tr", {}, el("td", {}, String(e.seq)), el("td", {}, A.time(e.at)), el("td", {}, e.actor), el("td", {}, e.action), el("td", {}, e.object),
+          el("td", {}, e.reason || ""), el("td", {}, e.approver || ""), el("td", { class: "muted" }, short(e.before)), el("td", { class: "muted" }, short(e.after)))))));
+    };
+    clear(target, el("h1", {}, t("nav.audit")), el("form", { class: "card row", onsubmit: (e) => { e.preventDefault(); guarded(list, load); } },
+      el("label", {}, t("action"), action), el("label", {}, t("object"), object), el("label", {}, t("since"), since), el("button", { type: "submit" }, t("filter")),
+      el("button", { type: "button", class: "secondary", "data-test": "verify", onclick: async () => {
+        try {
+          const r = await api("GET", "/audit/verify");
+          clear(verdict, r.ok ? el("p", { class: "okmsg" }, t("chain.ok", r.entries)) : el("p", { class: "error" }, t("chain.bad", r.break.Seq, r.break.Kind + (r.break.Detail ? ": " + r.break.Detail : ""))));
+        } catch (err) { clear(verdict, errorBox(err)); }
+      } }, t("verify.chain"))), verdict, list);
+    await load();
+  }
+  function short(v) { if (v === undefined || v === null) return ""; const s = typeof v === "string" ? v : JSON.stringify(v); return s.length > 120 ? s.slice(0, 117) + "…" : s; }
+
+  // --- print preview ----------------------------------------------------
+  async function previewPage(target, number) {
+    const n = el("input", { value: number || "", size: 26, "data-test": "preview-number" });
+    const paper = el("select", {}, el("option", { value: "80" }, "80 mm"), el("option", { value: "58" }, "58 mm"));
+    const out = el("div");
+    const show = async () => {
+      const r = await fetch(`/api/v1/tickets/${encodeURIComponent(n.value.trim())}/preview.png?paper=${paper.value}`, { headers: { Authorization: "Bearer " + state.token } });
+      if (!r.ok) { clear(out, errorBox(new ApiError(r.status, await r.json().catch(() => null)))); return; }
+      clear(out, el("img", { class: "preview", src: URL.createObjectURL(await r.blob()), alt: n.value, "data-test": "preview" }));
+    };
+    clear(target, el("h1", {}, t("nav.preview")), el("p", { class: "muted" }, t("preview.hint")),
+      el("form", { class: "row card", onsubmit: (e) => { e.preventDefault(); show(); } }, el("label", {}, t("ticket.number"), n), el("label", {}, t("paper"), paper), el("button", { type: "submit", "data-test": "show-preview" }, t("show"))), out);
+    if (number) await show();
+  }
+
+  route();
+})();

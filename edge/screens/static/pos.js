@@ -1,0 +1,142 @@
+// The box-office POS: a clerk logs in, picks a session, clicks seats on the
+// seat map, holds them (with the hold's countdown), takes cash, prints the
+// tickets and can ask for a refund. Every sale goes to the cloud through
+// the agent; offline, the banner says so and selling is disabled.
+"use strict";
+(() => {
+  const { el, t, clear } = A;
+  A.addWords({
+    "title.pos": ["Box office", "售票窗口"], "clerk": ["Clerk", "售票员"], "username": ["Username", "用户名"], "password": ["Password", "密码"], "login": ["Log in", "登录"],
+    "logout": ["Log out", "退出"], "sessions": ["Sessions", "场次"], "pick.seats": ["Click seats to select them", "点击选座"], "hold": ["Hold {0} seats", "锁定 {0} 个座位"],
+    "hold.left": ["Hold expires in", "锁座剩余"], "pay.cash": ["Take cash {0}", "现金收款 {0}"], "release": ["Release", "释放"], "paid": ["Paid: order {0}, pickup code {1}", "已付款：订单 {0}，取票码 {1}"],
+    "print": ["Print tickets", "打印票"], "printed": ["Printed {0} tickets", "已打印 {0} 张"], "refund": ["Request refund", "申请退票"],
+    "refund.sent": ["Refund requested: a manager must approve it", "已提交退票申请，需经理审批"], "new.sale": ["New sale", "新的销售"],
+    "offline.sales": ["offline: sales disabled", "离线：暂停售票"], "expired": ["The hold expired: select the seats again", "锁座已过期，请重新选座"],
+    "back": ["Back", "返回"], "seat.map": ["Seat map", "座位图"],
+  });
+  let token = sessionStorage.getItem("admit.pos.token") || "";
+  let view = token ? "sessions" : "login";
+  let session = null, seats = [], avail = "", selected = new Set(), hold = null, order = null, timer = null;
+  const main = () => document.getElementById("main");
+  const msg = el("div", { "data-test": "pos-msg" });
+  const online = () => (D.status() || {}).connected;
+  const sell = (method, path, body) => A.call(method, "/sell" + path, body, token);
+  const fail = (err) => clear(msg, el("p", { class: "error", "data-test": "pos-error" }, err.code === "offline" ? t("offline.sales") : err.message));
+  const sellButtons = [];
+  const sellButton = (attrs, label) => { const b = el("button", attrs, label); sellButtons.push(b); b.disabled = !online(); return b; };
+  D.onStatus((s) => sellButtons.forEach((b) => { b.disabled = !s.connected; }));
+
+  function draw() {
+    sellButtons.length = 0;
+    if (timer) { clearInterval(timer); timer = null; }
+    ({ login: drawLogin, sessions: drawSessions, seats: drawSeats, paid: drawPaid })[view]();
+  }
+  A.whenLang(draw);
+
+  function drawLogin() {
+    const u = el("input", { "data-test": "pos-username", autocomplete: "username" }), p = el("input", { type: "password", "data-test": "pos-password" });
+    clear(main(), el("form", { class: "card", onsubmit: async (e) => {
+      e.preventDefault();
+      try {
+        const r = await sell("POST", "/login", { username: u.value, password: p.value });
+        token = r.token; sessionStorage.setItem("admit.pos.token", token); view = "sessions"; clear(msg); draw();
+      } catch (err) { fail(err); }
+    } }, el("h1", {}, t("clerk")), el("label", {}, t("username"), u), el("label", {}, t("password"), p), msg,
+      sellButton({ type: "submit", class: "big", "data-test": "pos-login" }, t("login"))));
+  }
+
+  async function drawSessions() {
+    const list = el("div", { class: "sessions" });
+    clear(main(), el("div", { class: "row" }, el("h1", { class: "grow" }, t("sessions")),
+      el("button", { type: "button", class: "secondary", onclick: () => { token = ""; sessionStorage.removeItem("admit.pos.token"); view = "login"; draw(); } }, t("logout"))), msg, list);
+    const ss = (await A.call("GET", "/sessions")) || [];
+    ss.sort((a, b) => new Date(a.starts_at) - new Date(b.starts_at));
+    clear(list, ss.filter((s) => s.status !== "cancelled").map((s) => el("button", { type: "button", "data-session": s.id, onclick: () => { session = s; selected.clear(); hold = null; view = "seats"; draw(); } },
+      el("strong", {}, s.event), " · ", s.hall, " · ", A.time(s.starts_at), s.seat_map ? el("span", { class: "muted" }, ` · ${s.seat_map.available}/${s.seat_map.total}`) : null)));
+  }
+
+  async function loadSeats() {
+    const [ss, av] = await Promise.all([sell("GET", `/sessions/${session.id}/seats`), sell("GET", `/sessions/${session.id}/availability`)]);
+    seats = ss; avail = av.seats;
+  }
+
+  async function drawSeats() {
+    const grid = el("div", { class: "seatmap", "data-test": "pos-seatmap" });
+    const actions = el("div", { class: "row" });
+    clear(main(), el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: async () => { if (hold) await release(); view = "sessions"; draw(); } }, t("back")),
+      el("h1", { class: "grow" }, `${session.event} · ${A.time(session.starts_at)}`)), el("p", { class: "muted" }, t("pick.seats")), grid, actions, msg);
+    try { await loadSeats(); } catch (err) { fail(err); return; }
+    const paint = () => {
+      const maxCol = Math.max(1, ...seats.map((s) => s.col));
+      const rows = [...new Set(seats.map((s) => s.section + "/" + s.row_no))];
+      grid.style.gridTemplateColumns = `repeat(${maxCol}, 30px)`;
+      grid.replaceChildren(...seats.map((s, i) => {
+        const c = avail[i];
+        const mine = selected.has(s.seat_id);
+        const cls = mine ? "mine" : c === "A" ? "" : c === "S" ? "taken" : c === "H" ? "held" : "out";
+        const b = el("button", { type: "button", class: "seat " + cls, title: s.label, "data-label": s.label, disabled: (!mine && c !== "A") || (!!hold && !mine),
+          onclick: () => { mine ? selected.delete(s.seat_id) : selected.add(s.seat_id); paint(); } }, String(s.col));
+        b.style.gridColumn = String(s.col);
+        b.style.gridRow = String(rows.indexOf(s.section + "/" + s.row_no) + 1);
+        return b;
+      }));
+      sellButtons.length = 0;
+      if (!hold) {
+        clear(actions, sellButton({ type: "button", class: "big", "data-test": "hold", disabled: !selected.size, onclick: doHold }, t("hold", selected.size)));
+        if (!selected.size) actions.firstChild.disabled = true;
+      } else {
+        const left = el("span", { class: "countdown", "data-test": "countdown" });
+        const tick = () => {
+          const ms = new Date(hold.expires_at) - Date.now();
+          if (ms <= 0) { clearInterval(timer); hold = null; selected.clear(); clear(msg, el("p", { class: "error" }, t("expired"))); loadSeats().then(paint); return; }
+          left.textContent = `${Math.floor(ms / 60000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}`;
+        };
+        tick();
+        if (timer) clearInterval(timer);
+        timer = setInterval(tick, 500);
+        const total = hold.seats ? hold.seats.reduce((n, s) => n + (s.price_cents || 0), 0) : 0;
+        clear(actions, el("span", {}, t("hold.left") + " "), left, el("span", { class: "grow" }),
+          sellButton({ type: "button", class: "big", "data-test": "pay-cash", onclick: doPay }, t("pay.cash", total ? A.money(total) : "")),
+          el("button", { type: "button", class: "big secondary", onclick: async () => { await release(); paint(); } }, t("release")));
+      }
+    };
+    const doHold = async () => {
+      try { hold = await sell("POST", "/holds", { session_id: session.id, channel: "pos", seat_ids: [...selected] }); clear(msg); paint(); }
+      catch (err) { fail(err); await loadSeats().catch(() => {}); selected.clear(); paint(); }
+    };
+    const doPay = async () => {
+      try {
+        const o = await sell("POST", "/orders", { hold_id: hold.id });
+        order = await sell("POST", `/orders/${o.id}/payments`, { method: "cash" });
+        hold = null; selected.clear(); view = "paid"; clear(msg); draw();
+      } catch (err) { fail(err); }
+    };
+    paint();
+  }
+
+  async function release() {
+    if (!hold) return;
+    try { await sell("DELETE", `/holds/${hold.id}`); } catch { /* it expires anyway */ }
+    hold = null; selected.clear();
+    await loadSeats().catch(() => {});
+  }
+
+  function drawPaid() {
+    const printed = el("div");
+    clear(main(), el("div", { class: "card" }, el("h1", { "data-test": "paid" }, t("paid", order.id, order.pickup_code)),
+      el("ul", { class: "tickets" }, order.tickets.map((tk) => el("li", { "data-ticket": tk.number }, `${tk.seat_label} · ${tk.number} · ${A.money(tk.price_cents)}`))),
+      el("div", { class: "row" }, el("button", { type: "button", class: "big", "data-test": "pos-print", onclick: async () => {
+        let n = 0;
+        for (const tk of order.tickets) {
+          try { await A.call("POST", "/print", { number: tk.number }); n++; } catch (err) { fail(err); break; }
+        }
+        clear(printed, el("p", { class: "okmsg" }, t("printed", n)));
+      } }, t("print")), sellButton({ type: "button", class: "big secondary", "data-test": "pos-refund", onclick: async () => {
+        try { await sell("POST", "/refunds", { order_id: order.id, reason: "customer request at the box office" }); clear(msg, el("p", { class: "okmsg" }, t("refund.sent"))); }
+        catch (err) { fail(err); }
+      } }, t("refund")), el("button", { type: "button", class: "big secondary", onclick: () => { order = null; view = "seats"; draw(); } }, t("new.sale"))), printed, msg));
+  }
+
+  draw();
+  D.start("pos", "title.pos");
+})();
