@@ -8,7 +8,15 @@ require (
 	golang.org/x/crypto v0.58.0
 )
 
-require github.com/google/gousb v1.1.3
+require (
+	github.com/chromedp/chromedp v0.23.0
+	github.com/google/gousb v1.1.3
+)
+
+require (
+	github.com/chromedp/cdproto v0.159.0 // indirect
+	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
+)
 
 require (
 	github.com/boombuler/barcode v1.1.0

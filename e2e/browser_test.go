@@ -1,0 +1,311 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/edge/agent"
+)
+
+// browser starts headless Chromium (Debian's, as a venue's kiosk PC runs
+// it) and returns a context for a new tab. Without Chromium the test
+// skips, except in CI, which installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := os.Getenv("ADMIT_CHROMIUM")
+	if path == "" {
+		for _, p := range []string{"chromium", "chromium-browser", "google-chrome"} {
+			if found, err := exec.LookPath(p); err == nil {
+				path = found
+				break
+			}
+		}
+	}
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("no Chromium: CI must install Debian's chromium")
+		}
+		t.Skip("no Chromium to drive (apt-get install chromium)")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1024, 768),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelB := chromedp.NewContext(actx)
+	ctx, cancelT := context.WithTimeout(ctx, 3*time.Minute)
+	t.Cleanup(func() { cancelT(); cancelB(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start %s: %v", path, err)
+	}
+	return ctx
+}
+
+// tab opens another tab (its own sessionStorage: another person).
+func tab(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	c, cancel := chromedp.NewContext(ctx)
+	t.Cleanup(cancel)
+	return c
+}
+
+type step = chromedp.Action[chromedp.Void]
+
+func run(t *testing.T, ctx context.Context, what string, steps ...step) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		t.Fatalf("%s: %v\npage: %.2000s", what, err, body)
+	}
+}
+
+// get runs an action that returns a value.
+func get[T any](t *testing.T, ctx context.Context, what string, a chromedp.Action[T]) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		t.Fatalf("%s: %v\npage: %.2000s", what, err, body)
+	}
+	return v
+}
+
+// js runs a script for its effect.
+func js(expr string) step {
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := chromedp.Evaluate[any](expr)(ctx, tg)
+		return chromedp.Void{}, err
+	}
+}
+
+// waitText waits until the element's text contains want.
+func waitText(sel, want string) step {
+	poll := chromedp.Poll[bool](fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.includes(%q); })()`, sel, want),
+		chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(100*time.Millisecond))
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, tg)
+		if err != nil {
+			err = fmt.Errorf("waiting for %q in %s: %w", want, sel, err)
+		}
+		return chromedp.Void{}, err
+	}
+}
+
+// shot saves a screenshot of the page as a test artefact (ADMIT_ARTEFACTS
+// or the test's temporary directory).
+func shot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("ADMIT_ARTEFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// fitsWidth checks the page needs no sideways scrolling at this width.
+func fitsWidth(t *testing.T, ctx context.Context, page string, w, h int64) {
+	t.Helper()
+	run(t, ctx, page+" at "+fmt.Sprint(w), chromedp.EmulateViewport(w, h))
+	over := get(t, ctx, page+" width", chromedp.Evaluate[bool](`document.documentElement.scrollWidth > window.innerWidth + 1`))
+	if over {
+		t.Errorf("%s needs sideways scrolling at %d px", page, w)
+	}
+}
+
+func cachedTickets(t *testing.T, a *agent.Agent, numbers ...string) {
+	t.Helper()
+	wait(t, a, "tickets in the cache", func(agent.Status) bool {
+		for _, n := range numbers {
+			if _, ok, err := a.Cache().Ticket(n); err != nil || !ok {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
+	w := newWorld(t, embedded)
+	ctx := browser(t)
+	// The browser's session starts three hours after the fixture's, and
+	// the devices' clock stands half an hour before it: gates are open.
+	newStart := w.session.StartsAt.Add(3 * time.Hour)
+	w.gateNow = newStart.Add(-30 * time.Minute)
+	kiosk, printer := w.kioskWithPrinter()
+	gate := w.agent(w.device("gate", "handheld-1"))
+	pos := w.agent(w.device("pos", "window-1"))
+
+	// The venue admin logs in and schedules a session with a price.
+	admin := ctx
+	run(t, admin, "portal login",
+		chromedp.Navigate(w.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=username]`)))
+	shot(t, admin, "portal-login")
+	run(t, admin, "log in",
+		chromedp.SendKeys(chromedp.CSS(`[data-test=username]`), "acme-admin"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), pw),
+		chromedp.Click(chromedp.CSS(`[data-test=login]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=total-sold]`)))
+	run(t, admin, "sessions page", chromedp.Navigate(w.srv.URL+"/#/sessions"), chromedp.WaitVisible(chromedp.CSS(`[data-test=create-session]`)))
+	// The form takes the browser's local time.
+	zone := get(t, admin, "browser zone", chromedp.Evaluate[string](`Intl.DateTimeFormat().resolvedOptions().timeZone`))
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	run(t, admin, "create a session",
+		chromedp.SetValue(chromedp.CSS(`[data-test=new-start]`), newStart.In(loc).Format("2006-01-02T15:04")),
+		chromedp.SetValue(chromedp.CSS(`[data-test=new-end]`), newStart.Add(90*time.Minute).In(loc).Format("2006-01-02T15:04")),
+		chromedp.Click(chromedp.CSS(`[data-test=create-session]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=save-prices]`)))
+	hash := get(t, admin, "session id", chromedp.Evaluate[string](`location.hash`))
+	var sessionID int64
+	if _, err := fmt.Sscanf(hash, "#/session/%d", &sessionID); err != nil {
+		t.Fatalf("after creating a session the portal shows %q", hash)
+	}
+	run(t, admin, "set a price",
+		chromedp.SetValue(chromedp.CSS(`[data-test=tier-name]`), "Standard"),
+		chromedp.SetValue(chromedp.CSS(`[data-test=tier-price]`), "60"),
+		chromedp.Click(chromedp.CSS(`[data-test=save-prices]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=saved]`)))
+	shot(t, admin, "portal-session")
+
+	// The clerk sells two seats on the POS screen.
+	w.caughtUp(pos)
+	clerk := tab(t, ctx)
+	run(t, clerk, "POS login",
+		chromedp.Navigate(pos.URL()+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-username]`)),
+		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pos-login]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-username]`), "clerk"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-password]`), pw),
+		chromedp.Click(chromedp.CSS(`[data-test=pos-login]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, sessionID))))
+	shot(t, clerk, "pos-sessions")
+	run(t, clerk, "pick two seats and hold them",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, sessionID))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-seatmap] .seat`)),
+		js(`document.querySelectorAll('[data-test=pos-seatmap] .seat:not(:disabled)')[0].click()`),
+		js(`document.querySelectorAll('[data-test=pos-seatmap] .seat:not(.mine):not(:disabled)')[0].click()`),
+		waitText(`[data-test=hold]`, "2"),
+		chromedp.Click(chromedp.CSS(`[data-test=hold]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=countdown]`)))
+	shot(t, clerk, "pos-hold")
+	run(t, clerk, "take cash",
+		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pay-cash]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=pay-cash]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=paid]`)))
+	paid := get(t, clerk, "paid", chromedp.Text(chromedp.CSS(`[data-test=paid]`)))
+	shot(t, clerk, "pos-paid")
+	orders, err := w.svc.FindOrders(context.Background(), w.admin, sales.OrderFilter{SessionID: sessionID})
+	if err != nil || len(orders) != 1 || !strings.Contains(paid, orders[0].PickupCode) {
+		t.Fatalf("after the POS sale the cloud has %+v (%v); the POS says %q", orders, err, paid)
+	}
+	order, err := w.svc.GetOrder(context.Background(), w.admin, orders[0].ID)
+	if err != nil || len(order.Tickets) != 2 {
+		t.Fatalf("the POS order: %+v, %v", order, err)
+	}
+	fitsWidth(t, clerk, "POS", 390, 844)
+	shot(t, clerk, "pos-phone")
+
+	// The buyer picks them up at the kiosk; the simulated printer prints.
+	cachedTickets(t, kiosk, order.Tickets[0].Number, order.Tickets[1].Number)
+	buyer := tab(t, ctx)
+	run(t, buyer, "kiosk pickup",
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.Navigate(kiosk.URL()+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=code]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=code]`), order.PickupCode),
+		chromedp.Click(chromedp.CSS(`[data-test=find]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=print]`)))
+	shot(t, buyer, "kiosk-tickets")
+	run(t, buyer, "kiosk print",
+		chromedp.Click(chromedp.CSS(`[data-test=print]`)),
+		waitText(`[data-test=progress]`, "Done"))
+	shot(t, buyer, "kiosk-printed")
+	if n := len(printer.Jobs()); n != 2 {
+		t.Fatalf("the kiosk printer printed %d tickets, want 2", n)
+	}
+	run(t, buyer, "a wrong code", js(`document.querySelector('[data-test=code]').value = ''`), chromedp.SendKeys(chromedp.CSS(`[data-test=code]`), "AAAAAAAA"),
+		chromedp.Click(chromedp.CSS(`[data-test=find]`)), waitText(`[data-test=kiosk-error]`, "No tickets found"))
+	run(t, buyer, "in Chinese", chromedp.Click(chromedp.CSS(`[data-test=lang]`)), chromedp.Click(chromedp.CSS(`[data-test=find]`)), waitText(`[data-test=kiosk-error]`, "未找到"))
+	shot(t, buyer, "kiosk-error-zh")
+	fitsWidth(t, buyer, "kiosk", 390, 844)
+
+	// Gate staff admit the first ticket on the handheld screen.
+	cachedTickets(t, gate, order.Tickets[0].Number)
+	staff := tab(t, ctx)
+	run(t, staff, "gate scan",
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.Navigate(gate.URL()+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=scan]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=scan]`), order.Tickets[0].QR+"\r"),
+		waitText(`[data-test=verdict]`, "ADMIT"),
+		waitText(`[data-test=admitted]`, "1"))
+	shot(t, staff, "gate-admit")
+	run(t, staff, "gate second scan",
+		chromedp.SendKeys(chromedp.CSS(`[data-test=scan]`), order.Tickets[0].QR+"\r"),
+		waitText(`[data-test=verdict]`, "STOP"), waitText(`[data-test=reason]`, "already used"))
+	shot(t, staff, "gate-refuse")
+	fitsWidth(t, staff, "gate", 390, 844)
+	shot(t, staff, "gate-phone")
+
+	// The dashboard shows the sale, the prints and the entry.
+	uploaded(t, kiosk)
+	uploaded(t, gate)
+	run(t, admin, "dashboard counts",
+		chromedp.Navigate(w.srv.URL+"/#/dashboard"),
+		waitText(`[data-test=total-sold]`, "2"),
+		waitText(`[data-test=total-printed]`, "2"),
+		waitText(`[data-test=total-admitted]`, "1"))
+	shot(t, admin, "portal-dashboard")
+
+	// The ticket's print preview, and the audit chain, from the portal.
+	run(t, admin, "print preview",
+		chromedp.Navigate(w.srv.URL+"/#/preview/"+order.Tickets[1].Number),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=preview]`)))
+	shot(t, admin, "portal-preview")
+	run(t, admin, "verify the audit chain",
+		chromedp.Navigate(w.srv.URL+"/#/audit"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=verify]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=verify]`)),
+		waitText(`[data-test=verify-result]`, "Chain intact"))
+	shot(t, admin, "portal-audit")
+
+	// Another tenant's admin, in another tab, reaches none of it.
+	w.otherTenantAdmin()
+	other := tab(t, ctx)
+	run(t, other, "other tenant login",
+		chromedp.Navigate(w.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=username]`), "other-admin"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), pw),
+		chromedp.Click(chromedp.CSS(`[data-test=login]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=who]`)))
+	for _, page := range []string{fmt.Sprintf("#/session/%d", sessionID), fmt.Sprintf("#/preview/%s", order.Tickets[0].Number)} {
+		run(t, other, "other tenant opens "+page,
+			chromedp.Navigate(w.srv.URL+"/"+page),
+			waitText(`[data-test=error]`, "Not found"))
+	}
+	body := get(t, other, "other tenant page text", chromedp.Text(chromedp.CSS("body")))
+	if strings.Contains(body, order.Tickets[0].Number) && !strings.Contains(body, "Not found") {
+		t.Fatal("another tenant's ticket shows in the portal")
+	}
+	shot(t, other, "portal-other-tenant")
+}
