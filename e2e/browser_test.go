@@ -276,6 +276,20 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 		waitText(`[data-test=total-admitted]`, "1"))
 	shot(t, admin, "portal-dashboard")
 
+	// A seat map file with a mistake is refused with its line, and the
+	// hall's map stays as it was.
+	bad := "section,section_name,row,row_no,col,label,type,state\\nA,Stalls,1,1,1,A1-1,standard,ok\\nA,Stalls,1,1,2,A1-2,throne,ok\\n"
+	run(t, admin, "import a bad seat map",
+		chromedp.Navigate(fmt.Sprintf("%s/#/hall/%d", w.srv.URL, w.session.HallID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=import]`)),
+		js(fmt.Sprintf(`document.querySelector('[data-test=import-text]').value = "%s"`, bad)),
+		chromedp.Click(chromedp.CSS(`[data-test=import]`)),
+		waitText(`[data-test=error]`, "line 3"))
+	shot(t, admin, "portal-seatmap-import-error")
+	if seats, err := w.svc.SessionSeats(context.Background(), w.admin, w.session.ID); err != nil || len(seats) != 200 {
+		t.Fatalf("after a refused import the session has %d seats (%v)", len(seats), err)
+	}
+
 	// The ticket's print preview, and the audit chain, from the portal.
 	run(t, admin, "print preview",
 		chromedp.Navigate(w.srv.URL+"/#/preview/"+order.Tickets[1].Number),

@@ -98,3 +98,20 @@ func TestSyncBenchRunsAndReportsItsLine(t *testing.T) {
 		t.Fatalf("last line %q does not match the specified form\n%s", last, out.String())
 	}
 }
+
+func TestDashboardBenchRunsAndReportsItsLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cloud and sells a few hundred tickets")
+	}
+	var out bytes.Buffer
+	err := RunDashboardBench(context.Background(), DashboardBenchOptions{Sessions: 3, Tickets: 300, Loads: 2, Updates: 2}, &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	last := lines[len(lines)-1]
+	re := regexp.MustCompile(`^dashboard: load_p99_ms=[\d.]+ live_update_p99_ms=\d+ sessions=3 tickets=302 baseline_p99_ms=[\d.]+$`)
+	if !re.MatchString(last) {
+		t.Fatalf("last line %q does not match %s", last, re)
+	}
+}

@@ -4,6 +4,7 @@
 //	admit audit verify -data dir               check the audit hash chain
 //	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
 //	admit bench devices [-scans N] [-jobs N]    measure printing and a gate's scan to open
+//	admit bench dashboard [-sessions N] [-tickets N] measure the venue dashboard
 package main
 
 import (
@@ -32,7 +33,8 @@ const usage = `usage:
   admit audit verify -data DIR
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous NORMAL]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
-  admit bench devices [-scans 500] [-jobs 2000]`
+  admit bench devices [-scans 500] [-jobs 2000]
+  admit bench dashboard [-sessions 50] [-tickets 100000] [-loads 20] [-updates 20]`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return benchSync(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "devices":
 		return benchDevices(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "dashboard":
+		return benchDashboard(ctx, args[2:], out)
 	case len(args) >= 1 && args[0] == benchAgent:
 		return runBenchAgent(ctx, args[1:])
 	}
@@ -122,6 +126,19 @@ func benchSales(ctx context.Context, args []string, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	return loadgen.RunSalesBench(ctx, o, out)
+}
+
+func benchDashboard(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench dashboard", flag.ContinueOnError)
+	o := loadgen.DashboardBenchOptions{}
+	fs.IntVar(&o.Sessions, "sessions", 50, "sessions of the venue")
+	fs.IntVar(&o.Tickets, "tickets", 100_000, "tickets sold across them")
+	fs.IntVar(&o.Loads, "loads", 20, "dashboard loads timed")
+	fs.IntVar(&o.Updates, "updates", 20, "sales whose arrival on the live dashboard is timed")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return loadgen.RunDashboardBench(ctx, o, out)
 }
 
 func benchDevices(ctx context.Context, args []string, out io.Writer) error {

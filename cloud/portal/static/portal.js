@@ -303,7 +303,7 @@
       try { await api("PUT", `/halls/${hallID}/seatmap`, map); clear(msg, el("p", { class: "okmsg", "data-test": "saved" }, t("saved"))); }
       catch (err) { clear(msg, errorBox(err)); }
     };
-    const text = el("textarea", { rows: 6, cols: 60, "data-test": "import-text", placeholder: "section,row,row_no,col,label,type,state" });
+    const text = el("textarea", { rows: 6, cols: 60, "data-test": "import-text", placeholder: "section,section_name,row,row_no,col,label,type,state" });
     const file = el("input", { type: "file", accept: ".csv,.json,text/csv,application/json", onchange: async () => { if (file.files[0]) text.value = await file.files[0].text(); } });
     const doImport = async () => {
       const body = text.value.trim();
