@@ -16,7 +16,7 @@ import (
 type Dashboard struct {
 	VenueID        int64            `json:"venue_id"`
 	At             time.Time        `json:"at"`
-	Version        string           `json:"version"` // changes whenever anything shown may have changed
+	Version        string           `json:"version"` // changes whenever anything shown may have changed, and every minute
 	Totals         DashboardTotals  `json:"totals"`
 	Sessions       []SessionStats   `json:"sessions"`
 	SalesPerMinute []MinuteCount    `json:"sales_per_minute"` // the last 60 minutes, oldest first
@@ -95,6 +95,14 @@ type Anomaly struct {
 	At     time.Time `json:"at"`
 }
 
+// DashboardWindow says which sessions and which recent events a
+// dashboard counts.
+type DashboardWindow struct {
+	SessionsEndingAfter time.Time // sessions still running or ahead
+	RateSince           time.Time // tickets per minute from here
+	FailuresSince       time.Time // print failures from here
+}
+
 // DashboardCounts is what the store counts for a dashboard.
 type DashboardCounts struct {
 	Version           string
@@ -137,8 +145,21 @@ func (s *Service) Dashboard(ctx context.Context, p Principal, venueID int64) (Da
 	if err != nil {
 		return Dashboard{}, err
 	}
+	// Every viewer of a venue gets the dashboard built for its version:
+	// it is built once per change, not once per screen.
+	ver, err := s.dashboardVersion(ctx, v.ID)
+	if err != nil {
+		return Dashboard{}, err
+	}
+	s.dashMu.Lock()
+	d, ok := s.dash[v.ID]
+	s.dashMu.Unlock()
+	if ok && d.Version == ver {
+		return d, nil
+	}
 	now := s.now().UTC()
-	c, err := s.store.VenueDashboard(ctx, v.ID, now.Add(-24*time.Hour))
+	c, err := s.store.VenueDashboard(ctx, v.ID, DashboardWindow{SessionsEndingAfter: now.Add(-24 * time.Hour),
+		RateSince: now.Truncate(time.Minute).Add(-59 * time.Minute), FailuresSince: now.Add(-24 * time.Hour)})
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -146,7 +167,12 @@ func (s *Service) Dashboard(ctx context.Context, p Principal, venueID int64) (Da
 	if err != nil {
 		return Dashboard{}, err
 	}
-	return buildDashboard(v.ID, now, c, devices), nil
+	d = buildDashboard(v.ID, now, c, devices)
+	d.Version = ver
+	s.dashMu.Lock()
+	s.dash[v.ID] = d
+	s.dashMu.Unlock()
+	return d, nil
 }
 
 // DashboardVersion is the dashboard's Version alone, cheap enough to ask
@@ -159,16 +185,21 @@ func (s *Service) DashboardVersion(ctx context.Context, p Principal, venueID int
 	if err != nil {
 		return "", err
 	}
-	ver, err := s.store.DashboardVersion(ctx, v.ID)
+	return s.dashboardVersion(ctx, v.ID)
+}
+
+func (s *Service) dashboardVersion(ctx context.Context, venueID int64) (string, error) {
+	ver, err := s.store.DashboardVersion(ctx, venueID)
 	if err != nil {
 		return "", err
 	}
-	// Devices go offline by the clock alone: the minute is in the version.
-	return ver + "/" + strconv.FormatInt(s.now().Unix()/int64(DeviceOfflineAfter/time.Second), 10), nil
+	// Devices go offline, holds expire and the sales-per-minute window
+	// moves by the clock alone: the minute is in the version.
+	return ver + "/" + strconv.FormatInt(s.now().Unix()/60, 10), nil
 }
 
 func buildDashboard(venueID int64, now time.Time, c DashboardCounts, devices []Device) Dashboard {
-	d := Dashboard{VenueID: venueID, At: now, Version: c.Version, Channels: c.Channels, Gates: c.Gates}
+	d := Dashboard{VenueID: venueID, At: now, Channels: c.Channels, Gates: c.Gates}
 	if d.Channels == nil {
 		d.Channels = map[string]int{}
 	}

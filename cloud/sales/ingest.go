@@ -84,6 +84,7 @@ const (
 type checked struct {
 	f       wire.Fact
 	adm     *wire.AdmissionFact
+	print   *wire.PrintFact // a successful print
 	hb      *wire.Heartbeat
 	problem string
 }
@@ -199,6 +200,10 @@ func (s *Service) IngestFacts(ctx context.Context, deviceID string, facts []wire
 				if err := s.recordAdmission(ctx, tx, d, c, *ss, now); err != nil {
 					return err
 				}
+			case c.print != nil:
+				if err := tx.MarkTicketPrinted(ctx, d.VenueID, c.print.Number, c.f.At.UTC()); err != nil {
+					return err
+				}
 			case c.hb != nil:
 				state = heartbeatState(*c.hb)
 			}
@@ -267,6 +272,9 @@ func (s *Service) recordAdmission(ctx context.Context, tx Tx, d Device, c checke
 	}
 	if dir != DirectionIn {
 		return nil
+	}
+	if err := tx.MarkTicketAdmitted(ctx, d.VenueID, a.TicketNumber, a.At); err != nil {
+		return err
 	}
 	all, err := tx.TicketAdmissions(ctx, ss.ID, a.TicketNumber)
 	if err != nil {
@@ -379,6 +387,9 @@ func (c *checked) check(d Device) string {
 		}
 		if (f.Kind == wire.FactPrintFailure) != (p.Error != "") {
 			return "a print failure, and only a print failure, carries an error"
+		}
+		if f.Kind == wire.FactPrint {
+			c.print = &p
 		}
 	case wire.FactHeartbeat:
 		var hb wire.Heartbeat

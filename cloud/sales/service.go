@@ -53,6 +53,9 @@ type Service struct {
 	availMu sync.Mutex
 	avail   map[int64]*availability
 
+	dashMu sync.Mutex
+	dash   map[int64]Dashboard // by venue: the last one built, with its Version
+
 	keysMu sync.Mutex
 	keys   map[int64]*tenantKeys // signing key cache per tenant
 
@@ -96,7 +99,7 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 		cfg.Payments = payment.NewSimulator()
 	}
 	s := &Service{store: st, cfg: cfg, now: cfg.Now, log: cfg.Logger,
-		avail: map[int64]*availability{}, keys: map[int64]*tenantKeys{}, auth: map[string]cachedPrincipal{}}
+		avail: map[int64]*availability{}, dash: map[int64]Dashboard{}, keys: map[int64]*tenantKeys{}, auth: map[string]cachedPrincipal{}}
 	secret, err := s.tokenSecret(ctx)
 	if err != nil {
 		return nil, err

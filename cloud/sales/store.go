@@ -74,9 +74,9 @@ type Reader interface {
 	AuditLog(ctx context.Context, f AuditFilter, fn func(audit.Entry) error) error
 	AuditHead(ctx context.Context) (seq int64, hash string, err error)
 
-	// VenueDashboard counts what a venue's dashboard shows, for the
-	// sessions ending after since (see DashboardCounts).
-	VenueDashboard(ctx context.Context, venueID int64, since time.Time) (DashboardCounts, error)
+	// VenueDashboard counts what a venue's dashboard shows (see
+	// DashboardCounts and DashboardWindow).
+	VenueDashboard(ctx context.Context, venueID int64, w DashboardWindow) (DashboardCounts, error)
 	// DashboardVersion changes whenever the venue's dashboard may have.
 	DashboardVersion(ctx context.Context, venueID int64) (string, error)
 
@@ -214,6 +214,10 @@ type Tx interface {
 	// contiguous stored seq and returns it.
 	AdvanceDeviceCursor(ctx context.Context, deviceID string) (uint64, error)
 	InsertAdmission(ctx context.Context, a *Admission) error
+	// MarkTicketPrinted and MarkTicketAdmitted note a ticket's first print
+	// and first entry on the ticket, for the dashboard's counts.
+	MarkTicketPrinted(ctx context.Context, venueID int64, number string, at time.Time) error
+	MarkTicketAdmitted(ctx context.Context, venueID int64, number string, at time.Time) error
 	InsertAlert(ctx context.Context, a *Alert) error
 }
 

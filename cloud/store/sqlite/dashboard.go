@@ -3,23 +3,20 @@ package sqlite
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/admitbox/admit/cloud/sales"
 )
 
-// VenueDashboard counts the venue's sessions that end after since, and
+// VenueDashboard counts the venue's sessions in the window, and
 // the tickets, admissions, prints and alerts the dashboard shows. Each
-// count is one grouped query over an index of the venue or its sessions.
-func (r reader) VenueDashboard(ctx context.Context, venueID int64, since time.Time) (sales.DashboardCounts, error) {
+// count is one grouped query over an index of the venue or its sessions;
+// prints and first entries are kept on the tickets as the facts arrive.
+// The channel split counts the sold seats of those sessions.
+func (r reader) VenueDashboard(ctx context.Context, venueID int64, win sales.DashboardWindow) (sales.DashboardCounts, error) {
 	c := sales.DashboardCounts{TicketsByMinute: map[int64]int{}, Channels: map[string]int{}}
-	var err error
-	if c.Version, err = r.DashboardVersion(ctx, venueID); err != nil {
-		return c, err
-	}
 	rows, err := r.q.QueryContext(ctx, `SELECT `+prefixed("s.", sessionCols)+`, e.name, h.name FROM sessions s
 		JOIN events e ON e.id = s.event_id JOIN halls h ON h.id = s.hall_id
-		WHERE s.venue_id = ? AND s.ends_at >= ? ORDER BY s.starts_at, s.id`, venueID, ms(since))
+		WHERE s.venue_id = ? AND s.ends_at >= ? ORDER BY s.starts_at, s.id`, venueID, ms(win.SessionsEndingAfter))
 	if err != nil {
 		return c, wrap(err, "dashboard sessions")
 	}
@@ -63,18 +60,33 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, since time.Ti
 		if err != nil {
 			return c, wrap(err, "dashboard seats")
 		}
-		err = r.each(ctx, `SELECT session_id, COUNT(*) FROM tickets WHERE session_id IN `+in+` AND status = 'valid' GROUP BY session_id`, int64Args(ids),
+		err = r.each(ctx, `SELECT session_id, COUNT(*), COUNT(printed_at), COUNT(admitted_at) FROM tickets
+			WHERE session_id IN `+in+` AND status = 'valid' GROUP BY session_id`, int64Args(ids),
 			func(scan func(...any) error) error {
 				var id int64
-				var n int
-				if err := scan(&id, &n); err != nil {
+				var sold, printed, admitted int
+				if err := scan(&id, &sold, &printed, &admitted); err != nil {
 					return err
 				}
-				c.Sessions[index[id]].Sold = n
+				s := &c.Sessions[index[id]]
+				s.Sold, s.Printed, s.Admitted = sold, printed, admitted
 				return nil
 			})
 		if err != nil {
 			return c, wrap(err, "dashboard tickets")
+		}
+		err = r.each(ctx, `SELECT channel, COUNT(*) FROM session_seats WHERE session_id IN `+in+` AND channel IS NOT NULL AND status = 'sold' GROUP BY channel`,
+			int64Args(ids), func(scan func(...any) error) error {
+				var ch string
+				var n int
+				if err := scan(&ch, &n); err != nil {
+					return err
+				}
+				c.Channels[ch] = n
+				return nil
+			})
+		if err != nil {
+			return c, wrap(err, "dashboard channels")
 		}
 		err = r.each(ctx, `SELECT session_id, device_id, COUNT(DISTINCT ticket_number) FROM admissions
 			WHERE venue_id = ? AND session_id IN `+in+` AND direction = 'in' GROUP BY session_id, device_id ORDER BY session_id, device_id`,
@@ -89,39 +101,9 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, since time.Ti
 		if err != nil {
 			return c, wrap(err, "dashboard admissions")
 		}
-		err = r.each(ctx, `SELECT session_id, COUNT(DISTINCT ticket_number) FROM admissions
-			WHERE venue_id = ? AND session_id IN `+in+` AND direction = 'in' GROUP BY session_id`,
-			append([]any{venueID}, int64Args(ids)...), func(scan func(...any) error) error {
-				var id int64
-				var n int
-				if err := scan(&id, &n); err != nil {
-					return err
-				}
-				c.Sessions[index[id]].Admitted = n
-				return nil
-			})
-		if err != nil {
-			return c, wrap(err, "dashboard attendance")
-		}
-		err = r.each(ctx, `SELECT t.session_id, COUNT(DISTINCT t.number) FROM device_facts f
-			JOIN devices d ON d.id = f.device_id
-			JOIN tickets t ON t.number = json_extract(f.data, '$.number')
-			WHERE d.venue_id = ? AND f.kind = 'print' AND f.status = 'ok' AND t.session_id IN `+in+` GROUP BY t.session_id`,
-			append([]any{venueID}, int64Args(ids)...), func(scan func(...any) error) error {
-				var id int64
-				var n int
-				if err := scan(&id, &n); err != nil {
-					return err
-				}
-				c.Sessions[index[id]].Printed = n
-				return nil
-			})
-		if err != nil {
-			return c, wrap(err, "dashboard prints")
-		}
 	}
 	err = r.each(ctx, `SELECT issued_at / 60000, COUNT(*) FROM tickets WHERE venue_id = ? AND issued_at >= ? GROUP BY 1`,
-		[]any{venueID, ms(since)}, func(scan func(...any) error) error {
+		[]any{venueID, ms(win.RateSince)}, func(scan func(...any) error) error {
 			var minute int64
 			var n int
 			if err := scan(&minute, &n); err != nil {
@@ -133,20 +115,6 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, since time.Ti
 	if err != nil {
 		return c, wrap(err, "dashboard sales rate")
 	}
-	err = r.each(ctx, `SELECT o.channel, COUNT(*) FROM tickets t JOIN orders o ON o.id = t.order_id
-		WHERE t.venue_id = ? AND t.status = 'valid' AND t.issued_at >= ? GROUP BY o.channel`, []any{venueID, ms(since)},
-		func(scan func(...any) error) error {
-			var ch string
-			var n int
-			if err := scan(&ch, &n); err != nil {
-				return err
-			}
-			c.Channels[ch] = n
-			return nil
-		})
-	if err != nil {
-		return c, wrap(err, "dashboard channels")
-	}
 	if err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE venue_id = ?`, venueID).Scan(&c.AlertCount); err != nil {
 		return c, wrap(err, "dashboard alerts")
 	}
@@ -156,7 +124,7 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, since time.Ti
 	err = r.each(ctx, `SELECT f.device_id, COALESCE(json_extract(f.data, '$.number'), ''), COALESCE(json_extract(f.data, '$.error'), ''), f.at
 		FROM device_facts f JOIN devices d ON d.id = f.device_id
 		WHERE d.venue_id = ? AND f.kind = 'print_failure' AND f.status = 'ok' AND f.at >= ? ORDER BY f.at DESC`,
-		[]any{venueID, ms(since)}, func(scan func(...any) error) error {
+		[]any{venueID, ms(win.FailuresSince)}, func(scan func(...any) error) error {
 			var pf sales.PrintFailure
 			var at int64
 			if err := scan(&pf.DeviceID, &pf.Number, &pf.Error, &at); err != nil {

@@ -217,6 +217,16 @@ VALUES (?,?,?,?,?,?,?,?,?)`, a.TenantID, a.VenueID, a.SessionID, a.TicketNumber,
 	return err
 }
 
+func (t *txn) MarkTicketPrinted(ctx context.Context, venueID int64, number string, at time.Time) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET printed_at = MIN(COALESCE(printed_at, ?), ?) WHERE venue_id = ? AND number = ?`, ms(at), ms(at), venueID, number)
+	return wrap(err, "mark ticket printed")
+}
+
+func (t *txn) MarkTicketAdmitted(ctx context.Context, venueID int64, number string, at time.Time) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET admitted_at = MIN(COALESCE(admitted_at, ?), ?) WHERE venue_id = ? AND number = ?`, ms(at), ms(at), venueID, number)
+	return wrap(err, "mark ticket admitted")
+}
+
 func (r reader) TicketAdmissions(ctx context.Context, sessionID int64, number string) ([]sales.Admission, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT `+admissionCols+` FROM admissions WHERE session_id = ? AND ticket_number = ? ORDER BY at, id`, sessionID, number)
 	if err != nil {

@@ -374,9 +374,19 @@ CREATE INDEX alerts_tenant ON alerts(tenant_id, venue_id, id);
 	// 4: RFID cards bound to tickets (one valid ticket per card per venue).
 	`ALTER TABLE tickets ADD COLUMN card TEXT;
 CREATE UNIQUE INDEX tickets_card ON tickets(venue_id, card) WHERE card IS NOT NULL AND status = 'valid';`,
-	// 5: the dashboard's counts: sales by minute per venue, admissions per
-	// venue and session, prints and print failures by kind.
-	`CREATE INDEX tickets_venue_issued ON tickets(venue_id, issued_at);
-CREATE INDEX admissions_venue_session ON admissions(venue_id, session_id, direction);
+	// 5: the dashboard. A ticket's first print and first entry are kept on
+	// the ticket as the facts arrive (filled here from the facts so far),
+	// so one pass over a session's tickets counts sold, printed and
+	// admitted; the indexes cover the dashboard's grouped counts: tickets
+	// per session, sales by minute, entries per gate, print failures.
+	`ALTER TABLE tickets ADD COLUMN printed_at INTEGER;
+ALTER TABLE tickets ADD COLUMN admitted_at INTEGER;
+UPDATE tickets SET printed_at = (SELECT MIN(f.at) FROM device_facts f JOIN devices d ON d.id = f.device_id
+	WHERE d.venue_id = tickets.venue_id AND f.kind = 'print' AND f.status = 'ok' AND json_extract(f.data, '$.number') = tickets.number);
+UPDATE tickets SET admitted_at = (SELECT MIN(a.at) FROM admissions a
+	WHERE a.session_id = tickets.session_id AND a.ticket_number = tickets.number AND a.direction = 'in');
+CREATE INDEX tickets_session_counts ON tickets(session_id, status, printed_at, admitted_at);
+CREATE INDEX tickets_venue_issued ON tickets(venue_id, issued_at);
+CREATE INDEX admissions_gate_counts ON admissions(venue_id, session_id, direction, device_id, ticket_number);
 CREATE INDEX device_facts_kind ON device_facts(kind, at) WHERE status = 'ok';`,
 }
