@@ -141,7 +141,7 @@ func cachedTickets(t *testing.T, a *agent.Agent, numbers ...string) {
 }
 
 func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
-	w := newWorld(t, embedded)
+	w := newWorld(t, standalone) // a broker the test can stop
 	ctx := browser(t)
 	// The browser's session starts three hours after the fixture's, and
 	// the devices' clock stands half an hour before it: gates are open.
@@ -184,6 +184,15 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`[data-test=tier-price]`), "60"),
 		chromedp.Click(chromedp.CSS(`[data-test=save-prices]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=saved]`)))
+	run(t, admin, "set a quota",
+		js(`document.querySelector('[data-test=saved]').remove()`),
+		js(`document.querySelector('[data-test=save-quotas]').previousElementSibling.click()`),
+		chromedp.SetValue(chromedp.CSS(`[data-test=quota-limit]`), "150"),
+		chromedp.Click(chromedp.CSS(`[data-test=save-quotas]`)),
+		waitText(`[data-test=saved]`, "Saved"))
+	if ss, err := w.svc.GetSession(context.Background(), w.admin, sessionID); err != nil || len(ss.Quotas) != 1 || ss.Quotas[0].Limit != 150 || ss.Quotas[0].Channel != "pos" {
+		t.Fatalf("the session's quotas after the portal set one: %+v, %v", ss.Quotas, err)
+	}
 	shot(t, admin, "portal-session")
 
 	// The clerk sells two seats on the POS screen.
@@ -275,6 +284,9 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 		waitText(`[data-test=total-printed]`, "2"),
 		waitText(`[data-test=total-admitted]`, "1"))
 	shot(t, admin, "portal-dashboard")
+	fitsWidth(t, admin, "portal dashboard", 390, 844)
+	shot(t, admin, "portal-dashboard-phone")
+	run(t, admin, "back to a desktop", chromedp.EmulateViewport(1024, 768))
 
 	// A seat map file with a mistake is refused with its line, and the
 	// hall's map stays as it was.
@@ -322,4 +334,18 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 		t.Fatal("another tenant's ticket shows in the portal")
 	}
 	shot(t, other, "portal-other-tenant")
+
+	// The network drops: the POS screen says so and sells nothing.
+	w.broker.stop()
+	wait(t, pos, "the POS to notice the outage", func(s agent.Status) bool { return !s.Connected })
+	run(t, clerk, "the POS offline",
+		chromedp.EmulateViewport(1024, 768),
+		chromedp.Click(chromedp.CSS(`[data-test=new-sale]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=offline-banner]`)),
+		waitText(`[data-test=offline-banner]`, "sales disabled"),
+		waitText(`[data-test=pos-error]`, "offline: sales disabled"))
+	if open := get(t, clerk, "hold button", chromedp.Evaluate[bool](`(() => { const b = document.querySelector('[data-test=hold]'); return !!b && !b.disabled; })()`)); open {
+		t.Fatal("the POS lets the clerk hold seats while offline")
+	}
+	shot(t, clerk, "pos-offline")
 }

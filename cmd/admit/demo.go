@@ -77,10 +77,10 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "cloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\nMQTT:       %s\n", srv.URL, srv.URL, srv.MQTTURL)
+	fmt.Fprintf(out, "portal:     %s/  (venue admin: log in as admin)\ncloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\nMQTT:       %s\n", srv.URL, srv.URL, srv.URL, srv.MQTTURL)
 	for _, d := range devs {
 		st := d.agent.Status()
-		fmt.Fprintf(out, "%-6s      %s (device %s; GET /status)\n", st.Role+":", d.agent.URL(), st.DeviceID)
+		fmt.Fprintf(out, "%-6s      %s/ui/ (device %s; screen for a kiosk-mode browser; GET /status)\n", st.Role+":", d.agent.URL(), st.DeviceID)
 		fmt.Fprintf(out, "            %s\n", d.rig.Describe)
 	}
 	fmt.Fprintf(out, "prints:     %s (one PNG per printed ticket)\n", prints)

@@ -141,7 +141,7 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no URL printed:\n%s", out.String())
 	}
-	for _, want := range []string{"clerk", "manager", "auditor", demo.Password, "gate:", "kiosk:", "pos:",
+	for _, want := range []string{"clerk", "manager", "auditor", demo.Password, "gate:", "kiosk:", "pos:", "portal:",
 		"tickets printed", "turnstile opened: visitor passed", "scanned at the gate: admitted"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("demo output lacks %q", want)
@@ -183,7 +183,7 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 		t.Fatalf("the demo clerk sees %d sessions (%v): %.200s", len(sessions), err, b)
 	}
 	// The demo gate answers on its local API.
-	g := regexp.MustCompile(`gate:\s+(http://\S+)`).FindStringSubmatch(out.String())
+	g := regexp.MustCompile(`gate:\s+(http://[^/\s]+)/ui/`).FindStringSubmatch(out.String())
 	if g == nil {
 		t.Fatalf("no gate URL printed:\n%s", out.String())
 	}

@@ -43,7 +43,8 @@
     "chain.ok": ["Chain intact: {0} entries verified", "哈希链完整：已校验 {0} 条"], "chain.bad": ["Chain broken at entry {0}: {1}", "哈希链在第 {0} 条断开：{1}"],
     "who": ["Who", "操作人"], "when": ["When", "时间"], "before": ["Before", "变更前"], "after": ["After", "变更后"], "approver": ["Approved by", "审批人"],
     "preview.hint": ["Enter a ticket number to see it as the kiosk printer prints it.", "输入票号，查看自助机打印的票面。"], "show": ["Show", "显示"],
-    "paper": ["Paper", "纸宽"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
+    "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
+    "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
   });
 
   const state = { token: sessionStorage.getItem("admit.token") || "", me: null, venues: [] };
@@ -352,7 +353,13 @@
       const end = el("input", { type: "datetime-local", "data-test": "new-end", required: true });
       const minp = el("input", { type: "number", value: "20", min: 0, step: "0.01", "data-test": "new-min" });
       const out = el("div");
-      clear(form, el("div", { class: "card" }, el("h2", {}, t("new.session")), el("div", { class: "row" }, el("label", {}, t("event"), ev), el("label", {}, t("hall"), hall),
+      const evName2 = el("input", { "data-test": "event-name" }), evKind = el("select", {}, ["film", "match", "concert", "show"].map((k) => el("option", { value: k }, k)));
+      const evOut = el("div");
+      const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind),
+        el("button", { type: "button", "data-test": "create-event", onclick: async () => {
+          try { await api("POST", "/events", { name: evName2.value, kind: evKind.value }); await load(); } catch (err) { clear(evOut, errorBox(err)); }
+        } }, t("create"))), evOut);
+      clear(form, eventForm, el("div", { class: "card" }, el("h2", {}, t("new.session")), el("div", { class: "row" }, el("label", {}, t("event"), ev), el("label", {}, t("hall"), hall),
         el("label", {}, t("starts"), start), el("label", {}, t("ends"), end), el("label", {}, t("min.price"), minp),
         el("button", { type: "button", "data-test": "create-session", onclick: async () => {
           try {
@@ -421,6 +428,7 @@
     clear(target, el("h1", {}, `${t("session")} #${s.id} · ${A.time(s.starts_at)} · ${s.status}`), msg,
       el("div", { class: "card scroll" }, el("h2", {}, t("prices")), el("table", {}, el("thead", {}, el("tr", {}, [t("tier"), t("seat.type"), t("section.code"), t("price")].map((h) => el("th", {}, h)))), rows),
         el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: () => addRow({}) }, t("add.tier")), el("button", { type: "button", onclick: savePrices, "data-test": "save-prices" }, t("save")))),
+      quotaCard(s, tiers, msg),
       el("div", { class: "card" }, el("h2", {}, t("categories")),
         el("div", { class: "legend" }, ["available", "held", "sold"].map((k) => el("span", {}, el("span", { class: "seat s-" + k }), t(k === "available" ? "remaining" : k))),
           ["reserved", "held_back", "non_sale"].map((k) => el("span", {}, el("span", { class: "seat c-" + k }), k))),
@@ -428,6 +436,26 @@
           el("button", { type: "button", onclick: categorise("reserved") }, t("reserve")), el("button", { type: "button", onclick: categorise("held_back") }, t("hold.back")),
           el("button", { type: "button", onclick: categorise("non_sale") }, t("non.sale")), el("button", { type: "button", class: "secondary", onclick: categorise("sellable") }, t("release")))));
     drawMap();
+  }
+
+  function quotaCard(s, tiers, msg) {
+    const rows = el("tbody");
+    const add = (q) => {
+      const ch = el("select", { "data-test": "quota-channel" }, ["pos", "kiosk", "web", "agency"].map((c) => el("option", { value: c, selected: q.channel === c }, c)));
+      const tier = el("select", {}, el("option", { value: "0" }, t("all.tiers")), tiers.map((tr) => el("option", { value: tr.id, selected: q.tier_id === tr.id }, tr.name)));
+      const limit = el("input", { type: "number", min: 0, value: q.limit ?? "", "data-test": "quota-limit" });
+      const r = el("tr", {}, el("td", {}, ch), el("td", {}, tier), el("td", {}, limit));
+      r.read = () => ({ channel: ch.value, tier_id: Number(tier.value) || undefined, limit: Number(limit.value) });
+      rows.append(r);
+    };
+    (s.quotas || []).forEach(add);
+    return el("div", { class: "card scroll" }, el("h2", {}, t("quotas")),
+      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("channel")), el("th", {}, t("tier")), el("th", {}, t("limit")))), rows),
+      el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: () => add({}) }, t("add.quota")),
+        el("button", { type: "button", "data-test": "save-quotas", onclick: async () => {
+          try { await api("PUT", `/sessions/${s.id}/quotas`, { quotas: [...rows.children].map((r) => r.read()) }); clear(msg, el("p", { class: "okmsg", "data-test": "saved" }, t("saved"))); }
+          catch (err) { clear(msg, errorBox(err)); }
+        } }, t("save"))));
   }
 
   // --- sales and refunds ------------------------------------------------

@@ -22,9 +22,17 @@
   const online = () => (D.status() || {}).connected;
   const sell = (method, path, body) => A.call(method, "/sell" + path, body, token);
   const fail = (err) => clear(msg, el("p", { class: "error", "data-test": "pos-error" }, err.code === "offline" ? t("offline.sales") : err.message));
+  // A sell button works only online, and only when its own condition
+  // (seats selected, say) holds.
   const sellButtons = [];
-  const sellButton = (attrs, label) => { const b = el("button", attrs, label); sellButtons.push(b); b.disabled = !online(); return b; };
-  D.onStatus((s) => sellButtons.forEach((b) => { b.disabled = !s.connected; }));
+  const sellButton = (attrs, label, ready) => {
+    const b = el("button", attrs, label);
+    b.ready = ready || (() => true);
+    b.disabled = !online() || !b.ready();
+    sellButtons.push(b);
+    return b;
+  };
+  D.onStatus((s) => sellButtons.forEach((b) => { b.disabled = !s.connected || !b.ready(); }));
 
   function draw() {
     sellButtons.length = 0;
@@ -82,8 +90,7 @@
       }));
       sellButtons.length = 0;
       if (!hold) {
-        clear(actions, sellButton({ type: "button", class: "big", "data-test": "hold", disabled: !selected.size, onclick: doHold }, t("hold", selected.size)));
-        if (!selected.size) actions.firstChild.disabled = true;
+        clear(actions, sellButton({ type: "button", class: "big", "data-test": "hold", onclick: doHold }, t("hold", selected.size), () => selected.size > 0));
       } else {
         const left = el("span", { class: "countdown", "data-test": "countdown" });
         const tick = () => {
@@ -134,7 +141,7 @@
       } }, t("print")), sellButton({ type: "button", class: "big secondary", "data-test": "pos-refund", onclick: async () => {
         try { await sell("POST", "/refunds", { order_id: order.id, reason: "customer request at the box office" }); clear(msg, el("p", { class: "okmsg" }, t("refund.sent"))); }
         catch (err) { fail(err); }
-      } }, t("refund")), el("button", { type: "button", class: "big secondary", onclick: () => { order = null; view = "seats"; draw(); } }, t("new.sale"))), printed, msg));
+      } }, t("refund")), el("button", { type: "button", class: "big secondary", "data-test": "new-sale", onclick: () => { order = null; view = "seats"; draw(); } }, t("new.sale"))), printed, msg));
   }
 
   draw();
