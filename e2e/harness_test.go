@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math/big"
 	"net"
 	"os"
@@ -109,7 +110,7 @@ func newWorld(t *testing.T, mode brokerMode) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{t: t, mode: mode}
-	cfg := server.Config{DataDir: t.TempDir(), Passwords: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}}
+	cfg := server.Config{DataDir: t.TempDir(), Passwords: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, Logger: testLogger("cloud")}
 	late := &lateAuth{}
 	switch mode {
 	case standalone:
@@ -168,6 +169,15 @@ func newWorld(t *testing.T, mode brokerMode) *world {
 	w.must(err)
 	w.gateNow = start.Add(-30 * time.Minute)
 	return w
+}
+
+// testLogger logs to stderr when ADMIT_E2E_LOG is set (to see why a test
+// waited), and nowhere otherwise.
+func testLogger(who string) *slog.Logger {
+	if os.Getenv("ADMIT_E2E_LOG") == "" {
+		return nil
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})).With("who", who)
 }
 
 func principal(u sales.User) sales.Principal {
@@ -232,7 +242,7 @@ func (w *world) deviceInZone(role, name, zone string) string {
 func (w *world) agent(dir string) *agent.Agent {
 	w.t.Helper()
 	a, err := agent.Start(context.Background(), agent.Config{DataDir: dir, Listen: "127.0.0.1:0", Now: func() time.Time { return w.gateNow },
-		HeartbeatEvery: time.Hour, ResendAfter: time.Second})
+		HeartbeatEvery: time.Hour, ResendAfter: time.Second, Logger: testLogger(filepath.Base(dir))})
 	w.must(err)
 	w.t.Cleanup(func() {
 		a.Close()

@@ -153,17 +153,27 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 		// keep a member's share of a shared subscription.
 		SetCleanSession(true).SetOrderMatters(true).SetAutoReconnect(true).
 		SetConnectRetry(true).SetConnectRetryInterval(time.Second).SetMaxReconnectInterval(10 * time.Second).
+		// A connect that reaches a broker still starting (or a dead peer)
+		// must give up soon and retry, not hold the cloud off for paho's
+		// default 30 s.
+		SetConnectTimeout(5 * time.Second).SetKeepAlive(10 * time.Second).SetPingTimeout(5 * time.Second).
 		SetOnConnectHandler(func(c paho.Client) {
-			// (Re)subscribe on every connect: the broker may have lost the session.
+			// (Re)subscribe on every connect: the broker may have lost the
+			// session. The SUBACK is awaited elsewhere: with ordered
+			// delivery paho reads nothing from the connection while this
+			// handler runs, so waiting here would stall until the timeout.
 			tok := c.Subscribe(uplinks, 1, func(_ paho.Client, m paho.Message) { s.dispatch(m) })
-			if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-				s.log.Error("subscribe to uplinks", "err", tok.Error())
-				return
-			}
-			once.Do(func() { close(subscribed) })
-			s.Kick()
+			go func() {
+				if !tok.WaitTimeout(30*time.Second) || tok.Error() != nil {
+					s.log.Error("subscribe to uplinks", "err", tok.Error())
+					return
+				}
+				once.Do(func() { close(subscribed) })
+				s.Kick()
+			}()
 		}).
-		SetConnectionLostHandler(func(_ paho.Client, err error) { s.log.Warn("broker connection lost", "err", err) })
+		SetConnectionLostHandler(func(_ paho.Client, err error) { s.log.Warn("broker connection lost", "err", err) }).
+		SetReconnectingHandler(func(paho.Client, *paho.ClientOptions) { s.log.Info("reconnecting to the broker") })
 	s.client = paho.NewClient(o)
 	tok := s.client.Connect()
 	select {

@@ -221,10 +221,22 @@ func (a *Agent) connect() {
 }
 
 func (a *Agent) onConnect(c paho.Client) {
-	for _, topic := range []string{admitsync.FeedTopic(a.cred.VenueCode), admitsync.DownlinkTopic(a.cred.DeviceID)} {
-		tok := c.Subscribe(topic, 1, a.onMessage)
+	// The SUBACKs are awaited in another goroutine: with ordered delivery
+	// paho may read nothing more from the connection while this handler
+	// runs, and waiting here would stall the reconnect until the timeout.
+	var toks []paho.Token
+	topics := []string{admitsync.FeedTopic(a.cred.VenueCode), admitsync.DownlinkTopic(a.cred.DeviceID)}
+	for _, topic := range topics {
+		toks = append(toks, c.Subscribe(topic, 1, a.onMessage))
+	}
+	go a.subscribed(topics, toks)
+}
+
+// subscribed finishes a connect once the subscriptions are acknowledged.
+func (a *Agent) subscribed(topics []string, toks []paho.Token) {
+	for i, tok := range toks {
 		if !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
-			a.log.Error("subscribe", "topic", topic, "err", tok.Error())
+			a.log.Error("subscribe", "topic", topics[i], "err", tok.Error())
 			return
 		}
 	}
