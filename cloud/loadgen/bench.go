@@ -134,6 +134,32 @@ func benchTenant(ctx context.Context, svc *sales.Service) (sales.Principal, erro
 	return sales.Principal{UserID: ta.ID, Username: ta.Username, TenantID: t.ID, Role: auth.RoleTenantAdmin}, nil
 }
 
+// benchVenue is a bench's tenant admin, venue (in Shanghai time), clerk
+// of the venue and event.
+type benchVenue struct {
+	admin, clerk sales.Principal
+	venue        sales.Venue
+	event        sales.Event
+}
+
+func newBenchVenue(ctx context.Context, svc *sales.Service, code, name string) (benchVenue, error) {
+	var b benchVenue
+	var err error
+	if b.admin, err = benchTenant(ctx, svc); err != nil {
+		return b, err
+	}
+	if b.venue, err = svc.CreateVenue(ctx, b.admin, sales.NewVenue{Code: code, Name: name, Timezone: "Asia/Shanghai"}); err != nil {
+		return b, err
+	}
+	cl, err := svc.CreateUser(ctx, b.admin, sales.NewUser{Username: "bench-clerk", Password: benchPassword, Role: string(auth.RoleClerk), VenueIDs: []int64{b.venue.ID}})
+	if err != nil {
+		return b, err
+	}
+	b.clerk = sales.Principal{UserID: cl.ID, Username: cl.Username, TenantID: cl.TenantID, Role: auth.RoleClerk, VenueIDs: cl.VenueIDs}
+	b.event, err = svc.CreateEvent(ctx, b.admin, sales.NewEvent{Name: name + " match", Kind: "match"})
+	return b, err
+}
+
 func seedBench(ctx context.Context, svc *sales.Service, n int) ([]int64, error) {
 	tp, err := benchTenant(ctx, svc)
 	if err != nil {

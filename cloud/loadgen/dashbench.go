@@ -127,22 +127,12 @@ type dashBench struct {
 // printed and admitted through a kiosk's and a gate's facts.
 func seedDashboard(ctx context.Context, svc *sales.Service, o DashboardBenchOptions) (*dashBench, error) {
 	b := &dashBench{svc: svc, free: map[int64][]int64{}}
-	var err error
-	if b.admin, err = benchTenant(ctx, svc); err != nil {
-		return nil, err
-	}
-	if b.venue, err = svc.CreateVenue(ctx, b.admin, sales.NewVenue{Code: "44030003", Name: "Bench Dome", Timezone: "Asia/Shanghai"}); err != nil {
-		return nil, err
-	}
-	cl, err := svc.CreateUser(ctx, b.admin, sales.NewUser{Username: "bench-clerk", Password: benchPassword, Role: string(auth.RoleClerk), VenueIDs: []int64{b.venue.ID}})
+	bv, err := newBenchVenue(ctx, svc, "44030003", "Bench Dome")
 	if err != nil {
 		return nil, err
 	}
-	b.clerk = sales.Principal{UserID: cl.ID, Username: cl.Username, TenantID: cl.TenantID, Role: auth.RoleClerk, VenueIDs: cl.VenueIDs}
-	ev, err := svc.CreateEvent(ctx, b.admin, sales.NewEvent{Name: "Bench season", Kind: "match"})
-	if err != nil {
-		return nil, err
-	}
+	b.admin, b.venue, b.clerk = bv.admin, bv.venue, bv.clerk
+	ev := bv.event
 	perSession := (o.Tickets + o.Sessions - 1) / o.Sessions
 	const perHall = 10
 	start := time.Now().Add(30 * time.Minute).Truncate(time.Minute)

@@ -192,22 +192,12 @@ type syncBench struct {
 func seedSyncBench(ctx context.Context, srv *server.Server, tickets int) (*syncBench, error) {
 	svc := srv.Svc
 	b := &syncBench{srv: srv, seats: map[int64][]int64{}}
-	var err error
-	if b.admin, err = benchTenant(ctx, svc); err != nil {
-		return nil, err
-	}
-	if b.venue, err = svc.CreateVenue(ctx, b.admin, sales.NewVenue{Code: "44030002", Name: "Bench Stadium", Timezone: "Asia/Shanghai"}); err != nil {
-		return nil, err
-	}
-	cl, err := svc.CreateUser(ctx, b.admin, sales.NewUser{Username: "bench-clerk", Password: benchPassword, Role: string(auth.RoleClerk), VenueIDs: []int64{b.venue.ID}})
+	bv, err := newBenchVenue(ctx, svc, "44030002", "Bench Stadium")
 	if err != nil {
 		return nil, err
 	}
-	b.clerk = sales.Principal{UserID: cl.ID, Username: cl.Username, TenantID: cl.TenantID, Role: auth.RoleClerk, VenueIDs: cl.VenueIDs}
-	ev, err := svc.CreateEvent(ctx, b.admin, sales.NewEvent{Name: "Bench final", Kind: "match"})
-	if err != nil {
-		return nil, err
-	}
+	b.admin, b.venue, b.clerk = bv.admin, bv.venue, bv.clerk
+	ev := bv.event
 	// Stands of 5,000 seats, one session each, all opening now: a stadium
 	// whose gates admit to every stand.
 	start := time.Now().Add(30 * time.Minute)

@@ -30,16 +30,11 @@ func Handler() http.Handler {
 	}
 	files := http.FileServerFS(sub)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", webui.CSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		webui.SetHeaders(w)
 		switch {
 		case r.URL.Path == "/" || r.URL.Path == "/index.html":
-			h.Set("Cache-Control", "no-cache")
 			http.ServeFileFS(w, r, sub, "index.html")
 		case strings.HasPrefix(r.URL.Path, "/static/"):
-			h.Set("Cache-Control", "no-cache")
 			http.StripPrefix("/static", files).ServeHTTP(w, r)
 		default:
 			http.NotFound(w, r)

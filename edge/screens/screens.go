@@ -9,7 +9,10 @@
 package screens
 
 import (
+	"bytes"
 	"embed"
+	"fmt"
+	"html/template"
 	"io/fs"
 	"net/http"
 	"strings"
@@ -29,15 +32,16 @@ func Handler(role string) http.Handler {
 	}
 	files := http.StripPrefix("/ui/static", http.FileServerFS(sub))
 	common := http.StripPrefix("/ui-common", webui.Handler())
-	page := role + ".html"
+	page, err := screenPage(role)
+	if err != nil {
+		panic(err) // the page is built in: a broken one is a build error
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h := w.Header()
-		h.Set("Content-Security-Policy", webui.CSP)
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-cache")
+		webui.SetHeaders(w)
 		switch {
 		case r.URL.Path == "/ui/" || r.URL.Path == "/ui":
-			http.ServeFileFS(w, r, sub, page)
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Write(page)
 		case strings.HasPrefix(r.URL.Path, "/ui/static/"):
 			files.ServeHTTP(w, r)
 		case strings.HasPrefix(r.URL.Path, "/ui-common/"):
@@ -46,4 +50,21 @@ func Handler(role string) http.Handler {
 			http.NotFound(w, r)
 		}
 	})
+}
+
+// screenPage is the page of role: one page for every screen, loading the
+// role's script.
+func screenPage(role string) ([]byte, error) {
+	switch role {
+	case "pos", "kiosk", "gate":
+	default:
+		return nil, fmt.Errorf("screens: no screen for role %q", role)
+	}
+	t, err := template.ParseFS(static, "static/screen.html")
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	err = t.Execute(&b, struct{ Role string }{role})
+	return b.Bytes(), err
 }
