@@ -125,6 +125,22 @@ func TestTheDashboardCountsSalesPrintsAndAdmissionsAndStreamsChanges(t *testing.
 		}
 	}
 
+	// The print preview is the ticket as the kiosk prints it; a paper the
+	// printers do not have is refused.
+	for _, tt := range []struct {
+		query, ctype string
+		code         int
+	}{{"", "image/png", 200}, {"?paper=58", "image/png", 200}, {"?paper=99", "application/json; charset=utf-8", 400}} {
+		req, _ := http.NewRequest("GET", w.srv.URL+"/api/v1/tickets/"+order.Tickets[0].Number+"/preview.png"+tt.query, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		r, err := http.DefaultClient.Do(req)
+		w.must(err)
+		r.Body.Close()
+		if r.StatusCode != tt.code || r.Header.Get("Content-Type") != tt.ctype {
+			t.Errorf("preview%s: %d %s, want %d %s", tt.query, r.StatusCode, r.Header.Get("Content-Type"), tt.code, tt.ctype)
+		}
+	}
+
 	// Another tenant's manager sees no such venue.
 	other := w.otherTenantAdmin()
 	req, _ = http.NewRequest("GET", fmt.Sprintf("%s/api/v1/venues/%d/dashboard", w.srv.URL, w.venue.ID), nil)

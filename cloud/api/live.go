@@ -3,7 +3,9 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -32,11 +34,15 @@ func (a *API) streamDashboard(c *gin.Context, p sales.Principal) (any, error) {
 		return nil, err
 	}
 	w := c.Writer
+	// The server's write timeout is for requests; a stream lives as long
+	// as its viewer, so each send gets its own deadline.
+	rc := http.NewResponseController(w)
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(d sales.Dashboard) error {
+		rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		b, err := json.Marshal(d)
 		if err != nil {
 			return err
@@ -67,6 +73,7 @@ func (a *API) streamDashboard(c *gin.Context, p sales.Principal) (any, error) {
 		if v == version {
 			if time.Since(idle) > 15*time.Second {
 				idle = time.Now()
+				rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 				if _, err := fmt.Fprint(w, ": still here\n\n"); err != nil {
 					return nil, nil
 				}
@@ -105,16 +112,29 @@ func (a *API) ticketPreview(c *gin.Context, p sales.Principal) (any, error) {
 		loc = time.UTC
 	}
 	t := pr.Ticket
-	job, err := escpos.TicketJob(escpos.TicketLayout{Venue: pr.Venue, Hall: pr.Hall, Event: pr.Event, SessionTime: pr.StartsAt, TimeZone: loc,
-		Seat: t.SeatLabel, PriceCents: t.PriceCents, Currency: "CNY", TicketNumber: t.Number, QR: t.QR}, paper, escpos.Options{ChineseMode: true})
-	if err != nil {
-		return nil, fmt.Errorf("lay out ticket %s: %w", t.Number, err)
-	}
+	layout := escpos.TicketLayout{Venue: pr.Venue, Hall: pr.Hall, Event: pr.Event, SessionTime: pr.StartsAt, TimeZone: loc,
+		Seat: t.SeatLabel, PriceCents: t.PriceCents, Currency: "CNY", TicketNumber: t.Number, QR: t.QR}
 	var buf bytes.Buffer
-	if err := render.PNG(&buf, job, render.Options{Dots: paper.DotsPerLine}); err != nil {
-		return nil, fmt.Errorf("render ticket %s: %w", t.Number, err)
+	err = preview(&buf, layout, paper, true)
+	if errors.Is(err, render.ErrNoCJKFont) {
+		// A cloud without the CJK font still shows the ticket, with the
+		// labels in English and a note saying why.
+		buf.Reset()
+		c.Header("X-Admit-Preview", "no CJK font on the server: Chinese text is not shown")
+		err = preview(&buf, layout, paper, false)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("preview ticket %s: %w", t.Number, err)
 	}
 	c.Header("Cache-Control", "no-store")
 	c.Data(http.StatusOK, "image/png", buf.Bytes())
 	return nil, nil
+}
+
+func preview(w io.Writer, t escpos.TicketLayout, paper escpos.Paper, chinese bool) error {
+	job, err := escpos.TicketJob(t, paper, escpos.Options{ChineseMode: chinese})
+	if err != nil {
+		return err
+	}
+	return render.PNG(w, job, render.Options{Dots: paper.DotsPerLine})
 }

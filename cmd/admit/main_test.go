@@ -22,6 +22,7 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/demo"
 	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/drivers/render"
 )
 
 // seededDataDir makes a cloud data dir holding the demo world, closed.
@@ -148,9 +149,12 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 		}
 	}
 	// The tour's two tickets were printed on the simulated kiosk printer
-	// and are there to look at.
+	// and are there to look at (rendering Chinese needs the CJK font,
+	// which CI installs).
 	pngs, _ := filepath.Glob(filepath.Join(data, "prints", "*.png"))
-	if len(pngs) != 2 {
+	if _, err := render.Render([]byte("\x1c&\xc6\xb1\n"), render.Options{Dots: 384}); errors.Is(err, render.ErrNoCJKFont) && os.Getenv("CI") == "" {
+		t.Logf("no CJK font here (%v): printed tickets are not rendered", err)
+	} else if len(pngs) != 2 {
 		t.Fatalf("%d printed tickets in %s, want 2:\n%s", len(pngs), filepath.Join(data, "prints"), out.String())
 	}
 	for _, f := range pngs {
