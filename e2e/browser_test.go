@@ -335,6 +335,23 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 	}
 	shot(t, other, "portal-other-tenant")
 
+	// A clerk in the portal sees the pages of a clerk: no audit log, no
+	// approval queue, no devices.
+	desk := tab(t, ctx)
+	run(t, desk, "clerk portal login",
+		chromedp.Navigate(w.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=username]`), "clerk"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), pw),
+		chromedp.Click(chromedp.CSS(`[data-test=login]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=nav-sales]`)))
+	for _, hidden := range []string{"audit", "refunds", "devices"} {
+		if n := get(t, desk, "clerk nav", chromedp.Evaluate[int](fmt.Sprintf(`document.querySelectorAll('[data-test=nav-%s]').length`, hidden))); n != 0 {
+			t.Errorf("a clerk's portal offers %s", hidden)
+		}
+	}
+	run(t, desk, "clerk opens the audit log", chromedp.Navigate(w.srv.URL+"/#/audit"), waitText(`[data-test=error]`, "Not allowed"))
+
 	// The network drops: the POS screen says so and sells nothing.
 	w.broker.stop()
 	wait(t, pos, "the POS to notice the outage", func(s agent.Status) bool { return !s.Connected })

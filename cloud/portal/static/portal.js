@@ -64,11 +64,17 @@
   }
 
   // --- shell -----------------------------------------------------------
+  // Who sees which page, as the API's permissions have it (the API still
+  // decides every call; this only keeps menus to what a role can use).
+  const everyone = null;
+  const sellers = ["platform_admin", "tenant_admin", "venue_manager", "clerk", "auditor"];
+  const managers = ["platform_admin", "tenant_admin", "venue_manager"];
   const pages = [
-    ["dashboard", "nav.dashboard", dashboardPage], ["venues", "nav.venues", venuesPage], ["sessions", "nav.sessions", sessionsPage],
-    ["sales", "nav.sales", salesPage], ["refunds", "nav.refunds", refundsPage], ["devices", "nav.devices", devicesPage],
-    ["audit", "nav.audit", auditPage], ["preview", "nav.preview", previewPage],
+    ["dashboard", "nav.dashboard", dashboardPage, everyone], ["venues", "nav.venues", venuesPage, everyone], ["sessions", "nav.sessions", sessionsPage, everyone],
+    ["sales", "nav.sales", salesPage, sellers], ["refunds", "nav.refunds", refundsPage, ["tenant_admin", "venue_manager"]], ["devices", "nav.devices", devicesPage, [...managers, "auditor"]],
+    ["audit", "nav.audit", auditPage, [...managers, "auditor"]], ["preview", "nav.preview", previewPage, sellers],
   ];
+  const allowed = (p) => !p[3] || (state.me && p[3].includes(state.me.role));
   let stopPage = null;
 
   function header() {
@@ -76,7 +82,7 @@
     const current = (location.hash.slice(2).split("/")[0]) || "dashboard";
     clear(top, el("span", { class: "brand" }, t("app")));
     if (state.me) {
-      top.append(el("nav", {}, pages.map(([id, key]) => el("a", { href: "#/" + id, class: id === current ? "active" : "", "data-test": "nav-" + id }, t(key)))));
+      top.append(el("nav", {}, pages.filter(allowed).map(([id, key]) => el("a", { href: "#/" + id, class: id === current ? "active" : "", "data-test": "nav-" + id }, t(key)))));
       top.append(el("span", { class: "who", "data-test": "who" }, state.me.username + " · " + state.me.role));
       top.append(el("button", { class: "secondary", type: "button", onclick: logout }, t("logout")));
     }
@@ -102,6 +108,7 @@
     header();
     if (!state.me) { loginPage(); return; }
     const page = pages.find((p) => p[0] === name) || (name === "hall" && [0, 0, hallPage]) || (name === "session" && [0, 0, sessionPage]) || pages[0];
+    if (!allowed(page)) { clear(main(), el("p", { class: "error", "data-test": "error" }, t("forbidden"))); return; }
     const target = clear(main(), el("p", { class: "muted" }, "…"));
     await guarded(target, async () => { stopPage = (await page[2](target, ...args)) || null; });
   }
