@@ -159,7 +159,11 @@
     clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("nav.dashboard")),
       venueSelect((v) => { venue = v; sessionStorage.setItem("admit.venue", v); connect(); }, venue), status), body);
     connect();
-    return () => ctl && ctl.abort();
+    // Leaving the page ends the stream at once: an open stream would hold
+    // one of the browser's few connections to the server.
+    const leave = () => ctl && ctl.abort();
+    window.addEventListener("pagehide", leave);
+    return () => { window.removeEventListener("pagehide", leave); leave(); };
   }
 
   // stream reads the dashboard's server-sent events with the token in a
