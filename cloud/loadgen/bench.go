@@ -160,6 +160,27 @@ func newBenchVenue(ctx context.Context, svc *sales.Service, code, name string) (
 	return b, err
 }
 
+// pricedSession schedules a session of the bench's event in a hall, at
+// 80.00 a seat and up to 100 seats an order, and returns it with its seat ids.
+func (b benchVenue) pricedSession(ctx context.Context, svc *sales.Service, hallID int64, start, end time.Time) (sales.Session, []int64, error) {
+	ss, err := svc.CreateSession(ctx, b.admin, sales.NewSession{HallID: hallID, EventID: b.event.ID, StartsAt: start, EndsAt: end, MinPriceCents: 1000, MaxPerOrder: 100})
+	if err != nil {
+		return ss, nil, err
+	}
+	if _, err := svc.SetPrices(ctx, b.admin, ss.ID, []sales.PriceTier{{Name: "Stand", PriceCents: 8000}}); err != nil {
+		return ss, nil, err
+	}
+	seats, err := svc.SessionSeats(ctx, b.admin, ss.ID)
+	if err != nil {
+		return ss, nil, err
+	}
+	ids := make([]int64, len(seats))
+	for i, st := range seats {
+		ids[i] = st.SeatID
+	}
+	return ss, ids, nil
+}
+
 func seedBench(ctx context.Context, svc *sales.Service, n int) ([]int64, error) {
 	tp, err := benchTenant(ctx, svc)
 	if err != nil {

@@ -157,7 +157,6 @@ func seedDashboard(ctx context.Context, svc *sales.Service, o DashboardBenchOpti
 		return nil, err
 	}
 	b.admin, b.venue, b.clerk = bv.admin, bv.venue, bv.clerk
-	ev := bv.event
 	perSession := (o.Tickets + o.Sessions - 1) / o.Sessions
 	const perHall = 10
 	start := time.Now().Add(30 * time.Minute).Truncate(time.Minute)
@@ -170,20 +169,11 @@ func seedDashboard(ctx context.Context, svc *sales.Service, o DashboardBenchOpti
 			}
 		}
 		at := start.Add(time.Duration(i%perHall) * 3 * time.Hour)
-		ss, err := svc.CreateSession(ctx, b.admin, sales.NewSession{HallID: hall.ID, EventID: ev.ID, StartsAt: at, EndsAt: at.Add(2 * time.Hour), MinPriceCents: 1000, MaxPerOrder: 100})
+		ss, seats, err := bv.pricedSession(ctx, svc, hall.ID, at, at.Add(2*time.Hour))
 		if err != nil {
 			return nil, err
 		}
-		if _, err := svc.SetPrices(ctx, b.admin, ss.ID, []sales.PriceTier{{Name: "Stand", PriceCents: 8000}}); err != nil {
-			return nil, err
-		}
-		seats, err := svc.SessionSeats(ctx, b.admin, ss.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range seats {
-			b.free[ss.ID] = append(b.free[ss.ID], st.SeatID)
-		}
+		b.free[ss.ID] = seats
 		b.sessions = append(b.sessions, ss)
 	}
 	gate, err := b.device(ctx, "gate")

@@ -197,7 +197,6 @@ func seedSyncBench(ctx context.Context, srv *server.Server, tickets int) (*syncB
 		return nil, err
 	}
 	b.admin, b.venue, b.clerk = bv.admin, bv.venue, bv.clerk
-	ev := bv.event
 	// Stands of 5,000 seats, one session each, all opening now: a stadium
 	// whose gates admit to every stand.
 	start := time.Now().Add(30 * time.Minute)
@@ -207,20 +206,11 @@ func seedSyncBench(ctx context.Context, srv *server.Server, tickets int) (*syncB
 		if err != nil {
 			return nil, err
 		}
-		ss, err := svc.CreateSession(ctx, b.admin, sales.NewSession{HallID: h.ID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(3 * time.Hour), MinPriceCents: 1000, MaxPerOrder: 100})
+		ss, seats, err := bv.pricedSession(ctx, svc, h.ID, start, start.Add(3*time.Hour))
 		if err != nil {
 			return nil, err
 		}
-		if _, err := svc.SetPrices(ctx, b.admin, ss.ID, []sales.PriceTier{{Name: "Stand", PriceCents: 8000}}); err != nil {
-			return nil, err
-		}
-		seats, err := svc.SessionSeats(ctx, b.admin, ss.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, st := range seats {
-			b.seats[ss.ID] = append(b.seats[ss.ID], st.SeatID)
-		}
+		b.seats[ss.ID] = seats
 		b.sessions = append(b.sessions, ss)
 	}
 	return b, nil
