@@ -49,7 +49,8 @@
     render();
   };
   code.addEventListener("keydown", (e) => { if (e.key === "Enter") { e.preventDefault(); find(); } });
-  const keypad = el("div", { class: "keypad" }, [...alphabet].map((c) => el("button", { type: "button", onclick: () => { code.value += c; code.focus(); } }, c)));
+  const keypad = el("div", { class: "keypad" }, [...alphabet].map((c) => el("button", { type: "button", onclick: () => { code.value += c; code.focus(); } }, c)),
+    el("button", { type: "button", "aria-label": "delete", "data-test": "backspace", onclick: () => { code.value = code.value.slice(0, -1); code.focus(); } }, "⌫"));
   const draw = () => clear(document.getElementById("main"), el("h1", {}, t("enter.code")), code, keypad,
     el("div", { class: "row" }, el("button", { class: "big", type: "button", "data-test": "find", onclick: find }, t("find")),
       el("button", { class: "big secondary", type: "button", onclick: () => { code.value = ""; items = []; render(); clear(msg); } }, t("clear"))), msg, out);
