@@ -89,13 +89,12 @@ type Agent struct {
 	progMu   sync.Mutex
 	progress chan struct{}
 
-	devices hardware.Devices
-	roles   *roles
-	http    *http.Server
-	ln      net.Listener
-	url     string
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
+	roles  *roles
+	http   *http.Server
+	ln     net.Listener
+	url    string
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
 }
 
 // Start opens the cache, serves the local API and connects to the broker
@@ -142,9 +141,9 @@ func Start(ctx context.Context, cfg Config) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{cfg: cfg, cred: cred, pub: ed25519.PublicKey(cred.SyncPublicKey), cache: c, now: cfg.Now, devices: devices,
+	a := &Agent{cfg: cfg, cred: cred, pub: ed25519.PublicKey(cred.SyncPublicKey), cache: c, now: cfg.Now,
 		log: cfg.Logger.With("device", cred.DeviceID, "role", cred.Role), kickUpload: make(chan struct{}, 1), progress: make(chan struct{})}
-	if a.roles, err = newRoles(a); err != nil {
+	if a.roles, err = newRoles(a, devices); err != nil {
 		c.Close()
 		return nil, err
 	}

@@ -33,7 +33,7 @@ type roles struct {
 	sell    *http.Client
 }
 
-func newRoles(a *Agent) (*roles, error) {
+func newRoles(a *Agent, d hardware.Devices) (*roles, error) {
 	loc, err := time.LoadLocation(orDefault(a.cred.Timezone, "Asia/Shanghai"))
 	if err != nil {
 		loc = time.Local
@@ -42,7 +42,6 @@ func newRoles(a *Agent) (*roles, error) {
 		gate:  &gate.Gate{Cache: a.cache, DeviceID: a.cred.DeviceID, VenueCode: a.cred.VenueCode, Zone: a.cred.Zone, Now: a.now, Location: loc},
 		kiosk: &kiosk.Kiosk{Cache: a.cache, Now: a.now, Location: loc},
 		sell:  &http.Client{Timeout: a.cfg.SellTimeout}}
-	d := a.devices
 	if a.cred.Role == "gate" {
 		if ro.gateDev, err = hardware.OpenGate(d, hardware.Options{Log: a.log}); err != nil {
 			return nil, fmt.Errorf("agent: gate devices: %w", err)
@@ -237,7 +236,7 @@ func (ro *roles) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "the gate could not judge the scan: "+err.Error())
 		return
 	}
-	if res.Outcome == lane.DeviceFault && res.Decision.Number == "" && res.Decision.Reason == "" {
+	if res.Undecided {
 		writeError(w, http.StatusInternalServerError, "internal", "the gate could not record the decision; do not open")
 		return
 	}

@@ -69,6 +69,9 @@ type Result struct {
 	Message  string        // what the screen shows
 	Source   string
 	At       time.Time
+	// Undecided: the gate could not judge the read at all (its cache
+	// failed); nothing was opened or recorded.
+	Undecided bool
 }
 
 // Counts are the lane's running totals.
@@ -275,6 +278,7 @@ func (l *Lane) decided(res Result, d gate.Decision, err error) Result {
 	res.Decision = d
 	if err != nil {
 		l.cfg.Log.Error("gate could not decide", "err", err)
+		res.Undecided = true
 		return l.fault(res, MsgDeviceFault)
 	}
 	res.Message = d.Message

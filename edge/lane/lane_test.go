@@ -112,3 +112,16 @@ func TestSubmitAfterTheLaneStoppedFailsInsteadOfHanging(t *testing.T) {
 		t.Fatalf("Submit with no Run: %v", err)
 	}
 }
+
+func TestAGateThatCannotReadItsCacheOpensNothingAndSaysItCouldNotDecide(t *testing.T) {
+	f := newFixture(t)
+	b := &barrier{passed: true}
+	l := f.run(b)
+	if err := f.g.Cache.Close(); err != nil {
+		t.Fatal(err)
+	}
+	r := f.submit(l)
+	if !r.Undecided || r.Outcome != lane.DeviceFault || r.Decision.Admit || b.opens != 0 {
+		t.Fatalf("with the cache gone: %+v, barrier opened %d times", r, b.opens)
+	}
+}
