@@ -123,11 +123,6 @@ type Devices struct {
 	Direction string // "in" or "out"
 }
 
-// Empty reports whether no device is configured.
-func (d Devices) Empty() bool {
-	return d.Printer == nil && d.Scanner == nil && d.RFID == nil && d.Turnstile == nil && d.Relay == nil
-}
-
 // ConfigError is a device config that does not fit the device: the file,
 // the slot and what is wrong, so that the agent refuses to start with a
 // message an installer can act on.

@@ -52,9 +52,6 @@ func NewPrinter(d *Device) (*Printer, error) {
 	return p, nil
 }
 
-// Paper is the paper the printer's profile prints on.
-func (p *Printer) Paper() escpos.Paper { return p.paper }
-
 // Job lays t out as the printer prints it.
 func (p *Printer) Job(t kiosk.Printable) ([]byte, error) {
 	return escpos.TicketJob(Layout(t), p.paper, p.opts)

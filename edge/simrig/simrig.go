@@ -159,9 +159,6 @@ func (r *Rig) WriteConfig(dir string) error {
 	return nil
 }
 
-// Printed is the number of jobs the printer cut.
-func (r *Rig) Printed() int64 { return r.printed.Load() }
-
 // Close stops the simulators.
 func (r *Rig) Close() error {
 	var errs []error
