@@ -75,6 +75,7 @@ func probes(f foreign) []probe {
 		}),
 		p("GET /sessions/:id/seats", "GET", "/api/v1/sessions/%d/seats", f.session, nil),
 		p("GET /sessions/:id/availability", "GET", "/api/v1/sessions/%d/availability", f.session, nil),
+		p("GET /sessions/:id/availability/stream", "GET", "/api/v1/sessions/%d/availability/stream", f.session, nil),
 		p("GET /holds/:id", "GET", "/api/v1/holds/%d", f.hold.ID, nil),
 		p("DELETE /holds/:id", "DELETE", "/api/v1/holds/%d", f.hold.ID, nil),
 		p("GET /orders/:id", "GET", "/api/v1/orders/%d", f.order.ID, nil),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -137,4 +138,122 @@ func preview(w io.Writer, t escpos.TicketLayout, paper escpos.Paper, chinese boo
 		return err
 	}
 	return render.PNG(w, job, render.Options{Dots: paper.DotsPerLine})
+}
+
+// seatMapGap is the least time between two messages to one follower of a
+// seat map: an on-sale changes a map thousands of times a second, and one
+// message carries every change since the last, in order.
+const seatMapGap = 20 * time.Millisecond
+
+// streamSeatMap serves a session's seat map as server-sent events: the
+// whole map (event: map), or the changes since ?since=V (event: delta),
+// then a delta whenever the map moves, and a comment every 15 s.
+func (a *API) streamSeatMap(c *gin.Context, p sales.Principal) (any, error) {
+	sid, err := id(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	since, haveSince, err := sinceParam(c)
+	if err != nil {
+		return nil, err
+	}
+	ctx := c.Request.Context()
+	m, err := a.svc.SeatMap(ctx, p, sid)
+	if err != nil {
+		return nil, err
+	}
+	w := c.Writer
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	var buf []byte
+	send := func(event string, b []byte) error {
+		rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+		buf = append(buf[:0], "event: "...)
+		buf = append(buf, event...)
+		buf = append(buf, "\ndata: "...)
+		buf = append(buf, b...)
+		buf = append(buf, "\n\n"...)
+		if _, err := w.Write(buf); err != nil {
+			return err
+		}
+		w.Flush()
+		return nil
+	}
+	// next sends what the follower at version ver lacks.
+	next := func(ver int64, have bool) (int64, error) {
+		if have {
+			if b, v, ok := m.Delta(ver); ok {
+				return v, send("delta", b)
+			}
+		}
+		b, v := m.Full()
+		return v, send("map", b)
+	}
+	ver, err := next(since, haveSince)
+	if err != nil {
+		return nil, nil
+	}
+	ping := time.NewTicker(15 * time.Second)
+	defer ping.Stop()
+	gap := time.NewTimer(0)
+	defer gap.Stop()
+	last := time.Now()
+	for {
+		changed := m.Changed()
+		if m.Version() == ver {
+			select {
+			case <-ctx.Done():
+				return nil, nil
+			case <-ping.C:
+				// Still allowed to see it? (and keep the map loaded)
+				cur, err := a.svc.SeatMap(ctx, p, sid)
+				if err != nil {
+					return nil, nil
+				}
+				if cur != m { // forgotten and loaded again: start over
+					m = cur
+					if ver, err = next(0, false); err != nil {
+						return nil, nil
+					}
+					continue
+				}
+				rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+				if _, err := io.WriteString(w, ": still here\n\n"); err != nil {
+					return nil, nil
+				}
+				w.Flush()
+				continue
+			case <-changed:
+			}
+		}
+		if wait := seatMapGap - time.Since(last); wait > 0 {
+			gap.Reset(wait)
+			select {
+			case <-ctx.Done():
+				return nil, nil
+			case <-gap.C:
+			}
+		}
+		last = time.Now()
+		if ver, err = next(ver, true); err != nil {
+			return nil, nil
+		}
+	}
+}
+
+// sinceParam reads ?since=V, the version a client's copy of a map is at.
+func sinceParam(c *gin.Context) (int64, bool, error) {
+	v, ok := c.GetQuery("since")
+	if !ok {
+		return 0, false, nil
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 {
+		return 0, false, &sales.Error{Kind: sales.KindInvalid, Code: "bad_since", Message: "since is the version of the map you have: a number",
+			Fields: []sales.FieldError{{Field: "since", Message: "not a version"}}}
+	}
+	return n, true, nil
 }

@@ -73,9 +73,12 @@ type hallSeatMap struct {
 type availabilityDoc struct {
 	SessionID int64          `json:"session_id"`
 	Version   int64          `json:"version"`
-	Legend    string         `json:"legend"`
+	Legend    string         `json:"legend,omitempty"`
 	Counts    map[string]int `json:"counts"`
-	Seats     string         `json:"seats"`
+	Seats     string         `json:"seats,omitempty"`   // the whole map
+	Since     int64          `json:"since,omitempty"`   // a delta: from this version
+	AtUS      int64          `json:"at_us,omitempty"`   // when the newest change was applied (unix µs)
+	Changes   [][2]any       `json:"changes,omitempty"` // a delta: [position, code] in order
 }
 
 // handler is what a route runs once the caller is authenticated.
@@ -293,19 +296,32 @@ func (a *API) table() []route {
 			}},
 		{method: "GET", path: "/sessions/:id/seats", summary: "The session's seats with ids, in availability order", tag: "sessions", resp: []sales.SessionSeat{},
 			h: byID(a.svc.SessionSeats)},
-		{method: "GET", path: "/sessions/:id/availability", summary: "Availability: one character per seat in seat order (A=available H=held S=sold X=out of service R=reserved B=held back N=non-sale -=no price)", tag: "sales", resp: availabilityDoc{},
+		{method: "GET", path: "/sessions/:id/availability", summary: "Availability: one character per seat in seat order (A=available H=held S=sold X=out of service R=reserved B=held back N=non-sale -=no price) at a version; with ?since=V only the changes since V ([position, code] in order), or the whole map when V is too old", tag: "sales",
+			query: []string{"since"}, resp: availabilityDoc{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				sid, err := id(c, "id")
 				if err != nil {
 					return nil, err
 				}
-				body, err := a.svc.AvailabilityJSON(c.Request.Context(), p, sid)
+				since, ok, err := sinceParam(c)
 				if err != nil {
 					return nil, err
 				}
+				var body []byte
+				if ok {
+					body, err = a.svc.AvailabilitySince(c.Request.Context(), p, sid, since)
+				} else {
+					body, err = a.svc.AvailabilityJSON(c.Request.Context(), p, sid)
+				}
+				if err != nil {
+					return nil, err
+				}
+				c.Header("Cache-Control", "no-store")
 				c.Data(http.StatusOK, "application/json; charset=utf-8", body)
 				return nil, nil
 			}},
+		{method: "GET", path: "/sessions/:id/availability/stream", summary: "The seat map live as server-sent events: event: map (the whole document) or, with ?since=V, event: delta; then event: delta with every change since the last message, in order", tag: "sales",
+			query: []string{"since"}, resp: availabilityDoc{}, h: a.streamSeatMap},
 
 		{method: "GET", path: "/channels", summary: "Per-channel settings (hold time to live)", tag: "sales", resp: []sales.ChannelSettings{},
 			h: list(a.svc.ChannelSettings)},

@@ -192,6 +192,7 @@ const (
 // SessionSeat is a session's copy of a hall seat plus its sales state.
 type SessionSeat struct {
 	SeatID        int64                 `json:"seat_id"`
+	Ord           int64                 `json:"-"` // the store's ordinal (the seat change log's name for the seat)
 	Section       string                `json:"section"`
 	Row           string                `json:"row"`
 	RowNo         int                   `json:"row_no"`

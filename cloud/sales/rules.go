@@ -2,13 +2,12 @@ package sales
 
 import (
 	"crypto/rand"
-	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/admitbox/admit/cloud/avail"
 	"github.com/admitbox/admit/cloud/seatmap"
 )
 
@@ -178,52 +177,31 @@ func (s SessionSeat) WhyNot(now time.Time, customer string) string {
 	return "seat is not available"
 }
 
-// BestAvailable picks n seats from the candidates (all sellable, one tier):
-// the block of n adjacent seats in one row nearest the centre of the seats'
-// area; failing that, the n seats nearest the centre. It returns nil when
-// fewer than n candidates exist.
-func BestAvailable(cands []SessionSeat, n int) []SessionSeat {
+// BestAvailable picks n seats from the candidates (all sellable): the block
+// of n adjacent seats in one row nearest the best seat of its section (two
+// thirds back, in the middle); failing that, when split is allowed, the n
+// seats nearest their sections' best seats. It returns nil when it cannot.
+// It is the rule of the live maps' picker (avail.Map.Pick), for a list of
+// seats a caller already has.
+func BestAvailable(cands []SessionSeat, n int, split bool) []SessionSeat {
 	if n <= 0 || len(cands) < n {
 		return nil
 	}
-	minR, maxR, minC, maxC := math.MaxInt, 0, math.MaxInt, 0
-	for _, s := range cands {
-		minR, maxR = min(minR, s.RowNo), max(maxR, s.RowNo)
-		minC, maxC = min(minC, s.Col), max(maxC, s.Col)
+	layout := make([]avail.Seat, len(cands))
+	codes := make([]byte, len(cands))
+	byID := make(map[int64]SessionSeat, len(cands))
+	for i, st := range cands {
+		layout[i] = avail.Seat{ID: st.SeatID, Section: st.Section, Row: st.RowNo, Col: st.Col, Tier: 1}
+		codes[i] = avail.Open
+		byID[st.SeatID] = st
 	}
-	// The best row is two thirds back, as in a cinema; the best column the middle.
-	cr := float64(minR) + float64(maxR-minR)*2/3
-	cc := float64(minC+maxC) / 2
-	dist := func(row int, col float64) float64 {
-		dr, dc := float64(row)-cr, col-cc
-		return dr*dr*4 + dc*dc
+	ids, _ := avail.New(0, 0, 0, layout, codes, 0).Pick(n, 0, split)
+	if ids == nil {
+		return nil
 	}
-	sorted := append([]SessionSeat(nil), cands...)
-	sort.Slice(sorted, func(i, j int) bool {
-		a, b := sorted[i], sorted[j]
-		if a.Section != b.Section {
-			return a.Section < b.Section
-		}
-		if a.RowNo != b.RowNo {
-			return a.RowNo < b.RowNo
-		}
-		return a.Col < b.Col
-	})
-	best, bestD := -1, math.Inf(1)
-	for i := 0; i+n <= len(sorted); i++ {
-		first, last := sorted[i], sorted[i+n-1]
-		if first.Section != last.Section || first.RowNo != last.RowNo || last.Col-first.Col != n-1 {
-			continue
-		}
-		if d := dist(first.RowNo, float64(first.Col+last.Col)/2); d < bestD {
-			best, bestD = i, d
-		}
+	out := make([]SessionSeat, len(ids))
+	for i, id := range ids {
+		out[i] = byID[id]
 	}
-	if best >= 0 {
-		return sorted[best : best+n]
-	}
-	sort.SliceStable(sorted, func(i, j int) bool {
-		return dist(sorted[i].RowNo, float64(sorted[i].Col)) < dist(sorted[j].RowNo, float64(sorted[j].Col))
-	})
-	return sorted[:n]
+	return out
 }

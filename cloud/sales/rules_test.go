@@ -429,7 +429,7 @@ func TestRulesBestAvailable(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			for seed := uint64(0); seed < 5; seed++ {
-				got := BestAvailable(shuffled(c.cands, seed), c.n)
+				got := BestAvailable(shuffled(c.cands, seed), c.n, true)
 				if len(got) != c.n {
 					t.Fatalf("got %d seats, want %d", len(got), c.n)
 				}
@@ -448,7 +448,7 @@ func TestRulesBestAvailableDoesNotJoinSeatsAcrossSections(t *testing.T) {
 	// consecutive columns, but not one block.
 	cands := append(grid("A", 1, 2, 1),
 		without(grid("B", 1, 4, 10), func(s SessionSeat) bool { return s.Col <= 2 })...)
-	got := BestAvailable(cands, 3)
+	got := BestAvailable(cands, 3, true)
 	if len(got) != 3 {
 		t.Fatalf("got %d seats, want 3", len(got))
 	}
@@ -464,16 +464,26 @@ func TestRulesBestAvailableDoesNotJoinSeatsAcrossSections(t *testing.T) {
 func TestRulesBestAvailableWithoutARunStillReturnsNSeats(t *testing.T) {
 	cands := without(grid("A", 5, 9, 1), func(s SessionSeat) bool { return (s.RowNo+s.Col)%2 == 0 })
 	for n := 2; n <= 6; n++ {
-		got := BestAvailable(cands, n)
+		got := BestAvailable(cands, n, true)
 		if len(got) != n {
 			t.Fatalf("n=%d: got %d seats, want %d", n, len(got), n)
 		}
 		assertDistinctFrom(t, got, cands)
 	}
 	// The nearest seat to the centre (row 1+4*2/3≈3.67, col 5) comes first.
-	got := BestAvailable(cands, 2)
+	got := BestAvailable(cands, 2, true)
 	if got[0].RowNo != 4 || got[0].Col != 5 {
 		t.Errorf("first seat = %v, want row 4 col 5", rowCols(got[:1]))
+	}
+}
+
+func TestRulesBestAvailableNeverSplitsAPartyThatDidNotAskTo(t *testing.T) {
+	cands := without(grid("A", 5, 9, 1), func(s SessionSeat) bool { return (s.RowNo+s.Col)%2 == 0 })
+	if got := BestAvailable(cands, 2, false); got != nil {
+		t.Fatalf("no two seats are adjacent, yet it picked %v", rowCols(got))
+	}
+	if got := BestAvailable(cands, 1, false); len(got) != 1 {
+		t.Fatalf("one seat is always a block; got %v", rowCols(got))
 	}
 }
 
@@ -491,7 +501,7 @@ func TestRulesBestAvailableReturnsNil(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if got := BestAvailable(c.cands, c.n); got != nil {
+			if got := BestAvailable(c.cands, c.n, true); got != nil {
 				t.Errorf("BestAvailable(%d cands, %d) = %v, want nil", len(c.cands), c.n, rowCols(got))
 			}
 		})
@@ -506,7 +516,7 @@ func TestRulesBestAvailableNeverReturnsASeatTwiceOrMutatesItsInput(t *testing.T)
 		cands = shuffled(cands, uint64(iter))
 		orig := append([]SessionSeat(nil), cands...)
 		n := 1 + r.IntN(8)
-		got := BestAvailable(cands, n)
+		got := BestAvailable(cands, n, true)
 		if len(got) != n {
 			t.Fatalf("iter %d: got %d seats, want %d", iter, len(got), n)
 		}

@@ -19,12 +19,19 @@ type HoldRequest struct {
 	SessionID int64   `json:"session_id"`
 	Channel   Channel `json:"channel"`
 	SeatIDs   []int64 `json:"seat_ids"`
-	// Best-available: Count seats of TierID (0: any tier).
-	Count  int   `json:"count"`
-	TierID int64 `json:"tier_id"`
+	// Best-available: Count seats of TierID (0: any tier), adjacent in one
+	// row unless AllowSplit says the party may sit apart when no such
+	// block is left.
+	Count      int   `json:"count"`
+	TierID     int64 `json:"tier_id"`
+	AllowSplit bool  `json:"allow_split"`
 	// Customer may take seats reserved for them.
 	Customer string `json:"customer"`
 }
+
+// bestTries bounds how often a best-available buyer who lost a race for
+// the seats it picked picks again from the map as it is now.
+const bestTries = 8
 
 // HoldSeats puts seats on hold for the caller, all or nothing, in one
 // transaction. A seat anyone else holds or bought is refused with the reason.
@@ -67,21 +74,73 @@ func (s *Service) HoldSeats(ctx context.Context, p Principal, in HoldRequest) (H
 	if err != nil {
 		return Hold{}, err
 	}
-	// Best-available picks from a snapshot, then holds conditionally; a
-	// buyer who loses a race for the picked seats tries once more, picking
-	// inside the write transaction (seatIDs nil), so that a busy session
-	// does not turn buyers away while it still has seats.
-	seatIDs := in.SeatIDs
-	if best {
-		if seatIDs, err = s.pickBest(ctx, s.store, ss, in, now); err != nil {
-			return Hold{}, err
+	if !best {
+		h, err := s.hold(ctx, p, ss, in, in.SeatIDs, now, ttl)
+		if errors.Is(err, errUnholdable) {
+			// Explain after the transaction: the writer is not held up reading.
+			return Hold{}, s.explainUnholdable(ctx, ss, in.SeatIDs, in.Customer, now)
 		}
-	}
-	h, err := s.hold(ctx, p, ss, in, seatIDs, now, ttl)
-	if err == nil || !best || !IsKind(err, KindConflict) {
 		return h, err
 	}
-	return s.hold(ctx, p, ss, in, nil, now, ttl)
+	// Best-available picks on the current map, outside the transaction; the
+	// hold is one conditional statement; a buyer who lost the race picks
+	// again from the map as the winner left it.
+	for try := 0; ; try++ {
+		seatIDs, release, err := s.pickBest(ctx, ss, in, now)
+		if err != nil {
+			return Hold{}, err
+		}
+		h, err := s.hold(ctx, p, ss, in, seatIDs, now, ttl)
+		release()
+		if !errors.Is(err, errUnholdable) {
+			return h, err
+		}
+		if try+1 == bestTries {
+			return Hold{}, conflict("seats_contended", "the seats picked for you were taken by other buyers as you asked; try again")
+		}
+	}
+}
+
+// pickBest chooses seats for a best-available buyer. Seats reserved for a
+// named customer are not on the shared map: that rarer case picks from the
+// session's seats as the store has them.
+func (s *Service) pickBest(ctx context.Context, ss Session, in HoldRequest, now time.Time) ([]int64, func(), error) {
+	soldOut := func() error {
+		if in.AllowSplit {
+			return conflict("sold_out", fmt.Sprintf("fewer than %d seats are available in that tier", in.Count))
+		}
+		return conflict("sold_out", fmt.Sprintf("no %d adjacent seats are available in that tier; ask for seats apart (allow_split) or fewer", in.Count))
+	}
+	if in.Customer == "" {
+		m, err := s.liveMap(ctx, ss)
+		if err != nil {
+			return nil, nil, err
+		}
+		ids, release := m.Pick(in.Count, in.TierID, in.AllowSplit)
+		if ids == nil {
+			return nil, nil, soldOut()
+		}
+		return ids, release, nil
+	}
+	seats, err := s.store.SessionSeats(ctx, ss.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cands := seats[:0]
+	for _, st := range seats {
+		if st.TierID != 0 && (in.TierID == 0 || st.TierID == in.TierID) && st.Sellable(now, in.Customer) {
+			cands = append(cands, st)
+		}
+	}
+	picked := BestAvailable(cands, in.Count, in.AllowSplit)
+	if picked == nil {
+		return nil, nil, soldOut()
+	}
+	ids := make([]int64, len(picked))
+	for i, st := range picked {
+		ids[i] = st.SeatID
+	}
+	return ids, func() {}, nil
 }
 
 func sellable(ss Session, now time.Time) error {
@@ -107,38 +166,10 @@ func (s *Service) holdTTL(ctx context.Context, tenantID int64, c Channel) (time.
 	return time.Duration(defaultHoldTTL(c)) * time.Second, nil
 }
 
-func (s *Service) pickBest(ctx context.Context, r Reader, ss Session, in HoldRequest, now time.Time) ([]int64, error) {
-	seats, err := r.SessionSeats(ctx, ss.ID)
-	if err != nil {
-		return nil, err
-	}
-	cands := seats[:0]
-	for _, st := range seats {
-		if st.TierID != 0 && (in.TierID == 0 || st.TierID == in.TierID) && st.Sellable(now, in.Customer) {
-			cands = append(cands, st)
-		}
-	}
-	picked := BestAvailable(cands, in.Count)
-	if picked == nil {
-		return nil, conflict("sold_out", fmt.Sprintf("fewer than %d seats are available in that tier", in.Count))
-	}
-	ids := make([]int64, len(picked))
-	for i, st := range picked {
-		ids[i] = st.SeatID
-	}
-	return ids, nil
-}
-
 func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequest, seatIDs []int64, now time.Time, ttl time.Duration) (Hold, error) {
 	h := Hold{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, Channel: in.Channel, Status: HoldActive,
 		ExpiresAt: now.Add(ttl).UTC(), CreatedBy: p.UserID, CreatedAt: now.UTC()}
 	err := s.update(ctx, p, func(tx Tx, rec func(change)) error {
-		if seatIDs == nil { // best available, picked under the write lock
-			var err error
-			if seatIDs, err = s.pickBest(ctx, tx, ss, in, now); err != nil {
-				return err
-			}
-		}
 		if err := tx.InsertHold(ctx, &h); err != nil {
 			return err
 		}
@@ -155,10 +186,6 @@ func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequ
 		rec(change{action: "hold.create", object: "hold:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, after: h})
 		return nil
 	})
-	if errors.Is(err, errUnholdable) {
-		// Explain after the transaction: the writer is not held up reading.
-		return Hold{}, s.explainUnholdable(ctx, ss, seatIDs, in.Customer, now)
-	}
 	if err != nil {
 		return Hold{}, err
 	}
@@ -284,13 +311,15 @@ func (s *Service) ReleaseHold(ctx context.Context, p Principal, id int64) (Hold,
 	return h, err
 }
 
-// ExpireHolds returns expired holds' seats to sale. Holds are also
+// ExpireHolds returns expired holds' seats to sale, and makes seats whose
+// reservation lapsed plain sellable seats. Holds and reservations are also
 // overtaken lazily (an expired hold's seats can be held again at once), so
-// this sweep only tidies state and availability counts.
+// this sweep only tidies state: what the seat maps show, and quotas.
 func (s *Service) ExpireHolds(ctx context.Context) (int, error) {
 	var n int
+	now := s.now()
 	err := s.update(ctx, Principal{}, func(tx Tx, rec func(change)) error {
-		hs, err := tx.ExpireHolds(ctx, s.now())
+		hs, err := tx.ExpireHolds(ctx, now)
 		if err != nil {
 			return err
 		}
@@ -298,10 +327,17 @@ func (s *Service) ExpireHolds(ctx context.Context) (int, error) {
 			rec(change{action: "hold.expire", object: "hold:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, after: map[string]any{"seats": len(h.Seats)}})
 		}
 		n = len(hs)
-		return nil
+		if _, err := tx.ExpireReservations(ctx, now); err != nil {
+			return err
+		}
+		return tx.PruneSeatLog(ctx, seatLogKept)
 	})
 	return n, err
 }
+
+// seatLogKept is how many seat changes the store keeps for processes
+// catching up; a live map keeps its own recent changes for deltas.
+const seatLogKept = 1_000_000
 
 // OrderRequest confirms a hold into an order.
 type OrderRequest struct {

@@ -50,8 +50,7 @@ type Service struct {
 	log    *slog.Logger
 	tokens *auth.TokenSigner
 
-	availMu sync.Mutex
-	avail   map[int64]*availability
+	live liveMaps
 
 	dashMu sync.Mutex
 	dash   map[int64]Dashboard // by venue: the last one built, with its Version
@@ -99,7 +98,7 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 		cfg.Payments = payment.NewSimulator()
 	}
 	s := &Service{store: st, cfg: cfg, now: cfg.Now, log: cfg.Logger,
-		avail: map[int64]*availability{}, dash: map[int64]Dashboard{}, keys: map[int64]*tenantKeys{}, auth: map[string]cachedPrincipal{}}
+		dash: map[int64]Dashboard{}, keys: map[int64]*tenantKeys{}, auth: map[string]cachedPrincipal{}}
 	secret, err := s.tokenSecret(ctx)
 	if err != nil {
 		return nil, err
@@ -108,6 +107,9 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("token signer: %w", err)
 	}
 	if s.syncKey, err = s.loadSyncKey(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.startLive(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil

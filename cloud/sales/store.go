@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/avail"
 	"github.com/admitbox/admit/cloud/seatmap"
 	wire "github.com/admitbox/admit/sync"
 )
@@ -48,6 +49,12 @@ type Reader interface {
 	ListSessions(ctx context.Context, tenantID int64, f SessionFilter) ([]Session, error)
 	// SessionVersion changes whenever any seat of the session changes state.
 	SessionVersion(ctx context.Context, sessionID int64) (int64, error)
+	// SeatLogHead is the newest position of the seat change log (0: none).
+	// The log records, in commit order and numbered without gaps, every
+	// committed change of a session seat's code (SeatCode) or price tier.
+	SeatLogHead(ctx context.Context) (int64, error)
+	// SeatLogSince returns up to limit changes after position after, in order.
+	SeatLogSince(ctx context.Context, after int64, limit int) ([]avail.Change, error)
 	PriceTiers(ctx context.Context, sessionID int64) ([]PriceTier, error)
 	SessionSeats(ctx context.Context, sessionID int64) ([]SessionSeat, error)
 	// SessionSeatsByID returns those of the given seats that are in the session.
@@ -159,6 +166,11 @@ type Tx interface {
 	ReleaseHold(ctx context.Context, holdID int64, st HoldStatus) (int, error)
 	// ExpireHolds releases every hold that expired before now.
 	ExpireHolds(ctx context.Context, now time.Time) ([]Hold, error)
+	// ExpireReservations makes seats whose reservation lapsed before now
+	// plain sellable seats, and returns how many.
+	ExpireReservations(ctx context.Context, now time.Time) (int, error)
+	// PruneSeatLog forgets seat changes older than the newest keep.
+	PruneSeatLog(ctx context.Context, keep int64) error
 	InsertOrder(ctx context.Context, o *Order) error
 	// ConfirmHold turns an active, unexpired hold confirmed and keeps its
 	// seats held until the payment deadline. It returns false, and the

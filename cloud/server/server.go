@@ -36,7 +36,7 @@ type Config struct {
 	DataDir     string `json:"data_dir"`    // holds admit.db
 	Synchronous string `json:"synchronous"` // SQLite synchronous mode: NORMAL or FULL
 	SystemCode  string `json:"system_code"` // the regulator's code for this system
-	// SweepEvery is how often expired holds are released (default 5s).
+	// SweepEvery is how often expired holds are released (default 1s).
 	SweepEvery time.Duration       `json:"-"`
 	Logger     *slog.Logger        `json:"-"`
 	Now        func() time.Time    `json:"-"`
@@ -59,6 +59,10 @@ type Config struct {
 	PublicMQTTURL string `json:"public_mqtt_url"`
 	PublicURL     string `json:"public_url"`
 }
+
+// seatLogPoll is how often a cloud process reads the seat change log for
+// commits made by other processes on its store.
+const seatLogPoll = 100 * time.Millisecond
 
 // Server is a running cloud.
 type Server struct {
@@ -89,7 +93,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, errors.New("server: data dir is required")
 	}
 	if cfg.SweepEvery == 0 {
-		cfg.SweepEvery = 5 * time.Second
+		cfg.SweepEvery = time.Second
 	}
 	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{Synchronous: cfg.Synchronous})
 	if err != nil {
@@ -123,7 +127,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
-	s.wg.Add(2)
+	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
 		if err := s.http.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -133,6 +137,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	go func() {
 		defer s.wg.Done()
 		s.sweep(bg, cfg.SweepEvery)
+	}()
+	go func() {
+		defer s.wg.Done()
+		// Other cloud processes on the same store: their sales reach this
+		// process's seat maps within this interval.
+		svc.FollowSeatChanges(bg, seatLogPoll)
 	}()
 	s.log.Info("cloud listening", "url", s.URL, "mqtt", s.MQTTURL, "data_dir", cfg.DataDir)
 	return s, nil

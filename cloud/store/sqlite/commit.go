@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/admitbox/admit/cloud/avail"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -70,6 +71,15 @@ func (s *Store) runBatch(batch []job) {
 		return
 	}
 	startSeq := t.b.seq
+	var logStart int64
+	if err := t.q.QueryRowContext(context.Background(), `SELECT COALESCE(MAX(id), 0) FROM seat_log`).Scan(&logStart); err != nil {
+		tx.Rollback()
+		for i := range batch {
+			errs[i] = fmt.Errorf("sqlite: read seat log head: %w", err)
+		}
+		s.finish(batch, errs)
+		return
+	}
 	ok := 0
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
@@ -109,8 +119,13 @@ func (s *Store) runBatch(batch []job) {
 			return
 		}
 	}
+	var changes []avail.Change
 	if ok > 0 {
-		if err := t.finishBatch(startSeq); err != nil {
+		err := t.finishBatch(startSeq)
+		if err == nil {
+			changes, err = t.batchSeatChanges(logStart)
+		}
+		if err != nil {
 			tx.Rollback()
 			for k := range batch {
 				if errs[k] == nil {
@@ -129,8 +144,20 @@ func (s *Store) runBatch(batch []job) {
 				errs[k] = fmt.Errorf("sqlite: commit: %w", err)
 			}
 		}
+	} else if len(changes) > 0 {
+		s.seatChangesCommitted(changes)
 	}
 	s.finish(batch, errs)
+}
+
+// batchSeatChanges reads back the seat changes the batch's jobs logged.
+func (t *txn) batchSeatChanges(after int64) ([]avail.Change, error) {
+	rows, err := t.q.QueryContext(context.Background(), `SELECT id, session_id, ord, code, tier_id FROM seat_log WHERE id > ? ORDER BY id`, after)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: read the batch's seat changes: %w", err)
+	}
+	defer rows.Close()
+	return scanSeatLog(rows)
 }
 
 // batchState is what the jobs of one batch share.

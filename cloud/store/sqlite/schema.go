@@ -389,4 +389,25 @@ CREATE INDEX tickets_session_counts ON tickets(session_id, status, printed_at, a
 CREATE INDEX tickets_venue_issued ON tickets(venue_id, issued_at);
 CREATE INDEX admissions_gate_counts ON admissions(venue_id, session_id, direction, device_id, ticket_number);
 CREATE INDEX device_facts_kind ON device_facts(kind, at) WHERE status = 'ok';`,
+	// 6: the seat change log that keeps live seat maps current. A trigger
+	// records every committed change of a session seat's availability code
+	// (the rule of sales.SeatCode, which must match) or price tier, so every
+	// writer, in every process, logs alike. Its rowid numbers the changes in
+	// commit order without gaps (one writer at a time; a rolled-back row's id
+	// is reused), which is what readers follow and what versions are.
+	// Lapsed reservations are released by the sweeper, as holds are, so
+	// the log need not know the time.
+	`CREATE TABLE seat_log (
+	id INTEGER PRIMARY KEY,
+	session_id INTEGER NOT NULL,
+	ord INTEGER NOT NULL,
+	code TEXT NOT NULL,
+	tier_id INTEGER NOT NULL
+);
+CREATE TRIGGER seat_log_change AFTER UPDATE OF phys_state, status, category, tier_id ON session_seats
+WHEN (CASE WHEN old.phys_state NOT IN ('ok', 'obstructed') THEN 'X' WHEN old.status = 'sold' THEN 'S' WHEN old.status = 'held' THEN 'H' WHEN old.category = 'held_back' THEN 'B' WHEN old.category = 'non_sale' THEN 'N' WHEN old.category = 'reserved' THEN 'R' WHEN old.tier_id = 0 THEN '-' ELSE 'A' END) IS NOT (CASE WHEN new.phys_state NOT IN ('ok', 'obstructed') THEN 'X' WHEN new.status = 'sold' THEN 'S' WHEN new.status = 'held' THEN 'H' WHEN new.category = 'held_back' THEN 'B' WHEN new.category = 'non_sale' THEN 'N' WHEN new.category = 'reserved' THEN 'R' WHEN new.tier_id = 0 THEN '-' ELSE 'A' END) OR old.tier_id IS NOT new.tier_id
+BEGIN
+	INSERT INTO seat_log (session_id, ord, code, tier_id) VALUES (new.session_id, new.ord, CASE WHEN new.phys_state NOT IN ('ok', 'obstructed') THEN 'X' WHEN new.status = 'sold' THEN 'S' WHEN new.status = 'held' THEN 'H' WHEN new.category = 'held_back' THEN 'B' WHEN new.category = 'non_sale' THEN 'N' WHEN new.category = 'reserved' THEN 'R' WHEN new.tier_id = 0 THEN '-' ELSE 'A' END, new.tier_id);
+END;
+CREATE INDEX session_seats_reserved ON session_seats(reserved_until) WHERE category = 'reserved';`,
 }

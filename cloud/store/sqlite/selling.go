@@ -11,7 +11,7 @@ import (
 	"github.com/admitbox/admit/cloud/sales"
 )
 
-const sessionSeatCols = `seat_id, section, row_label, row_no, col, label, type, phys_state, category, reserved_for, reserved_until, status, hold_expires, tier_id`
+const sessionSeatCols = `seat_id, ord, section, row_label, row_no, col, label, type, phys_state, category, reserved_for, reserved_until, status, hold_expires, tier_id`
 
 func (r reader) SessionSeats(ctx context.Context, sessionID int64) ([]sales.SessionSeat, error) {
 	return r.sessionSeats(ctx, `SELECT `+sessionSeatCols+` FROM session_seats WHERE session_id = ? ORDER BY ord`, sessionID)
@@ -35,7 +35,7 @@ func (r reader) sessionSeats(ctx context.Context, q string, args ...any) ([]sale
 	for rows.Next() {
 		var s sales.SessionSeat
 		var until, exp sql.NullInt64
-		if err := rows.Scan(&s.SeatID, &s.Section, &s.Row, &s.RowNo, &s.Col, &s.Label, &s.Type, &s.State, &s.Category,
+		if err := rows.Scan(&s.SeatID, &s.Ord, &s.Section, &s.Row, &s.RowNo, &s.Col, &s.Label, &s.Type, &s.State, &s.Category,
 			&s.ReservedFor, &until, &s.Status, &exp, &s.TierID); err != nil {
 			return nil, wrap(err, "read session seats")
 		}

@@ -18,6 +18,7 @@ import (
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
+	"github.com/admitbox/admit/cloud/avail"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -43,6 +44,9 @@ type Store struct {
 	stopped chan struct{}
 	closeMu sync.Mutex
 	closed  bool
+
+	hookMu        sync.Mutex
+	onSeatChanges []func([]avail.Change)
 }
 
 var _ sales.Store = (*Store)(nil)

@@ -528,6 +528,7 @@ func testPasswordChangeEndsLogins(t *testing.T, open func(t *testing.T) sales.St
 func testSessionVersion(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
 	last, _ := f.Store.SessionVersion(ctx, f.Session.ID)
+	lastAvail := f.Availability(t, f.Clerk, f.Session.ID).Version
 	moved := func(what string) {
 		t.Helper()
 		v, err := f.Store.SessionVersion(ctx, f.Session.ID)
@@ -537,11 +538,17 @@ func testSessionVersion(t *testing.T, open func(t *testing.T) sales.Store) {
 		if v == last {
 			t.Errorf("%s did not change the session version", what)
 		}
-		a := f.Availability(t, f.Clerk, f.Session.ID)
-		if a.Version != v {
-			t.Errorf("after %s availability has version %d, store %d", what, a.Version, v)
-		}
 		last = v
+		// The availability version is the seat change log's position:
+		// it moves with every change, and only forward.
+		a := f.Availability(t, f.Clerk, f.Session.ID)
+		if a.Version <= lastAvail {
+			t.Errorf("after %s availability has version %d, before %d", what, a.Version, lastAvail)
+		}
+		if head, err := f.Store.SeatLogHead(ctx); err != nil || a.Version > head {
+			t.Errorf("after %s availability has version %d, the seat log ends at %d (%v)", what, a.Version, head, err)
+		}
+		lastAvail = a.Version
 	}
 	f.Availability(t, f.Clerk, f.Session.ID)
 	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1", "A-2")
