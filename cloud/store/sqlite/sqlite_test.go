@@ -194,3 +194,51 @@ func BenchmarkAvailability(b *testing.B) {
 		}
 	})
 }
+
+// TestTwoProcessesOnOneFileSeeEachOthersSales stands two cloud processes
+// on one database file (two stores, two services): a sale by one reaches
+// the other's live seat map when it reads the change log, and a sale by
+// the other applies in order after what it had not seen yet.
+func TestTwoProcessesOnOneFileSeeEachOthersSales(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "admit.db")
+	f := storetest.NewFixture(t, open(t, path))
+	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seat := func(svc *sales.Service, i int) byte {
+		t.Helper()
+		b, err := svc.AvailabilityJSON(ctx, f.Clerk, f.Session.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return storetest.DecodeAvailability(t, b).Seats[i]
+	}
+	if seat(other, 0) != 'A' { // the other process has the map loaded
+		t.Fatal("seat A-1 is not available to begin with")
+	}
+	f.Buy(t, f.Clerk, "A-1")
+	if got := seat(other, 0); got != 'A' {
+		t.Fatalf("the other process saw the sale before reading the log: %c", got)
+	}
+	if err := other.CatchUpSeatMaps(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := seat(other, 0); got != 'S' {
+		t.Fatalf("after reading the log the other process shows A-1 as %c, want S", got)
+	}
+	// A sale here, then one there: the second process applies the first
+	// one's sale (read from the log) before its own.
+	f.Buy(t, f.Clerk, "A-2")
+	h, err := other.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-3")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string([]byte{seat(other, 0), seat(other, 1), seat(other, 2)}); got != "SSH" {
+		t.Fatalf("the other process shows %s, want SSH", got)
+	}
+	if len(h.Seats) != 1 {
+		t.Fatalf("hold %+v", h)
+	}
+}

@@ -236,6 +236,12 @@ func (f *Fixture) Availability(t testing.TB, p sales.Principal, sessionID int64)
 	if err != nil {
 		t.Fatalf("availability: %v", err)
 	}
+	return DecodeAvailability(t, b)
+}
+
+// DecodeAvailability decodes a whole availability document.
+func DecodeAvailability(t testing.TB, b []byte) Availability {
+	t.Helper()
 	var a Availability
 	if err := json.Unmarshal(b, &a); err != nil {
 		t.Fatalf("availability is not JSON: %v\n%s", err, b)

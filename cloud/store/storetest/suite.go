@@ -39,6 +39,8 @@ var capabilities = []capability{
 	{"no seat is sold twice when more buyers than seats buy best available at once", testRaceSellOut},
 	{"expired holds free their seats", testHoldsExpire},
 	{"best available prefers adjacent seats in one row", testBestAvailable},
+	{"200 best-available buyers for one level at once are all served, together, no seat twice", testBestAvailableCrowd},
+	{"a seat map's delta since V applied to the map at V is the map now, under concurrent sales", testSeatMapDeltas},
 	{"paying issues signed tickets with the sale", testPayIssuesTickets},
 	{"two cloud processes on one store never issue the same ticket number", testSerialsAcrossProcesses},
 	{"card payments are approved or declined without losing the seats", testCardPayments},
