@@ -51,7 +51,7 @@ func RunSalesBench(ctx context.Context, o SalesBenchOptions, w io.Writer) error 
 		return err
 	}
 	fmt.Fprintf(w, "cloud %s, data %s (synchronous=%s), %d sessions x 5000 seats, %d buyers for %s\n",
-		srv.URL, o.DataDir, orDefault(o.Synchronous, "NORMAL"), len(sessions), o.Buyers, o.Duration)
+		srv.URL, o.DataDir, orDefault(o.Synchronous, "FULL"), len(sessions), o.Buyers, o.Duration)
 	res, err := Sales(ctx, SalesConfig{Buyers: o.Buyers, Duration: o.Duration, Baseline: o.Baseline, Sessions: sessions,
 		Token: c.Token, Base: srv.URL, AvailabilitySession: sessions[0]})
 	if err != nil {

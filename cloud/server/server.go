@@ -34,7 +34,7 @@ import (
 type Config struct {
 	Listen      string `json:"listen"`      // host:port; port 0 picks a free one
 	DataDir     string `json:"data_dir"`    // holds admit.db
-	Synchronous string `json:"synchronous"` // SQLite synchronous mode: NORMAL or FULL
+	Synchronous string `json:"synchronous"` // SQLite synchronous mode: FULL (default) or NORMAL
 	SystemCode  string `json:"system_code"` // the regulator's code for this system
 	// SweepEvery is how often expired holds are released (default 1s).
 	SweepEvery time.Duration       `json:"-"`

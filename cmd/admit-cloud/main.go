@@ -1,6 +1,6 @@
 // Command admit-cloud runs the Admit cloud: API and sales core.
 //
-//	admit-cloud serve   [-config file.json] [-listen addr] [-data dir] [-synchronous NORMAL|FULL] [-system-code CODE]
+//	admit-cloud serve   [-config file.json] [-listen addr] [-data dir] [-synchronous FULL|NORMAL] [-system-code CODE]
 //	admit-cloud migrate [-data dir]
 package main
 
@@ -37,7 +37,7 @@ func run(args []string) error {
 	config := fs.String("config", "", "JSON config file (flags given override it)")
 	listen := fs.String("listen", "", "listen address (default "+cfg.Listen+")")
 	data := fs.String("data", "", "data directory (default "+cfg.DataDir+")")
-	syncMode := fs.String("synchronous", "", "SQLite synchronous mode: NORMAL (default) or FULL")
+	syncMode := fs.String("synchronous", "", "SQLite synchronous mode: FULL (default: durable on power loss) or NORMAL")
 	code := fs.String("system-code", "", "ticketing system code printed into every ticket (default ADMIT)")
 	mqttListen := fs.String("mqtt-listen", "", "embedded MQTT broker address (default "+cfg.MQTTListen+")")
 	mqttURL := fs.String("mqtt-url", "", "use this external MQTT broker instead of the embedded one (tcp://host:1883)")

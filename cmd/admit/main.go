@@ -31,7 +31,7 @@ import (
 const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
   admit audit verify -data DIR
-  admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous NORMAL]
+  admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous FULL]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
   admit bench devices [-scans 500] [-jobs 2000]
   admit bench dashboard [-sessions 50] [-tickets 100000] [-loads 20] [-updates 20]`
@@ -109,7 +109,7 @@ func benchSales(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.Duration, "duration", 15*time.Second, "how long to sell")
 	fs.DurationVar(&o.Baseline, "baseline", 3*time.Second, "how long to measure the baseline endpoint and availability")
 	fs.IntVar(&o.Sessions, "sessions", 10, "5,000-seat sessions to sell")
-	fs.StringVar(&o.Synchronous, "synchronous", "", "SQLite synchronous mode (NORMAL or FULL)")
+	fs.StringVar(&o.Synchronous, "synchronous", "", "SQLite synchronous mode (FULL, the default, or NORMAL)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (cloud and buyers) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err

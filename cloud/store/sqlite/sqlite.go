@@ -24,9 +24,10 @@ import (
 
 // Options tune the store.
 type Options struct {
-	// Synchronous is SQLite's PRAGMA synchronous: "NORMAL" (default) is
-	// durable across process crashes in WAL mode; "FULL" also across power
-	// loss, at one fsync per commit.
+	// Synchronous is SQLite's PRAGMA synchronous: "FULL" (default) is
+	// durable across power loss, at one fsync per commit (a group commit
+	// of many sales is one commit); "NORMAL" only across process crashes
+	// in WAL mode: a sale a buyer was told about could be lost.
 	Synchronous string
 	Readers     int
 }
@@ -54,7 +55,7 @@ var _ sales.Store = (*Store)(nil)
 // Open opens (creating if needed) the database file and migrates it.
 func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	if o.Synchronous == "" {
-		o.Synchronous = "NORMAL"
+		o.Synchronous = "FULL"
 	}
 	switch strings.ToUpper(o.Synchronous) {
 	case "OFF", "NORMAL", "FULL", "EXTRA":
