@@ -491,7 +491,7 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, in NewSession)
 
 // session loads a session the principal may see.
 func (s *Service) session(ctx context.Context, p Principal, id int64) (Session, error) {
-	ss, err := s.store.GetSession(ctx, scopeTenant(p), id)
+	ss, err := s.cachedSession(ctx, scopeTenant(p), id)
 	if err != nil {
 		return Session{}, err
 	}
@@ -530,6 +530,7 @@ func (s *Service) CancelSession(ctx context.Context, p Principal, id int64, reas
 		}
 		return s.feedSession(ctx, tx, ss)
 	})
+	s.reads.forgetSession(ss.ID)
 	return ss, err
 }
 
@@ -624,6 +625,7 @@ func (s *Service) SetQuotas(ctx context.Context, p Principal, sessionID int64, q
 		rec(change{action: "quotas.set", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, before: ss.Quotas, after: qs})
 		return tx.SetQuotas(ctx, ss.ID, qs)
 	})
+	s.reads.forgetSession(ss.ID)
 	ss.Quotas = qs
 	return ss, err
 }
@@ -729,5 +731,6 @@ func (s *Service) PutChannelSettings(ctx context.Context, p Principal, cs Channe
 		rec(change{action: "channel.settings", object: "channel:" + string(cs.Channel), tenantID: p.TenantID, after: cs})
 		return tx.PutChannelSettings(ctx, p.TenantID, cs)
 	})
+	s.reads.forgetChannels(p.TenantID)
 	return cs, err
 }

@@ -154,7 +154,7 @@ func sellable(ss Session, now time.Time) error {
 }
 
 func (s *Service) holdTTL(ctx context.Context, tenantID int64, c Channel) (time.Duration, error) {
-	cs, err := s.store.ChannelSettings(ctx, tenantID)
+	cs, err := s.cachedChannelSettings(ctx, tenantID)
 	if err != nil {
 		return 0, err
 	}
@@ -368,11 +368,11 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	if len(fields) > 0 {
 		return Order{}, invalid("invalid_order", "the order cannot be created", fields...)
 	}
-	ss, err := s.store.GetSession(ctx, h.TenantID, h.SessionID)
+	ss, err := s.cachedSession(ctx, h.TenantID, h.SessionID)
 	if err != nil {
 		return Order{}, err
 	}
-	v, err := s.store.GetVenue(ctx, h.TenantID, h.VenueID)
+	v, err := s.cachedVenue(ctx, h.TenantID, h.VenueID)
 	if err != nil {
 		return Order{}, err
 	}
@@ -464,11 +464,11 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 	default:
 		return Order{}, invalid("invalid_payment", "unknown payment method", FieldError{Field: "method", Message: "must be cash or card"})
 	}
-	ss, err := s.store.GetSession(ctx, o.TenantID, o.SessionID)
+	ss, err := s.cachedSession(ctx, o.TenantID, o.SessionID)
 	if err != nil {
 		return Order{}, err
 	}
-	v, err := s.store.GetVenue(ctx, o.TenantID, o.VenueID)
+	v, err := s.cachedVenue(ctx, o.TenantID, o.VenueID)
 	if err != nil {
 		return Order{}, err
 	}

@@ -50,7 +50,8 @@ type Service struct {
 	log    *slog.Logger
 	tokens *auth.TokenSigner
 
-	live liveMaps
+	live  liveMaps
+	reads readCache
 
 	dashMu sync.Mutex
 	dash   map[int64]Dashboard // by venue: the last one built, with its Version

@@ -1,0 +1,104 @@
+package sales
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+)
+
+// Every sale reads its session, venue and channel settings several times
+// over its three calls, and they almost never change. The read cache keeps
+// them for readCacheTTL: this process forgets an entry the moment it
+// changes it, another process's change shows here within the TTL.
+const readCacheTTL = time.Second
+
+type cachedValue[T any] struct {
+	v  T
+	at time.Time
+}
+
+type readCache struct {
+	mu       sync.Mutex
+	sessions map[int64]cachedValue[Session]
+	venues   map[int64]cachedValue[Venue]
+	channels map[int64]cachedValue[[]ChannelSettings] // by tenant
+}
+
+func lookup[T any](c *readCache, m map[int64]cachedValue[T], id int64) (T, bool) {
+	c.mu.Lock()
+	e, ok := m[id]
+	c.mu.Unlock()
+	if !ok || time.Since(e.at) > readCacheTTL {
+		var zero T
+		return zero, false
+	}
+	return e.v, true
+}
+
+func remember[T any](c *readCache, m *map[int64]cachedValue[T], id int64, v T) {
+	c.mu.Lock()
+	if *m == nil {
+		*m = map[int64]cachedValue[T]{}
+	}
+	if len(*m) > 10_000 { // a crude bound: start again
+		clear(*m)
+	}
+	(*m)[id] = cachedValue[T]{v: v, at: time.Now()}
+	c.mu.Unlock()
+}
+
+// forgetSession drops a session this process is changing.
+func (c *readCache) forgetSession(id int64) {
+	c.mu.Lock()
+	delete(c.sessions, id)
+	c.mu.Unlock()
+}
+
+func (c *readCache) forgetChannels(tenantID int64) {
+	c.mu.Lock()
+	delete(c.channels, tenantID)
+	c.mu.Unlock()
+}
+
+// cachedSession reads a session of the tenant (-1: any) through the cache.
+func (s *Service) cachedSession(ctx context.Context, tenantID, id int64) (Session, error) {
+	if ss, ok := lookup(&s.reads, s.reads.sessions, id); ok {
+		if tenantID != -1 && ss.TenantID != tenantID {
+			return Session{}, notFound("session")
+		}
+		return ss, nil
+	}
+	ss, err := s.store.GetSession(ctx, tenantID, id)
+	if err != nil {
+		return Session{}, err
+	}
+	ss.Zones, ss.Quotas = slices.Clip(ss.Zones), slices.Clip(ss.Quotas)
+	remember(&s.reads, &s.reads.sessions, id, ss)
+	return ss, nil
+}
+
+// cachedVenue reads a venue of the tenant through the cache.
+func (s *Service) cachedVenue(ctx context.Context, tenantID, id int64) (Venue, error) {
+	if v, ok := lookup(&s.reads, s.reads.venues, id); ok && v.TenantID == tenantID {
+		return v, nil
+	}
+	v, err := s.store.GetVenue(ctx, tenantID, id)
+	if err != nil {
+		return Venue{}, err
+	}
+	remember(&s.reads, &s.reads.venues, id, v)
+	return v, nil
+}
+
+func (s *Service) cachedChannelSettings(ctx context.Context, tenantID int64) ([]ChannelSettings, error) {
+	if cs, ok := lookup(&s.reads, s.reads.channels, tenantID); ok {
+		return cs, nil
+	}
+	cs, err := s.store.ChannelSettings(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	remember(&s.reads, &s.reads.channels, tenantID, slices.Clip(cs))
+	return cs, nil
+}
