@@ -354,8 +354,25 @@ func (a *API) table() []route {
 			}},
 		{method: "GET", path: "/orders/:id", summary: "Get an order with its tickets", tag: "sales", resp: sales.Order{},
 			h: byID(a.svc.GetOrder)},
-		{method: "POST", path: "/orders/:id/payments", summary: "Pay an order (cash at the box office, or card); issues the signed tickets", tag: "sales", body: sales.PaymentRequest{}, resp: sales.Order{},
-			h: byIDWithBody(a.svc.PayOrder)},
+		{method: "POST", path: "/orders/:id/payments", summary: "Pay an order (cash at the box office, or card); issues the signed tickets. Each attempt has its idempotency key (idempotency_key or the Idempotency-Key header): the same attempt resent after a timeout charges once and answers the paid order", tag: "sales", body: sales.PaymentRequest{}, resp: sales.Order{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				n, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.PaymentRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				if h := c.GetHeader("Idempotency-Key"); h != "" {
+					if in.IdempotencyKey != "" && in.IdempotencyKey != h {
+						return nil, &sales.Error{Kind: sales.KindInvalid, Code: "invalid_payment", Message: "the Idempotency-Key header and idempotency_key differ",
+							Fields: []sales.FieldError{{Field: "idempotency_key", Message: "differs from the Idempotency-Key header"}}}
+					}
+					in.IdempotencyKey = h
+				}
+				return a.svc.PayOrder(c.Request.Context(), p, n, in)
+			}},
 		{method: "GET", path: "/tickets/:number/preview.png", summary: "The ticket as the kiosk printer prints it (PNG; ?paper=58 or 80)", tag: "sales",
 			query: []string{"paper"}, h: a.ticketPreview},
 		{method: "GET", path: "/tickets/:number", summary: "Get a ticket by its number", tag: "sales", resp: sales.Ticket{},

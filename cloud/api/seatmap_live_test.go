@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -186,5 +187,52 @@ func TestAvailabilitySinceAnswersADeltaOrTheWholeMap(t *testing.T) {
 		if r.status != 400 || r.errorCode() != "bad_since" {
 			t.Errorf("since=%s answered %d %s, want 400 bad_since", bad, r.status, r.body)
 		}
+	}
+}
+
+// TestCardRetriesOverHTTP: a declined card then another card answers 402
+// then 201, never 500; the Idempotency-Key header names the attempt, and a
+// resent attempt answers the paid order; a bad key is a 400.
+func TestCardRetriesOverHTTP(t *testing.T) {
+	w := newWorld(t)
+	tw := w.a
+	var h sales.Hold
+	w.ok(w.call(tw.clerk, "POST", "/api/v1/holds", sales.HoldRequest{SessionID: tw.sessionX, Channel: "web", SeatIDs: []int64{tw.seatsX[20].SeatID}}), &h)
+	var o sales.Order
+	w.ok(w.call(tw.clerk, "POST", "/api/v1/orders", sales.OrderRequest{HoldID: h.ID}), &o)
+	pay := fmt.Sprintf("/api/v1/orders/%d/payments", o.ID)
+	if r := w.call(tw.clerk, "POST", pay, map[string]string{"method": "card", "card_token": "tok_decline"}); r.status != http.StatusPaymentRequired || r.errorCode() != "payment_declined" {
+		t.Fatalf("declined card: %d %s", r.status, r.body)
+	}
+	if r := w.call(tw.clerk, "POST", pay, map[string]string{"method": "card", "card_token": "tok_approve", "idempotency_key": "bad key!"}); r.status != 400 || r.errorCode() != "invalid_payment" {
+		t.Fatalf("bad key: %d %s", r.status, r.body)
+	}
+	req := func(key string) reply {
+		t.Helper()
+		body := strings.NewReader(`{"method":"card","card_token":"tok_approve"}`)
+		rq, _ := http.NewRequest("POST", w.srv.URL+pay, body)
+		rq.Header.Set("Authorization", "Bearer "+tw.clerk)
+		rq.Header.Set("Content-Type", "application/json")
+		rq.Header.Set("Idempotency-Key", key)
+		resp, err := w.http.Do(rq)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b strings.Builder
+		if _, err := io.Copy(&b, resp.Body); err != nil {
+			t.Fatal(err)
+		}
+		return reply{status: resp.StatusCode, body: []byte(b.String())}
+	}
+	first := req("till-3-0042")
+	var paid, again sales.Order
+	w.ok(first, &paid)
+	w.ok(req("till-3-0042"), &again)
+	if paid.Status != sales.OrderPaid || again.ID != paid.ID || len(again.Tickets) != 1 || again.Tickets[0].Number != paid.Tickets[0].Number {
+		t.Fatalf("the resent attempt answered %+v, first %+v", again, paid)
+	}
+	if r := req("till-3-0043"); r.status != http.StatusConflict || r.errorCode() != "order_not_pending" {
+		t.Fatalf("another attempt on a paid order: %d %s", r.status, r.body)
 	}
 }

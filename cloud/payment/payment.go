@@ -70,7 +70,14 @@ const (
 	TokenDecline      = "tok_decline"      // declined: "card declined"
 	TokenInsufficient = "tok_insufficient" // declined: "insufficient funds"
 	TokenTimeout      = "tok_timeout"      // no answer: ErrTimeout after Timeout or when ctx is done
+	// TokenSlow is approved, but the answer takes SlowDelay: a caller that
+	// gives up first has still been charged, as with a real acquirer, and
+	// hears of it when it retries with the same IdempotencyKey.
+	TokenSlow = "tok_slow"
 )
+
+// DefaultSlowDelay is how long a TokenSlow charge takes.
+const DefaultSlowDelay = 2 * time.Second
 
 // DefaultTimeout is how long the Simulator hangs on TokenTimeout.
 const DefaultTimeout = 5 * time.Second
@@ -82,6 +89,9 @@ type Simulator struct {
 	// Timeout is how long a TokenTimeout charge hangs before failing with
 	// ErrTimeout; zero means DefaultTimeout. Set it before first use.
 	Timeout time.Duration
+	// SlowDelay is how long a TokenSlow charge takes; zero means
+	// DefaultSlowDelay. Set it before first use.
+	SlowDelay time.Duration
 
 	mu       sync.Mutex
 	calls    map[string]*call
@@ -138,9 +148,25 @@ func (s *Simulator) Charge(ctx context.Context, r Request) (Result, error) {
 	s.calls[r.IdempotencyKey] = c
 	s.mu.Unlock()
 
-	c.res, c.err = s.decide(ctx, r)
+	if r.Token == TokenSlow {
+		// The acquirer goes on whether or not the caller waits.
+		go s.complete(context.WithoutCancel(ctx), c, r)
+		select {
+		case <-c.done:
+			return c.res, c.err
+		case <-ctx.Done():
+			return Result{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+		}
+	}
+	s.complete(ctx, c, r)
+	return c.res, c.err
+}
 
+// complete decides a charge and records its outcome.
+func (s *Simulator) complete(ctx context.Context, c *call, r Request) {
+	res, err := s.decide(ctx, r)
 	s.mu.Lock()
+	c.res, c.err = res, err
 	if c.err != nil {
 		delete(s.calls, r.IdempotencyKey)
 	} else if c.res.Approved {
@@ -148,7 +174,6 @@ func (s *Simulator) Charge(ctx context.Context, r Request) (Result, error) {
 	}
 	s.mu.Unlock()
 	close(c.done)
-	return c.res, c.err
 }
 
 func (s *Simulator) decide(ctx context.Context, r Request) (Result, error) {
@@ -157,6 +182,12 @@ func (s *Simulator) decide(ctx context.Context, r Request) (Result, error) {
 		return Result{DeclineReason: "card declined"}, nil
 	case TokenInsufficient:
 		return Result{DeclineReason: "insufficient funds"}, nil
+	case TokenSlow:
+		d := s.SlowDelay
+		if d <= 0 {
+			d = DefaultSlowDelay
+		}
+		time.Sleep(d) // the acquirer's own pace: it answers no sooner
 	case TokenTimeout:
 		d := s.Timeout
 		if d <= 0 {

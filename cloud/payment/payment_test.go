@@ -235,3 +235,26 @@ func TestVoidReversesAnApprovedChargeOnce(t *testing.T) {
 		t.Fatalf("charges %d voids %d, want 0 and 1", s.Charges(), s.Voids())
 	}
 }
+
+func TestSlowChargeCompletesForACallerWhoGaveUpAndAnswersTheRetry(t *testing.T) {
+	s := NewSimulator()
+	s.SlowDelay = 100 * time.Millisecond
+	r := Request{OrderID: 9, AmountCents: 500, Currency: "CNY", Token: TokenSlow, IdempotencyKey: "order-9-a"}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	_, err := s.Charge(ctx, r)
+	cancel()
+	if !errors.Is(err, ErrTimeout) {
+		t.Fatalf("a caller who gave up got %v, want ErrTimeout", err)
+	}
+	res, err := s.Charge(context.Background(), r) // waits for the charge in flight
+	if err != nil || !res.Approved || res.Reference == "" {
+		t.Fatalf("the retry got %+v, %v; want the approval", res, err)
+	}
+	again, err := s.Charge(context.Background(), r)
+	if err != nil || again.Reference != res.Reference || s.Charges() != 1 {
+		t.Fatalf("a third call got %+v, %v with %d charges; want the same approval, one charge", again, err, s.Charges())
+	}
+	if _, err := s.Charge(context.Background(), Request{OrderID: 9, AmountCents: 500, Currency: "CNY", Token: TokenApprove, IdempotencyKey: "order-9-a"}); !errors.Is(err, ErrIdempotencyConflict) {
+		t.Fatalf("another card under the same key: %v, want ErrIdempotencyConflict", err)
+	}
+}

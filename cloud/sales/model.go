@@ -262,6 +262,7 @@ type Order struct {
 	CustomerPhone string      `json:"customer_phone,omitempty"`
 	PaymentMethod string      `json:"payment_method,omitempty"`
 	PaymentRef    string      `json:"payment_ref,omitempty"`
+	PaymentKey    string      `json:"-"` // the payment attempt that paid it
 	PayBy         time.Time   `json:"pay_by"`
 	Seats         []HoldSeat  `json:"seats"`
 	Tickets       []Ticket    `json:"tickets,omitempty"`

@@ -40,6 +40,9 @@ type Config struct {
 	Logger     *slog.Logger
 	// PaymentWindow is how long a confirmed order keeps its seats unpaid.
 	PaymentWindow time.Duration
+	// PaymentTimeout is how long a card charge may take before the client
+	// is told to retry the same attempt (default 10s).
+	PaymentTimeout time.Duration
 }
 
 // Service is the sales core. It is safe for concurrent use.
@@ -94,6 +97,9 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 	}
 	if cfg.PaymentWindow == 0 {
 		cfg.PaymentWindow = 5 * time.Minute
+	}
+	if cfg.PaymentTimeout == 0 {
+		cfg.PaymentTimeout = 10 * time.Second
 	}
 	if cfg.Payments == nil {
 		cfg.Payments = payment.NewSimulator()

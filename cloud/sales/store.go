@@ -185,8 +185,9 @@ type Tx interface {
 	// SetTicketCard binds an RFID card UID to a valid ticket; a card bound
 	// to another valid ticket of the venue is a Conflict.
 	SetTicketCard(ctx context.Context, ticketID int64, card string) error
-	// MarkOrderPaid moves a pending order to paid; false if it was not pending.
-	MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) (bool, error)
+	// MarkOrderPaid moves a pending order to paid by the payment attempt
+	// key; false if it was not pending.
+	MarkOrderPaid(ctx context.Context, orderID int64, method, ref, key string, at time.Time) (bool, error)
 	SetOrderStatus(ctx context.Context, orderID int64, st OrderStatus) error
 
 	InsertRefund(ctx context.Context, r *RefundRequest) error

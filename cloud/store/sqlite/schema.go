@@ -413,4 +413,7 @@ CREATE INDEX session_seats_reserved ON session_seats(reserved_until) WHERE categ
 	// 7: tickets_session_counts (session_id, status, …) serves every query
 	// tickets_session did; one index fewer to write per ticket sold.
 	`DROP INDEX tickets_session;`,
+	// 8: the payment attempt that paid an order, so a client that retries
+	// the same attempt after a timeout is told of the payment it made.
+	`ALTER TABLE orders ADD COLUMN payment_key TEXT NOT NULL DEFAULT '';`,
 }

@@ -339,8 +339,8 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.Hol
 	return err
 }
 
-func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref string, at time.Time) (bool, error) {
-	res, err := t.q.ExecContext(ctx, `UPDATE orders SET status = 'paid', payment_method = ?, payment_ref = ?, paid_at = ? WHERE id = ? AND status = 'pending_payment'`, method, ref, ms(at), orderID)
+func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref, key string, at time.Time) (bool, error) {
+	res, err := t.q.ExecContext(ctx, `UPDATE orders SET status = 'paid', payment_method = ?, payment_ref = ?, payment_key = ?, paid_at = ? WHERE id = ? AND status = 'pending_payment'`, method, ref, key, ms(at), orderID)
 	if err != nil {
 		return false, wrap(err, "mark paid")
 	}
@@ -354,14 +354,14 @@ func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderS
 }
 
 const orderCols = `o.id, o.tenant_id, o.venue_id, o.session_id, o.hold_id, o.channel, o.status, o.total_cents, o.pickup_code, o.order_qr,
-	o.customer_name, o.customer_phone, o.payment_method, o.payment_ref, o.pay_by, o.created_by, o.created_at, o.paid_at`
+	o.customer_name, o.customer_phone, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at`
 
 func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
 	var o sales.Order
 	var payBy, at int64
 	var paid sql.NullInt64
 	err := sc.Scan(&o.ID, &o.TenantID, &o.VenueID, &o.SessionID, &o.HoldID, &o.Channel, &o.Status, &o.TotalCents, &o.PickupCode, &o.OrderQR,
-		&o.CustomerName, &o.CustomerPhone, &o.PaymentMethod, &o.PaymentRef, &payBy, &o.CreatedBy, &at, &paid)
+		&o.CustomerName, &o.CustomerPhone, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid)
 	o.PayBy, o.CreatedAt, o.PaidAt = fromMS(payBy), fromMS(at), fromNullMS(paid)
 	return o, err
 }

@@ -1,0 +1,199 @@
+package sales
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/payment"
+	"github.com/admitbox/admit/cloud/ticket"
+	wire "github.com/admitbox/admit/sync"
+)
+
+// Payments. Every payment attempt has its own idempotency key at the
+// provider: a declined card and then another card are two attempts, a
+// client that timed out and resends is the same attempt (one charge), and
+// an approved charge whose tickets cannot be issued (the order was paid by
+// another attempt meanwhile, or lost its seats) is voided with its key.
+
+// PaymentRequest pays an order: cash at the box office, or a card through
+// the payment provider.
+type PaymentRequest struct {
+	Method    string `json:"method"` // cash | card
+	CardToken string `json:"card_token"`
+	// IdempotencyKey names this payment attempt. A client that timed out
+	// sends the same request with the same key and is told what happened
+	// (one charge at most); another card, or the same card tried again
+	// after a decline, is a new attempt with a new key. Without one, a card
+	// attempt is the order and the card.
+	IdempotencyKey string `json:"idempotency_key"`
+}
+
+// maxIdempotencyKey bounds a client's payment attempt key.
+const maxIdempotencyKey = 64
+
+// attemptKey is the provider's idempotency key for a payment attempt,
+// always within the order, so a client's key never reaches another
+// order's charge.
+func attemptKey(orderID int64, in PaymentRequest) (string, error) {
+	if k := in.IdempotencyKey; k != "" {
+		if len(k) > maxIdempotencyKey || strings.IndexFunc(k, func(r rune) bool {
+			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r))
+		}) >= 0 {
+			return "", invalid("invalid_payment", "the idempotency key is 1 to 64 letters, digits and - _ . :",
+				FieldError{Field: "idempotency_key", Message: "not an idempotency key"})
+		}
+		return "order-" + itoa(orderID) + "-k-" + k, nil
+	}
+	sum := sha256.Sum256([]byte(in.Method + "\x00" + in.CardToken))
+	return "order-" + itoa(orderID) + "-t-" + hex.EncodeToString(sum[:8]), nil
+}
+
+// PayOrder takes the payment and, in one transaction with marking the seats
+// sold, issues the signed tickets.
+func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in PaymentRequest) (Order, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return Order{}, err
+	}
+	o, err := s.GetOrder(ctx, p, orderID)
+	if err != nil {
+		return Order{}, err
+	}
+	attempt, err := attemptKey(o.ID, in)
+	if err != nil {
+		return Order{}, err
+	}
+	// The same attempt again (a client that timed out) is told of the
+	// payment it made. Cash without a key is not an attempt anyone can
+	// name twice: paying a paid order again is refused.
+	if o.Status == OrderPaid && o.PaymentKey == attempt && o.PaymentMethod == in.Method && (in.IdempotencyKey != "" || in.Method == "card") {
+		return o, nil
+	}
+	if o.Status != OrderPending {
+		return Order{}, conflict("order_not_pending", "the order is "+string(o.Status))
+	}
+	now := s.now()
+	if !now.Before(o.PayBy) {
+		return Order{}, conflict("payment_window_over", "the time to pay this order is over; hold the seats again")
+	}
+	var ref string
+	switch in.Method {
+	case "cash":
+		if o.Channel != ChannelPOS {
+			return Order{}, invalid("invalid_payment", "cash is taken only at the box office", FieldError{Field: "method", Message: "cash needs the pos channel"})
+		}
+	case "card":
+		cctx, cancel := context.WithTimeout(ctx, s.cfg.PaymentTimeout)
+		res, err := s.cfg.Payments.Charge(cctx, payment.Request{OrderID: o.ID, AmountCents: o.TotalCents, Currency: "CNY",
+			Token: in.CardToken, IdempotencyKey: attempt})
+		cancel()
+		if errors.Is(err, payment.ErrTimeout) {
+			return Order{}, &Error{Kind: KindPayment, Code: "payment_timeout", Message: "the payment provider did not answer; nothing was charged twice, try again", err: err}
+		}
+		if err != nil {
+			return Order{}, fmt.Errorf("charge order %d: %w", o.ID, err)
+		}
+		if !res.Approved {
+			s.log.Info("card declined", "order", o.ID, "attempt", attempt, "reason", res.DeclineReason)
+			return Order{}, &Error{Kind: KindPayment, Code: "payment_declined", Message: "the payment was declined: " + res.DeclineReason +
+				"; try another card, or the same card with a new idempotency_key"}
+		}
+		ref = res.Reference
+	default:
+		return Order{}, invalid("invalid_payment", "unknown payment method", FieldError{Field: "method", Message: "must be cash or card"})
+	}
+	ss, err := s.cachedSession(ctx, o.TenantID, o.SessionID)
+	if err != nil {
+		return Order{}, err
+	}
+	v, err := s.cachedVenue(ctx, o.TenantID, o.VenueID)
+	if err != nil {
+		return Order{}, err
+	}
+	key, err := s.activeKey(ctx, o.TenantID)
+	if err != nil {
+		return Order{}, err
+	}
+	bdate, err := time.Parse("2006-01-02", ss.BusinessDate)
+	if err != nil {
+		return Order{}, fmt.Errorf("session %d business date: %w", ss.ID, err)
+	}
+	// Number and sign the tickets before taking the writer: signing is
+	// the slowest step of a sale and needs nothing the transaction decides.
+	first, err := s.takeSerials(ctx, o.VenueID, ss.BusinessDate, len(o.Seats))
+	if err != nil {
+		return Order{}, err
+	}
+	ts := make([]Ticket, len(o.Seats))
+	for i, st := range o.Seats {
+		pl := ticket.Payload{SystemCode: s.cfg.SystemCode, VenueCode: v.Code, BusinessDate: bdate,
+			Serial: first + uint32(i), SessionID: ss.ID, SeatID: st.SeatID}
+		qr, err := ticket.Sign(pl, key)
+		if err != nil {
+			return Order{}, fmt.Errorf("sign ticket: %w", err)
+		}
+		ts[i] = Ticket{TenantID: o.TenantID, VenueID: o.VenueID, SessionID: o.SessionID, OrderID: o.ID, SeatID: st.SeatID,
+			SeatLabel: st.Label, Number: pl.Number(), BusinessDate: ss.BusinessDate, Serial: pl.Serial, TierID: st.TierID,
+			PriceCents: st.PriceCents, KeyID: uint32(key.ID), QR: qr, Status: TicketValid, IssuedAt: now.UTC()}
+	}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		paid, err := tx.MarkOrderPaid(ctx, o.ID, in.Method, ref, attempt, now.UTC())
+		if err != nil {
+			return err
+		}
+		if !paid {
+			return conflict("order_not_pending", "the order is no longer awaiting payment")
+		}
+		n, err := tx.SellHoldSeats(ctx, o.HoldID, o.ID, now)
+		if err != nil {
+			return err
+		}
+		if n != len(o.Seats) {
+			return conflict("hold_lost", "the seats were released before payment; hold the seats again")
+		}
+		if err := tx.InsertTickets(ctx, ts); err != nil {
+			return err
+		}
+		paidAt := now.UTC()
+		o.Status, o.PaymentMethod, o.PaymentRef, o.PaidAt, o.Tickets = OrderPaid, in.Method, ref, &paidAt, ts
+		// For the regulator's reporter (a later consumer): which tickets; it
+		// reads the rest from the tickets themselves.
+		if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued",
+			map[string]any{"order_id": o.ID, "numbers": ticketNumbers(ts)})); err != nil {
+			return err
+		}
+		for _, t := range ts {
+			if err := s.appendFeed(ctx, tx, o.VenueID, wire.EventTicket, ticketData(t, o.PickupCode)); err != nil {
+				return err
+			}
+		}
+		rec(change{action: "order.pay", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
+			before: map[string]any{"status": OrderPending}, after: map[string]any{"status": o.Status, "method": in.Method, "ref": ref, "tickets": ticketNumbers(ts)}})
+		return nil
+	})
+	if err != nil {
+		if ref != "" {
+			s.voidCharge(o.ID, attempt, err)
+		}
+		return Order{}, err
+	}
+	return o, nil
+}
+
+// voidCharge gives a customer's money back when the card was charged but
+// the tickets could not be issued (the seats were lost meanwhile). It
+// runs on its own context: the request's may be the reason we are here.
+func (s *Service) voidCharge(orderID int64, key string, cause error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := s.cfg.Payments.Void(ctx, key); err != nil {
+		s.log.Error("charged card not voided: reconcile by hand", "order", orderID, "attempt", key, "cause", cause, "err", err)
+		return
+	}
+	s.log.Warn("card charge voided: tickets could not be issued", "order", orderID, "attempt", key, "cause", cause)
+}

@@ -1,0 +1,189 @@
+package storetest
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/payment"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// cardService is a second service on the fixture's store whose card
+// payments go to prov, with a short wait for the provider.
+func cardService(t *testing.T, f *Fixture, prov sales.PaymentProvider, timeout time.Duration) *sales.Service {
+	t.Helper()
+	cfg := Config(f.Clock)
+	cfg.Payments = prov
+	cfg.PaymentTimeout = timeout
+	svc, err := sales.New(ctx, f.Store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
+}
+
+// pendingOrder holds the labelled seats and confirms them into an order.
+func pendingOrder(t *testing.T, f *Fixture, svc *sales.Service, labels ...string) sales.Order {
+	t.Helper()
+	h, err := svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelWeb, SeatIDs: f.SeatIDs(t, labels...)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
+}
+
+func validTickets(t *testing.T, f *Fixture, orderID int64) int {
+	t.Helper()
+	ts, err := f.Store.OrderTickets(ctx, orderID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ts)
+}
+
+// testCardDeclineThenAnotherCard: a declined card, then another card on
+// the same order, pays it (it used to answer "idempotency key reused").
+func testCardDeclineThenAnotherCard(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	sim := payment.NewSimulator()
+	svc := cardService(t, f, sim, time.Second)
+	o := pendingOrder(t, f, svc, "D-1", "D-2")
+	_, err := svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: payment.TokenDecline})
+	WantError(t, err, sales.KindPayment, "payment_declined")
+	// The same card again, as the same attempt, is the same decline.
+	_, err = svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: payment.TokenDecline})
+	WantError(t, err, sales.KindPayment, "payment_declined")
+	paid, err := svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: payment.TokenApprove})
+	if err != nil {
+		t.Fatalf("another card after a decline: %v", err)
+	}
+	if paid.Status != sales.OrderPaid || len(paid.Tickets) != 2 || sim.Charges() != 1 {
+		t.Fatalf("order %s with %d tickets, %d charges; want paid, 2, 1", paid.Status, len(paid.Tickets), sim.Charges())
+	}
+	// A client's own keys: the same card tried again under a new key.
+	o = pendingOrder(t, f, svc, "D-3")
+	_, err = svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: payment.TokenInsufficient, IdempotencyKey: "try-1"})
+	WantError(t, err, sales.KindPayment, "payment_declined")
+	if _, err := svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: payment.TokenApprove, IdempotencyKey: "try-2"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"has space", "a/b", string(make([]byte, 65))} {
+		_, err = svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: payment.TokenApprove, IdempotencyKey: bad})
+		WantError(t, err, sales.KindInvalid, "invalid_payment")
+	}
+	if sim.Charges() != 2 {
+		t.Fatalf("%d charges stand, want 2", sim.Charges())
+	}
+}
+
+// testCardTimeoutRetriedOnce: the provider charges but answers too late;
+// the client retries the same attempt and the order is paid with one
+// charge; the same attempt once more is told of the paid order.
+func testCardTimeoutRetriedOnce(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	sim := payment.NewSimulator()
+	sim.SlowDelay = 300 * time.Millisecond // the acquirer's pace, longer than the cloud waits
+	svc := cardService(t, f, sim, 50*time.Millisecond)
+	o := pendingOrder(t, f, svc, "E-1", "E-2")
+	in := sales.PaymentRequest{Method: "card", CardToken: payment.TokenSlow, IdempotencyKey: "pos-7-attempt-1"}
+	_, err := svc.PayOrder(ctx, f.Clerk, o.ID, in)
+	WantError(t, err, sales.KindPayment, "payment_timeout")
+	if validTickets(t, f, o.ID) != 0 {
+		t.Fatal("tickets issued for a payment the client was told timed out")
+	}
+	// The retry waits for the charge in flight (longer than the cloud's
+	// wait, so it may time out again; it is retried until answered).
+	var paid sales.Order
+	for try := 0; ; try++ {
+		if paid, err = svc.PayOrder(ctx, f.Clerk, o.ID, in); err == nil {
+			break
+		}
+		WantError(t, err, sales.KindPayment, "payment_timeout")
+		if try == 20 {
+			t.Fatal("the charge never answered")
+		}
+	}
+	if paid.Status != sales.OrderPaid || len(paid.Tickets) != 2 || sim.Charges() != 1 {
+		t.Fatalf("order %s with %d tickets after %d charges; want paid, 2, 1", paid.Status, len(paid.Tickets), sim.Charges())
+	}
+	again, err := svc.PayOrder(ctx, f.Clerk, o.ID, in)
+	if err != nil {
+		t.Fatalf("the same attempt after the order was paid: %v", err)
+	}
+	if again.ID != paid.ID || len(again.Tickets) != 2 || again.Tickets[0].Number != paid.Tickets[0].Number || sim.Charges() != 1 {
+		t.Fatalf("the same attempt again answered %+v, %d charges", again, sim.Charges())
+	}
+	// Another attempt on a paid order is refused and charges nothing.
+	_, err = svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: payment.TokenApprove, IdempotencyKey: "pos-7-attempt-2"})
+	WantError(t, err, sales.KindConflict, "order_not_pending")
+	if sim.Charges() != 1 || validTickets(t, f, o.ID) != 2 {
+		t.Fatalf("%d charges, %d tickets after a second attempt on a paid order", sim.Charges(), validTickets(t, f, o.ID))
+	}
+}
+
+// bothApproved lets two charges through only once both are approved, so
+// two cards race to pay one order deterministically.
+type bothApproved struct {
+	*payment.Simulator
+	mu      sync.Mutex
+	waiting int
+	both    chan struct{}
+}
+
+func (b *bothApproved) Charge(ctx context.Context, r payment.Request) (payment.Result, error) {
+	res, err := b.Simulator.Charge(ctx, r)
+	b.mu.Lock()
+	b.waiting++
+	if b.waiting == 2 {
+		close(b.both)
+	}
+	b.mu.Unlock()
+	select {
+	case <-b.both:
+	case <-ctx.Done():
+		return payment.Result{}, ctx.Err()
+	}
+	return res, err
+}
+
+// testTwoCardsRaceOneOrder: two cards pay one order at once; both are
+// approved by the provider; one pays the order, the other is voided.
+func testTwoCardsRaceOneOrder(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	prov := &bothApproved{Simulator: payment.NewSimulator(), both: make(chan struct{})}
+	svc := cardService(t, f, prov, 5*time.Second)
+	o := pendingOrder(t, f, svc, "F-1", "F-2")
+	var wg sync.WaitGroup
+	results := make([]error, 2)
+	for i, card := range []string{"tok_visa_1", "tok_master_2"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, results[i] = svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: card})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range results {
+		if err == nil {
+			won++
+			continue
+		}
+		WantError(t, err, sales.KindConflict, "order_not_pending")
+	}
+	if won != 1 {
+		t.Fatalf("%d of two racing cards paid the order: %v", won, results)
+	}
+	if prov.Charges() != 1 || prov.Voids() != 1 {
+		t.Fatalf("%d charges stand and %d were voided; want 1 and 1", prov.Charges(), prov.Voids())
+	}
+	if n := validTickets(t, f, o.ID); n != 2 {
+		t.Fatalf("the order has %d tickets, want 2", n)
+	}
+}
