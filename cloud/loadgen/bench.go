@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"os"
@@ -98,13 +99,19 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
 // oversold counts seats with more than one valid ticket, and valid tickets.
 func oversold(ctx context.Context, srv *server.Server) (int, int, error) {
+	return countSold(ctx, srv.Store.DB())
+}
+
+// countSold counts seats with more than one valid ticket (or sold without
+// one), and valid tickets.
+func countSold(ctx context.Context, db *sql.DB) (int, int, error) {
 	var dup, n int
-	err := srv.Store.DB().QueryRowContext(ctx, `SELECT COUNT(*) - COUNT(DISTINCT session_id || ':' || seat_id), COUNT(*) FROM tickets WHERE status = 'valid'`).Scan(&dup, &n)
+	err := db.QueryRowContext(ctx, `SELECT COUNT(*) - COUNT(DISTINCT session_id || ':' || seat_id), COUNT(*) FROM tickets WHERE status = 'valid'`).Scan(&dup, &n)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count tickets: %w", err)
 	}
 	var soldSeats int
-	if err := srv.Store.DB().QueryRowContext(ctx, `SELECT COUNT(*) FROM session_seats WHERE status = 'sold'`).Scan(&soldSeats); err != nil {
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM session_seats WHERE status = 'sold'`).Scan(&soldSeats); err != nil {
 		return 0, 0, fmt.Errorf("count sold seats: %w", err)
 	}
 	if soldSeats != n {

@@ -3,6 +3,7 @@
 //	admit demo [-listen addr] [-data dir]      the whole system on one machine
 //	admit audit verify -data dir               check the audit hash chain
 //	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
+//	admit bench onsale [-buyers N] [-watchers N] an on-sale: watchers, best-available, cards, the cloud in its own process
 //	admit bench devices [-scans N] [-jobs N]    measure printing and a gate's scan to open
 //	admit bench dashboard [-sessions N] [-tickets N] measure the venue dashboard
 package main
@@ -32,6 +33,7 @@ const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
   admit audit verify -data DIR
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous FULL]
+  admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
   admit bench devices [-scans 500] [-jobs 2000]
   admit bench dashboard [-sessions 50] [-tickets 100000] [-loads 20] [-updates 20]`
@@ -62,6 +64,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return auditVerify(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "sales":
 		return benchSales(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "onsale":
+		return benchOnsale(ctx, args[2:], out)
+	case len(args) >= 1 && args[0] == benchCloud:
+		return runBenchCloud(ctx, args[1:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "sync":
 		return benchSync(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "devices":
@@ -126,6 +132,36 @@ func benchSales(ctx context.Context, args []string, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	return loadgen.RunSalesBench(ctx, o, out)
+}
+
+func benchOnsale(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench onsale", flag.ContinueOnError)
+	o := loadgen.OnsaleOptions{}
+	fs.IntVar(&o.Buyers, "buyers", 64, "concurrent buyers")
+	fs.IntVar(&o.Watchers, "watchers", 64, "seat-map watchers following the maps live in the mixed phase")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long each phase runs")
+	fs.IntVar(&o.StadiumSeats, "stadium-seats", 50_000, "seats of the stadium session")
+	fs.IntVar(&o.HallSeats, "hall-seats", 5_000, "seats of the hall session")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the cloud process's CPU profile to this file (go tool pprof)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.CloudCommand = []string{self, benchCloud}
+	return loadgen.RunOnsaleBench(ctx, o, out)
+}
+
+// benchCloud is the hidden command bench onsale runs as a separate
+// process: the cloud on a seeded data dir, so its CPU is measured apart
+// from the load's. It prints "URL <url>" once it serves and stops on
+// SIGTERM.
+const benchCloud = "bench-cloud"
+
+func runBenchCloud(ctx context.Context, args []string, out io.Writer) error {
+	return loadgen.BenchCloud(ctx, args, out)
 }
 
 func benchDashboard(ctx context.Context, args []string, out io.Writer) error {

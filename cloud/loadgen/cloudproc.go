@@ -1,0 +1,154 @@
+package loadgen
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/admitbox/admit/cloud/server"
+)
+
+// cloudProcess is a cloud running in a process of its own, so that its CPU
+// is measured apart from the load's.
+type cloudProcess struct {
+	URL  string
+	cmd  *exec.Cmd
+	done chan error
+}
+
+// startCloud runs command (which must print "URL <url>" on its first line
+// of standard output once it serves) and waits until it serves.
+func startCloud(ctx context.Context, command []string, stderr io.Writer) (*cloudProcess, error) {
+	cmd := exec.Command(command[0], command[1:]...)
+	cmd.Stderr = stderr
+	// The cloud dies with the bench, whatever ends the bench.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start the cloud: %w", err)
+	}
+	p := &cloudProcess{cmd: cmd, done: make(chan error, 1)}
+	lines := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		if sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		io.Copy(io.Discard, out)
+	}()
+	go func() { p.done <- cmd.Wait() }()
+	select {
+	case line, ok := <-lines:
+		url, found := strings.CutPrefix(line, "URL ")
+		if !ok || !found {
+			p.kill()
+			return nil, fmt.Errorf("the cloud process said %q, want its URL", line)
+		}
+		p.URL = url
+		return p, nil
+	case err := <-p.done:
+		return nil, fmt.Errorf("the cloud process ended before serving: %v", err)
+	case <-ctx.Done():
+		p.kill()
+		return nil, ctx.Err()
+	case <-time.After(2 * time.Minute):
+		p.kill()
+		return nil, errors.New("the cloud process did not serve within 2 minutes")
+	}
+}
+
+func (p *cloudProcess) kill() {
+	p.cmd.Process.Kill()
+	<-p.done
+}
+
+// Stop asks the cloud to finish (SIGTERM) and waits for it.
+func (p *cloudProcess) Stop() error {
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		return err
+	}
+	select {
+	case err := <-p.done:
+		return err
+	case <-time.After(time.Minute):
+		p.kill()
+		return errors.New("the cloud process did not stop within a minute; killed")
+	}
+}
+
+// CPU is the user plus system CPU time the process has used.
+func (p *cloudProcess) CPU() (time.Duration, error) {
+	return processCPU(p.cmd.Process.Pid)
+}
+
+// clockTicks is Linux's USER_HZ, the unit of /proc/PID/stat's times: 100 on
+// every architecture Linux runs (the kernel fixes it for user space).
+const clockTicks = 100
+
+// processCPU reads a process's utime+stime from /proc.
+func processCPU(pid int) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("read CPU time: %w", err)
+	}
+	// The command name, field 2, is in parentheses and may hold spaces.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("read CPU time: malformed /proc stat")
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 { // utime and stime are fields 14 and 15: 12 and 13 after ')'
+		return 0, errors.New("read CPU time: short /proc stat")
+	}
+	ut, err1 := strconv.ParseInt(f[11], 10, 64)
+	st, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("read CPU time: bad /proc stat")
+	}
+	return time.Duration(ut+st) * time.Second / clockTicks, nil
+}
+
+// BenchCloud is the cloud process of a bench (`admit bench-cloud -data DIR
+// [-cpuprofile FILE]`): it serves the data dir, prints "URL <url>" once it
+// serves, and stops when ctx ends (SIGTERM), writing its CPU profile.
+func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("bench-cloud", flag.ContinueOnError)
+	data := fs.String("data", "", "the cloud's data directory")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	srv, err := server.Start(ctx, server.Config{DataDir: *data, SweepEvery: time.Second})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "URL %s\n", srv.URL)
+	<-ctx.Done()
+	return srv.Close()
+}
