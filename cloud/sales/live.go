@@ -51,9 +51,10 @@ func SeatCode(st SessionSeat) byte {
 // liveMaps is the process's live maps and how far into the change log
 // they are.
 type liveMaps struct {
-	mu     sync.Mutex // serialises applying changes and registering maps
-	maps   map[int64]*liveEntry
-	cursor int64 // every change up to here has been applied
+	mu      sync.Mutex // serialises applying changes and registering maps
+	maps    map[int64]*liveEntry
+	loading map[int64]chan struct{} // closed when the session's map is in
+	cursor  int64                   // every change up to here has been applied
 }
 
 type liveEntry struct {
@@ -68,13 +69,34 @@ const liveFollowBatch = 5000
 // caller has checked that p may see the session.
 func (s *Service) liveMap(ctx context.Context, ss Session) (*avail.Map, error) {
 	lm := &s.live
-	lm.mu.Lock()
-	if e := lm.maps[ss.ID]; e != nil {
-		e.lastUsed = time.Now()
+	for {
+		lm.mu.Lock()
+		if e := lm.maps[ss.ID]; e != nil {
+			e.lastUsed = time.Now()
+			lm.mu.Unlock()
+			return e.m, nil
+		}
+		wait, busy := lm.loading[ss.ID]
+		if !busy {
+			// This caller loads; the others asking meanwhile wait for it
+			// rather than each reading the whole session.
+			lm.loading[ss.ID] = make(chan struct{})
+			lm.mu.Unlock()
+			break
+		}
 		lm.mu.Unlock()
-		return e.m, nil
+		select {
+		case <-wait:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
 	}
-	lm.mu.Unlock()
+	defer func() {
+		lm.mu.Lock()
+		close(lm.loading[ss.ID])
+		delete(lm.loading, ss.ID)
+		lm.mu.Unlock()
+	}()
 
 	var seats []SessionSeat
 	var head int64
@@ -220,6 +242,7 @@ func (s *Service) startLive(ctx context.Context) error {
 		return fmt.Errorf("seat change log head: %w", err)
 	}
 	s.live.maps = map[int64]*liveEntry{}
+	s.live.loading = map[int64]chan struct{}{}
 	s.live.cursor = head
 	if n, ok := s.store.(SeatChangeNotifier); ok {
 		n.NotifySeatChanges(s.seatChangesCommitted)
