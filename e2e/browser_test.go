@@ -88,6 +88,18 @@ func js(expr string) step {
 	}
 }
 
+// waitTrue waits until the expression is true in the page, at most d.
+func waitTrue(expr string, d time.Duration) step {
+	poll := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(50*time.Millisecond))
+	return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
+		_, err := poll(ctx, tg)
+		if err != nil {
+			err = fmt.Errorf("waiting for %s: %w", expr, err)
+		}
+		return chromedp.Void{}, err
+	}
+}
+
 // waitText waits until the element's text contains want.
 func waitText(sel, want string) step {
 	poll := chromedp.Poll[bool](fmt.Sprintf(`(() => { const e = document.querySelector(%q); return !!e && e.textContent.includes(%q); })()`, sel, want),
@@ -207,9 +219,50 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-test=pos-login]`)),
 		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, sessionID))))
 	shot(t, clerk, "pos-sessions")
-	run(t, clerk, "pick two seats and hold them",
+	run(t, clerk, "open the seat map",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, sessionID))),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-seatmap] .seat`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-seatmap] .seat`)))
+
+	// Another till holds, releases and sells a seat while the POS and the
+	// portal's session page watch: both show each step without a reload.
+	bg := context.Background()
+	seats, err := w.svc.SessionSeats(bg, w.admin, sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	far := seats[len(seats)-1]
+	posSeat := fmt.Sprintf(`document.querySelector('[data-test=pos-seatmap] [data-label="%s"]')`, far.Label)
+	portalSeat := fmt.Sprintf(`document.querySelector('[data-test=session-seatmap] [data-label="%s"]')`, far.Label)
+	watch := func(what, posClass, code string) {
+		t.Helper()
+		run(t, clerk, "the POS shows "+what, waitTrue(fmt.Sprintf(`!!%s && %s.classList.contains(%q)`, posSeat, posSeat, posClass), 5*time.Second))
+		run(t, admin, "the portal shows "+what, waitTrue(fmt.Sprintf(`!!%s && %s.dataset.code === %q`, portalSeat, portalSeat, code), 5*time.Second))
+	}
+	elsewhere, err := w.svc.HoldSeats(bg, w.admin, sales.HoldRequest{SessionID: sessionID, Channel: sales.ChannelPOS, SeatIDs: []int64{far.SeatID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch("a hold at another till", "held", "H")
+	if _, err := w.svc.ReleaseHold(bg, w.admin, elsewhere.ID); err != nil {
+		t.Fatal(err)
+	}
+	run(t, clerk, "the POS shows the release", waitTrue(fmt.Sprintf(`!%s.disabled`, posSeat), 5*time.Second))
+	run(t, admin, "the portal shows the release", waitTrue(fmt.Sprintf(`%s.dataset.code === "A"`, portalSeat), 5*time.Second))
+	elsewhere, err = w.svc.HoldSeats(bg, w.admin, sales.HoldRequest{SessionID: sessionID, Channel: sales.ChannelPOS, SeatIDs: []int64{far.SeatID}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := w.svc.ConfirmOrder(bg, w.admin, sales.OrderRequest{HoldID: elsewhere.ID})
+	if err == nil {
+		_, err = w.svc.PayOrder(bg, w.admin, o.ID, sales.PaymentRequest{Method: "cash"})
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	watch("a sale at another till", "taken", "S")
+	shot(t, clerk, "pos-live-map")
+
+	run(t, clerk, "pick two seats and hold them",
 		js(`document.querySelectorAll('[data-test=pos-seatmap] .seat:not(:disabled)')[0].click()`),
 		js(`document.querySelectorAll('[data-test=pos-seatmap] .seat:not(.mine):not(:disabled)')[0].click()`),
 		waitText(`[data-test=hold]`, "2"),
@@ -223,7 +276,7 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 	paid := get(t, clerk, "paid", chromedp.Text(chromedp.CSS(`[data-test=paid]`)))
 	shot(t, clerk, "pos-paid")
 	orders, err := w.svc.FindOrders(context.Background(), w.admin, sales.OrderFilter{SessionID: sessionID})
-	if err != nil || len(orders) != 1 || !strings.Contains(paid, orders[0].PickupCode) {
+	if err != nil || len(orders) != 2 || !strings.Contains(paid, orders[0].PickupCode) { // newest first; the other till's sale
 		t.Fatalf("after the POS sale the cloud has %+v (%v); the POS says %q", orders, err, paid)
 	}
 	order, err := w.svc.GetOrder(context.Background(), w.admin, orders[0].ID)
@@ -275,12 +328,13 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 	fitsWidth(t, staff, "gate", 390, 844)
 	shot(t, staff, "gate-phone")
 
-	// The dashboard shows the sale, the prints and the entry.
+	// The dashboard shows the sales (two at the POS, one at the other
+	// till), the prints and the entry.
 	uploaded(t, kiosk)
 	uploaded(t, gate)
 	run(t, admin, "dashboard counts",
 		chromedp.Navigate(w.srv.URL+"/#/dashboard"),
-		waitText(`[data-test=total-sold]`, "2"),
+		waitText(`[data-test=total-sold]`, "3"),
 		waitText(`[data-test=total-printed]`, "2"),
 		waitText(`[data-test=total-admitted]`, "1"))
 	shot(t, admin, "portal-dashboard")

@@ -173,6 +173,7 @@ func (ro *roles) handler() http.Handler {
 		mux.HandleFunc("POST /sell/login", ro.proxy("/api/v1/auth/login"))
 		mux.HandleFunc("GET /sell/sessions/{id}/seats", ro.proxy("/api/v1/sessions/{id}/seats"))
 		mux.HandleFunc("GET /sell/sessions/{id}/availability", ro.proxy("/api/v1/sessions/{id}/availability"))
+		mux.HandleFunc("GET /sell/sessions/{id}/availability/stream", ro.proxyStream("/api/v1/sessions/{id}/availability/stream"))
 		mux.HandleFunc("POST /sell/refunds", ro.proxy("/api/v1/refunds"))
 		mux.HandleFunc("POST /sell/holds", ro.proxy("/api/v1/holds"))
 		mux.HandleFunc("DELETE /sell/holds/{id}", ro.proxy("/api/v1/holds/{id}"))
@@ -396,6 +397,9 @@ func (ro *roles) proxy(path string) http.HandlerFunc {
 			return
 		}
 		target := ro.a.cred.APIURL + strings.ReplaceAll(path, "{id}", r.PathValue("id"))
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
 		req, err := http.NewRequestWithContext(r.Context(), r.Method, target, bytes.NewReader(body))
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
@@ -412,5 +416,51 @@ func (ro *roles) proxy(path string) http.HandlerFunc {
 		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 		w.WriteHeader(resp.StatusCode)
 		io.Copy(w, io.LimitReader(resp.Body, 4<<20))
+	}
+}
+
+// proxyStream relays a server-sent events stream from the cloud (the live
+// seat map) to the screen as it comes, for as long as both keep it open:
+// no request timeout, and every chunk flushed at once.
+func (ro *roles) proxyStream(path string) http.HandlerFunc {
+	client := &http.Client{Transport: ro.sell.Transport}
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !ro.a.connected.Load() {
+			writeError(w, http.StatusServiceUnavailable, "offline", offlineMessage)
+			return
+		}
+		target := ro.a.cred.APIURL + strings.ReplaceAll(path, "{id}", r.PathValue("id"))
+		if r.URL.RawQuery != "" {
+			target += "?" + r.URL.RawQuery
+		}
+		req, err := http.NewRequestWithContext(r.Context(), http.MethodGet, target, nil)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "bad_request", err.Error())
+			return
+		}
+		req.Header.Set("Authorization", r.Header.Get("Authorization"))
+		resp, err := client.Do(req)
+		if err != nil {
+			writeError(w, http.StatusServiceUnavailable, "offline", offlineMessage)
+			return
+		}
+		defer resp.Body.Close()
+		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(resp.StatusCode)
+		rc := http.NewResponseController(w)
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := resp.Body.Read(buf)
+			if n > 0 {
+				if _, werr := w.Write(buf[:n]); werr != nil {
+					return
+				}
+				rc.Flush()
+			}
+			if err != nil {
+				return
+			}
+		}
 	}
 }

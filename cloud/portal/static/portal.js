@@ -166,37 +166,12 @@
     return () => { window.removeEventListener("pagehide", leave); leave(); };
   }
 
-  // stream reads the dashboard's server-sent events with the token in a
-  // header (EventSource cannot send one) and reconnects when it ends.
-  async function stream(venue, signal, onData, onDrop) {
-    while (!signal.aborted) {
-      try {
-        const r = await fetch(`/api/v1/venues/${venue}/dashboard/stream`, { headers: { Authorization: "Bearer " + state.token }, signal });
-        if (r.status === 401) { logout(); return; }
-        if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => null));
-        const reader = r.body.getReader();
-        const dec = new TextDecoder();
-        let buf = "";
-        for (;;) {
-          const { value, done } = await reader.read();
-          if (done) break;
-          buf += dec.decode(value, { stream: true });
-          let i;
-          while ((i = buf.indexOf("\n\n")) >= 0) {
-            const chunk = buf.slice(0, i);
-            buf = buf.slice(i + 2);
-            const data = chunk.split("\n").filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
-            if (data) onData(JSON.parse(data));
-          }
-        }
-      } catch (err) {
-        if (signal.aborted) return;
-        if (err instanceof ApiError) { onDrop(err); if (err.status === 404) return; }
-      }
-      if (signal.aborted) return;
-      onDrop();
-      await new Promise((res) => setTimeout(res, 1000));
-    }
+  // stream follows the dashboard's server-sent events; a 401 logs out.
+  function stream(venue, signal, onData, onDrop) {
+    return A.follow(() => `/api/v1/venues/${venue}/dashboard/stream`, state.token, signal, (name, d) => onData(d), (err) => {
+      if (err instanceof ApiError && err.status === 401) { logout(); return; }
+      onDrop(err);
+    });
   }
 
   function tile(label, value, test) {
@@ -385,7 +360,7 @@
   }
 
   async function sessionPage(target, id) {
-    const [s, tiers, seats, avail] = await Promise.all([api("GET", `/sessions/${id}`), api("GET", `/sessions/${id}/prices`), api("GET", `/sessions/${id}/seats`), api("GET", `/sessions/${id}/availability`)]);
+    const [s, tiers, seats] = await Promise.all([api("GET", `/sessions/${id}`), api("GET", `/sessions/${id}/prices`), api("GET", `/sessions/${id}/seats`)]);
     const msg = el("div");
     // Prices
     const rows = el("tbody");
@@ -408,25 +383,44 @@
     const grid = el("div", { class: "seatmap", "data-test": "session-seatmap" });
     const selInfo = el("span", { class: "muted", "data-test": "selected" });
     const codes = { A: "available", H: "held", S: "sold", X: "out", R: "reserved", B: "held_back", N: "non_sale", "-": "unpriced" };
-    let availText = avail.seats;
+    // The map follows the session live (server-sent events): a sale or a
+    // release at any till shows here as it commits.
+    let availText = [];
+    const live = el("span", { class: "badge", "data-test": "map-live" }, "…");
+    const paintSeat = (b, x, i) => {
+      const st = codes[availText[i]] || "";
+      b.className = `seat ${x.type} ${x.state} s-${st} c-${x.category}` + (selected.has(x.seat_id) ? " sel" : "");
+      b.title = `${x.label} · ${x.type} · ${st}${x.reserved_for ? " · " + x.reserved_for : ""}`;
+      b.dataset.code = availText[i] || "";
+    };
     const drawMap = () => {
       const maxCol = Math.max(1, ...seats.map((x) => x.col));
       const rowKeys = [...new Set(seats.map((x) => x.section + "/" + x.row_no))];
       grid.style.gridTemplateColumns = `repeat(${maxCol}, 26px)`;
       grid.replaceChildren(...seats.map((x, i) => {
-        const st = codes[availText[i]] || "";
-        const b = el("button", { type: "button", class: `seat ${x.type} ${x.state} s-${st} c-${x.category}` + (selected.has(x.seat_id) ? " sel" : ""),
-          title: `${x.label} · ${x.type} · ${st}${x.reserved_for ? " · " + x.reserved_for : ""}`, "data-seat": x.seat_id, "data-label": x.label,
+        const b = el("button", { type: "button", "data-seat": x.seat_id, "data-label": x.label,
           onclick: () => { selected.has(x.seat_id) ? selected.delete(x.seat_id) : selected.add(x.seat_id); drawMap(); } }, String(x.col));
+        paintSeat(b, x, i);
         b.style.gridColumn = String(x.col);
         b.style.gridRow = String(rowKeys.indexOf(x.section + "/" + x.row_no) + 1);
         return b;
       }));
       selInfo.textContent = t("selected", selected.size);
     };
+    const ctl = new AbortController();
+    A.followSeatMap(`/api/v1/sessions/${id}/availability/stream`, state.token, ctl.signal, (c, changes) => {
+      availText = c;
+      live.className = "badge ok"; live.textContent = t("live");
+      if (!changes || grid.children.length !== seats.length) { drawMap(); return; }
+      for (const [i] of changes) paintSeat(grid.children[i], seats[i], i);
+    }, (err) => {
+      if (err instanceof ApiError && err.status === 401) { logout(); return; }
+      live.className = "badge warn"; live.textContent = t("reconnecting");
+    });
+    // Categories and prices change the seats themselves: read them again.
     const refreshMap = async () => {
-      const [ss, av] = await Promise.all([api("GET", `/sessions/${id}/seats`), api("GET", `/sessions/${id}/availability`)]);
-      seats.splice(0, seats.length, ...ss); availText = av.seats; drawMap();
+      const ss = await api("GET", `/sessions/${id}/seats`);
+      seats.splice(0, seats.length, ...ss); drawMap();
     };
     const customer = el("input", { placeholder: t("customer") }), until = el("input", { type: "datetime-local" }), reason = el("input", { placeholder: t("reason"), value: "portal" });
     const categorise = (category) => async () => {
@@ -440,13 +434,16 @@
       el("div", { class: "card scroll" }, el("h2", {}, t("prices")), el("table", {}, el("thead", {}, el("tr", {}, [t("tier"), t("seat.type"), t("section.code"), t("price")].map((h) => el("th", {}, h)))), rows),
         el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: () => addRow({}) }, t("add.tier")), el("button", { type: "button", onclick: savePrices, "data-test": "save-prices" }, t("save")))),
       quotaCard(s, tiers, msg),
-      el("div", { class: "card" }, el("h2", {}, t("categories")),
+      el("div", { class: "card" }, el("div", { class: "row" }, el("h2", { class: "grow" }, t("categories")), live),
         el("div", { class: "legend" }, ["available", "held", "sold"].map((k) => el("span", {}, el("span", { class: "seat s-" + k }), t(k === "available" ? "remaining" : k))),
           ["reserved", "held_back", "non_sale"].map((k) => el("span", {}, el("span", { class: "seat c-" + k }), k))),
         grid, el("div", { class: "row" }, selInfo, el("label", {}, t("customer"), customer), el("label", {}, t("until"), until), el("label", {}, t("reason"), reason),
           el("button", { type: "button", onclick: categorise("reserved") }, t("reserve")), el("button", { type: "button", onclick: categorise("held_back") }, t("hold.back")),
           el("button", { type: "button", onclick: categorise("non_sale") }, t("non.sale")), el("button", { type: "button", class: "secondary", onclick: categorise("sellable") }, t("release")))));
     drawMap();
+    const leave = () => ctl.abort();
+    window.addEventListener("pagehide", leave);
+    return () => { window.removeEventListener("pagehide", leave); leave(); };
   }
 
   function quotaCard(s, tiers, msg) {

@@ -13,10 +13,15 @@
     "refund.sent": ["Refund requested: a manager must approve it", "已提交退票申请，需经理审批"], "new.sale": ["New sale", "新的销售"],
     "offline.sales": ["offline: sales disabled", "离线：暂停售票"], "expired": ["The hold expired: select the seats again", "锁座已过期，请重新选座"],
     "back": ["Back", "返回"], "seat.map": ["Seat map", "座位图"],
+    "taken.meanwhile": ["{0} of the seats you chose were just taken at another till", "您选的座位中有 {0} 个刚被其他窗口售出"],
   });
   let token = sessionStorage.getItem("admit.pos.token") || "";
   let view = token ? "sessions" : "login";
-  let session = null, seats = [], avail = "", selected = new Set(), hold = null, order = null, timer = null;
+  let session = null, seats = [], avail = [], selected = new Set(), hold = null, order = null, timer = null;
+  // The seat view follows the session's map live through the agent; live
+  // is its AbortController, holding is true while a hold is being made.
+  let live = null, holding = false;
+  const stopFollowing = () => { if (live) { live.abort(); live = null; } };
   const main = () => document.getElementById("main");
   const msg = el("div", { "data-test": "pos-msg" });
   const online = () => (D.status() || {}).connected;
@@ -36,6 +41,7 @@
 
   function draw() {
     sellButtons.length = 0;
+    stopFollowing();
     if (timer) { clearInterval(timer); timer = null; }
     ({ login: drawLogin, sessions: drawSessions, seats: drawSeats, paid: drawPaid })[view]();
   }
@@ -64,8 +70,7 @@
   }
 
   async function loadSeats() {
-    const [ss, av] = await Promise.all([sell("GET", `/sessions/${session.id}/seats`), sell("GET", `/sessions/${session.id}/availability`)]);
-    seats = ss; avail = av.seats;
+    seats = await sell("GET", `/sessions/${session.id}/seats`);
   }
 
   async function drawSeats() {
@@ -74,7 +79,10 @@
     clear(main(), el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: async () => { if (hold) await release(); view = "sessions"; draw(); } }, t("back")),
       el("h1", { class: "grow" }, `${session.event} · ${A.time(session.starts_at)}`)), el("p", { class: "muted" }, t("pick.seats")), grid, actions, msg);
     try { await loadSeats(); } catch (err) { fail(err); return; }
+    if (view !== "seats") return; // left while the seats were loading
+    avail = [];
     const paint = () => {
+      if (!avail.length) return; // until the map is in
       const maxCol = Math.max(1, ...seats.map((s) => s.col));
       const rows = [...new Set(seats.map((s) => s.section + "/" + s.row_no))];
       grid.style.gridTemplateColumns = `repeat(${maxCol}, 30px)`;
@@ -95,7 +103,7 @@
         const left = el("span", { class: "countdown", "data-test": "countdown" });
         const tick = () => {
           const ms = new Date(hold.expires_at) - Date.now();
-          if (ms <= 0) { clearInterval(timer); hold = null; selected.clear(); clear(msg, el("p", { class: "error" }, t("expired"))); loadSeats().then(paint); return; }
+          if (ms <= 0) { clearInterval(timer); hold = null; selected.clear(); clear(msg, el("p", { class: "error" }, t("expired"))); paint(); return; }
           left.textContent = `${Math.floor(ms / 60000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}`;
         };
         tick();
@@ -108,8 +116,10 @@
       }
     };
     const doHold = async () => {
+      holding = true;
       try { hold = await sell("POST", "/holds", { session_id: session.id, channel: "pos", seat_ids: [...selected] }); clear(msg); paint(); }
-      catch (err) { fail(err); await loadSeats().catch(() => {}); selected.clear(); paint(); }
+      catch (err) { fail(err); selected.clear(); paint(); }
+      finally { holding = false; }
     };
     const doPay = async () => {
       try {
@@ -118,14 +128,25 @@
         hold = null; selected.clear(); view = "paid"; clear(msg); draw();
       } catch (err) { fail(err); }
     };
-    paint();
+    // Follow the map: every sale and release at any till shows at once; a
+    // seat the clerk chose that someone else takes leaves the selection.
+    const ctl = new AbortController();
+    live = ctl;
+    A.followSeatMap(`/sell/sessions/${session.id}/availability/stream`, token, ctl.signal, (codes) => {
+      avail = codes;
+      if (!hold && !holding) {
+        let lost = 0;
+        seats.forEach((s, i) => { if (selected.has(s.seat_id) && codes[i] !== "A") { selected.delete(s.seat_id); lost++; } });
+        if (lost) clear(msg, el("p", { class: "error", "data-test": "seat-taken" }, t("taken.meanwhile", lost)));
+      }
+      paint();
+    });
   }
 
   async function release() {
     if (!hold) return;
     try { await sell("DELETE", `/holds/${hold.id}`); } catch { /* it expires anyway */ }
     hold = null; selected.clear();
-    await loadSeats().catch(() => {});
   }
 
   function drawPaid() {

@@ -107,9 +107,62 @@ window.A = (() => {
     return b;
   }
 
+  // follow reads server-sent events from url() with the token in a header
+  // (EventSource cannot send one) and calls onEvent(name, data) for each.
+  // After a drop (or an onEvent that throws) it asks url() again, so a
+  // follower resumes from what it has, and goes on until signal aborts or
+  // the server answers 401, 403 or 404. onDrop(err) hears of each drop.
+  async function follow(url, token, signal, onEvent, onDrop) {
+    while (!signal.aborted) {
+      let err = null;
+      try {
+        const r = await fetch(url(), { headers: { Authorization: "Bearer " + token }, signal });
+        if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => null));
+        const reader = r.body.getReader();
+        const dec = new TextDecoder();
+        let buf = "";
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buf += dec.decode(value, { stream: true });
+          let i;
+          while ((i = buf.indexOf("\n\n")) >= 0) {
+            const lines = buf.slice(0, i).split("\n");
+            buf = buf.slice(i + 2);
+            const name = (lines.find((l) => l.startsWith("event: ")) || "event: message").slice(7);
+            const data = lines.filter((l) => l.startsWith("data: ")).map((l) => l.slice(6)).join("\n");
+            if (data) onEvent(name, JSON.parse(data));
+          }
+        }
+      } catch (e) { err = e; }
+      if (signal.aborted) return;
+      if (onDrop) onDrop(err);
+      if (err instanceof ApiError && [401, 403, 404].includes(err.status)) return;
+      await new Promise((res) => setTimeout(res, 1000));
+    }
+  }
+
+  // followSeatMap keeps a session's seat map current from its stream at
+  // base (…/availability/stream): the whole map first, then each delta;
+  // after a drop it resumes with ?since= the version it has. onMap(codes,
+  // changes) gets the codes (one per seat, in seat order) and the changes
+  // just applied ([position, code], or null for a whole map).
+  function followSeatMap(base, token, signal, onMap, onDrop) {
+    let codes = null, version = 0;
+    return follow(() => base + (codes ? "?since=" + version : ""), token, signal, (name, d) => {
+      if (typeof d.seats === "string") {
+        codes = d.seats.split(""); version = d.version; onMap(codes, null);
+        return;
+      }
+      if (!codes || d.since !== version) { codes = null; throw new Error("seat map out of step"); }
+      for (const [i, c] of d.changes || []) codes[i] = c;
+      version = d.version; onMap(codes, d.changes || []);
+    }, onDrop);
+  }
+
   addWords({
     "net.down": ["Cannot reach the server", "无法连接服务器"],
   });
   document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  return { addWords, t, getLang, setLang, whenLang, el, clear, call, ApiError, maskName, maskPhone, money, time, clock, langToggle };
+  return { addWords, t, getLang, setLang, whenLang, el, clear, call, ApiError, maskName, maskPhone, money, time, clock, langToggle, follow, followSeatMap };
 })();
