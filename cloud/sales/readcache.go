@@ -25,9 +25,9 @@ type readCache struct {
 	channels map[int64]cachedValue[[]ChannelSettings] // by tenant
 }
 
-func lookup[T any](c *readCache, m map[int64]cachedValue[T], id int64) (T, bool) {
+func lookup[T any](c *readCache, m *map[int64]cachedValue[T], id int64) (T, bool) {
 	c.mu.Lock()
-	e, ok := m[id]
+	e, ok := (*m)[id]
 	c.mu.Unlock()
 	if !ok || time.Since(e.at) > readCacheTTL {
 		var zero T
@@ -63,7 +63,7 @@ func (c *readCache) forgetChannels(tenantID int64) {
 
 // cachedSession reads a session of the tenant (-1: any) through the cache.
 func (s *Service) cachedSession(ctx context.Context, tenantID, id int64) (Session, error) {
-	if ss, ok := lookup(&s.reads, s.reads.sessions, id); ok {
+	if ss, ok := lookup(&s.reads, &s.reads.sessions, id); ok {
 		if tenantID != -1 && ss.TenantID != tenantID {
 			return Session{}, notFound("session")
 		}
@@ -80,7 +80,7 @@ func (s *Service) cachedSession(ctx context.Context, tenantID, id int64) (Sessio
 
 // cachedVenue reads a venue of the tenant through the cache.
 func (s *Service) cachedVenue(ctx context.Context, tenantID, id int64) (Venue, error) {
-	if v, ok := lookup(&s.reads, s.reads.venues, id); ok && v.TenantID == tenantID {
+	if v, ok := lookup(&s.reads, &s.reads.venues, id); ok && v.TenantID == tenantID {
 		return v, nil
 	}
 	v, err := s.store.GetVenue(ctx, tenantID, id)
@@ -92,7 +92,7 @@ func (s *Service) cachedVenue(ctx context.Context, tenantID, id int64) (Venue, e
 }
 
 func (s *Service) cachedChannelSettings(ctx context.Context, tenantID int64) ([]ChannelSettings, error) {
-	if cs, ok := lookup(&s.reads, s.reads.channels, tenantID); ok {
+	if cs, ok := lookup(&s.reads, &s.reads.channels, tenantID); ok {
 		return cs, nil
 	}
 	cs, err := s.store.ChannelSettings(ctx, tenantID)
