@@ -17,6 +17,42 @@ import (
 	"github.com/admitbox/admit/drivers/render"
 )
 
+// eventStream writes server-sent events, each flushed at once. The
+// server's write timeout is for requests; a stream lives as long as its
+// viewer, so each write gets its own deadline.
+type eventStream struct {
+	w   gin.ResponseWriter
+	rc  *http.ResponseController
+	buf []byte
+}
+
+func openEventStream(c *gin.Context) *eventStream {
+	w := c.Writer
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return &eventStream{w: w, rc: http.NewResponseController(w)}
+}
+
+func (s *eventStream) write(b []byte) error {
+	s.rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	if _, err := s.w.Write(b); err != nil {
+		return err
+	}
+	s.w.Flush()
+	return nil
+}
+
+// send writes one event.
+func (s *eventStream) send(event string, data []byte) error {
+	s.buf = append(append(append(append(append(s.buf[:0], "event: "...), event...), "\ndata: "...), data...), "\n\n"...)
+	return s.write(s.buf)
+}
+
+// keepAlive writes a comment, so proxies keep an idle stream open.
+func (s *eventStream) keepAlive() error { return s.write([]byte(": still here\n\n")) }
+
 // dashboardPoll is how often a live dashboard stream asks whether the
 // dashboard changed: a sale shows within it plus one build.
 const dashboardPoll = 500 * time.Millisecond
@@ -34,25 +70,13 @@ func (a *API) streamDashboard(c *gin.Context, p sales.Principal) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := c.Writer
-	// The server's write timeout is for requests; a stream lives as long
-	// as its viewer, so each send gets its own deadline.
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
+	es := openEventStream(c)
 	send := func(d sales.Dashboard) error {
-		rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
 		b, err := json.Marshal(d)
 		if err != nil {
 			return err
 		}
-		if _, err := fmt.Fprintf(w, "event: dashboard\ndata: %s\n\n", b); err != nil {
-			return err
-		}
-		w.Flush()
-		return nil
+		return es.send("dashboard", b)
 	}
 	if err := send(d); err != nil {
 		return nil, nil
@@ -74,11 +98,9 @@ func (a *API) streamDashboard(c *gin.Context, p sales.Principal) (any, error) {
 		if v == version {
 			if time.Since(idle) > 15*time.Second {
 				idle = time.Now()
-				rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-				if _, err := fmt.Fprint(w, ": still here\n\n"); err != nil {
+				if err := es.keepAlive(); err != nil {
 					return nil, nil
 				}
-				w.Flush()
 			}
 			continue
 		}
@@ -162,26 +184,8 @@ func (a *API) streamSeatMap(c *gin.Context, p sales.Principal) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := c.Writer
-	rc := http.NewResponseController(w)
-	w.Header().Set("Content-Type", "text/event-stream")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	var buf []byte
-	send := func(event string, b []byte) error {
-		rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-		buf = append(buf[:0], "event: "...)
-		buf = append(buf, event...)
-		buf = append(buf, "\ndata: "...)
-		buf = append(buf, b...)
-		buf = append(buf, "\n\n"...)
-		if _, err := w.Write(buf); err != nil {
-			return err
-		}
-		w.Flush()
-		return nil
-	}
+	es := openEventStream(c)
+	send := es.send
 	// next sends what the follower at version ver lacks.
 	next := func(ver int64, have bool) (int64, error) {
 		if have {
@@ -220,11 +224,9 @@ func (a *API) streamSeatMap(c *gin.Context, p sales.Principal) (any, error) {
 					}
 					continue
 				}
-				rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-				if _, err := io.WriteString(w, ": still here\n\n"); err != nil {
+				if err := es.keepAlive(); err != nil {
 					return nil, nil
 				}
-				w.Flush()
 				continue
 			case <-changed:
 			}

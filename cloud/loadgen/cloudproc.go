@@ -133,17 +133,11 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+	stop, err := StartCPUProfile(*cpuprofile)
+	if err != nil {
+		return err
 	}
+	defer stop()
 	srv, err := server.Start(ctx, server.Config{DataDir: *data, SweepEvery: time.Second})
 	if err != nil {
 		return err
@@ -151,4 +145,24 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "URL %s\n", srv.URL)
 	<-ctx.Done()
 	return srv.Close()
+}
+
+// StartCPUProfile profiles this process into path (nothing when path is
+// empty) until stop is called.
+func StartCPUProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

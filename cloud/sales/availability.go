@@ -4,21 +4,21 @@ import (
 	"context"
 	"time"
 
+	"github.com/admitbox/admit/cloud/avail"
 	wire "github.com/admitbox/admit/sync"
 )
 
 // Availability codes, one character per seat in seat-map order (the order
-// of SessionSeats): a 5,000-seat stand is 5 KB, so a POS or web page can
-// poll it cheaply.
+// of SessionSeats); the live maps' codes (cloud/avail).
 const (
-	AvailOpen       = 'A' // can be held now
-	AvailHeld       = 'H'
-	AvailSold       = 'S'
-	AvailOutOfOrder = 'X' // damaged or removed
-	AvailReserved   = 'R'
-	AvailHeldBack   = 'B'
-	AvailNonSale    = 'N'
-	AvailNoPrice    = '-'
+	AvailOpen       = avail.Open // can be held now
+	AvailHeld       = avail.Held
+	AvailSold       = avail.Sold
+	AvailOutOfOrder = avail.OutOfOrder // damaged or removed
+	AvailReserved   = avail.Reserved
+	AvailHeldBack   = avail.HeldBack
+	AvailNonSale    = avail.NonSale
+	AvailNoPrice    = avail.NoPrice
 )
 
 // availabilityCodes gives each seat its availability code as of now.
