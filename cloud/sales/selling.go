@@ -81,14 +81,22 @@ func (s *Service) HoldSeats(ctx context.Context, p Principal, in HoldRequest) (H
 	}
 	// Best-available picks on the current map, outside the transaction; the
 	// hold is one conditional statement; a buyer who lost the race picks
-	// again from the map as the winner left it.
+	// again from the map as the winner left it. Seats lost in a race stay
+	// claimed until the buyer is done, so a map that has not yet heard of
+	// another process's sale does not offer them again.
+	var releases []func()
+	defer func() {
+		for _, r := range releases {
+			r()
+		}
+	}()
 	for try := 0; ; try++ {
 		seatIDs, release, err := s.pickBest(ctx, ss, in, now)
 		if err != nil {
 			return Hold{}, err
 		}
+		releases = append(releases, release)
 		h, err := s.hold(ctx, p, ss, in, seatIDs, now, ttl)
-		release()
 		if !errors.Is(err, errUnholdable) {
 			return h, err
 		}

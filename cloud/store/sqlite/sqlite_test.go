@@ -242,3 +242,34 @@ func TestTwoProcessesOnOneFileSeeEachOthersSales(t *testing.T) {
 		t.Fatalf("hold %+v", h)
 	}
 }
+
+// TestABestAvailableBuyerBeatenByAnotherProcessPicksOtherSeats: this
+// process's map has not yet heard that another process took the best
+// seats; the buyer's hold loses, and the next pick skips the seats lost.
+func TestABestAvailableBuyerBeatenByAnotherProcessPicksOtherSeats(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "admit.db")
+	f := storetest.NewFixture(t, open(t, path))
+	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.AvailabilityJSON(ctx, f.Clerk, f.Session.ID); err != nil { // this process's map is loaded
+		t.Fatal(err)
+	}
+	theirs, err := other.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 2})
+	if err != nil {
+		t.Fatalf("the buyer beaten to the best pair by another process: %v", err)
+	}
+	for _, a := range theirs.Seats {
+		for _, b := range ours.Seats {
+			if a.SeatID == b.SeatID {
+				t.Fatalf("seat %s held by both processes", a.Label)
+			}
+		}
+	}
+}
