@@ -226,6 +226,7 @@ type phase struct {
 	orders, seats, reads                   atomic.Int64
 	collisions, soldOut, declines, resends atomic.Int64
 	abandons, best, chosen, card           atomic.Int64
+	reconnects                             atomic.Int64
 	errors                                 atomic.Int64
 
 	mu       sync.Mutex
@@ -261,9 +262,9 @@ func (p *phase) cpuPerOrder() float64 {
 }
 
 func (p *phase) line(name string) string {
-	s := fmt.Sprintf("%s: orders=%d orders_per_s=%.0f p50_ms=%.1f p99_ms=%.1f seats=%d collisions=%d sold_out=%d best_available=%d chosen_from_map=%d abandoned=%d card=%d declined=%d resent=%d reads=%d reads_per_s=%.0f read_p50_ms=%.1f read_p99_ms=%.1f server_cpu_s=%.1f server_cpu_us_per_order=%.0f errors=%d",
+	s := fmt.Sprintf("%s: orders=%d orders_per_s=%.0f p50_ms=%.1f p99_ms=%.1f seats=%d collisions=%d sold_out=%d best_available=%d chosen_from_map=%d abandoned=%d card=%d declined=%d resent=%d reconnects=%d reads=%d reads_per_s=%.0f read_p50_ms=%.1f read_p99_ms=%.1f server_cpu_s=%.1f server_cpu_us_per_order=%.0f errors=%d",
 		name, p.orders.Load(), p.ordersPerSec(), ms(percentile(p.purchase, 50)), ms(percentile(p.purchase, 99)), p.seats.Load(),
-		p.collisions.Load(), p.soldOut.Load(), p.best.Load(), p.chosen.Load(), p.abandons.Load(), p.card.Load(), p.declines.Load(), p.resends.Load(),
+		p.collisions.Load(), p.soldOut.Load(), p.best.Load(), p.chosen.Load(), p.abandons.Load(), p.card.Load(), p.declines.Load(), p.resends.Load(), p.reconnects.Load(),
 		p.reads.Load(), p.readsPerSec(), ms(percentile(p.readLat, 50)), ms(percentile(p.readLat, 99)), p.cpu.Seconds(), p.cpuPerOrder(), p.errors.Load())
 	if p.firstErr != "" {
 		s += "\n  first error: " + p.firstErr
@@ -584,36 +585,68 @@ func (b *buyer) pickFree(s *onsaleSession, k int) []int64 {
 
 // watchSeatMap follows a session's map as a screen does, over the
 // server-sent events stream, until ctx ends; every delta must continue from
-// the version before it. ready is called once the whole map is in.
+// the version before it. Like a phone on a train, it drops its connection
+// every few seconds and comes back with the version it has (?since=),
+// getting what it missed. ready is called once the whole map is in.
 func watchSeatMap(ctx context.Context, c *Client, sid int64, p *phase, ready func()) {
 	once := sync.OnceFunc(ready)
 	defer once()
-	var lat []time.Duration
-	defer func() { p.keep(nil, lat) }()
-	req, err := http.NewRequestWithContext(ctx, "GET", fmt.Sprintf("%s/api/v1/sessions/%d/availability/stream", c.Base, sid), nil)
-	if err != nil {
-		p.fail("watch", err)
-		return
-	}
-	req.Header.Set("Authorization", "Bearer "+c.Token)
-	// The stream outlives any request timeout.
-	resp, err := (&http.Client{Transport: c.HTTP.Transport}).Do(req)
-	if err != nil {
-		if ctx.Err() == nil {
+	w := &watcher{c: c, sid: sid, p: p, ready: once}
+	defer func() { p.keep(nil, w.lat) }()
+	rng := rand.New(rand.NewPCG(uint64(sid), uint64(time.Now().UnixNano())))
+	for ctx.Err() == nil {
+		connCtx, cancel := context.WithTimeout(ctx, time.Duration(3000+rng.IntN(5000))*time.Millisecond)
+		err := w.follow(connCtx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
 			p.fail("watch", err)
+			return
 		}
-		return
+		if ctx.Err() == nil {
+			p.reconnects.Add(1)
+		}
+	}
+}
+
+// watcher is one screen's copy of a map.
+type watcher struct {
+	c       *Client
+	sid     int64
+	p       *phase
+	ready   func()
+	codes   []byte
+	version int64
+	lat     []time.Duration
+}
+
+// follow reads one connection of the stream until ctx ends (not an error)
+// or the stream breaks (an error).
+func (w *watcher) follow(ctx context.Context) error {
+	url := fmt.Sprintf("%s/api/v1/sessions/%d/availability/stream", w.c.Base, w.sid)
+	if w.codes != nil {
+		url += fmt.Sprintf("?since=%d", w.version)
+	}
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+w.c.Token)
+	// The stream outlives any request timeout.
+	resp, err := (&http.Client{Transport: w.c.HTTP.Transport}).Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		p.fail("watch", fmt.Errorf("HTTP %d", resp.StatusCode))
-		return
+		return fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	var codes []byte
-	var version int64
 	var event string
+	first := true
 	for sc.Scan() {
 		line := sc.Text()
 		switch {
@@ -622,24 +655,28 @@ func watchSeatMap(ctx context.Context, c *Client, sid int64, p *phase, ready fun
 		case strings.HasPrefix(line, "data: ") && event != "":
 			var d avail.Document
 			if err := json.Unmarshal([]byte(line[len("data: "):]), &d); err != nil {
-				p.fail("watch", err)
-				return
+				return err
 			}
-			if codes, version, err = d.Follow(codes, version); err != nil {
-				p.fail("watch", err)
-				return
+			if w.codes, w.version, err = d.Follow(w.codes, w.version); err != nil {
+				return err
 			}
 			if event == "delta" {
-				lat = append(lat, time.Since(time.UnixMicro(d.AtUS)))
-				p.reads.Add(1)
+				// A catch-up after a reconnect is a read, but its changes
+				// waited for the watcher, not for the cloud.
+				if !first {
+					w.lat = append(w.lat, time.Since(time.UnixMicro(d.AtUS)))
+				}
+				w.p.reads.Add(1)
 			}
-			once()
+			first = false
+			w.ready()
 			event = ""
 		}
 	}
-	if ctx.Err() == nil {
-		p.fail("watch", fmt.Errorf("the stream ended: %v", sc.Err()))
+	if ctx.Err() != nil {
+		return nil
 	}
+	return fmt.Errorf("the stream ended: %v", sc.Err())
 }
 
 // countTickets opens the cloud's database once the cloud has stopped and
