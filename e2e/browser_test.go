@@ -411,7 +411,10 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 	wait(t, pos, "the POS to notice the outage", func(s agent.Status) bool { return !s.Connected })
 	run(t, clerk, "the POS offline",
 		chromedp.EmulateViewport(1024, 768),
-		chromedp.Click(chromedp.CSS(`[data-test=new-sale]`)),
+		// Clicked by script: the offline banner may push the button down
+		// between finding it and a click at its old position.
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=new-sale]`)),
+		js(`document.querySelector('[data-test=new-sale]').click()`),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=offline-banner]`)),
 		waitText(`[data-test=offline-banner]`, "sales disabled"),
 		waitText(`[data-test=pos-error]`, "offline: sales disabled"))
