@@ -126,34 +126,3 @@ func TestDashboardBenchRunsAndReportsItsLine(t *testing.T) {
 		t.Fatalf("last line %q does not match %s", last, re)
 	}
 }
-
-// TestOnsaleBenchRunsAndReportsItsLine keeps `admit bench onsale` working
-// on small sessions, with the cloud in its own process (this test binary);
-// it asserts no speed, only that the run sold, followed, and lost nothing.
-func TestOnsaleBenchRunsAndReportsItsLine(t *testing.T) {
-	if testing.Short() {
-		t.Skip("starts a cloud process and runs two phases")
-	}
-	self, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Setenv("ADMIT_BENCH_CLOUD", "1")
-	var out bytes.Buffer
-	err = RunOnsaleBench(context.Background(), OnsaleOptions{Buyers: 6, Watchers: 4, Duration: 1500 * time.Millisecond,
-		StadiumSeats: 3000, HallSeats: 600, CloudCommand: []string{self, "-test.run=^$"}}, &out)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
-	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	last := lines[len(lines)-1]
-	m := regexp.MustCompile(`^onsale: orders_per_s=(\d+) p99_ms=[\d.]+ buyers_only_orders_per_s=(\d+) reads_per_s=(\d+) read_p99_ms=[\d.]+ server_cpu_us_per_order=(\d+) errors=0 oversold=0$`).FindStringSubmatch(last)
-	if m == nil {
-		t.Fatalf("last line %q does not match the specified form\n%s", last, out.String())
-	}
-	for i, what := range []string{"", "mixed orders", "baseline orders", "reads", "server CPU"} {
-		if i > 0 && m[i] == "0" {
-			t.Fatalf("no %s measured: %q\n%s", what, last, out.String())
-		}
-	}
-}

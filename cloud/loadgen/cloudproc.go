@@ -3,6 +3,7 @@ package loadgen
 import (
 	"bufio"
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,13 +22,18 @@ import (
 // cloudProcess is a cloud running in a process of its own, so that its CPU
 // is measured apart from the load's.
 type cloudProcess struct {
-	URL  string
-	cmd  *exec.Cmd
-	done chan error
+	URL         string
+	Synchronous string // the SQLite synchronous mode it runs with
+	cmd         *exec.Cmd
+	done        chan error
 }
 
-// startCloud runs command (which must print "URL <url>" on its first line
-// of standard output once it serves) and waits until it serves.
+// cloudHello is what a bench cloud says on standard output once it serves:
+// "SYNCHRONOUS <mode>", then "URL <url>".
+type cloudHello struct{ url, synchronous, last string }
+
+// startCloud runs command (which must print its cloudHello on standard
+// output once it serves) and waits until it serves.
 func startCloud(ctx context.Context, command []string, stderr io.Writer) (*cloudProcess, error) {
 	cmd := exec.Command(command[0], command[1:]...)
 	cmd.Stderr = stderr
@@ -41,24 +47,30 @@ func startCloud(ctx context.Context, command []string, stderr io.Writer) (*cloud
 		return nil, fmt.Errorf("start the cloud: %w", err)
 	}
 	p := &cloudProcess{cmd: cmd, done: make(chan error, 1)}
-	lines := make(chan string, 1)
+	hello := make(chan cloudHello, 1)
 	go func() {
+		var h cloudHello
 		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			lines <- sc.Text()
+		for sc.Scan() {
+			h.last = sc.Text()
+			if v, ok := strings.CutPrefix(h.last, "SYNCHRONOUS "); ok {
+				h.synchronous = v
+				continue
+			}
+			h.url, _ = strings.CutPrefix(h.last, "URL ")
+			break
 		}
-		close(lines)
+		hello <- h
 		io.Copy(io.Discard, out)
 	}()
 	go func() { p.done <- cmd.Wait() }()
 	select {
-	case line, ok := <-lines:
-		url, found := strings.CutPrefix(line, "URL ")
-		if !ok || !found {
+	case h := <-hello:
+		if h.url == "" {
 			p.kill()
-			return nil, fmt.Errorf("the cloud process said %q, want its URL", line)
+			return nil, fmt.Errorf("the cloud process said %q, want its URL", h.last)
 		}
-		p.URL = url
+		p.URL, p.Synchronous = h.url, h.synchronous
 		return p, nil
 	case err := <-p.done:
 		return nil, fmt.Errorf("the cloud process ended before serving: %v", err)
@@ -105,8 +117,13 @@ func processCPU(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, fmt.Errorf("read CPU time: %w", err)
 	}
-	// The command name, field 2, is in parentheses and may hold spaces.
-	s := string(b)
+	return statCPU(string(b))
+}
+
+// statCPU is utime+stime of a /proc/PID/stat line.
+func statCPU(s string) (time.Duration, error) {
+	// The command name, field 2, is in parentheses and may hold spaces and
+	// parentheses: the fields go on after the last ')'.
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
 		return 0, errors.New("read CPU time: malformed /proc stat")
@@ -124,7 +141,8 @@ func processCPU(pid int) (time.Duration, error) {
 }
 
 // BenchCloud is the cloud process of a bench (`admit bench-cloud -data DIR
-// [-cpuprofile FILE]`): it serves the data dir, prints "URL <url>" once it
+// [-cpuprofile FILE]`): it serves the data dir with the server's defaults,
+// prints the SQLite synchronous mode they gave and "URL <url>" once it
 // serves, and stops when ctx ends (SIGTERM), writing its CPU profile.
 func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench-cloud", flag.ContinueOnError)
@@ -142,9 +160,27 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "URL %s\n", srv.URL)
+	mode, err := synchronousMode(ctx, srv.Store.DB())
+	if err != nil {
+		srv.Close()
+		return err
+	}
+	fmt.Fprintf(out, "SYNCHRONOUS %s\nURL %s\n", mode, srv.URL)
 	<-ctx.Done()
 	return srv.Close()
+}
+
+// synchronousMode asks SQLite which synchronous mode a connection runs in
+// (every connection of the store is opened with the same one).
+func synchronousMode(ctx context.Context, db *sql.DB) (string, error) {
+	var n int
+	if err := db.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&n); err != nil {
+		return "", fmt.Errorf("read the synchronous mode: %w", err)
+	}
+	if modes := []string{"OFF", "NORMAL", "FULL", "EXTRA"}; n >= 0 && n < len(modes) {
+		return modes[n], nil
+	}
+	return strconv.Itoa(n), nil
 }
 
 // StartCPUProfile profiles this process into path (nothing when path is

@@ -32,8 +32,9 @@ type OnsaleOptions struct {
 	StadiumSeats int           // seats of the stadium session
 	HallSeats    int           // seats of the hall session
 	DataDir      string        // empty: a fresh temporary directory, removed after
-	// CloudCommand starts the cloud as its own process; the bench appends
-	// -data DIR (and -cpuprofile FILE). It must print "URL <url>" first.
+	// CloudCommand starts the cloud as its own process (BenchCloud); the
+	// bench appends -data DIR (and -cpuprofile FILE). It must print
+	// "SYNCHRONOUS <mode>" and "URL <url>" once it serves.
 	CloudCommand []string
 	CPUProfile   string // the cloud process's CPU profile, for go tool pprof
 	Stderr       io.Writer
@@ -53,7 +54,9 @@ type onsaleRound struct{ stadium, hall onsaleSession }
 // RunOnsaleBench measures an on-sale: the cloud in its own process on a
 // fresh SQLite data dir, a stadium session and a hall session, first with
 // buyers only (the baseline), then the same buyers with as many seat-map
-// watchers following the maps live and a realistic mix. Its last line is
+// watchers following the maps live and a realistic mix. Each phase sells
+// sessions of its own, so the mixed phase starts on empty maps too. Its
+// last line is
 //
 //	onsale: orders_per_s=N p99_ms=N buyers_only_orders_per_s=N reads_per_s=N read_p99_ms=N server_cpu_us_per_order=N errors=0 oversold=0
 func RunOnsaleBench(ctx context.Context, o OnsaleOptions, w io.Writer) error {
@@ -97,49 +100,64 @@ func RunOnsaleBench(ctx context.Context, o OnsaleOptions, w io.Writer) error {
 			}
 		}
 	}
-	fmt.Fprintf(w, "cloud %s in its own process (pid %d), data %s (synchronous=FULL), seeded in %s\n",
-		cloud.URL, cloud.cmd.Process.Pid, o.DataDir, time.Since(t0).Round(time.Millisecond))
-	fmt.Fprintf(w, "a stadium session of %d seats and a hall session of %d per phase; %d buyers; %d watchers in the mixed phase; %s a phase\n",
-		len(rounds[0].stadium.seats), len(rounds[0].hall.seats), o.Buyers, o.Watchers, o.Duration)
+	st, hl := rounds[0].stadium, rounds[0].hall
+	fmt.Fprintf(w, "cloud %s in its own process (pid %d), data %s (synchronous=%s), seeded in %s\n",
+		cloud.URL, cloud.cmd.Process.Pid, o.DataDir, cloud.Synchronous, time.Since(t0).Round(time.Millisecond))
+	fmt.Fprintf(w, "each phase sells its own sessions: a stadium of %d seats and a hall of %d, priced in %d and %d levels; pos holds last %ds\n",
+		len(st.seats), len(hl.seats), len(st.tiers), len(hl.tiers), onsaleHoldTTL)
+	fmt.Fprintf(w, "%d buyers (split over the sessions by seats); %d watchers in the mixed phase; %s a phase\n", o.Buyers, o.Watchers, o.Duration)
 
 	base, err := runPhase(ctx, cloud, c, o, rounds[0], false)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, base.line("buyers only"))
+	fmt.Fprint(w, base.report("buyers only"))
 	mixed, err := runPhase(ctx, cloud, c, o, rounds[1], true)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintln(w, mixed.line("mixed"))
+	fmt.Fprint(w, mixed.report("mixed"))
 
-	err = cloud.Stop()
+	// A connection the client dialled but never used keeps the cloud's
+	// shutdown waiting: hang up first (see server.Close).
+	c.HTTP.CloseIdleConnections()
+	stopErr := cloud.Stop() // the process has ended either way
 	cloud = nil
-	if err != nil {
-		return fmt.Errorf("stop the cloud: %w", err)
+	if stopErr != nil {
+		fmt.Fprintf(w, "ERROR: the cloud process did not stop cleanly on SIGTERM: %v\n", stopErr)
 	}
-	oversold, tickets, err := countTickets(ctx, filepath.Join(o.DataDir, "admit.db"))
+	db, err := checkDatabase(ctx, filepath.Join(o.DataDir, "admit.db"), append(base.told, mixed.told...))
 	if err != nil {
 		return err
 	}
-	told := base.seats.Load() + mixed.seats.Load()
-	fmt.Fprintf(w, "database: %d valid tickets, buyers were told of %d; oversold seats %d\n", tickets, told, oversold)
-	errs := base.errors.Load() + mixed.errors.Load()
-	if int64(tickets) != told {
-		// Every paid order a buyer heard of has its tickets, once, and no others exist.
+	fmt.Fprintf(w, "database: %d paid orders with %d valid tickets; buyers were told of %d orders; oversold seats %d; mismatches %d\n",
+		db.paidOrders, db.tickets, len(base.told)+len(mixed.told), db.oversold, len(db.problems))
+	for i, pr := range db.problems {
+		if i == 5 {
+			fmt.Fprintf(w, "ERROR: ... and %d more\n", len(db.problems)-i)
+			break
+		}
+		fmt.Fprintln(w, "ERROR:", pr)
+	}
+	errs := base.errors.Load() + mixed.errors.Load() + int64(len(db.problems))
+	if stopErr != nil {
 		errs++
-		fmt.Fprintf(w, "ERROR: buyers were sold %d seats but the database has %d valid tickets\n", told, tickets)
 	}
 	ratio := mixed.ordersPerSec() / max(base.ordersPerSec(), 1)
 	fmt.Fprintf(w, "mixed / buyers only = %.2f\n", ratio)
 	fmt.Fprintf(w, "onsale: orders_per_s=%.0f p99_ms=%.1f buyers_only_orders_per_s=%.0f reads_per_s=%.0f read_p99_ms=%.1f server_cpu_us_per_order=%.0f errors=%d oversold=%d\n",
-		mixed.ordersPerSec(), ms(percentile(mixed.purchases(), 99)), base.ordersPerSec(), mixed.readsPerSec(),
-		ms(percentile(mixed.readLatencies(), 99)), mixed.cpuPerOrder(), errs, oversold)
-	if errs != 0 || oversold != 0 {
-		return fmt.Errorf("bench onsale: errors=%d oversold=%d", errs, oversold)
+		mixed.ordersPerSec(), ms(percentile(mixed.purchase, 99)), base.ordersPerSec(), mixed.readsPerSec(),
+		ms(percentile(mixed.readLatencies(), 99)), mixed.cpuPerOrder(), errs, db.oversold)
+	if errs != 0 || db.oversold != 0 {
+		return fmt.Errorf("bench onsale: errors=%d oversold=%d", errs, db.oversold)
 	}
 	return nil
 }
+
+// onsaleHoldTTL is the pos channel's hold time in the bench: the shortest
+// the service allows, so that holds buyers walk away from lapse while the
+// cloud runs (within the phase when a phase lasts longer than this).
+const onsaleHoldTTL = 30
 
 // seedOnsale builds the venue and two rounds of sessions in the data dir.
 func seedOnsale(ctx context.Context, o OnsaleOptions) ([]onsaleRound, error) {
@@ -153,8 +171,7 @@ func seedOnsale(ctx context.Context, o OnsaleOptions) ([]onsaleRound, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Abandoned holds lapse after the shortest hold time allowed.
-	if _, err := svc.PutChannelSettings(ctx, b.admin, sales.ChannelSettings{Channel: sales.ChannelPOS, HoldTTLSec: 30}); err != nil {
+	if _, err := svc.PutChannelSettings(ctx, b.admin, sales.ChannelSettings{Channel: sales.ChannelPOS, HoldTTLSec: onsaleHoldTTL}); err != nil {
 		return nil, err
 	}
 	stadium, err := svc.CreateHall(ctx, b.admin, b.venue.ID, sales.NewHall{Code: "STADIUM", Name: "Stadium", Map: sectionedMap("S", o.StadiumSeats, 5000)})
@@ -218,28 +235,46 @@ func sectionedMap(prefix string, n, per int) *seatmap.Map {
 	return m
 }
 
-// phase is what one phase measured. Latencies are kept per goroutine and
-// merged at the end.
+// phase is what one phase measured. Latencies and orders are kept per
+// goroutine and merged at the end.
 type phase struct {
-	elapsed                                time.Duration
-	cpu                                    time.Duration
-	orders, seats, reads                   atomic.Int64
-	collisions, soldOut, declines, resends atomic.Int64
-	abandons, best, chosen, card           atomic.Int64
-	reconnects                             atomic.Int64
-	errors                                 atomic.Int64
+	deadline time.Time // buying stops; purchases under way finish
+	elapsed  time.Duration
+	cpu      time.Duration
+
+	orders, seats, reads                      atomic.Int64
+	collisions, contended, soldOut            atomic.Int64
+	declines, resends                         atomic.Int64
+	abandons, released, lapsing, lapsedInTime atomic.Int64
+	best, chosen, card                        atomic.Int64
+	reconnects                                atomic.Int64
+	errors                                    atomic.Int64
 
 	mu       sync.Mutex
 	purchase []time.Duration
-	readLat  []time.Duration
+	getLat   []time.Duration // seat-map reads by buyers
+	liveLat  []time.Duration // live updates, from the cloud's map to a watcher
+	told     []toldOrder
+	refused  map[string]int64 // expected refusals by request, status and code
 	firstErr string
 }
 
-func (p *phase) keep(purchase, reads []time.Duration) {
+// toldOrder is an order a buyer was told is paid.
+type toldOrder struct {
+	id      int64
+	method  string
+	tickets int
+}
+
+func (p *phase) keep(by *buyer, live []time.Duration) {
 	p.mu.Lock()
-	p.purchase = append(p.purchase, purchase...)
-	p.readLat = append(p.readLat, reads...)
-	p.mu.Unlock()
+	defer p.mu.Unlock()
+	p.liveLat = append(p.liveLat, live...)
+	if by != nil {
+		p.purchase = append(p.purchase, by.purchase...)
+		p.getLat = append(p.getLat, by.readLat...)
+		p.told = append(p.told, by.told...)
+	}
 }
 
 func (p *phase) fail(what string, err error) {
@@ -251,8 +286,16 @@ func (p *phase) fail(what string, err error) {
 	p.mu.Unlock()
 }
 
-func (p *phase) purchases() []time.Duration     { return p.purchase }
-func (p *phase) readLatencies() []time.Duration { return p.readLat }
+func (p *phase) refusal(what string, a answer) {
+	p.mu.Lock()
+	if p.refused == nil {
+		p.refused = map[string]int64{}
+	}
+	p.refused[fmt.Sprintf("%s %d %s", what, a.status, a.code)]++
+	p.mu.Unlock()
+}
+
+func (p *phase) readLatencies() []time.Duration { return append(slices.Clone(p.getLat), p.liveLat...) }
 func (p *phase) ordersPerSec() float64 {
 	return float64(p.orders.Load()) / p.elapsed.Seconds()
 }
@@ -261,13 +304,29 @@ func (p *phase) cpuPerOrder() float64 {
 	return float64(p.cpu.Microseconds()) / float64(max(p.orders.Load(), 1))
 }
 
-func (p *phase) line(name string) string {
-	s := fmt.Sprintf("%s: orders=%d orders_per_s=%.0f p50_ms=%.1f p99_ms=%.1f seats=%d collisions=%d sold_out=%d best_available=%d chosen_from_map=%d abandoned=%d card=%d declined=%d resent=%d reconnects=%d reads=%d reads_per_s=%.0f read_p50_ms=%.1f read_p99_ms=%.1f server_cpu_s=%.1f server_cpu_us_per_order=%.0f errors=%d",
-		name, p.orders.Load(), p.ordersPerSec(), ms(percentile(p.purchase, 50)), ms(percentile(p.purchase, 99)), p.seats.Load(),
-		p.collisions.Load(), p.soldOut.Load(), p.best.Load(), p.chosen.Load(), p.abandons.Load(), p.card.Load(), p.declines.Load(), p.resends.Load(), p.reconnects.Load(),
-		p.reads.Load(), p.readsPerSec(), ms(percentile(p.readLat, 50)), ms(percentile(p.readLat, 99)), p.cpu.Seconds(), p.cpuPerOrder(), p.errors.Load())
+// report is the phase's line, and the refusals the workload expected.
+func (p *phase) report(name string) string {
+	reads := p.readLatencies()
+	s := fmt.Sprintf("%s: elapsed_s=%.1f orders=%d orders_per_s=%.0f p50_ms=%.1f p99_ms=%.1f seats=%d "+
+		"best_available=%d chosen_from_map=%d collisions=%d contended=%d sold_out=%d "+
+		"abandoned=%d released=%d left_to_lapse=%d lapsed_in_phase=%d card=%d declined=%d resent=%d "+
+		"reads=%d reads_per_s=%.0f read_p50_ms=%.1f read_p99_ms=%.1f map_get_p99_ms=%.1f live_p99_ms=%.1f reconnects=%d "+
+		"server_cpu_s=%.1f server_cpu_us_per_order=%.0f errors=%d\n",
+		name, p.elapsed.Seconds(), p.orders.Load(), p.ordersPerSec(), ms(percentile(p.purchase, 50)), ms(percentile(p.purchase, 99)), p.seats.Load(),
+		p.best.Load(), p.chosen.Load(), p.collisions.Load(), p.contended.Load(), p.soldOut.Load(),
+		p.abandons.Load(), p.released.Load(), p.lapsing.Load(), p.lapsedInTime.Load(), p.card.Load(), p.declines.Load(), p.resends.Load(),
+		p.reads.Load(), p.readsPerSec(), ms(percentile(reads, 50)), ms(percentile(reads, 99)), ms(percentile(p.getLat, 99)), ms(percentile(p.liveLat, 99)), p.reconnects.Load(),
+		p.cpu.Seconds(), p.cpuPerOrder(), p.errors.Load())
+	if len(p.refused) > 0 {
+		var kinds []string
+		for k, n := range p.refused {
+			kinds = append(kinds, fmt.Sprintf("%s=%d", k, n))
+		}
+		slices.Sort(kinds)
+		s += "  expected refusals: " + strings.Join(kinds, ", ") + "\n"
+	}
 	if p.firstErr != "" {
-		s += "\n  first error: " + p.firstErr
+		s += "  first error: " + p.firstErr + "\n"
 	}
 	return s
 }
@@ -277,18 +336,13 @@ func (p *phase) line(name string) string {
 func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptions, r onsaleRound, mixed bool) (*phase, error) {
 	p := &phase{}
 	sessions := []*onsaleSession{&r.stadium, &r.hall}
-	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
-	defer cancel()
-	var wg sync.WaitGroup
-	var ready sync.WaitGroup
+	var wg, ready sync.WaitGroup
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
 	if mixed {
 		for i := range o.Watchers {
 			ready.Add(1)
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				watchSeatMap(runCtx, c, sessions[i%2].id, p, ready.Done)
-			}()
+			wg.Go(func() { watchSeatMap(watchCtx, c, sessions[i%2].id, p, ready.Done) })
 		}
 	}
 	ready.Wait() // every watcher has its map before the buying starts
@@ -297,14 +351,16 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 		return nil, err
 	}
 	start := time.Now()
+	p.deadline = start.Add(o.Duration)
+	runCtx, cancel := context.WithDeadline(watchCtx, p.deadline)
+	defer cancel()
 	var pairs *pairQueue
 	if !mixed {
 		pairs = newPairQueue(sessions)
 	}
+	var buyers sync.WaitGroup
 	for b := range o.Buyers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		buyers.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(b), uint64(time.Now().UnixNano())))
 			by := &buyer{id: b, c: c, p: p, r: rng, maps: map[int64]*mapCopy{}}
 			if mixed {
@@ -312,20 +368,23 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 			} else {
 				by.easy(runCtx, pairs)
 			}
-			p.keep(by.purchase, by.readLat)
-		}()
+			p.keep(by, nil)
+		})
 	}
-	wg.Wait()
+	buyers.Wait()
 	p.elapsed = time.Since(start)
 	cpu1, err := cloud.CPU()
 	if err != nil {
 		return nil, err
 	}
 	p.cpu = cpu1 - cpu0
+	stopWatching()
+	wg.Wait()
 	return p, nil
 }
 
-// pairQueue hands the baseline's buyers adjacent pairs nobody else wants.
+// pairQueue hands the baseline's buyers adjacent pairs nobody else wants,
+// from both sessions in proportion to their seats.
 type pairQueue struct {
 	mu    sync.Mutex
 	pairs [][2]int64
@@ -371,6 +430,7 @@ type buyer struct {
 	maps     map[int64]*mapCopy
 	purchase []time.Duration
 	readLat  []time.Duration
+	told     []toldOrder
 	n        int
 }
 
@@ -379,22 +439,39 @@ type mapCopy struct {
 	codes   []byte
 }
 
-// call makes one request; an answer with a status in expect is returned
-// as *APIError for the caller to count, anything else failing is an error.
+// answer is a refusal the workload expects and counts: not an error.
+type answer struct {
+	status int
+	code   string
+}
+
+var (
+	seatsTaken     = answer{409, "seats_unavailable"} // chosen seats someone else got first
+	seatsContended = answer{409, "seats_contended"}   // best-available lost its race; ask again
+	soldOut        = answer{409, "sold_out"}          // no block of that size left in that level
+	cardDeclined   = answer{402, "payment_declined"}
+)
+
+// call makes one request. An answer in expect is counted and returned for
+// the caller to act on; any other failure (a 5xx, a transport error, a
+// 4xx the workload does not expect) is an error of the phase.
 //
 // A purchase under way when the phase ends is finished, as a real buyer's
 // would be: requests do not end with the phase.
-func (b *buyer) call(ctx context.Context, what, method, path string, in, out any, expect ...int) (*APIError, bool) {
+func (b *buyer) call(ctx context.Context, what, method, path string, in, out any, expect ...answer) (answer, bool) {
 	err := b.c.Do(context.WithoutCancel(ctx), method, path, in, out)
 	if err == nil {
-		return nil, true
+		return answer{}, true
 	}
 	var ae *APIError
-	if errors.As(err, &ae) && slices.Contains(expect, ae.Status) {
-		return ae, false
+	if errors.As(err, &ae) {
+		if a := (answer{ae.Status, ae.Code}); slices.Contains(expect, a) {
+			b.p.refusal(what, a)
+			return a, false
+		}
 	}
 	b.p.fail(what, err)
-	return nil, false
+	return answer{}, false
 }
 
 // easy is the baseline: hold a pair nobody else wants, confirm, pay cash.
@@ -406,65 +483,45 @@ func (b *buyer) easy(ctx context.Context, q *pairQueue) {
 		}
 		t0 := time.Now()
 		var h sales.Hold
-		if ae, ok := b.call(ctx, "hold", "POST", "/api/v1/holds", sales.HoldRequest{SessionID: sid, Channel: sales.ChannelPOS, SeatIDs: ids}, &h, 409); !ok {
-			if ae != nil {
-				b.p.collisions.Add(1)
-			}
-			continue
-		}
-		if b.checkout(ctx, h, "cash", t0) {
-			continue
+		if _, ok := b.call(ctx, "hold", "POST", "/api/v1/holds", sales.HoldRequest{SessionID: sid, Channel: sales.ChannelPOS, SeatIDs: ids}, &h); ok {
+			b.checkout(ctx, h, "cash", t0)
 		}
 	}
 }
 
 // mixed is the on-sale buyer: half ask for the best seats of a level,
 // half choose free seats from the map they see; some abandon their hold;
-// some pay by card, and some cards are declined first.
+// some pay by card, and some cards are declined first. Sessions are
+// chosen in proportion to their seats, as the baseline's pairs are, so
+// that both phases put the same share of buyers on each.
 func (b *buyer) mixed(ctx context.Context, sessions []*onsaleSession) {
+	total := 0
+	for _, s := range sessions {
+		total += len(s.seats)
+	}
 	for ctx.Err() == nil {
+		n := b.r.IntN(total)
 		s := sessions[0]
-		if b.r.IntN(10) < 3 {
-			s = sessions[1]
+		for _, s = range sessions {
+			if n < len(s.seats) {
+				break
+			}
+			n -= len(s.seats)
 		}
 		k := 1 + b.r.IntN(4)
 		t0 := time.Now()
 		var h sales.Hold
-		held := false
+		var held bool
 		if b.r.IntN(2) == 0 {
-			b.p.best.Add(1)
-			tier := s.tiers[b.r.IntN(len(s.tiers))]
-			ae, ok := b.call(ctx, "best-available hold", "POST", "/api/v1/holds", sales.HoldRequest{SessionID: s.id, Channel: sales.ChannelPOS, Count: k, TierID: tier}, &h, 409)
-			if ae != nil {
-				b.p.soldOut.Add(1)
-			}
-			held = ok
+			held = b.holdBest(ctx, s, k, &h)
 		} else {
-			b.p.chosen.Add(1)
-			for try := 0; try < 3 && !held && ctx.Err() == nil; try++ {
-				if !b.refresh(ctx, s) {
-					break
-				}
-				ids := b.pickFree(s, k)
-				if ids == nil {
-					b.p.soldOut.Add(1)
-					break
-				}
-				ae, ok := b.call(ctx, "hold", "POST", "/api/v1/holds", sales.HoldRequest{SessionID: s.id, Channel: sales.ChannelPOS, SeatIDs: ids}, &h, 409)
-				if ae != nil {
-					b.p.collisions.Add(1) // someone else was quicker: look again
-				}
-				held = ok
-			}
+			held = b.holdChosen(ctx, s, k, &h)
 		}
 		if !held {
 			continue
 		}
 		if b.r.IntN(10) == 0 {
-			b.p.abandons.Add(1)
-			if b.r.IntN(2) == 0 { // walks away; the other half lets it lapse
-				b.call(ctx, "release", "DELETE", fmt.Sprintf("/api/v1/holds/%d", h.ID), nil, nil)
-			}
+			b.abandon(ctx, h)
 			continue
 		}
 		method := "cash"
@@ -475,42 +532,108 @@ func (b *buyer) mixed(ctx context.Context, sessions []*onsaleSession) {
 	}
 }
 
-// checkout confirms a hold and pays it; it reports a paid order.
+// holdBest asks for the best k adjacent seats of a random price level,
+// again when the cloud says the seats it picked went to others meanwhile.
+func (b *buyer) holdBest(ctx context.Context, s *onsaleSession, k int, h *sales.Hold) bool {
+	b.p.best.Add(1)
+	tier := s.tiers[b.r.IntN(len(s.tiers))]
+	for range 3 {
+		a, ok := b.call(ctx, "best-available hold", "POST", "/api/v1/holds",
+			sales.HoldRequest{SessionID: s.id, Channel: sales.ChannelPOS, Count: k, TierID: tier}, h, seatsContended, soldOut)
+		switch a {
+		case seatsContended:
+			b.p.contended.Add(1)
+			continue
+		case soldOut:
+			b.p.soldOut.Add(1)
+		}
+		return ok
+	}
+	return false
+}
+
+// holdChosen looks at its map, picks k free adjacent seats and holds
+// them; when someone else was quicker it looks again and picks again,
+// a few times before giving up.
+func (b *buyer) holdChosen(ctx context.Context, s *onsaleSession, k int, h *sales.Hold) bool {
+	b.p.chosen.Add(1)
+	for range 3 {
+		if !b.refresh(ctx, s) {
+			return false
+		}
+		ids := b.pickFree(s, k)
+		if ids == nil {
+			b.p.soldOut.Add(1)
+			return false
+		}
+		a, ok := b.call(ctx, "hold", "POST", "/api/v1/holds", sales.HoldRequest{SessionID: s.id, Channel: sales.ChannelPOS, SeatIDs: ids}, h, seatsTaken)
+		if ok {
+			return true
+		}
+		if a != seatsTaken {
+			return false
+		}
+		b.p.collisions.Add(1)
+	}
+	return false
+}
+
+// abandon walks away from a hold: half release it, half let it lapse.
+func (b *buyer) abandon(ctx context.Context, h sales.Hold) {
+	b.p.abandons.Add(1)
+	if b.r.IntN(2) == 0 {
+		if _, ok := b.call(ctx, "release", "DELETE", fmt.Sprintf("/api/v1/holds/%d", h.ID), nil, nil); ok {
+			b.p.released.Add(1)
+		}
+		return
+	}
+	b.p.lapsing.Add(1)
+	if h.ExpiresAt.Before(b.p.deadline) {
+		b.p.lapsedInTime.Add(1)
+	}
+}
+
+// checkout confirms a hold and pays it; it reports a paid order. The
+// purchase took from t0 until the answer that the order is paid.
 func (b *buyer) checkout(ctx context.Context, h sales.Hold, method string, t0 time.Time) bool {
 	var o sales.Order
 	if _, ok := b.call(ctx, "confirm", "POST", "/api/v1/orders", sales.OrderRequest{HoldID: h.ID}, &o); !ok {
 		return false
 	}
 	pay := fmt.Sprintf("/api/v1/orders/%d/payments", o.ID)
+	var took time.Duration
 	if method == "cash" {
 		if _, ok := b.call(ctx, "pay cash", "POST", pay, sales.PaymentRequest{Method: "cash"}, &o); !ok {
 			return false
 		}
+		took = time.Since(t0)
 	} else {
 		b.p.card.Add(1)
 		b.n++
 		key := fmt.Sprintf("bench-%d-%d", b.id, b.n)
-		if b.r.IntN(5) == 0 { // a declined card first, then another
-			ae, ok := b.call(ctx, "pay declined card", "POST", pay, map[string]string{"method": "card", "card_token": "tok_decline", "idempotency_key": key + "-a"}, nil, 402)
-			if ae == nil {
-				if ok {
-					b.p.fail("pay declined card", errors.New("a declined card was accepted"))
-				}
+		if b.r.IntN(5) == 0 { // a declined card first, then another under a new key
+			a, ok := b.call(ctx, "pay declined card", "POST", pay, sales.PaymentRequest{Method: "card", CardToken: "tok_decline", IdempotencyKey: key + "-a"}, nil, cardDeclined)
+			if ok {
+				b.p.fail("pay declined card", errors.New("a declined card was accepted"))
+			}
+			if a != cardDeclined {
 				return false
 			}
 			b.p.declines.Add(1)
 		}
-		body := map[string]string{"method": "card", "card_token": "tok_approve", "idempotency_key": key + "-b"}
-		if _, ok := b.call(ctx, "pay card", "POST", pay, body, &o); !ok {
+		req := sales.PaymentRequest{Method: "card", CardToken: "tok_approve", IdempotencyKey: key + "-b"}
+		if _, ok := b.call(ctx, "pay card", "POST", pay, req, &o); !ok {
 			return false
 		}
-		if b.r.IntN(4) == 0 { // a client that timed out sends the same payment again
+		took = time.Since(t0)
+		if b.r.IntN(4) == 0 { // a client that timed out sends the same attempt again
 			var again sales.Order
-			if _, ok := b.call(ctx, "pay card again", "POST", pay, body, &again); !ok {
+			if _, ok := b.call(ctx, "pay card again", "POST", pay, req, &again); !ok {
 				return false
 			}
-			if again.ID != o.ID || again.Status != sales.OrderPaid || len(again.Tickets) != len(o.Tickets) {
-				b.p.fail("pay card again", fmt.Errorf("a resent payment answered order %d %s with %d tickets", again.ID, again.Status, len(again.Tickets)))
+			if again.ID != o.ID || again.Status != sales.OrderPaid || again.PaymentRef != o.PaymentRef || len(again.Tickets) != len(o.Tickets) {
+				b.p.fail("pay card again", fmt.Errorf("a resent payment answered order %d %s ref %q with %d tickets, first order %d %s ref %q with %d",
+					again.ID, again.Status, again.PaymentRef, len(again.Tickets), o.ID, o.Status, o.PaymentRef, len(o.Tickets)))
 				return false
 			}
 			b.p.resends.Add(1)
@@ -520,14 +643,16 @@ func (b *buyer) checkout(ctx context.Context, h sales.Hold, method string, t0 ti
 		b.p.fail("pay", fmt.Errorf("order %d is %s with %d tickets for %d seats", o.ID, o.Status, len(o.Tickets), len(h.Seats)))
 		return false
 	}
-	b.purchase = append(b.purchase, time.Since(t0))
+	b.purchase = append(b.purchase, took)
+	b.told = append(b.told, toldOrder{id: o.ID, method: method, tickets: len(o.Tickets)})
 	b.p.orders.Add(1)
 	b.p.seats.Add(int64(len(o.Tickets)))
 	return true
 }
 
 // refresh brings the buyer's copy of the map up to date: the changes since
-// the version it has, or the whole map the first time.
+// the version it has, or the whole map the first time (or when the cloud
+// no longer has the changes since).
 func (b *buyer) refresh(ctx context.Context, s *onsaleSession) bool {
 	m := b.maps[s.id]
 	path := fmt.Sprintf("/api/v1/sessions/%d/availability", s.id)
@@ -542,12 +667,20 @@ func (b *buyer) refresh(ctx context.Context, s *onsaleSession) bool {
 	b.readLat = append(b.readLat, time.Since(t0))
 	b.p.reads.Add(1)
 	if m == nil {
+		if d.Seats == nil {
+			b.p.fail("read seat map", fmt.Errorf("%s answered no seats", path))
+			return false
+		}
 		m = &mapCopy{}
 		b.maps[s.id] = m
 	}
 	codes, v, err := d.Follow(m.codes, m.version)
 	if err != nil {
-		b.p.fail("follow seat map", err)
+		b.p.fail("follow seat map", fmt.Errorf("%s: %w", path, err))
+		return false
+	}
+	if len(codes) != len(s.seats) {
+		b.p.fail("follow seat map", fmt.Errorf("%s: a map of %d seats, the session has %d", path, len(codes), len(s.seats)))
 		return false
 	}
 	m.codes, m.version = codes, v
@@ -587,7 +720,8 @@ func (b *buyer) pickFree(s *onsaleSession, k int) []int64 {
 // server-sent events stream, until ctx ends; every delta must continue from
 // the version before it. Like a phone on a train, it drops its connection
 // every few seconds and comes back with the version it has (?since=),
-// getting what it missed. ready is called once the whole map is in.
+// getting what it missed. ready is called once the whole map is in. A
+// broken stream is an error, and that watcher stops.
 func watchSeatMap(ctx context.Context, c *Client, sid int64, p *phase, ready func()) {
 	once := sync.OnceFunc(ready)
 	defer once()
@@ -598,8 +732,8 @@ func watchSeatMap(ctx context.Context, c *Client, sid int64, p *phase, ready fun
 		connCtx, cancel := context.WithTimeout(ctx, time.Duration(3000+rng.IntN(5000))*time.Millisecond)
 		err := w.follow(connCtx)
 		cancel()
-		if err != nil && ctx.Err() == nil {
-			p.fail("watch", err)
+		if err != nil {
+			p.fail("watch", fmt.Errorf("session %d at version %d: %w", sid, w.version, err))
 			return
 		}
 		if ctx.Err() == nil {
@@ -622,6 +756,15 @@ type watcher struct {
 // follow reads one connection of the stream until ctx ends (not an error)
 // or the stream breaks (an error).
 func (w *watcher) follow(ctx context.Context) error {
+	err := w.read(ctx)
+	if ctx.Err() != nil {
+		// Hanging up may cut the last line short: not the cloud's doing.
+		return nil
+	}
+	return err
+}
+
+func (w *watcher) read(ctx context.Context) error {
 	url := fmt.Sprintf("%s/api/v1/sessions/%d/availability/stream", w.c.Base, w.sid)
 	if w.codes != nil {
 		url += fmt.Sprintf("?since=%d", w.version)
@@ -634,14 +777,12 @@ func (w *watcher) follow(ctx context.Context) error {
 	// The stream outlives any request timeout.
 	resp, err := (&http.Client{Transport: w.c.HTTP.Transport}).Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil
-		}
 		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("HTTP %d", resp.StatusCode)
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		return fmt.Errorf("HTTP %d: %s", resp.StatusCode, b)
 	}
 	sc := bufio.NewScanner(resp.Body)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
@@ -655,7 +796,10 @@ func (w *watcher) follow(ctx context.Context) error {
 		case strings.HasPrefix(line, "data: ") && event != "":
 			var d avail.Document
 			if err := json.Unmarshal([]byte(line[len("data: "):]), &d); err != nil {
-				return err
+				return fmt.Errorf("%s event: %w", event, err)
+			}
+			if event == "map" && d.Seats == nil || event == "delta" && d.Seats != nil {
+				return fmt.Errorf("a %s event with seats=%v", event, d.Seats != nil)
 			}
 			if w.codes, w.version, err = d.Follow(w.codes, w.version); err != nil {
 				return err
@@ -673,19 +817,67 @@ func (w *watcher) follow(ctx context.Context) error {
 			event = ""
 		}
 	}
-	if ctx.Err() != nil {
-		return nil
-	}
 	return fmt.Errorf("the stream ended: %v", sc.Err())
 }
 
-// countTickets opens the cloud's database once the cloud has stopped and
-// counts seats sold more than once and valid tickets.
-func countTickets(ctx context.Context, path string) (oversold, valid int, err error) {
+// dbCheck is what the cloud's database says once the cloud has stopped.
+type dbCheck struct {
+	oversold, tickets, paidOrders int
+	problems                      []string
+}
+
+// checkDatabase opens the cloud's database once the cloud has stopped and
+// holds it against what buyers were told: no seat sold twice, and exactly
+// the orders buyers were told are paid, each paid as they paid with all
+// its tickets valid. (Card charges live in the cloud process's payment
+// simulator, out of reach: they are not counted.)
+func checkDatabase(ctx context.Context, path string, told []toldOrder) (dbCheck, error) {
+	var c dbCheck
 	st, err := sqlite.Open(ctx, path, sqlite.Options{})
 	if err != nil {
-		return 0, 0, err
+		return c, err
 	}
 	defer st.Close()
-	return countSold(ctx, st.DB())
+	if c.oversold, c.tickets, err = countSold(ctx, st.DB()); err != nil {
+		return c, err
+	}
+	want := make(map[int64]toldOrder, len(told))
+	for _, o := range told {
+		want[o.id] = o
+	}
+	rows, err := st.DB().QueryContext(ctx, `SELECT o.id, o.payment_method, o.payment_ref,
+		(SELECT COUNT(*) FROM tickets t WHERE t.order_id = o.id AND t.status = 'valid')
+		FROM orders o WHERE o.status = 'paid' ORDER BY o.id`)
+	if err != nil {
+		return c, fmt.Errorf("read paid orders: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var method, ref string
+		var n int
+		if err := rows.Scan(&id, &method, &ref, &n); err != nil {
+			return c, fmt.Errorf("read paid orders: %w", err)
+		}
+		c.paidOrders++
+		o, ok := want[id]
+		delete(want, id)
+		switch {
+		case !ok:
+			c.problems = append(c.problems, fmt.Sprintf("order %d is paid in the database; no buyer was told so", id))
+		case o.method != method || o.tickets != n:
+			c.problems = append(c.problems, fmt.Sprintf("order %d: a buyer was told it was paid by %s with %d tickets; the database has %s with %d valid tickets", id, o.method, o.tickets, method, n))
+		case method == "card" && ref == "":
+			c.problems = append(c.problems, fmt.Sprintf("order %d is paid by card without a charge reference", id))
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return c, fmt.Errorf("read paid orders: %w", err)
+	}
+	for _, o := range told {
+		if _, ok := want[o.id]; ok {
+			c.problems = append(c.problems, fmt.Sprintf("order %d: a buyer was told it was paid; the database has it unpaid", o.id))
+		}
+	}
+	return c, nil
 }

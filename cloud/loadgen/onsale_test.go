@@ -1,0 +1,111 @@
+package loadgen
+
+import (
+	"bytes"
+	"context"
+	"math/rand/v2"
+	"os"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// TestOnsaleBenchRunsAndReportsItsLine keeps `admit bench onsale` working
+// on small sessions, with the cloud in its own process (this test binary,
+// see TestMain); it asserts no speed, only that the run sold, followed,
+// and that the database holds exactly what buyers were told.
+func TestOnsaleBenchRunsAndReportsItsLine(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a cloud process and runs two phases")
+	}
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ADMIT_BENCH_CLOUD", "1")
+	var out bytes.Buffer
+	err = RunOnsaleBench(context.Background(), OnsaleOptions{Buyers: 6, Watchers: 4, Duration: 1500 * time.Millisecond,
+		StadiumSeats: 3000, HallSeats: 600, CloudCommand: []string{self, "-test.run=^$"}}, &out)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+	report := out.String()
+	for _, want := range []string{"(synchronous=FULL)", "\nbuyers only: ", "\nmixed: ", " mismatches 0\n"} {
+		if !strings.Contains(report, want) {
+			t.Errorf("the report lacks %q\n%s", want, report)
+		}
+	}
+	lines := strings.Split(strings.TrimSpace(report), "\n")
+	last := lines[len(lines)-1]
+	m := regexp.MustCompile(`^onsale: orders_per_s=(\d+) p99_ms=[\d.]+ buyers_only_orders_per_s=(\d+) reads_per_s=(\d+) read_p99_ms=[\d.]+ server_cpu_us_per_order=(\d+) errors=0 oversold=0$`).FindStringSubmatch(last)
+	if m == nil {
+		t.Fatalf("last line %q does not match the specified form\n%s", last, report)
+	}
+	for i, what := range []string{"", "mixed orders", "baseline orders", "reads", "server CPU"} {
+		if i > 0 && m[i] == "0" {
+			t.Fatalf("no %s measured: %q\n%s", what, last, report)
+		}
+	}
+}
+
+func TestPickFreeChoosesAdjacentFreeSeatsOfOneRow(t *testing.T) {
+	// Two sections of two rows of four seats, in availability order.
+	var seats []sales.SessionSeat
+	for _, sec := range []string{"A", "B"} {
+		for r := 1; r <= 2; r++ {
+			for c := 1; c <= 4; c++ {
+				seats = append(seats, sales.SessionSeat{SeatID: int64(len(seats) + 1), Section: sec, RowNo: r, Col: c})
+			}
+		}
+	}
+	cases := []struct {
+		name  string
+		codes string
+		k     int
+		want  [][]int64 // any of these; none: nil
+	}{
+		{"a lone free run is found wherever the search starts", "SSSS" + "SAAS" + "SSSS" + "SSSS", 2, [][]int64{{6, 7}}},
+		{"a run does not cross the end of a row", "SSAA" + "AASS" + "SSSS" + "SSSS", 3, nil},
+		{"a run does not cross into another section", "SSSS" + "SSAA" + "AASS" + "SSSS", 4, nil},
+		{"held and sold seats are not free", "AHAS" + "SSSS" + "SSSS" + "SSSA", 2, nil},
+		{"a full row is one run", "SSSS" + "SSSS" + "SSSS" + "AAAA", 4, [][]int64{{13, 14, 15, 16}}},
+		{"one seat is any free seat", "SSSS" + "SSSS" + "SASS" + "SSSA", 1, [][]int64{{10}, {16}}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := &onsaleSession{id: 1, seats: seats}
+			for seed := range uint64(20) {
+				b := &buyer{r: rand.New(rand.NewPCG(seed, 1)), maps: map[int64]*mapCopy{1: {codes: []byte(c.codes)}}}
+				got := b.pickFree(s, c.k)
+				if c.want == nil && got != nil || c.want != nil && !slices.ContainsFunc(c.want, func(w []int64) bool { return slices.Equal(w, got) }) {
+					t.Fatalf("seed %d: picked %v, want one of %v", seed, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestStatCPUAddsUserAndSystemTime(t *testing.T) {
+	cases := []struct {
+		name, stat string
+		want       time.Duration
+		bad        bool
+	}{
+		{"a plain command name", "4242 (admit) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 37 0 0 20 0 9 0", 2870 * time.Millisecond, false},
+		{"a command name with spaces and parentheses", "7 (a (b) c) R 1 7 7 0 -1 0 0 0 0 0 1 2 0 0", 30 * time.Millisecond, false},
+		{"a cut-off line", "7 (admit) R 1 7", 0, true},
+		{"no command name", "garbage", 0, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := statCPU(c.stat)
+			if (err != nil) != c.bad || got != c.want {
+				t.Fatalf("statCPU = %v, %v; want %v (error: %v)", got, err, c.want, c.bad)
+			}
+		})
+	}
+}
