@@ -17,7 +17,6 @@ import (
 	"time"
 
 	mqtt "github.com/mochi-mqtt/server/v2"
-	"github.com/mochi-mqtt/server/v2/listeners"
 	"github.com/mochi-mqtt/server/v2/packets"
 
 	admitsync "github.com/admitbox/admit/sync"
@@ -41,6 +40,8 @@ type Config struct {
 	Logger      *slog.Logger
 }
 
+const listenerID = "admit"
+
 // Broker is a running embedded broker.
 type Broker struct {
 	srv  *mqtt.Server
@@ -60,23 +61,27 @@ func Start(cfg Config) (*Broker, error) {
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
-	// Bind first so a port 0 is known before mochi serves it.
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("broker: listen %s: %w", cfg.Listen, err)
 	}
 	addr := ln.Addr().String()
-	ln.Close()
+	if cfg.TLS != nil {
+		ln = tls.NewListener(ln, cfg.TLS)
+	}
 
 	srv := mqtt.New(&mqtt.Options{InlineClient: false, Logger: cfg.Logger.With("component", "broker")})
 	h := &scope{cfg: cfg, clients: map[string]principal{}}
 	if err := srv.AddHook(h, nil); err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("broker: add hook: %w", err)
 	}
-	if err := srv.AddListener(listeners.NewTCP(listeners.Config{ID: "admit", Address: addr, TLSConfig: cfg.TLS})); err != nil {
+	if err := srv.AddListener(newListener(listenerID, ln, srv)); err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("broker: listener %s: %w", addr, err)
 	}
 	if err := srv.Serve(); err != nil {
+		ln.Close()
 		return nil, fmt.Errorf("broker: serve: %w", err)
 	}
 	return &Broker{srv: srv, addr: addr, tls: cfg.TLS != nil, hook: h}, nil
@@ -99,7 +104,7 @@ func (b *Broker) Disconnect(deviceID string) {
 	}
 }
 
-// Close stops the broker.
+// Close disconnects every client and stops the broker.
 func (b *Broker) Close() error { return b.srv.Close() }
 
 // principal is an authenticated client.

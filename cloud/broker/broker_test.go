@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/hmac"
 	"errors"
+	"fmt"
+	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,5 +182,50 @@ func TestARevokedDeviceIsDisconnectedAndRefused(t *testing.T) {
 	}
 	if _, err := connect(t, b, "gate-1", "gate-1", secret); err == nil {
 		t.Fatal("a revoked device reconnected")
+	}
+}
+
+// Close must return, cleanly, while clients keep connecting and leaving.
+// With mochi's own TCP listener this test fails under the race detector
+// (a connection's ClientsWg.Add racing Server.Close's Wait) and can hang
+// (GetByListener's double read lock against a departing client,
+// mochi-mqtt/server#488).
+func TestCloseReturnsWhileClientsComeAndGo(t *testing.T) {
+	for round := 0; round < 20; round++ {
+		b, err := Start(Config{CloudUser: "admit-cloud", CloudSecret: cloudSecret, Devices: devices{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for i := 0; i < 8; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					o := paho.NewClientOptions().AddBroker(b.URL()).SetClientID(fmt.Sprintf("admit-cloud-%d-%d", i, n)).
+						SetUsername("admit-cloud").SetPassword(string(cloudSecret)).SetCleanSession(true).
+						SetAutoReconnect(false).SetConnectRetry(false).SetConnectTimeout(time.Second)
+					c := paho.NewClient(o)
+					if tok := c.Connect(); tok.WaitTimeout(2*time.Second) && tok.Error() == nil {
+						c.Disconnect(0)
+					}
+				}
+			}()
+		}
+		// Let the churn begin: wait for a client to be connected.
+		for b.srv.Clients.Len() == 0 {
+			runtime.Gosched()
+		}
+		if err := b.Close(); err != nil {
+			t.Fatal(err)
+		}
+		close(stop)
+		wg.Wait()
 	}
 }
