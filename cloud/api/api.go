@@ -6,6 +6,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -41,6 +42,12 @@ type API struct {
 	log    *slog.Logger
 	opts   Options
 	routes []route
+
+	// streams ends every server-sent event stream when cancelled
+	// (CloseStreams): a stream never finishes on its own, so a draining
+	// server would otherwise wait for it.
+	streams     context.Context
+	stopStreams context.CancelFunc
 }
 
 // route is one endpoint: what gin serves and what OpenAPI documents.
@@ -70,8 +77,22 @@ func New(svc *sales.Service, o Options) *API {
 		o.Version = "dev"
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
+	a.streams, a.stopStreams = context.WithCancel(context.Background())
 	a.routes = a.table()
 	return a
+}
+
+// CloseStreams ends the server-sent event streams open now and any opened
+// later; their clients reconnect elsewhere. A server calls it when it
+// starts to drain.
+func (a *API) CloseStreams() { a.stopStreams() }
+
+// streamContext is a stream's context: it ends with the request or with
+// CloseStreams.
+func (a *API) streamContext(c *gin.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(c.Request.Context())
+	stop := context.AfterFunc(a.streams, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // Register mounts the API on a gin engine under /api/v1.

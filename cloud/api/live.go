@@ -65,7 +65,8 @@ func (a *API) streamDashboard(c *gin.Context, p sales.Principal) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.Request.Context()
+	ctx, stop := a.streamContext(c)
+	defer stop()
 	d, err := a.svc.Dashboard(ctx, p, vid)
 	if err != nil {
 		return nil, err
@@ -179,7 +180,8 @@ func (a *API) streamSeatMap(c *gin.Context, p sales.Principal) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx := c.Request.Context()
+	ctx, stop := a.streamContext(c)
+	defer stop()
 	m, err := a.svc.SeatMap(ctx, p, sid)
 	if err != nil {
 		return nil, err

@@ -79,6 +79,9 @@ type Server struct {
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 	log      *slog.Logger
+
+	closeOnce sync.Once
+	closeErr  error
 }
 
 // Start opens the store, migrates it, and serves HTTP until Close.
@@ -125,6 +128,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("/ui-common/", http.StripPrefix("/ui-common", webui.Handler()))
 	mux.Handle("/", portal.Handler())
 	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
+	s.http.RegisterOnShutdown(a.CloseStreams)
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
 	s.wg.Add(3)
@@ -248,11 +252,29 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 	}
 }
 
-// Close stops serving and closes the store.
+// drainTimeout bounds how long Close waits for requests in flight. It is
+// longer than the 5 s net/http gives a connection that has sent nothing yet
+// before counting it idle, so such a connection (a browser's preconnect, a
+// load generator's spare) delays a drain but never fails it.
+const drainTimeout = 10 * time.Second
+
+// Close drains and stops serving: no new requests, live streams ended,
+// requests in flight finished (or cut after drainTimeout), then the
+// background work, the broker session and the store are closed.
+// A second Close returns the first one's result.
 func (s *Server) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Server) close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	err := s.http.Shutdown(ctx)
+	if err != nil {
+		s.log.Warn("requests still in flight after the drain timeout; closing them", "err", err)
+		err = errors.Join(fmt.Errorf("server: drain: %w", err), s.http.Close())
+	}
 	s.cancel()
 	s.wg.Wait()
 	s.Syncer.Close()
