@@ -107,74 +107,12 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 	default:
 		return Order{}, invalid("invalid_payment", "unknown payment method", FieldError{Field: "method", Message: "must be cash or card"})
 	}
-	ss, err := s.cachedSession(ctx, o.TenantID, o.SessionID)
+	ts, err := s.issueTickets(ctx, &o, now)
 	if err != nil {
 		return Order{}, err
-	}
-	v, err := s.cachedVenue(ctx, o.TenantID, o.VenueID)
-	if err != nil {
-		return Order{}, err
-	}
-	key, err := s.activeKey(ctx, o.TenantID)
-	if err != nil {
-		return Order{}, err
-	}
-	bdate, err := time.Parse("2006-01-02", ss.BusinessDate)
-	if err != nil {
-		return Order{}, fmt.Errorf("session %d business date: %w", ss.ID, err)
-	}
-	// Number and sign the tickets before taking the writer: signing is
-	// the slowest step of a sale and needs nothing the transaction decides.
-	first, err := s.takeSerials(ctx, o.VenueID, ss.BusinessDate, len(o.Seats))
-	if err != nil {
-		return Order{}, err
-	}
-	ts := make([]Ticket, len(o.Seats))
-	for i, st := range o.Seats {
-		pl := ticket.Payload{SystemCode: s.cfg.SystemCode, VenueCode: v.Code, BusinessDate: bdate,
-			Serial: first + uint32(i), SessionID: ss.ID, SeatID: st.SeatID}
-		qr, err := ticket.Sign(pl, key)
-		if err != nil {
-			return Order{}, fmt.Errorf("sign ticket: %w", err)
-		}
-		ts[i] = Ticket{TenantID: o.TenantID, VenueID: o.VenueID, SessionID: o.SessionID, OrderID: o.ID, SeatID: st.SeatID,
-			SeatLabel: st.Label, Number: pl.Number(), BusinessDate: ss.BusinessDate, Serial: pl.Serial, TierID: st.TierID,
-			PriceCents: st.PriceCents, KeyID: uint32(key.ID), QR: qr, Status: TicketValid, IssuedAt: now.UTC()}
 	}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
-		paid, err := tx.MarkOrderPaid(ctx, o.ID, in.Method, ref, attempt, now.UTC())
-		if err != nil {
-			return err
-		}
-		if !paid {
-			return conflict("order_not_pending", "the order is no longer awaiting payment")
-		}
-		n, err := tx.SellHoldSeats(ctx, o.HoldID, o.ID, now)
-		if err != nil {
-			return err
-		}
-		if n != len(o.Seats) {
-			return conflict("hold_lost", "the seats were released before payment; hold the seats again")
-		}
-		if err := tx.InsertTickets(ctx, ts); err != nil {
-			return err
-		}
-		paidAt := now.UTC()
-		o.Status, o.PaymentMethod, o.PaymentRef, o.PaidAt, o.Tickets = OrderPaid, in.Method, ref, &paidAt, ts
-		// For the regulator's reporter (a later consumer): which tickets; it
-		// reads the rest from the tickets themselves.
-		if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued",
-			map[string]any{"order_id": o.ID, "numbers": ticketNumbers(ts)})); err != nil {
-			return err
-		}
-		for _, t := range ts {
-			if err := s.appendFeed(ctx, tx, o.VenueID, wire.EventTicket, ticketData(t, o.PickupCode)); err != nil {
-				return err
-			}
-		}
-		rec(change{action: "order.pay", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
-			before: map[string]any{"status": OrderPending}, after: map[string]any{"status": o.Status, "method": in.Method, "ref": ref, "tickets": ticketNumbers(ts)}})
-		return nil
+		return s.settle(ctx, tx, rec, &o, ts, in.Method, ref, attempt, now)
 	})
 	if err != nil {
 		if ref != "" {
@@ -183,6 +121,87 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		return Order{}, err
 	}
 	return o, nil
+}
+
+// issueTickets numbers and signs an order's tickets before the writer is
+// taken: signing is the slowest step of a sale and needs nothing the
+// transaction decides. The caller sets OrderID when it is not known yet.
+func (s *Service) issueTickets(ctx context.Context, o *Order, now time.Time) ([]Ticket, error) {
+	ss, err := s.cachedSession(ctx, o.TenantID, o.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.cachedVenue(ctx, o.TenantID, o.VenueID)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.activeKey(ctx, o.TenantID)
+	if err != nil {
+		return nil, err
+	}
+	bdate, err := time.Parse("2006-01-02", ss.BusinessDate)
+	if err != nil {
+		return nil, fmt.Errorf("session %d business date: %w", ss.ID, err)
+	}
+	first, err := s.takeSerials(ctx, o.VenueID, ss.BusinessDate, len(o.Seats))
+	if err != nil {
+		return nil, err
+	}
+	ts := make([]Ticket, len(o.Seats))
+	for i, st := range o.Seats {
+		pl := ticket.Payload{SystemCode: s.cfg.SystemCode, VenueCode: v.Code, BusinessDate: bdate,
+			Serial: first + uint32(i), SessionID: ss.ID, SeatID: st.SeatID}
+		qr, err := ticket.Sign(pl, key)
+		if err != nil {
+			return nil, fmt.Errorf("sign ticket: %w", err)
+		}
+		ts[i] = Ticket{TenantID: o.TenantID, VenueID: o.VenueID, SessionID: o.SessionID, OrderID: o.ID, SeatID: st.SeatID,
+			SeatLabel: st.Label, Number: pl.Number(), BusinessDate: ss.BusinessDate, Serial: pl.Serial, TierID: st.TierID,
+			PriceCents: st.PriceCents, KeyID: uint32(key.ID), QR: qr, Status: TicketValid, IssuedAt: now.UTC()}
+	}
+	return ts, nil
+}
+
+// settle is the paying half of a sale, inside its transaction: the order
+// paid by this attempt, its seats sold, its tickets stored, reported and
+// fed to the venue's devices.
+func (s *Service) settle(ctx context.Context, tx Tx, rec func(change), o *Order, ts []Ticket, method, ref, attempt string, now time.Time) error {
+	paid, err := tx.MarkOrderPaid(ctx, o.ID, method, ref, attempt, now.UTC())
+	if err != nil {
+		return err
+	}
+	if !paid {
+		return conflict("order_not_pending", "the order is no longer awaiting payment")
+	}
+	n, err := tx.SellHoldSeats(ctx, o.HoldID, o.ID, now)
+	if err != nil {
+		return err
+	}
+	if n != len(o.Seats) {
+		return conflict("hold_lost", "the seats were released before payment; hold the seats again")
+	}
+	for i := range ts {
+		ts[i].OrderID = o.ID
+	}
+	if err := tx.InsertTickets(ctx, ts); err != nil {
+		return err
+	}
+	paidAt := now.UTC()
+	o.Status, o.PaymentMethod, o.PaymentRef, o.PaymentKey, o.PaidAt, o.Tickets = OrderPaid, method, ref, attempt, &paidAt, ts
+	// For the regulator's reporter (a later consumer): which tickets; it
+	// reads the rest from the tickets themselves.
+	if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued",
+		map[string]any{"order_id": o.ID, "numbers": ticketNumbers(ts)})); err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if err := s.appendFeed(ctx, tx, o.VenueID, wire.EventTicket, ticketData(t, o.PickupCode)); err != nil {
+			return err
+		}
+	}
+	rec(change{action: "order.pay", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
+		before: map[string]any{"status": OrderPending}, after: map[string]any{"status": o.Status, "method": method, "ref": ref, "tickets": ticketNumbers(ts)}})
+	return nil
 }
 
 // voidCharge gives a customer's money back when the card was charged but

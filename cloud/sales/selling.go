@@ -349,10 +349,15 @@ type OrderRequest struct {
 	HoldID        int64  `json:"hold_id"`
 	CustomerName  string `json:"customer_name"`
 	CustomerPhone string `json:"customer_phone"`
+	// Payment, when given, pays the order in the same step: the box
+	// office's cash sale, one request and one transaction from hold to
+	// tickets. Only cash: a card is charged against an order that exists.
+	Payment *PaymentRequest `json:"payment,omitempty"`
 }
 
-// ConfirmOrder turns an active hold into an order awaiting payment. The
-// seats stay held for the payment window.
+// ConfirmOrder turns an active hold into an order awaiting payment; the
+// seats stay held for the payment window. With a cash payment it is the
+// whole sale: the order is created paid, with its tickets, or not at all.
 func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest) (Order, error) {
 	if err := authorize(p, auth.Sell); err != nil {
 		return Order{}, err
@@ -369,6 +374,18 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	phone, fe := cleanText("customer_phone", in.CustomerPhone, 0, 32)
 	if fe != nil {
 		fields = append(fields, *fe)
+	}
+	if pay := in.Payment; pay != nil {
+		switch {
+		case pay.Method != "cash":
+			fields = append(fields, FieldError{Field: "payment.method", Message: "only cash is paid with the order; pay a card at /orders/{id}/payments"})
+		case h.Channel != ChannelPOS:
+			fields = append(fields, FieldError{Field: "payment.method", Message: "cash is taken only at the box office"})
+		default:
+			if _, err := attemptKey(0, *pay); err != nil {
+				return Order{}, err
+			}
+		}
 	}
 	if len(fields) > 0 {
 		return Order{}, invalid("invalid_order", "the order cannot be created", fields...)
@@ -392,6 +409,12 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel,
 		Status: OrderPending, TotalCents: total, CustomerName: name, CustomerPhone: phone, PayBy: now.Add(s.cfg.PaymentWindow).UTC(),
 		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC()}
+	var ts []Ticket
+	if in.Payment != nil {
+		if ts, err = s.issueTickets(ctx, &o, now); err != nil {
+			return Order{}, err
+		}
+	}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		ok, err := tx.ConfirmHold(ctx, h.ID, len(h.Seats), o.PayBy, now)
 		if err != nil {
@@ -412,7 +435,14 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 			return err
 		}
 		rec(change{action: "order.create", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID, after: o})
-		return nil
+		if in.Payment == nil {
+			return nil
+		}
+		attempt, err := attemptKey(o.ID, *in.Payment)
+		if err != nil {
+			return err
+		}
+		return s.settle(ctx, tx, rec, &o, ts, in.Payment.Method, "", attempt, now)
 	})
 	if errors.Is(err, errHoldGone) {
 		return Order{}, s.whyHoldGone(ctx, h, now)

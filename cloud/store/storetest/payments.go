@@ -8,6 +8,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/ticket"
 )
 
 // cardService is a second service on the fixture's store whose card
@@ -185,5 +186,79 @@ func testTwoCardsRaceOneOrder(t *testing.T, open func(t *testing.T) sales.Store)
 	}
 	if n := validTickets(t, f, o.ID); n != 2 {
 		t.Fatalf("the order has %d tickets, want 2", n)
+	}
+}
+
+// testCashSaleInOneStep: the box office confirms and pays cash in one
+// request, one transaction: the order is created paid with its signed
+// tickets, or not at all; only cash and only at the box office.
+func testCashSaleInOneStep(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	cash := &sales.PaymentRequest{Method: "cash"}
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "F-1", "F-2")
+	feedBefore, err := f.Svc.FeedHead(ctx, f.Venue.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: cash})
+	if err != nil {
+		t.Fatalf("cash sale in one step: %v", err)
+	}
+	if o.Status != sales.OrderPaid || o.PaymentMethod != "cash" || o.PaidAt == nil || len(o.Tickets) != 2 {
+		t.Fatalf("one-step sale answered %s by %q with %d tickets; want paid by cash with 2", o.Status, o.PaymentMethod, len(o.Tickets))
+	}
+	got, err := f.Svc.GetOrder(ctx, f.Clerk, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Status != sales.OrderPaid || len(got.Tickets) != 2 || validTickets(t, f, o.ID) != 2 {
+		t.Fatalf("stored order %s with %d tickets", got.Status, len(got.Tickets))
+	}
+	keys := publicKeys(t, f)
+	for _, tk := range got.Tickets {
+		if _, _, err := ticket.Verify(tk.QR, keys); err != nil || tk.OrderID != o.ID {
+			t.Fatalf("ticket %s of order %d: %v", tk.Number, tk.OrderID, err)
+		}
+	}
+	if s := f.SessionSeat(t, "F-1"); s.Status != "sold" {
+		t.Fatalf("F-1 is %s after the sale", s.Status)
+	}
+	if head, _ := f.Svc.FeedHead(ctx, f.Venue.ID); head != feedBefore+2 {
+		t.Fatalf("the feed moved from %d to %d; want one event per ticket", feedBefore, head)
+	}
+	// The hold was used: a second one-step sale of it changes nothing.
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: cash})
+	if err == nil {
+		t.Fatal("a used hold was sold again")
+	}
+
+	// A card, or cash outside the box office, is refused before anything happens.
+	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "F-3")
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "card", CardToken: payment.TokenApprove}})
+	WantError(t, err, sales.KindInvalid, "invalid_order")
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash", IdempotencyKey: "no spaces"}})
+	WantError(t, err, sales.KindInvalid, "invalid_payment")
+	web := f.Hold(t, f.Clerk, sales.ChannelWeb, "F-4")
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: web.ID, Payment: cash})
+	WantError(t, err, sales.KindInvalid, "invalid_order")
+	if s := f.SessionSeat(t, "F-3"); s.Status != "held" {
+		t.Fatalf("a refused one-step sale left F-3 %s", s.Status)
+	}
+	orders, err := f.Svc.FindOrders(ctx, f.Clerk, sales.OrderFilter{SessionID: f.Session.ID, Limit: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(orders) != 1 {
+		t.Fatalf("%d orders after one sale and three refusals", len(orders))
+	}
+
+	// A hold that lapsed meanwhile: no order, no tickets, no serials issued to anyone.
+	f.Clock.Advance(time.Hour)
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: cash})
+	if err == nil {
+		t.Fatal("a lapsed hold was sold")
+	}
+	if orders, _ = f.Svc.FindOrders(ctx, f.Clerk, sales.OrderFilter{SessionID: f.Session.ID, Limit: 10}); len(orders) != 1 {
+		t.Fatalf("%d orders after a lapsed one-step sale", len(orders))
 	}
 }

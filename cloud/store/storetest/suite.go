@@ -45,6 +45,7 @@ var capabilities = []capability{
 	{"two cloud processes on one store never issue the same ticket number", testSerialsAcrossProcesses},
 	{"card payments are approved or declined without losing the seats", testCardPayments},
 	{"a declined card, then another card, pays the order", testCardDeclineThenAnotherCard},
+	{"a cash sale is confirmed and paid in one step, or not at all", testCashSaleInOneStep},
 	{"a card payment that timed out and is retried charges once", testCardTimeoutRetriedOnce},
 	{"two cards racing to pay one order: one charge, the other voided", testTwoCardsRaceOneOrder},
 	{"refunds need a second person and revoke the tickets", testRefundFourEyes},

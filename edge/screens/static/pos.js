@@ -123,8 +123,8 @@
     };
     const doPay = async () => {
       try {
-        const o = await sell("POST", "/orders", { hold_id: hold.id });
-        order = await sell("POST", `/orders/${o.id}/payments`, { method: "cash" });
+        // One request: the order is created paid with its tickets, or not at all.
+        order = await sell("POST", "/orders", { hold_id: hold.id, payment: { method: "cash" } });
         hold = null; selected.clear(); view = "paid"; clear(msg); draw();
       } catch (err) { fail(err); }
     };
