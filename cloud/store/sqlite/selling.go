@@ -21,8 +21,14 @@ func (r reader) SessionSeatsByID(ctx context.Context, sessionID int64, seatIDs [
 	if len(seatIDs) == 0 {
 		return nil, nil
 	}
-	return r.sessionSeats(ctx, `SELECT `+sessionSeatCols+` FROM session_seats WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`) ORDER BY ord`,
+	// +ord: sort the few rows found by key; ORDER BY ord alone lets the
+	// planner walk the whole session in seat order instead.
+	return r.sessionSeats(ctx, sessionSeatsByIDQuery(len(seatIDs)),
 		append([]any{sessionID}, int64Args(seatIDs)...)...)
+}
+
+func sessionSeatsByIDQuery(n int) string {
+	return `SELECT ` + sessionSeatCols + ` FROM session_seats WHERE session_id = ? AND seat_id IN (` + placeholders(n) + `) ORDER BY +ord`
 }
 
 func (r reader) sessionSeats(ctx context.Context, q string, args ...any) ([]sales.SessionSeat, error) {
@@ -80,8 +86,14 @@ WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`) AND status 
 	return refused, nil
 }
 
+// countSoldQuery counts a channel's seats sold or held. It names its
+// index: left to itself the planner walks every seat of the session (the
+// whole stadium, inside the writer, on every hold under a quota).
+const countSoldQuery = `SELECT COUNT(*) FROM session_seats INDEXED BY session_seats_channel
+WHERE session_id = ? AND channel = ? AND (status = 'sold' OR (status = 'held' AND hold_expires > ?))`
+
 func (t *txn) CountSold(ctx context.Context, sessionID int64, ch sales.Channel, tierID int64, now time.Time) (int, error) {
-	q := `SELECT COUNT(*) FROM session_seats WHERE session_id = ? AND channel = ? AND (status = 'sold' OR (status = 'held' AND hold_expires > ?))`
+	q := countSoldQuery
 	args := []any{sessionID, ch, ms(now)}
 	if tierID != 0 {
 		q += ` AND tier_id = ?`
