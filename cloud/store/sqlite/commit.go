@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"sync"
 
 	"github.com/admitbox/admit/cloud/avail"
@@ -86,14 +87,14 @@ func (s *Store) runBatch(batch []job) {
 			errs[i] = err
 			continue
 		}
-		seq, hash := t.b.seq, t.b.hash
+		m := t.b.mark()
 		if _, err := tx.Exec("SAVEPOINT job"); err != nil {
 			errs[i] = fmt.Errorf("sqlite: savepoint: %w", err)
 			continue
 		}
 		errs[i] = runJob(j, t)
 		if errs[i] != nil {
-			t.b.seq, t.b.hash = seq, hash
+			t.b.restore(m)
 			if _, err := tx.Exec("ROLLBACK TO job"); err != nil {
 				// The transaction is unusable: fail the whole batch.
 				tx.Rollback()
@@ -165,10 +166,29 @@ type batchState struct {
 	seq     int64  // audit chain head
 	hash    string // audit chain head
 	touched map[int64]struct{}
+	// feed holds each venue's feed head as the batch moved it, read once
+	// on the venue's first event; moved says which to write back.
+	feed  map[int64]int64
+	moved map[int64]int64 // venue -> head when the batch first moved it
+}
+
+// mark is what a job's rollback restores of the batch's memory.
+type mark struct {
+	seq  int64
+	hash string
+	feed map[int64]int64
+}
+
+func (b *batchState) mark() mark {
+	return mark{seq: b.seq, hash: b.hash, feed: maps.Clone(b.feed)}
+}
+
+func (b *batchState) restore(m mark) {
+	b.seq, b.hash, b.feed = m.seq, m.hash, m.feed
 }
 
 // finishBatch writes what the batch's jobs left in memory: the audit
-// chain head and the availability version of every session they touched
+// chain head, the venues' feed heads and the availability version of every session they touched
 // (a job rolled back may leave a session bumped: harmless, it only makes
 // readers re-read).
 func (t *txn) finishBatch(startSeq int64) error {
@@ -176,6 +196,16 @@ func (t *txn) finishBatch(startSeq int64) error {
 	if t.b.seq != startSeq {
 		if _, err := t.q.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, t.b.seq, t.b.hash); err != nil {
 			return fmt.Errorf("sqlite: move audit head: %w", err)
+		}
+	}
+	for venue, was := range t.b.moved {
+		seq := t.b.feed[venue]
+		if seq == was {
+			continue // every job that moved it was rolled back
+		}
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO feed_heads (venue_id, seq) VALUES (?, ?)
+ON CONFLICT (venue_id) DO UPDATE SET seq = excluded.seq`, venue, seq); err != nil {
+			return fmt.Errorf("sqlite: move feed head: %w", err)
 		}
 	}
 	for id := range t.b.touched {

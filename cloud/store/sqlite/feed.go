@@ -13,20 +13,34 @@ import (
 	wire "github.com/admitbox/admit/sync"
 )
 
-// AppendFeed takes the venue's next seq from its feed_heads row (the
-// writer lock orders it; a rolled-back job gives its seq back with its
-// savepoint) and stores the event under it.
+// AppendFeed stores the event under the venue's next seq. The batch keeps
+// the venue's head in memory, read from feed_heads at its first event and
+// written back once by finishBatch: one statement per event, not two. The
+// writer lock orders it; a rolled-back job gives its seqs back.
 func (t *txn) AppendFeed(ctx context.Context, venueID int64, kind string, data json.RawMessage, at time.Time) (uint64, error) {
-	var seq int64
-	err := t.q.QueryRowContext(ctx, `INSERT INTO feed_heads (venue_id, seq) VALUES (?, 1)
-ON CONFLICT (venue_id) DO UPDATE SET seq = seq + 1 RETURNING seq`, venueID).Scan(&seq)
-	if err != nil {
-		return 0, wrap(err, "next feed seq")
+	seq, ok := t.b.feed[venueID]
+	if !ok {
+		err := t.q.QueryRowContext(ctx, `SELECT seq FROM feed_heads WHERE venue_id = ?`, venueID).Scan(&seq)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, wrap(err, "read feed head")
+		}
+		if t.b.feed == nil {
+			t.b.feed = map[int64]int64{}
+		}
+		t.b.feed[venueID] = seq
 	}
+	if t.b.moved == nil {
+		t.b.moved = map[int64]int64{}
+	}
+	if _, seen := t.b.moved[venueID]; !seen {
+		t.b.moved[venueID] = seq
+	}
+	seq++
 	if _, err := t.q.ExecContext(ctx, `INSERT INTO feed (venue_id, seq, kind, data, at) VALUES (?,?,?,?,?)`,
 		venueID, seq, kind, string(data), ms(at)); err != nil {
 		return 0, wrap(err, "append feed")
 	}
+	t.b.feed[venueID] = seq
 	return uint64(seq), nil
 }
 

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"testing"
@@ -264,9 +265,27 @@ func testFeed(t *testing.T, open func(t *testing.T) sales.Store) {
 func testFeedUnderLoad(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
 	// Concurrent sales share group-committed transactions: the seqs must
-	// still be contiguous and each sale's tickets all there.
-	const buyers = 20
+	// still be contiguous and each sale's tickets all there. Among them,
+	// transactions that append to the feed and then fail give their seqs
+	// back, and those that append and commit keep theirs.
+	const buyers, probes = 20, 20
 	errs := make(chan error, buyers)
+	probed := make(chan bool, probes)
+	for i := range probes {
+		go func() {
+			err := f.Store.Update(ctx, func(tx sales.Tx) error {
+				if _, err := tx.AppendFeed(ctx, f.Venue.ID, "probe", json.RawMessage(`{}`), f.Clock.Now()); err != nil {
+					return err
+				}
+				if i%2 == 1 {
+					return errors.New("changed its mind")
+				}
+				return nil
+			})
+			probed <- err == nil
+		}()
+	}
+
 	for i := range buyers {
 		seat := f.SeatID(t, f.Session.ID, fmt.Sprintf("%c-%d", 'A'+i%10, 1+i/10))
 		go func() {
@@ -285,6 +304,15 @@ func testFeedUnderLoad(t *testing.T, open func(t *testing.T) sales.Store) {
 			t.Error(err)
 		}
 	}
+	kept := 0
+	for range probes {
+		if <-probed {
+			kept++
+		}
+	}
+	if kept != probes/2 {
+		t.Fatalf("%d of %d probes committed, want %d", kept, probes, probes/2)
+	}
 	all := f.Feed(t, f.Venue.ID)
 	for i, e := range all {
 		if e.Seq != uint64(i+1) {
@@ -293,6 +321,12 @@ func testFeedUnderLoad(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if n := len(decodeEvents[wire.TicketData](t, all, wire.EventTicket)); n != buyers {
 		t.Errorf("%d ticket events for %d sales", n, buyers)
+	}
+	if n := slices.Index(kinds(all), "probe"); n < 0 || len(slices.DeleteFunc(kinds(all), func(k string) bool { return k != "probe" })) != kept {
+		t.Errorf("the feed holds %v; want the %d probes that committed", kinds(all), kept)
+	}
+	if h := f.head(t, f.Venue.ID); h != uint64(len(all)) {
+		t.Errorf("the feed head is %d with %d events", h, len(all))
 	}
 }
 
