@@ -33,3 +33,25 @@ func FuzzFollow(f *testing.F) {
 		}
 	})
 }
+
+// FuzzSeatCode holds the hand-read form of a change to encoding/json's
+// reading: whatever the fast path accepts, the slow one reads the same.
+func FuzzSeatCode(f *testing.F) {
+	for _, s := range []string{`[0,"S"]`, `[ 12 , "A" ]`, `[007,"S"]`, `[1,"\u0041"]`, `[1,"\""]`, `[1,"SS"]`, `[-1,"S"]`, `[1e3,"S"]`,
+		`[123456789,"H"]`, `[1234567890,"H"]`, `[1,"S"] x`, `[1,"S"`, `[1,"é"]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		pos, code, ok := readSeatCode(b)
+		if !ok {
+			return
+		}
+		var slow SeatCode
+		if err := slow.unmarshalSlow(b); err != nil {
+			t.Fatalf("%q: read by hand as [%d,%q], encoding/json refuses it: %v", b, pos, code, err)
+		}
+		if slow.Pos != pos || slow.Code != code {
+			t.Fatalf("%q: by hand [%d,%q], encoding/json [%d,%q]", b, pos, code, slow.Pos, slow.Code)
+		}
+	})
+}
