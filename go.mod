@@ -10,6 +10,7 @@ require (
 
 require (
 	github.com/chromedp/chromedp v0.23.0
+	github.com/emmansun/gmsm v0.15.5
 	github.com/google/gousb v1.1.3
 )
 
