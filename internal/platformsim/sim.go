@@ -47,6 +47,7 @@ type Sim struct {
 	now  func() time.Time
 	log  *slog.Logger
 	ca   *authority
+	srv  tls.Certificate
 	http *http.Server
 	ln   net.Listener
 	url  string
@@ -120,6 +121,7 @@ func Start(cfg Config) (*Sim, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.srv = srvCert
 	pool := x509.NewCertPool()
 	pool.AddCert(s.ca.cert)
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -145,6 +147,10 @@ func (s *Sim) URL() string { return s.url }
 
 // CAPEM is the platform's certificate authority, which a system trusts.
 func (s *Sim) CAPEM() []byte { return s.ca.pem }
+
+// ServerCertDER is the platform's own HTTPS certificate (DER), for a
+// client that pins it rather than trusting the CA.
+func (s *Sim) ServerCertDER() []byte { return s.srv.Certificate[0] }
 
 // Close stops serving.
 func (s *Sim) Close() error {

@@ -107,7 +107,7 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>National film data platform (simulator)</title>
-<style>body{font:15px system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse}th,td{padding:.3rem .6rem;border-bottom:1px solid #ddd;text-align:right}th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}.bad{color:#b00020;font-weight:600}</style></head>
+<style>body{font:15px system-ui,sans-serif;margin:1.5rem;color:#222}table{border-collapse:collapse}th,td{padding:.3rem .6rem;white-space:nowrap;border-bottom:1px solid #ddd;text-align:right}th:first-child,td:first-child,th:nth-child(2),td:nth-child(2){text-align:left}.bad{color:#b00020;font-weight:600}</style></head>
 <body><h1>National film data platform <small>(simulator)</small></h1>
 <p>{{.Systems}} systems, {{.Cinemas}} cinemas, {{.Films}} films registered; {{.Records}} messages stored.</p>
 <table data-test="days"><thead><tr><th>Cinema</th><th>Business day</th><th>Sales</th><th>Amount</th><th>Refunds</th><th>Amount</th><th>Presales</th><th>补登</th><th>Late</th><th>Duplicates</th><th>Reported sold</th><th>Completeness</th></tr></thead><tbody>
