@@ -1,0 +1,145 @@
+// Package platform is the cloud's HTTPS client of the national data
+// platform: mutual TLS with the certificate the platform issued, every
+// message signed, each communication sent up to the policy's number of
+// times (cloud/report).
+package platform
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/report/wire"
+)
+
+// Config is how to reach the platform.
+type Config struct {
+	URL     string // https://host:port
+	System  string // the system code the platform registered
+	CertPEM []byte // the issued certificate
+	KeyPEM  []byte // its RSA key
+	CAPEM   []byte // the platform's certificate authority
+	Signer  wire.Signer
+	Policy  report.Policy
+	Now     func() time.Time
+}
+
+// Client sends messages to the platform.
+type Client struct {
+	cfg  Config
+	http *http.Client
+}
+
+// New checks the configuration and prepares the TLS client.
+func New(cfg Config) (*Client, error) {
+	if !strings.HasPrefix(cfg.URL, "https://") {
+		return nil, fmt.Errorf("platform: %q is not an https URL", cfg.URL)
+	}
+	if cfg.System == "" || cfg.Signer == nil {
+		return nil, errors.New("platform: the system code and a signer are required")
+	}
+	cert, err := tls.X509KeyPair(cfg.CertPEM, cfg.KeyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("platform: the issued certificate and key: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(cfg.CAPEM) {
+		return nil, errors.New("platform: no certificate in the platform's CA")
+	}
+	if cfg.Policy.Sends <= 0 {
+		cfg.Policy = report.DefaultPolicy
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12},
+		MaxIdleConnsPerHost: 16, IdleConnTimeout: 90 * time.Second}
+	return &Client{cfg: cfg, http: &http.Client{Transport: tr, Timeout: cfg.Policy.Timeout}}, nil
+}
+
+// maxAnswer bounds what is read of an answer (downloads are the largest).
+const maxAnswer = 16 << 20
+
+// Send is one communication: the message sealed once, then sent until the
+// platform answers or the policy's sends are spent. A send that gets no
+// usable answer (no connection, a timeout, a 5xx, something that is not
+// an answer) is sent again; an answer ends the communication.
+func (c *Client) Send(ctx context.Context, i wire.Interface, serial string, body any) report.Result {
+	e, err := wire.Seal(c.cfg.Signer, c.cfg.System, i, serial, c.cfg.Now(), body)
+	if err != nil {
+		return report.Result{Outcome: report.Refused, Err: err}
+	}
+	msg, err := json.Marshal(e)
+	if err != nil {
+		return report.Result{Outcome: report.Refused, Err: fmt.Errorf("platform: encode %s: %w", serial, err)}
+	}
+	var res report.Result
+	for res.Sends < c.cfg.Policy.Sends {
+		if res.Sends > 0 {
+			select {
+			case <-time.After(c.cfg.Policy.Pause):
+			case <-ctx.Done():
+				res.Outcome, res.Err = report.Failed, ctx.Err()
+				return res
+			}
+		}
+		res.Sends++
+		a, err := c.post(ctx, i, msg)
+		if err != nil {
+			res.Err = err
+			if ctx.Err() != nil {
+				break
+			}
+			continue
+		}
+		res.Answer, res.Err = a, nil
+		switch {
+		case a.OK:
+			res.Outcome = report.Delivered
+			return res
+		case report.Retriable(a):
+			res.Err = fmt.Errorf("platform: unavailable: %s", a.Reason)
+			continue
+		default:
+			res.Outcome = report.Refused
+			return res
+		}
+	}
+	res.Outcome = report.Failed
+	return res
+}
+
+// post sends the message once and reads the answer.
+func (c *Client) post(ctx context.Context, i wire.Interface, msg []byte) (wire.Answer, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", c.cfg.URL+i.Path(), bytes.NewReader(msg))
+	if err != nil {
+		return wire.Answer{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return wire.Answer{}, fmt.Errorf("platform: send: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer))
+	if err != nil {
+		return wire.Answer{}, fmt.Errorf("platform: read the answer: %w", err)
+	}
+	if resp.StatusCode >= 500 {
+		return wire.Answer{}, fmt.Errorf("platform: answered %s", resp.Status)
+	}
+	a, err := wire.ReadAnswer(b)
+	if err != nil {
+		return wire.Answer{}, fmt.Errorf("platform: %s: %w", resp.Status, err)
+	}
+	return a, nil
+}
