@@ -176,6 +176,16 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-test=login]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=total-sold]`)))
 	run(t, admin, "sessions page", chromedp.Navigate(w.srv.URL+"/#/sessions"), chromedp.WaitVisible(chromedp.CSS(`[data-test=create-session]`)))
+	// A film needs its platform film code: without one it is refused with
+	// the reason, with one it can be scheduled.
+	run(t, admin, "a film without its code",
+		chromedp.SetValue(chromedp.CSS(`[data-test=event-name]`), "The Wandering Earth III"),
+		chromedp.Click(chromedp.CSS(`[data-test=create-event]`)),
+		waitText(`body`, "12-character film code"))
+	run(t, admin, "a film with its code",
+		chromedp.SetValue(chromedp.CSS(`[data-test=event-code]`), "001X02212027"),
+		chromedp.Click(chromedp.CSS(`[data-test=create-event]`)),
+		waitText(`[data-test=new-event]`, "The Wandering Earth III"))
 	// The form takes the browser's local time.
 	zone := get(t, admin, "browser zone", chromedp.Evaluate[string](`Intl.DateTimeFormat().resolvedOptions().timeZone`))
 	loc, err := time.LoadLocation(zone)

@@ -106,7 +106,7 @@ func (w *world) tenant(code, vx, vy string) tenantWorld {
 	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/venues/%d/halls", tw.venueY), sales.NewHall{Code: "H1", Name: "Hall 1", Map: &m}), &h)
 	tw.hallY = h.ID
 	var ev sales.Event
-	w.ok(w.call(tw.admin, "POST", "/api/v1/events", sales.NewEvent{Name: "Show", Kind: "film"}), &ev)
+	w.ok(w.call(tw.admin, "POST", "/api/v1/events", sales.NewEvent{Name: "Show", Kind: "film", Code: "001101232026"}), &ev)
 	tw.eventID = ev.ID
 	start := time.Now().Add(48 * time.Hour).Truncate(time.Hour)
 	var ss sales.Session

@@ -349,6 +349,20 @@ type NewEvent struct {
 	Code     string `json:"code"`
 }
 
+// ValidFilmCode reports whether code has the form of the national data
+// platform's film codes: 12 digits and capital letters.
+func ValidFilmCode(code string) bool {
+	if len(code) != 12 {
+		return false
+	}
+	for i := 0; i < len(code); i++ {
+		if c := code[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Service) CreateEvent(ctx context.Context, p Principal, in NewEvent) (Event, error) {
 	if err := authorize(p, auth.ManageSessions); err != nil {
 		return Event{}, err
@@ -369,6 +383,11 @@ func (s *Service) CreateEvent(ctx context.Context, p Principal, in NewEvent) (Ev
 	code, fe := cleanText("code", in.Code, 0, 32)
 	if fe != nil {
 		fields = append(fields, *fe)
+	}
+	// A film is reported to the national data platform under its film
+	// code (§9.2.1): no film is scheduled, so none sold, without one.
+	if kind == "film" && !ValidFilmCode(code) {
+		fields = append(fields, FieldError{Field: "code", Message: "a film needs its 12-character film code from the national data platform"})
 	}
 	if len(fields) > 0 {
 		return Event{}, invalid("invalid_event", "the event cannot be created", fields...)

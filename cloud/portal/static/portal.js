@@ -44,7 +44,7 @@
     "who": ["Who", "操作人"], "when": ["When", "时间"], "before": ["Before", "变更前"], "after": ["After", "变更后"], "approver": ["Approved by", "审批人"],
     "preview.hint": ["Enter a ticket number to see it as the kiosk printer prints it.", "输入票号，查看自助机打印的票面。"], "show": ["Show", "显示"],
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
-    "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
+    "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
   });
 
   const state = { token: sessionStorage.getItem("admit.token") || "", me: null, venues: [] };
@@ -340,10 +340,12 @@
       const minp = el("input", { type: "number", value: "20", min: 0, step: "0.01", "data-test": "new-min" });
       const out = el("div");
       const evName2 = el("input", { "data-test": "event-name" }), evKind = el("select", {}, ["film", "match", "concert", "show"].map((k) => el("option", { value: k }, k)));
+      // A film's code from the national data platform (12 characters); other kinds may leave it empty.
+      const evCode = el("input", { "data-test": "event-code", maxlength: 32, placeholder: "001X02212023" });
       const evOut = el("div");
-      const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind),
+      const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind), el("label", {}, t("film.code"), evCode),
         el("button", { type: "button", "data-test": "create-event", onclick: async () => {
-          try { await api("POST", "/events", { name: evName2.value, kind: evKind.value }); await load(); } catch (err) { clear(evOut, errorBox(err)); }
+          try { await api("POST", "/events", { name: evName2.value, kind: evKind.value, code: evCode.value.trim() }); await load(); } catch (err) { clear(evOut, errorBox(err)); }
         } }, t("create"))), evOut);
       clear(form, eventForm, el("div", { class: "card" }, el("h2", {}, t("new.session")), el("div", { class: "row" }, el("label", {}, t("event"), ev), el("label", {}, t("hall"), hall),
         el("label", {}, t("starts"), start), el("label", {}, t("ends"), end), el("label", {}, t("min.price"), minp),

@@ -112,7 +112,7 @@ func (f *Fixture) populate(t testing.TB, code, venueCode string) {
 	m := seatmap.Grid("M", "Main", 12, 20)
 	f.Hall, err = f.Svc.CreateHall(ctx, f.TenantAdmin, f.Venue.ID, sales.NewHall{Code: "H1", Name: "Hall 1", Map: &m})
 	must("create hall", err)
-	f.Event, err = f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Event " + code, Kind: "film"})
+	f.Event, err = f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Event " + code, Kind: "film", Code: "001101232026"})
 	must("create event", err)
 	f.Session, f.Tiers = f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30), 4500)
 }
