@@ -108,6 +108,12 @@ func freeAddr(t *testing.T) string {
 
 func newWorld(t *testing.T, mode brokerMode) *world {
 	t.Helper()
+	return newWorldWith(t, mode, nil)
+}
+
+// newWorldWith is newWorld with the cloud's configuration adjusted first.
+func newWorldWith(t *testing.T, mode brokerMode, adjust func(*server.Config)) *world {
+	t.Helper()
 	ctx := context.Background()
 	w := &world{t: t, mode: mode}
 	cfg := server.Config{DataDir: t.TempDir(), Passwords: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, Logger: testLogger("cloud")}
@@ -128,6 +134,9 @@ func newWorld(t *testing.T, mode brokerMode) *world {
 			t.Skip("ADMIT_TEST_MQTT_URL is not set: no external broker to test against")
 		}
 		cfg.MQTTURL = url
+	}
+	if adjust != nil {
+		adjust(&cfg)
 	}
 	srv, err := server.Start(ctx, cfg)
 	if err != nil {

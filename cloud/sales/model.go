@@ -366,6 +366,40 @@ type OutboxEvent struct {
 	Payload  json.RawMessage
 }
 
+// TicketFact is a ticket's sale or refund as the outbox carries it to the
+// sales core's consumers (the regulator's reporter): enough to report it
+// without reading the sales tables. Outbox kinds: "tickets.issued"
+// (TicketsIssued) and "tickets.revoked" (TicketsRevoked).
+type TicketFact struct {
+	TicketID     int64     `json:"ticket_id"`
+	Number       string    `json:"number"`
+	SessionID    int64     `json:"session_id"`
+	SeatID       int64     `json:"seat_id"`
+	SeatLabel    string    `json:"seat_label"`
+	PriceCents   int64     `json:"price_cents"`
+	Channel      Channel   `json:"channel"`
+	BusinessDate string    `json:"business_date"` // the session's
+	At           time.Time `json:"at"`            // when it was sold, or refunded
+}
+
+// TicketsIssued is the outbox payload of a paid order.
+type TicketsIssued struct {
+	OrderID int64        `json:"order_id"`
+	Tickets []TicketFact `json:"tickets"`
+}
+
+// TicketsRevoked is the outbox payload of an approved refund.
+type TicketsRevoked struct {
+	RefundID int64        `json:"refund_id"`
+	OrderID  int64        `json:"order_id"`
+	Tickets  []TicketFact `json:"tickets"`
+}
+
+func ticketFact(t Ticket, ch Channel, at time.Time) TicketFact {
+	return TicketFact{TicketID: t.ID, Number: t.Number, SessionID: t.SessionID, SeatID: t.SeatID, SeatLabel: t.SeatLabel,
+		PriceCents: t.PriceCents, Channel: ch, BusinessDate: t.BusinessDate, At: at.UTC()}
+}
+
 // Revocation tells edges a ticket is no longer valid.
 type Revocation struct {
 	TicketID  int64     `json:"ticket_id"`

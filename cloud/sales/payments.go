@@ -188,10 +188,12 @@ func (s *Service) settle(ctx context.Context, tx Tx, rec func(change), o *Order,
 	}
 	paidAt := now.UTC()
 	o.Status, o.PaymentMethod, o.PaymentRef, o.PaymentKey, o.PaidAt, o.Tickets = OrderPaid, method, ref, attempt, &paidAt, ts
-	// For the regulator's reporter (a later consumer): which tickets; it
-	// reads the rest from the tickets themselves.
-	if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued",
-		map[string]any{"order_id": o.ID, "numbers": ticketNumbers(ts)})); err != nil {
+	// For the regulator's reporter: the sale, in the sale's transaction.
+	issued := TicketsIssued{OrderID: o.ID, Tickets: make([]TicketFact, len(ts))}
+	for i, t := range ts {
+		issued.Tickets[i] = ticketFact(t, o.Channel, paidAt)
+	}
+	if err := tx.AppendOutbox(ctx, outboxEvent(o.TenantID, o.VenueID, "tickets.issued", issued)); err != nil {
 		return err
 	}
 	for _, t := range ts {

@@ -171,10 +171,12 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 			return err
 		}
 		var revs []Revocation
+		revoked := TicketsRevoked{RefundID: r.ID, OrderID: o.ID}
 		left := 0
 		for _, t := range o.Tickets {
 			if slices.Contains(r.TicketIDs, t.ID) {
 				revs = append(revs, Revocation{TicketID: t.ID, Number: t.Number, VenueID: t.VenueID, SessionID: t.SessionID, Reason: "refunded", At: at})
+				revoked.Tickets = append(revoked.Tickets, ticketFact(t, o.Channel, at))
 			} else if t.Status == TicketValid {
 				left++
 			}
@@ -189,7 +191,7 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 		if err := tx.InsertRevocations(ctx, revs); err != nil {
 			return err
 		}
-		if err := tx.AppendOutbox(ctx, outboxEvent(r.TenantID, r.VenueID, "tickets.revoked", revs)); err != nil {
+		if err := tx.AppendOutbox(ctx, outboxEvent(r.TenantID, r.VenueID, "tickets.revoked", revoked)); err != nil {
 			return err
 		}
 		for _, v := range revs {

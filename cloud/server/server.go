@@ -24,6 +24,8 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
 	"github.com/admitbox/admit/cloud/portal"
+	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/report/platform"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 	"github.com/admitbox/admit/cloud/syncer"
@@ -58,6 +60,28 @@ type Config struct {
 	// them (default: the addresses this process listens on).
 	PublicMQTTURL string `json:"public_mqtt_url"`
 	PublicURL     string `json:"public_url"`
+
+	// Platform reports every film ticket to the national data platform.
+	// Without a URL nothing is reported.
+	Platform PlatformConfig `json:"platform"`
+}
+
+// PlatformConfig is how the cloud reaches the national data platform:
+// what the platform issued to this system when it registered (§8.2.2).
+type PlatformConfig struct {
+	URL     string `json:"url"`         // https://…
+	System  string `json:"system_code"` // as registered (default: SystemCode)
+	Cert    string `json:"cert"`        // PEM files
+	Key     string `json:"key"`
+	SM2Key  string `json:"sm2_key"`
+	CA      string `json:"ca"`
+	SignAlg string `json:"sign_alg"` // RSA-SHA256 (default) or SM2-SM3
+	// Policy bounds each communication (default: 3 sends, 60 s each);
+	// Poll is how often the reporter looks for new sales besides being
+	// woken by them.
+	Policy report.Policy  `json:"-"`
+	Poll   time.Duration  `json:"-"`
+	Report *report.Config `json:"-"`
 }
 
 // seatLogPoll is how often a cloud process reads the seat change log for
@@ -72,6 +96,10 @@ type Server struct {
 	MQTTURL string         // the broker the cloud and its devices use
 	Broker  *broker.Broker // nil with an external broker
 	Syncer  *syncer.Syncer
+	// Reports is the national data platform reporter's queue; Reporter is
+	// nil when no platform is configured.
+	Reports  report.Store
+	Reporter *report.Reporter
 
 	http     *http.Server
 	ln       net.Listener
@@ -131,6 +159,23 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.http.RegisterOnShutdown(a.CloseStreams)
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel
+	if err := s.startReporter(cfg); err != nil {
+		s.Syncer.Close()
+		if s.Broker != nil {
+			s.Broker.Close()
+		}
+		ln.Close()
+		st.Close()
+		cancel()
+		return nil, err
+	}
+	if s.Reporter != nil {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.Reporter.Run(bg)
+		}()
+	}
 	s.wg.Add(3)
 	go func() {
 		defer s.wg.Done()
@@ -223,6 +268,60 @@ func (s *Server) startSync(ctx context.Context, cfg Config) error {
 			}
 		}()
 	})
+	return nil
+}
+
+// startReporter prepares the national data platform reporter when one is
+// configured.
+func (s *Server) startReporter(cfg Config) error {
+	s.Reports = s.Store.Reports()
+	pc := cfg.Platform
+	if pc.URL == "" {
+		return nil
+	}
+	read := func(name, path string) ([]byte, error) {
+		if path == "" {
+			return nil, nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("server: platform %s: %w", name, err)
+		}
+		return b, nil
+	}
+	cert, err := read("cert", pc.Cert)
+	if err != nil {
+		return err
+	}
+	key, err := read("key", pc.Key)
+	if err != nil {
+		return err
+	}
+	sm2Key, err := read("sm2_key", pc.SM2Key)
+	if err != nil {
+		return err
+	}
+	ca, err := read("ca", pc.CA)
+	if err != nil {
+		return err
+	}
+	signer, err := platform.Signer(pc.SignAlg, key, sm2Key)
+	if err != nil {
+		return err
+	}
+	client, err := platform.New(platform.Config{URL: pc.URL, System: orDefault(pc.System, cfg.SystemCode), CertPEM: cert, KeyPEM: key,
+		CAPEM: ca, Signer: signer, Policy: pc.Policy, Now: cfg.Now})
+	if err != nil {
+		return err
+	}
+	rc := report.Config{Poll: pc.Poll, Now: cfg.Now, Logger: cfg.Logger.With("component", "reporter")}
+	if pc.Report != nil {
+		rc = *pc.Report
+		rc.Logger = cfg.Logger.With("component", "reporter")
+	}
+	s.Reporter = report.New(s.Reports, &reportFacts{svc: s.Svc}, client, rc)
+	s.Svc.SubscribeFeed(func(int64) { s.Reporter.Kick() })
+	s.log.Info("reporting to the national data platform", "url", pc.URL, "system", orDefault(pc.System, cfg.SystemCode), "alg", signer.Alg())
 	return nil
 }
 

@@ -59,6 +59,7 @@ type Sim struct {
 	films    []wire.Film
 	received map[string]*Record // by system + "/" + serial
 	order    []*Record          // in arrival order
+	changed  chan struct{}      // closed and replaced when a record is stored
 }
 
 type system struct {
@@ -112,7 +113,7 @@ func Start(cfg Config) (*Sim, error) {
 		cfg.Hosts = []string{"127.0.0.1", "localhost"}
 	}
 	s := &Sim{cfg: cfg, now: cfg.Now, log: cfg.Logger, faults: cfg.Faults,
-		systems: map[string]*system{}, cinemas: map[string]*cinema{}, received: map[string]*Record{}}
+		systems: map[string]*system{}, cinemas: map[string]*cinema{}, received: map[string]*Record{}, changed: make(chan struct{})}
 	var err error
 	if s.ca, err = newAuthority(s.now()); err != nil {
 		return nil, err
@@ -343,6 +344,25 @@ func (s *Sim) listRecords(r *http.Request) (any, int, error) {
 	return out, http.StatusOK, nil
 }
 
+// WaitRecords waits until ok holds for the stored messages (in arrival
+// order), or ctx ends; it returns the last it saw.
+func (s *Sim) WaitRecords(ctx context.Context, ok func([]Record) bool) ([]Record, error) {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		recs := s.Records()
+		if ok(recs) {
+			return recs, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return recs, ctx.Err()
+		}
+	}
+}
+
 // Records returns copies of the stored messages, in arrival order.
 func (s *Sim) Records() []Record {
 	s.mu.Lock()
@@ -447,6 +467,8 @@ func (s *Sim) handle(r *http.Request, i wire.Interface, refuseSignature bool) wi
 		ArrivedAt: arrived, Alg: e.Alg, Body: e.Body, body: body}
 	s.received[key] = rec
 	s.order = append(s.order, rec)
+	close(s.changed)
+	s.changed = make(chan struct{})
 	return wire.Received(e.Serial, false)
 }
 

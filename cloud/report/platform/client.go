@@ -7,15 +7,20 @@ package platform
 import (
 	"bytes"
 	"context"
+	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/emmansun/gmsm/sm2"
+	"github.com/emmansun/gmsm/smx509"
 
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/wire"
@@ -142,4 +147,43 @@ func (c *Client) post(ctx context.Context, i wire.Interface, msg []byte) (wire.A
 		return wire.Answer{}, fmt.Errorf("platform: %s: %w", resp.Status, err)
 	}
 	return a, nil
+}
+
+// Signer reads the issued key for the algorithm: an RSA key (PKCS #8 or
+// PKCS #1 PEM) for RSA-SHA256, an SM2 key (PKCS #8 PEM) for SM2-SM3.
+func Signer(alg string, rsaPEM, sm2PEM []byte) (wire.Signer, error) {
+	switch alg {
+	case "", wire.AlgRSA:
+		blk, _ := pem.Decode(rsaPEM)
+		if blk == nil {
+			return nil, errors.New("platform: no PEM block in the RSA key")
+		}
+		k, err := x509.ParsePKCS8PrivateKey(blk.Bytes)
+		if err != nil {
+			if k1, err1 := x509.ParsePKCS1PrivateKey(blk.Bytes); err1 == nil {
+				return wire.RSASigner{Key: k1}, nil
+			}
+			return nil, fmt.Errorf("platform: the RSA key: %w", err)
+		}
+		rk, ok := k.(*rsa.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("platform: the key is a %T, not RSA", k)
+		}
+		return wire.RSASigner{Key: rk}, nil
+	case wire.AlgSM2:
+		blk, _ := pem.Decode(sm2PEM)
+		if blk == nil {
+			return nil, errors.New("platform: no PEM block in the SM2 key")
+		}
+		k, err := smx509.ParsePKCS8PrivateKey(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("platform: the SM2 key: %w", err)
+		}
+		sk, ok := k.(*sm2.PrivateKey)
+		if !ok {
+			return nil, fmt.Errorf("platform: the key is a %T, not SM2", k)
+		}
+		return wire.SM2Signer{Key: sk}, nil
+	}
+	return nil, fmt.Errorf("platform: unknown signature algorithm %q", alg)
 }

@@ -416,4 +416,29 @@ CREATE INDEX session_seats_reserved ON session_seats(reserved_until) WHERE categ
 	// 8: the payment attempt that paid an order, so a client that retries
 	// the same attempt after a timeout is told of the payment it made.
 	`ALTER TABLE orders ADD COLUMN payment_key TEXT NOT NULL DEFAULT '';`,
+	// 9: the national data platform reporter's queue (cloud/report): each
+	// report from the transaction that planned it from the outbox until the
+	// platform has it, and how far the outbox is planned. A serial is
+	// planned once however often its outbox entry is read.
+	`CREATE TABLE reports (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	serial TEXT NOT NULL UNIQUE,
+	interface TEXT NOT NULL,
+	key TEXT NOT NULL,
+	body TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	state TEXT NOT NULL DEFAULT 'pending',
+	sends INTEGER NOT NULL DEFAULT 0,
+	failures INTEGER NOT NULL DEFAULT 0,
+	next_at INTEGER NOT NULL,
+	last_error TEXT NOT NULL DEFAULT '',
+	answer TEXT NOT NULL DEFAULT '',
+	delivered_at INTEGER
+);
+CREATE INDEX reports_pending ON reports(id, next_at) WHERE state = 'pending';
+CREATE INDEX reports_key ON reports(key, id) WHERE state = 'pending';
+CREATE TABLE report_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), outbox_id INTEGER NOT NULL);
+INSERT INTO report_cursor (id, outbox_id) VALUES (1, 0);`,
 }

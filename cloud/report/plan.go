@@ -1,0 +1,146 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/admitbox/admit/cloud/report/wire"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// State is where a report is in its delivery.
+type State string
+
+const (
+	StatePending   State = "pending"   // not yet delivered: due at NextAt
+	StateDelivered State = "delivered" // the platform stored it
+	StateRefused   State = "refused"   // the platform said no: a person must look
+)
+
+// Report is one message to the platform, kept from the transaction that
+// made it until the platform has it.
+type Report struct {
+	ID        int64          `json:"id"`
+	TenantID  int64          `json:"tenant_id"`
+	VenueID   int64          `json:"venue_id"`
+	Serial    string         `json:"serial"` // 流水号: the same on every send
+	Interface wire.Interface `json:"interface"`
+	// Key orders delivery: reports with one key reach the platform in the
+	// order they were made (a ticket's refund never before its sale).
+	Key       string          `json:"key"`
+	Body      json.RawMessage `json:"body"`
+	CreatedAt time.Time       `json:"created_at"`
+
+	State       State      `json:"state"`
+	Sends       int        `json:"sends"`    // over every communication
+	Failures    int        `json:"failures"` // communications without an answer
+	NextAt      time.Time  `json:"next_at"`
+	LastError   string     `json:"last_error,omitempty"`
+	Answer      string     `json:"answer,omitempty"` // the platform's last answer code
+	DeliveredAt *time.Time `json:"delivered_at,omitempty"`
+}
+
+// OutboxEntry is an event the sales core wrote in its transaction.
+type OutboxEntry struct {
+	ID       int64
+	TenantID int64
+	VenueID  int64
+	Kind     string
+	Payload  json.RawMessage
+	At       time.Time
+}
+
+// SessionFacts are what the platform knows a session by.
+type SessionFacts struct {
+	Film         bool   // only films are reported
+	CinemaCode   string // the venue's 8-digit code
+	CinemaStatus string // trial, open, closed
+	Location     *time.Location
+	HallCode     string
+	FilmCode     string
+	SessionCode  string
+	StartsAt     time.Time
+	BusinessDate string
+}
+
+// Facts looks sessions up for planning.
+type Facts interface {
+	SessionFacts(ctx context.Context, tenantID, sessionID int64) (SessionFacts, error)
+}
+
+// Plan turns outbox entries into the reports they make: one raw ticket
+// record per ticket sold or refunded in a film session (§9.2.5). Other
+// entries make none. The serial is the entry's and the ticket's place in
+// it, so planning an entry twice makes the same reports.
+func Plan(ctx context.Context, entries []OutboxEntry, facts Facts) ([]Report, error) {
+	var out []Report
+	cache := map[int64]SessionFacts{}
+	for _, e := range entries {
+		var op string
+		var tickets []sales.TicketFact
+		switch e.Kind {
+		case "tickets.issued":
+			var p sales.TicketsIssued
+			if err := json.Unmarshal(e.Payload, &p); err != nil {
+				return nil, fmt.Errorf("report: outbox %d: %w", e.ID, err)
+			}
+			op, tickets = wire.OpSale, p.Tickets
+		case "tickets.revoked":
+			var p sales.TicketsRevoked
+			if err := json.Unmarshal(e.Payload, &p); err != nil {
+				return nil, fmt.Errorf("report: outbox %d: %w", e.ID, err)
+			}
+			op, tickets = wire.OpRefund, p.Tickets
+		default:
+			continue
+		}
+		for i, t := range tickets {
+			f, ok := cache[t.SessionID]
+			if !ok {
+				var err error
+				if f, err = facts.SessionFacts(ctx, e.TenantID, t.SessionID); err != nil {
+					return nil, fmt.Errorf("report: outbox %d: session %d: %w", e.ID, t.SessionID, err)
+				}
+				cache[t.SessionID] = f
+			}
+			if !f.Film {
+				continue
+			}
+			rec := ticketRecord(f, op, t)
+			body, err := json.Marshal(rec)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Report{TenantID: e.TenantID, VenueID: e.VenueID, Serial: "T" + strconv.FormatInt(e.ID, 10) + "-" + strconv.Itoa(i),
+				Interface: wire.RawTicket, Key: t.Number, Body: body, CreatedAt: e.At, State: StatePending, NextAt: e.At})
+		}
+	}
+	return out, nil
+}
+
+// ticketRecord is the §9.2.5 record of a ticket operation. A sale before
+// the session's business day is a presale; a sale through the web or an
+// agency is a network sale (网络代收).
+func ticketRecord(f SessionFacts, op string, t sales.TicketFact) wire.TicketRecord {
+	loc := f.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	if op == wire.OpSale && t.At.In(loc).Format("2006-01-02") < f.BusinessDate {
+		op = wire.OpPresale
+	}
+	status := f.CinemaStatus
+	if status == "" {
+		status = wire.StatusOpen
+	}
+	return wire.TicketRecord{Cinema: f.CinemaCode, CinemaStatus: status, BusinessDate: f.BusinessDate, Hall: f.HallCode, Film: f.FilmCode,
+		Session: f.SessionCode, StartsAt: f.StartsAt.UTC(), Operation: op, Ticket: t.Number, Seat: seatCode(t), PriceCents: t.PriceCents,
+		Network: t.Channel == sales.ChannelWeb || t.Channel == sales.ChannelAgency, OperatedAt: t.At.UTC()}
+}
+
+// seatCode is the seat as the platform's hall report names it: its id in
+// the hall (labels may hold characters the platform's codes do not).
+func seatCode(t sales.TicketFact) string { return strconv.FormatInt(t.SeatID, 10) }

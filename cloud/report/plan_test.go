@@ -1,0 +1,92 @@
+package report
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/report/wire"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// facts is the planner's lookup, as a table: Plan is pure and its only
+// boundary is this interface.
+type facts map[int64]SessionFacts
+
+func (f facts) SessionFacts(_ context.Context, _, id int64) (SessionFacts, error) {
+	x, ok := f[id]
+	if !ok {
+		return SessionFacts{}, errors.New("no such session")
+	}
+	return x, nil
+}
+
+func entry(t *testing.T, id int64, kind string, v any) OutboxEntry {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return OutboxEntry{ID: id, TenantID: 1, VenueID: 2, Kind: kind, Payload: b, At: time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)}
+}
+
+func TestPlanReportsFilmTicketsOnceEachWithStableSerials(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	start := time.Date(2026, 12, 5, 19, 30, 0, 0, sh)
+	f := facts{
+		7: {Film: true, CinemaCode: "31000001", Location: sh, HallCode: "H1", FilmCode: "001X02212023", SessionCode: "7", StartsAt: start, BusinessDate: "2026-12-05"},
+		8: {Film: false, CinemaCode: "31000001", Location: sh, SessionCode: "8", StartsAt: start, BusinessDate: "2026-12-05"},
+	}
+	soldAt := time.Date(2026, 12, 5, 3, 0, 0, 0, time.UTC) // 11:00 in Shanghai, the session's day
+	early := time.Date(2026, 12, 4, 15, 0, 0, 0, time.UTC) // 23:00 on the day before: a presale
+	entries := []OutboxEntry{
+		entry(t, 10, "key.added", map[string]any{"id": 1}),
+		entry(t, 11, "tickets.issued", sales.TicketsIssued{OrderID: 1, Tickets: []sales.TicketFact{
+			{Number: "N1", SessionID: 7, SeatID: 101, PriceCents: 4500, Channel: sales.ChannelPOS, At: soldAt},
+			{Number: "N2", SessionID: 7, SeatID: 102, PriceCents: 4500, Channel: sales.ChannelWeb, At: early},
+			{Number: "M1", SessionID: 8, SeatID: 5, PriceCents: 9000, Channel: sales.ChannelPOS, At: soldAt},
+		}}),
+		entry(t, 12, "tickets.revoked", sales.TicketsRevoked{RefundID: 1, OrderID: 1, Tickets: []sales.TicketFact{
+			{Number: "N1", SessionID: 7, SeatID: 101, PriceCents: 4500, Channel: sales.ChannelPOS, At: soldAt.Add(time.Hour)},
+		}}),
+	}
+	rs, err := Plan(context.Background(), entries, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 3 {
+		t.Fatalf("%d reports; want the film's two sales and one refund", len(rs))
+	}
+	want := []struct{ serial, key, op string }{{"T11-0", "N1", wire.OpSale}, {"T11-1", "N2", wire.OpPresale}, {"T12-0", "N1", wire.OpRefund}}
+	for i, w := range want {
+		var rec wire.TicketRecord
+		if err := json.Unmarshal(rs[i].Body, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rs[i].Serial != w.serial || rs[i].Key != w.key || rec.Operation != w.op || rs[i].State != StatePending {
+			t.Errorf("report %d: %s %s %s %s; want %v", i, rs[i].Serial, rs[i].Key, rec.Operation, rs[i].State, w)
+		}
+		if err := rec.Validate(); err != nil {
+			t.Errorf("report %d is not a valid record: %v", i, err)
+		}
+	}
+	var web wire.TicketRecord
+	json.Unmarshal(rs[1].Body, &web)
+	if !web.Network || web.Seat != "102" || web.Film != "001X02212023" || web.Hall != "H1" || web.Session != "7" {
+		t.Errorf("the web presale: %+v", web)
+	}
+	again, _ := Plan(context.Background(), entries, f)
+	for i := range rs {
+		if again[i].Serial != rs[i].Serial || string(again[i].Body) != string(rs[i].Body) {
+			t.Fatalf("planning twice gave %s, then %s", rs[i].Serial, again[i].Serial)
+		}
+	}
+	if _, err := Plan(context.Background(), []OutboxEntry{entry(t, 13, "tickets.issued", sales.TicketsIssued{Tickets: []sales.TicketFact{{SessionID: 99}}})}, f); err == nil {
+		t.Fatal("a ticket of an unknown session was planned")
+	}
+	if _, err := Plan(context.Background(), []OutboxEntry{{ID: 14, Kind: "tickets.issued", Payload: []byte(`{"tickets":`)}}, f); err == nil {
+		t.Fatal("a broken outbox payload was planned")
+	}
+}

@@ -1,0 +1,226 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/admitbox/admit/cloud/report/wire"
+)
+
+// Store keeps the reporter's queue beside the sales data.
+type Store interface {
+	// OutboxAfter returns the reporter's cursor and up to limit outbox
+	// entries after it.
+	OutboxAfter(ctx context.Context, limit int) (cursor int64, entries []OutboxEntry, err error)
+	// Enqueue stores the reports and moves the cursor from from to to, in
+	// one transaction; when the cursor is no longer from (another cloud
+	// process planned those entries) it stores nothing and says false.
+	Enqueue(ctx context.Context, from, to int64, rs []Report) (bool, error)
+	// Due returns pending reports due by now, oldest first.
+	Due(ctx context.Context, now time.Time, limit int) ([]Report, error)
+	// Finish records a communication's end for each report.
+	Finish(ctx context.Context, rs []Report) error
+	// Queue summarises the queue for operators.
+	Queue(ctx context.Context) (QueueStatus, error)
+}
+
+// QueueStatus is what an operator watches.
+type QueueStatus struct {
+	Pending       int        `json:"pending"`
+	Refused       int        `json:"refused"`
+	Delivered     int        `json:"delivered"`
+	Failing       int        `json:"failing"` // pending after at least one failed communication
+	OldestPending *time.Time `json:"oldest_pending,omitempty"`
+	LastError     string     `json:"last_error,omitempty"`
+}
+
+// Sender is one communication with the platform (report/platform.Client).
+type Sender interface {
+	Send(ctx context.Context, i wire.Interface, serial string, body any) Result
+}
+
+// Config tunes a reporter.
+type Config struct {
+	Lanes   int           // reports in flight at once (one per lane, by key)
+	Batch   int           // reports taken per round
+	Poll    time.Duration // how often it looks for new sales
+	Backoff time.Duration // after a failed communication, doubled each time …
+	MaxWait time.Duration // … up to this
+	Now     func() time.Time
+	Logger  *slog.Logger
+}
+
+// Reporter turns the sales core's outbox into reports and delivers them.
+type Reporter struct {
+	store Store
+	facts Facts
+	send  Sender
+	cfg   Config
+	kick  chan struct{}
+}
+
+// New makes a reporter; Run drives it.
+func New(st Store, facts Facts, send Sender, cfg Config) *Reporter {
+	if cfg.Lanes <= 0 {
+		cfg.Lanes = 8
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 500
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 250 * time.Millisecond
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = time.Second
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = time.Minute
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Reporter{store: st, facts: facts, send: send, cfg: cfg, kick: make(chan struct{}, 1)}
+}
+
+// Kick makes the reporter look for new sales now rather than at its next poll.
+func (r *Reporter) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run plans and delivers until ctx ends.
+func (r *Reporter) Run(ctx context.Context) {
+	t := time.NewTicker(r.cfg.Poll)
+	defer t.Stop()
+	for {
+		for {
+			planned, sent, err := r.Step(ctx)
+			if err != nil && ctx.Err() == nil {
+				r.cfg.Logger.Warn("report round", "err", err)
+			}
+			if err != nil || (planned == 0 && sent == 0) {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-r.kick:
+		}
+	}
+}
+
+// Step is one round: plan what the outbox holds, then deliver what is
+// due. It returns how many reports it planned and how many communications
+// it had.
+func (r *Reporter) Step(ctx context.Context) (planned, sent int, err error) {
+	if planned, err = r.plan(ctx); err != nil {
+		return planned, 0, err
+	}
+	sent, err = r.deliver(ctx)
+	return planned, sent, err
+}
+
+func (r *Reporter) plan(ctx context.Context) (int, error) {
+	cursor, entries, err := r.store.OutboxAfter(ctx, r.cfg.Batch)
+	if err != nil || len(entries) == 0 {
+		return 0, err
+	}
+	rs, err := Plan(ctx, entries, r.facts)
+	if err != nil {
+		return 0, err
+	}
+	ok, err := r.store.Enqueue(ctx, cursor, entries[len(entries)-1].ID, rs)
+	if err != nil || !ok {
+		return 0, err
+	}
+	return len(rs), nil
+}
+
+// deliver sends the due reports, in lanes by key: one key's reports go
+// in order through one lane, and a lane that fails stops for the round,
+// so nothing of that key overtakes the report that failed.
+func (r *Reporter) deliver(ctx context.Context) (int, error) {
+	due, err := r.store.Due(ctx, r.cfg.Now(), r.cfg.Batch)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	lanes := make([][]Report, r.cfg.Lanes)
+	for _, rep := range due {
+		h := fnv.New32a()
+		h.Write([]byte(rep.Key))
+		n := int(h.Sum32() % uint32(r.cfg.Lanes))
+		lanes[n] = append(lanes[n], rep)
+	}
+	var wg sync.WaitGroup
+	done := make([][]Report, r.cfg.Lanes)
+	for n, lane := range lanes {
+		if len(lane) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, rep := range lane {
+				if ctx.Err() != nil {
+					return
+				}
+				rep = r.communicate(ctx, rep)
+				done[n] = append(done[n], rep)
+				if rep.State == StatePending {
+					return // failed: later reports of the lane wait their turn
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	var finished []Report
+	for _, d := range done {
+		finished = append(finished, d...)
+	}
+	if len(finished) == 0 {
+		return 0, ctx.Err()
+	}
+	if err := r.store.Finish(context.WithoutCancel(ctx), finished); err != nil {
+		return len(finished), fmt.Errorf("report: record deliveries: %w", err)
+	}
+	return len(finished), nil
+}
+
+// communicate sends one report and says how it ended.
+func (r *Reporter) communicate(ctx context.Context, rep Report) Report {
+	res := r.send.Send(ctx, rep.Interface, rep.Serial, rep.Body)
+	now := r.cfg.Now()
+	rep.Sends += res.Sends
+	switch res.Outcome {
+	case Delivered:
+		rep.State, rep.Answer, rep.LastError = StateDelivered, res.Answer.Code, ""
+		rep.DeliveredAt = &now
+	case Refused:
+		rep.State, rep.Answer = StateRefused, res.Answer.Code
+		rep.LastError = res.Answer.Reason
+		if res.Err != nil {
+			rep.LastError = res.Err.Error()
+		}
+		r.cfg.Logger.Error("the platform refused a report", "serial", rep.Serial, "code", res.Answer.Code, "reason", rep.LastError)
+	default:
+		rep.Failures++
+		wait := r.cfg.Backoff << min(rep.Failures-1, 16)
+		rep.NextAt = now.Add(min(wait, r.cfg.MaxWait))
+		if res.Err != nil {
+			rep.LastError = res.Err.Error()
+		}
+		r.cfg.Logger.Warn("a communication with the platform failed", "serial", rep.Serial, "sends", res.Sends, "failures", rep.Failures, "err", res.Err)
+	}
+	return rep
+}

@@ -1,0 +1,133 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Reports is the national data platform reporter's queue in this store.
+func (s *Store) Reports() report.Store { return reportStore{s} }
+
+type reportStore struct{ s *Store }
+
+func (r reportStore) OutboxAfter(ctx context.Context, limit int) (int64, []report.OutboxEntry, error) {
+	var cursor int64
+	if err := r.s.r.QueryRowContext(ctx, `SELECT outbox_id FROM report_cursor WHERE id = 1`).Scan(&cursor); err != nil {
+		return 0, nil, wrap(err, "read the report cursor")
+	}
+	rows, err := r.s.r.QueryContext(ctx, `SELECT id, tenant_id, venue_id, kind, payload, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
+	if err != nil {
+		return 0, nil, wrap(err, "read the outbox")
+	}
+	defer rows.Close()
+	var out []report.OutboxEntry
+	for rows.Next() {
+		var e report.OutboxEntry
+		var payload string
+		var at int64
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.VenueID, &e.Kind, &payload, &at); err != nil {
+			return 0, nil, wrap(err, "read the outbox")
+		}
+		e.Payload, e.At = []byte(payload), fromMS(at)
+		out = append(out, e)
+	}
+	return cursor, out, wrap(rows.Err(), "read the outbox")
+}
+
+func (r reportStore) Enqueue(ctx context.Context, from, to int64, rs []report.Report) (bool, error) {
+	moved := false
+	err := r.s.Update(ctx, func(tx sales.Tx) error {
+		t := tx.(*txn)
+		res, err := t.q.ExecContext(ctx, `UPDATE report_cursor SET outbox_id = ? WHERE id = 1 AND outbox_id = ?`, to, from)
+		if err != nil {
+			return wrap(err, "move the report cursor")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil // another process planned these entries
+		}
+		moved = true
+		for _, x := range rs {
+			if _, err := t.q.ExecContext(ctx, `INSERT INTO reports (tenant_id, venue_id, serial, interface, key, body, created_at, state, next_at)
+VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING`, x.TenantID, x.VenueID, x.Serial, x.Interface, x.Key, string(x.Body),
+				ms(x.CreatedAt), x.State, ms(x.NextAt)); err != nil {
+				return wrap(err, "enqueue report")
+			}
+		}
+		return nil
+	})
+	return moved, err
+}
+
+const reportCols = `id, tenant_id, venue_id, serial, interface, key, body, created_at, state, sends, failures, next_at, last_error, answer, delivered_at`
+
+func scanReport(sc interface{ Scan(...any) error }) (report.Report, error) {
+	var x report.Report
+	var body string
+	var created, next int64
+	var delivered sql.NullInt64
+	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.Serial, &x.Interface, &x.Key, &body, &created, &x.State, &x.Sends, &x.Failures,
+		&next, &x.LastError, &x.Answer, &delivered)
+	x.Body, x.CreatedAt, x.NextAt, x.DeliveredAt = []byte(body), fromMS(created), fromMS(next), fromNullMS(delivered)
+	return x, err
+}
+
+// Due lists pending reports due by now, oldest first, leaving out any
+// whose key has an older report still waiting: a key's reports go in order.
+func (r reportStore) Due(ctx context.Context, now time.Time, limit int) ([]report.Report, error) {
+	n := ms(now)
+	rows, err := r.s.r.QueryContext(ctx, `SELECT `+reportCols+` FROM reports r WHERE state = 'pending' AND next_at <= ?
+AND NOT EXISTS (SELECT 1 FROM reports p WHERE p.key = r.key AND p.state = 'pending' AND p.id < r.id AND p.next_at > ?)
+ORDER BY id LIMIT ?`, n, n, limit)
+	if err != nil {
+		return nil, wrap(err, "read due reports")
+	}
+	defer rows.Close()
+	var out []report.Report
+	for rows.Next() {
+		x, err := scanReport(rows)
+		if err != nil {
+			return nil, wrap(err, "read due reports")
+		}
+		out = append(out, x)
+	}
+	return out, wrap(rows.Err(), "read due reports")
+}
+
+func (r reportStore) Finish(ctx context.Context, rs []report.Report) error {
+	return r.s.Update(ctx, func(tx sales.Tx) error {
+		t := tx.(*txn)
+		for _, x := range rs {
+			if _, err := t.q.ExecContext(ctx, `UPDATE reports SET state = ?, sends = ?, failures = ?, next_at = ?, last_error = ?, answer = ?, delivered_at = ?
+WHERE id = ? AND state = 'pending'`, x.State, x.Sends, x.Failures, ms(x.NextAt), x.LastError, x.Answer, nullMS(x.DeliveredAt), x.ID); err != nil {
+				return wrap(err, fmt.Sprintf("record report %s", x.Serial))
+			}
+		}
+		return nil
+	})
+}
+
+func (r reportStore) Queue(ctx context.Context) (report.QueueStatus, error) {
+	var q report.QueueStatus
+	var oldest sql.NullInt64
+	err := r.s.r.QueryRowContext(ctx, `SELECT
+  COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'refused'), 0), COALESCE(SUM(state = 'delivered'), 0),
+  COALESCE(SUM(state = 'pending' AND failures > 0), 0), MIN(CASE WHEN state = 'pending' THEN created_at END)
+FROM reports`).Scan(&q.Pending, &q.Refused, &q.Delivered, &q.Failing, &oldest)
+	if err != nil {
+		return q, wrap(err, "read the report queue")
+	}
+	q.OldestPending = fromNullMS(oldest)
+	var last string
+	err = r.s.r.QueryRowContext(ctx, `SELECT last_error FROM reports WHERE last_error <> '' AND state <> 'delivered' ORDER BY id DESC LIMIT 1`).Scan(&last)
+	if err != nil && err != sql.ErrNoRows {
+		return q, wrap(err, "read the report queue")
+	}
+	q.LastError = strings.TrimSpace(last)
+	return q, nil
+}

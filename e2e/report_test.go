@@ -1,0 +1,216 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/report/wire"
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/internal/platformsim"
+)
+
+// platformWorld is a cloud reporting to a platform simulator that knows
+// the system and the world's cinema.
+func platformWorld(t *testing.T, alg string) (*world, *platformsim.Sim) {
+	t.Helper()
+	sim, err := platformsim.Start(platformsim.Config{AdminToken: "tok"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sim.Close() })
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(sim.CAPEM())
+	admin := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	post := func(path string, in, out any) {
+		t.Helper()
+		b, _ := json.Marshal(in)
+		req, _ := http.NewRequest("POST", sim.URL()+path, bytes.NewReader(b))
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := admin.Do(req)
+		if err != nil || resp.StatusCode != 201 {
+			t.Fatalf("%s: %v %v", path, resp, err)
+		}
+		defer resp.Body.Close()
+		if out != nil {
+			json.NewDecoder(resp.Body).Decode(out)
+		}
+	}
+	var is platformsim.Issued
+	post("/admin/systems", platformsim.SystemRequest{Code: "ADMIT01", Version: "test", Address: "https://cloud.example"}, &is)
+	post("/admin/cinemas", platformsim.CinemaRequest{System: "ADMIT01", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
+		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}, nil)
+	dir := t.TempDir()
+	files := map[string]string{"cert.pem": is.CertPEM, "key.pem": is.KeyPEM, "sm2.pem": is.SM2PEM, "ca.pem": is.CAPEM}
+	for name, content := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w := newWorldWith(t, embedded, func(c *server.Config) {
+		c.Platform = server.PlatformConfig{URL: sim.URL(), System: "ADMIT01", SignAlg: alg, Cert: filepath.Join(dir, "cert.pem"),
+			Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2.pem"), CA: filepath.Join(dir, "ca.pem"),
+			Policy: report.Policy{Sends: 3, Timeout: 2 * time.Second, Pause: 10 * time.Millisecond},
+			Report: &report.Config{Poll: 50 * time.Millisecond, Backoff: 20 * time.Millisecond, MaxWait: 100 * time.Millisecond}}
+	})
+	return w, sim
+}
+
+// filmSession schedules a film in the world's hall, priced.
+func (w *world) filmSession() sales.Session {
+	w.t.Helper()
+	ctx := context.Background()
+	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "The Wandering Earth", Kind: "film", Code: "001X02212023"})
+	w.must(err)
+	start := w.session.StartsAt.Add(3 * time.Hour)
+	ss, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(2 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	_, err = w.svc.SetPrices(ctx, w.admin, ss.ID, []sales.PriceTier{{Name: "Std", PriceCents: 4500}})
+	w.must(err)
+	return ss
+}
+
+// sellIn sells n seats of a session at the box office, cash, in one step.
+func (w *world) sellIn(ss sales.Session, labels ...string) sales.Order {
+	w.t.Helper()
+	ctx := context.Background()
+	seats, err := w.svc.SessionSeats(ctx, w.clerk, ss.ID)
+	w.must(err)
+	var ids []int64
+	for _, s := range seats {
+		for _, l := range labels {
+			if s.Label == l {
+				ids = append(ids, s.SeatID)
+			}
+		}
+	}
+	h, err := w.svc.HoldSeats(ctx, w.clerk, sales.HoldRequest{SessionID: ss.ID, Channel: sales.ChannelPOS, SeatIDs: ids})
+	w.must(err)
+	o, err := w.svc.ConfirmOrder(ctx, w.clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+	w.must(err)
+	return o
+}
+
+func waitRecords(t *testing.T, sim *platformsim.Sim, n int) []platformsim.Record {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	recs, err := sim.WaitRecords(ctx, func(rs []platformsim.Record) bool { return len(rs) >= n })
+	if err != nil {
+		t.Fatalf("the platform holds %d records, waiting for %d: %v", len(recs), n, err)
+	}
+	return recs
+}
+
+// waitQueue waits until the cloud's report queue is as ok wants: the
+// reporter runs on its own, so the test watches its queue.
+func waitQueue(t *testing.T, w *world, what string, ok func(report.QueueStatus) bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		q, err := w.srv.Reports.Queue(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok(q) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waiting for %s, the queue is %+v", what, q)
+		}
+		<-tick.C
+	}
+}
+
+func TestAFilmSaleAndItsRefundReachThePlatformWithEveryField(t *testing.T) {
+	for _, alg := range []string{wire.AlgRSA, wire.AlgSM2} {
+		t.Run(alg, func(t *testing.T) {
+			w, sim := platformWorld(t, alg)
+			w.sell(1) // a match: not a film, nothing to report
+			ss := w.filmSession()
+			o := w.sellIn(ss, "A-1", "A-2")
+			recs := waitRecords(t, sim, 2)
+			byTicket := map[string]wire.TicketRecord{}
+			for _, r := range recs {
+				var x wire.TicketRecord
+				if err := json.Unmarshal(r.Body, &x); err != nil {
+					t.Fatal(err)
+				}
+				if r.Interface != wire.RawTicket || r.Alg != alg || r.System != "ADMIT01" {
+					t.Fatalf("record %+v", r)
+				}
+				byTicket[x.Ticket] = x
+			}
+			for _, tk := range o.Tickets {
+				x, ok := byTicket[tk.Number]
+				want := wire.TicketRecord{Cinema: w.venue.Code, CinemaStatus: wire.StatusOpen, BusinessDate: ss.BusinessDate, Hall: "H1", Film: "001X02212023",
+					Session: strconv.FormatInt(ss.ID, 10), StartsAt: ss.StartsAt.UTC(), Operation: wire.OpSale, Ticket: tk.Number,
+					Seat: strconv.FormatInt(tk.SeatID, 10), PriceCents: 4500, OperatedAt: o.PaidAt.UTC()}
+				if tk.IssuedAt.In(time.UTC).Format("2006-01-02") < ss.BusinessDate {
+					want.Operation = wire.OpPresale // sold before the session's day
+				}
+				x.StartsAt, x.OperatedAt = x.StartsAt.UTC(), x.OperatedAt.UTC()
+				if !ok || x != want {
+					t.Fatalf("ticket %s at the platform:\n got %+v\nwant %+v", tk.Number, x, want)
+				}
+			}
+			// The refund arrives after the sale it undoes.
+			w.refund(o)
+			recs = waitRecords(t, sim, 4)
+			var ops []string
+			for _, r := range recs {
+				var x wire.TicketRecord
+				json.Unmarshal(r.Body, &x)
+				ops = append(ops, x.Ticket+":"+x.Operation)
+			}
+			for _, tk := range o.Tickets {
+				sale, refund := -1, -1
+				for i, op := range ops {
+					switch op {
+					case tk.Number + ":" + wire.OpSale, tk.Number + ":" + wire.OpPresale:
+						sale = i
+					case tk.Number + ":" + wire.OpRefund:
+						refund = i
+					}
+				}
+				if sale < 0 || refund < sale {
+					t.Fatalf("ticket %s reached the platform as %v", tk.Number, ops)
+				}
+			}
+			waitQueue(t, w, "all four delivered", func(q report.QueueStatus) bool { return q.Delivered == 4 && q.Pending == 0 && q.Refused == 0 })
+		})
+	}
+}
+
+func TestReportsWaitOutAPlatformOutageAndArriveOnce(t *testing.T) {
+	w, sim := platformWorld(t, wire.AlgRSA)
+	ss := w.filmSession()
+	sim.SetFaults(platformsim.Faults{Reset: true})
+	o := w.sellIn(ss, "B-1")
+	// The reporter tries, fails its communications, and keeps the report.
+	waitQueue(t, w, "a failing report", func(q report.QueueStatus) bool { return q.Failing == 1 && q.Pending == 1 && q.LastError != "" })
+	// A lost answer on the way back: the resend is a duplicate, stored once.
+	sim.SetFaults(platformsim.Faults{LoseAnswer: true, Count: 1})
+	recs := waitRecords(t, sim, 1)
+	var x wire.TicketRecord
+	json.Unmarshal(recs[0].Body, &x)
+	if x.Ticket != o.Tickets[0].Number {
+		t.Fatalf("the platform holds %+v", x)
+	}
+	waitQueue(t, w, "delivered", func(q report.QueueStatus) bool { return q.Delivered == 1 && q.Pending == 0 })
+	if recs := sim.Records(); len(recs) != 1 || recs[0].Duplicates != 1 {
+		t.Fatalf("the platform holds %d records, the first with %d duplicates; want 1 with 1", len(recs), recs[0].Duplicates)
+	}
+}
