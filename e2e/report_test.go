@@ -24,6 +24,14 @@ import (
 // the system and the world's cinema.
 func platformWorld(t *testing.T, alg string) (*world, *platformsim.Sim) {
 	t.Helper()
+	w, sim, _ := platformWorldIn(t, alg, "")
+	return w, sim
+}
+
+// platformWorldIn is platformWorld on a given data dir ("" for a new
+// one); it also returns the platform configuration the cloud runs with.
+func platformWorldIn(t *testing.T, alg, dataDir string) (*world, *platformsim.Sim, server.PlatformConfig) {
+	t.Helper()
 	sim, err := platformsim.Start(platformsim.Config{AdminToken: "tok"})
 	if err != nil {
 		t.Fatal(err)
@@ -57,13 +65,17 @@ func platformWorld(t *testing.T, alg string) (*world, *platformsim.Sim) {
 			t.Fatal(err)
 		}
 	}
+	pc := server.PlatformConfig{URL: sim.URL(), System: "ADMIT01", SignAlg: alg, Cert: filepath.Join(dir, "cert.pem"),
+		Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2.pem"), CA: filepath.Join(dir, "ca.pem")}
 	w := newWorldWith(t, embedded, func(c *server.Config) {
-		c.Platform = server.PlatformConfig{URL: sim.URL(), System: "ADMIT01", SignAlg: alg, Cert: filepath.Join(dir, "cert.pem"),
-			Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2.pem"), CA: filepath.Join(dir, "ca.pem"),
-			Policy: report.Policy{Sends: 3, Timeout: 2 * time.Second, Pause: 10 * time.Millisecond},
-			Report: &report.Config{Poll: 50 * time.Millisecond, Backoff: 20 * time.Millisecond, MaxWait: 100 * time.Millisecond}}
+		if dataDir != "" {
+			c.DataDir = dataDir
+		}
+		c.Platform = pc
+		c.Platform.Policy = report.Policy{Sends: 3, Timeout: 2 * time.Second, Pause: 10 * time.Millisecond}
+		c.Platform.Report = &report.Config{Poll: 50 * time.Millisecond, Backoff: 20 * time.Millisecond, MaxWait: 100 * time.Millisecond}
 	})
-	return w, sim
+	return w, sim, pc
 }
 
 // filmSession schedules a film in the world's hall, priced.

@@ -24,6 +24,12 @@ type scan struct {
 
 func call(t *testing.T, method, url string, body any, out any) int {
 	t.Helper()
+	return callAs(t, "", method, url, body, out)
+}
+
+// callAs is call with a bearer token (none when empty).
+func callAs(t *testing.T, token, method, url string, body any, out any) int {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, _ := json.Marshal(body)
@@ -31,6 +37,9 @@ func call(t *testing.T, method, url string, body any, out any) int {
 	}
 	req, _ := http.NewRequest(method, url, rd)
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := (&http.Client{Timeout: 10 * time.Second}).Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
