@@ -29,6 +29,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("admit demo", flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:8480", "cloud listen address")
 	mqttListen := fs.String("mqtt-listen", "127.0.0.1:18830", "embedded MQTT broker address")
+	platformListen := fs.String("platform-listen", "127.0.0.1:8495", "national data platform simulator address (HTTPS)")
 	devices := fs.String("devices-listen", "127.0.0.1:8491", "first local API address of the demo devices (gate, kiosk, pos use consecutive ports; port 0 picks free ones)")
 	data := fs.String("data", "", "data directory (default: a new temporary one)")
 	tour := fs.Bool("tour", true, "on a new demo world, sell, print and admit one visit on the simulated devices")
@@ -44,7 +45,13 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		*data = dir
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, Logger: log, Version: "demo"})
+	// The regulator's platform first: the cloud reports every film ticket to it.
+	sim, simToken, platform, err := demoPlatform(*platformListen, filepath.Join(*data, "platform"), "ADMIT", log)
+	if err != nil {
+		return err
+	}
+	defer sim.Close()
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, Logger: log, Version: "demo", Platform: platform})
 	if err != nil {
 		return err
 	}
@@ -84,6 +91,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		fmt.Fprintf(out, "            %s\n", d.rig.Describe)
 	}
 	fmt.Fprintf(out, "prints:     %s (one PNG per printed ticket)\n", prints)
+	fmt.Fprintf(out, "platform:   %s/  (national data platform simulator: every film ticket arrives here; admin token %s)\n", sim.URL(), simToken)
 	if world != nil && *tour {
 		t := demotour.Tour{CloudURL: srv.URL, Clerk: "clerk", Password: demo.Password, SessionID: world.Soon.ID,
 			POS: devs[2].agent, Kiosk: devs[1].agent, Gate: devs[0].agent, GateRig: devs[0].rig, Out: out}

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -129,7 +131,8 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	data := t.TempDir()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-devices-listen", "127.0.0.1:0", "-data", data}, out)
+		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-devices-listen", "127.0.0.1:0",
+			"-platform-listen", "127.0.0.1:0", "-data", data}, out)
 	}()
 	select {
 	case <-out.seen:
@@ -200,6 +203,40 @@ func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
 	resp.Body.Close()
 	if st.Role != "gate" || st.Venue != "31010101" {
 		t.Fatalf("the demo gate says %+v", st)
+	}
+	// The tour's film tickets reach the national data platform simulator.
+	p := regexp.MustCompile(`platform:\s+(https://\S+)/\s.*admin token (\w+)\)`).FindStringSubmatch(out.String())
+	if p == nil {
+		t.Fatalf("no platform URL printed:\n%s", out.String())
+	}
+	ca, err := os.ReadFile(filepath.Join(data, "platform", "ca.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(ca)
+	pc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", p[1]+"/admin/records", nil)
+		req.Header.Set("Authorization", "Bearer "+p[2])
+		resp, err := pc.Do(req)
+		if err != nil {
+			t.Fatalf("the platform simulator: %v", err)
+		}
+		var recs []struct {
+			Interface string `json:"interface"`
+			Cinema    string `json:"cinema_code"`
+		}
+		json.NewDecoder(resp.Body).Decode(&recs)
+		resp.Body.Close()
+		if len(recs) >= 2 && recs[0].Interface == "tickets" && recs[0].Cinema == "31010101" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the platform holds %+v; want the tour's two tickets", recs)
+		}
+		time.Sleep(50 * time.Millisecond) // polling an outside process's state, not synchronising our own
 	}
 	cancel()
 	if err := <-done; err != nil {

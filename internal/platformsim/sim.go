@@ -228,22 +228,48 @@ func (s *Sim) registerSystem(r *http.Request) (any, int, error) {
 	if err := decodeStrict(r, &in); err != nil {
 		return nil, http.StatusBadRequest, err
 	}
+	is, err := s.RegisterSystem(in)
+	if err != nil {
+		return nil, statusOf(err), err
+	}
+	return is, http.StatusCreated, nil
+}
+
+// Errors of a registration.
+var (
+	errBadRequest = errors.New("bad request")
+	errConflict   = errors.New("conflict")
+)
+
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, errConflict):
+		return http.StatusConflict
+	case errors.Is(err, errBadRequest):
+		return http.StatusBadRequest
+	}
+	return http.StatusInternalServerError
+}
+
+// RegisterSystem registers a ticketing system and issues its reporting
+// certificate and keys.
+func (s *Sim) RegisterSystem(in SystemRequest) (Issued, error) {
 	if in.Code == "" || len(in.Code) > 32 || strings.ContainsAny(in.Code, " /\t\n") || in.Version == "" || in.Address == "" {
-		return nil, http.StatusBadRequest, errors.New("system_code (1 to 32 characters, no spaces), software_version and address are required")
+		return Issued{}, fmt.Errorf("%w: system_code (1 to 32 characters, no spaces), software_version and address are required", errBadRequest)
 	}
 	is, cert, rk, sk, err := s.ca.issue(s.now(), in.Code)
 	if err != nil {
-		return nil, http.StatusInternalServerError, err
+		return Issued{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.systems[in.Code]; ok {
-		return nil, http.StatusConflict, fmt.Errorf("system %s is registered already", in.Code)
+		return Issued{}, fmt.Errorf("%w: system %s is registered already", errConflict, in.Code)
 	}
 	s.systems[in.Code] = &system{Code: in.Code, Version: in.Version, Address: in.Address, Callback: in.Callback, At: s.now(),
 		cert: cert, keys: wire.Keys{RSA: rk, SM2: sk}}
 	s.log.Info("system registered", "system", in.Code, "version", in.Version)
-	return is, http.StatusCreated, nil
+	return is, nil
 }
 
 // CinemaRequest registers a cinema to a system.
@@ -257,29 +283,38 @@ func (s *Sim) registerCinema(r *http.Request) (any, int, error) {
 	if err := decodeStrict(r, &in); err != nil {
 		return nil, http.StatusBadRequest, err
 	}
+	c, err := s.RegisterCinema(in)
+	if err != nil {
+		return nil, statusOf(err), err
+	}
+	return c, http.StatusCreated, nil
+}
+
+// RegisterCinema registers a cinema to a registered system.
+func (s *Sim) RegisterCinema(in CinemaRequest) (wire.Cinema, error) {
 	switch {
 	case !wire.ValidCinemaCode(in.Code):
-		return nil, http.StatusBadRequest, errors.New("code: an 8-digit cinema code")
+		return wire.Cinema{}, fmt.Errorf("%w: code: an 8-digit cinema code", errBadRequest)
 	case in.Name == "" || in.Company == "" || in.Circuit == "":
-		return nil, http.StatusBadRequest, errors.New("name, company and circuit are required")
+		return wire.Cinema{}, fmt.Errorf("%w: name, company and circuit are required", errBadRequest)
 	case in.Halls < 1:
-		return nil, http.StatusBadRequest, errors.New("halls: at least one")
+		return wire.Cinema{}, fmt.Errorf("%w: halls: at least one", errBadRequest)
 	case wire.StatusReport{Cinema: in.Code, Status: in.Status, Effective: "2000-01-01"}.Validate() != nil:
-		return nil, http.StatusBadRequest, errors.New("status: trial, open or closed")
+		return wire.Cinema{}, fmt.Errorf("%w: status: trial, open or closed", errBadRequest)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	sys, ok := s.systems[in.System]
 	if !ok {
-		return nil, http.StatusBadRequest, fmt.Errorf("system %q is not registered", in.System)
+		return wire.Cinema{}, fmt.Errorf("%w: system %q is not registered", errBadRequest, in.System)
 	}
 	if c, ok := s.cinemas[in.Code]; ok && c.System != in.System {
-		return nil, http.StatusConflict, fmt.Errorf("cinema %s belongs to system %s", in.Code, c.System)
+		return wire.Cinema{}, fmt.Errorf("%w: cinema %s belongs to system %s", errConflict, in.Code, c.System)
 	}
 	c := &cinema{Cinema: in.Cinema, System: in.System}
 	c.Vendor, c.SoftwareVersion = sys.Code, sys.Version
 	s.cinemas[in.Code] = c
-	return c, http.StatusCreated, nil
+	return c.Cinema, nil
 }
 
 func (s *Sim) registerFilm(r *http.Request) (any, int, error) {
@@ -287,22 +322,34 @@ func (s *Sim) registerFilm(r *http.Request) (any, int, error) {
 	if err := decodeStrict(r, &f); err != nil {
 		return nil, http.StatusBadRequest, err
 	}
+	created, err := s.RegisterFilm(f)
+	if err != nil {
+		return nil, statusOf(err), err
+	}
+	if created {
+		return f, http.StatusCreated, nil
+	}
+	return f, http.StatusOK, nil
+}
+
+// RegisterFilm adds a film, or replaces the one with its code.
+func (s *Sim) RegisterFilm(f wire.Film) (created bool, err error) {
 	if !wire.ValidFilmCode(f.Code) {
-		return nil, http.StatusBadRequest, errors.New("code: a 12-character film code")
+		return false, fmt.Errorf("%w: code: a 12-character film code", errBadRequest)
 	}
 	if _, err := time.Parse("2006-01-02", f.ReleaseDate); err != nil || f.Name == "" || f.DurationMin <= 0 {
-		return nil, http.StatusBadRequest, errors.New("name, duration_min and release_date (YYYY-MM-DD) are required")
+		return false, fmt.Errorf("%w: name, duration_min and release_date (YYYY-MM-DD) are required", errBadRequest)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, x := range s.films {
 		if x.Code == f.Code {
 			s.films[i] = f
-			return f, http.StatusOK, nil
+			return false, nil
 		}
 	}
 	s.films = append(s.films, f)
-	return f, http.StatusCreated, nil
+	return true, nil
 }
 
 func (s *Sim) getFaults(*http.Request) (any, int, error) {

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/admitbox/admit/cloud/report/wire"
+	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/internal/platformsim"
+)
+
+// demoPlatform starts the national data platform simulator for the demo,
+// registers the demo system, its cinema and its film, and returns how the
+// cloud reaches it. The simulator keeps nothing across runs: each run
+// registers afresh and writes what it issued under dir.
+func demoPlatform(listen, dir, system string, log *slog.Logger) (*platformsim.Sim, string, server.PlatformConfig, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return nil, "", server.PlatformConfig{}, err
+	}
+	token := hex.EncodeToString(b)
+	sim, err := platformsim.Start(platformsim.Config{Listen: listen, AdminToken: token, Logger: log})
+	if err != nil {
+		return nil, "", server.PlatformConfig{}, err
+	}
+	fail := func(err error) (*platformsim.Sim, string, server.PlatformConfig, error) {
+		sim.Close()
+		return nil, "", server.PlatformConfig{}, fmt.Errorf("demo: platform: %w", err)
+	}
+	is, err := sim.RegisterSystem(platformsim.SystemRequest{Code: system, Version: "demo", Address: "https://127.0.0.1"})
+	if err != nil {
+		return fail(err)
+	}
+	if _, err := sim.RegisterCinema(platformsim.CinemaRequest{System: system, Cinema: wire.Cinema{Code: "31010101", Name: "Admit Cinema 幸福影城",
+		Company: "Demo Entertainment 演示娱乐", Circuit: "Shanghai United 上海联和院线", Status: wire.StatusOpen, Halls: 2}}); err != nil {
+		return fail(err)
+	}
+	if _, err := sim.RegisterFilm(wire.Film{Code: "001X02212023", Name: "流浪地球 The Wandering Earth", Version: "2D", DurationMin: 125,
+		ReleaseDate: "2019-02-05", Distributor: "China Film", Producer: "China Film", Director: "Frant Gwo", Cast: "Wu Jing", Synopsis: "The sun is dying."}); err != nil {
+		return fail(err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fail(err)
+	}
+	pc := server.PlatformConfig{URL: sim.URL(), System: system}
+	for _, f := range []struct {
+		name, content string
+		dst           *string
+	}{{"cert.pem", is.CertPEM, &pc.Cert}, {"key.pem", is.KeyPEM, &pc.Key}, {"sm2-key.pem", is.SM2PEM, &pc.SM2Key}, {"ca.pem", is.CAPEM, &pc.CA}} {
+		*f.dst = filepath.Join(dir, f.name)
+		if err := os.WriteFile(*f.dst, []byte(f.content), 0o600); err != nil {
+			return fail(err)
+		}
+	}
+	return sim, token, pc, nil
+}
