@@ -138,3 +138,32 @@ func TestAnAnswerThatIsNotOneIsNeverASuccess(t *testing.T) {
 		t.Errorf("a duplicate's answer: %+v, %v", a, err)
 	}
 }
+
+// BenchmarkSeal is the signing cost of one raw ticket record, per algorithm.
+func BenchmarkSeal(b *testing.B) {
+	rs, ss, _ := keys(b)
+	for _, s := range []Signer{rs, ss} {
+		b.Run(s.Alg(), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := Seal(s, "ADMIT", RawTicket, "S-1", time.Now(), sale()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkVerify is the platform's cost of checking one.
+func BenchmarkVerify(b *testing.B) {
+	rs, ss, pub := keys(b)
+	for _, s := range []Signer{rs, ss} {
+		e, _ := Seal(s, "ADMIT", RawTicket, "S-1", time.Now(), sale())
+		b.Run(s.Alg(), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if err := e.Verify(pub); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
