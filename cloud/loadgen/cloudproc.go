@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -148,15 +149,26 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench-cloud", flag.ContinueOnError)
 	data := fs.String("data", "", "the cloud's data directory")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to this file")
+	platform := fs.String("platform", "", "a JSON file of the platform settings (server.PlatformConfig): report to it")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	cfg := server.Config{DataDir: *data, SweepEvery: time.Second}
+	if *platform != "" {
+		b, err := os.ReadFile(*platform)
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(b, &cfg.Platform); err != nil {
+			return fmt.Errorf("bench-cloud: %s: %w", *platform, err)
+		}
 	}
 	stop, err := StartCPUProfile(*cpuprofile)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	srv, err := server.Start(ctx, server.Config{DataDir: *data, SweepEvery: time.Second})
+	srv, err := server.Start(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,8 @@ type Store interface {
 	Due(ctx context.Context, now time.Time, limit int) ([]Report, error)
 	// Finish records a communication's end for each report.
 	Finish(ctx context.Context, rs []Report) error
+	// Wake makes every pending report due now: the platform answers again.
+	Wake(ctx context.Context, now time.Time) (int, error)
 	// Queue summarises the queue for operators.
 	Queue(ctx context.Context) (QueueStatus, error)
 }
@@ -66,10 +68,10 @@ type Reporter struct {
 // New makes a reporter; Run drives it.
 func New(st Store, facts Facts, send Sender, cfg Config) *Reporter {
 	if cfg.Lanes <= 0 {
-		cfg.Lanes = 8
+		cfg.Lanes = 32
 	}
 	if cfg.Batch <= 0 {
-		cfg.Batch = 500
+		cfg.Batch = 2000
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 250 * time.Millisecond
@@ -185,7 +187,12 @@ func (r *Reporter) deliver(ctx context.Context) (int, error) {
 	}
 	wg.Wait()
 	var finished []Report
+	answered, failed := false, false
 	for _, d := range done {
+		for _, rep := range d {
+			answered = answered || rep.State != StatePending
+			failed = failed || rep.State == StatePending
+		}
 		finished = append(finished, d...)
 	}
 	if len(finished) == 0 {
@@ -193,6 +200,15 @@ func (r *Reporter) deliver(ctx context.Context) (int, error) {
 	}
 	if err := r.store.Finish(context.WithoutCancel(ctx), finished); err != nil {
 		return len(finished), fmt.Errorf("report: record deliveries: %w", err)
+	}
+	// The platform answered in a round where nothing failed: whatever
+	// waits out a backoff from an outage goes now, not at its own time.
+	if answered && !failed {
+		if n, err := r.store.Wake(context.WithoutCancel(ctx), r.cfg.Now()); err != nil {
+			return len(finished), fmt.Errorf("report: wake the waiting reports: %w", err)
+		} else if n > 0 {
+			r.cfg.Logger.Info("the platform answers again: sending what waited", "reports", n)
+		}
 	}
 	return len(finished), nil
 }

@@ -32,6 +32,7 @@ const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
   admit audit verify -data DIR
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous FULL]
+  admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
   admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
   admit bench devices [-scans 500] [-jobs 2000]
@@ -63,6 +64,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return auditVerify(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "sales":
 		return benchSales(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "report":
+		return benchReport(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "onsale":
 		return benchOnsale(ctx, args[2:], out)
 	case len(args) >= 1 && args[0] == benchCloud:
@@ -125,6 +128,24 @@ func benchSales(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer stop()
 	return loadgen.RunSalesBench(ctx, o, out)
+}
+
+func benchReport(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench report", flag.ContinueOnError)
+	o := loadgen.ReportOptions{}
+	fs.IntVar(&o.Rate, "rate", 200, "sales a second")
+	fs.DurationVar(&o.Steady, "steady", 15*time.Second, "selling with the platform up")
+	fs.DurationVar(&o.Outage, "outage", 15*time.Second, "selling with the platform down")
+	fs.StringVar(&o.Alg, "alg", "SM2-SM3", "signature: SM2-SM3 or RSA-SHA256")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.CloudCommand = []string{self, benchCloud}
+	return loadgen.RunReportBench(ctx, o, out)
 }
 
 func benchOnsale(ctx context.Context, args []string, out io.Writer) error {

@@ -427,6 +427,10 @@ func (s *Sim) Records() []Record {
 // its serial.
 func (s *Sim) receive(i wire.Interface) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if s.down() { // a connection opened before the platform went down
+			resetConn(w)
+			return
+		}
 		f := s.takeFaults()
 		if f.DelaySeconds > 0 {
 			select {

@@ -112,6 +112,20 @@ WHERE id = ? AND state = 'pending'`, x.State, x.Sends, x.Failures, ms(x.NextAt),
 	})
 }
 
+func (r reportStore) Wake(ctx context.Context, now time.Time) (int, error) {
+	n := 0
+	err := r.s.Update(ctx, func(tx sales.Tx) error {
+		res, err := tx.(*txn).q.ExecContext(ctx, `UPDATE reports SET next_at = ? WHERE state = 'pending' AND next_at > ?`, ms(now), ms(now))
+		if err != nil {
+			return wrap(err, "wake reports")
+		}
+		m, _ := res.RowsAffected()
+		n = int(m)
+		return nil
+	})
+	return n, err
+}
+
 func (r reportStore) Queue(ctx context.Context) (report.QueueStatus, error) {
 	var q report.QueueStatus
 	var oldest sql.NullInt64
