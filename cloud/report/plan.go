@@ -32,6 +32,7 @@ type Report struct {
 	// order they were made (a ticket's refund never before its sale).
 	Key       string          `json:"key"`
 	Body      json.RawMessage `json:"body"`
+	Message   []byte          `json:"-"` // the sealed envelope, signed once when planned
 	CreatedAt time.Time       `json:"created_at"`
 
 	State       State      `json:"state"`

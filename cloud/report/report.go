@@ -26,7 +26,7 @@ type Policy struct {
 }
 
 // DefaultPolicy is the rule's.
-var DefaultPolicy = Policy{Sends: 3, Timeout: 60 * time.Second, Pause: time.Second}
+var DefaultPolicy = Policy{Sends: 3, Timeout: 60 * time.Second, Pause: 250 * time.Millisecond}
 
 // Outcome is how a communication ended.
 type Outcome int

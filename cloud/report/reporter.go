@@ -40,9 +40,13 @@ type QueueStatus struct {
 	LastError     string     `json:"last_error,omitempty"`
 }
 
-// Sender is one communication with the platform (report/platform.Client).
+// Sender seals messages and delivers them to the platform
+// (report/platform.Client). A report is sealed once, when it is planned:
+// every send of it, now or after an outage, is the same signed message,
+// and an outage's backlog costs no signing when the platform is back.
 type Sender interface {
-	Send(ctx context.Context, i wire.Interface, serial string, body any) Result
+	Seal(i wire.Interface, serial string, at time.Time, body any) ([]byte, error)
+	Deliver(ctx context.Context, i wire.Interface, serial string, msg []byte) Result
 }
 
 // Config tunes a reporter.
@@ -142,6 +146,12 @@ func (r *Reporter) plan(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	now := r.cfg.Now()
+	for i := range rs {
+		if rs[i].Message, err = r.send.Seal(rs[i].Interface, rs[i].Serial, now, rs[i].Body); err != nil {
+			return 0, fmt.Errorf("report: seal %s: %w", rs[i].Serial, err)
+		}
+	}
 	ok, err := r.store.Enqueue(ctx, cursor, entries[len(entries)-1].ID, rs)
 	if err != nil || !ok {
 		return 0, err
@@ -215,7 +225,15 @@ func (r *Reporter) deliver(ctx context.Context) (int, error) {
 
 // communicate sends one report and says how it ended.
 func (r *Reporter) communicate(ctx context.Context, rep Report) Report {
-	res := r.send.Send(ctx, rep.Interface, rep.Serial, rep.Body)
+	if len(rep.Message) == 0 { // planned before messages were sealed at planning
+		msg, err := r.send.Seal(rep.Interface, rep.Serial, r.cfg.Now(), rep.Body)
+		if err != nil {
+			rep.State, rep.LastError = StateRefused, err.Error()
+			return rep
+		}
+		rep.Message = msg
+	}
+	res := r.send.Deliver(ctx, rep.Interface, rep.Serial, rep.Message)
 	now := r.cfg.Now()
 	rep.Sends += res.Sends
 	switch res.Outcome {

@@ -74,19 +74,35 @@ func New(cfg Config) (*Client, error) {
 // maxAnswer bounds what is read of an answer (downloads are the largest).
 const maxAnswer = 16 << 20
 
-// Send is one communication: the message sealed once, then sent until the
-// platform answers or the policy's sends are spent. A send that gets no
-// usable answer (no connection, a timeout, a 5xx, something that is not
-// an answer) is sent again; an answer ends the communication.
-func (c *Client) Send(ctx context.Context, i wire.Interface, serial string, body any) report.Result {
-	e, err := wire.Seal(c.cfg.Signer, c.cfg.System, i, serial, c.cfg.Now(), body)
+// Seal signs a message once; every send of it is these bytes (§9.1.2:
+// the sender resends the message), so a report can be sealed when it is
+// planned and delivered later, at no signing cost on the way out.
+func (c *Client) Seal(i wire.Interface, serial string, at time.Time, body any) ([]byte, error) {
+	e, err := wire.Seal(c.cfg.Signer, c.cfg.System, i, serial, at, body)
 	if err != nil {
-		return report.Result{Outcome: report.Refused, Err: err}
+		return nil, err
 	}
 	msg, err := json.Marshal(e)
 	if err != nil {
-		return report.Result{Outcome: report.Refused, Err: fmt.Errorf("platform: encode %s: %w", serial, err)}
+		return nil, fmt.Errorf("platform: encode %s: %w", serial, err)
 	}
+	return msg, nil
+}
+
+// Send seals the message now and delivers it.
+func (c *Client) Send(ctx context.Context, i wire.Interface, serial string, body any) report.Result {
+	msg, err := c.Seal(i, serial, c.cfg.Now(), body)
+	if err != nil {
+		return report.Result{Outcome: report.Refused, Err: err}
+	}
+	return c.Deliver(ctx, i, serial, msg)
+}
+
+// Deliver is one communication: the sealed message sent until the
+// platform answers or the policy's sends are spent. A send that gets no
+// usable answer (no connection, a timeout, a 5xx, something that is not
+// an answer) is sent again; an answer ends the communication.
+func (c *Client) Deliver(ctx context.Context, i wire.Interface, serial string, msg []byte) report.Result {
 	var res report.Result
 	for res.Sends < c.cfg.Policy.Sends {
 		if res.Sends > 0 {

@@ -53,9 +53,9 @@ func (r reportStore) Enqueue(ctx context.Context, from, to int64, rs []report.Re
 		}
 		moved = true
 		for _, x := range rs {
-			if _, err := t.q.ExecContext(ctx, `INSERT INTO reports (tenant_id, venue_id, serial, interface, key, body, created_at, state, next_at)
-VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING`, x.TenantID, x.VenueID, x.Serial, x.Interface, x.Key, string(x.Body),
-				ms(x.CreatedAt), x.State, ms(x.NextAt)); err != nil {
+			if _, err := t.q.ExecContext(ctx, `INSERT INTO reports (tenant_id, venue_id, serial, interface, key, body, message, created_at, state, next_at)
+VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING`, x.TenantID, x.VenueID, x.Serial, x.Interface, x.Key, string(x.Body),
+				string(x.Message), ms(x.CreatedAt), x.State, ms(x.NextAt)); err != nil {
 				return wrap(err, "enqueue report")
 			}
 		}
@@ -64,16 +64,16 @@ VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING`, x.TenantID, x.Venue
 	return moved, err
 }
 
-const reportCols = `id, tenant_id, venue_id, serial, interface, key, body, created_at, state, sends, failures, next_at, last_error, answer, delivered_at`
+const reportCols = `id, tenant_id, venue_id, serial, interface, key, body, message, created_at, state, sends, failures, next_at, last_error, answer, delivered_at`
 
 func scanReport(sc interface{ Scan(...any) error }) (report.Report, error) {
 	var x report.Report
-	var body string
+	var body, msg string
 	var created, next int64
 	var delivered sql.NullInt64
-	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.Serial, &x.Interface, &x.Key, &body, &created, &x.State, &x.Sends, &x.Failures,
+	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.Serial, &x.Interface, &x.Key, &body, &msg, &created, &x.State, &x.Sends, &x.Failures,
 		&next, &x.LastError, &x.Answer, &delivered)
-	x.Body, x.CreatedAt, x.NextAt, x.DeliveredAt = []byte(body), fromMS(created), fromMS(next), fromNullMS(delivered)
+	x.Body, x.Message, x.CreatedAt, x.NextAt, x.DeliveredAt = []byte(body), []byte(msg), fromMS(created), fromMS(next), fromNullMS(delivered)
 	return x, err
 }
 

@@ -441,4 +441,7 @@ CREATE INDEX reports_pending ON reports(id, next_at) WHERE state = 'pending';
 CREATE INDEX reports_key ON reports(key, id) WHERE state = 'pending';
 CREATE TABLE report_cursor (id INTEGER PRIMARY KEY CHECK (id = 1), outbox_id INTEGER NOT NULL);
 INSERT INTO report_cursor (id, outbox_id) VALUES (1, 0);`,
+	// 10: a report's sealed message, signed once when planned and sent as
+	// it is, however often (empty: sealed when first sent).
+	`ALTER TABLE reports ADD COLUMN message TEXT NOT NULL DEFAULT '';`,
 }
