@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
@@ -132,7 +134,7 @@ func waitQueue(t *testing.T, w *world, what string, ok func(report.QueueStatus) 
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		q, err := w.srv.Reports.Queue(context.Background())
+		q, err := w.srv.Reports.Queue(context.Background(), report.All)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,5 +226,48 @@ func TestReportsWaitOutAPlatformOutageAndArriveOnce(t *testing.T) {
 	waitQueue(t, w, "delivered", func(q report.QueueStatus) bool { return q.Delivered == 1 && q.Pending == 0 })
 	if recs := sim.Records(); len(recs) != 1 || recs[0].Duplicates != 1 {
 		t.Fatalf("the platform holds %d records, the first with %d duplicates; want 1 with 1", len(recs), recs[0].Duplicates)
+	}
+}
+
+// TestTheReportingPageShowsARefusalAndSendsItAgain: the platform refuses
+// a report; the tenant admin sees it on the Reporting page in Chromium
+// with the platform's answer, sends it again, and sees it delivered.
+func TestTheReportingPageShowsARefusalAndSendsItAgain(t *testing.T) {
+	w, sim := platformWorld(t, wire.AlgRSA)
+	ss := w.filmSession()
+	sim.SetFaults(platformsim.Faults{RefuseSignature: true, Count: 1})
+	o := w.sellIn(ss, "C-1")
+	waitQueue(t, w, "the refusal", func(q report.QueueStatus) bool { return q.Refused == 1 })
+
+	ctx := browser(t)
+	run(t, ctx, "log in",
+		chromedp.Navigate(w.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=username]`), "acme-admin"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), pw),
+		chromedp.Click(chromedp.CSS(`[data-test=login]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=total-sold]`)))
+	run(t, ctx, "the refusal on the Reporting page",
+		chromedp.Navigate(w.srv.URL+"/#/reporting"),
+		waitText(`[data-test=rep-refused]`, "1"),
+		waitText(`[data-test=rep-attention]`, o.Tickets[0].Number),
+		waitText(`[data-test=rep-attention]`, wire.CodeSignature))
+	shot(t, ctx, "portal-reporting-refused")
+	run(t, ctx, "send it again",
+		chromedp.Click(chromedp.CSS(`[data-test=resend]`)),
+		waitText(`[data-test=rep-delivered]`, "1"),
+		waitText(`[data-test=rep-refused]`, "0"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=rep-none]`)))
+	shot(t, ctx, "portal-reporting-resent")
+	recs := waitRecords(t, sim, 1)
+	var x wire.TicketRecord
+	json.Unmarshal(recs[0].Body, &x)
+	if x.Ticket != o.Tickets[0].Number {
+		t.Fatalf("the platform holds %+v", x)
+	}
+	// The re-send is in the audit log, by the admin.
+	entries, err := w.svc.AuditLog(context.Background(), w.admin, sales.AuditFilter{Action: "report.resend", Limit: 10})
+	if err != nil || len(entries) != 1 || entries[0].Actor == "" {
+		t.Fatalf("audit of the re-send: %+v %v", entries, err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -34,6 +35,8 @@ type Options struct {
 	Endpoints func() (brokerURL, apiURL string)
 	// BrokerCA is the PEM enrolling devices must trust for a TLS broker.
 	BrokerCA []byte
+	// Reporting serves the national data platform reporting (nil: none).
+	Reporting *report.Service
 }
 
 // API serves the sales service over HTTP.

@@ -2,13 +2,17 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/api"
+	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -29,6 +33,7 @@ type foreign struct {
 	refund  sales.RefundRequest
 	keyID   uint32
 	userID  int64
+	report  int64
 	venue   int64
 	hall    int64
 	session int64
@@ -89,6 +94,7 @@ func probes(f foreign) []probe {
 		p("POST /refunds/:id/approve", "POST", "/api/v1/refunds/%d/approve", f.refund.ID, none),
 		p("POST /refunds/:id/reject", "POST", "/api/v1/refunds/%d/reject", f.refund.ID, none),
 		p("POST /keys/:id/revoke", "POST", "/api/v1/keys/%d/revoke", int64(f.keyID), reason),
+		p("POST /reporting/reports/:id/resend", "POST", "/api/v1/reporting/reports/%d/resend", f.report, nil),
 		p("PATCH /users/:id", "PATCH", "/api/v1/users/%d", f.userID, func(int64) any { return map[string]any{"disabled": true} }),
 		{route: "GET /devices/:id", method: "GET", path: "/api/v1/devices/" + f.device, missing: "/api/v1/devices/dev-aaaaaaaaaa"},
 		{route: "POST /devices/:id/revoke", method: "POST", path: "/api/v1/devices/" + f.device + "/revoke", missing: "/api/v1/devices/dev-aaaaaaaaaa/revoke",
@@ -151,7 +157,30 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	}
 	w.ok(w.call(tw.admin, "POST", "/api/v1/devices", map[string]any{"venue_id": tw.venueX, "role": "gate", "name": "Victim gate"}), &reg)
 	f.device = reg.Device.ID
+	f.report = w.refusedReport(tw)
 	return f
+}
+
+// refusedReport puts a report of the tenant in the queue, refused by the
+// platform, as the reporter would (this world reports to no platform).
+func (w *world) refusedReport(tw tenantWorld) int64 {
+	w.t.Helper()
+	ctx := context.Background()
+	rs := w.srv.Reports
+	if _, err := rs.Enqueue(ctx, 0, 0, []report.Report{{TenantID: tw.id, VenueID: tw.venueX, Serial: fmt.Sprintf("probe-%d", tw.id),
+		Interface: wire.RawTicket, Key: "probe", Body: []byte(`{}`), CreatedAt: time.Now(), State: report.StatePending, NextAt: time.Now()}}); err != nil {
+		w.t.Fatal(err)
+	}
+	due, err := rs.Due(ctx, time.Now().Add(time.Second), 10)
+	if err != nil || len(due) == 0 {
+		w.t.Fatalf("the probe report: %v", err)
+	}
+	r := due[len(due)-1]
+	r.State, r.Answer, r.LastError = report.StateRefused, wire.CodeField, "probe"
+	if err := rs.Finish(ctx, []report.Report{r}); err != nil {
+		w.t.Fatal(err)
+	}
+	return r.ID
 }
 
 func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {

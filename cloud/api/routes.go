@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/seatmap"
 )
@@ -419,6 +420,25 @@ func (a *API) table() []route {
 			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.decide(c, p, true) }},
 		{method: "POST", path: "/refunds/:id/reject", summary: "Reject a refund request", tag: "refunds", body: decisionBody{}, resp: sales.RefundRequest{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.decide(c, p, false) }},
+
+		{method: "GET", path: "/reporting", summary: "The national data platform reporting: queue, lag, the reports that need a person", tag: "reporting",
+			resp: report.Overview{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				if a.opts.Reporting == nil {
+					return nil, sales.NotFound("reporting")
+				}
+				return a.opts.Reporting.Overview(c.Request.Context(), p)
+			}},
+		{method: "POST", path: "/reporting/reports/:id/resend", summary: "Send a refused or failing report again, signed afresh", tag: "reporting",
+			resp: report.Report{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				rid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				if a.opts.Reporting == nil {
+					return nil, sales.NotFound("reporting")
+				}
+				return a.opts.Reporting.Resend(c.Request.Context(), p, rid)
+			}},
 
 		{method: "GET", path: "/keys", summary: "The tenant's ticket signing keys (public parts)", tag: "keys", query: []string{"tenant_id"}, resp: []sales.SigningKey{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {

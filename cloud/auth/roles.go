@@ -63,12 +63,14 @@ const (
 	ReadSales      Action = "sales.read"      // everyone except gate staff
 	ReadCatalog    Action = "catalog.read"    // venues/halls/sessions/prices: everyone
 	ReadAudit      Action = "audit.read"      // platform admin, tenant admin, venue manager, auditor
+	ReadReports    Action = "reports.read"    // the national data platform reporting: platform admin, tenant admin, venue manager, auditor
+	ManageReports  Action = "reports.manage"  // re-send a report: platform admin, tenant admin
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ManageTenants, ManageVenues, ManageUsers, ManageSessions, Sell,
-		RequestRefund, ApproveRefund, ReadSales, ReadCatalog, ReadAudit}
+		RequestRefund, ApproveRefund, ReadSales, ReadCatalog, ReadAudit, ReadReports, ManageReports}
 }
 
 // permissions is the whole access policy: for each action, the roles
@@ -84,6 +86,8 @@ var permissions = map[Action][]Role{
 	ReadSales:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor},
 	ReadCatalog:    {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor},
 	ReadAudit:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
+	ReadReports:    {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
+	ManageReports:  {RolePlatformAdmin, RoleTenantAdmin},
 }
 
 // Can reports whether role r may perform action a. Unknown roles and

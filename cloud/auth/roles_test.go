@@ -23,6 +23,8 @@ func TestCan(t *testing.T) {
 		{ReadSales, [6]bool{Y, Y, Y, Y, n, Y}},
 		{ReadCatalog, [6]bool{Y, Y, Y, Y, Y, Y}},
 		{ReadAudit, [6]bool{Y, Y, Y, n, n, Y}},
+		{ReadReports, [6]bool{Y, Y, Y, n, n, Y}},
+		{ManageReports, [6]bool{Y, Y, n, n, n, n}},
 	}
 	if len(spec) != len(Actions()) || len(roles) != len(Roles()) {
 		t.Fatalf("spec covers %d actions × %d roles; package has %d × %d", len(spec), len(roles), len(Actions()), len(Roles()))
@@ -41,7 +43,7 @@ func TestCan(t *testing.T) {
 
 func TestAuditorNeverWrites(t *testing.T) {
 	for _, a := range Actions() {
-		read := a == ReadSales || a == ReadCatalog || a == ReadAudit
+		read := a == ReadSales || a == ReadCatalog || a == ReadAudit || a == ReadReports
 		if Can(RoleAuditor, a) != read {
 			t.Errorf("Can(auditor, %s) = %v", a, !read)
 		}

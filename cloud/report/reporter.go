@@ -2,12 +2,14 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/report/wire"
 )
 
@@ -26,9 +28,29 @@ type Store interface {
 	Finish(ctx context.Context, rs []Report) error
 	// Wake makes every pending report due now: the platform answers again.
 	Wake(ctx context.Context, now time.Time) (int, error)
-	// Queue summarises the queue for operators.
-	Queue(ctx context.Context) (QueueStatus, error)
+	// Queue summarises the queue within a scope.
+	Queue(ctx context.Context, sc Scope) (QueueStatus, error)
+	// Attention lists the reports a person should look at, newest first:
+	// refused ones, and pending ones whose communications failed.
+	Attention(ctx context.Context, sc Scope, limit int) ([]Report, error)
+	// Resend puts a refused or failing report of the scope back in the
+	// queue, due now and to be sealed afresh, and appends the audit entry,
+	// in one transaction. A delivered or unknown report is ErrNotResendable.
+	Resend(ctx context.Context, sc Scope, id int64, now time.Time, e audit.Entry) (Report, error)
 }
+
+// Scope is whose reports: a tenant's (-1: every tenant's), and within it
+// some venues (nil: all of them).
+type Scope struct {
+	TenantID int64
+	VenueIDs []int64
+}
+
+// All is every report.
+var All = Scope{TenantID: -1}
+
+// ErrNotResendable: no such report of the tenant, or it was delivered.
+var ErrNotResendable = errors.New("report: no refused or failing report of that id")
 
 // QueueStatus is what an operator watches.
 type QueueStatus struct {

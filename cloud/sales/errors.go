@@ -87,6 +87,10 @@ func forbidden(msg string) *Error {
 // NotFound is exported for stores: they answer a missing row with it.
 func NotFound(what string) error { return notFound(what) }
 
+// Forbidden is exported for the domain packages beside sales (reporting…):
+// the caller's role may not do this.
+func Forbidden(msg string) error { return forbidden(msg) }
+
 // Conflict is exported for stores: a uniqueness or state violation.
 func Conflict(code, msg string) error { return conflict(code, msg) }
 

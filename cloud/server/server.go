@@ -150,7 +150,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	public := func() (string, string) {
 		return orDefault(cfg.PublicMQTTURL, s.MQTTURL), orDefault(cfg.PublicURL, s.URL)
 	}
-	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA})
+	s.Reports = st.Reports()
+	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA,
+		Reporting: report.NewService(s.Reports, cfg.Platform.URL != "", cfg.Now)})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
 	mux.Handle("/ui-common/", http.StripPrefix("/ui-common", webui.Handler()))
@@ -274,7 +276,6 @@ func (s *Server) startSync(ctx context.Context, cfg Config) error {
 // startReporter prepares the national data platform reporter when one is
 // configured.
 func (s *Server) startReporter(cfg Config) error {
-	s.Reports = s.Store.Reports()
 	pc := cfg.Platform
 	if pc.URL == "" {
 		return nil

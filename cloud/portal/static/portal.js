@@ -9,7 +9,12 @@
     "login": ["Log in", "登录"], "logout": ["Log out", "退出"], "username": ["Username", "用户名"], "password": ["Password", "密码"],
     "nav.dashboard": ["Dashboard", "运营看板"], "nav.venues": ["Venues & halls", "场馆与影厅"], "nav.sessions": ["Sessions", "场次"],
     "nav.sales": ["Sales", "订单"], "nav.refunds": ["Refunds", "退票审批"], "nav.devices": ["Devices", "设备"], "nav.audit": ["Audit log", "审计日志"],
-    "nav.preview": ["Print preview", "票面预览"],
+    "nav.preview": ["Print preview", "票面预览"], "nav.reporting": ["Reporting", "数据上报"],
+    "rep.off": ["No national data platform is configured: nothing is reported.", "未配置国家数据平台：不上报。"],
+    "rep.pending": ["Waiting", "待上报"], "rep.delivered": ["Delivered", "已上报"], "rep.refused": ["Refused", "被拒绝"], "rep.failing": ["Failing", "通信失败"],
+    "rep.lag": ["Oldest waiting", "最早待上报"], "rep.late": ["over the 60 s rule", "超过 60 秒"], "rep.none": ["Nothing needs a person.", "无需处理。"],
+    "rep.serial": ["Serial", "流水号"], "rep.ticket": ["Ticket", "票号"], "rep.state": ["State", "状态"], "rep.sends": ["Sends", "发送次数"],
+    "rep.answer": ["Platform answer", "平台应答"], "rep.resend": ["Send again", "重新上报"], "rep.queued": ["queued again", "已重新排队"],
     "venue": ["Venue", "场馆"], "hall": ["Hall", "影厅"], "event": ["Event", "节目"], "session": ["Session", "场次"], "starts": ["Starts", "开始"],
     "ends": ["Ends", "结束"], "status": ["Status", "状态"], "capacity": ["Capacity", "可售座位"], "sold": ["Sold", "已售"], "held": ["Held", "锁座"],
     "remaining": ["Remaining", "余票"], "printed": ["Printed", "已取票"], "admitted": ["Admitted", "已检票"], "attendance": ["Attendance", "上座率"],
@@ -73,6 +78,7 @@
     ["dashboard", "nav.dashboard", dashboardPage, everyone], ["venues", "nav.venues", venuesPage, everyone], ["sessions", "nav.sessions", sessionsPage, everyone],
     ["sales", "nav.sales", salesPage, sellers], ["refunds", "nav.refunds", refundsPage, ["tenant_admin", "venue_manager"]], ["devices", "nav.devices", devicesPage, [...managers, "auditor"]],
     ["audit", "nav.audit", auditPage, [...managers, "auditor"]], ["preview", "nav.preview", previewPage, sellers],
+    ["reporting", "nav.reporting", reportingPage, [...managers, "auditor"]],
   ];
   const allowed = (p) => !p[3] || (state.me && p[3].includes(state.me.role));
   let stopPage = null;
@@ -511,6 +517,34 @@
     };
     clear(target, el("h1", {}, t("nav.refunds"), " · ", t("pending")), el("div", { class: "card scroll" }, list));
     await load();
+  }
+
+  // --- reporting to the national data platform ---------------------------
+  async function reportingPage(target) {
+    const body = el("div");
+    const canResend = state.me && ["platform_admin", "tenant_admin"].includes(state.me.role);
+    const load = async () => {
+      const o = await api("GET", "/reporting");
+      const q = o.queue;
+      const lag = q.pending ? Math.round(o.lag_s) + " s" + (o.lag_s > 60 ? " · " + t("rep.late") : "") : "–";
+      clear(body, o.configured ? "" : el("p", { class: "error" }, t("rep.off")),
+        el("div", { class: "tiles" }, tile(t("rep.pending"), q.pending, "rep-pending"), tile(t("rep.delivered"), q.delivered, "rep-delivered"),
+          tile(t("rep.failing"), q.failing, "rep-failing"), tile(t("rep.refused"), q.refused, "rep-refused"), tile(t("rep.lag"), lag, "rep-lag")),
+        q.last_error ? el("p", { class: "error", "data-test": "rep-last-error" }, q.last_error) : "",
+        el("div", { class: "card scroll" }, o.attention.length ? el("table", { "data-test": "rep-attention" },
+          el("thead", {}, el("tr", {}, [t("rep.serial"), t("rep.ticket"), t("rep.state"), t("rep.sends"), t("rep.answer"), t("last.error"), ""].map((h) => el("th", {}, h)))),
+          el("tbody", {}, o.attention.map((r) => {
+            const msg = el("span");
+            const resend = async () => { try { await api("POST", `/reporting/reports/${r.id}/resend`); clear(msg, t("rep.queued")); await load(); } catch (err) { clear(msg, errorBox(err)); } };
+            return el("tr", { "data-report": r.id }, el("td", {}, r.serial), el("td", {}, r.key), el("td", {}, r.state + (r.failures ? ` (${r.failures}×)` : "")),
+              el("td", { class: "num" }, String(r.sends)), el("td", {}, r.answer || "–"), el("td", {}, r.last_error || ""),
+              el("td", {}, canResend ? el("button", { type: "button", "data-test": "resend", onclick: resend }, t("rep.resend")) : "", msg));
+          }))) : el("p", { class: "muted", "data-test": "rep-none" }, t("rep.none"))));
+    };
+    clear(target, el("h1", {}, t("nav.reporting")), body);
+    await load();
+    const timer = setInterval(() => guarded(body, load), 2000);
+    return () => clearInterval(timer);
   }
 
   // --- devices ----------------------------------------------------------

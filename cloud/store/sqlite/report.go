@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
 )
@@ -126,22 +127,77 @@ func (r reportStore) Wake(ctx context.Context, now time.Time) (int, error) {
 	return n, err
 }
 
-func (r reportStore) Queue(ctx context.Context) (report.QueueStatus, error) {
+// scopeClause limits reports to a scope.
+func scopeClause(sc report.Scope) (string, []any) {
+	tc, args := tenantClause("tenant_id", sc.TenantID)
+	if sc.VenueIDs != nil {
+		if len(sc.VenueIDs) == 0 {
+			return "0=1", nil
+		}
+		tc += ` AND venue_id IN (` + placeholders(len(sc.VenueIDs)) + `)`
+		args = append(args, int64Args(sc.VenueIDs)...)
+	}
+	return tc, args
+}
+
+func (r reportStore) Queue(ctx context.Context, sc report.Scope) (report.QueueStatus, error) {
 	var q report.QueueStatus
 	var oldest sql.NullInt64
+	tc, args := scopeClause(sc)
 	err := r.s.r.QueryRowContext(ctx, `SELECT
   COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'refused'), 0), COALESCE(SUM(state = 'delivered'), 0),
   COALESCE(SUM(state = 'pending' AND failures > 0), 0), MIN(CASE WHEN state = 'pending' THEN created_at END)
-FROM reports`).Scan(&q.Pending, &q.Refused, &q.Delivered, &q.Failing, &oldest)
+FROM reports WHERE `+tc, args...).Scan(&q.Pending, &q.Refused, &q.Delivered, &q.Failing, &oldest)
 	if err != nil {
 		return q, wrap(err, "read the report queue")
 	}
 	q.OldestPending = fromNullMS(oldest)
 	var last string
-	err = r.s.r.QueryRowContext(ctx, `SELECT last_error FROM reports WHERE last_error <> '' AND state <> 'delivered' ORDER BY id DESC LIMIT 1`).Scan(&last)
+	err = r.s.r.QueryRowContext(ctx, `SELECT last_error FROM reports WHERE last_error <> '' AND state <> 'delivered' AND `+tc+` ORDER BY id DESC LIMIT 1`, args...).Scan(&last)
 	if err != nil && err != sql.ErrNoRows {
 		return q, wrap(err, "read the report queue")
 	}
 	q.LastError = strings.TrimSpace(last)
 	return q, nil
+}
+
+func (r reportStore) Attention(ctx context.Context, sc report.Scope, limit int) ([]report.Report, error) {
+	tc, args := scopeClause(sc)
+	rows, err := r.s.r.QueryContext(ctx, `SELECT `+reportCols+` FROM reports WHERE (state = 'refused' OR (state = 'pending' AND failures > 0)) AND `+tc+`
+ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, wrap(err, "read reports needing attention")
+	}
+	defer rows.Close()
+	var out []report.Report
+	for rows.Next() {
+		x, err := scanReport(rows)
+		if err != nil {
+			return nil, wrap(err, "read reports needing attention")
+		}
+		out = append(out, x)
+	}
+	return out, wrap(rows.Err(), "read reports needing attention")
+}
+
+func (r reportStore) Resend(ctx context.Context, sc report.Scope, id int64, now time.Time, e audit.Entry) (report.Report, error) {
+	var out report.Report
+	err := r.s.Update(ctx, func(tx sales.Tx) error {
+		t := tx.(*txn)
+		tc, args := scopeClause(sc)
+		res, err := t.q.ExecContext(ctx, `UPDATE reports SET state = 'pending', next_at = ?, message = '', answer = ''
+WHERE id = ? AND (state = 'refused' OR (state = 'pending' AND failures > 0)) AND `+tc, append([]any{ms(now), id}, args...)...)
+		if err != nil {
+			return wrap(err, "resend report")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return report.ErrNotResendable
+		}
+		if out, err = scanReport(t.q.QueryRowContext(ctx, `SELECT `+reportCols+` FROM reports WHERE id = ?`, id)); err != nil {
+			return wrap(err, "resend report")
+		}
+		e.TenantID, e.VenueID = out.TenantID, out.VenueID
+		return t.AppendAudit(ctx, e)
+	})
+	return out, err
 }
