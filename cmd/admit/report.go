@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/store/sqlite"
+)
+
+// reportCmd is `admit report status|resend`: the operator's view of the
+// national data platform reporting, on the cloud's data dir (the cloud may
+// be running: a re-sent report is picked up by its reporter).
+func reportCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || (args[0] != "status" && args[0] != "resend") {
+		return fmt.Errorf("usage: admit report status|resend [-data DIR] [-id N] [-json]")
+	}
+	fs := flag.NewFlagSet("admit report "+args[0], flag.ContinueOnError)
+	data := fs.String("data", "admit-data", "the cloud's data directory")
+	id := fs.Int64("id", 0, "resend: the report to send again")
+	asJSON := fs.Bool("json", false, "status: print JSON")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	path := filepath.Join(*data, "admit.db")
+	if _, err := os.Stat(path); err != nil {
+		return fmt.Errorf("no database at %s: %w", path, err)
+	}
+	st, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	rs := st.Reports()
+	switch args[0] {
+	case "status":
+		q, err := rs.Queue(ctx, report.All)
+		if err != nil {
+			return err
+		}
+		att, err := rs.Attention(ctx, report.All, 50)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			return json.NewEncoder(out).Encode(map[string]any{"queue": q, "attention": att})
+		}
+		lag := "-"
+		if q.OldestPending != nil {
+			lag = time.Since(*q.OldestPending).Round(time.Second).String()
+		}
+		fmt.Fprintf(out, "reports: %d waiting (oldest %s), %d delivered, %d failing, %d refused\n", q.Pending, lag, q.Delivered, q.Failing, q.Refused)
+		if q.LastError != "" {
+			fmt.Fprintf(out, "last error: %s\n", q.LastError)
+		}
+		for _, r := range att {
+			fmt.Fprintf(out, "  #%d %s ticket %s: %s after %d sends, %d failed communications; answer %q: %s\n",
+				r.ID, r.Serial, r.Key, r.State, r.Sends, r.Failures, r.Answer, r.LastError)
+		}
+		if q.Refused > 0 || q.Failing > 0 {
+			return exitCode(1)
+		}
+		return nil
+	default:
+		if *id <= 0 {
+			return errors.New("admit report resend: -id N is required")
+		}
+		who := "cli"
+		if u, err := user.Current(); err == nil {
+			who = "cli:" + u.Username
+		}
+		now := time.Now().UTC()
+		after, _ := json.Marshal(map[string]any{"state": report.StatePending, "due": now})
+		r, err := rs.Resend(ctx, report.All, *id, now, audit.Entry{At: now, Actor: who, Action: "report.resend", Object: "report:" + strconv.FormatInt(*id, 10), After: after})
+		if errors.Is(err, report.ErrNotResendable) {
+			return fmt.Errorf("admit report resend: report %d is not refused or failing", *id)
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "report #%d %s (ticket %s) queued again\n", r.ID, r.Serial, r.Key)
+		return nil
+	}
+}
