@@ -115,15 +115,44 @@ func (w *world) sellIn(ss sales.Session, labels ...string) sales.Order {
 	return o
 }
 
+// waitRecords waits until the platform holds n raw ticket records, and
+// returns those (halls and plans are reported too).
 func waitRecords(t *testing.T, sim *platformsim.Sim, n int) []platformsim.Record {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	recs, err := sim.WaitRecords(ctx, func(rs []platformsim.Record) bool { return len(rs) >= n })
-	if err != nil {
-		t.Fatalf("the platform holds %d records, waiting for %d: %v", len(recs), n, err)
+	tickets := func(rs []platformsim.Record) []platformsim.Record {
+		var out []platformsim.Record
+		for _, r := range rs {
+			if r.Interface == wire.RawTicket {
+				out = append(out, r)
+			}
+		}
+		return out
 	}
-	return recs
+	recs, err := sim.WaitRecords(ctx, func(rs []platformsim.Record) bool { return len(tickets(rs)) >= n })
+	if err != nil {
+		t.Fatalf("the platform holds %d ticket records, waiting for %d: %v", len(tickets(recs)), n, err)
+	}
+	return tickets(recs)
+}
+
+// waitCatalog waits until the platform holds n hall and plan reports.
+func waitCatalog(t *testing.T, sim *platformsim.Sim, n int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if _, err := sim.WaitRecords(ctx, func(rs []platformsim.Record) bool {
+		k := 0
+		for _, r := range rs {
+			if r.Interface != wire.RawTicket {
+				k++
+			}
+		}
+		return k >= n
+	}); err != nil {
+		t.Fatalf("waiting for %d hall and plan reports: %v", n, err)
+	}
 }
 
 // waitQueue waits until the cloud's report queue is as ok wants: the
@@ -203,7 +232,32 @@ func TestAFilmSaleAndItsRefundReachThePlatformWithEveryField(t *testing.T) {
 					t.Fatalf("ticket %s reached the platform as %v", tk.Number, ops)
 				}
 			}
-			waitQueue(t, w, "all four delivered", func(q report.QueueStatus) bool { return q.Delivered == 4 && q.Pending == 0 && q.Refused == 0 })
+			// Besides the 2 sales and 2 refunds: the film's hall and its plan
+			// entry when it was scheduled, and again when it was priced.
+			waitQueue(t, w, "all delivered", func(q report.QueueStatus) bool { return q.Delivered == 7 && q.Pending == 0 && q.Refused == 0 })
+			var hall wire.HallReport
+			var plans []wire.PlanEntry
+			for _, r := range sim.Records() {
+				switch r.Interface {
+				case wire.HallSeats:
+					json.Unmarshal(r.Body, &hall)
+				case wire.ScreeningPlan:
+					var p wire.PlanReport
+					json.Unmarshal(r.Body, &p)
+					if p.BusinessDate != ss.BusinessDate || p.Cinema != w.venue.Code {
+						t.Fatalf("a plan for %s at %s", p.BusinessDate, p.Cinema)
+					}
+					plans = append(plans, p.Sessions...)
+				}
+			}
+			if hall.Hall != "H1" || len(hall.Seats) != len(w.seats) || hall.Cinema != w.venue.Code {
+				t.Fatalf("the hall reported: %s with %d seats, the hall has %d", hall.Hall, len(hall.Seats), len(w.seats))
+			}
+			if len(plans) != 2 || plans[0].Operation != wire.OpCreate || plans[1].Operation != wire.OpUpdate ||
+				plans[1].Session != strconv.FormatInt(ss.ID, 10) || plans[1].StandardCents != 4500 || plans[1].MinCents != 1000 ||
+				plans[1].Film != "001X02212023" || !plans[1].StartsAt.Equal(ss.StartsAt) {
+				t.Fatalf("the plan entries reported: %+v", plans)
+			}
 		})
 	}
 }
@@ -211,6 +265,7 @@ func TestAFilmSaleAndItsRefundReachThePlatformWithEveryField(t *testing.T) {
 func TestReportsWaitOutAPlatformOutageAndArriveOnce(t *testing.T) {
 	w, sim := platformWorld(t, wire.AlgRSA)
 	ss := w.filmSession()
+	waitCatalog(t, sim, 3) // its hall, its plan entry, priced
 	sim.SetFaults(platformsim.Faults{Reset: true})
 	o := w.sellIn(ss, "B-1")
 	// The reporter tries, fails its communications, and keeps the report.
@@ -223,9 +278,9 @@ func TestReportsWaitOutAPlatformOutageAndArriveOnce(t *testing.T) {
 	if x.Ticket != o.Tickets[0].Number {
 		t.Fatalf("the platform holds %+v", x)
 	}
-	waitQueue(t, w, "delivered", func(q report.QueueStatus) bool { return q.Delivered == 1 && q.Pending == 0 })
-	if recs := sim.Records(); len(recs) != 1 || recs[0].Duplicates != 1 {
-		t.Fatalf("the platform holds %d records, the first with %d duplicates; want 1 with 1", len(recs), recs[0].Duplicates)
+	waitQueue(t, w, "delivered", func(q report.QueueStatus) bool { return q.Delivered == 4 && q.Pending == 0 }) // 3 for the session, the sale
+	if recs := waitRecords(t, sim, 1); len(recs) != 1 || recs[0].Duplicates != 1 {
+		t.Fatalf("the platform holds %d ticket records, the first with %d duplicates; want 1 with 1", len(recs), recs[0].Duplicates)
 	}
 }
 
@@ -235,6 +290,7 @@ func TestReportsWaitOutAPlatformOutageAndArriveOnce(t *testing.T) {
 func TestTheReportingPageShowsARefusalAndSendsItAgain(t *testing.T) {
 	w, sim := platformWorld(t, wire.AlgRSA)
 	ss := w.filmSession()
+	waitCatalog(t, sim, 3)
 	sim.SetFaults(platformsim.Faults{RefuseSignature: true, Count: 1})
 	o := w.sellIn(ss, "C-1")
 	waitQueue(t, w, "the refusal", func(q report.QueueStatus) bool { return q.Refused == 1 })
@@ -255,7 +311,7 @@ func TestTheReportingPageShowsARefusalAndSendsItAgain(t *testing.T) {
 	shot(t, ctx, "portal-reporting-refused")
 	run(t, ctx, "send it again",
 		chromedp.Click(chromedp.CSS(`[data-test=resend]`)),
-		waitText(`[data-test=rep-delivered]`, "1"),
+		waitText(`[data-test=rep-delivered]`, "4"), // the session's hall and plan twice, the sale
 		waitText(`[data-test=rep-refused]`, "0"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=rep-none]`)))
 	shot(t, ctx, "portal-reporting-resent")

@@ -56,20 +56,35 @@ type OutboxEntry struct {
 
 // SessionFacts are what the platform knows a session by.
 type SessionFacts struct {
-	Film         bool   // only films are reported
-	CinemaCode   string // the venue's 8-digit code
-	CinemaStatus string // trial, open, closed
-	Location     *time.Location
-	HallCode     string
-	FilmCode     string
-	SessionCode  string
-	StartsAt     time.Time
-	BusinessDate string
+	Film          bool   // only films are reported
+	CinemaCode    string // the venue's 8-digit code
+	CinemaStatus  string // trial, open, closed
+	Location      *time.Location
+	HallID        int64
+	HallCode      string
+	FilmCode      string
+	SessionCode   string
+	StartsAt      time.Time
+	EndsAt        time.Time
+	BusinessDate  string
+	MinCents      int64
+	StandardCents int64
 }
 
-// Facts looks sessions up for planning.
+// HallFacts are what the platform knows a hall by, and whether it
+// screens films (only those are reported).
+type HallFacts struct {
+	CinemaCode string
+	HallCode   string
+	Name       string
+	Seats      []wire.HallSeat
+	Films      bool
+}
+
+// Facts looks sessions and halls up for planning.
 type Facts interface {
 	SessionFacts(ctx context.Context, tenantID, sessionID int64) (SessionFacts, error)
+	HallFacts(ctx context.Context, tenantID, hallID int64) (HallFacts, error)
 }
 
 // Plan turns outbox entries into the reports they make: one raw ticket
@@ -79,10 +94,32 @@ type Facts interface {
 func Plan(ctx context.Context, entries []OutboxEntry, facts Facts) ([]Report, error) {
 	var out []Report
 	cache := map[int64]SessionFacts{}
+	session := func(tenantID, id int64) (SessionFacts, error) {
+		f, ok := cache[id]
+		if !ok {
+			var err error
+			if f, err = facts.SessionFacts(ctx, tenantID, id); err != nil {
+				return f, fmt.Errorf("session %d: %w", id, err)
+			}
+			cache[id] = f
+		}
+		return f, nil
+	}
 	for _, e := range entries {
 		var op string
 		var tickets []sales.TicketFact
 		switch e.Kind {
+		case "catalog.changed":
+			var c sales.CatalogChange
+			if err := json.Unmarshal(e.Payload, &c); err != nil {
+				return nil, fmt.Errorf("report: outbox %d: %w", e.ID, err)
+			}
+			rs, err := planCatalog(ctx, e, c, facts, session)
+			if err != nil {
+				return nil, fmt.Errorf("report: outbox %d: %w", e.ID, err)
+			}
+			out = append(out, rs...)
+			continue
 		case "tickets.issued":
 			var p sales.TicketsIssued
 			if err := json.Unmarshal(e.Payload, &p); err != nil {
@@ -99,13 +136,9 @@ func Plan(ctx context.Context, entries []OutboxEntry, facts Facts) ([]Report, er
 			continue
 		}
 		for i, t := range tickets {
-			f, ok := cache[t.SessionID]
-			if !ok {
-				var err error
-				if f, err = facts.SessionFacts(ctx, e.TenantID, t.SessionID); err != nil {
-					return nil, fmt.Errorf("report: outbox %d: session %d: %w", e.ID, t.SessionID, err)
-				}
-				cache[t.SessionID] = f
+			f, err := session(e.TenantID, t.SessionID)
+			if err != nil {
+				return nil, fmt.Errorf("report: outbox %d: %w", e.ID, err)
 			}
 			if !f.Film {
 				continue
@@ -119,6 +152,59 @@ func Plan(ctx context.Context, entries []OutboxEntry, facts Facts) ([]Report, er
 				Interface: wire.RawTicket, Key: t.Number, Body: body, CreatedAt: e.At, State: StatePending, NextAt: e.At})
 		}
 	}
+	return out, nil
+}
+
+// planCatalog reports a change of a film hall (its seats, §9.2.4) or of a
+// film session (its business day's plan entry, §9.2.4); a film session's
+// creation also reports its hall, so the platform knows the seats of every
+// hall that screens films.
+func planCatalog(ctx context.Context, e OutboxEntry, c sales.CatalogChange, facts Facts, session func(int64, int64) (SessionFacts, error)) ([]Report, error) {
+	serial := "C" + strconv.FormatInt(e.ID, 10)
+	hall := func(id int64, n int) (Report, bool, error) {
+		h, err := facts.HallFacts(ctx, e.TenantID, id)
+		if err != nil || !h.Films {
+			return Report{}, false, err
+		}
+		body, err := json.Marshal(wire.HallReport{Cinema: h.CinemaCode, Hall: h.HallCode, Name: h.Name, Seats: h.Seats})
+		return Report{TenantID: e.TenantID, VenueID: e.VenueID, Serial: serial + "-" + strconv.Itoa(n), Interface: wire.HallSeats,
+			Key: "hall:" + strconv.FormatInt(id, 10), Body: body, CreatedAt: e.At, State: StatePending, NextAt: e.At}, true, err
+	}
+	if c.HallID != 0 {
+		r, ok, err := hall(c.HallID, 0)
+		if err != nil || !ok {
+			return nil, err
+		}
+		return []Report{r}, nil
+	}
+	f, err := session(e.TenantID, c.SessionID)
+	if err != nil || !f.Film {
+		return nil, err
+	}
+	var out []Report
+	op := wire.OpUpdate
+	switch c.Action {
+	case "session.create":
+		op = wire.OpCreate
+		r, ok, err := hall(f.HallID, 1)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			out = append(out, r)
+		}
+	case "session.cancel":
+		op = wire.OpDelete
+	}
+	plan := wire.PlanReport{BusinessDate: f.BusinessDate, Cinema: f.CinemaCode, Sessions: []wire.PlanEntry{{Hall: f.HallCode, Film: f.FilmCode,
+		Session: f.SessionCode, StartsAt: f.StartsAt.UTC(), EndsAt: f.EndsAt.UTC(), Seated: true, StandardCents: f.StandardCents,
+		MinCents: f.MinCents, Operation: op}}}
+	body, err := json.Marshal(plan)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, Report{TenantID: e.TenantID, VenueID: e.VenueID, Serial: serial + "-0", Interface: wire.ScreeningPlan,
+		Key: "session:" + f.SessionCode, Body: body, CreatedAt: e.At, State: StatePending, NextAt: e.At})
 	return out, nil
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/admitbox/admit/cloud/sales"
 )
 
-// facts is the planner's lookup, as a table: Plan is pure and its only
+// facts is the planner's lookup, as tables: Plan is pure and its only
 // boundary is this interface.
 type facts map[int64]SessionFacts
 
@@ -19,6 +19,19 @@ func (f facts) SessionFacts(_ context.Context, _, id int64) (SessionFacts, error
 	x, ok := f[id]
 	if !ok {
 		return SessionFacts{}, errors.New("no such session")
+	}
+	return x, nil
+}
+
+var halls = map[int64]HallFacts{
+	3: {CinemaCode: "31000001", HallCode: "H1", Name: "Hall 1", Films: true, Seats: []wire.HallSeat{{Code: "101", Section: "A", Row: "1", Col: "1", Type: "standard"}}},
+	4: {CinemaCode: "31000001", HallCode: "ARENA", Name: "Arena", Films: false, Seats: []wire.HallSeat{{Code: "5", Section: "S", Row: "1", Col: "1", Type: "standard"}}},
+}
+
+func (f facts) HallFacts(_ context.Context, _, id int64) (HallFacts, error) {
+	x, ok := halls[id]
+	if !ok {
+		return HallFacts{}, errors.New("no such hall")
 	}
 	return x, nil
 }
@@ -89,4 +102,61 @@ func TestPlanReportsFilmTicketsOnceEachWithStableSerials(t *testing.T) {
 	if _, err := Plan(context.Background(), []OutboxEntry{{ID: 14, Kind: "tickets.issued", Payload: []byte(`{"tickets":`)}}, f); err == nil {
 		t.Fatal("a broken outbox payload was planned")
 	}
+}
+
+func TestPlanReportsFilmHallsAndPlanChangesWithinTheirOwnOrder(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	start := time.Date(2026, 12, 5, 19, 30, 0, 0, sh)
+	f := facts{
+		7: {Film: true, CinemaCode: "31000001", Location: sh, HallID: 3, HallCode: "H1", FilmCode: "001X02212023", SessionCode: "7", StartsAt: start,
+			EndsAt: start.Add(2 * time.Hour), BusinessDate: "2026-12-05", MinCents: 2000, StandardCents: 6000},
+		8: {Film: false, CinemaCode: "31000001", Location: sh, HallID: 4, HallCode: "ARENA", SessionCode: "8", StartsAt: start, BusinessDate: "2026-12-05"},
+	}
+	rs, err := Plan(context.Background(), []OutboxEntry{
+		entry(t, 20, "catalog.changed", sales.CatalogChange{Action: "session.create", SessionID: 7}),
+		entry(t, 21, "catalog.changed", sales.CatalogChange{Action: "prices.set", SessionID: 7}),
+		entry(t, 22, "catalog.changed", sales.CatalogChange{Action: "session.cancel", SessionID: 7}),
+		entry(t, 23, "catalog.changed", sales.CatalogChange{Action: "session.create", SessionID: 8}), // a match
+		entry(t, 24, "catalog.changed", sales.CatalogChange{Action: "seatmap.import", HallID: 3}),
+		entry(t, 25, "catalog.changed", sales.CatalogChange{Action: "seatmap.import", HallID: 4}), // screens no film
+	}, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rs {
+		b, err := bodyOf(r)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Serial, err)
+		}
+		op := ""
+		if p, ok := b.(*wire.PlanReport); ok {
+			op = p.Sessions[0].Operation
+			if p.Sessions[0].StandardCents != 6000 || p.Sessions[0].MinCents != 2000 || !p.Sessions[0].Seated {
+				t.Errorf("plan entry %+v", p.Sessions[0])
+			}
+		}
+		got = append(got, r.Serial+" "+string(r.Interface)+" "+r.Key+" "+op)
+	}
+	want := []string{"C20-1 hall-seats hall:3 ", "C20-0 plans session:7 create", "C21-0 plans session:7 update", "C22-0 plans session:7 delete", "C24-0 hall-seats hall:3 "}
+	if len(got) != len(want) {
+		t.Fatalf("planned %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("planned %q, want %q", got, want)
+		}
+	}
+}
+
+// bodyOf decodes and validates a report's body as its interface's.
+func bodyOf(r Report) (wire.Body, error) {
+	b, err := wire.NewBody(r.Interface)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(r.Body, b); err != nil {
+		return nil, err
+	}
+	return b, b.Validate()
 }

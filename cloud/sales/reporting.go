@@ -2,21 +2,29 @@ package sales
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/admitbox/admit/cloud/seatmap"
 )
 
 // SessionFacts are a session's names for reporting it to the national
 // data platform: the venue's code and time zone, the hall's code, the
 // event's kind and code (a film's platform film code), and its times.
 type SessionFacts struct {
-	VenueCode    string
-	Timezone     string
-	HallCode     string
-	EventKind    string
-	EventCode    string
-	StartsAt     time.Time
-	EndsAt       time.Time
-	BusinessDate string
+	VenueCode     string
+	Timezone      string
+	HallID        int64
+	HallCode      string
+	EventKind     string
+	EventCode     string
+	StartsAt      time.Time
+	EndsAt        time.Time
+	BusinessDate  string
+	Cancelled     bool
+	MinPriceCents int64 // the regulator's lowest price (最低票价)
+	StandardCents int64 // the highest price level (标准定价)
 }
 
 // SessionFacts looks a session up for the reporter, which runs inside the
@@ -38,6 +46,108 @@ func (s *Service) SessionFacts(ctx context.Context, tenantID, sessionID int64) (
 	if err != nil {
 		return SessionFacts{}, err
 	}
-	return SessionFacts{VenueCode: v.Code, Timezone: v.Timezone, HallCode: h.Code, EventKind: e.Kind, EventCode: e.Code,
-		StartsAt: ss.StartsAt, EndsAt: ss.EndsAt, BusinessDate: ss.BusinessDate}, nil
+	tiers, err := s.store.PriceTiers(ctx, sessionID)
+	if err != nil {
+		return SessionFacts{}, err
+	}
+	out := SessionFacts{VenueCode: v.Code, Timezone: v.Timezone, HallID: h.ID, HallCode: h.Code, EventKind: e.Kind, EventCode: e.Code,
+		StartsAt: ss.StartsAt, EndsAt: ss.EndsAt, BusinessDate: ss.BusinessDate, Cancelled: ss.Status == SessionCancelled,
+		MinPriceCents: ss.MinPriceCents, StandardCents: ss.MinPriceCents}
+	for _, t := range tiers {
+		out.StandardCents = max(out.StandardCents, t.PriceCents)
+	}
+	return out, nil
+}
+
+// CatalogChange is the outbox payload (kind "catalog.changed") of a change
+// the regulator's platform hears of within a minute (§9.2.4): a hall and
+// its seats, or a session of the screening plan.
+type CatalogChange struct {
+	Action    string `json:"action"` // hall.create, seatmap.import, session.create, session.cancel, prices.set
+	HallID    int64  `json:"hall_id,omitempty"`
+	SessionID int64  `json:"session_id,omitempty"`
+}
+
+// catalogChange is the outbox payload of an audited change, if the
+// platform hears of it.
+func catalogChange(c change) (CatalogChange, bool) {
+	kind, id, ok := strings.Cut(c.object, ":")
+	if !ok {
+		return CatalogChange{}, false
+	}
+	n, err := strconv.ParseInt(id, 10, 64)
+	if err != nil {
+		return CatalogChange{}, false
+	}
+	switch {
+	case kind == "hall" && (c.action == "hall.create" || c.action == "seatmap.import"):
+		return CatalogChange{Action: c.action, HallID: n}, true
+	case kind == "session" && (c.action == "session.create" || c.action == "session.cancel" || c.action == "prices.set"):
+		return CatalogChange{Action: c.action, SessionID: n}, true
+	}
+	return CatalogChange{}, false
+}
+
+// HallFacts are a hall as the platform knows it (§9.2.4): its seats, and
+// whether it screens films (only those halls are reported).
+type HallFacts struct {
+	VenueCode    string
+	HallCode     string
+	Name         string
+	Seats        []HallSeatFacts
+	FilmSessions int // scheduled, not cancelled
+}
+
+// HallSeatFacts is one seat of a hall in service.
+type HallSeatFacts struct {
+	SeatID  int64
+	Section string
+	Row     string
+	Col     int
+	Type    string
+}
+
+// HallFacts looks a hall up for the reporter (no principal, read only).
+func (s *Service) HallFacts(ctx context.Context, tenantID, hallID int64) (HallFacts, error) {
+	h, err := s.store.GetHall(ctx, tenantID, hallID)
+	if err != nil {
+		return HallFacts{}, err
+	}
+	v, err := s.cachedVenue(ctx, tenantID, h.VenueID)
+	if err != nil {
+		return HallFacts{}, err
+	}
+	_, seats, err := s.store.HallSeatMap(ctx, hallID)
+	if err != nil {
+		return HallFacts{}, err
+	}
+	out := HallFacts{VenueCode: v.Code, HallCode: h.Code, Name: h.Name}
+	for _, st := range seats {
+		if st.State != seatmap.StateOK && st.State != seatmap.StateObstructed {
+			continue
+		}
+		out.Seats = append(out.Seats, HallSeatFacts{SeatID: st.ID, Section: st.Section, Row: st.Row, Col: st.Col, Type: string(st.Type)})
+	}
+	sessions, err := s.store.ListSessions(ctx, tenantID, SessionFilter{VenueIDs: []int64{h.VenueID}})
+	if err != nil {
+		return HallFacts{}, err
+	}
+	events := map[int64]string{}
+	for _, ss := range sessions {
+		if ss.HallID != hallID || ss.Status == SessionCancelled {
+			continue
+		}
+		kind, ok := events[ss.EventID]
+		if !ok {
+			e, err := s.store.GetEvent(ctx, tenantID, ss.EventID)
+			if err != nil {
+				return HallFacts{}, err
+			}
+			kind, events[ss.EventID] = e.Kind, e.Kind
+		}
+		if kind == "film" {
+			out.FilmSessions++
+		}
+	}
+	return out, nil
 }

@@ -206,6 +206,11 @@ func (s *Service) update(ctx context.Context, p Principal, fn func(tx Tx, rec fu
 			if err := tx.AppendAudit(ctx, e); err != nil {
 				return fmt.Errorf("append audit %s: %w", c.action, err)
 			}
+			if cc, ok := catalogChange(c); ok {
+				if err := tx.AppendOutbox(ctx, outboxEvent(c.tenantID, c.venueID, "catalog.changed", cc)); err != nil {
+					return err
+				}
+			}
 		}
 		return nil
 	})

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -28,6 +29,24 @@ func (f *reportFacts) SessionFacts(ctx context.Context, tenantID, sessionID int6
 		f.zones.Store(x.Timezone, l)
 		loc = l
 	}
-	return report.SessionFacts{Film: x.EventKind == "film", CinemaCode: x.VenueCode, Location: loc, HallCode: x.HallCode,
-		FilmCode: x.EventCode, SessionCode: strconv.FormatInt(sessionID, 10), StartsAt: x.StartsAt, BusinessDate: x.BusinessDate}, nil
+	return report.SessionFacts{Film: x.EventKind == "film", CinemaCode: x.VenueCode, Location: loc, HallID: x.HallID, HallCode: x.HallCode,
+		FilmCode: x.EventCode, SessionCode: strconv.FormatInt(sessionID, 10), StartsAt: x.StartsAt, EndsAt: x.EndsAt, BusinessDate: x.BusinessDate,
+		MinCents: x.MinPriceCents, StandardCents: x.StandardCents}, nil
+}
+
+func (f *reportFacts) HallFacts(ctx context.Context, tenantID, hallID int64) (report.HallFacts, error) {
+	x, err := f.svc.HallFacts(ctx, tenantID, hallID)
+	if err != nil {
+		return report.HallFacts{}, err
+	}
+	out := report.HallFacts{CinemaCode: x.VenueCode, HallCode: x.HallCode, Name: x.Name, Films: x.FilmSessions > 0}
+	for _, s := range x.Seats {
+		typ := s.Type
+		if typ == "" {
+			typ = "standard"
+		}
+		out.Seats = append(out.Seats, wire.HallSeat{Code: strconv.FormatInt(s.SeatID, 10), Section: s.Section, Row: s.Row,
+			Col: strconv.Itoa(s.Col), Type: typ})
+	}
+	return out, nil
 }
