@@ -61,7 +61,7 @@ func TestAReportSurvivesKill9BetweenTheSaleAndItsDelivery(t *testing.T) {
 	// Seed the data dir in this process (a venue, a clerk, a film
 	// session), then hand it to admit-cloud.
 	data := t.TempDir()
-	w, sim, pc := platformWorldIn(t, wire.AlgRSA, data)
+	w, sim, pc := platformWorldIn(t, wire.AlgRSA, data, nil)
 	ss := w.filmSession()
 	seats, err := w.svc.SessionSeats(t.Context(), w.clerk, ss.ID)
 	w.must(err)

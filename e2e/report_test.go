@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -26,13 +27,13 @@ import (
 // the system and the world's cinema.
 func platformWorld(t *testing.T, alg string) (*world, *platformsim.Sim) {
 	t.Helper()
-	w, sim, _ := platformWorldIn(t, alg, "")
+	w, sim, _ := platformWorldIn(t, alg, "", nil)
 	return w, sim
 }
 
 // platformWorldIn is platformWorld on a given data dir ("" for a new
 // one); it also returns the platform configuration the cloud runs with.
-func platformWorldIn(t *testing.T, alg, dataDir string) (*world, *platformsim.Sim, server.PlatformConfig) {
+func platformWorldIn(t *testing.T, alg, dataDir string, adjust func(*server.Config)) (*world, *platformsim.Sim, server.PlatformConfig) {
 	t.Helper()
 	sim, err := platformsim.Start(platformsim.Config{AdminToken: "tok"})
 	if err != nil {
@@ -76,6 +77,9 @@ func platformWorldIn(t *testing.T, alg, dataDir string) (*world, *platformsim.Si
 		c.Platform = pc
 		c.Platform.Policy = report.Policy{Sends: 3, Timeout: 2 * time.Second, Pause: 10 * time.Millisecond}
 		c.Platform.Report = &report.Config{Poll: 50 * time.Millisecond, Backoff: 20 * time.Millisecond, MaxWait: 100 * time.Millisecond}
+		if adjust != nil {
+			adjust(c)
+		}
 	})
 	return w, sim, pc
 }
@@ -325,5 +329,81 @@ func TestTheReportingPageShowsARefusalAndSendsItAgain(t *testing.T) {
 	entries, err := w.svc.AuditLog(context.Background(), w.admin, sales.AuditFilter{Action: "report.resend", Limit: 10})
 	if err != nil || len(entries) != 1 || entries[0].Actor == "" {
 		t.Fatalf("audit of the re-send: %+v %v", entries, err)
+	}
+}
+
+// TestADaysStatisticsReachThePlatformWhenTheBusinessDayEnds: a film
+// session's day sells at the box office and on the web, one ticket is
+// refunded; when the venue's business day is over, the platform receives
+// the session's figures, and its copy of the day is complete.
+func TestADaysStatisticsReachThePlatformWhenTheBusinessDayEnds(t *testing.T) {
+	var ahead atomic.Int64 // how far the cloud's clock runs ahead of the wall's
+	now := func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
+	w, sim, _ := platformWorldIn(t, wire.AlgSM2, "", func(c *server.Config) {
+		c.Now = now
+		c.Platform.Report.DayCheck = 20 * time.Millisecond
+	})
+	ss := w.filmSession()
+	o := w.sellIn(ss, "D-1", "D-2", "D-3")
+	ctx := context.Background()
+	seats, err := w.svc.SessionSeats(ctx, w.clerk, ss.ID)
+	w.must(err)
+	var web []int64
+	for _, s := range seats {
+		if s.Label == "E-1" || s.Label == "E-2" {
+			web = append(web, s.SeatID)
+		}
+	}
+	h, err := w.svc.HoldSeats(ctx, w.clerk, sales.HoldRequest{SessionID: ss.ID, Channel: sales.ChannelWeb, SeatIDs: web})
+	w.must(err)
+	wo, err := w.svc.ConfirmOrder(ctx, w.clerk, sales.OrderRequest{HoldID: h.ID})
+	w.must(err)
+	_, err = w.svc.PayOrder(ctx, w.clerk, wo.ID, sales.PaymentRequest{Method: "card", CardToken: "tok_approve"})
+	w.must(err)
+	r, err := w.svc.RequestRefund(ctx, w.clerk, sales.RefundInput{OrderID: o.ID, TicketIDs: []int64{o.Tickets[0].ID}, Reason: "ill"})
+	w.must(err)
+	_, err = w.svc.DecideRefund(ctx, w.manager, r.ID, true, "ok")
+	w.must(err)
+	waitRecords(t, sim, 6) // 5 sales, 1 refund
+	for _, r := range sim.Records() {
+		if r.Interface == wire.DailyStats {
+			t.Fatalf("statistics before the day ended: %s", r.Body)
+		}
+	}
+
+	// The day ends: the next morning, after the venue's business-day start.
+	ahead.Store(int64(time.Until(ss.StartsAt.Add(24 * time.Hour))))
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	recs, err := sim.WaitRecords(sctx, func(rs []platformsim.Record) bool {
+		for _, r := range rs {
+			if r.Interface == wire.DailyStats {
+				return true
+			}
+		}
+		return false
+	})
+	if err != nil {
+		t.Fatal("no daily statistics after the day ended")
+	}
+	var st wire.SessionStats
+	n := 0
+	for _, r := range recs {
+		if r.Interface == wire.DailyStats {
+			json.Unmarshal(r.Body, &st)
+			n++
+		}
+	}
+	want := wire.SessionStats{BusinessDate: ss.BusinessDate, Cinema: w.venue.Code, CinemaStatus: wire.StatusOpen, Hall: "H1", Film: "001X02212023",
+		Session: strconv.FormatInt(ss.ID, 10), StartsAt: ss.StartsAt.UTC(), LocalSold: 3, LocalRefunded: 1, LocalSoldCents: 13500, LocalRefundedCents: 4500,
+		NetworkSold: 2, NetworkSoldCents: 9000}
+	st.StartsAt = st.StartsAt.UTC()
+	if n != 1 || st != want {
+		t.Fatalf("%d statistics messages; the last:\n got %+v\nwant %+v", n, st, want)
+	}
+	for _, d := range sim.Summary() {
+		if d.BusinessDate == ss.BusinessDate && d.Completeness != 100 {
+			t.Fatalf("the platform's copy of the day: %+v", d)
+		}
 	}
 }

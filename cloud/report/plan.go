@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/admitbox/admit/cloud/report/wire"
@@ -81,10 +82,61 @@ type HallFacts struct {
 	Films      bool
 }
 
-// Facts looks sessions and halls up for planning.
+// VenueFacts are a venue's code and its business day: its time zone and
+// the time of day a business day starts.
+type VenueFacts struct {
+	ID, TenantID int64
+	Code         string
+	Location     *time.Location
+	DayStart     int // minutes after midnight
+}
+
+// BusinessDate is the venue's business date at t.
+func (v VenueFacts) BusinessDate(t time.Time) string {
+	loc := v.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	return sales.BusinessDate(t, loc, v.DayStart)
+}
+
+// Facts looks sessions, halls, venues and a day's figures up for planning.
 type Facts interface {
 	SessionFacts(ctx context.Context, tenantID, sessionID int64) (SessionFacts, error)
 	HallFacts(ctx context.Context, tenantID, hallID int64) (HallFacts, error)
+	Venues(ctx context.Context) ([]VenueFacts, error)
+	DayFigures(ctx context.Context, tenantID, venueID int64, businessDate string) ([]sales.SessionFigures, error)
+}
+
+// PlanDay is a venue's business day's daily statistics (§9.2.6): one
+// message per film session of the day, serial named by venue, day and
+// session, so planning the day twice makes the same reports.
+func PlanDay(ctx context.Context, v VenueFacts, date string, figures []sales.SessionFigures, facts Facts, at time.Time) ([]Report, error) {
+	var out []Report
+	for _, f := range figures {
+		sf, err := facts.SessionFacts(ctx, v.TenantID, f.SessionID)
+		if err != nil {
+			return nil, fmt.Errorf("report: day %s of %s: session %d: %w", date, v.Code, f.SessionID, err)
+		}
+		if !sf.Film {
+			continue
+		}
+		status := sf.CinemaStatus
+		if status == "" {
+			status = wire.StatusOpen
+		}
+		st := wire.SessionStats{BusinessDate: date, Cinema: sf.CinemaCode, CinemaStatus: status, Hall: sf.HallCode, Film: sf.FilmCode,
+			Session: sf.SessionCode, StartsAt: sf.StartsAt.UTC(), LocalSold: f.LocalSold, LocalRefunded: f.LocalRefunded,
+			LocalSoldCents: f.LocalSoldCents, LocalRefundedCents: f.LocalRefundedCents, NetworkSold: f.NetworkSold,
+			NetworkRefunded: f.NetworkRefunded, NetworkSoldCents: f.NetworkSoldCents, NetworkRefundedCents: f.NetworkRefundedCents}
+		body, err := json.Marshal(st)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, Report{TenantID: v.TenantID, VenueID: v.ID, Serial: "D" + strconv.FormatInt(v.ID, 10) + "-" + strings.ReplaceAll(date, "-", "") + "-" + sf.SessionCode,
+			Interface: wire.DailyStats, Key: "day:" + strconv.FormatInt(v.ID, 10) + ":" + date, Body: body, CreatedAt: at, State: StatePending, NextAt: at})
+	}
+	return out, nil
 }
 
 // Plan turns outbox entries into the reports they make: one raw ticket

@@ -28,6 +28,12 @@ var halls = map[int64]HallFacts{
 	4: {CinemaCode: "31000001", HallCode: "ARENA", Name: "Arena", Films: false, Seats: []wire.HallSeat{{Code: "5", Section: "S", Row: "1", Col: "1", Type: "standard"}}},
 }
 
+func (f facts) Venues(context.Context) ([]VenueFacts, error) { return nil, nil }
+
+func (f facts) DayFigures(context.Context, int64, int64, string) ([]sales.SessionFigures, error) {
+	return nil, nil
+}
+
 func (f facts) HallFacts(_ context.Context, _, id int64) (HallFacts, error) {
 	x, ok := halls[id]
 	if !ok {
@@ -159,4 +165,36 @@ func bodyOf(r Report) (wire.Body, error) {
 		return nil, err
 	}
 	return b, b.Validate()
+}
+
+func TestPlanDayReportsEachFilmSessionsFiguresOnce(t *testing.T) {
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	start := time.Date(2026, 12, 5, 19, 30, 0, 0, sh)
+	f := facts{
+		7: {Film: true, CinemaCode: "31000001", Location: sh, HallID: 3, HallCode: "H1", FilmCode: "001X02212023", SessionCode: "7", StartsAt: start, BusinessDate: "2026-12-05"},
+		8: {Film: false, CinemaCode: "31000001", Location: sh, SessionCode: "8", StartsAt: start, BusinessDate: "2026-12-05"},
+	}
+	v := VenueFacts{ID: 2, TenantID: 1, Code: "31000001", Location: sh, DayStart: 360}
+	// 05:59 on the 6th in Shanghai still belongs to the 5th's business day.
+	if d := v.BusinessDate(time.Date(2026, 12, 6, 5, 59, 0, 0, sh)); d != "2026-12-05" {
+		t.Fatalf("business date at 05:59: %s", d)
+	}
+	figs := []sales.SessionFigures{{SessionID: 7, LocalSold: 5, LocalRefunded: 1, LocalSoldCents: 22500, LocalRefundedCents: 4500, NetworkSold: 2, NetworkSoldCents: 9000},
+		{SessionID: 8, LocalSold: 100}}
+	at := time.Date(2026, 12, 6, 7, 0, 0, 0, sh)
+	rs, err := PlanDay(context.Background(), v, "2026-12-05", figs, f, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rs) != 1 || rs[0].Serial != "D2-20261205-7" || rs[0].Interface != wire.DailyStats {
+		t.Fatalf("planned %+v; want the film session's statistics once", rs)
+	}
+	b, err := bodyOf(rs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := b.(*wire.SessionStats)
+	if st.LocalSold != 5 || st.LocalRefunded != 1 || st.LocalSoldCents != 22500 || st.NetworkSold != 2 || st.NetworkSoldCents != 9000 || st.Film != "001X02212023" {
+		t.Fatalf("statistics %+v", st)
+	}
 }

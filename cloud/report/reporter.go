@@ -26,6 +26,11 @@ type Store interface {
 	Due(ctx context.Context, now time.Time, limit int) ([]Report, error)
 	// Finish records a communication's end for each report.
 	Finish(ctx context.Context, rs []Report) error
+	// DayPlanned says whether a venue's business day's statistics are planned.
+	DayPlanned(ctx context.Context, venueID int64, date string) (bool, error)
+	// EnqueueDay marks the day planned and stores its reports, in one
+	// transaction; false when it was planned already (by another process).
+	EnqueueDay(ctx context.Context, venueID int64, date string, at time.Time, rs []Report) (bool, error)
 	// Wake makes every pending report due now: the platform answers again.
 	Wake(ctx context.Context, now time.Time) (int, error)
 	// Queue summarises the queue within a scope.
@@ -78,8 +83,12 @@ type Config struct {
 	Poll    time.Duration // how often it looks for new sales
 	Backoff time.Duration // after a failed communication, doubled each time …
 	MaxWait time.Duration // … up to this
-	Now     func() time.Time
-	Logger  *slog.Logger
+	// DayCheck is how often it looks for business days that have ended
+	// (their daily statistics are due), and DaysBack how far back it looks.
+	DayCheck time.Duration
+	DaysBack int
+	Now      func() time.Time
+	Logger   *slog.Logger
 }
 
 // Reporter turns the sales core's outbox into reports and delivers them.
@@ -89,6 +98,8 @@ type Reporter struct {
 	send  Sender
 	cfg   Config
 	kick  chan struct{}
+	// lastDayCheck is when the days were last looked at (Run's goroutine only).
+	lastDayCheck time.Time
 }
 
 // New makes a reporter; Run drives it.
@@ -110,6 +121,12 @@ func New(st Store, facts Facts, send Sender, cfg Config) *Reporter {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.DayCheck <= 0 {
+		cfg.DayCheck = time.Minute
+	}
+	if cfg.DaysBack <= 0 {
+		cfg.DaysBack = 7
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -155,6 +172,14 @@ func (r *Reporter) Step(ctx context.Context) (planned, sent int, err error) {
 	if planned, err = r.plan(ctx); err != nil {
 		return planned, 0, err
 	}
+	if now := r.cfg.Now(); now.Sub(r.lastDayCheck) >= r.cfg.DayCheck {
+		n, err := r.planDays(ctx, now)
+		if err != nil {
+			return planned, 0, err
+		}
+		r.lastDayCheck = now
+		planned += n
+	}
 	sent, err = r.deliver(ctx)
 	return planned, sent, err
 }
@@ -179,6 +204,61 @@ func (r *Reporter) plan(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	return len(rs), nil
+}
+
+// planDays plans the daily statistics of every venue's business days that
+// have ended (within DaysBack) and are not yet planned.
+func (r *Reporter) planDays(ctx context.Context, now time.Time) (int, error) {
+	venues, err := r.facts.Venues(ctx)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, v := range venues {
+		today := v.BusinessDate(now)
+		for back := 1; back <= r.cfg.DaysBack; back++ {
+			date := addDays(today, -back)
+			done, err := r.store.DayPlanned(ctx, v.ID, date)
+			if err != nil {
+				return n, err
+			}
+			if done {
+				continue
+			}
+			figures, err := r.facts.DayFigures(ctx, v.TenantID, v.ID, date)
+			if err != nil {
+				return n, err
+			}
+			rs, err := PlanDay(ctx, v, date, figures, r.facts, now)
+			if err != nil {
+				return n, err
+			}
+			for i := range rs {
+				if rs[i].Message, err = r.send.Seal(rs[i].Interface, rs[i].Serial, now, rs[i].Body); err != nil {
+					return n, fmt.Errorf("report: seal %s: %w", rs[i].Serial, err)
+				}
+			}
+			ok, err := r.store.EnqueueDay(ctx, v.ID, date, now, rs)
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				n += len(rs)
+				if len(rs) > 0 {
+					r.cfg.Logger.Info("daily statistics planned", "venue", v.Code, "business_date", date, "sessions", len(rs))
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
+func addDays(date string, n int) string {
+	t, err := time.Parse("2006-01-02", date)
+	if err != nil {
+		return date
+	}
+	return t.AddDate(0, 0, n).Format("2006-01-02")
 }
 
 // deliver sends the due reports, in lanes by key: one key's reports go

@@ -151,3 +151,53 @@ func (s *Service) HallFacts(ctx context.Context, tenantID, hallID int64) (HallFa
 	}
 	return out, nil
 }
+
+// SessionFigures are a session's box office for the daily statistics
+// (§9.2.6): tickets sold (refunded ones included) and refunded, with their
+// amounts, at the box office (pos, kiosk) and through the network (web,
+// agency).
+type SessionFigures struct {
+	SessionID            int64
+	LocalSold            int
+	LocalRefunded        int
+	LocalSoldCents       int64
+	LocalRefundedCents   int64
+	NetworkSold          int
+	NetworkRefunded      int
+	NetworkSoldCents     int64
+	NetworkRefundedCents int64
+}
+
+// DayFigures are the figures of each film session of a venue's business
+// day (no principal: the reporter's).
+func (s *Service) DayFigures(ctx context.Context, tenantID, venueID int64, businessDate string) ([]SessionFigures, error) {
+	sessions, err := s.store.ListSessions(ctx, tenantID, SessionFilter{VenueID: venueID, BusinessDate: businessDate})
+	if err != nil {
+		return nil, err
+	}
+	kinds := map[int64]string{}
+	var out []SessionFigures
+	for _, ss := range sessions {
+		kind, ok := kinds[ss.EventID]
+		if !ok {
+			e, err := s.store.GetEvent(ctx, tenantID, ss.EventID)
+			if err != nil {
+				return nil, err
+			}
+			kind, kinds[ss.EventID] = e.Kind, e.Kind
+		}
+		if kind != "film" {
+			continue
+		}
+		f, err := s.store.SessionFigures(ctx, ss.ID)
+		if err != nil {
+			return nil, err
+		}
+		f.SessionID = ss.ID
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// AllVenues lists every tenant's venues, for the reporter's daily work.
+func (s *Service) AllVenues(ctx context.Context) ([]Venue, error) { return s.store.ListVenues(ctx, -1) }

@@ -56,6 +56,9 @@ type Reader interface {
 	// SeatLogSince returns up to limit changes after position after, in order.
 	SeatLogSince(ctx context.Context, after int64, limit int) ([]avail.Change, error)
 	PriceTiers(ctx context.Context, sessionID int64) ([]PriceTier, error)
+	// SessionFigures counts a session's tickets sold and refunded, at the
+	// box office and through the network channels.
+	SessionFigures(ctx context.Context, sessionID int64) (SessionFigures, error)
 	SessionSeats(ctx context.Context, sessionID int64) ([]SessionSeat, error)
 	// SessionSeatsByID returns those of the given seats that are in the session.
 	SessionSeatsByID(ctx context.Context, sessionID int64, seatIDs []int64) ([]SessionSeat, error)

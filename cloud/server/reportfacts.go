@@ -22,16 +22,38 @@ func (f *reportFacts) SessionFacts(ctx context.Context, tenantID, sessionID int6
 	if err != nil {
 		return report.SessionFacts{}, err
 	}
-	loc := time.UTC
-	if l, ok := f.zones.Load(x.Timezone); ok {
-		loc = l.(*time.Location)
-	} else if l, err := time.LoadLocation(x.Timezone); err == nil {
-		f.zones.Store(x.Timezone, l)
-		loc = l
-	}
+	loc := f.location(x.Timezone)
 	return report.SessionFacts{Film: x.EventKind == "film", CinemaCode: x.VenueCode, Location: loc, HallID: x.HallID, HallCode: x.HallCode,
 		FilmCode: x.EventCode, SessionCode: strconv.FormatInt(sessionID, 10), StartsAt: x.StartsAt, EndsAt: x.EndsAt, BusinessDate: x.BusinessDate,
 		MinCents: x.MinPriceCents, StandardCents: x.StandardCents}, nil
+}
+
+func (f *reportFacts) location(name string) *time.Location {
+	if l, ok := f.zones.Load(name); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	f.zones.Store(name, l)
+	return l
+}
+
+func (f *reportFacts) Venues(ctx context.Context) ([]report.VenueFacts, error) {
+	vs, err := f.svc.AllVenues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]report.VenueFacts, len(vs))
+	for i, v := range vs {
+		out[i] = report.VenueFacts{ID: v.ID, TenantID: v.TenantID, Code: v.Code, Location: f.location(v.Timezone), DayStart: v.BusinessDayStartMinutes}
+	}
+	return out, nil
+}
+
+func (f *reportFacts) DayFigures(ctx context.Context, tenantID, venueID int64, date string) ([]sales.SessionFigures, error) {
+	return f.svc.DayFigures(ctx, tenantID, venueID, date)
 }
 
 func (f *reportFacts) HallFacts(ctx context.Context, tenantID, hallID int64) (report.HallFacts, error) {

@@ -319,6 +319,9 @@ func (s *Server) startReporter(cfg Config) error {
 	if pc.Report != nil {
 		rc = *pc.Report
 		rc.Logger = cfg.Logger.With("component", "reporter")
+		if rc.Now == nil {
+			rc.Now = cfg.Now
+		}
 	}
 	s.Reporter = report.New(s.Reports, &reportFacts{svc: s.Svc}, client, rc)
 	s.Svc.SubscribeFeed(func(int64) { s.Reporter.Kick() })

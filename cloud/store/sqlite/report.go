@@ -53,16 +53,43 @@ func (r reportStore) Enqueue(ctx context.Context, from, to int64, rs []report.Re
 			return nil // another process planned these entries
 		}
 		moved = true
-		for _, x := range rs {
-			if _, err := t.q.ExecContext(ctx, `INSERT INTO reports (tenant_id, venue_id, serial, interface, key, body, message, created_at, state, next_at)
-VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING`, x.TenantID, x.VenueID, x.Serial, x.Interface, x.Key, string(x.Body),
-				string(x.Message), ms(x.CreatedAt), x.State, ms(x.NextAt)); err != nil {
-				return wrap(err, "enqueue report")
-			}
-		}
-		return nil
+		return insertReports(ctx, t, rs)
 	})
 	return moved, err
+}
+
+func (r reportStore) DayPlanned(ctx context.Context, venueID int64, date string) (bool, error) {
+	var n int
+	err := r.s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM report_days WHERE venue_id = ? AND business_date = ?`, venueID, date).Scan(&n)
+	return n > 0, wrap(err, "read planned days")
+}
+
+func (r reportStore) EnqueueDay(ctx context.Context, venueID int64, date string, at time.Time, rs []report.Report) (bool, error) {
+	planned := false
+	err := r.s.Update(ctx, func(tx sales.Tx) error {
+		t := tx.(*txn)
+		res, err := t.q.ExecContext(ctx, `INSERT INTO report_days (venue_id, business_date, planned_at) VALUES (?,?,?) ON CONFLICT DO NOTHING`, venueID, date, ms(at))
+		if err != nil {
+			return wrap(err, "plan a day")
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil // another process planned it
+		}
+		planned = true
+		return insertReports(ctx, t, rs)
+	})
+	return planned, err
+}
+
+func insertReports(ctx context.Context, t *txn, rs []report.Report) error {
+	for _, x := range rs {
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO reports (tenant_id, venue_id, serial, interface, key, body, message, created_at, state, next_at)
+VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT (serial) DO NOTHING`, x.TenantID, x.VenueID, x.Serial, x.Interface, x.Key, string(x.Body),
+			string(x.Message), ms(x.CreatedAt), x.State, ms(x.NextAt)); err != nil {
+			return wrap(err, "enqueue report")
+		}
+	}
+	return nil
 }
 
 const reportCols = `id, tenant_id, venue_id, serial, interface, key, body, message, created_at, state, sends, failures, next_at, last_error, answer, delivered_at`

@@ -444,4 +444,7 @@ INSERT INTO report_cursor (id, outbox_id) VALUES (1, 0);`,
 	// 10: a report's sealed message, signed once when planned and sent as
 	// it is, however often (empty: sealed when first sent).
 	`ALTER TABLE reports ADD COLUMN message TEXT NOT NULL DEFAULT '';`,
+	// 11: the venues' business days whose daily statistics (§9.2.6) are
+	// planned, so each is reported once.
+	`CREATE TABLE report_days (venue_id INTEGER NOT NULL, business_date TEXT NOT NULL, planned_at INTEGER NOT NULL, PRIMARY KEY (venue_id, business_date));`,
 }

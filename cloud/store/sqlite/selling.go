@@ -601,3 +601,28 @@ func (r reader) Revocations(ctx context.Context, venueID int64) ([]sales.Revocat
 	}
 	return out, wrap(rows.Err(), "read revocations")
 }
+
+func (r reader) SessionFigures(ctx context.Context, sessionID int64) (sales.SessionFigures, error) {
+	var f sales.SessionFigures
+	rows, err := r.q.QueryContext(ctx, `SELECT o.channel IN ('web', 'agency'), COUNT(*), COALESCE(SUM(t.price_cents), 0),
+  COALESCE(SUM(t.status = 'refunded'), 0), COALESCE(SUM(CASE WHEN t.status = 'refunded' THEN t.price_cents ELSE 0 END), 0)
+FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.session_id = ? GROUP BY 1`, sessionID)
+	if err != nil {
+		return f, wrap(err, "session figures")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var network bool
+		var sold, refunded int
+		var soldCents, refundedCents int64
+		if err := rows.Scan(&network, &sold, &soldCents, &refunded, &refundedCents); err != nil {
+			return f, wrap(err, "session figures")
+		}
+		if network {
+			f.NetworkSold, f.NetworkSoldCents, f.NetworkRefunded, f.NetworkRefundedCents = sold, soldCents, refunded, refundedCents
+		} else {
+			f.LocalSold, f.LocalSoldCents, f.LocalRefunded, f.LocalRefundedCents = sold, soldCents, refunded, refundedCents
+		}
+	}
+	return f, wrap(rows.Err(), "session figures")
+}
