@@ -58,7 +58,8 @@ func platformWorldIn(t *testing.T, alg, dataDir string, adjust func(*server.Conf
 		}
 	}
 	var is platformsim.Issued
-	post("/admin/systems", platformsim.SystemRequest{Code: "ADMIT01", Version: "test", Address: "https://cloud.example"}, &is)
+	queries := freeAddr(t) // where the cloud answers the platform's queries
+	post("/admin/systems", platformsim.SystemRequest{Code: "ADMIT01", Version: "test", Address: "https://" + queries}, &is)
 	post("/admin/cinemas", platformsim.CinemaRequest{System: "ADMIT01", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
 		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}, nil)
 	dir := t.TempDir()
@@ -69,7 +70,7 @@ func platformWorldIn(t *testing.T, alg, dataDir string, adjust func(*server.Conf
 		}
 	}
 	pc := server.PlatformConfig{URL: sim.URL(), System: "ADMIT01", SignAlg: alg, Cert: filepath.Join(dir, "cert.pem"),
-		Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2.pem"), CA: filepath.Join(dir, "ca.pem")}
+		Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2.pem"), CA: filepath.Join(dir, "ca.pem"), QueryListen: queries}
 	w := newWorldWith(t, embedded, func(c *server.Config) {
 		if dataDir != "" {
 			c.DataDir = dataDir
@@ -404,6 +405,106 @@ func TestADaysStatisticsReachThePlatformWhenTheBusinessDayEnds(t *testing.T) {
 	for _, d := range sim.Summary() {
 		if d.BusinessDate == ss.BusinessDate && d.Completeness != 100 {
 			t.Fatalf("the platform's copy of the day: %+v", d)
+		}
+	}
+}
+
+// TestTheRegulatorQueriesWhatTheCloudHolds: the platform calls each query
+// of §9.3 and gets what the cloud holds; a raw-data query reports the
+// day's records again; anyone but the platform, or a query not signed by
+// it, is refused.
+func TestTheRegulatorQueriesWhatTheCloudHolds(t *testing.T) {
+	w, sim, pc := platformWorldIn(t, wire.AlgRSA, "", nil)
+	ss := w.filmSession()
+	w.sellIn(ss, "F-1", "F-2")
+	waitRecords(t, sim, 2)
+	ctx := context.Background()
+	day := wire.RangeQuery{Cinema: w.venue.Code, From: ss.BusinessDate, To: ss.BusinessDate}
+	ask := func(i wire.Interface, q wire.RangeQuery, out any) wire.Answer {
+		t.Helper()
+		a, err := sim.Query(ctx, "ADMIT01", i, q)
+		if err != nil {
+			t.Fatalf("%s: %v", i, err)
+		}
+		if out != nil {
+			if !a.OK {
+				t.Fatalf("%s answered %s: %s", i, a.Code, a.Reason)
+			}
+			if err := json.Unmarshal(a.Data, out); err != nil {
+				t.Fatalf("%s: %v: %s", i, err, a.Data)
+			}
+		}
+		return a
+	}
+	var info wire.CinemaInfo
+	ask(wire.QueryCinema, wire.RangeQuery{Cinema: w.venue.Code}, &info)
+	if info.Code != w.venue.Code || info.Halls != 1 || len(info.HallSeats) != 1 || info.HallSeats[0].Seats != len(w.seats) || info.Vendor != "ADMIT01" {
+		t.Fatalf("cinema info %+v", info)
+	}
+	var halls []wire.HallReport
+	ask(wire.QueryHalls, wire.RangeQuery{Cinema: w.venue.Code}, &halls)
+	if len(halls) != 1 || halls[0].Hall != "H1" || len(halls[0].Seats) != len(w.seats) {
+		t.Fatalf("halls %+v", halls)
+	}
+	var plans []wire.PlanReport
+	ask(wire.QueryPlans, day, &plans)
+	if len(plans) != 1 || len(plans[0].Sessions) != 1 || plans[0].Sessions[0].Session != strconv.FormatInt(ss.ID, 10) || plans[0].Sessions[0].StandardCents != 4500 {
+		t.Fatalf("plans %+v", plans)
+	}
+	var stats []wire.SessionStats
+	ask(wire.QueryStats, day, &stats)
+	if len(stats) != 1 || stats[0].LocalSold != 2 || stats[0].LocalSoldCents != 9000 {
+		t.Fatalf("stats %+v", stats)
+	}
+	var log []wire.PlanLogEntry
+	ask(wire.QueryLog, day, &log)
+	if len(log) != 2 || log[0].Operation != wire.OpCreate || log[1].Operation != wire.OpUpdate {
+		t.Fatalf("plan log %+v", log)
+	}
+	var again report.RereportAnswer
+	ask(wire.QueryTickets, day, &again)
+	if again.Requeued != 2 {
+		t.Fatalf("re-report queued %d records, want 2", again.Requeued)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if _, err := sim.WaitRecords(sctx, func(rs []platformsim.Record) bool {
+		n := 0
+		for _, r := range rs {
+			if r.Interface == wire.RawTicket && r.Duplicates == 1 {
+				n++
+			}
+		}
+		return n == 2
+	}); err != nil {
+		t.Fatal("the records asked for were not reported again")
+	}
+
+	if a := ask(wire.QueryCinema, wire.RangeQuery{Cinema: "39999999"}, nil); a.OK || a.Code != wire.CodeUnknownCinema {
+		t.Fatalf("another cinema: %+v", a)
+	}
+	sim.SetFaults(platformsim.Faults{ForgeQueries: true})
+	if a := ask(wire.QueryCinema, wire.RangeQuery{Cinema: w.venue.Code}, nil); a.OK || a.Code != wire.CodeSignature {
+		t.Fatalf("a query signed with another key: %+v", a)
+	}
+	sim.SetFaults(platformsim.Faults{})
+
+	// The system's own certificate is the platform's CA's, but not the platform's.
+	cert, err := tls.LoadX509KeyPair(pc.Cert, pc.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	caPEM, _ := os.ReadFile(pc.CA)
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	for name, certs := range map[string][]tls.Certificate{"the system's own certificate": {cert}, "no certificate": nil} {
+		c := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, Certificates: certs}}}
+		resp, err := c.Post("https://"+pc.QueryListen+wire.QueryCinema.SystemPath(), "application/json", bytes.NewReader([]byte(`{}`)))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s: answered %d", name, resp.StatusCode)
+			}
 		}
 	}
 }

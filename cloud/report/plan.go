@@ -70,6 +70,7 @@ type SessionFacts struct {
 	BusinessDate  string
 	MinCents      int64
 	StandardCents int64
+	Cancelled     bool
 }
 
 // HallFacts are what the platform knows a hall by, and whether it
@@ -87,6 +88,7 @@ type HallFacts struct {
 type VenueFacts struct {
 	ID, TenantID int64
 	Code         string
+	Name         string
 	Location     *time.Location
 	DayStart     int // minutes after midnight
 }
@@ -106,6 +108,8 @@ type Facts interface {
 	HallFacts(ctx context.Context, tenantID, hallID int64) (HallFacts, error)
 	Venues(ctx context.Context) ([]VenueFacts, error)
 	DayFigures(ctx context.Context, tenantID, venueID int64, businessDate string) ([]sales.SessionFigures, error)
+	VenueHalls(ctx context.Context, tenantID, venueID int64) ([]int64, error)
+	VenueSessions(ctx context.Context, tenantID, venueID int64, businessDate string) ([]int64, error)
 }
 
 // PlanDay is a venue's business day's daily statistics (§9.2.6): one

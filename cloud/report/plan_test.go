@@ -34,6 +34,10 @@ func (f facts) DayFigures(context.Context, int64, int64, string) ([]sales.Sessio
 	return nil, nil
 }
 
+func (f facts) VenueHalls(context.Context, int64, int64) ([]int64, error) { return nil, nil }
+
+func (f facts) VenueSessions(context.Context, int64, int64, string) ([]int64, error) { return nil, nil }
+
 func (f facts) HallFacts(_ context.Context, _, id int64) (HallFacts, error) {
 	x, ok := halls[id]
 	if !ok {

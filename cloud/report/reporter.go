@@ -31,6 +31,12 @@ type Store interface {
 	// EnqueueDay marks the day planned and stores its reports, in one
 	// transaction; false when it was planned already (by another process).
 	EnqueueDay(ctx context.Context, venueID int64, date string, at time.Time, rs []Report) (bool, error)
+	// Rereport queues a venue's delivered raw ticket records of business
+	// days from..to again, as they were sent (§9.3.5), and says how many.
+	Rereport(ctx context.Context, venueID int64, from, to string, now time.Time) (int, error)
+	// PlanHistory lists a venue's screening plan reports of business days
+	// from..to, oldest first (§9.3.6).
+	PlanHistory(ctx context.Context, venueID int64, from, to string) ([]Report, error)
 	// Wake makes every pending report due now: the platform answers again.
 	Wake(ctx context.Context, now time.Time) (int, error)
 	// Queue summarises the queue within a scope.

@@ -201,3 +201,30 @@ func (s *Service) DayFigures(ctx context.Context, tenantID, venueID int64, busin
 
 // AllVenues lists every tenant's venues, for the reporter's daily work.
 func (s *Service) AllVenues(ctx context.Context) ([]Venue, error) { return s.store.ListVenues(ctx, -1) }
+
+// VenueHalls lists a venue's hall ids (the reporter's; no principal).
+func (s *Service) VenueHalls(ctx context.Context, tenantID, venueID int64) ([]int64, error) {
+	hs, err := s.store.ListHalls(ctx, tenantID, venueID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(hs))
+	for i, h := range hs {
+		out[i] = h.ID
+	}
+	return out, nil
+}
+
+// VenueSessions lists the ids of a venue's sessions of a business day
+// (the reporter's; no principal).
+func (s *Service) VenueSessions(ctx context.Context, tenantID, venueID int64, businessDate string) ([]int64, error) {
+	ss, err := s.store.ListSessions(ctx, tenantID, SessionFilter{VenueID: venueID, BusinessDate: businessDate})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(ss))
+	for i, x := range ss {
+		out[i] = x.ID
+	}
+	return out, nil
+}

@@ -25,7 +25,15 @@ func (f *reportFacts) SessionFacts(ctx context.Context, tenantID, sessionID int6
 	loc := f.location(x.Timezone)
 	return report.SessionFacts{Film: x.EventKind == "film", CinemaCode: x.VenueCode, Location: loc, HallID: x.HallID, HallCode: x.HallCode,
 		FilmCode: x.EventCode, SessionCode: strconv.FormatInt(sessionID, 10), StartsAt: x.StartsAt, EndsAt: x.EndsAt, BusinessDate: x.BusinessDate,
-		MinCents: x.MinPriceCents, StandardCents: x.StandardCents}, nil
+		MinCents: x.MinPriceCents, StandardCents: x.StandardCents, Cancelled: x.Cancelled}, nil
+}
+
+func (f *reportFacts) VenueHalls(ctx context.Context, tenantID, venueID int64) ([]int64, error) {
+	return f.svc.VenueHalls(ctx, tenantID, venueID)
+}
+
+func (f *reportFacts) VenueSessions(ctx context.Context, tenantID, venueID int64, date string) ([]int64, error) {
+	return f.svc.VenueSessions(ctx, tenantID, venueID, date)
 }
 
 func (f *reportFacts) location(name string) *time.Location {
@@ -47,7 +55,7 @@ func (f *reportFacts) Venues(ctx context.Context) ([]report.VenueFacts, error) {
 	}
 	out := make([]report.VenueFacts, len(vs))
 	for i, v := range vs {
-		out[i] = report.VenueFacts{ID: v.ID, TenantID: v.TenantID, Code: v.Code, Location: f.location(v.Timezone), DayStart: v.BusinessDayStartMinutes}
+		out[i] = report.VenueFacts{ID: v.ID, TenantID: v.TenantID, Code: v.Code, Name: v.Name, Location: f.location(v.Timezone), DayStart: v.BusinessDayStartMinutes}
 	}
 	return out, nil
 }

@@ -82,6 +82,10 @@ type PlatformConfig struct {
 	Policy report.Policy  `json:"-"`
 	Poll   time.Duration  `json:"-"`
 	Report *report.Config `json:"-"`
+	// QueryListen is where the platform's queries (§9.3) are served, over
+	// HTTPS with the issued certificate, to the platform alone: the address
+	// registered with the platform (empty: not served).
+	QueryListen string `json:"query_listen"`
 }
 
 // seatLogPoll is how often a cloud process reads the seat change log for
@@ -97,9 +101,10 @@ type Server struct {
 	Broker  *broker.Broker // nil with an external broker
 	Syncer  *syncer.Syncer
 	// Reports is the national data platform reporter's queue; Reporter is
-	// nil when no platform is configured.
+	// nil when no platform is configured, Queries when it does not query.
 	Reports  report.Store
 	Reporter *report.Reporter
+	Queries  *platform.QueryServer
 
 	http     *http.Server
 	ln       net.Listener
@@ -323,7 +328,15 @@ func (s *Server) startReporter(cfg Config) error {
 			rc.Now = cfg.Now
 		}
 	}
-	s.Reporter = report.New(s.Reports, &reportFacts{svc: s.Svc}, client, rc)
+	facts := &reportFacts{svc: s.Svc}
+	s.Reporter = report.New(s.Reports, facts, client, rc)
+	if pc.QueryListen != "" {
+		reg := report.NewRegulator(facts, s.Reports, orDefault(pc.System, cfg.SystemCode), orDefault(cfg.Version, "dev"), cfg.Now)
+		if s.Queries, err = platform.ServeQueries(pc.QueryListen, cert, key, ca, reg, cfg.Logger.With("component", "platform-queries")); err != nil {
+			return err
+		}
+		s.log.Info("serving the platform's queries", "addr", s.Queries.Addr())
+	}
 	s.Svc.SubscribeFeed(func(int64) { s.Reporter.Kick() })
 	s.log.Info("reporting to the national data platform", "url", pc.URL, "system", orDefault(pc.System, cfg.SystemCode), "alg", signer.Alg())
 	return nil
@@ -381,6 +394,9 @@ func (s *Server) close() error {
 	s.cancel()
 	s.wg.Wait()
 	s.Syncer.Close()
+	if s.Queries != nil {
+		err = errors.Join(err, s.Queries.Close())
+	}
 	if s.Broker != nil {
 		err = errors.Join(err, s.Broker.Close())
 	}

@@ -17,6 +17,8 @@ import (
 
 	"github.com/emmansun/gmsm/sm2"
 	"github.com/emmansun/gmsm/smx509"
+
+	"github.com/admitbox/admit/cloud/report/wire"
 )
 
 // authority is the platform's certificate authority: it signs the
@@ -97,8 +99,10 @@ type Issued struct {
 	CAPEM   string `json:"ca_pem"`
 }
 
-// issue makes a system's certificate (CommonName = its code) and keys.
-func (a *authority) issue(now time.Time, system string) (Issued, *x509.Certificate, *rsa.PublicKey, *ecdsa.PublicKey, error) {
+// issue makes a system's certificate (CommonName = its code; valid for
+// its registered host, so the system also serves the platform's queries
+// with it) and keys.
+func (a *authority) issue(now time.Time, system, host string) (Issued, *x509.Certificate, *rsa.PublicKey, *ecdsa.PublicKey, error) {
 	fail := func(err error) (Issued, *x509.Certificate, *rsa.PublicKey, *ecdsa.PublicKey, error) {
 		return Issued{}, nil, nil, nil, fmt.Errorf("platformsim: issue for %s: %w", system, err)
 	}
@@ -115,8 +119,13 @@ func (a *authority) issue(now time.Time, system string) (Issued, *x509.Certifica
 		Subject:      pkix.Name{CommonName: system, Organization: []string{"ticketing system"}},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.AddDate(2, 0, 0),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth},
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		tmpl.IPAddresses = []net.IP{ip}
+	} else if host != "" {
+		tmpl.DNSNames = []string{host}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &rk.PublicKey, a.key)
 	if err != nil {
@@ -141,4 +150,26 @@ func (a *authority) issue(now time.Time, system string) (Issued, *x509.Certifica
 		SM2PEM:  string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: sder})),
 		CAPEM:   string(a.pem),
 	}, cert, &rk.PublicKey, &sk.PublicKey, nil
+}
+
+// identity is the platform's own certificate and RSA key: it calls the
+// systems' query interfaces with them (mutual TLS) and signs its queries.
+func (a *authority) identity(now time.Time) (tls.Certificate, *rsa.PrivateKey, error) {
+	rk, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return tls.Certificate{}, nil, err
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: wire.PlatformSystem, Organization: []string{"National Film Data Platform (simulator)"}},
+		NotBefore:    now.Add(-time.Hour),
+		NotAfter:     now.AddDate(2, 0, 0),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, &rk.PublicKey, a.key)
+	if err != nil {
+		return tls.Certificate{}, nil, fmt.Errorf("platformsim: its own certificate: %w", err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: rk}, rk, nil
 }

@@ -24,6 +24,9 @@ type Faults struct {
 	LoseAnswer bool `json:"lose_answer,omitempty"`
 	// RefuseSignature answers bad_signature whatever the signature.
 	RefuseSignature bool `json:"refuse_signature,omitempty"`
+	// ForgeQueries signs the platform's queries with a key that is not its
+	// own: a system must refuse them.
+	ForgeQueries bool `json:"forge_queries,omitempty"`
 	// DownUntil refuses every connection until then.
 	DownUntil time.Time `json:"down_until,omitzero"`
 	Count     int       `json:"count,omitempty"`

@@ -12,7 +12,10 @@
 package platformsim
 
 import (
+	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
@@ -23,9 +26,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/admitbox/admit/cloud/report/wire"
@@ -43,14 +49,19 @@ type Config struct {
 
 // Sim is a running platform.
 type Sim struct {
-	cfg  Config
-	now  func() time.Time
-	log  *slog.Logger
-	ca   *authority
-	srv  tls.Certificate
-	http *http.Server
-	ln   net.Listener
-	url  string
+	cfg Config
+	now func() time.Time
+	log *slog.Logger
+	ca  *authority
+	srv tls.Certificate
+	// id is the platform's own certificate and key: it calls systems with them.
+	id     tls.Certificate
+	idKey  *rsa.PrivateKey
+	caPool *x509.CertPool
+	serial atomic.Int64
+	http   *http.Server
+	ln     net.Listener
+	url    string
 
 	mu       sync.Mutex
 	faults   Faults
@@ -59,7 +70,7 @@ type Sim struct {
 	films    []wire.Film
 	received map[string]*Record // by system + "/" + serial
 	order    []*Record          // in arrival order
-	changed  chan struct{}      // closed and replaced when a record is stored
+	changed  chan struct{}      // closed and replaced when a record is stored or received again
 }
 
 type system struct {
@@ -123,8 +134,12 @@ func Start(cfg Config) (*Sim, error) {
 		return nil, err
 	}
 	s.srv = srvCert
+	if s.id, s.idKey, err = s.ca.identity(s.now()); err != nil {
+		return nil, err
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(s.ca.cert)
+	s.caPool = pool
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return nil, fmt.Errorf("platformsim: listen %s: %w", cfg.Listen, err)
@@ -172,6 +187,7 @@ func (s *Sim) routes() http.Handler {
 	mux.HandleFunc("POST /admin/faults", s.admin(s.setFaults))
 	mux.HandleFunc("GET /admin/records", s.admin(s.listRecords))
 	mux.HandleFunc("GET /admin/received", s.admin(s.summaryJSON))
+	mux.HandleFunc("POST /admin/query", s.admin(s.queryAPI))
 	mux.HandleFunc("GET /{$}", s.summaryPage)
 	for _, i := range append([]wire.Interface{wire.FilmDownload, wire.CinemaDownload}, wire.Reports...) {
 		mux.HandleFunc("POST "+i.Path(), s.receive(i))
@@ -257,7 +273,11 @@ func (s *Sim) RegisterSystem(in SystemRequest) (Issued, error) {
 	if in.Code == "" || len(in.Code) > 32 || strings.ContainsAny(in.Code, " /\t\n") || in.Version == "" || in.Address == "" {
 		return Issued{}, fmt.Errorf("%w: system_code (1 to 32 characters, no spaces), software_version and address are required", errBadRequest)
 	}
-	is, cert, rk, sk, err := s.ca.issue(s.now(), in.Code)
+	host := ""
+	if u, err := url.Parse(in.Address); err == nil {
+		host = u.Hostname()
+	}
+	is, cert, rk, sk, err := s.ca.issue(s.now(), in.Code, host)
 	if err != nil {
 		return Issued{}, err
 	}
@@ -509,6 +529,8 @@ func (s *Sim) handle(r *http.Request, i wire.Interface, refuseSignature bool) wi
 	key := e.System + "/" + e.Serial
 	if rec, ok := s.received[key]; ok {
 		rec.Duplicates++
+		close(s.changed)
+		s.changed = make(chan struct{})
 		return wire.Received(e.Serial, true)
 	}
 	if st, ok := body.(*wire.StatusReport); ok {
@@ -574,4 +596,75 @@ func (s *Sim) cinemasOf(system, code string) wire.Cinemas {
 	sort.Slice(out.Cinemas, func(i, j int) bool { return out.Cinemas[i].Code < out.Cinemas[j].Code })
 	out.Count = len(out.Cinemas)
 	return out
+}
+
+// QueryRequest asks the platform to call a system's query interface.
+type QueryRequest struct {
+	System    string          `json:"system_code"`
+	Interface wire.Interface  `json:"interface"`
+	Query     wire.RangeQuery `json:"query"`
+}
+
+func (s *Sim) queryAPI(r *http.Request) (any, int, error) {
+	var in QueryRequest
+	if err := decodeStrict(r, &in); err != nil {
+		return nil, http.StatusBadRequest, err
+	}
+	a, err := s.Query(r.Context(), in.System, in.Interface, in.Query)
+	if err != nil {
+		return nil, statusOf(err), err
+	}
+	return a, http.StatusOK, nil
+}
+
+// Query calls a system's query interface (§9.3) at the address it
+// registered: mutual TLS with the platform's own certificate, the query
+// signed with the platform's key. It returns the system's answer.
+func (s *Sim) Query(ctx context.Context, system string, i wire.Interface, q wire.RangeQuery) (wire.Answer, error) {
+	if !slices.Contains(wire.Queries, i) {
+		return wire.Answer{}, fmt.Errorf("%w: %q is not a query", errBadRequest, i)
+	}
+	s.mu.Lock()
+	sys := s.systems[system]
+	s.mu.Unlock()
+	if sys == nil {
+		return wire.Answer{}, fmt.Errorf("%w: system %q is not registered", errBadRequest, system)
+	}
+	var err error
+	key := s.idKey
+	s.mu.Lock()
+	forge := s.faults.ForgeQueries
+	s.mu.Unlock()
+	if forge {
+		if key, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			return wire.Answer{}, err
+		}
+	}
+	e, err := wire.Seal(wire.RSASigner{Key: key}, wire.PlatformSystem, i, fmt.Sprintf("Q%d", s.serial.Add(1)), s.now(), q)
+	if err != nil {
+		return wire.Answer{}, err
+	}
+	b, _ := json.Marshal(e)
+	c := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: s.caPool,
+		Certificates: []tls.Certificate{s.id}, MinVersion: tls.VersionTLS12}}}
+	defer c.CloseIdleConnections()
+	req, err := http.NewRequestWithContext(ctx, "POST", strings.TrimSuffix(sys.Address, "/")+i.SystemPath(), bytes.NewReader(b))
+	if err != nil {
+		return wire.Answer{}, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return wire.Answer{}, fmt.Errorf("platformsim: query %s: %w", system, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return wire.Answer{}, err
+	}
+	a, err := wire.ReadAnswer(raw)
+	if err != nil {
+		return wire.Answer{}, fmt.Errorf("platformsim: query %s answered %s: %w", system, resp.Status, err)
+	}
+	return a, nil
 }

@@ -194,6 +194,45 @@ type MakeupApplication struct {
 	AmountCents  int64     `json:"amount_cents"`
 }
 
+// RangeQuery asks a system about a cinema over business days (§9.3.3–9.3.6;
+// the log query asks one day: From = To). §9.3.1 and §9.3.2 ask no dates.
+type RangeQuery struct {
+	Cinema string `json:"cinema_code"`
+	Hall   string `json:"hall_code,omitempty"` // §9.3.2: one hall, or all
+	From   string `json:"from,omitempty"`
+	To     string `json:"to,omitempty"`
+}
+
+// CinemaInfo answers §9.3.1.
+type CinemaInfo struct {
+	Code            string     `json:"code"`
+	Name            string     `json:"name"`
+	Status          string     `json:"status"`
+	Halls           int        `json:"halls"`
+	HallSeats       []HallSize `json:"hall_seats"`
+	Vendor          string     `json:"vendor"`
+	SoftwareVersion string     `json:"software_version"`
+}
+
+// HallSize is a hall's code and seat count.
+type HallSize struct {
+	Hall  string `json:"hall_code"`
+	Seats int    `json:"seats"`
+}
+
+// PlanLogEntry is one change of a screening plan (§9.3.6).
+type PlanLogEntry struct {
+	Cinema        string    `json:"cinema_code"`
+	BusinessDate  string    `json:"business_date"`
+	Hall          string    `json:"hall_code"`
+	Session       string    `json:"session_code"`
+	StartsAt      time.Time `json:"starts_at"`
+	Seated        bool      `json:"seated"`
+	StandardCents int64     `json:"standard_price_cents"`
+	Operation     string    `json:"operation"`
+	At            time.Time `json:"at"`
+}
+
 // Validate checks each body's fields; the first problem is returned.
 func (q FilmQuery) Validate() error {
 	from, err1 := time.Parse(dateForm, q.From)
@@ -399,6 +438,44 @@ func (a MakeupApplication) Validate() error {
 	return nil
 }
 
+// maxQueryDays bounds a query's range.
+const maxQueryDays = 366
+
+func (q RangeQuery) Validate() error {
+	if err := checkCinema(q.Cinema); err != nil {
+		return err
+	}
+	if q.Hall != "" {
+		if err := checkCode("hall_code", q.Hall); err != nil {
+			return err
+		}
+	}
+	if q.From == "" && q.To == "" {
+		return nil
+	}
+	from, err1 := time.Parse(dateForm, q.From)
+	to, err2 := time.Parse(dateForm, q.To)
+	switch {
+	case err1 != nil:
+		return &FieldError{"from", "a date YYYY-MM-DD"}
+	case err2 != nil:
+		return &FieldError{"to", "a date YYYY-MM-DD"}
+	case to.Before(from):
+		return &FieldError{"to", "before from"}
+	case to.Sub(from) > maxQueryDays*24*time.Hour:
+		return &FieldError{"to", "a range of at most a year"}
+	}
+	return nil
+}
+
+// needsDates: the range queries must give one.
+func (q RangeQuery) needsDates() error {
+	if q.From == "" || q.To == "" {
+		return &FieldError{"from", "the range's first and last business day are required"}
+	}
+	return nil
+}
+
 func checkCinema(code string) error {
 	if !ValidCinemaCode(code) {
 		return &FieldError{"cinema_code", "an 8-digit cinema code"}
@@ -450,8 +527,33 @@ func NewBody(i Interface) (Body, error) {
 		return &SessionStats{}, nil
 	case SaleMakeup, RefundMakeup:
 		return &MakeupApplication{}, nil
+	case QueryCinema, QueryHalls:
+		return &RangeQuery{}, nil
+	case QueryPlans, QueryStats, QueryTickets, QueryLog:
+		return &datedQuery{}, nil
 	}
 	return nil, fmt.Errorf("wire: no body for interface %q", i)
+}
+
+// datedQuery is a RangeQuery that must name its days.
+type datedQuery struct{ RangeQuery }
+
+func (q datedQuery) Validate() error {
+	if err := q.RangeQuery.Validate(); err != nil {
+		return err
+	}
+	return q.needsDates()
+}
+
+// Query is the RangeQuery of a query's body (nil for other bodies).
+func Query(b Body) *RangeQuery {
+	switch x := b.(type) {
+	case *RangeQuery:
+		return x
+	case *datedQuery:
+		return &x.RangeQuery
+	}
+	return nil
 }
 
 // ReadBody decodes and validates an envelope's body.

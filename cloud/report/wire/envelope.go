@@ -24,7 +24,21 @@ const (
 	DailyStats     Interface = "daily-stats"     // §9.2.6 统计票房上报
 	SaleMakeup     Interface = "sale-makeup"     // §9.2.7 售票补登上报
 	RefundMakeup   Interface = "refund-makeup"   // §9.2.8 退票补登上报
+
+	// The regulator's queries (§9.3), which the platform sends the system.
+	QueryCinema  Interface = "query-cinema"  // §9.3.1 影院基础信息查询
+	QueryHalls   Interface = "query-halls"   // §9.3.2 影厅座位基础信息查询
+	QueryPlans   Interface = "query-plans"   // §9.3.3 放映计划数据查询
+	QueryStats   Interface = "query-stats"   // §9.3.4 统计票房查询
+	QueryTickets Interface = "query-tickets" // §9.3.5 原始数据查询: answered at once, re-reported asynchronously
+	QueryLog     Interface = "query-log"     // §9.3.6 日志查询
 )
+
+// Queries are the interfaces the platform calls on a system.
+var Queries = []Interface{QueryCinema, QueryHalls, QueryPlans, QueryStats, QueryTickets, QueryLog}
+
+// PlatformSystem is the system code the platform signs its own messages with.
+const PlatformSystem = "NATIONAL-PLATFORM"
 
 // Reports are the interfaces that carry a system's data to the platform.
 var Reports = []Interface{BusinessStatus, HallSeats, ScreeningPlan, RawTicket, DailyStats, SaleMakeup, RefundMakeup}
@@ -32,10 +46,14 @@ var Reports = []Interface{BusinessStatus, HallSeats, ScreeningPlan, RawTicket, D
 // Path is the URL path of an interface on the platform.
 func (i Interface) Path() string { return "/api/v1/" + string(i) }
 
+// SystemPath is the URL path of a query on a ticketing system.
+func (i Interface) SystemPath() string { return "/platform/v1/" + string(i) }
+
 // Known reports whether i is one of the platform's interfaces.
 func (i Interface) Known() bool {
 	switch i {
-	case FilmDownload, CinemaDownload, BusinessStatus, HallSeats, ScreeningPlan, RawTicket, DailyStats, SaleMakeup, RefundMakeup:
+	case FilmDownload, CinemaDownload, BusinessStatus, HallSeats, ScreeningPlan, RawTicket, DailyStats, SaleMakeup, RefundMakeup,
+		QueryCinema, QueryHalls, QueryPlans, QueryStats, QueryTickets, QueryLog:
 		return true
 	}
 	return false

@@ -167,6 +167,39 @@ func scopeClause(sc report.Scope) (string, []any) {
 	return tc, args
 }
 
+func (r reportStore) Rereport(ctx context.Context, venueID int64, from, to string, now time.Time) (int, error) {
+	n := 0
+	err := r.s.Update(ctx, func(tx sales.Tx) error {
+		res, err := tx.(*txn).q.ExecContext(ctx, `UPDATE reports SET state = 'pending', next_at = ?
+WHERE venue_id = ? AND interface = 'tickets' AND state = 'delivered' AND json_extract(body, '$.business_date') BETWEEN ? AND ?`, ms(now), venueID, from, to)
+		if err != nil {
+			return wrap(err, "report again")
+		}
+		m, _ := res.RowsAffected()
+		n = int(m)
+		return nil
+	})
+	return n, err
+}
+
+func (r reportStore) PlanHistory(ctx context.Context, venueID int64, from, to string) ([]report.Report, error) {
+	rows, err := r.s.r.QueryContext(ctx, `SELECT `+reportCols+` FROM reports WHERE venue_id = ? AND interface = 'plans'
+AND json_extract(body, '$.business_date') BETWEEN ? AND ? ORDER BY id`, venueID, from, to)
+	if err != nil {
+		return nil, wrap(err, "read the plan history")
+	}
+	defer rows.Close()
+	var out []report.Report
+	for rows.Next() {
+		x, err := scanReport(rows)
+		if err != nil {
+			return nil, wrap(err, "read the plan history")
+		}
+		out = append(out, x)
+	}
+	return out, wrap(rows.Err(), "read the plan history")
+}
+
 func (r reportStore) Queue(ctx context.Context, sc report.Scope) (report.QueueStatus, error) {
 	var q report.QueueStatus
 	var oldest sql.NullInt64
