@@ -62,6 +62,8 @@ func platformWorldIn(t *testing.T, alg, dataDir string, adjust func(*server.Conf
 	post("/admin/systems", platformsim.SystemRequest{Code: "ADMIT01", Version: "test", Address: "https://" + queries}, &is)
 	post("/admin/cinemas", platformsim.CinemaRequest{System: "ADMIT01", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
 		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}, nil)
+	post("/admin/films", wire.Film{Code: "001X02212027", Name: "The Wandering Earth III", Version: "IMAX", DurationMin: 150,
+		ReleaseDate: time.Now().Format("2006-01-02")}, nil)
 	dir := t.TempDir()
 	files := map[string]string{"cert.pem": is.CertPEM, "key.pem": is.KeyPEM, "sm2.pem": is.SM2PEM, "ca.pem": is.CAPEM}
 	for name, content := range files {
@@ -308,6 +310,15 @@ func TestTheReportingPageShowsARefusalAndSendsItAgain(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), pw),
 		chromedp.Click(chromedp.CSS(`[data-test=login]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=total-sold]`)))
+	// A film's code is chosen from the platform's films.
+	run(t, ctx, "choose a film from the platform",
+		chromedp.Navigate(w.srv.URL+"/#/sessions"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=create-event]`)),
+		waitTrue(`document.querySelector('[data-test=platform-films] option[value="001X02212027"]') !== null`, 20*time.Second),
+		js(`(() => { const c = document.querySelector('[data-test=event-code]'); c.value = "001X02212027"; c.dispatchEvent(new Event("change")); })()`),
+		waitTrue(`document.querySelector('[data-test=event-name]').value === "The Wandering Earth III"`, 5*time.Second),
+		chromedp.Click(chromedp.CSS(`[data-test=create-event]`)),
+		waitText(`[data-test=new-event]`, "The Wandering Earth III"))
 	run(t, ctx, "the refusal on the Reporting page",
 		chromedp.Navigate(w.srv.URL+"/#/reporting"),
 		waitText(`[data-test=rep-refused]`, "1"),

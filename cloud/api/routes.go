@@ -11,6 +11,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/report"
+	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/seatmap"
 )
@@ -427,6 +428,13 @@ func (a *API) table() []route {
 					return nil, sales.NotFound("reporting")
 				}
 				return a.opts.Reporting.Overview(c.Request.Context(), p)
+			}},
+		{method: "GET", path: "/reporting/films", summary: "The films the national data platform has for the months around now, to choose a film's code", tag: "reporting",
+			resp: wire.Films{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				if a.opts.Reporting == nil {
+					return nil, sales.NotFound("reporting")
+				}
+				return a.opts.Reporting.Films(c.Request.Context(), p)
 			}},
 		{method: "POST", path: "/reporting/reports/:id/resend", summary: "Send a refused or failing report again, signed afresh", tag: "reporting",
 			resp: report.Report{}, h: func(c *gin.Context, p sales.Principal) (any, error) {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -18,6 +19,28 @@ type Service struct {
 	store      Store
 	configured bool
 	now        func() time.Time
+	films      FilmSource
+}
+
+// FilmSource downloads the platform's films (report/platform.Client).
+type FilmSource interface {
+	Films(ctx context.Context, from, to string) (wire.Films, error)
+}
+
+// SetFilmSource lets people choose films from the platform's list.
+func (s *Service) SetFilmSource(f FilmSource) { s.films = f }
+
+// Films lists the films the platform has for a period around now, so a
+// person creating a film event chooses its code (§9.2.1).
+func (s *Service) Films(ctx context.Context, p sales.Principal) (wire.Films, error) {
+	if !auth.Can(p.Role, auth.ManageSessions) {
+		return wire.Films{}, sales.Forbidden("your role (" + string(p.Role) + ") may not " + string(auth.ManageSessions))
+	}
+	if s.films == nil {
+		return wire.Films{}, sales.NotFound("national data platform")
+	}
+	now := s.now()
+	return s.films.Films(ctx, now.AddDate(0, -3, 0).Format("2006-01-02"), now.AddDate(0, 3, 0).Format("2006-01-02"))
 }
 
 // NewService serves the queue in st; configured says whether this cloud

@@ -106,6 +106,8 @@ type Server struct {
 	Reporter *report.Reporter
 	Queries  *platform.QueryServer
 
+	reporting *report.Service
+
 	http     *http.Server
 	ln       net.Listener
 	brokerCA []byte
@@ -156,8 +158,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return orDefault(cfg.PublicMQTTURL, s.MQTTURL), orDefault(cfg.PublicURL, s.URL)
 	}
 	s.Reports = st.Reports()
-	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA,
-		Reporting: report.NewService(s.Reports, cfg.Platform.URL != "", cfg.Now)})
+	s.reporting = report.NewService(s.Reports, cfg.Platform.URL != "", cfg.Now)
+	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
 	mux.Handle("/ui-common/", http.StripPrefix("/ui-common", webui.Handler()))
@@ -328,6 +330,7 @@ func (s *Server) startReporter(cfg Config) error {
 			rc.Now = cfg.Now
 		}
 	}
+	s.reporting.SetFilmSource(client)
 	facts := &reportFacts{svc: s.Svc}
 	s.Reporter = report.New(s.Reports, facts, client, rc)
 	if pc.QueryListen != "" {

@@ -347,9 +347,18 @@
       const out = el("div");
       const evName2 = el("input", { "data-test": "event-name" }), evKind = el("select", {}, ["film", "match", "concert", "show"].map((k) => el("option", { value: k }, k)));
       // A film's code from the national data platform (12 characters); other kinds may leave it empty.
-      const evCode = el("input", { "data-test": "event-code", maxlength: 32, placeholder: "001X02212023" });
+      const films = el("datalist", { id: "platform-films", "data-test": "platform-films" });
+      const evCode = el("input", { "data-test": "event-code", maxlength: 32, placeholder: "001X02212023", list: "platform-films" });
+      // The national data platform's films, when the cloud reports to one: choosing fills the name too.
+      api("GET", "/reporting/films").then((fs) => {
+        clear(films, ...fs.films.map((f) => el("option", { value: f.code }, `${f.name} · ${f.version} · ${f.release_date}`)));
+        evCode.addEventListener("change", () => {
+          const f = fs.films.find((x) => x.code === evCode.value.trim());
+          if (f && !evName2.value) evName2.value = f.name;
+        });
+      }).catch(() => {});
       const evOut = el("div");
-      const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind), el("label", {}, t("film.code"), evCode),
+      const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind), el("label", {}, t("film.code"), evCode, films),
         el("button", { type: "button", "data-test": "create-event", onclick: async () => {
           try { await api("POST", "/events", { name: evName2.value, kind: evKind.value, code: evCode.value.trim() }); await load(); } catch (err) { clear(evOut, errorBox(err)); }
         } }, t("create"))), evOut);

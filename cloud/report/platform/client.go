@@ -139,6 +139,31 @@ func (c *Client) Deliver(ctx context.Context, i wire.Interface, serial string, m
 	return res
 }
 
+// Films downloads the films screening in a period (§9.2.1).
+func (c *Client) Films(ctx context.Context, from, to string) (wire.Films, error) {
+	q := wire.FilmQuery{From: from, To: to}
+	if err := q.Validate(); err != nil {
+		return wire.Films{}, err
+	}
+	r := c.Send(ctx, wire.FilmDownload, fmt.Sprintf("F%d", c.cfg.Now().UnixNano()), q)
+	if r.Outcome != report.Delivered {
+		if r.Err == nil {
+			r.Err = fmt.Errorf("%s: %s", r.Answer.Code, r.Answer.Reason)
+		}
+		return wire.Films{}, fmt.Errorf("platform: download films: %w", r.Err)
+	}
+	var fs wire.Films
+	if err := json.Unmarshal(r.Answer.Data, &fs); err != nil {
+		return wire.Films{}, fmt.Errorf("platform: the films downloaded: %w", err)
+	}
+	for _, f := range fs.Films {
+		if !wire.ValidFilmCode(f.Code) {
+			return wire.Films{}, fmt.Errorf("platform: a downloaded film has the code %q", f.Code)
+		}
+	}
+	return fs, nil
+}
+
 // post sends the message once and reads the answer.
 func (c *Client) post(ctx context.Context, i wire.Interface, msg []byte) (wire.Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, "POST", c.cfg.URL+i.Path(), bytes.NewReader(msg))
