@@ -30,31 +30,16 @@ func TestAPersonReadsWhatThePlatformReceived(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sim.Close()
+	is, err := sim.RegisterSystem(platformsim.SystemRequest{Code: "ADMIT", Version: "1.0", Address: "https://cloud.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.RegisterCinema(platformsim.CinemaRequest{System: "ADMIT", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
+		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}); err != nil {
+		t.Fatal(err)
+	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(sim.CAPEM())
-	admin := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	adminPost := func(path string, in, out any) {
-		t.Helper()
-		b, _ := json.Marshal(in)
-		req, _ := http.NewRequest("POST", sim.URL()+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer tok")
-		resp, err := admin.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != 201 {
-			raw, _ := io.ReadAll(resp.Body)
-			t.Fatalf("%s: %d %s", path, resp.StatusCode, raw)
-		}
-		if out != nil {
-			json.NewDecoder(resp.Body).Decode(out)
-		}
-	}
-	var is platformsim.Issued
-	adminPost("/admin/systems", platformsim.SystemRequest{Code: "ADMIT", Version: "1.0", Address: "https://cloud.example"}, &is)
-	adminPost("/admin/cinemas", platformsim.CinemaRequest{System: "ADMIT", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
-		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}, nil)
 	cert, err := tls.X509KeyPair([]byte(is.CertPEM), []byte(is.KeyPEM))
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -40,39 +39,24 @@ func platformWorldIn(t *testing.T, alg, dataDir string, adjust func(*server.Conf
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(sim.CAPEM())
-	admin := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	post := func(path string, in, out any) {
-		t.Helper()
-		b, _ := json.Marshal(in)
-		req, _ := http.NewRequest("POST", sim.URL()+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer tok")
-		resp, err := admin.Do(req)
-		if err != nil || resp.StatusCode != 201 {
-			t.Fatalf("%s: %v %v", path, resp, err)
-		}
-		defer resp.Body.Close()
-		if out != nil {
-			json.NewDecoder(resp.Body).Decode(out)
-		}
-	}
-	var is platformsim.Issued
 	queries := freeAddr(t) // where the cloud answers the platform's queries
-	post("/admin/systems", platformsim.SystemRequest{Code: "ADMIT01", Version: "test", Address: "https://" + queries}, &is)
-	post("/admin/cinemas", platformsim.CinemaRequest{System: "ADMIT01", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
-		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}, nil)
-	post("/admin/films", wire.Film{Code: "001X02212027", Name: "The Wandering Earth III", Version: "IMAX", DurationMin: 150,
-		ReleaseDate: time.Now().Format("2006-01-02")}, nil)
-	dir := t.TempDir()
-	files := map[string]string{"cert.pem": is.CertPEM, "key.pem": is.KeyPEM, "sm2.pem": is.SM2PEM, "ca.pem": is.CAPEM}
-	for name, content := range files {
-		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
+	is, err := sim.RegisterSystem(platformsim.SystemRequest{Code: "ADMIT01", Version: "test", Address: "https://" + queries})
+	if err != nil {
+		t.Fatal(err)
 	}
-	pc := server.PlatformConfig{URL: sim.URL(), System: "ADMIT01", SignAlg: alg, Cert: filepath.Join(dir, "cert.pem"),
-		Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2.pem"), CA: filepath.Join(dir, "ca.pem"), QueryListen: queries}
+	if _, err := sim.RegisterCinema(platformsim.CinemaRequest{System: "ADMIT01", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
+		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.RegisterFilm(wire.Film{Code: "001X02212027", Name: "The Wandering Earth III", Version: "IMAX", DurationMin: 150,
+		ReleaseDate: time.Now().Format("2006-01-02")}); err != nil {
+		t.Fatal(err)
+	}
+	files, err := is.Write(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pc := server.PlatformConfig{URL: sim.URL(), System: "ADMIT01", SignAlg: alg, Cert: files.Cert, Key: files.Key, SM2Key: files.SM2Key, CA: files.CA, QueryListen: queries}
 	w := newWorldWith(t, embedded, func(c *server.Config) {
 		if dataDir != "" {
 			c.DataDir = dataDir

@@ -350,19 +350,11 @@ func registerBenchSystem(sim *platformsim.Sim, dir, alg string) (string, error) 
 		Company: "Bench", Circuit: "Bench Circuit", Status: wire.StatusOpen, Halls: 1}}); err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	files, err := is.Write(dir)
+	if err != nil {
 		return "", err
 	}
-	pc := server.PlatformConfig{URL: sim.URL(), System: "ADMIT", SignAlg: alg}
-	for _, f := range []struct {
-		name, content string
-		dst           *string
-	}{{"cert.pem", is.CertPEM, &pc.Cert}, {"key.pem", is.KeyPEM, &pc.Key}, {"sm2-key.pem", is.SM2PEM, &pc.SM2Key}, {"ca.pem", is.CAPEM, &pc.CA}} {
-		*f.dst = filepath.Join(dir, f.name)
-		if err := os.WriteFile(*f.dst, []byte(f.content), 0o600); err != nil {
-			return "", err
-		}
-	}
+	pc := server.PlatformConfig{URL: sim.URL(), System: "ADMIT", SignAlg: alg, Cert: files.Cert, Key: files.Key, SM2Key: files.SM2Key, CA: files.CA}
 	b, err := json.Marshal(pc)
 	if err != nil {
 		return "", err

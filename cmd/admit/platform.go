@@ -5,8 +5,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/server"
@@ -43,18 +41,10 @@ func demoPlatform(listen, dir, system string, log *slog.Logger) (*platformsim.Si
 		ReleaseDate: "2019-02-05", Distributor: "China Film", Producer: "China Film", Director: "Frant Gwo", Cast: "Wu Jing", Synopsis: "The sun is dying."}); err != nil {
 		return fail(err)
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	files, err := is.Write(dir)
+	if err != nil {
 		return fail(err)
 	}
-	pc := server.PlatformConfig{URL: sim.URL(), System: system}
-	for _, f := range []struct {
-		name, content string
-		dst           *string
-	}{{"cert.pem", is.CertPEM, &pc.Cert}, {"key.pem", is.KeyPEM, &pc.Key}, {"sm2-key.pem", is.SM2PEM, &pc.SM2Key}, {"ca.pem", is.CAPEM, &pc.CA}} {
-		*f.dst = filepath.Join(dir, f.name)
-		if err := os.WriteFile(*f.dst, []byte(f.content), 0o600); err != nil {
-			return fail(err)
-		}
-	}
+	pc := server.PlatformConfig{URL: sim.URL(), System: system, Cert: files.Cert, Key: files.Key, SM2Key: files.SM2Key, CA: files.CA}
 	return sim, token, pc, nil
 }

@@ -13,6 +13,8 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/emmansun/gmsm/sm2"
@@ -172,4 +174,24 @@ func (a *authority) identity(now time.Time) (tls.Certificate, *rsa.PrivateKey, e
 		return tls.Certificate{}, nil, fmt.Errorf("platformsim: its own certificate: %w", err)
 	}
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: rk}, rk, nil
+}
+
+// IssuedFiles are the paths Write put an Issued in.
+type IssuedFiles struct {
+	Cert, Key, SM2Key, CA string
+}
+
+// Write saves what a system was issued as PEM files in dir (private:
+// 0600), as a system keeps them.
+func (is Issued) Write(dir string) (IssuedFiles, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return IssuedFiles{}, err
+	}
+	f := IssuedFiles{Cert: filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2-key.pem"), CA: filepath.Join(dir, "ca.pem")}
+	for path, content := range map[string]string{f.Cert: is.CertPEM, f.Key: is.KeyPEM, f.SM2Key: is.SM2PEM, f.CA: is.CAPEM} {
+		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+			return IssuedFiles{}, err
+		}
+	}
+	return f, nil
 }

@@ -1,15 +1,11 @@
 package platform
 
 import (
-	"bytes"
 	"context"
 	"crypto/rsa"
-	"crypto/tls"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"net/http"
 	"testing"
 	"time"
 
@@ -35,26 +31,14 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(sim.CAPEM())
-	admin := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	post := func(path string, in, out any) {
-		b, _ := json.Marshal(in)
-		req, _ := http.NewRequest("POST", sim.URL()+path, bytes.NewReader(b))
-		req.Header.Set("Authorization", "Bearer tok")
-		resp, err := admin.Do(req)
-		if err != nil || resp.StatusCode != 201 {
-			t.Fatalf("%s: %v %v", path, resp, err)
-		}
-		defer resp.Body.Close()
-		if out != nil {
-			json.NewDecoder(resp.Body).Decode(out)
-		}
-	}
 	f := &fixture{sim: sim}
-	post("/admin/systems", platformsim.SystemRequest{Code: "ADMIT", Version: "1", Address: "https://cloud.example"}, &f.issued)
-	post("/admin/cinemas", platformsim.CinemaRequest{System: "ADMIT", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
-		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}, nil)
+	if f.issued, err = sim.RegisterSystem(platformsim.SystemRequest{Code: "ADMIT", Version: "1", Address: "https://cloud.example"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sim.RegisterCinema(platformsim.CinemaRequest{System: "ADMIT", Cinema: wire.Cinema{Code: "31000001", Name: "Arena", Company: "Acme",
+		Circuit: "United", Status: wire.StatusOpen, Halls: 1}}); err != nil {
+		t.Fatal(err)
+	}
 	return f
 }
 

@@ -338,26 +338,11 @@ func (r PlanReport) Validate() error {
 }
 
 func (r TicketRecord) Validate() error {
-	if err := checkCinema(r.Cinema); err != nil {
-		return err
-	}
 	if err := checkStatus("cinema_status", r.CinemaStatus); err != nil {
 		return err
 	}
-	if err := checkDate("business_date", r.BusinessDate); err != nil {
+	if err := checkShowing(r.Cinema, r.BusinessDate, r.Hall, r.Film, r.Session, r.StartsAt); err != nil {
 		return err
-	}
-	if err := checkCode("hall_code", r.Hall); err != nil {
-		return err
-	}
-	if !ValidFilmCode(r.Film) {
-		return &FieldError{"film_code", "a 12-character film code"}
-	}
-	if err := checkCode("session_code", r.Session); err != nil {
-		return err
-	}
-	if r.StartsAt.IsZero() {
-		return &FieldError{"starts_at", "missing"}
 	}
 	switch r.Operation {
 	case OpSale, OpRefund, OpPresale, OpMakeupSale, OpMakeupRefund:
@@ -383,26 +368,11 @@ func (r TicketRecord) Validate() error {
 }
 
 func (r SessionStats) Validate() error {
-	if err := checkDate("business_date", r.BusinessDate); err != nil {
-		return err
-	}
-	if err := checkCinema(r.Cinema); err != nil {
-		return err
-	}
 	if err := checkStatus("cinema_status", r.CinemaStatus); err != nil {
 		return err
 	}
-	if err := checkCode("hall_code", r.Hall); err != nil {
+	if err := checkShowing(r.Cinema, r.BusinessDate, r.Hall, r.Film, r.Session, r.StartsAt); err != nil {
 		return err
-	}
-	if !ValidFilmCode(r.Film) {
-		return &FieldError{"film_code", "a 12-character film code"}
-	}
-	if err := checkCode("session_code", r.Session); err != nil {
-		return err
-	}
-	if r.StartsAt.IsZero() {
-		return &FieldError{"starts_at", "missing"}
 	}
 	for _, n := range []int64{int64(r.LocalSold), int64(r.LocalRefunded), r.LocalSoldCents, r.LocalRefundedCents, int64(r.NetworkSold),
 		int64(r.NetworkRefunded), r.NetworkSoldCents, r.NetworkRefundedCents, int64(r.MakeupCount), r.MakeupCents, r.NetworkFeeCents, r.CinemaFeeCents} {
@@ -414,23 +384,8 @@ func (r SessionStats) Validate() error {
 }
 
 func (a MakeupApplication) Validate() error {
-	if err := checkCinema(a.Cinema); err != nil {
+	if err := checkShowing(a.Cinema, a.BusinessDate, a.Hall, a.Film, a.Session, a.StartsAt); err != nil {
 		return err
-	}
-	if err := checkDate("business_date", a.BusinessDate); err != nil {
-		return err
-	}
-	if err := checkCode("hall_code", a.Hall); err != nil {
-		return err
-	}
-	if !ValidFilmCode(a.Film) {
-		return &FieldError{"film_code", "a 12-character film code"}
-	}
-	if err := checkCode("session_code", a.Session); err != nil {
-		return err
-	}
-	if a.StartsAt.IsZero() {
-		return &FieldError{"starts_at", "missing"}
 	}
 	if a.Count <= 0 || a.AmountCents < 0 {
 		return &FieldError{"count", "at least one ticket, amount not negative"}
@@ -472,6 +427,30 @@ func (q RangeQuery) Validate() error {
 func (q RangeQuery) needsDates() error {
 	if q.From == "" || q.To == "" {
 		return &FieldError{"from", "the range's first and last business day are required"}
+	}
+	return nil
+}
+
+// checkShowing checks the fields that name a showing: the cinema, its
+// business day, the hall, the film, the session and when it starts.
+func checkShowing(cinema, date, hall, film, session string, startsAt time.Time) error {
+	if err := checkCinema(cinema); err != nil {
+		return err
+	}
+	if err := checkDate("business_date", date); err != nil {
+		return err
+	}
+	if err := checkCode("hall_code", hall); err != nil {
+		return err
+	}
+	if !ValidFilmCode(film) {
+		return &FieldError{"film_code", "a 12-character film code"}
+	}
+	if err := checkCode("session_code", session); err != nil {
+		return err
+	}
+	if startsAt.IsZero() {
+		return &FieldError{"starts_at", "missing"}
 	}
 	return nil
 }
