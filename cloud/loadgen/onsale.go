@@ -154,6 +154,11 @@ func RunOnsaleBench(ctx context.Context, o OnsaleOptions, w io.Writer) error {
 	return nil
 }
 
+// soldOutShare is the share of a phase's seats sold at which the mixed
+// phase counts its sessions sold out (abandoned holds keep a few percent
+// off sale until they lapse).
+const soldOutShare = 0.9
+
 // onsaleHoldTTL is the pos channel's hold time in the bench: the shortest
 // the service allows, so that holds buyers walk away from lapse while the
 // cloud runs (within the phase when a phase lasts longer than this).
@@ -241,6 +246,12 @@ type phase struct {
 	deadline time.Time // buying stops; purchases under way finish
 	elapsed  time.Duration
 	cpu      time.Duration
+	// The mixed phase also stops when its sessions are all but sold out
+	// (soldOutAt seats sold): past that, buyers only hear "sold out", and
+	// orders a second would measure the seats left, not the cloud.
+	soldOutAt int64
+	stop      context.CancelFunc
+	sellOut   atomic.Bool
 
 	orders, seats, reads                      atomic.Int64
 	collisions, contended, soldOut            atomic.Int64
@@ -317,6 +328,9 @@ func (p *phase) report(name string) string {
 		p.abandons.Load(), p.released.Load(), p.lapsing.Load(), p.lapsedInTime.Load(), p.card.Load(), p.declines.Load(), p.resends.Load(),
 		p.reads.Load(), p.readsPerSec(), ms(percentile(reads, 50)), ms(percentile(reads, 99)), ms(percentile(p.getLat, 99)), ms(percentile(p.liveLat, 99)), p.reconnects.Load(),
 		p.cpu.Seconds(), p.cpuPerOrder(), p.errors.Load())
+	if p.sellOut.Load() {
+		s += fmt.Sprintf("  %.0f%% of the seats were sold after %.1fs: the phase stopped there, as buyers would hear only \"sold out\"\n", soldOutShare*100, p.elapsed.Seconds())
+	}
 	if len(p.refused) > 0 {
 		var kinds []string
 		for k, n := range p.refused {
@@ -354,6 +368,9 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 	p.deadline = start.Add(o.Duration)
 	runCtx, cancel := context.WithDeadline(watchCtx, p.deadline)
 	defer cancel()
+	if mixed {
+		p.soldOutAt, p.stop = int64(float64(len(r.stadium.seats)+len(r.hall.seats))*soldOutShare), cancel
+	}
 	var pairs *pairQueue
 	if !mixed {
 		pairs = newPairQueue(sessions)
@@ -648,7 +665,9 @@ func (b *buyer) checkout(ctx context.Context, h sales.Hold, method string, t0 ti
 	b.purchase = append(b.purchase, took)
 	b.told = append(b.told, toldOrder{id: o.ID, method: method, tickets: len(o.Tickets)})
 	b.p.orders.Add(1)
-	b.p.seats.Add(int64(len(o.Tickets)))
+	if n := b.p.seats.Add(int64(len(o.Tickets))); b.p.soldOutAt > 0 && n >= b.p.soldOutAt && !b.p.sellOut.Swap(true) {
+		b.p.stop()
+	}
 	return true
 }
 
