@@ -166,7 +166,7 @@ func preview(w io.Writer, t escpos.TicketLayout, paper escpos.Paper, chinese boo
 // seatMapGap is the least time between two messages to one follower of a
 // seat map: an on-sale changes a map thousands of times a second, and one
 // message carries every change since the last, in order.
-const seatMapGap = 20 * time.Millisecond
+const seatMapGap = 10 * time.Millisecond
 
 // streamSeatMap serves a session's seat map as server-sent events: the
 // whole map (event: map), or the changes since ?since=V (event: delta),
