@@ -503,3 +503,45 @@ func TestTheRegulatorQueriesWhatTheCloudHolds(t *testing.T) {
 		}
 	}
 }
+
+// TestACinemasBusinessStatusReachesThePlatform: a manager puts the cinema
+// on trial; the platform hears of it (§9.2.3) and the tickets sold after
+// carry the new status.
+func TestACinemasBusinessStatusReachesThePlatform(t *testing.T) {
+	w, sim := platformWorld(t, wire.AlgSM2)
+	ss := w.filmSession()
+	waitCatalog(t, sim, 3)
+	ctx := context.Background()
+	if _, err := w.svc.SetVenueStatus(ctx, w.clerk, w.venue.ID, sales.VenueStatus{Status: "trial"}); err == nil {
+		t.Fatal("a clerk changed the cinema's status")
+	}
+	if _, err := w.svc.SetVenueStatus(ctx, w.admin, w.venue.ID, sales.VenueStatus{Status: "bankrupt"}); err == nil {
+		t.Fatal("an unknown status was accepted")
+	}
+	v, err := w.svc.SetVenueStatus(ctx, w.admin, w.venue.ID, sales.VenueStatus{Status: "trial", Reason: "soft opening"})
+	w.must(err)
+	if v.BusinessStatus != "trial" {
+		t.Fatalf("the venue says %q", v.BusinessStatus)
+	}
+	waitCatalog(t, sim, 4)
+	var st wire.StatusReport
+	for _, r := range sim.Records() {
+		if r.Interface == wire.BusinessStatus {
+			json.Unmarshal(r.Body, &st)
+		}
+	}
+	if st.Cinema != w.venue.Code || st.Status != wire.StatusTrial || st.Effective == "" {
+		t.Fatalf("the platform heard %+v", st)
+	}
+	o := w.sellIn(ss, "G-1")
+	recs := waitRecords(t, sim, 1)
+	var x wire.TicketRecord
+	json.Unmarshal(recs[0].Body, &x)
+	if x.Ticket != o.Tickets[0].Number || x.CinemaStatus != wire.StatusTrial {
+		t.Fatalf("a ticket sold on trial was reported %+v", x)
+	}
+	entries, err := w.svc.AuditLog(ctx, w.admin, sales.AuditFilter{Action: "venue.status", Limit: 10})
+	if err != nil || len(entries) != 1 || entries[0].Reason != "soft opening" {
+		t.Fatalf("audit of the status change: %+v %v", entries, err)
+	}
+}

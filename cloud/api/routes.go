@@ -210,6 +210,18 @@ func (a *API) table() []route {
 			h: withBody(a.svc.CreateVenue)},
 		{method: "GET", path: "/venues/:id", summary: "Get a venue", tag: "venues", resp: sales.Venue{},
 			h: byID(a.svc.GetVenue)},
+		{method: "POST", path: "/venues/:id/business-status", summary: "Set the venue's business status at the national data platform (trial, open, closed)", tag: "venues",
+			body: sales.VenueStatus{}, resp: sales.Venue{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				vid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.VenueStatus
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.SetVenueStatus(c.Request.Context(), p, vid, in)
+			}},
 		{method: "GET", path: "/venues/:id/halls", summary: "List a venue's halls", tag: "venues", resp: []sales.Hall{},
 			h: byID(a.svc.ListHalls)},
 		{method: "POST", path: "/venues/:id/halls", summary: "Create a hall, optionally with its seat map", tag: "venues", body: sales.NewHall{}, resp: sales.Hall{},

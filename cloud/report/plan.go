@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -89,6 +90,7 @@ type VenueFacts struct {
 	ID, TenantID int64
 	Code         string
 	Name         string
+	Status       string // trial, open, closed
 	Location     *time.Location
 	DayStart     int // minutes after midnight
 }
@@ -226,6 +228,9 @@ func planCatalog(ctx context.Context, e OutboxEntry, c sales.CatalogChange, fact
 		return Report{TenantID: e.TenantID, VenueID: e.VenueID, Serial: serial + "-" + strconv.Itoa(n), Interface: wire.HallSeats,
 			Key: "hall:" + strconv.FormatInt(id, 10), Body: body, CreatedAt: e.At, State: StatePending, NextAt: e.At}, true, err
 	}
+	if c.VenueID != 0 {
+		return planStatus(ctx, e, c, facts)
+	}
 	if c.HallID != 0 {
 		r, ok, err := hall(c.HallID, 0)
 		if err != nil || !ok {
@@ -262,6 +267,50 @@ func planCatalog(ctx context.Context, e OutboxEntry, c sales.CatalogChange, fact
 	out = append(out, Report{TenantID: e.TenantID, VenueID: e.VenueID, Serial: serial + "-0", Interface: wire.ScreeningPlan,
 		Key: "session:" + f.SessionCode, Body: body, CreatedAt: e.At, State: StatePending, NextAt: e.At})
 	return out, nil
+}
+
+// planStatus reports a cinema's new business status (§9.2.3), effective
+// on the business day it changed; a venue that screens no film is not a
+// cinema the platform knows.
+func planStatus(ctx context.Context, e OutboxEntry, c sales.CatalogChange, facts Facts) ([]Report, error) {
+	vs, err := facts.Venues(ctx)
+	if err != nil {
+		return nil, err
+	}
+	i := slices.IndexFunc(vs, func(v VenueFacts) bool { return v.ID == c.VenueID })
+	if i < 0 {
+		return nil, fmt.Errorf("venue %d: not found", c.VenueID)
+	}
+	v := vs[i]
+	halls, err := facts.VenueHalls(ctx, v.TenantID, v.ID)
+	if err != nil {
+		return nil, err
+	}
+	films := false
+	for _, id := range halls {
+		h, err := facts.HallFacts(ctx, v.TenantID, id)
+		if err != nil {
+			return nil, err
+		}
+		films = films || h.Films
+	}
+	if !films {
+		return nil, nil
+	}
+	at := c.At
+	if at.IsZero() {
+		at = e.At
+	}
+	status := c.Status
+	if status == "" {
+		status = v.Status
+	}
+	body, err := json.Marshal(wire.StatusReport{Cinema: v.Code, Status: status, Effective: v.BusinessDate(at)})
+	if err != nil {
+		return nil, err
+	}
+	return []Report{{TenantID: e.TenantID, VenueID: e.VenueID, Serial: "C" + strconv.FormatInt(e.ID, 10) + "-0", Interface: wire.BusinessStatus,
+		Key: "venue:" + strconv.FormatInt(v.ID, 10), Body: body, CreatedAt: e.At, State: StatePending, NextAt: e.At}}, nil
 }
 
 // ticketRecord is the §9.2.5 record of a ticket operation. A sale before

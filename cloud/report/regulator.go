@@ -46,7 +46,11 @@ func (g *Regulator) Answer(ctx context.Context, i wire.Interface, q wire.RangeQu
 		if err != nil {
 			return nil, err
 		}
-		info := wire.CinemaInfo{Code: v.Code, Name: v.Name, Status: wire.StatusOpen, Halls: len(halls), HallSeats: []wire.HallSize{},
+		status := v.Status
+		if status == "" {
+			status = wire.StatusOpen
+		}
+		info := wire.CinemaInfo{Code: v.Code, Name: v.Name, Status: status, Halls: len(halls), HallSeats: []wire.HallSize{},
 			Vendor: g.vendor, SoftwareVersion: g.version}
 		for _, h := range halls {
 			info.HallSeats = append(info.HallSeats, wire.HallSize{Hall: h.Hall, Seats: len(h.Seats)})

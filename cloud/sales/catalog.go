@@ -126,7 +126,7 @@ func (s *Service) CreateVenue(ctx context.Context, p Principal, in NewVenue) (Ve
 	if len(fields) > 0 {
 		return Venue{}, invalid("invalid_venue", "the venue cannot be created", fields...)
 	}
-	v := Venue{TenantID: tenantID, Code: in.Code, Name: name, Address: addr, Timezone: in.Timezone,
+	v := Venue{TenantID: tenantID, Code: in.Code, Name: name, Address: addr, Timezone: in.Timezone, BusinessStatus: "open",
 		BusinessDayStartMinutes: dayStart, CreatedAt: s.now().UTC()}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if _, err := tx.GetTenant(ctx, tenantID); err != nil {
@@ -151,6 +151,49 @@ func (s *Service) CreateVenue(ctx context.Context, p Principal, in NewVenue) (Ve
 		return nil
 	})
 	return v, err
+}
+
+// VenueStatus changes a venue's business status at the national data
+// platform (§9.2.3, 营业状态: trial, open, closed); the platform hears of it
+// within seconds, and every ticket reported after carries it.
+type VenueStatus struct {
+	Status string `json:"status"`
+	Reason string `json:"reason"`
+}
+
+// SetVenueStatus records a venue's new business status, audited.
+func (s *Service) SetVenueStatus(ctx context.Context, p Principal, id int64, in VenueStatus) (Venue, error) {
+	if err := authorize(p, auth.ManageVenues); err != nil {
+		return Venue{}, err
+	}
+	v, err := s.venue(ctx, p, scopeTenant(p), id)
+	if err != nil {
+		return Venue{}, err
+	}
+	switch in.Status {
+	case "trial", "open", "closed":
+	default:
+		return Venue{}, invalid("invalid_status", "the status cannot be set", FieldError{Field: "status", Message: "must be trial, open or closed"})
+	}
+	reason, fe := cleanText("reason", in.Reason, 0, 200)
+	if fe != nil {
+		return Venue{}, invalid("invalid_status", "the status cannot be set", *fe)
+	}
+	before := v.BusinessStatus
+	v.BusinessStatus = in.Status
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if err := tx.SetVenueStatus(ctx, v.ID, in.Status); err != nil {
+			return err
+		}
+		rec(change{action: "venue.status", object: "venue:" + itoa(v.ID), tenantID: v.TenantID, venueID: v.ID, reason: reason,
+			before: map[string]string{"status": before}, after: map[string]string{"status": in.Status}})
+		return nil
+	})
+	if err != nil {
+		return Venue{}, err
+	}
+	s.forgetVenue(v.TenantID, v.ID)
+	return v, nil
 }
 
 func (s *Service) GetVenue(ctx context.Context, p Principal, id int64) (Venue, error) {

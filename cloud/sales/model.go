@@ -57,6 +57,9 @@ type Venue struct {
 	// belongs to the previous business date (late-night shows).
 	BusinessDayStartMinutes int       `json:"business_day_start_minutes"`
 	CreatedAt               time.Time `json:"created_at"`
+	// BusinessStatus is the venue's status at the national data platform
+	// (营业状态): trial, open (the default) or closed.
+	BusinessStatus string `json:"business_status"`
 }
 
 type Hall struct {

@@ -102,3 +102,11 @@ func (s *Service) cachedChannelSettings(ctx context.Context, tenantID int64) ([]
 	remember(&s.reads, &s.reads.channels, tenantID, slices.Clip(cs))
 	return cs, nil
 }
+
+// forgetVenue drops a venue from this process's cache after it changed
+// (other processes see the change within the cache's second).
+func (s *Service) forgetVenue(_, id int64) {
+	s.reads.mu.Lock()
+	delete(s.reads.venues, id)
+	s.reads.mu.Unlock()
+}

@@ -14,6 +14,7 @@ import (
 // event's kind and code (a film's platform film code), and its times.
 type SessionFacts struct {
 	VenueCode     string
+	VenueStatus   string // trial, open, closed
 	Timezone      string
 	HallID        int64
 	HallCode      string
@@ -50,7 +51,7 @@ func (s *Service) SessionFacts(ctx context.Context, tenantID, sessionID int64) (
 	if err != nil {
 		return SessionFacts{}, err
 	}
-	out := SessionFacts{VenueCode: v.Code, Timezone: v.Timezone, HallID: h.ID, HallCode: h.Code, EventKind: e.Kind, EventCode: e.Code,
+	out := SessionFacts{VenueCode: v.Code, VenueStatus: v.BusinessStatus, Timezone: v.Timezone, HallID: h.ID, HallCode: h.Code, EventKind: e.Kind, EventCode: e.Code,
 		StartsAt: ss.StartsAt, EndsAt: ss.EndsAt, BusinessDate: ss.BusinessDate, Cancelled: ss.Status == SessionCancelled,
 		MinPriceCents: ss.MinPriceCents, StandardCents: ss.MinPriceCents}
 	for _, t := range tiers {
@@ -63,9 +64,12 @@ func (s *Service) SessionFacts(ctx context.Context, tenantID, sessionID int64) (
 // the regulator's platform hears of within a minute (§9.2.4): a hall and
 // its seats, or a session of the screening plan.
 type CatalogChange struct {
-	Action    string `json:"action"` // hall.create, seatmap.import, session.create, session.cancel, prices.set
-	HallID    int64  `json:"hall_id,omitempty"`
-	SessionID int64  `json:"session_id,omitempty"`
+	Action    string    `json:"action"` // hall.create, seatmap.import, session.create, session.cancel, prices.set, venue.status
+	HallID    int64     `json:"hall_id,omitempty"`
+	SessionID int64     `json:"session_id,omitempty"`
+	VenueID   int64     `json:"venue_id,omitempty"`
+	Status    string    `json:"status,omitempty"` // venue.status: the new one
+	At        time.Time `json:"at,omitzero"`
 }
 
 // catalogChange is the outbox payload of an audited change, if the
@@ -84,6 +88,9 @@ func catalogChange(c change) (CatalogChange, bool) {
 		return CatalogChange{Action: c.action, HallID: n}, true
 	case kind == "session" && (c.action == "session.create" || c.action == "session.cancel" || c.action == "prices.set"):
 		return CatalogChange{Action: c.action, SessionID: n}, true
+	case kind == "venue" && c.action == "venue.status":
+		after, _ := c.after.(map[string]string)
+		return CatalogChange{Action: c.action, VenueID: n, Status: after["status"]}, true
 	}
 	return CatalogChange{}, false
 }

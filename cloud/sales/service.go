@@ -207,6 +207,7 @@ func (s *Service) update(ctx context.Context, p Principal, fn func(tx Tx, rec fu
 				return fmt.Errorf("append audit %s: %w", c.action, err)
 			}
 			if cc, ok := catalogChange(c); ok {
+				cc.At = at
 				if err := tx.AppendOutbox(ctx, outboxEvent(c.tenantID, c.venueID, "catalog.changed", cc)); err != nil {
 					return err
 				}

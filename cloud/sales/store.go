@@ -134,6 +134,7 @@ type Tx interface {
 
 	InsertTenant(ctx context.Context, t *Tenant) error
 	InsertVenue(ctx context.Context, v *Venue) error
+	SetVenueStatus(ctx context.Context, venueID int64, status string) error
 	InsertHall(ctx context.Context, h *Hall) error
 	// ReplaceHallSeatMap makes the map the hall's: seats match by label and
 	// keep their ids; seats missing from m become removed. It returns the

@@ -23,7 +23,7 @@ func (f *reportFacts) SessionFacts(ctx context.Context, tenantID, sessionID int6
 		return report.SessionFacts{}, err
 	}
 	loc := f.location(x.Timezone)
-	return report.SessionFacts{Film: x.EventKind == "film", CinemaCode: x.VenueCode, Location: loc, HallID: x.HallID, HallCode: x.HallCode,
+	return report.SessionFacts{Film: x.EventKind == "film", CinemaCode: x.VenueCode, CinemaStatus: x.VenueStatus, Location: loc, HallID: x.HallID, HallCode: x.HallCode,
 		FilmCode: x.EventCode, SessionCode: strconv.FormatInt(sessionID, 10), StartsAt: x.StartsAt, EndsAt: x.EndsAt, BusinessDate: x.BusinessDate,
 		MinCents: x.MinPriceCents, StandardCents: x.StandardCents, Cancelled: x.Cancelled}, nil
 }
@@ -55,7 +55,8 @@ func (f *reportFacts) Venues(ctx context.Context) ([]report.VenueFacts, error) {
 	}
 	out := make([]report.VenueFacts, len(vs))
 	for i, v := range vs {
-		out[i] = report.VenueFacts{ID: v.ID, TenantID: v.TenantID, Code: v.Code, Name: v.Name, Location: f.location(v.Timezone), DayStart: v.BusinessDayStartMinutes}
+		out[i] = report.VenueFacts{ID: v.ID, TenantID: v.TenantID, Code: v.Code, Name: v.Name, Status: v.BusinessStatus, Location: f.location(v.Timezone),
+			DayStart: v.BusinessDayStartMinutes}
 	}
 	return out, nil
 }

@@ -71,12 +71,12 @@ func (t *txn) InsertTenant(ctx context.Context, x *sales.Tenant) error {
 	return err
 }
 
-const venueCols = `id, tenant_id, code, name, address, timezone, day_start_min, created_at`
+const venueCols = `id, tenant_id, code, name, address, timezone, day_start_min, created_at, business_status`
 
 func scanVenue(sc interface{ Scan(...any) error }) (sales.Venue, error) {
 	var v sales.Venue
 	var at int64
-	err := sc.Scan(&v.ID, &v.TenantID, &v.Code, &v.Name, &v.Address, &v.Timezone, &v.BusinessDayStartMinutes, &at)
+	err := sc.Scan(&v.ID, &v.TenantID, &v.Code, &v.Name, &v.Address, &v.Timezone, &v.BusinessDayStartMinutes, &at, &v.BusinessStatus)
 	v.CreatedAt = fromMS(at)
 	return v, err
 }
@@ -108,6 +108,11 @@ func (r reader) ListVenues(ctx context.Context, tenantID int64) ([]sales.Venue, 
 		out = append(out, v)
 	}
 	return out, wrap(rows.Err(), "list venues")
+}
+
+func (t *txn) SetVenueStatus(ctx context.Context, venueID int64, status string) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE venues SET business_status = ? WHERE id = ?`, status, venueID)
+	return wrap(err, "set venue status")
 }
 
 func (t *txn) InsertVenue(ctx context.Context, v *sales.Venue) error {

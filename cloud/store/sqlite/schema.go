@@ -447,4 +447,7 @@ INSERT INTO report_cursor (id, outbox_id) VALUES (1, 0);`,
 	// 11: the venues' business days whose daily statistics (§9.2.6) are
 	// planned, so each is reported once.
 	`CREATE TABLE report_days (venue_id INTEGER NOT NULL, business_date TEXT NOT NULL, planned_at INTEGER NOT NULL, PRIMARY KEY (venue_id, business_date));`,
+	// 12: a venue's business status as the national data platform knows it
+	// (营业状态, §9.2.3): trial, open or closed.
+	`ALTER TABLE venues ADD COLUMN business_status TEXT NOT NULL DEFAULT 'open';`,
 }
