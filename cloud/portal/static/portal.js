@@ -49,7 +49,8 @@
     "who": ["Who", "操作人"], "when": ["When", "时间"], "before": ["Before", "变更前"], "after": ["After", "变更后"], "approver": ["Approved by", "审批人"],
     "preview.hint": ["Enter a ticket number to see it as the kiosk printer prints it.", "输入票号，查看自助机打印的票面。"], "show": ["Show", "显示"],
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
-    "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
+    "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"],
+    "vs.label": ["Status at the national data platform", "营业状态（国家数据平台）"], "vs.trial": ["Trial operation", "试营业"], "vs.open": ["Open", "正式营业"], "vs.closed": ["Closed", "停业"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
   });
 
   const state = { token: sessionStorage.getItem("admit.token") || "", me: null, venues: [] };
@@ -247,7 +248,17 @@
     clear(target, el("h1", {}, t("nav.venues")), list);
     for (const v of state.venues) {
       const halls = await api("GET", `/venues/${v.id}/halls`);
+      // The venue's business status at the national data platform (§9.2.3).
+      const msg = el("span");
+      const status = el("select", { "data-test": "venue-status-" + v.id }, ["trial", "open", "closed"].map((x) => el("option", { value: x, selected: x === (v.business_status || "open") }, t("vs." + x))));
+      const setStatus = el("button", { type: "button", "data-test": "set-venue-status-" + v.id, onclick: async () => {
+        try { const nv = await api("POST", `/venues/${v.id}/business-status`, { status: status.value }); v.business_status = nv.business_status; clear(msg, t("saved")); }
+        catch (err) { clear(msg, errorBox(err)); }
+      } }, t("save"));
+      const canSet = state.me && ["platform_admin", "tenant_admin"].includes(state.me.role);
       list.append(el("div", { class: "card" }, el("h2", {}, v.name + " · " + v.code), el("p", { class: "muted" }, v.address || "", " · ", v.timezone),
+        el("p", { class: "row" }, el("label", {}, t("vs.label"), canSet ? status : el("strong", { "data-test": "venue-status-" + v.id }, t("vs." + (v.business_status || "open")))),
+          canSet ? setStatus : "", msg),
         el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("hall")), el("th", {}, t("seatmap")))),
           el("tbody", {}, halls.map((h) => el("tr", {}, el("td", {}, h.name + " (" + h.code + ")"),
             el("td", {}, el("a", { href: "#/hall/" + h.id, "data-test": "hall-" + h.id }, t("open")))))))));
