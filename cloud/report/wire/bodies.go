@@ -234,9 +234,13 @@ type PlanLogEntry struct {
 }
 
 // Validate checks each body's fields; the first problem is returned.
-func (q FilmQuery) Validate() error {
-	from, err1 := time.Parse(dateForm, q.From)
-	to, err2 := time.Parse(dateForm, q.To)
+func (q FilmQuery) Validate() error { return checkRange(q.From, q.To, 0) }
+
+// checkRange checks a range of dates from..to, at most maxDays long
+// (0: any length).
+func checkRange(f, t string, maxDays int) error {
+	from, err1 := time.Parse(dateForm, f)
+	to, err2 := time.Parse(dateForm, t)
 	switch {
 	case err1 != nil:
 		return &FieldError{"from", "a date YYYY-MM-DD"}
@@ -244,6 +248,8 @@ func (q FilmQuery) Validate() error {
 		return &FieldError{"to", "a date YYYY-MM-DD"}
 	case to.Before(from):
 		return &FieldError{"to", "before from"}
+	case maxDays > 0 && to.Sub(from) > time.Duration(maxDays)*24*time.Hour:
+		return &FieldError{"to", "a range of at most a year"}
 	}
 	return nil
 }
@@ -408,19 +414,7 @@ func (q RangeQuery) Validate() error {
 	if q.From == "" && q.To == "" {
 		return nil
 	}
-	from, err1 := time.Parse(dateForm, q.From)
-	to, err2 := time.Parse(dateForm, q.To)
-	switch {
-	case err1 != nil:
-		return &FieldError{"from", "a date YYYY-MM-DD"}
-	case err2 != nil:
-		return &FieldError{"to", "a date YYYY-MM-DD"}
-	case to.Before(from):
-		return &FieldError{"to", "before from"}
-	case to.Sub(from) > maxQueryDays*24*time.Hour:
-		return &FieldError{"to", "a range of at most a year"}
-	}
-	return nil
+	return checkRange(q.From, q.To, maxQueryDays)
 }
 
 // needsDates: the range queries must give one.

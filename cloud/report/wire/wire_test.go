@@ -167,3 +167,33 @@ func BenchmarkVerify(b *testing.B) {
 		})
 	}
 }
+
+func TestAQueryNamesACinemaAndAShortRangeOfDays(t *testing.T) {
+	rs, _, _ := keys(t)
+	for _, c := range []struct {
+		i     Interface
+		q     RangeQuery
+		field string
+	}{
+		{QueryCinema, RangeQuery{Cinema: "31000001"}, ""},
+		{QueryPlans, RangeQuery{Cinema: "31000001", From: "2026-12-01", To: "2026-12-03"}, ""},
+		{QueryPlans, RangeQuery{Cinema: "31000001"}, "from"},
+		{QueryStats, RangeQuery{Cinema: "31000001", From: "2026-12-03", To: "2026-12-01"}, "to"},
+		{QueryLog, RangeQuery{Cinema: "31000001", From: "2024-01-01", To: "2026-01-01"}, "to"},
+		{QueryTickets, RangeQuery{Cinema: "3100", From: "2026-12-01", To: "2026-12-01"}, "cinema_code"},
+		{QueryHalls, RangeQuery{Cinema: "31000001", Hall: "bad hall"}, "hall_code"},
+	} {
+		e, err := Seal(rs, PlatformSystem, c.i, "Q-1", time.Now(), c.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := e.ReadBody()
+		var fe *FieldError
+		switch {
+		case c.field == "" && (err != nil || *Query(b) != c.q):
+			t.Errorf("%s %+v: %v", c.i, c.q, err)
+		case c.field != "" && (!errors.As(err, &fe) || fe.Field != c.field):
+			t.Errorf("%s %+v: %v, want a %s error", c.i, c.q, err, c.field)
+		}
+	}
+}
