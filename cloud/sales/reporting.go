@@ -75,20 +75,22 @@ type CatalogChange struct {
 // catalogChange is the outbox payload of an audited change, if the
 // platform hears of it.
 func catalogChange(c change) (CatalogChange, bool) {
-	kind, id, ok := strings.Cut(c.object, ":")
-	if !ok {
-		return CatalogChange{}, false
+	switch c.action {
+	case "hall.create", "seatmap.import", "session.create", "session.cancel", "prices.set", "venue.status":
+	default:
+		return CatalogChange{}, false // the sales path: nothing to parse
 	}
+	kind, id, _ := strings.Cut(c.object, ":")
 	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil {
 		return CatalogChange{}, false
 	}
-	switch {
-	case kind == "hall" && (c.action == "hall.create" || c.action == "seatmap.import"):
+	switch kind {
+	case "hall":
 		return CatalogChange{Action: c.action, HallID: n}, true
-	case kind == "session" && (c.action == "session.create" || c.action == "session.cancel" || c.action == "prices.set"):
+	case "session":
 		return CatalogChange{Action: c.action, SessionID: n}, true
-	case kind == "venue" && c.action == "venue.status":
+	case "venue":
 		after, _ := c.after.(map[string]string)
 		return CatalogChange{Action: c.action, VenueID: n, Status: after["status"]}, true
 	}
