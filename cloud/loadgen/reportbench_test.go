@@ -38,4 +38,8 @@ func TestReportBenchRunsAndReportsItsLine(t *testing.T) {
 	if m[1] == "0" {
 		t.Fatalf("nothing waited out the outage: %s", out.String())
 	}
+	// No answer was lost: a copy sent again means a report went out twice.
+	if !strings.Contains(out.String(), "resent copies it recognised: 0\n") {
+		t.Fatalf("reports were sent more than once:\n%s", out.String())
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/admitbox/admit/cloud/audit"
@@ -106,6 +107,7 @@ type Reporter struct {
 	kick  chan struct{}
 	// lastDayCheck is when the days were last looked at (Run's goroutine only).
 	lastDayCheck time.Time
+	lanes        *lanes // set by Run
 }
 
 // New makes a reporter; Run drives it.
@@ -150,6 +152,11 @@ func (r *Reporter) Kick() {
 
 // Run plans and delivers until ctx ends.
 func (r *Reporter) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	r.startLanes(ctx, &wg)
 	t := time.NewTicker(r.cfg.Poll)
 	defer t.Stop()
 	for {
@@ -171,9 +178,9 @@ func (r *Reporter) Run(ctx context.Context) {
 	}
 }
 
-// Step is one round: plan what the outbox holds, then deliver what is
-// due. It returns how many reports it planned and how many communications
-// it had.
+// Step is one round: plan what the outbox holds, then hand what is due to
+// the lanes (Run starts them). It returns how many reports it planned and
+// how many it handed over.
 func (r *Reporter) Step(ctx context.Context) (planned, sent int, err error) {
 	if planned, err = r.plan(ctx); err != nil {
 		return planned, 0, err
@@ -267,68 +274,169 @@ func addDays(date string, n int) string {
 	return t.AddDate(0, 0, n).Format("2006-01-02")
 }
 
-// deliver sends the due reports, in lanes by key: one key's reports go
-// in order through one lane, and a lane that fails stops for the round,
-// so nothing of that key overtakes the report that failed.
+// Delivery runs in lanes that live as long as Run: a report goes to the
+// lane of its key, so one key's reports are sent in order, one at a time;
+// a slow report (a large hall) holds up its own lane only. A lane that
+// fails a report sends nothing more of that key until the queue has
+// recorded the failure (the store then holds the later ones back). A
+// recorder writes the outcomes in batches and frees their reports.
+
+// lanes is the delivery machinery, started by Run.
+type lanes struct {
+	queues   []chan Report
+	done     chan Report
+	mu       sync.Mutex
+	inflight map[int64]bool // reports queued or being sent
+	// settled are the reports recorded since deliver last queried: a
+	// query that ran before their outcome was written still calls them
+	// due, and they must not go out again.
+	settled map[int64]bool
+	failing atomic.Bool // a communication failed since the last wake
+}
+
+func (r *Reporter) startLanes(ctx context.Context, wg *sync.WaitGroup) {
+	l := &lanes{done: make(chan Report, r.cfg.Batch), inflight: map[int64]bool{}, settled: map[int64]bool{}}
+	for range r.cfg.Lanes {
+		q := make(chan Report, r.cfg.Batch)
+		l.queues = append(l.queues, q)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.lane(ctx, q, l.done)
+		}()
+	}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.record(ctx, l)
+	}()
+	r.lanes = l
+}
+
+// lane sends its reports in order. After a failure it passes over the
+// key's later reports (they stay pending) until its queue is empty.
+func (r *Reporter) lane(ctx context.Context, q <-chan Report, done chan<- Report) {
+	failed := map[string]bool{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case rep := <-q:
+			if failed[rep.Key] {
+				rep.State = "" // not sent: leave it as it is
+			} else {
+				rep = r.communicate(ctx, rep)
+				if rep.State == StatePending {
+					failed[rep.Key] = true
+				}
+			}
+			if len(q) == 0 {
+				clear(failed)
+			}
+			select {
+			case done <- rep:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+// record writes the lanes' outcomes, a batch at a time, frees their
+// reports and wakes the loop; after an outage, the first delivery makes
+// whatever waits out a backoff due at once.
+func (r *Reporter) record(ctx context.Context, l *lanes) {
+	for {
+		var batch []Report
+		select {
+		case <-ctx.Done():
+			return
+		case rep := <-l.done:
+			batch = append(batch, rep)
+		}
+	more:
+		for len(batch) < r.cfg.Batch {
+			select {
+			case rep := <-l.done:
+				batch = append(batch, rep)
+			default:
+				break more
+			}
+		}
+		var finished []Report
+		delivered := false
+		for _, rep := range batch {
+			switch rep.State {
+			case "":
+				continue
+			case StatePending:
+				l.failing.Store(true)
+			default:
+				delivered = true
+			}
+			finished = append(finished, rep)
+		}
+		wctx := context.WithoutCancel(ctx)
+		if len(finished) > 0 {
+			if err := r.store.Finish(wctx, finished); err != nil {
+				r.cfg.Logger.Error("record deliveries", "err", err)
+			}
+		}
+		if delivered && l.failing.Swap(false) {
+			if n, err := r.store.Wake(wctx, r.cfg.Now()); err != nil {
+				r.cfg.Logger.Error("wake the waiting reports", "err", err)
+			} else if n > 0 {
+				r.cfg.Logger.Info("the platform answers again: sending what waited", "reports", n)
+			}
+		}
+		l.mu.Lock()
+		for _, rep := range batch {
+			delete(l.inflight, rep.ID)
+			l.settled[rep.ID] = true
+		}
+		l.mu.Unlock()
+		r.Kick()
+	}
+}
+
+// deliver hands the due reports that are not already under way to their
+// lanes; it says how many it handed over.
 func (r *Reporter) deliver(ctx context.Context) (int, error) {
+	if r.lanes == nil {
+		return 0, errors.New("report: deliver before Run started the lanes")
+	}
+	l := r.lanes
+	l.mu.Lock()
+	clear(l.settled) // their outcomes are written: the query below sees them
+	l.mu.Unlock()
 	due, err := r.store.Due(ctx, r.cfg.Now(), r.cfg.Batch)
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
-	lanes := make([][]Report, r.cfg.Lanes)
+	n := 0
 	for _, rep := range due {
 		h := fnv.New32a()
 		h.Write([]byte(rep.Key))
-		n := int(h.Sum32() % uint32(r.cfg.Lanes))
-		lanes[n] = append(lanes[n], rep)
-	}
-	var wg sync.WaitGroup
-	done := make([][]Report, r.cfg.Lanes)
-	for n, lane := range lanes {
-		if len(lane) == 0 {
+		q := l.queues[h.Sum32()%uint32(len(l.queues))]
+		l.mu.Lock()
+		busy := l.inflight[rep.ID] || l.settled[rep.ID]
+		if !busy && len(q) < cap(q) {
+			l.inflight[rep.ID] = true
+		}
+		l.mu.Unlock()
+		if busy {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for _, rep := range lane {
-				if ctx.Err() != nil {
-					return
-				}
-				rep = r.communicate(ctx, rep)
-				done[n] = append(done[n], rep)
-				if rep.State == StatePending {
-					return // failed: later reports of the lane wait their turn
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	var finished []Report
-	answered, failed := false, false
-	for _, d := range done {
-		for _, rep := range d {
-			answered = answered || rep.State != StatePending
-			failed = failed || rep.State == StatePending
-		}
-		finished = append(finished, d...)
-	}
-	if len(finished) == 0 {
-		return 0, ctx.Err()
-	}
-	if err := r.store.Finish(context.WithoutCancel(ctx), finished); err != nil {
-		return len(finished), fmt.Errorf("report: record deliveries: %w", err)
-	}
-	// The platform answered in a round where nothing failed: whatever
-	// waits out a backoff from an outage goes now, not at its own time.
-	if answered && !failed {
-		if n, err := r.store.Wake(context.WithoutCancel(ctx), r.cfg.Now()); err != nil {
-			return len(finished), fmt.Errorf("report: wake the waiting reports: %w", err)
-		} else if n > 0 {
-			r.cfg.Logger.Info("the platform answers again: sending what waited", "reports", n)
+		select {
+		case q <- rep:
+			n++
+		default: // the lane is full: the report waits for a later round
+			l.mu.Lock()
+			delete(l.inflight, rep.ID)
+			l.mu.Unlock()
 		}
 	}
-	return len(finished), nil
+	return n, nil
 }
 
 // communicate sends one report and says how it ended.
