@@ -209,8 +209,9 @@ func (p *Printer) readStatus(ctx context.Context, n byte, timeout time.Duration)
 		now = p.Now
 	}
 	deadline := now().Add(timeout)
+	ctxFirst := false // the context's deadline comes before the printer's
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
+		deadline, ctxFirst = d, true
 	}
 	if err := p.Port.SetReadDeadline(deadline); err != nil {
 		return escpos.Status{}, &PrintError{Problem: ProblemDisconnected, Err: fmt.Errorf("set read deadline: %w", err)}
@@ -227,6 +228,11 @@ func (p *Printer) readStatus(ctx context.Context, n byte, timeout time.Duration)
 		if err != nil {
 			if ctx.Err() != nil {
 				return escpos.Status{}, fmt.Errorf("printer: DLE EOT %d: %w", n, ctx.Err())
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) && ctxFirst {
+				// The read's deadline was the context's: it can fire a
+				// moment before the context's own timer says so.
+				return escpos.Status{}, fmt.Errorf("printer: DLE EOT %d: %w", n, context.DeadlineExceeded)
 			}
 			if errors.Is(err, os.ErrDeadlineExceeded) {
 				return escpos.Status{}, &PrintError{Problem: ProblemNotAnswering, Err: fmt.Errorf("no answer to DLE EOT %d within %v: %w", n, timeout, err)}
