@@ -199,8 +199,8 @@ func (t *txn) finishBatch(startSeq int64) error {
 		}
 	}
 	for venue, was := range t.b.moved {
-		seq := t.b.feed[venue]
-		if seq == was {
+		seq, ok := t.b.feed[venue]
+		if !ok || seq == was {
 			continue // every job that moved it was rolled back
 		}
 		if _, err := t.q.ExecContext(ctx, `INSERT INTO feed_heads (venue_id, seq) VALUES (?, ?)
