@@ -100,6 +100,11 @@ type Record struct {
 	Alg          string          `json:"sign_alg"`
 	Duplicates   int             `json:"duplicates"` // copies received after the first
 	Body         json.RawMessage `json:"body"`
+	// A 补登 application's review: approved or rejected (empty: waiting),
+	// once the system took it.
+	Review       string     `json:"review,omitempty"`
+	ReviewReason string     `json:"review_reason,omitempty"`
+	ReviewedAt   *time.Time `json:"reviewed_at,omitempty"`
 	body         wire.Body
 }
 
@@ -188,6 +193,9 @@ func (s *Sim) routes() http.Handler {
 	mux.HandleFunc("GET /admin/records", s.admin(s.listRecords))
 	mux.HandleFunc("GET /admin/received", s.admin(s.summaryJSON))
 	mux.HandleFunc("POST /admin/query", s.admin(s.queryAPI))
+	mux.HandleFunc("GET /admin/applications", s.admin(s.listApplications))
+	mux.HandleFunc("POST /admin/reviews", s.admin(s.reviewAPI))
+	mux.HandleFunc("POST /review", s.reviewForm)
 	mux.HandleFunc("GET /{$}", s.summaryPage)
 	for _, i := range append([]wire.Interface{wire.FilmDownload, wire.CinemaDownload}, wire.Reports...) {
 		mux.HandleFunc("POST "+i.Path(), s.receive(i))
@@ -255,6 +263,7 @@ func (s *Sim) registerSystem(r *http.Request) (any, int, error) {
 var (
 	errBadRequest = errors.New("bad request")
 	errConflict   = errors.New("conflict")
+	errNotFound   = errors.New("not found")
 )
 
 func statusOf(err error) int {
@@ -263,6 +272,8 @@ func statusOf(err error) int {
 		return http.StatusConflict
 	case errors.Is(err, errBadRequest):
 		return http.StatusBadRequest
+	case errors.Is(err, errNotFound):
+		return http.StatusNotFound
 	}
 	return http.StatusInternalServerError
 }
@@ -529,8 +540,7 @@ func (s *Sim) handle(r *http.Request, i wire.Interface, refuseSignature bool) wi
 	key := e.System + "/" + e.Serial
 	if rec, ok := s.received[key]; ok {
 		rec.Duplicates++
-		close(s.changed)
-		s.changed = make(chan struct{})
+		s.bump()
 		return wire.Received(e.Serial, true)
 	}
 	if st, ok := body.(*wire.StatusReport); ok {
@@ -540,8 +550,7 @@ func (s *Sim) handle(r *http.Request, i wire.Interface, refuseSignature bool) wi
 		ArrivedAt: arrived, Alg: e.Alg, Body: e.Body, body: body}
 	s.received[key] = rec
 	s.order = append(s.order, rec)
-	close(s.changed)
-	s.changed = make(chan struct{})
+	s.bump()
 	return wire.Received(e.Serial, false)
 }
 
@@ -624,6 +633,12 @@ func (s *Sim) Query(ctx context.Context, system string, i wire.Interface, q wire
 	if !slices.Contains(wire.Queries, i) {
 		return wire.Answer{}, fmt.Errorf("%w: %q is not a query", errBadRequest, i)
 	}
+	return s.call(ctx, system, i, q)
+}
+
+// call sends a system a message of the platform's, signed with its key,
+// over mutual TLS with its certificate, and returns the system's answer.
+func (s *Sim) call(ctx context.Context, system string, i wire.Interface, body any) (wire.Answer, error) {
 	s.mu.Lock()
 	sys := s.systems[system]
 	s.mu.Unlock()
@@ -640,7 +655,7 @@ func (s *Sim) Query(ctx context.Context, system string, i wire.Interface, q wire
 			return wire.Answer{}, err
 		}
 	}
-	e, err := wire.Seal(wire.RSASigner{Key: key}, wire.PlatformSystem, i, fmt.Sprintf("Q%d", s.serial.Add(1)), s.now(), q)
+	e, err := wire.Seal(wire.RSASigner{Key: key}, wire.PlatformSystem, i, fmt.Sprintf("Q%d", s.serial.Add(1)), s.now(), body)
 	if err != nil {
 		return wire.Answer{}, err
 	}
@@ -655,7 +670,7 @@ func (s *Sim) Query(ctx context.Context, system string, i wire.Interface, q wire
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := c.Do(req)
 	if err != nil {
-		return wire.Answer{}, fmt.Errorf("platformsim: query %s: %w", system, err)
+		return wire.Answer{}, fmt.Errorf("platformsim: %s of %s: %w", i, system, err)
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
@@ -664,7 +679,13 @@ func (s *Sim) Query(ctx context.Context, system string, i wire.Interface, q wire
 	}
 	a, err := wire.ReadAnswer(raw)
 	if err != nil {
-		return wire.Answer{}, fmt.Errorf("platformsim: query %s answered %s: %w", system, resp.Status, err)
+		return wire.Answer{}, fmt.Errorf("platformsim: %s of %s answered %s: %w", i, system, resp.Status, err)
 	}
 	return a, nil
+}
+
+// bump wakes whoever waits for a change (s.mu held).
+func (s *Sim) bump() {
+	close(s.changed)
+	s.changed = make(chan struct{})
 }

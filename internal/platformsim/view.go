@@ -20,7 +20,7 @@ type Day struct {
 	Refunds       int   `json:"refunds"`
 	RefundsCents  int64 `json:"refunds_cents"`
 	Presales      int   `json:"presales"`
-	Makeups       int   `json:"makeups"`
+	Makeups       int   `json:"makeups"`    // 补登 raw records, sales and refunds
 	Late          int   `json:"late"`       // arrived more than 60 s after the operation
 	Duplicates    int   `json:"duplicates"` // copies received again and not stored
 	Plans         int   `json:"plan_reports"`
@@ -30,6 +30,7 @@ type Day struct {
 	// cover (-1 before the statistics arrive).
 	ReportedSold     int     `json:"reported_sold"`
 	ReportedRefunded int     `json:"reported_refunded"`
+	ReportedMakeups  int     `json:"reported_makeups"`
 	Completeness     float64 `json:"completeness_pct"`
 }
 
@@ -48,6 +49,8 @@ func (s *Sim) Summary() []Day {
 		}
 		return days[k]
 	}
+	// A session's statistics restated (after a 补登) replace the earlier.
+	stats := map[[3]string]*wire.SessionStats{}
 	for _, r := range s.order {
 		if r.BusinessDate == "" {
 			continue
@@ -74,16 +77,21 @@ func (s *Sim) Summary() []Day {
 		case *wire.PlanReport:
 			d.Plans++
 		case *wire.SessionStats:
-			d.StatsSessions++
-			d.ReportedSold += b.LocalSold + b.NetworkSold
-			d.ReportedRefunded += b.LocalRefunded + b.NetworkRefunded
+			stats[[3]string{r.Cinema, r.BusinessDate, b.Session}] = b
 		}
+	}
+	for k, b := range stats {
+		d := day(k[0], k[1])
+		d.StatsSessions++
+		d.ReportedSold += b.LocalSold + b.NetworkSold
+		d.ReportedRefunded += b.LocalRefunded + b.NetworkRefunded
+		d.ReportedMakeups += b.MakeupCount
 	}
 	out := make([]Day, 0, len(days))
 	for _, d := range days {
 		if d.StatsSessions > 0 {
-			want := d.ReportedSold + d.ReportedRefunded
-			have := d.Sales + d.Presales + d.Refunds
+			want := d.ReportedSold + d.ReportedRefunded + d.ReportedMakeups
+			have := d.Sales + d.Presales + d.Refunds + d.Makeups
 			d.Completeness = 100
 			if want > 0 {
 				d.Completeness = min(100, 100*float64(have)/float64(want))
@@ -114,8 +122,22 @@ var page = template.Must(template.New("page").Funcs(template.FuncMap{
 {{range .Days}}<tr><td>{{.Cinema}}</td><td>{{.BusinessDate}}</td><td>{{.Sales}}</td><td>{{money .SalesCents}}</td><td>{{.Refunds}}</td><td>{{money .RefundsCents}}</td><td>{{.Presales}}</td><td>{{.Makeups}}</td><td{{if .Late}} class="bad"{{end}}>{{.Late}}</td><td>{{.Duplicates}}</td><td>{{.ReportedSold}}</td><td{{if and (ge .Completeness 0.0) (lt .Completeness 98.0)}} class="bad"{{end}}>{{if lt .Completeness 0.0}}—{{else}}{{printf "%.1f" .Completeness}} %{{end}}</td></tr>
 {{else}}<tr><td colspan="12">Nothing received yet.</td></tr>{{end}}
 </tbody></table>
-<p>JSON: <code>GET /admin/received</code> and <code>GET /admin/records</code> (admin token).</p>
+<h2>补登 applications</h2>
+<table data-test="applications"><thead><tr><th>Serial</th><th>System</th><th>Cinema</th><th>Business day</th><th>Kind</th><th>Tickets</th><th>Amount</th><th>Review</th></tr></thead><tbody>
+{{range .Applications}}<tr data-serial="{{.Serial}}"><td>{{.Serial}}</td><td>{{.System}}</td><td>{{.Cinema}}</td><td>{{.BusinessDate}}</td><td>{{.Kind}}</td><td>{{.Count}}</td><td>{{money .AmountCents}}</td>
+<td>{{if .Review}}<span class="review">{{.Review}}</span>{{if .ReviewReason}}: {{.ReviewReason}}{{end}}{{else}}<form method="post" action="/review"><input type="hidden" name="system_code" value="{{.System}}"><input type="hidden" name="serial" value="{{.Serial}}"><input name="token" type="password" placeholder="admin token" required> <input name="reason" placeholder="reason"> <button name="decision" value="approve">Approve</button> <button name="decision" value="reject">Reject</button></form>{{end}}</td></tr>
+{{else}}<tr><td colspan="8">No applications.</td></tr>{{end}}
+</tbody></table>
+<p>JSON: <code>GET /admin/received</code>, <code>GET /admin/records</code>, <code>GET /admin/applications</code> (admin token); review with <code>POST /admin/reviews</code>.</p>
 </body></html>`))
+
+// application is an application as the page shows it.
+type application struct {
+	Record
+	Kind        string
+	Count       int
+	AmountCents int64
+}
 
 func formatCents(c int64) string {
 	sign := ""
@@ -132,8 +154,19 @@ func (s *Sim) summaryPage(w http.ResponseWriter, _ *http.Request) {
 	data := struct {
 		Systems, Cinemas, Films, Records int
 		Days                             []Day
-	}{len(s.systems), len(s.cinemas), len(s.films), len(s.order), days}
+		Applications                     []application
+	}{len(s.systems), len(s.cinemas), len(s.films), len(s.order), days, nil}
 	s.mu.Unlock()
+	for _, r := range s.Applications() {
+		a := application{Record: r, Kind: "sale"}
+		if r.Interface == wire.RefundMakeup {
+			a.Kind = "refund"
+		}
+		if b, ok := r.body.(*wire.MakeupApplication); ok {
+			a.Count, a.AmountCents = b.Count, b.AmountCents
+		}
+		data.Applications = append(data.Applications, a)
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := page.Execute(w, data); err != nil {
 		s.log.Warn("render the summary page", "err", err)

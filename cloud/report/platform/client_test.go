@@ -22,6 +22,7 @@ import (
 type fixture struct {
 	sim    *platformsim.Sim
 	issued platformsim.Issued
+	system string
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -31,7 +32,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sim.Close() })
-	f := &fixture{sim: sim}
+	f := &fixture{sim: sim, system: "ADMIT"}
 	if f.issued, err = sim.RegisterSystem(platformsim.SystemRequest{Code: "ADMIT", Version: "1", Address: "https://cloud.example"}); err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func (f *fixture) client(t *testing.T, alg string, p report.Policy) *Client {
 		}
 		s = wire.SM2Signer{Key: k.(*sm2.PrivateKey)}
 	}
-	c, err := New(Config{URL: f.sim.URL(), System: "ADMIT", CertPEM: []byte(f.issued.CertPEM), KeyPEM: []byte(f.issued.KeyPEM),
+	c, err := New(Config{URL: f.sim.URL(), System: f.system, CertPEM: []byte(f.issued.CertPEM), KeyPEM: []byte(f.issued.KeyPEM),
 		CAPEM: []byte(f.issued.CAPEM), Signer: s, Policy: p})
 	if err != nil {
 		t.Fatal(err)

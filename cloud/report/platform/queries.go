@@ -12,15 +12,23 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"time"
 
 	"github.com/admitbox/admit/cloud/report/wire"
+	"github.com/admitbox/admit/cloud/sales"
 )
 
 // Answerer answers a regulator's query from what the cloud holds
 // (report.Regulator).
 type Answerer interface {
 	Answer(ctx context.Context, i wire.Interface, q wire.RangeQuery) (any, error)
+}
+
+// Reviewer takes the platform's review of a 补登 application
+// (report.Service); duplicate says the cloud had it already.
+type Reviewer interface {
+	Review(ctx context.Context, r wire.ReviewResult) (duplicate bool, err error)
 }
 
 // QueryServer serves the platform's queries (§9.3) on their own HTTPS
@@ -31,11 +39,13 @@ type QueryServer struct {
 	http *http.Server
 	ln   net.Listener
 	ans  Answerer
+	rev  Reviewer
 	log  *slog.Logger
 }
 
-// ServeQueries listens on listen with the system's issued certificate.
-func ServeQueries(listen string, certPEM, keyPEM, caPEM []byte, ans Answerer, log *slog.Logger) (*QueryServer, error) {
+// ServeQueries listens on listen with the system's issued certificate; it
+// answers queries with ans and takes reviews with rev (nil: refused).
+func ServeQueries(listen string, certPEM, keyPEM, caPEM []byte, ans Answerer, rev Reviewer, log *slog.Logger) (*QueryServer, error) {
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("platform queries: the issued certificate and key: %w", err)
@@ -51,9 +61,9 @@ func ServeQueries(listen string, certPEM, keyPEM, caPEM []byte, ans Answerer, lo
 	if err != nil {
 		return nil, fmt.Errorf("platform queries: listen %s: %w", listen, err)
 	}
-	q := &QueryServer{ln: ln, ans: ans, log: log}
+	q := &QueryServer{ln: ln, ans: ans, rev: rev, log: log}
 	mux := http.NewServeMux()
-	for _, i := range wire.Queries {
+	for _, i := range append(slices.Clone(wire.Queries), wire.Callbacks...) {
 		mux.HandleFunc("POST "+i.SystemPath(), q.handle(i))
 	}
 	q.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second,
@@ -117,6 +127,9 @@ func (q *QueryServer) answer(r *http.Request, i wire.Interface) (wire.Answer, in
 	if err != nil {
 		return wire.Failed(e.Serial, wire.CodeField, err.Error()), http.StatusBadRequest
 	}
+	if rr, ok := body.(*wire.ReviewResult); ok {
+		return q.review(r.Context(), e.Serial, *rr)
+	}
 	v, err := q.ans.Answer(r.Context(), i, *wire.Query(body))
 	if err != nil {
 		var fe *wire.FieldError
@@ -131,4 +144,23 @@ func (q *QueryServer) answer(r *http.Request, i wire.Interface) (wire.Answer, in
 		return wire.Failed(e.Serial, wire.CodeUnavailable, "the answer could not be encoded"), http.StatusInternalServerError
 	}
 	return a, http.StatusOK
+}
+
+// review hands the platform's review to the cloud.
+func (q *QueryServer) review(ctx context.Context, serial string, rr wire.ReviewResult) (wire.Answer, int) {
+	if q.rev == nil {
+		return wire.Failed(serial, wire.CodeUnknownApplication, "this system takes no reviews"), http.StatusNotFound
+	}
+	dup, err := q.rev.Review(ctx, rr)
+	switch {
+	case err == nil:
+		q.log.Info("the platform reviewed a 补登 application", "application", rr.Application, "approved", rr.Approved)
+		return wire.Received(serial, dup), http.StatusOK
+	case sales.IsKind(err, sales.KindNotFound):
+		return wire.Failed(serial, wire.CodeUnknownApplication, err.Error()), http.StatusNotFound
+	case sales.IsKind(err, sales.KindConflict):
+		return wire.Failed(serial, wire.CodeDecided, err.Error()), http.StatusConflict
+	}
+	q.log.Error("take a review", "application", rr.Application, "err", err)
+	return wire.Failed(serial, wire.CodeUnavailable, "the system could not take the review"), http.StatusInternalServerError
 }

@@ -28,6 +28,10 @@ const (
 	CodeField         = "bad_field" // a body field is missing or wrong: Reason says which
 	CodeUnknownCinema = "unknown_cinema"
 	CodeUnavailable   = "unavailable"
+	// A review's answers (§9.2.7–9.2.8): no such application, or it was
+	// decided otherwise already.
+	CodeUnknownApplication = "unknown_application"
+	CodeDecided            = "decided"
 )
 
 // Failed is a failure answer to a message.

@@ -194,6 +194,32 @@ type MakeupApplication struct {
 	AmountCents  int64     `json:"amount_cents"`
 }
 
+// ReviewResult is the platform's review of a 补登 application, pushed to
+// the system that applied: approved, or rejected with the reason.
+type ReviewResult struct {
+	Application string    `json:"application_serial"` // the application's 流水号
+	Cinema      string    `json:"cinema_code"`
+	Approved    bool      `json:"approved"`
+	Reason      string    `json:"reason,omitempty"`
+	ReviewedAt  time.Time `json:"reviewed_at"`
+}
+
+func (r ReviewResult) Validate() error {
+	if !printable(r.Application, maxSerial) {
+		return &FieldError{"application_serial", "the application's serial number"}
+	}
+	if err := checkCinema(r.Cinema); err != nil {
+		return err
+	}
+	if !r.Approved && r.Reason == "" {
+		return &FieldError{"reason", "a rejection gives its reason"}
+	}
+	if r.ReviewedAt.IsZero() {
+		return &FieldError{"reviewed_at", "missing"}
+	}
+	return nil
+}
+
 // RangeQuery asks a system about a cinema over business days (§9.3.3–9.3.6;
 // the log query asks one day: From = To). §9.3.1 and §9.3.2 ask no dates.
 type RangeQuery struct {
@@ -504,6 +530,8 @@ func NewBody(i Interface) (Body, error) {
 		return &RangeQuery{}, nil
 	case QueryPlans, QueryStats, QueryTickets, QueryLog:
 		return &datedQuery{}, nil
+	case MakeupReview:
+		return &ReviewResult{}, nil
 	}
 	return nil, fmt.Errorf("wire: no body for interface %q", i)
 }

@@ -32,10 +32,18 @@ const (
 	QueryStats   Interface = "query-stats"   // §9.3.4 统计票房查询
 	QueryTickets Interface = "query-tickets" // §9.3.5 原始数据查询: answered at once, re-reported asynchronously
 	QueryLog     Interface = "query-log"     // §9.3.6 日志查询
+
+	// MakeupReview is the platform's call to a system with its review of
+	// a 补登 application (§9.2.7–9.2.8: 推送审核结果).
+	MakeupReview Interface = "makeup-review"
 )
 
 // Queries are the interfaces the platform calls on a system.
 var Queries = []Interface{QueryCinema, QueryHalls, QueryPlans, QueryStats, QueryTickets, QueryLog}
+
+// Callbacks are the interfaces the platform calls on a system to tell it
+// something rather than to ask.
+var Callbacks = []Interface{MakeupReview}
 
 // PlatformSystem is the system code the platform signs its own messages with.
 const PlatformSystem = "NATIONAL-PLATFORM"
@@ -53,7 +61,7 @@ func (i Interface) SystemPath() string { return "/platform/v1/" + string(i) }
 func (i Interface) Known() bool {
 	switch i {
 	case FilmDownload, CinemaDownload, BusinessStatus, HallSeats, ScreeningPlan, RawTicket, DailyStats, SaleMakeup, RefundMakeup,
-		QueryCinema, QueryHalls, QueryPlans, QueryStats, QueryTickets, QueryLog:
+		QueryCinema, QueryHalls, QueryPlans, QueryStats, QueryTickets, QueryLog, MakeupReview:
 		return true
 	}
 	return false
