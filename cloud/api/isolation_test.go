@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/api"
+	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
@@ -34,6 +35,7 @@ type foreign struct {
 	keyID   uint32
 	userID  int64
 	report  int64
+	makeup  int64
 	venue   int64
 	hall    int64
 	session int64
@@ -96,6 +98,11 @@ func probes(f foreign) []probe {
 		p("POST /refunds/:id/reject", "POST", "/api/v1/refunds/%d/reject", f.refund.ID, none),
 		p("POST /keys/:id/revoke", "POST", "/api/v1/keys/%d/revoke", int64(f.keyID), reason),
 		p("POST /reporting/reports/:id/resend", "POST", "/api/v1/reporting/reports/%d/resend", f.report, nil),
+		p("POST /reporting/makeups/:id/approve", "POST", "/api/v1/reporting/makeups/%d/approve", f.makeup, none),
+		p("POST /reporting/makeups/:id/reject", "POST", "/api/v1/reporting/makeups/%d/reject", f.makeup, func(int64) any { return map[string]string{"note": "probe"} }),
+		p("POST /reporting/makeups", "POST", "/api/v1/reporting/makeups", f.session, func(id int64) any {
+			return report.MakeupRequest{SessionID: id, Kind: report.MakeupSale, Seats: []string{"A-1"}, PriceCents: 100, Evidence: "probe"}
+		}),
 		p("PATCH /users/:id", "PATCH", "/api/v1/users/%d", f.userID, func(int64) any { return map[string]any{"disabled": true} }),
 		{route: "GET /devices/:id", method: "GET", path: "/api/v1/devices/" + f.device, missing: "/api/v1/devices/dev-aaaaaaaaaa"},
 		{route: "POST /devices/:id/revoke", method: "POST", path: "/api/v1/devices/" + f.device + "/revoke", missing: "/api/v1/devices/dev-aaaaaaaaaa/revoke",
@@ -134,6 +141,7 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		"/api/v1/users",
 		"/api/v1/devices",
 		"/api/v1/devices/" + f.device,
+		"/api/v1/reporting/makeups",
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -160,6 +168,14 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	w.ok(w.call(tw.admin, "POST", "/api/v1/devices", map[string]any{"venue_id": tw.venueX, "role": "gate", "name": "Victim gate"}), &reg)
 	f.device = reg.Device.ID
 	f.report = w.refusedReport(tw)
+	m, err := w.srv.Reports.InsertMakeup(context.Background(), report.Makeup{TenantID: tw.id, VenueID: tw.venueX, SessionID: tw.sessionX,
+		Kind: report.MakeupSale, BusinessDate: "2026-01-01", Lines: []report.MakeupLine{{SeatID: 1, SeatLabel: "A-1", PriceCents: 100}}, AmountCents: 100,
+		Evidence: "probe", State: report.MakeupProposed, ProposedByID: 987654, ProposedBy: "user:987654 probe", ProposedAt: time.Now()},
+		audit.Entry{At: time.Now(), TenantID: tw.id, Actor: "test", Action: "report.makeup.propose"})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	f.makeup = m.ID
 	return f
 }
 

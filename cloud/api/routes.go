@@ -460,6 +460,34 @@ func (a *API) table() []route {
 				return a.opts.Reporting.Resend(c.Request.Context(), p, rid)
 			}},
 
+		{method: "GET", path: "/reporting/makeups", summary: "补登: late sales and refunds, newest first, with their state", tag: "reporting",
+			resp: []report.Makeup{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				if a.opts.Reporting == nil {
+					return nil, sales.NotFound("reporting")
+				}
+				return a.opts.Reporting.Makeups(c.Request.Context(), p)
+			}},
+		{method: "POST", path: "/reporting/makeups", summary: "Record a 补登 (a late sale of seats, or a refund after the show) with its evidence; another manager decides it",
+			tag: "reporting", body: report.MakeupRequest{}, resp: report.Makeup{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in report.MakeupRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				if a.opts.Reporting == nil {
+					return nil, sales.NotFound("reporting")
+				}
+				out, err := a.opts.Reporting.ProposeMakeup(c.Request.Context(), p, in)
+				if err != nil {
+					return nil, err
+				}
+				c.JSON(http.StatusCreated, out)
+				return nil, nil
+			}},
+		{method: "POST", path: "/reporting/makeups/:id/approve", summary: "Approve a 补登 (not your own): within 7 days it is reported at once, older it is applied for at the platform",
+			tag: "reporting", body: decisionBody{}, resp: report.Makeup{}, h: func(c *gin.Context, p sales.Principal) (any, error) { return a.decideMakeup(c, p, true) }},
+		{method: "POST", path: "/reporting/makeups/:id/reject", summary: "Reject a 补登, with the reason", tag: "reporting", body: decisionBody{}, resp: report.Makeup{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.decideMakeup(c, p, false) }},
+
 		{method: "GET", path: "/keys", summary: "The tenant's ticket signing keys (public parts)", tag: "keys", query: []string{"tenant_id"}, resp: []sales.SigningKey{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				t, err := queryInt(c, "tenant_id")
@@ -572,6 +600,21 @@ func (a *API) table() []route {
 		{method: "GET", path: "/audit/verify", summary: "Verify the audit hash chain; names the first altered, removed or reordered entry", tag: "audit", resp: sales.AuditReport{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) { return a.svc.VerifyAudit(c.Request.Context(), p) }},
 	}
+}
+
+func (a *API) decideMakeup(c *gin.Context, p sales.Principal, approve bool) (any, error) {
+	rid, err := id(c, "id")
+	if err != nil {
+		return nil, err
+	}
+	var in decisionBody
+	if err := decode(c, &in); err != nil {
+		return nil, err
+	}
+	if a.opts.Reporting == nil {
+		return nil, sales.NotFound("reporting")
+	}
+	return a.opts.Reporting.DecideMakeup(c.Request.Context(), p, rid, approve, in.Note)
 }
 
 func (a *API) decide(c *gin.Context, p sales.Principal, approve bool) (any, error) {

@@ -65,12 +65,13 @@ const (
 	ReadAudit      Action = "audit.read"      // platform admin, tenant admin, venue manager, auditor
 	ReadReports    Action = "reports.read"    // the national data platform reporting: platform admin, tenant admin, venue manager, auditor
 	ManageReports  Action = "reports.manage"  // re-send a report: platform admin, tenant admin
+	RecordMakeup   Action = "reports.makeup"  // record or approve a 补登 (late sale or refund): tenant admin, venue manager
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ManageTenants, ManageVenues, ManageUsers, ManageSessions, Sell,
-		RequestRefund, ApproveRefund, ReadSales, ReadCatalog, ReadAudit, ReadReports, ManageReports}
+		RequestRefund, ApproveRefund, ReadSales, ReadCatalog, ReadAudit, ReadReports, ManageReports, RecordMakeup}
 }
 
 // permissions is the whole access policy: for each action, the roles
@@ -88,6 +89,7 @@ var permissions = map[Action][]Role{
 	ReadAudit:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ReadReports:    {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ManageReports:  {RolePlatformAdmin, RoleTenantAdmin},
+	RecordMakeup:   {RoleTenantAdmin, RoleVenueManager},
 }
 
 // Can reports whether role r may perform action a. Unknown roles and

@@ -58,7 +58,8 @@ type OutboxEntry struct {
 
 // SessionFacts are what the platform knows a session by.
 type SessionFacts struct {
-	Film          bool   // only films are reported
+	Film          bool // only films are reported
+	VenueID       int64
 	CinemaCode    string // the venue's 8-digit code
 	CinemaStatus  string // trial, open, closed
 	Location      *time.Location
@@ -116,8 +117,9 @@ type Facts interface {
 
 // PlanDay is a venue's business day's daily statistics (§9.2.6): one
 // message per film session of the day, serial named by venue, day and
-// session, so planning the day twice makes the same reports.
-func PlanDay(ctx context.Context, v VenueFacts, date string, figures []sales.SessionFigures, facts Facts, at time.Time) ([]Report, error) {
+// session, so planning the day twice makes the same reports. makeups are
+// the day's released sale 补登 by session.
+func PlanDay(ctx context.Context, v VenueFacts, date string, figures []sales.SessionFigures, makeups map[int64]MakeupFigure, facts Facts, at time.Time) ([]Report, error) {
 	var out []Report
 	for _, f := range figures {
 		sf, err := facts.SessionFacts(ctx, v.TenantID, f.SessionID)
@@ -134,7 +136,8 @@ func PlanDay(ctx context.Context, v VenueFacts, date string, figures []sales.Ses
 		st := wire.SessionStats{BusinessDate: date, Cinema: sf.CinemaCode, CinemaStatus: status, Hall: sf.HallCode, Film: sf.FilmCode,
 			Session: sf.SessionCode, StartsAt: sf.StartsAt.UTC(), LocalSold: f.LocalSold, LocalRefunded: f.LocalRefunded,
 			LocalSoldCents: f.LocalSoldCents, LocalRefundedCents: f.LocalRefundedCents, NetworkSold: f.NetworkSold,
-			NetworkRefunded: f.NetworkRefunded, NetworkSoldCents: f.NetworkSoldCents, NetworkRefundedCents: f.NetworkRefundedCents}
+			NetworkRefunded: f.NetworkRefunded, NetworkSoldCents: f.NetworkSoldCents, NetworkRefundedCents: f.NetworkRefundedCents,
+			MakeupCount: makeups[f.SessionID].Count, MakeupCents: makeups[f.SessionID].Cents}
 		body, err := json.Marshal(st)
 		if err != nil {
 			return nil, err

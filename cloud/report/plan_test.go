@@ -186,7 +186,7 @@ func TestPlanDayReportsEachFilmSessionsFiguresOnce(t *testing.T) {
 	figs := []sales.SessionFigures{{SessionID: 7, LocalSold: 5, LocalRefunded: 1, LocalSoldCents: 22500, LocalRefundedCents: 4500, NetworkSold: 2, NetworkSoldCents: 9000},
 		{SessionID: 8, LocalSold: 100}}
 	at := time.Date(2026, 12, 6, 7, 0, 0, 0, sh)
-	rs, err := PlanDay(context.Background(), v, "2026-12-05", figs, f, at)
+	rs, err := PlanDay(context.Background(), v, "2026-12-05", figs, nil, f, at)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,11 +71,7 @@ func (g *Regulator) Answer(ctx context.Context, i wire.Interface, q wire.RangeQu
 	case wire.QueryStats:
 		out := []wire.SessionStats{}
 		err := eachDay(q.From, q.To, func(date string) error {
-			figs, err := g.facts.DayFigures(ctx, v.TenantID, v.ID, date)
-			if err != nil {
-				return err
-			}
-			rs, err := PlanDay(ctx, v, date, figs, g.facts, g.now())
+			rs, err := dayStats(ctx, g.store, g.facts, v, date, g.now())
 			if err != nil {
 				return err
 			}

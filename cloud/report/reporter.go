@@ -49,6 +49,7 @@ type Store interface {
 	// queue, due now and to be sealed afresh, and appends the audit entry,
 	// in one transaction. A delivered or unknown report is ErrNotResendable.
 	Resend(ctx context.Context, sc Scope, id int64, now time.Time, e audit.Entry) (Report, error)
+	MakeupStore
 }
 
 // Scope is whose reports: a tenant's (-1: every tenant's), and within it
@@ -193,6 +194,11 @@ func (r *Reporter) Step(ctx context.Context) (planned, sent int, err error) {
 		r.lastDayCheck = now
 		planned += n
 	}
+	n, err := r.restate(ctx, r.cfg.Now())
+	if err != nil {
+		return planned, 0, err
+	}
+	planned += n
 	sent, err = r.deliver(ctx)
 	return planned, sent, err
 }
@@ -238,11 +244,7 @@ func (r *Reporter) planDays(ctx context.Context, now time.Time) (int, error) {
 			if done {
 				continue
 			}
-			figures, err := r.facts.DayFigures(ctx, v.TenantID, v.ID, date)
-			if err != nil {
-				return n, err
-			}
-			rs, err := PlanDay(ctx, v, date, figures, r.facts, now)
+			rs, err := dayStats(ctx, r.store, r.facts, v, date, now)
 			if err != nil {
 				return n, err
 			}

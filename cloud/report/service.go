@@ -20,6 +20,7 @@ type Service struct {
 	configured bool
 	now        func() time.Time
 	films      FilmSource
+	facts      Facts // nil: no 补登 (the cloud reports to no platform)
 }
 
 // FilmSource downloads the platform's films (report/platform.Client).
@@ -42,6 +43,9 @@ func (s *Service) Films(ctx context.Context, p sales.Principal) (wire.Films, err
 	now := s.now()
 	return s.films.Films(ctx, now.AddDate(0, -3, 0).Format("2006-01-02"), now.AddDate(0, 3, 0).Format("2006-01-02"))
 }
+
+// SetFacts lets people record 补登 of the sessions the facts know.
+func (s *Service) SetFacts(f Facts) { s.facts = f }
 
 // NewService serves the queue in st; configured says whether this cloud
 // reports to a platform at all.

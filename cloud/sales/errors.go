@@ -91,6 +91,10 @@ func NotFound(what string) error { return notFound(what) }
 // the caller's role may not do this.
 func Forbidden(msg string) error { return forbidden(msg) }
 
+// Invalid is exported for the domain packages beside sales: the request
+// itself is wrong.
+func Invalid(code, msg string) error { return invalid(code, msg) }
+
 // Conflict is exported for stores: a uniqueness or state violation.
 func Conflict(code, msg string) error { return conflict(code, msg) }
 

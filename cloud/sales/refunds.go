@@ -39,7 +39,7 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 		return RefundRequest{}, err
 	}
 	if !s.now().Before(ss.StartsAt) {
-		return RefundRequest{}, conflict("session_started", "tickets can be refunded only before the session starts")
+		return RefundRequest{}, conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
 	}
 	r := RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount,
 		Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: s.now().UTC()}
@@ -158,7 +158,7 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 			return err
 		}
 		if !now.Before(ss.StartsAt) {
-			return conflict("session_started", "tickets can be refunded only before the session starts")
+			return conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
 		}
 		if _, _, err := refundable(o, r.TicketIDs); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 // data platform: the venue's code and time zone, the hall's code, the
 // event's kind and code (a film's platform film code), and its times.
 type SessionFacts struct {
+	VenueID       int64
 	VenueCode     string
 	VenueStatus   string // trial, open, closed
 	Timezone      string
@@ -51,7 +52,7 @@ func (s *Service) SessionFacts(ctx context.Context, tenantID, sessionID int64) (
 	if err != nil {
 		return SessionFacts{}, err
 	}
-	out := SessionFacts{VenueCode: v.Code, VenueStatus: v.BusinessStatus, Timezone: v.Timezone, HallID: h.ID, HallCode: h.Code, EventKind: e.Kind, EventCode: e.Code,
+	out := SessionFacts{VenueID: v.ID, VenueCode: v.Code, VenueStatus: v.BusinessStatus, Timezone: v.Timezone, HallID: h.ID, HallCode: h.Code, EventKind: e.Kind, EventCode: e.Code,
 		StartsAt: ss.StartsAt, EndsAt: ss.EndsAt, BusinessDate: ss.BusinessDate, Cancelled: ss.Status == SessionCancelled,
 		MinPriceCents: ss.MinPriceCents, StandardCents: ss.MinPriceCents}
 	for _, t := range tiers {

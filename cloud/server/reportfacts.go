@@ -23,7 +23,7 @@ func (f *reportFacts) SessionFacts(ctx context.Context, tenantID, sessionID int6
 		return report.SessionFacts{}, err
 	}
 	loc := f.location(x.Timezone)
-	return report.SessionFacts{Film: x.EventKind == "film", CinemaCode: x.VenueCode, CinemaStatus: x.VenueStatus, Location: loc, HallID: x.HallID, HallCode: x.HallCode,
+	return report.SessionFacts{Film: x.EventKind == "film", VenueID: x.VenueID, CinemaCode: x.VenueCode, CinemaStatus: x.VenueStatus, Location: loc, HallID: x.HallID, HallCode: x.HallCode,
 		FilmCode: x.EventCode, SessionCode: strconv.FormatInt(sessionID, 10), StartsAt: x.StartsAt, EndsAt: x.EndsAt, BusinessDate: x.BusinessDate,
 		MinCents: x.MinPriceCents, StandardCents: x.StandardCents, Cancelled: x.Cancelled}, nil
 }

@@ -280,6 +280,10 @@ func (s *Server) startSync(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// Reporting is what people see and do of the reporting to the national
+// data platform.
+func (s *Server) Reporting() *report.Service { return s.reporting }
+
 // startReporter prepares the national data platform reporter when one is
 // configured.
 func (s *Server) startReporter(cfg Config) error {
@@ -332,10 +336,11 @@ func (s *Server) startReporter(cfg Config) error {
 	}
 	s.reporting.SetFilmSource(client)
 	facts := &reportFacts{svc: s.Svc}
+	s.reporting.SetFacts(facts)
 	s.Reporter = report.New(s.Reports, facts, client, rc)
 	if pc.QueryListen != "" {
 		reg := report.NewRegulator(facts, s.Reports, orDefault(pc.System, cfg.SystemCode), orDefault(cfg.Version, "dev"), cfg.Now)
-		if s.Queries, err = platform.ServeQueries(pc.QueryListen, cert, key, ca, reg, cfg.Logger.With("component", "platform-queries")); err != nil {
+		if s.Queries, err = platform.ServeQueries(pc.QueryListen, cert, key, ca, reg, s.reporting, cfg.Logger.With("component", "platform-queries")); err != nil {
 			return err
 		}
 		s.log.Info("serving the platform's queries", "addr", s.Queries.Addr())

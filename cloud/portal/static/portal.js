@@ -14,6 +14,12 @@
     "rep.pending": ["Waiting", "待上报"], "rep.delivered": ["Delivered", "已上报"], "rep.refused": ["Refused", "被拒绝"], "rep.failing": ["Failing", "通信失败"],
     "rep.lag": ["Oldest waiting", "最早待上报"], "rep.late": ["over the 60 s rule", "超过 60 秒"], "rep.none": ["Nothing needs a person.", "无需处理。"],
     "rep.serial": ["Serial", "流水号"], "rep.ticket": ["Ticket", "票号"], "rep.state": ["State", "状态"], "rep.sends": ["Sends", "发送次数"],
+    "mk.title": ["补登: late sales and refunds", "补登"], "mk.session": ["Session id", "场次编号"], "mk.kind": ["Kind", "类型"],
+    "mk.sale": ["sale (seats sold outside the system)", "售票补登"], "mk.refund": ["refund after the show", "退票补登"],
+    "mk.items": ["Seats or ticket numbers, comma-separated", "座位或票号（逗号分隔）"], "mk.price": ["Price per ticket", "单价"],
+    "mk.evidence": ["Evidence", "凭证说明"], "mk.record": ["Record 补登", "登记补登"], "mk.note": ["Decision note (a rejection's reason)", "审批意见（驳回须填写）"],
+    "mk.approve": ["Approve", "批准"], "mk.reject": ["Reject", "驳回"], "mk.none": ["No 补登.", "无补登。"], "mk.recorded": ["recorded: another manager decides it", "已登记，待另一位经理审批"],
+    "mk.by": ["Recorded by", "登记人"], "mk.due": ["Report by", "上报期限"], "mk.day": ["Business day", "营业日"],
     "rep.answer": ["Platform answer", "平台应答"], "rep.resend": ["Send again", "重新上报"], "rep.queued": ["queued again", "已重新排队"],
     "venue": ["Venue", "场馆"], "hall": ["Hall", "影厅"], "event": ["Event", "节目"], "session": ["Session", "场次"], "starts": ["Starts", "开始"],
     "ends": ["Ends", "结束"], "status": ["Status", "状态"], "capacity": ["Capacity", "可售座位"], "sold": ["Sold", "已售"], "held": ["Held", "锁座"],
@@ -561,10 +567,54 @@
               el("td", {}, canResend ? el("button", { type: "button", "data-test": "resend", onclick: resend }, t("rep.resend")) : "", msg));
           }))) : el("p", { class: "muted", "data-test": "rep-none" }, t("rep.none"))));
     };
-    clear(target, el("h1", {}, t("nav.reporting")), body);
+    const makeups = makeupSection();
+    clear(target, el("h1", {}, t("nav.reporting")), body, makeups.node);
     await load();
-    const timer = setInterval(() => guarded(body, load), 2000);
+    await makeups.load();
+    const timer = setInterval(() => { guarded(body, load); guarded(makeups.list, makeups.load); }, 2000);
     return () => clearInterval(timer);
+  }
+
+  // 补登: a manager records a late sale or refund with its evidence, another decides.
+  function makeupSection() {
+    const can = state.me && ["tenant_admin", "venue_manager"].includes(state.me.role);
+    const list = el("div", { class: "card scroll" });
+    const note = el("input", { "data-test": "mk-note", placeholder: t("mk.note"), size: 40 });
+    const session = el("input", { type: "number", min: "1", "data-test": "mk-session" });
+    const kind = el("select", { "data-test": "mk-kind" }, el("option", { value: "sale" }, t("mk.sale")), el("option", { value: "refund" }, t("mk.refund")));
+    const items = el("input", { "data-test": "mk-items", size: 40 });
+    const price = el("input", { type: "number", step: "0.01", min: "0", "data-test": "mk-price" });
+    const evidence = el("textarea", { "data-test": "mk-evidence", rows: 2, cols: 50 });
+    const msg = el("span", { "data-test": "mk-msg" });
+    const load = async () => {
+      const ms = await api("GET", "/reporting/makeups");
+      clear(list, ms.length ? el("table", { "data-test": "mk-list" },
+        el("thead", {}, el("tr", {}, ["#", t("mk.session"), t("mk.day"), t("mk.kind"), t("rep.ticket"), "¥", t("rep.state"), t("mk.by"), t("mk.evidence"), t("mk.due"), ""].map((h) => el("th", {}, h)))),
+        el("tbody", {}, ms.map((m) => {
+          const out = el("span");
+          const decide = (verb) => async () => {
+            try { await api("POST", `/reporting/makeups/${m.id}/${verb}`, { note: note.value }); note.value = ""; await load(); } catch (err) { clear(out, errorBox(err)); }
+          };
+          return el("tr", { "data-makeup": m.id }, el("td", {}, String(m.id)), el("td", {}, String(m.session_id)), el("td", {}, m.business_date), el("td", {}, m.kind),
+            el("td", {}, m.lines.map((l) => l.seat_label + (l.ticket ? ` (${l.ticket})` : "")).join(", ")), el("td", { class: "num" }, A.money(m.amount_cents)),
+            el("td", { class: "mk-state" }, m.state + (m.application ? ` (${m.application})` : "") + (m.reason ? ": " + m.reason : "")),
+            el("td", {}, m.proposed_by), el("td", {}, m.evidence), el("td", {}, m.report_by ? new Date(m.report_by).toLocaleString() : ""),
+            el("td", {}, can && m.state === "proposed" ? [el("button", { type: "button", "data-test": "mk-approve", onclick: decide("approve") }, t("mk.approve")), " ",
+              el("button", { type: "button", "data-test": "mk-reject", onclick: decide("reject") }, t("mk.reject"))] : "", out));
+        }))) : el("p", { class: "muted", "data-test": "mk-none" }, t("mk.none")));
+    };
+    const record = async (ev) => {
+      ev.preventDefault();
+      const words = items.value.split(",").map((x) => x.trim()).filter((x) => x);
+      const body = { session_id: Number(session.value), kind: kind.value, evidence: evidence.value };
+      if (kind.value === "sale") { body.seats = words; body.price_cents = Math.round(Number(price.value) * 100); } else { body.tickets = words; }
+      try { const m = await api("POST", "/reporting/makeups", body); clear(msg, `#${m.id} ` + t("mk.recorded")); await load(); } catch (err) { clear(msg, errorBox(err)); }
+    };
+    const form = can ? el("form", { class: "card", onsubmit: record },
+      el("label", {}, t("mk.session"), " ", session), " ", el("label", {}, t("mk.kind"), " ", kind), el("br"),
+      el("label", {}, t("mk.items"), " ", items), " ", el("label", {}, t("mk.price"), " ", price), el("br"),
+      el("label", {}, t("mk.evidence"), " ", evidence), " ", el("button", { "data-test": "mk-record" }, t("mk.record")), " ", msg) : "";
+    return { list, load, node: el("section", {}, el("h2", {}, t("mk.title")), form, can ? el("p", {}, note) : "", list) };
   }
 
   // --- devices ----------------------------------------------------------

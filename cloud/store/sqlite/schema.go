@@ -450,4 +450,31 @@ INSERT INTO report_cursor (id, outbox_id) VALUES (1, 0);`,
 	// 12: a venue's business status as the national data platform knows it
 	// (营业状态, §9.2.3): trial, open or closed.
 	`ALTER TABLE venues ADD COLUMN business_status TEXT NOT NULL DEFAULT 'open';`,
+	// 13: 补登, late sales and refunds (cloud/report): proposed, decided by
+	// a second person, applied for at the platform when older than a week,
+	// released as raw data; restated says the day's statistics followed.
+	`CREATE TABLE makeups (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	business_date TEXT NOT NULL,
+	lines TEXT NOT NULL,
+	amount_cents INTEGER NOT NULL,
+	evidence TEXT NOT NULL,
+	state TEXT NOT NULL,
+	proposed_by_id INTEGER NOT NULL,
+	proposed_by TEXT NOT NULL,
+	proposed_at INTEGER NOT NULL,
+	decided_by TEXT NOT NULL DEFAULT '',
+	decided_at INTEGER,
+	application TEXT UNIQUE,
+	reason TEXT NOT NULL DEFAULT '',
+	released_at INTEGER,
+	restated INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX makeups_session ON makeups(session_id, kind);
+CREATE INDEX makeups_day ON makeups(venue_id, business_date) WHERE state = 'released';
+CREATE INDEX makeups_unrestated ON makeups(id) WHERE state = 'released' AND restated = 0;`,
 }
