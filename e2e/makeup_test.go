@@ -21,10 +21,19 @@ import (
 // makeupWorld is a platform world whose clock the test moves forward.
 func makeupWorld(t *testing.T) (*world, *platformsim.Sim, *atomic.Int64) {
 	t.Helper()
+	return clockWorld(t, nil)
+}
+
+// clockWorld is makeupWorld, adjusted.
+func clockWorld(t *testing.T, adjust func(*server.Config)) (*world, *platformsim.Sim, *atomic.Int64) {
+	t.Helper()
 	ahead := &atomic.Int64{}
 	w, sim, _ := platformWorldIn(t, wire.AlgSM2, "", func(c *server.Config) {
 		c.Now = func() time.Time { return time.Now().Add(time.Duration(ahead.Load())) }
 		c.Platform.Report.DayCheck = 20 * time.Millisecond
+		if adjust != nil {
+			adjust(c)
+		}
 	})
 	return w, sim, ahead
 }

@@ -100,6 +100,9 @@ func probes(f foreign) []probe {
 		p("POST /reporting/reports/:id/resend", "POST", "/api/v1/reporting/reports/%d/resend", f.report, nil),
 		p("POST /reporting/makeups/:id/approve", "POST", "/api/v1/reporting/makeups/%d/approve", f.makeup, none),
 		p("POST /reporting/makeups/:id/reject", "POST", "/api/v1/reporting/makeups/%d/reject", f.makeup, func(int64) any { return map[string]string{"note": "probe"} }),
+		p("POST /reporting/reconcile", "POST", "/api/v1/reporting/reconcile", f.venue, func(id int64) any {
+			return report.ReconcileRequest{VenueID: id, BusinessDate: "2026-01-01"}
+		}),
 		p("POST /reporting/makeups", "POST", "/api/v1/reporting/makeups", f.session, func(id int64) any {
 			return report.MakeupRequest{SessionID: id, Kind: report.MakeupSale, Seats: []string{"A-1"}, PriceCents: 100, Evidence: "probe"}
 		}),

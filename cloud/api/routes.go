@@ -460,6 +460,17 @@ func (a *API) table() []route {
 				return a.opts.Reporting.Resend(c.Request.Context(), p, rid)
 			}},
 
+		{method: "POST", path: "/reporting/reconcile", summary: "Reconcile a venue's business day three ways (the cloud, the platform's download, the devices) and send again what the platform lacks",
+			tag: "reporting", body: report.ReconcileRequest{}, resp: report.Reconciliation{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in report.ReconcileRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				if a.opts.Reporting == nil {
+					return nil, sales.NotFound("reporting")
+				}
+				return a.opts.Reporting.Reconcile(c.Request.Context(), p, in)
+			}},
 		{method: "GET", path: "/reporting/makeups", summary: "补登: late sales and refunds, newest first, with their state", tag: "reporting",
 			resp: []report.Makeup{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
 				if a.opts.Reporting == nil {

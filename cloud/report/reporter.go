@@ -50,6 +50,7 @@ type Store interface {
 	// in one transaction. A delivered or unknown report is ErrNotResendable.
 	Resend(ctx context.Context, sc Scope, id int64, now time.Time, e audit.Entry) (Report, error)
 	MakeupStore
+	ReconcileStore
 }
 
 // Scope is whose reports: a tenant's (-1: every tenant's), and within it
@@ -95,8 +96,11 @@ type Config struct {
 	// (their daily statistics are due), and DaysBack how far back it looks.
 	DayCheck time.Duration
 	DaysBack int
-	Now      func() time.Time
-	Logger   *slog.Logger
+	// Reconcile is how often the ended business days are reconciled with
+	// what the platform holds (§4.5, §10.4).
+	Reconcile time.Duration
+	Now       func() time.Time
+	Logger    *slog.Logger
 }
 
 // Reporter turns the sales core's outbox into reports and delivers them.
@@ -137,6 +141,9 @@ func New(st Store, facts Facts, send Sender, cfg Config) *Reporter {
 	if cfg.DaysBack <= 0 {
 		cfg.DaysBack = 7
 	}
+	if cfg.Reconcile <= 0 {
+		cfg.Reconcile = 10 * time.Minute
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -158,6 +165,11 @@ func (r *Reporter) Run(ctx context.Context) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	r.startLanes(ctx, &wg)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		r.reconcileLoop(ctx)
+	}()
 	t := time.NewTicker(r.cfg.Poll)
 	defer t.Stop()
 	for {

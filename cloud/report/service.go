@@ -20,7 +20,8 @@ type Service struct {
 	configured bool
 	now        func() time.Time
 	films      FilmSource
-	facts      Facts // nil: no 补登 (the cloud reports to no platform)
+	facts      Facts    // nil: no 补登 (the cloud reports to no platform)
+	holdings   Holdings // nil: no reconciliation
 }
 
 // FilmSource downloads the platform's films (report/platform.Client).
@@ -64,6 +65,8 @@ type Overview struct {
 	// 60 s is late by the rule (§9.1.2, §7.3).
 	LagSeconds float64  `json:"lag_s"`
 	Attention  []Report `json:"attention"`
+	// Days are the latest reconciliations, newest business day first.
+	Days []Reconciliation `json:"days"`
 }
 
 // attentionLimit bounds the reports the overview lists.
@@ -98,7 +101,14 @@ func (s *Service) Overview(ctx context.Context, p sales.Principal) (Overview, er
 	if att == nil {
 		att = []Report{}
 	}
-	o := Overview{Configured: s.configured, Queue: q, Attention: att}
+	days, err := s.store.Reconciliations(ctx, scope(p), 31)
+	if err != nil {
+		return Overview{}, err
+	}
+	if days == nil {
+		days = []Reconciliation{}
+	}
+	o := Overview{Configured: s.configured, Queue: q, Attention: att, Days: days}
 	if q.OldestPending != nil {
 		o.LagSeconds = s.now().Sub(*q.OldestPending).Seconds()
 	}

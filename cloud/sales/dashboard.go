@@ -81,16 +81,82 @@ type DeviceLive struct {
 
 // Anomalies are what needs a person.
 type Anomalies struct {
-	DuplicateAdmissions int       `json:"duplicate_admissions"`
-	PrintFailures       int       `json:"print_failures"` // in the last 24 hours
-	DevicesOffline      int       `json:"devices_offline"`
-	MaxFeedLag          int       `json:"max_feed_lag"`
-	Recent              []Anomaly `json:"recent"` // newest first, at most 20
+	DuplicateAdmissions int `json:"duplicate_admissions"`
+	PrintFailures       int `json:"print_failures"` // in the last 24 hours
+	DevicesOffline      int `json:"devices_offline"`
+	MaxFeedLag          int `json:"max_feed_lag"`
+	// The reporting to the national data platform: how long the oldest
+	// report has waited (over 60 s is late by the rule), reports refused,
+	// and business days the platform holds less than 98 % of.
+	ReportingLag   float64   `json:"reporting_lag_s"`
+	ReportsRefused int       `json:"reports_refused"`
+	IncompleteDays int       `json:"incomplete_days"`
+	Recent         []Anomaly `json:"recent"` // newest first, at most 20
+}
+
+// ReportingHealth is what the reporting to the national data platform
+// adds to a venue's dashboard (cloud/report).
+type ReportingHealth struct {
+	OldestPending  *time.Time
+	Refused        int
+	IncompleteDays []string // business dates below the platform's 98 %
+	At             time.Time
+}
+
+// ReportingLagLimit is the rule: a report reaches the platform within a minute.
+const ReportingLagLimit = time.Minute
+
+// key is what of the health a dashboard version follows.
+func (h ReportingHealth) key(now time.Time) string {
+	late := h.OldestPending != nil && now.Sub(*h.OldestPending) > ReportingLagLimit
+	return strconv.FormatBool(late) + "." + strconv.Itoa(h.Refused) + "." + strconv.Itoa(len(h.IncompleteDays))
+}
+
+// ReportingSource tells a venue's reporting health (report.Service).
+type ReportingSource interface {
+	VenueHealth(ctx context.Context, venueID int64) (ReportingHealth, error)
+}
+
+// SetReportingSource puts the reporting's anomalies on the dashboards.
+func (s *Service) SetReportingSource(r ReportingSource) { s.reporting = r }
+
+// reportingHealth is the venue's, or nothing without a source.
+func (s *Service) reportingHealth(ctx context.Context, venueID int64) (ReportingHealth, error) {
+	if s.reporting == nil {
+		return ReportingHealth{}, nil
+	}
+	return s.reporting.VenueHealth(ctx, venueID)
+}
+
+// addReporting adds the reporting's anomalies to a dashboard being built.
+func addReporting(d *Dashboard, now time.Time, h ReportingHealth) {
+	var add []Anomaly
+	if h.OldestPending != nil {
+		d.Anomalies.ReportingLag = now.Sub(*h.OldestPending).Seconds()
+		if now.Sub(*h.OldestPending) > ReportingLagLimit {
+			add = append(add, Anomaly{Kind: "reporting_lag", Detail: "the oldest report to the national data platform has waited " +
+				now.Sub(*h.OldestPending).Round(time.Second).String() + " (the rule is 60 s)", At: *h.OldestPending})
+		}
+	}
+	d.Anomalies.ReportsRefused = h.Refused
+	if h.Refused > 0 {
+		add = append(add, Anomaly{Kind: "report_refused", Detail: strconv.Itoa(h.Refused) + " reports refused by the national data platform", At: now})
+	}
+	d.Anomalies.IncompleteDays = len(h.IncompleteDays)
+	for _, day := range h.IncompleteDays {
+		add = append(add, Anomaly{Kind: "reporting_incomplete", Detail: "the national data platform holds less than 98 % of " + day + "'s tickets", At: h.At})
+	}
+	if len(add) > 0 {
+		d.Anomalies.Recent = append(add, d.Anomalies.Recent...)
+		if len(d.Anomalies.Recent) > 20 {
+			d.Anomalies.Recent = d.Anomalies.Recent[:20]
+		}
+	}
 }
 
 // Anomaly is one of them.
 type Anomaly struct {
-	Kind   string    `json:"kind"` // duplicate_admission, print_failure, device_offline, feed_lag
+	Kind   string    `json:"kind"` // duplicate_admission, print_failure, device_offline, feed_lag, reporting_lag, report_refused, reporting_incomplete
 	Detail string    `json:"detail"`
 	At     time.Time `json:"at"`
 }
@@ -167,7 +233,12 @@ func (s *Service) Dashboard(ctx context.Context, p Principal, venueID int64) (Da
 	if err != nil {
 		return Dashboard{}, err
 	}
+	h, err := s.reportingHealth(ctx, v.ID)
+	if err != nil {
+		return Dashboard{}, err
+	}
 	d = buildDashboard(v.ID, now, c, devices)
+	addReporting(&d, now, h)
 	d.Version = ver
 	s.dashMu.Lock()
 	s.dash[v.ID] = d
@@ -193,9 +264,14 @@ func (s *Service) dashboardVersion(ctx context.Context, venueID int64) (string, 
 	if err != nil {
 		return "", err
 	}
+	h, err := s.reportingHealth(ctx, venueID)
+	if err != nil {
+		return "", err
+	}
 	// Devices go offline, holds expire and the sales-per-minute window
 	// moves by the clock alone: the minute is in the version.
-	return ver + "/" + strconv.FormatInt(s.now().Unix()/60, 10), nil
+	now := s.now()
+	return ver + "/" + strconv.FormatInt(now.Unix()/60, 10) + "/" + h.key(now), nil
 }
 
 func buildDashboard(venueID int64, now time.Time, c DashboardCounts, devices []Device) Dashboard {

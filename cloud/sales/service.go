@@ -56,8 +56,9 @@ type Service struct {
 	live  liveMaps
 	reads readCache
 
-	dashMu sync.Mutex
-	dash   map[int64]Dashboard // by venue: the last one built, with its Version
+	dashMu    sync.Mutex
+	dash      map[int64]Dashboard // by venue: the last one built, with its Version
+	reporting ReportingSource     // nil: no reporting on the dashboards
 
 	keysMu sync.Mutex
 	keys   map[int64]*tenantKeys // signing key cache per tenant

@@ -159,6 +159,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Reports = st.Reports()
 	s.reporting = report.NewService(s.Reports, cfg.Platform.URL != "", cfg.Now)
+	svc.SetReportingSource(s.reporting)
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting})
 	mux := http.NewServeMux()
 	mux.Handle("/api/", a.Handler())
@@ -335,6 +336,7 @@ func (s *Server) startReporter(cfg Config) error {
 		}
 	}
 	s.reporting.SetFilmSource(client)
+	s.reporting.SetHoldings(client)
 	facts := &reportFacts{svc: s.Svc}
 	s.reporting.SetFacts(facts)
 	s.Reporter = report.New(s.Reports, facts, client, rc)

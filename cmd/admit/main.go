@@ -2,7 +2,7 @@
 //
 //	admit demo [-listen addr] [-data dir]      the whole system on one machine
 //	admit audit verify -data dir               check the audit hash chain
-//	admit report status|resend -data dir [-id N] the national data platform reporting: queue, failures, send again
+//	admit report status|resend|reconcile -data dir [-id N] the national data platform reporting: queue, failures, send again, reconciliation
 //	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
 //	admit bench report [-rate N] [-outage d]   reporting to the platform simulator through an outage
 //	admit bench onsale [-buyers N] [-watchers N] an on-sale: watchers, best-available, cards, the cloud in its own process
@@ -34,7 +34,7 @@ const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
   admit audit verify -data DIR
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous FULL]
-  admit report status|resend [-data DIR] [-id N]
+  admit report status|resend|reconcile [-data DIR] [-id N]
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
   admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"net"
 
 	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/server"
@@ -29,7 +30,15 @@ func demoPlatform(listen, dir, system string, log *slog.Logger) (*platformsim.Si
 		sim.Close()
 		return nil, "", server.PlatformConfig{}, fmt.Errorf("demo: platform: %w", err)
 	}
-	is, err := sim.RegisterSystem(platformsim.SystemRequest{Code: system, Version: "demo", Address: "https://127.0.0.1"})
+	// Where the cloud answers the platform's queries and takes its reviews
+	// of 补登 applications: a free port, registered as the system's address.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fail(err)
+	}
+	queries := ln.Addr().String()
+	ln.Close()
+	is, err := sim.RegisterSystem(platformsim.SystemRequest{Code: system, Version: "demo", Address: "https://" + queries})
 	if err != nil {
 		return fail(err)
 	}
@@ -45,6 +54,7 @@ func demoPlatform(listen, dir, system string, log *slog.Logger) (*platformsim.Si
 	if err != nil {
 		return fail(err)
 	}
-	pc := server.PlatformConfig{URL: sim.URL(), System: system, Cert: files.Cert, Key: files.Key, SM2Key: files.SM2Key, CA: files.CA}
+	pc := server.PlatformConfig{URL: sim.URL(), System: system, Cert: files.Cert, Key: files.Key, SM2Key: files.SM2Key, CA: files.CA,
+		QueryListen: queries}
 	return sim, token, pc, nil
 }

@@ -11,6 +11,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/admitbox/admit/cloud/audit"
@@ -18,12 +19,15 @@ import (
 	"github.com/admitbox/admit/cloud/store/sqlite"
 )
 
-// reportCmd is `admit report status|resend`: the operator's view of the
-// national data platform reporting, on the cloud's data dir (the cloud may
-// be running: a re-sent report is picked up by its reporter).
+// reportCmd is `admit report status|resend|reconcile`: the operator's
+// view of the national data platform reporting, on the cloud's data dir
+// (the cloud may be running: a re-sent report is picked up by its
+// reporter). reconcile lists the latest three-way reconciliation of each
+// venue's business day, which the running cloud makes every few minutes
+// and on the Reporting page's request.
 func reportCmd(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || (args[0] != "status" && args[0] != "resend") {
-		return fmt.Errorf("usage: admit report status|resend [-data DIR] [-id N] [-json]")
+	if len(args) == 0 || (args[0] != "status" && args[0] != "resend" && args[0] != "reconcile") {
+		return fmt.Errorf("usage: admit report status|resend|reconcile [-data DIR] [-id N] [-json]")
 	}
 	fs := flag.NewFlagSet("admit report "+args[0], flag.ContinueOnError)
 	data := fs.String("data", "admit-data", "the cloud's data directory")
@@ -43,6 +47,43 @@ func reportCmd(ctx context.Context, args []string, out io.Writer) error {
 	defer st.Close()
 	rs := st.Reports()
 	switch args[0] {
+	case "reconcile":
+		days, err := rs.Reconciliations(ctx, report.All, 200)
+		if err != nil {
+			return err
+		}
+		if *asJSON {
+			if days == nil {
+				days = []report.Reconciliation{}
+			}
+			return json.NewEncoder(out).Encode(days)
+		}
+		if len(days) == 0 {
+			fmt.Fprintln(out, "no business day reconciled yet")
+		}
+		bad := false
+		for _, d := range days {
+			fmt.Fprintf(out, "%s %s: %d tickets (%d refunded, %d printed, %d admitted), %d records, %d at the platform: %.1f %% complete",
+				d.Cinema, d.BusinessDate, d.Tickets, d.Refunded, d.Printed, d.Admitted, d.Records, d.Platform, d.Completeness)
+			if d.Alert() {
+				fmt.Fprint(out, " BELOW 98 %")
+			}
+			fmt.Fprintln(out)
+			for _, l := range []struct {
+				what string
+				xs   []string
+			}{{"lost by the platform, sent again", d.Missing}, {"at the platform, unknown to the cloud", d.Unknown},
+				{"tickets not reported", d.Unreported}, {"refunded tickets printed or admitted", d.UsedRefunded}} {
+				if len(l.xs) > 0 {
+					fmt.Fprintf(out, "  %d %s: %s\n", len(l.xs), l.what, strings.Join(l.xs, " "))
+				}
+			}
+			bad = bad || d.Alert() || d.Differences()
+		}
+		if bad {
+			return exitCode(1)
+		}
+		return nil
 	case "status":
 		q, err := rs.Queue(ctx, report.All)
 		if err != nil {

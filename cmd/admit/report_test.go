@@ -63,3 +63,46 @@ func TestReportStatusShowsARefusalAndResendQueuesIt(t *testing.T) {
 		t.Fatalf("the audit chain after a resend: %v\n%s", err, out.String())
 	}
 }
+
+func TestReportReconcileListsTheDaysAndFailsBelowTheRule(t *testing.T) {
+	ctx := context.Background()
+	data := seededDataDir(t)
+	var out bytes.Buffer
+	if err := run(ctx, []string{"report", "reconcile", "-data", data}, &out); err != nil || !strings.Contains(out.String(), "no business day reconciled") {
+		t.Fatalf("nothing reconciled: %v\n%s", err, out.String())
+	}
+	st, err := sqlite.Open(ctx, data+"/admit.db", sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := report.Reconciliation{VenueID: 1, TenantID: 1, Cinema: "31000001", BusinessDate: "2026-12-01", At: time.Now(), Tickets: 4, Records: 4,
+		Platform: 3, Completeness: 75, Missing: []string{"T7-0"}, Resent: 1}
+	if err := st.Reports().SaveReconciliation(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out.Reset()
+	err = run(ctx, []string{"report", "reconcile", "-data", data}, &out)
+	var code exitCode
+	if !errors.As(err, &code) || code != 1 {
+		t.Fatalf("a day below 98 %%: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"31000001 2026-12-01", "75.0 % complete BELOW 98 %", "1 lost by the platform, sent again: T7-0"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("reconcile lacks %q:\n%s", want, out.String())
+		}
+	}
+	st, err = sqlite.Open(ctx, data+"/admit.db", sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	day.Platform, day.Completeness, day.Missing = 4, 100, nil
+	if err := st.Reports().SaveReconciliation(ctx, day); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out.Reset()
+	if err := run(ctx, []string{"report", "reconcile", "-data", data}, &out); err != nil || !strings.Contains(out.String(), "100.0 % complete\n") {
+		t.Fatalf("the day reconciled again: %v\n%s", err, out.String())
+	}
+}

@@ -194,10 +194,11 @@ func (s *Sim) routes() http.Handler {
 	mux.HandleFunc("GET /admin/received", s.admin(s.summaryJSON))
 	mux.HandleFunc("POST /admin/query", s.admin(s.queryAPI))
 	mux.HandleFunc("GET /admin/applications", s.admin(s.listApplications))
+	mux.HandleFunc("POST /admin/forget", s.admin(s.forgetAPI))
 	mux.HandleFunc("POST /admin/reviews", s.admin(s.reviewAPI))
 	mux.HandleFunc("POST /review", s.reviewForm)
 	mux.HandleFunc("GET /{$}", s.summaryPage)
-	for _, i := range append([]wire.Interface{wire.FilmDownload, wire.CinemaDownload}, wire.Reports...) {
+	for _, i := range append([]wire.Interface{wire.FilmDownload, wire.CinemaDownload, wire.ReceivedDownload}, wire.Reports...) {
 		mux.HandleFunc("POST "+i.Path(), s.receive(i))
 	}
 	return mux
@@ -536,6 +537,8 @@ func (s *Sim) handle(r *http.Request, i wire.Interface, refuseSignature bool) wi
 		return s.answerData(e.Serial, s.filmsFor(*q))
 	case *wire.CinemaQuery:
 		return s.answerData(e.Serial, s.cinemasOf(e.System, q.Code))
+	case *wire.ReceivedQuery:
+		return s.answerData(e.Serial, s.receivedOf(e.System, *q))
 	}
 	key := e.System + "/" + e.Serial
 	if rec, ok := s.received[key]; ok {
@@ -577,6 +580,8 @@ func about(b wire.Body) (cinema, date string) {
 		return x.Cinema, x.BusinessDate
 	case *wire.CinemaQuery:
 		return x.Code, ""
+	case *wire.ReceivedQuery:
+		return x.Cinema, x.BusinessDate
 	}
 	return "", ""
 }
@@ -592,6 +597,18 @@ func (s *Sim) filmsFor(q wire.FilmQuery) wire.Films {
 	}
 	sort.Slice(out.Films, func(i, j int) bool { return out.Films[i].Code < out.Films[j].Code })
 	out.Count = len(out.Films)
+	return out
+}
+
+// receivedOf lists the raw ticket records a system's cinema's business day
+// has at the platform, in arrival order (s.mu held).
+func (s *Sim) receivedOf(system string, q wire.ReceivedQuery) wire.Holdings {
+	out := wire.Holdings{Cinema: q.Cinema, BusinessDate: q.BusinessDate, Records: []wire.ReceivedRecord{}}
+	for _, r := range s.order {
+		if t, ok := r.body.(*wire.TicketRecord); ok && r.System == system && r.Cinema == q.Cinema && r.BusinessDate == q.BusinessDate {
+			out.Records = append(out.Records, wire.ReceivedRecord{Serial: r.Serial, Ticket: t.Ticket, Operation: t.Operation, PriceCents: t.PriceCents})
+		}
+	}
 	return out
 }
 
@@ -688,4 +705,40 @@ func (s *Sim) call(ctx context.Context, system string, i wire.Interface, body an
 func (s *Sim) bump() {
 	close(s.changed)
 	s.changed = make(chan struct{})
+}
+
+// ForgetRequest names records the platform loses.
+type ForgetRequest struct {
+	System  string   `json:"system_code"`
+	Serials []string `json:"serials"`
+}
+
+func (s *Sim) forgetAPI(r *http.Request) (any, int, error) {
+	var in ForgetRequest
+	if err := decodeStrict(r, &in); err != nil {
+		return nil, http.StatusBadRequest, err
+	}
+	return map[string]int{"forgotten": s.Forget(in.System, in.Serials...)}, http.StatusOK, nil
+}
+
+// Forget loses stored records, as a platform whose storage failed would:
+// the system finds out by reconciling and sends them again. It says how
+// many it lost.
+func (s *Sim) Forget(system string, serials ...string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, serial := range serials {
+		rec := s.received[system+"/"+serial]
+		if rec == nil {
+			continue
+		}
+		delete(s.received, system+"/"+serial)
+		s.order = slices.DeleteFunc(s.order, func(r *Record) bool { return r == rec })
+		n++
+	}
+	if n > 0 {
+		s.bump()
+	}
+	return n
 }

@@ -14,6 +14,12 @@
     "rep.pending": ["Waiting", "待上报"], "rep.delivered": ["Delivered", "已上报"], "rep.refused": ["Refused", "被拒绝"], "rep.failing": ["Failing", "通信失败"],
     "rep.lag": ["Oldest waiting", "最早待上报"], "rep.late": ["over the 60 s rule", "超过 60 秒"], "rep.none": ["Nothing needs a person.", "无需处理。"],
     "rep.serial": ["Serial", "流水号"], "rep.ticket": ["Ticket", "票号"], "rep.state": ["State", "状态"], "rep.sends": ["Sends", "发送次数"],
+    "rc.title": ["Reconciliation: the cloud, the platform, the devices", "三方对账：云端、国家平台、终端"], "rc.incomplete": ["Days under 98 %", "完整率低于 98% 的营业日"],
+    "rc.tickets": ["Tickets", "票数"], "rc.refunded": ["Refunded", "退票"], "rc.printed": ["Printed", "已出票"], "rc.admitted": ["Admitted", "已入场"],
+    "rc.records": ["Records", "原始数据"], "rc.platform": ["At the platform", "平台已存"], "rc.complete": ["Complete", "完整率"],
+    "rc.diff": ["Differences", "差异"], "rc.run": ["Reconcile", "对账"], "rc.none": ["No day reconciled yet.", "尚无对账记录。"],
+    "rc.missing": ["lost by the platform (sent again)", "平台缺失（已重报）"], "rc.unknown": ["unknown to the cloud", "云端无此记录"],
+    "rc.unreported": ["not reported", "未生成上报"], "rc.usedrefunded": ["refunded but printed or admitted", "已退票但已出票或入场"],
     "mk.title": ["补登: late sales and refunds", "补登"], "mk.session": ["Session id", "场次编号"], "mk.kind": ["Kind", "类型"],
     "mk.sale": ["sale (seats sold outside the system)", "售票补登"], "mk.refund": ["refund after the show", "退票补登"],
     "mk.items": ["Seats or ticket numbers, comma-separated", "座位或票号（逗号分隔）"], "mk.price": ["Price per ticket", "单价"],
@@ -220,7 +226,9 @@
           el("div", { class: "row" }, el("span", { class: "badge" + (anomalies.duplicate_admissions ? " bad" : "") }, t("dup.admissions") + ": " + anomalies.duplicate_admissions),
             el("span", { class: "badge" + (anomalies.print_failures ? " warn" : ""), "data-test": "print-failures" }, t("print.failures") + ": " + anomalies.print_failures),
             el("span", { class: "badge" + (anomalies.devices_offline ? " bad" : "") }, t("devices.offline") + ": " + anomalies.devices_offline),
-            el("span", { class: "badge" + (anomalies.max_feed_lag ? " warn" : "") }, t("max.feed.lag") + ": " + anomalies.max_feed_lag)),
+            el("span", { class: "badge" + (anomalies.max_feed_lag ? " warn" : "") }, t("max.feed.lag") + ": " + anomalies.max_feed_lag),
+            el("span", { class: "badge" + (anomalies.reporting_lag_s > 60 ? " bad" : ""), "data-test": "reporting-lag" }, t("rep.lag") + ": " + Math.round(anomalies.reporting_lag_s || 0) + " s"),
+            el("span", { class: "badge" + (anomalies.incomplete_days ? " bad" : ""), "data-test": "incomplete-days" }, t("rc.incomplete") + ": " + (anomalies.incomplete_days || 0))),
           anomalies.recent.length ? el("ul", { "data-test": "anomalies" }, anomalies.recent.map((a) => el("li", {}, el("span", { class: "muted" }, A.clock(a.at) + " "), a.detail))) : el("p", { class: "muted" }, t("none")))),
       el("div", { class: "card scroll" }, el("h2", {}, t("devices")), devicesTable(d.devices)));
     drawRate(chart, d.sales_per_minute);
@@ -549,7 +557,7 @@
   async function reportingPage(target) {
     const body = el("div");
     const canResend = state.me && ["platform_admin", "tenant_admin"].includes(state.me.role);
-    const load = async () => {
+    let load = async () => {
       const o = await api("GET", "/reporting");
       const q = o.queue;
       const lag = q.pending ? Math.round(o.lag_s) + " s" + (o.lag_s > 60 ? " · " + t("rep.late") : "") : "–";
@@ -566,9 +574,37 @@
               el("td", { class: "num" }, String(r.sends)), el("td", {}, r.answer || "–"), el("td", {}, r.last_error || ""),
               el("td", {}, canResend ? el("button", { type: "button", "data-test": "resend", onclick: resend }, t("rep.resend")) : "", msg));
           }))) : el("p", { class: "muted", "data-test": "rep-none" }, t("rep.none"))));
+      return o;
     };
     const makeups = makeupSection();
-    clear(target, el("h1", {}, t("nav.reporting")), body, makeups.node);
+    const days = el("div", { class: "card scroll" });
+    const rcMsg = el("span", { "data-test": "rc-msg" });
+    const reconcile = async (venueID, date) => {
+      try {
+        const r = await api("POST", "/reporting/reconcile", { venue_id: venueID, business_date: date });
+        clear(rcMsg, `${r.business_date}: ${r.completeness_pct.toFixed(1)} %` + (r.resent ? ` · ${r.resent} ` + t("rc.missing") : ""));
+        await load();
+      } catch (err) { clear(rcMsg, errorBox(err)); }
+    };
+    const drawDays = (list) => clear(days, list.length ? el("table", { "data-test": "rc-days" },
+      el("thead", {}, el("tr", {}, [t("mk.day"), t("venue"), t("rc.tickets"), t("rc.refunded"), t("rc.printed"), t("rc.admitted"), t("rc.records"),
+        t("rc.platform"), t("rc.complete"), t("rc.diff"), ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, list.map((r) => {
+        const diffs = [["missing", "rc.missing"], ["unknown", "rc.unknown"], ["unreported", "rc.unreported"], ["used_refunded", "rc.usedrefunded"]]
+          .filter(([k]) => r[k] && r[k].length).map(([k, label]) => `${r[k].length} ${t(label)}: ${r[k].slice(0, 5).join(", ")}${r[k].length > 5 ? " …" : ""}`);
+        return el("tr", { "data-day": r.business_date, "data-venue": r.venue_id }, el("td", {}, r.business_date), el("td", {}, venueName(r.venue_id)),
+          ...[r.tickets, r.refunded, r.printed, r.admitted, r.records, r.platform].map((n) => el("td", { class: "num" }, String(n))),
+          el("td", { class: "num rc-complete" + (r.completeness_pct < 98 ? " error" : "") }, r.completeness_pct.toFixed(1) + " %"),
+          el("td", { class: "rc-diff" }, diffs.join("; ")),
+          el("td", {}, canResend ? el("button", { type: "button", "data-test": "rc-run", onclick: () => reconcile(r.venue_id, r.business_date) }, t("rc.run")) : ""));
+      }))) : el("p", { class: "muted", "data-test": "rc-none" }, t("rc.none")));
+    const rcVenue = venueSelect(() => {}, (state.venues[0] || {}).id);
+    const rcDate = el("input", { type: "date", "data-test": "rc-date" });
+    const rcForm = canResend ? el("form", { onsubmit: (ev) => { ev.preventDefault(); reconcile(Number(rcVenue.value), rcDate.value); } },
+      rcVenue, " ", rcDate, " ", el("button", { "data-test": "rc-go" }, t("rc.run")), " ", rcMsg) : "";
+    const inner = load;
+    load = async () => { const o = await inner(); drawDays(o.days || []); };
+    clear(target, el("h1", {}, t("nav.reporting")), body, el("section", {}, el("h2", {}, t("rc.title")), rcForm, days), makeups.node);
     await load();
     await makeups.load();
     const timer = setInterval(() => { guarded(body, load); guarded(makeups.list, makeups.load); }, 2000);

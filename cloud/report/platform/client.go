@@ -164,6 +164,29 @@ func (c *Client) Films(ctx context.Context, from, to string) (wire.Films, error)
 	return fs, nil
 }
 
+// Received downloads what the platform holds of a cinema's business day.
+func (c *Client) Received(ctx context.Context, cinema, date string) (wire.Holdings, error) {
+	q := wire.ReceivedQuery{Cinema: cinema, BusinessDate: date}
+	if err := q.Validate(); err != nil {
+		return wire.Holdings{}, err
+	}
+	r := c.Send(ctx, wire.ReceivedDownload, fmt.Sprintf("R%d", c.cfg.Now().UnixNano()), q)
+	if r.Outcome != report.Delivered {
+		if r.Err == nil {
+			r.Err = fmt.Errorf("%s: %s", r.Answer.Code, r.Answer.Reason)
+		}
+		return wire.Holdings{}, fmt.Errorf("platform: download what it holds of %s %s: %w", cinema, date, r.Err)
+	}
+	var out wire.Holdings
+	if err := json.Unmarshal(r.Answer.Data, &out); err != nil {
+		return wire.Holdings{}, fmt.Errorf("platform: what it holds of %s %s: %w", cinema, date, err)
+	}
+	if out.Cinema != cinema || out.BusinessDate != date {
+		return wire.Holdings{}, fmt.Errorf("platform: asked for %s %s, it answered %s %s", cinema, date, out.Cinema, out.BusinessDate)
+	}
+	return out, nil
+}
+
 // post sends the message once and reads the answer.
 func (c *Client) post(ctx context.Context, i wire.Interface, msg []byte) (wire.Answer, error) {
 	req, err := http.NewRequestWithContext(ctx, "POST", c.cfg.URL+i.Path(), bytes.NewReader(msg))

@@ -194,6 +194,34 @@ type MakeupApplication struct {
 	AmountCents  int64     `json:"amount_cents"`
 }
 
+// ReceivedQuery asks what the platform holds of a cinema's business day.
+type ReceivedQuery struct {
+	Cinema       string `json:"cinema_code"`
+	BusinessDate string `json:"business_date"`
+}
+
+func (q ReceivedQuery) Validate() error {
+	if err := checkCinema(q.Cinema); err != nil {
+		return err
+	}
+	return checkDate("business_date", q.BusinessDate)
+}
+
+// Holdings is what the platform holds of a cinema's business day.
+type Holdings struct {
+	Cinema       string           `json:"cinema_code"`
+	BusinessDate string           `json:"business_date"`
+	Records      []ReceivedRecord `json:"records"`
+}
+
+// ReceivedRecord is one raw ticket record the platform stored.
+type ReceivedRecord struct {
+	Serial     string `json:"serial"`
+	Ticket     string `json:"ticket_code"`
+	Operation  string `json:"operation"`
+	PriceCents int64  `json:"price_cents"`
+}
+
 // ReviewResult is the platform's review of a 补登 application, pushed to
 // the system that applied: approved, or rejected with the reason.
 type ReviewResult struct {
@@ -514,6 +542,8 @@ func NewBody(i Interface) (Body, error) {
 		return &FilmQuery{}, nil
 	case CinemaDownload:
 		return &CinemaQuery{}, nil
+	case ReceivedDownload:
+		return &ReceivedQuery{}, nil
 	case BusinessStatus:
 		return &StatusReport{}, nil
 	case HallSeats:

@@ -15,15 +15,19 @@ type Interface string
 // The platform's interfaces (§9.2): downloads the system asks for, and
 // reports it sends.
 const (
-	FilmDownload   Interface = "films"           // §9.2.1 影片信息下载
-	CinemaDownload Interface = "cinemas"         // §9.2.2 影院信息加载
-	BusinessStatus Interface = "business-status" // §9.2.3 影院营业状态上报
-	HallSeats      Interface = "hall-seats"      // §9.2.4 影厅座位信息上报
-	ScreeningPlan  Interface = "plans"           // §9.2.4 放映计划上报
-	RawTicket      Interface = "tickets"         // §9.2.5 原始数据上报
-	DailyStats     Interface = "daily-stats"     // §9.2.6 统计票房上报
-	SaleMakeup     Interface = "sale-makeup"     // §9.2.7 售票补登上报
-	RefundMakeup   Interface = "refund-makeup"   // §9.2.8 退票补登上报
+	FilmDownload   Interface = "films"   // §9.2.1 影片信息下载
+	CinemaDownload Interface = "cinemas" // §9.2.2 影院信息加载
+	// ReceivedDownload is what the platform holds of a cinema's business
+	// day: the raw records it stored, for the three-way reconciliation of
+	// §4.5 and §10.4 (国家专资比对).
+	ReceivedDownload Interface = "received"
+	BusinessStatus   Interface = "business-status" // §9.2.3 影院营业状态上报
+	HallSeats        Interface = "hall-seats"      // §9.2.4 影厅座位信息上报
+	ScreeningPlan    Interface = "plans"           // §9.2.4 放映计划上报
+	RawTicket        Interface = "tickets"         // §9.2.5 原始数据上报
+	DailyStats       Interface = "daily-stats"     // §9.2.6 统计票房上报
+	SaleMakeup       Interface = "sale-makeup"     // §9.2.7 售票补登上报
+	RefundMakeup     Interface = "refund-makeup"   // §9.2.8 退票补登上报
 
 	// The regulator's queries (§9.3), which the platform sends the system.
 	QueryCinema  Interface = "query-cinema"  // §9.3.1 影院基础信息查询
@@ -60,7 +64,7 @@ func (i Interface) SystemPath() string { return "/platform/v1/" + string(i) }
 // Known reports whether i is one of the platform's interfaces.
 func (i Interface) Known() bool {
 	switch i {
-	case FilmDownload, CinemaDownload, BusinessStatus, HallSeats, ScreeningPlan, RawTicket, DailyStats, SaleMakeup, RefundMakeup,
+	case FilmDownload, CinemaDownload, ReceivedDownload, BusinessStatus, HallSeats, ScreeningPlan, RawTicket, DailyStats, SaleMakeup, RefundMakeup,
 		QueryCinema, QueryHalls, QueryPlans, QueryStats, QueryTickets, QueryLog, MakeupReview:
 		return true
 	}

@@ -25,6 +25,7 @@ func TestSalesPathStatementsUseTheirKeys(t *testing.T) {
 		{"hold seats", `UPDATE session_seats SET status = 'held' WHERE session_id = ? AND seat_id IN (?,?) AND status = 'available'`, "USING PRIMARY KEY (session_id=? AND seat_id=?)"},
 		{"sell a hold", `UPDATE session_seats SET status = 'sold' WHERE hold_id = ? AND status = 'held'`, "USING INDEX session_seats_hold (hold_id=?)"},
 		{"a channel's sales under a quota", countSoldQuery + ` AND tier_id = ?`, "USING INDEX session_seats_channel (session_id=? AND channel=?)"},
+		{"a business day's raw records", dayRecordsQuery, "USING INDEX reports_day"},
 		{"a hold's seats", `SELECT seat_id, label, tier_id, price_cents FROM hold_seats WHERE hold_id = ? ORDER BY seat_id`, "(hold_id=?)"},
 	} {
 		rows, err := st.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, make([]any, strings.Count(c.query, "?"))...)

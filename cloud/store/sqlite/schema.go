@@ -477,4 +477,16 @@ INSERT INTO report_cursor (id, outbox_id) VALUES (1, 0);`,
 CREATE INDEX makeups_session ON makeups(session_id, kind);
 CREATE INDEX makeups_day ON makeups(venue_id, business_date) WHERE state = 'released';
 CREATE INDEX makeups_unrestated ON makeups(id) WHERE state = 'released' AND restated = 0;`,
+	// 14: three-way reconciliation (cloud/report): the latest of each
+	// venue's business day, and the raw records of a day found by index.
+	`CREATE TABLE report_reconciliations (
+	venue_id INTEGER NOT NULL,
+	business_date TEXT NOT NULL,
+	tenant_id INTEGER NOT NULL,
+	at INTEGER NOT NULL,
+	body TEXT NOT NULL,
+	PRIMARY KEY (venue_id, business_date)
+);
+CREATE INDEX reports_day ON reports(venue_id, json_extract(body, '$.business_date')) WHERE interface = 'tickets';
+CREATE INDEX reports_refused ON reports(venue_id) WHERE state = 'refused';`,
 }
