@@ -124,12 +124,13 @@ func TestReconciliationFindsWhatThePlatformLostAndTheDevicesDid(t *testing.T) {
 	w.must(err)
 	waitQueue(t, w, "a failing report", func(q report.QueueStatus) bool { return q.Failing > 0 })
 	ahead.Add(int64(2 * time.Minute))
-	if _, d := w.dashboardAs(mgr); d.Anomalies.ReportingLag < 60 || !hasAnomaly(d, "reporting_lag") {
+	if _, d := w.dashboardAs(mgr); d.Anomalies.ReportingLag < 60 || !hasAnomaly(d, "reporting_lag") || d.Anomalies.ReportsFailing == 0 ||
+		!hasAnomaly(d, "report_failing") {
 		t.Fatalf("the dashboard while the platform is silent: %+v", d.Anomalies)
 	}
 	sim.SetFaults(platformsim.Faults{})
 	waitQueue(t, w, "the queue drained", func(q report.QueueStatus) bool { return q.Pending == 0 })
-	if _, d := w.dashboardAs(mgr); d.Anomalies.ReportingLag != 0 || hasAnomaly(d, "reporting_lag") {
+	if _, d := w.dashboardAs(mgr); d.Anomalies.ReportingLag != 0 || hasAnomaly(d, "reporting_lag") || hasAnomaly(d, "report_failing") {
 		t.Fatalf("the dashboard once the platform answers: %+v", d.Anomalies)
 	}
 }

@@ -86,9 +86,11 @@ type Anomalies struct {
 	DevicesOffline      int `json:"devices_offline"`
 	MaxFeedLag          int `json:"max_feed_lag"`
 	// The reporting to the national data platform: how long the oldest
-	// report has waited (over 60 s is late by the rule), reports refused,
-	// and business days the platform holds less than 98 % of.
+	// report has waited (over 60 s is late by the rule), reports whose
+	// communication failed, reports refused, and business days the
+	// platform holds less than 98 % of.
 	ReportingLag   float64   `json:"reporting_lag_s"`
+	ReportsFailing int       `json:"reports_failing"`
 	ReportsRefused int       `json:"reports_refused"`
 	IncompleteDays int       `json:"incomplete_days"`
 	Recent         []Anomaly `json:"recent"` // newest first, at most 20
@@ -98,6 +100,7 @@ type Anomalies struct {
 // adds to a venue's dashboard (cloud/report).
 type ReportingHealth struct {
 	OldestPending  *time.Time
+	Failing        int // waiting after a failed communication (3 sends, no answer)
 	Refused        int
 	IncompleteDays []string // business dates below the platform's 98 %
 	At             time.Time
@@ -109,7 +112,7 @@ const ReportingLagLimit = time.Minute
 // key is what of the health a dashboard version follows.
 func (h ReportingHealth) key(now time.Time) string {
 	late := h.OldestPending != nil && now.Sub(*h.OldestPending) > ReportingLagLimit
-	return strconv.FormatBool(late) + "." + strconv.Itoa(h.Refused) + "." + strconv.Itoa(len(h.IncompleteDays))
+	return strconv.FormatBool(late) + "." + strconv.Itoa(h.Failing) + "." + strconv.Itoa(h.Refused) + "." + strconv.Itoa(len(h.IncompleteDays))
 }
 
 // ReportingSource tells a venue's reporting health (report.Service).
@@ -138,6 +141,11 @@ func addReporting(d *Dashboard, now time.Time, h ReportingHealth) {
 				now.Sub(*h.OldestPending).Round(time.Second).String() + " (the rule is 60 s)", At: *h.OldestPending})
 		}
 	}
+	d.Anomalies.ReportsFailing = h.Failing
+	if h.Failing > 0 {
+		add = append(add, Anomaly{Kind: "report_failing", Detail: strconv.Itoa(h.Failing) +
+			" reports to the national data platform failed a communication (3 sends without an answer) and wait to be sent again", At: now})
+	}
 	d.Anomalies.ReportsRefused = h.Refused
 	if h.Refused > 0 {
 		add = append(add, Anomaly{Kind: "report_refused", Detail: strconv.Itoa(h.Refused) + " reports refused by the national data platform", At: now})
@@ -156,7 +164,7 @@ func addReporting(d *Dashboard, now time.Time, h ReportingHealth) {
 
 // Anomaly is one of them.
 type Anomaly struct {
-	Kind   string    `json:"kind"` // duplicate_admission, print_failure, device_offline, feed_lag, reporting_lag, report_refused, reporting_incomplete
+	Kind   string    `json:"kind"` // duplicate_admission, print_failure, device_offline, feed_lag, reporting_lag, report_failing, report_refused, reporting_incomplete
 	Detail string    `json:"detail"`
 	At     time.Time `json:"at"`
 }

@@ -21,6 +21,8 @@ func FuzzOpen(f *testing.F) {
 	}
 	f.Add([]byte(`{"system_code":"A","interface":"plans","serial":"1","sent_at":"2026-12-03T08:00:00Z","body":{"business_date":"2026-12-03","cinema_code":"31000001","sessions":[]},"sign_alg":"SM2-SM3","signature":"AA=="}`))
 	f.Add([]byte(`{"system_code":"A","interface":"hall-seats","serial":"1","sent_at":"2026-12-03T08:00:00Z","body":{"cinema_code":"31000001","hall_code":"H1","hall_name":"1","seats":[{"seat_code":"a","section_code":"s","row":"1","col":"1","type":"std"},{"seat_code":"a"}]},"sign_alg":"RSA-SHA256","signature":"AA=="}`))
+	f.Add([]byte(`{"system_code":"NATIONAL-PLATFORM","interface":"makeup-review","serial":"Q1","sent_at":"2026-12-03T08:00:00Z","body":{"application_serial":"MA1","cinema_code":"31000001","approved":false,"reason":"","reviewed_at":"2026-12-03T08:00:00Z"},"sign_alg":"RSA-SHA256","signature":"AA=="}`))
+	f.Add([]byte(`{"system_code":"A","interface":"received","serial":"R1","sent_at":"2026-12-03T08:00:00Z","body":{"cinema_code":"31000001","business_date":"2026-13-01"},"sign_alg":"SM2-SM3","signature":"AA=="}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		e, err := Open(b)
 		if err != nil {

@@ -109,7 +109,8 @@ func (r reportStore) VenueHealth(ctx context.Context, venueID int64, floor float
 	var h sales.ReportingHealth
 	var oldest sql.NullInt64
 	err := r.s.r.QueryRowContext(ctx, `SELECT (SELECT MIN(created_at) FROM reports WHERE state = 'pending' AND venue_id = ?),
-  (SELECT COUNT(*) FROM reports WHERE state = 'refused' AND venue_id = ?)`, venueID, venueID).Scan(&oldest, &h.Refused)
+  (SELECT COUNT(*) FROM reports WHERE state = 'pending' AND failures > 0 AND venue_id = ?),
+  (SELECT COUNT(*) FROM reports WHERE state = 'refused' AND venue_id = ?)`, venueID, venueID, venueID).Scan(&oldest, &h.Failing, &h.Refused)
 	if err != nil {
 		return h, wrap(err, "read a venue's reporting")
 	}
