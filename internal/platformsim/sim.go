@@ -442,6 +442,33 @@ func (s *Sim) WaitRecords(ctx context.Context, ok func([]Record) bool) ([]Record
 	}
 }
 
+// Since waits until more than n messages are stored (or ctx ends) and
+// returns copies of those after the first n, in arrival order, and how
+// many are stored: a watcher that keeps count reads each message once,
+// however many arrive. (Forget shifts the positions of later messages.)
+func (s *Sim) Since(ctx context.Context, n int) ([]Record, int, error) {
+	for {
+		s.mu.Lock()
+		ch, total := s.changed, len(s.order)
+		var out []Record
+		if total > n {
+			out = make([]Record, 0, total-n)
+			for _, r := range s.order[n:] {
+				out = append(out, *r)
+			}
+		}
+		s.mu.Unlock()
+		if out != nil {
+			return out, total, nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, total, ctx.Err()
+		}
+	}
+}
+
 // Records returns copies of the stored messages, in arrival order.
 func (s *Sim) Records() []Record {
 	s.mu.Lock()
