@@ -139,7 +139,8 @@ func TestLateSalesAndRefundsReachThePlatformAsTheRulesSay(t *testing.T) {
 	sale := "M" + strconv.FormatInt(m.ID, 10)
 	recs := waitFor(t, sim, "the late sale and the restated statistics", func(rs []platformsim.Record) bool {
 		st, _ := lastStats(rs, ss.ID)
-		return len(ticketOps(rs)[sale+"-2"]) == 1 && st.MakeupCount == 2
+		ops := ticketOps(rs)
+		return len(ops[sale+"-1"]) == 1 && len(ops[sale+"-2"]) == 1 && st.MakeupCount == 2
 	})
 	if x := ticketOps(recs)[sale+"-1"]; len(x) != 1 || x[0].Operation != wire.OpMakeupSale || x[0].PriceCents != 4500 || x[0].BusinessDate != ss.BusinessDate {
 		t.Fatalf("the late sale's record: %+v", x)

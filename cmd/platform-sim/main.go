@@ -3,7 +3,7 @@
 // own certificate authority that registers ticketing systems, cinemas and
 // films and receives their signed reports. See internal/platformsim.
 //
-//	platform-sim [-listen 127.0.0.1:0] [-admin-token T] [-delay 0] [-status 0] [-reset] [-lose-answer] [-refuse-signature]
+//	platform-sim [-listen 127.0.0.1:0] [-admin-token T] [-data DIR] [-delay 0] [-status 0] [-reset] [-lose-answer] [-refuse-signature]
 //
 // It prints "URL <url>", "ADMIN_TOKEN <token>" and "CA <file>" (the CA
 // certificate a system trusts) once it serves, and stops on SIGINT/SIGTERM.
@@ -39,6 +39,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	listen := fs.String("listen", "127.0.0.1:0", "address to serve HTTPS on")
 	token := fs.String("admin-token", "", "bearer token of the admin API (default: generated and printed)")
 	caFile := fs.String("ca-out", "", "write the CA certificate here (default: a file in the temp dir)")
+	data := fs.String("data", "", "keep registrations and messages in this directory across restarts (default: in memory)")
 	var f platformsim.Faults
 	fs.Float64Var(&f.DelaySeconds, "delay", 0, "answer each message after this many seconds")
 	fs.IntVar(&f.Status, "status", 0, "answer every message with this HTTP status")
@@ -60,7 +61,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if *verbose {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
 	}
-	sim, err := platformsim.Start(platformsim.Config{Listen: *listen, AdminToken: *token, Faults: f, Logger: log})
+	sim, err := platformsim.Start(platformsim.Config{Listen: *listen, AdminToken: *token, Faults: f, Logger: log, DataDir: *data})
 	if err != nil {
 		return err
 	}

@@ -181,13 +181,24 @@ type IssuedFiles struct {
 	Cert, Key, SM2Key, CA string
 }
 
+// IssuedIn are the paths Write uses in dir, and whether they all exist.
+func IssuedIn(dir string) (IssuedFiles, bool) {
+	f := IssuedFiles{Cert: filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2-key.pem"), CA: filepath.Join(dir, "ca.pem")}
+	for _, p := range []string{f.Cert, f.Key, f.SM2Key, f.CA} {
+		if _, err := os.Stat(p); err != nil {
+			return f, false
+		}
+	}
+	return f, true
+}
+
 // Write saves what a system was issued as PEM files in dir (private:
 // 0600), as a system keeps them.
 func (is Issued) Write(dir string) (IssuedFiles, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return IssuedFiles{}, err
 	}
-	f := IssuedFiles{Cert: filepath.Join(dir, "cert.pem"), Key: filepath.Join(dir, "key.pem"), SM2Key: filepath.Join(dir, "sm2-key.pem"), CA: filepath.Join(dir, "ca.pem")}
+	f, _ := IssuedIn(dir)
 	for path, content := range map[string]string{f.Cert: is.CertPEM, f.Key: is.KeyPEM, f.SM2Key: is.SM2PEM, f.CA: is.CAPEM} {
 		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 			return IssuedFiles{}, err

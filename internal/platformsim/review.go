@@ -117,6 +117,7 @@ func (s *Sim) Review(ctx context.Context, in ReviewRequest) (Record, error) {
 	defer s.mu.Unlock()
 	if rec.Review == "" {
 		rec.Review, rec.ReviewReason, rec.ReviewedAt = decision, in.Reason, &now
+		s.appendLog(logLine{Review: &savedView{Key: in.System + "/" + in.Serial, Review: decision, Reason: in.Reason, At: now}})
 		s.bump()
 	}
 	s.log.Info("reviewed a 补登 application", "system", in.System, "serial", in.Serial, "review", decision)

@@ -27,6 +27,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"sort"
 	"strings"
@@ -43,8 +44,11 @@ type Config struct {
 	AdminToken string // bearer token of the admin API; required
 	Hosts      []string
 	Faults     Faults // from the start
-	Now        func() time.Time
-	Logger     *slog.Logger
+	// DataDir keeps the platform's registrations and messages across
+	// restarts ("": in memory only).
+	DataDir string
+	Now     func() time.Time
+	Logger  *slog.Logger
 }
 
 // Sim is a running platform.
@@ -53,7 +57,10 @@ type Sim struct {
 	now func() time.Time
 	log *slog.Logger
 	ca  *authority
-	srv tls.Certificate
+	// journal is where stored messages and reviews are appended (nil
+	// without a DataDir).
+	journal *os.File
+	srv     tls.Certificate
 	// id is the platform's own certificate and key: it calls systems with them.
 	id     tls.Certificate
 	idKey  *rsa.PrivateKey
@@ -130,8 +137,7 @@ func Start(cfg Config) (*Sim, error) {
 	}
 	s := &Sim{cfg: cfg, now: cfg.Now, log: cfg.Logger, faults: cfg.Faults,
 		systems: map[string]*system{}, cinemas: map[string]*cinema{}, received: map[string]*Record{}, changed: make(chan struct{})}
-	var err error
-	if s.ca, err = newAuthority(s.now()); err != nil {
+	if err := s.open(); err != nil {
 		return nil, err
 	}
 	srvCert, err := s.ca.serverCert(s.now(), cfg.Hosts...)
@@ -177,10 +183,17 @@ func (s *Sim) ServerCertDER() []byte { return s.srv.Certificate[0] }
 func (s *Sim) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := s.http.Shutdown(ctx); err != nil {
-		return s.http.Close()
+	err := s.http.Shutdown(ctx)
+	if err != nil {
+		err = s.http.Close()
 	}
-	return nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.journal != nil {
+		err = errors.Join(err, s.journal.Sync(), s.journal.Close())
+		s.journal = nil
+	}
+	return err
 }
 
 func (s *Sim) routes() http.Handler {
@@ -300,8 +313,32 @@ func (s *Sim) RegisterSystem(in SystemRequest) (Issued, error) {
 	}
 	s.systems[in.Code] = &system{Code: in.Code, Version: in.Version, Address: in.Address, Callback: in.Callback, At: s.now(),
 		cert: cert, keys: wire.Keys{RSA: rk, SM2: sk}}
+	if err := s.saveState(); err != nil {
+		delete(s.systems, in.Code)
+		return Issued{}, err
+	}
 	s.log.Info("system registered", "system", in.Code, "version", in.Version)
 	return is, nil
+}
+
+// Registered says whether a system is registered.
+func (s *Sim) Registered(system string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.systems[system] != nil
+}
+
+// SetAddress changes where a registered system answers the platform's
+// queries and reviews (a system that moved keeps its certificate).
+func (s *Sim) SetAddress(system, address string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sys := s.systems[system]
+	if sys == nil {
+		return fmt.Errorf("%w: system %q is not registered", errNotFound, system)
+	}
+	sys.Address = address
+	return s.saveState()
 }
 
 // CinemaRequest registers a cinema to a system.
@@ -346,7 +383,7 @@ func (s *Sim) RegisterCinema(in CinemaRequest) (wire.Cinema, error) {
 	c := &cinema{Cinema: in.Cinema, System: in.System}
 	c.Vendor, c.SoftwareVersion = sys.Code, sys.Version
 	s.cinemas[in.Code] = c
-	return c.Cinema, nil
+	return c.Cinema, s.saveState()
 }
 
 func (s *Sim) registerFilm(r *http.Request) (any, int, error) {
@@ -377,11 +414,11 @@ func (s *Sim) RegisterFilm(f wire.Film) (created bool, err error) {
 	for i, x := range s.films {
 		if x.Code == f.Code {
 			s.films[i] = f
-			return false, nil
+			return false, s.saveState()
 		}
 	}
 	s.films = append(s.films, f)
-	return true, nil
+	return true, s.saveState()
 }
 
 func (s *Sim) getFaults(*http.Request) (any, int, error) {
@@ -570,6 +607,7 @@ func (s *Sim) handle(r *http.Request, i wire.Interface, refuseSignature bool) wi
 	key := e.System + "/" + e.Serial
 	if rec, ok := s.received[key]; ok {
 		rec.Duplicates++
+		s.appendLog(logLine{Duplicate: key})
 		s.bump()
 		return wire.Received(e.Serial, true)
 	}
@@ -580,6 +618,7 @@ func (s *Sim) handle(r *http.Request, i wire.Interface, refuseSignature bool) wi
 		ArrivedAt: arrived, Alg: e.Alg, Body: e.Body, body: body}
 	s.received[key] = rec
 	s.order = append(s.order, rec)
+	s.appendLog(logLine{Record: rec})
 	s.bump()
 	return wire.Received(e.Serial, false)
 }
@@ -756,16 +795,24 @@ func (s *Sim) Forget(system string, serials ...string) int {
 	defer s.mu.Unlock()
 	n := 0
 	for _, serial := range serials {
-		rec := s.received[system+"/"+serial]
-		if rec == nil {
-			continue
+		if s.forget(system + "/" + serial) {
+			s.appendLog(logLine{Forget: system + "/" + serial})
+			n++
 		}
-		delete(s.received, system+"/"+serial)
-		s.order = slices.DeleteFunc(s.order, func(r *Record) bool { return r == rec })
-		n++
 	}
 	if n > 0 {
 		s.bump()
 	}
 	return n
+}
+
+// forget drops a stored message (s.mu held).
+func (s *Sim) forget(key string) bool {
+	rec := s.received[key]
+	if rec == nil {
+		return false
+	}
+	delete(s.received, key)
+	s.order = slices.DeleteFunc(s.order, func(r *Record) bool { return r == rec })
+	return true
 }

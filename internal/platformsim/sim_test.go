@@ -36,9 +36,12 @@ type world struct {
 	serial int
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t *testing.T) *world { return newWorldIn(t, "") }
+
+// newWorldIn is newWorld keeping the platform's data in dir ("": none).
+func newWorldIn(t *testing.T, dir string) *world {
 	t.Helper()
-	sim, err := Start(Config{AdminToken: token})
+	sim, err := Start(Config{AdminToken: token, DataDir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,5 +361,75 @@ func TestTheSummaryCountsPerCinemaAndDayAgainstTheSystemsOwnFigures(t *testing.T
 		if !strings.Contains(string(page), want) {
 			t.Errorf("the page lacks %q", want)
 		}
+	}
+}
+
+// TestThePlatformKeepsWhatItWasToldAcrossARestart: a platform with a data
+// dir restarts with its authority, registrations, messages, duplicates,
+// reviews and losses; a system's certificate and keys still work, and a
+// message sent before the restart is a duplicate after it.
+func TestThePlatformKeepsWhatItWasToldAcrossARestart(t *testing.T) {
+	dir := t.TempDir()
+	w := newWorldIn(t, dir)
+	serials := []string{w.next(), w.next(), w.next()}
+	for i, s := range serials {
+		signer := w.rsa
+		if i == 1 {
+			signer = w.sm2
+		}
+		if a, _, err := w.send(w.client, signer, wire.RawTicket, s, ticket(wire.OpSale, fmt.Sprintf("T-%d", i), 4500)); err != nil || !a.OK {
+			t.Fatalf("send %s: %+v %v", s, a, err)
+		}
+	}
+	if a, _, err := w.send(w.client, w.rsa, wire.RawTicket, serials[0], ticket(wire.OpSale, "T-0", 4500)); err != nil || !a.Duplicate {
+		t.Fatalf("a copy: %+v %v", a, err)
+	}
+	status := w.next()
+	if a, _, err := w.send(w.client, w.rsa, wire.BusinessStatus, status, wire.StatusReport{Cinema: "31000001", Status: wire.StatusClosed,
+		Effective: time.Now().Format("2006-01-02")}); err != nil || !a.OK {
+		t.Fatalf("status: %+v %v", a, err)
+	}
+	if w.sim.Forget("ADMIT", serials[2]) != 1 {
+		t.Fatal("forget")
+	}
+	before, ca := w.sim.Records(), string(w.sim.CAPEM())
+	if err := w.sim.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	again, err := Start(Config{AdminToken: token, DataDir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { again.Close() })
+	w.sim = again
+	if string(again.CAPEM()) != ca {
+		t.Fatal("a new certificate authority after the restart")
+	}
+	after := again.Records()
+	if len(after) != len(before) || len(after) != 3 {
+		t.Fatalf("%d records after the restart, %d before", len(after), len(before))
+	}
+	for i := range after {
+		b, a := before[i], after[i]
+		if a.Serial != b.Serial || a.Duplicates != b.Duplicates || string(a.Body) != string(b.Body) || !a.ArrivedAt.Equal(b.ArrivedAt) || a.body == nil {
+			t.Fatalf("record %d: %+v, was %+v", i, a, b)
+		}
+	}
+	if cs := again.cinemasOf("ADMIT", "31000001"); cs.Count != 1 || cs.Cinemas[0].Status != wire.StatusClosed {
+		t.Fatalf("the cinema after the restart: %+v", cs)
+	}
+	if again.filmsFor(wire.FilmQuery{From: "2026-01-01", To: "2027-12-31"}).Count != 2 {
+		t.Fatal("the films after the restart")
+	}
+	// The issued certificate and keys still work; the copies still count once.
+	if a, _, err := w.send(w.client, w.sm2, wire.RawTicket, serials[1], ticket(wire.OpSale, "T-1", 4500)); err != nil || !a.Duplicate {
+		t.Fatalf("a copy after the restart: %+v %v", a, err)
+	}
+	if a, _, err := w.send(w.client, w.rsa, wire.RawTicket, serials[2], ticket(wire.OpSale, "T-2", 4500)); err != nil || !a.OK || a.Duplicate {
+		t.Fatalf("the lost record sent again: %+v %v", a, err)
+	}
+	if n := len(again.Records()); n != 4 {
+		t.Fatalf("%d records", n)
 	}
 }
