@@ -26,6 +26,7 @@ func TestSalesPathStatementsUseTheirKeys(t *testing.T) {
 		{"sell a hold", `UPDATE session_seats SET status = 'sold' WHERE hold_id = ? AND status = 'held'`, "USING INDEX session_seats_hold (hold_id=?)"},
 		{"a channel's sales under a quota", countSoldQuery + ` AND tier_id = ?`, "USING INDEX session_seats_channel (session_id=? AND channel=?)"},
 		{"a business day's raw records", dayRecordsQuery, "USING INDEX reports_day"},
+		{"a venue's reporting health", venueHealthQuery, "USING COVERING INDEX reports_venue_pending (venue_id=?)"},
 		{"a hold's seats", `SELECT seat_id, label, tier_id, price_cents FROM hold_seats WHERE hold_id = ? ORDER BY seat_id`, "(hold_id=?)"},
 	} {
 		rows, err := st.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, make([]any, strings.Count(c.query, "?"))...)
@@ -43,7 +44,11 @@ func TestSalesPathStatementsUseTheirKeys(t *testing.T) {
 		}
 		rows.Close()
 		all := strings.Join(plan, "; ")
-		if !strings.Contains(all, c.want) || strings.Contains(all, "SCAN ") {
+		scans := false // of a table: walking a constant row or a bounded subquery's rows is fine
+		for _, p := range plan {
+			scans = scans || (strings.HasPrefix(p, "SCAN ") && p != "SCAN CONSTANT ROW" && !strings.HasPrefix(p, "SCAN (subquery"))
+		}
+		if !strings.Contains(all, c.want) || scans {
 			t.Errorf("%s: plan %q, want a search %s", c.what, all, c.want)
 		}
 	}

@@ -105,12 +105,21 @@ func (r reportStore) Reconciliations(ctx context.Context, sc report.Scope, limit
 	return out, wrap(rows.Err(), "read reconciliations")
 }
 
+// healthCountCap bounds what a dashboard counts of failing and refused
+// reports: it is asked every few seconds, and past this many the number
+// says "a great many" as well as the exact one would.
+const healthCountCap = 10000
+
+// venueHealthQuery answers from the venue's pending and refused indexes,
+// at a cost bounded by healthCountCap however large an outage's backlog.
+const venueHealthQuery = `SELECT (SELECT MIN(created_at) FROM reports WHERE state = 'pending' AND venue_id = ?1),
+  (SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE state = 'pending' AND venue_id = ?1 AND failures > 0 LIMIT ?2)),
+  (SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE state = 'refused' AND venue_id = ?1 LIMIT ?2))`
+
 func (r reportStore) VenueHealth(ctx context.Context, venueID int64, floor float64) (sales.ReportingHealth, error) {
 	var h sales.ReportingHealth
 	var oldest sql.NullInt64
-	err := r.s.r.QueryRowContext(ctx, `SELECT (SELECT MIN(created_at) FROM reports WHERE state = 'pending' AND venue_id = ?),
-  (SELECT COUNT(*) FROM reports WHERE state = 'pending' AND failures > 0 AND venue_id = ?),
-  (SELECT COUNT(*) FROM reports WHERE state = 'refused' AND venue_id = ?)`, venueID, venueID, venueID).Scan(&oldest, &h.Failing, &h.Refused)
+	err := r.s.r.QueryRowContext(ctx, venueHealthQuery, venueID, healthCountCap).Scan(&oldest, &h.Failing, &h.Refused)
 	if err != nil {
 		return h, wrap(err, "read a venue's reporting")
 	}

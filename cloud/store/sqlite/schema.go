@@ -489,4 +489,7 @@ CREATE INDEX makeups_unrestated ON makeups(id) WHERE state = 'released' AND rest
 );
 CREATE INDEX reports_day ON reports(venue_id, json_extract(body, '$.business_date')) WHERE interface = 'tickets';
 CREATE INDEX reports_refused ON reports(venue_id) WHERE state = 'refused';`,
+	// 15: a venue's dashboard asks for its oldest waiting report every few
+	// seconds; during an outage the pending reports are the whole backlog.
+	`CREATE INDEX reports_venue_pending ON reports(venue_id, created_at) WHERE state = 'pending';`,
 }
