@@ -330,6 +330,20 @@ func (a *Agent) applyBatch(b admitsync.FeedBatch) {
 	}
 }
 
+// retryCatchup asks again when a catch-up went unanswered or the cache is
+// behind the head it heard of: a request published while the cloud was
+// not yet subscribed (both reconnecting after an outage) is lost, and a
+// gap noticed soon after it would otherwise wait for the next sale.
+// requestCatchup keeps this to one request per point every few seconds.
+func (a *Agent) retryCatchup() {
+	a.catchMu.Lock()
+	outstanding := !a.catchSentAt.IsZero()
+	a.catchMu.Unlock()
+	if outstanding || a.cache.Cursor() < a.cache.Head() {
+		a.requestCatchup(false)
+	}
+}
+
 // requestCatchup asks for the events after the cursor, unless a request
 // for the same point is still being answered.
 func (a *Agent) requestCatchup(force bool) {
@@ -390,6 +404,7 @@ func (a *Agent) uploadLoop(ctx context.Context) {
 		if !a.connected.Load() || a.revoked.Load() {
 			continue
 		}
+		a.retryCatchup()
 		a.upMu.Lock()
 		waiting := a.sentUpTo != 0 && time.Since(a.sentAt) < a.cfg.ResendAfter
 		a.upMu.Unlock()
