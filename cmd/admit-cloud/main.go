@@ -2,6 +2,8 @@
 //
 //	admit-cloud serve   [-config file.json] [-listen addr] [-data dir] [-synchronous FULL|NORMAL] [-system-code CODE]
 //	admit-cloud migrate [-data dir]
+//	admit-cloud backup  [-data dir] -out FILE   a consistent copy while the cloud sells, checked
+//	admit-cloud restore -from FILE [-data dir]  into an empty data dir, checked and migrated
 package main
 
 import (
@@ -30,7 +32,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: admit-cloud serve|migrate [flags]")
+		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore [flags]")
 	}
 	cfg := server.Config{Listen: "127.0.0.1:8480", MQTTListen: "127.0.0.1:18830", DataDir: "admit-data", SystemCode: "ADMIT"}
 	fs := flag.NewFlagSet("admit-cloud "+args[0], flag.ContinueOnError)
@@ -43,6 +45,8 @@ func run(args []string) error {
 	mqttURL := fs.String("mqtt-url", "", "use this external MQTT broker instead of the embedded one (tcp://host:1883)")
 	mqttCert := fs.String("mqtt-tls-cert", "", "PEM certificate: the embedded broker speaks TLS")
 	mqttKey := fs.String("mqtt-tls-key", "", "PEM private key of -mqtt-tls-cert")
+	out := fs.String("out", "", "backup: the file to write (must not exist)")
+	from := fs.String("from", "", "restore: the backup file")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -79,6 +83,40 @@ func run(args []string) error {
 		}
 		fmt.Printf("database %s at schema version %d\n", filepath.Join(cfg.DataDir, "admit.db"), v)
 		return nil
+	case "backup":
+		if *out == "" {
+			return fmt.Errorf("admit-cloud backup: -out FILE is required")
+		}
+		// A second connection to the database: the cloud may be serving.
+		st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{})
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		if err := st.Backup(ctx, *out); err != nil {
+			return err
+		}
+		rep, err := sqlite.CheckBackup(ctx, *out)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("backup %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *out, rep.SchemaVersion,
+			rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
+		if !rep.OK() {
+			return fmt.Errorf("the backup does not check")
+		}
+		return nil
+	case "restore":
+		if *from == "" {
+			return fmt.Errorf("admit-cloud restore: -from FILE is required")
+		}
+		rep, err := sqlite.Restore(ctx, *from, cfg.DataDir)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("restored %s into %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *from, cfg.DataDir,
+			rep.SchemaVersion, rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
+		return nil
 	case "serve":
 		cfg.Logger = log
 		srv, err := server.Start(ctx, cfg)
@@ -89,5 +127,12 @@ func run(args []string) error {
 		<-ctx.Done()
 		return srv.Close()
 	}
-	return fmt.Errorf("unknown command %q: use serve or migrate", args[0])
+	return fmt.Errorf("unknown command %q: use serve, migrate, backup or restore", args[0])
+}
+
+func okOr(ok bool, why string) string {
+	if ok {
+		return "ok"
+	}
+	return "BROKEN: " + why
 }

@@ -38,3 +38,42 @@ func TestUnknownCommandIsRefused(t *testing.T) {
 		t.Fatal("an unknown command ran")
 	}
 }
+
+func TestBackupAndRestoreFromTheCommandLine(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	if err := run([]string{"migrate", "-data", dir}); err != nil {
+		t.Fatal(err)
+	}
+	backup := filepath.Join(t.TempDir(), "b.db")
+	if err := run([]string{"backup", "-data", dir}); err == nil {
+		t.Fatal("a backup without -out")
+	}
+	if err := run([]string{"backup", "-data", dir, "-out", backup}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"restore", "-from", backup, "-data", other}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(other, "admit.db")); err != nil {
+		t.Fatalf("nothing restored: %v", err)
+	}
+	if err := run([]string{"restore", "-from", backup, "-data", other}); err == nil || !strings.Contains(err.Error(), "holds a database") {
+		t.Fatalf("a restore over a database: %v", err)
+	}
+	// A damaged backup is refused and restores nothing.
+	b, err := os.ReadFile(backup)
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := filepath.Join(t.TempDir(), "damaged.db")
+	if err := os.WriteFile(damaged, b[:len(b)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	empty := t.TempDir()
+	if err := run([]string{"restore", "-from", damaged, "-data", empty}); err == nil {
+		t.Fatal("a damaged backup was restored")
+	}
+	if _, err := os.Stat(filepath.Join(empty, "admit.db")); err == nil {
+		t.Fatal("a damaged backup left a database behind")
+	}
+}
