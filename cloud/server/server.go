@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -64,7 +66,34 @@ type Config struct {
 	// Platform reports every film ticket to the national data platform.
 	// Without a URL nothing is reported.
 	Platform PlatformConfig `json:"platform"`
+
+	// DrainDelay is how long a closing cloud answers /health/ready with
+	// 503 before it stops taking connections, so a load balancer's health
+	// check takes it out of rotation first (its interval times its fall
+	// count; default 0: close at once).
+	DrainDelay Duration `json:"drain_delay"`
 }
+
+// Duration is a time.Duration written as in Go ("5s", "1m30s") in the
+// config file.
+type Duration time.Duration
+
+// UnmarshalJSON reads "5s".
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("a duration is a string such as \"5s\": %w", err)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return err
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// MarshalJSON writes "5s".
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // PlatformConfig is how the cloud reaches the national data platform:
 // what the platform issued to this system when it registered (§8.2.2).
@@ -115,8 +144,10 @@ type Server struct {
 	wg       sync.WaitGroup
 	log      *slog.Logger
 
-	closeOnce sync.Once
-	closeErr  error
+	closeOnce  sync.Once
+	closeErr   error
+	draining   atomic.Bool
+	drainDelay time.Duration
 }
 
 // Start opens the store, migrates it, and serves HTTP until Close.
@@ -147,7 +178,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, fmt.Errorf("server: listen %s: %w", cfg.Listen, err)
 	}
-	s := &Server{Svc: svc, Store: st, URL: "http://" + ln.Addr().String(), ln: ln, log: cfg.Logger}
+	s := &Server{Svc: svc, Store: st, URL: "http://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -162,6 +193,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	svc.SetReportingSource(s.reporting)
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting})
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health/live", s.live)
+	mux.HandleFunc("GET /health/ready", s.ready)
 	mux.Handle("/api/", a.Handler())
 	mux.Handle("/ui-common/", http.StripPrefix("/ui-common", webui.Handler()))
 	mux.Handle("/", portal.Handler())
@@ -281,6 +314,43 @@ func (s *Server) startSync(ctx context.Context, cfg Config) error {
 	return nil
 }
 
+// live answers while the process serves: a load balancer or supervisor
+// restarts a cloud that stops answering.
+func (s *Server) live(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = w.Write([]byte(`{"status":"live"}` + "\n"))
+}
+
+// readiness is what /health/ready says.
+type readiness struct {
+	Ready    bool   `json:"ready"`
+	Store    string `json:"store"`  // "ok" or the problem
+	Broker   string `json:"broker"` // "ok" or "disconnected"
+	Draining bool   `json:"draining"`
+}
+
+// ready says whether this cloud should be sent requests: its store
+// answers, its broker session is up, and it is not draining.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	rd := readiness{Store: "ok", Broker: "ok", Draining: s.draining.Load()}
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.Store.Ping(ctx); err != nil {
+		rd.Store = err.Error()
+	}
+	if !s.Syncer.Connected() {
+		rd.Broker = "disconnected"
+	}
+	rd.Ready = rd.Store == "ok" && rd.Broker == "ok" && !rd.Draining
+	code := http.StatusOK
+	if !rd.Ready {
+		code = http.StatusServiceUnavailable
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(rd)
+}
+
 // Reporting is what people see and do of the reporting to the national
 // data platform.
 func (s *Server) Reporting() *report.Service { return s.reporting }
@@ -394,6 +464,11 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) close() error {
+	s.draining.Store(true)
+	if s.drainDelay > 0 {
+		s.log.Info("draining: not ready; closing after the load balancer notices", "delay", s.drainDelay)
+		time.Sleep(s.drainDelay) // the load balancer's health checks see 503 meanwhile
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 	defer cancel()
 	err := s.http.Shutdown(ctx)

@@ -216,6 +216,9 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 	return s, nil
 }
 
+// Connected says whether the broker session is up.
+func (s *Syncer) Connected() bool { return s.client.IsConnectionOpen() }
+
 // Kick makes the publisher look for new events now instead of at its next
 // poll; the cloud calls it after a committed change.
 func (s *Syncer) Kick() {

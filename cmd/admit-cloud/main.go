@@ -45,6 +45,7 @@ func run(args []string) error {
 	mqttURL := fs.String("mqtt-url", "", "use this external MQTT broker instead of the embedded one (tcp://host:1883)")
 	mqttCert := fs.String("mqtt-tls-cert", "", "PEM certificate: the embedded broker speaks TLS")
 	mqttKey := fs.String("mqtt-tls-key", "", "PEM private key of -mqtt-tls-cert")
+	drain := fs.Duration("drain-delay", 0, "serve: on SIGTERM, answer /health/ready with 503 this long before closing (a load balancer's check interval × fall)")
 	out := fs.String("out", "", "backup: the file to write (must not exist)")
 	from := fs.String("from", "", "restore: the backup file")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -66,6 +67,9 @@ func run(args []string) error {
 		if *o.flag != "" {
 			*o.dst = *o.flag
 		}
+	}
+	if *drain > 0 {
+		cfg.DrainDelay = server.Duration(*drain)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

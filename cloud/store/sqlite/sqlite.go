@@ -161,6 +161,15 @@ func (s *Store) Close() error {
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
+// Ping checks that the database answers a read.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+		return fmt.Errorf("sqlite: ping: %w", err)
+	}
+	return nil
+}
+
 // DB exposes the writer connection for tools and tests that must reach
 // under the contract (tamper tests, the audit CLI).
 func (s *Store) DB() *sql.DB { return s.w }
