@@ -67,12 +67,33 @@ type Config struct {
 	// Without a URL nothing is reported.
 	Platform PlatformConfig `json:"platform"`
 
+	// Retention prunes the working rows that have done their job (feed,
+	// device facts, planned outbox entries, delivered reports) once older
+	// than its horizon; tickets, orders, refunds and the audit log are
+	// kept, reports at least a year (§6.2.6).
+	Retention RetentionConfig `json:"retention"`
+
 	// DrainDelay is how long a closing cloud answers /health/ready with
 	// 503 before it stops taking connections, so a load balancer's health
 	// check takes it out of rotation first (its interval times its fall
 	// count; default 0: close at once).
 	DrainDelay Duration `json:"drain_delay"`
 }
+
+// RetentionConfig is when pruning runs and what it keeps.
+type RetentionConfig struct {
+	Horizon Duration `json:"horizon"` // default 90 days ("2160h")
+	Every   Duration `json:"every"`   // default 1 h; negative ("-1s"): never prune
+}
+
+// Defaults of the retention.
+const (
+	defaultHorizon    = 90 * 24 * time.Hour
+	defaultPruneEvery = time.Hour
+	// feedKeep is what every venue keeps of its latest feed events whatever
+	// their age: the syncer sends a device further behind a snapshot.
+	feedKeep = 20_000
+)
 
 // Duration is a time.Duration written as in Go ("5s", "1m30s") in the
 // config file.
@@ -230,6 +251,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		s.sweep(bg, cfg.SweepEvery)
 	}()
+	if every := time.Duration(cfg.Retention.Every); every >= 0 {
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			s.prune(bg, cfg.Retention, cfg.Now)
+		}()
+	}
 	go func() {
 		defer s.wg.Done()
 		// Other cloud processes on the same store: their sales reach this
@@ -427,6 +455,38 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// prune removes the working rows past the retention horizon, now and
+// then every Every.
+func (s *Server) prune(ctx context.Context, rc RetentionConfig, now func() time.Time) {
+	if now == nil {
+		now = time.Now
+	}
+	p := sqlite.Retention{Horizon: time.Duration(rc.Horizon), FeedKeep: feedKeep}
+	if p.Horizon <= 0 {
+		p.Horizon = defaultHorizon
+	}
+	every := time.Duration(rc.Every)
+	if every <= 0 {
+		every = defaultPruneEvery
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		n, err := s.Store.Prune(ctx, p, now())
+		switch {
+		case err != nil && ctx.Err() == nil:
+			s.log.Warn("prune", "err", err)
+		case n != (sqlite.Pruned{}):
+			s.log.Info("pruned rows past the retention horizon", "feed", n.Feed, "facts", n.Facts, "outbox", n.Outbox, "reports", n.Reports)
+		}
+	}
 }
 
 // sweep releases expired holds so availability and quotas stay tidy; the

@@ -1,0 +1,135 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Retention (cloud-ticketing-requirements §6.2.6): the working rows that
+// have done their job — the venue feed the devices have long had, device
+// facts the cloud acknowledged, outbox entries the reporter planned, and
+// reports the platform acknowledged — go once older than a horizon, a
+// small batch per transaction so sales never wait on a long delete.
+// Tickets, orders, refunds, holds, admissions and the audit log are never
+// pruned here, and reports stay at least a year.
+
+// MinReportKeep is the least a delivered report is kept.
+const MinReportKeep = 366 * 24 * time.Hour
+
+// Retention says what may go.
+type Retention struct {
+	Horizon time.Duration // feed events, device facts and planned outbox entries older than this
+	Reports time.Duration // delivered reports older than this (at least MinReportKeep)
+	// FeedKeep is how many of a venue's latest feed events stay whatever
+	// their age: a device behind by fewer catches up event by event, one
+	// further behind gets a snapshot (the syncer's SnapshotBehind).
+	FeedKeep uint64
+	Batch    int // rows per transaction (default 500)
+}
+
+// Pruned counts what went.
+type Pruned struct {
+	Feed    int `json:"feed"`
+	Facts   int `json:"facts"`
+	Outbox  int `json:"outbox"`
+	Reports int `json:"reports"`
+}
+
+// Prune removes what the policy lets go, as of now.
+func (s *Store) Prune(ctx context.Context, p Retention, now time.Time) (Pruned, error) {
+	var out Pruned
+	if p.Horizon <= 0 {
+		return out, fmt.Errorf("sqlite: prune: a horizon is required")
+	}
+	if p.Batch <= 0 {
+		p.Batch = 500
+	}
+	p.Reports = max(p.Reports, MinReportKeep, p.Horizon)
+	cut, reportCut := ms(now.Add(-p.Horizon)), ms(now.Add(-p.Reports))
+	venues, err := s.ids(ctx, `SELECT venue_id, seq FROM feed_heads`)
+	if err != nil {
+		return out, err
+	}
+	for _, v := range venues {
+		if v.n <= int64(p.FeedKeep) {
+			continue
+		}
+		n, err := s.pruneBatches(ctx, p.Batch, `DELETE FROM feed WHERE venue_id = ?1 AND seq IN
+  (SELECT seq FROM feed WHERE venue_id = ?1 AND seq <= ?2 AND at < ?3 ORDER BY seq LIMIT ?4)`, v.id, v.n-int64(p.FeedKeep), cut)
+		out.Feed += n
+		if err != nil {
+			return out, err
+		}
+	}
+	devices, err := s.ids(ctx, `SELECT device_id, acked FROM device_cursors`)
+	if err != nil {
+		return out, err
+	}
+	for _, d := range devices {
+		n, err := s.pruneBatches(ctx, p.Batch, `DELETE FROM device_facts WHERE device_id = ?1 AND seq IN
+  (SELECT seq FROM device_facts WHERE device_id = ?1 AND seq <= ?2 AND received_at < ?3 ORDER BY seq LIMIT ?4)`, d.id, d.n, cut)
+		out.Facts += n
+		if err != nil {
+			return out, err
+		}
+	}
+	if out.Outbox, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM outbox WHERE id IN
+  (SELECT id FROM outbox WHERE id <= (SELECT outbox_id FROM report_cursor WHERE id = 1) AND created_at < ?1 ORDER BY id LIMIT ?4)`, cut, nil, nil); err != nil {
+		return out, err
+	}
+	out.Reports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM reports WHERE id IN
+  (SELECT id FROM reports WHERE state = 'delivered' AND created_at < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil)
+	return out, err
+}
+
+// keyed is a venue's or a device's id and a position in its sequence.
+type keyed struct {
+	id any // a venue's number or a device's text
+	n  int64
+}
+
+// ids reads keyed positions.
+func (s *Store) ids(ctx context.Context, q string) ([]keyed, error) {
+	rows, err := s.r.QueryContext(ctx, q)
+	if err != nil {
+		return nil, wrap(err, "prune")
+	}
+	defer rows.Close()
+	var out []keyed
+	for rows.Next() {
+		var k keyed
+		if err := rows.Scan(&k.id, &k.n); err != nil {
+			return nil, wrap(err, "prune")
+		}
+		out = append(out, k)
+	}
+	return out, wrap(rows.Err(), "prune")
+}
+
+// pruneBatches runs a delete (its ?4 is the batch size) until a batch
+// deletes less than a batch; it says how many rows went.
+func (s *Store) pruneBatches(ctx context.Context, batch int, q string, a1, a2, a3 any) (int, error) {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n := 0
+		err := s.Update(ctx, func(tx sales.Tx) error {
+			res, err := tx.(*txn).q.ExecContext(ctx, q, a1, a2, a3, batch)
+			if err != nil {
+				return wrap(err, "prune")
+			}
+			m, _ := res.RowsAffected()
+			n = int(m)
+			return nil
+		})
+		total += n
+		if err != nil || n < batch {
+			return total, err
+		}
+	}
+}
