@@ -68,6 +68,8 @@ func TestAReportSurvivesKill9BetweenTheSaleAndItsDelivery(t *testing.T) {
 	if err := w.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// The killed process's lease of the sender runs out within 2 s.
+	pc.LeaseTTL = server.Duration(2 * time.Second)
 	cfg, _ := json.Marshal(server.Config{DataDir: data, SystemCode: "ADMIT", Platform: pc})
 	cfgPath := filepath.Join(t.TempDir(), "admit.json")
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {

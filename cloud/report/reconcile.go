@@ -247,6 +247,9 @@ func (r *Reporter) reconcileLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
+		if !r.leader.Load() {
+			continue // the sender reconciles
+		}
 		if err := r.reconcileDays(ctx, r.cfg.Now()); err != nil && ctx.Err() == nil {
 			r.cfg.Logger.Warn("reconcile with the platform", "err", err)
 		}

@@ -2,10 +2,12 @@ package report
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -51,6 +53,18 @@ type Store interface {
 	Resend(ctx context.Context, sc Scope, id int64, now time.Time, e audit.Entry) (Report, error)
 	MakeupStore
 	ReconcileStore
+	Leases
+}
+
+// Leases elect one sender among the cloud processes on one store: each
+// report is sent by the process holding the lease.
+type Leases interface {
+	// Lease takes or renews the named lease for holder until now+ttl,
+	// unless another holder's is still running; it says whether holder
+	// has it.
+	Lease(ctx context.Context, name, holder string, now time.Time, ttl time.Duration) (bool, error)
+	// Release lets the lease go at once (a process shutting down).
+	Release(ctx context.Context, name, holder string) error
 }
 
 // Scope is whose reports: a tenant's (-1: every tenant's), and within it
@@ -99,8 +113,18 @@ type Config struct {
 	// Reconcile is how often the ended business days are reconciled with
 	// what the platform holds (§4.5, §10.4).
 	Reconcile time.Duration
-	Now       func() time.Time
-	Logger    *slog.Logger
+	// Holder names this process among those on the store; only the one
+	// holding the sender's lease plans, sends and reconciles. LeaseTTL is
+	// how long a lease lasts unrenewed (renewed every third of it), so a
+	// process that dies is replaced within LeaseTTL plus a third.
+	Holder   string
+	LeaseTTL time.Duration
+	// Grace is how long, on shutdown, the communications under way may
+	// take to finish (default 5 s): one cut short may have reached the
+	// platform, and the next sender sends it again.
+	Grace  time.Duration
+	Now    func() time.Time
+	Logger *slog.Logger
 }
 
 // Reporter turns the sales core's outbox into reports and delivers them.
@@ -110,6 +134,8 @@ type Reporter struct {
 	send  Sender
 	cfg   Config
 	kick  chan struct{}
+	// leader says this process holds the sender's lease.
+	leader atomic.Bool
 	// lastDayCheck is when the days were last looked at (Run's goroutine only).
 	lastDayCheck time.Time
 	lanes        *lanes // set by Run
@@ -144,6 +170,15 @@ func New(st Store, facts Facts, send Sender, cfg Config) *Reporter {
 	if cfg.Reconcile <= 0 {
 		cfg.Reconcile = 10 * time.Minute
 	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 15 * time.Second
+	}
+	if cfg.Grace <= 0 {
+		cfg.Grace = 5 * time.Second
+	}
+	if cfg.Holder == "" {
+		cfg.Holder = newHolder()
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -161,9 +196,19 @@ func (r *Reporter) Kick() {
 // Run plans and delivers until ctx ends.
 func (r *Reporter) Run(ctx context.Context) {
 	var wg sync.WaitGroup
-	defer wg.Wait()
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	// On the way out: stop the lanes, record every outcome they have, and
+	// only then let the lease go, so the next sender finds each delivered
+	// report recorded and sends it no second time.
+	defer func() {
+		cancel()
+		wg.Wait()
+		if r.leader.Load() {
+			if err := r.store.Release(context.WithoutCancel(ctx), senderLease, r.cfg.Holder); err != nil {
+				r.cfg.Logger.Warn("release the sender's lease", "err", err)
+			}
+		}
+	}()
 	r.startLanes(ctx, &wg)
 	wg.Add(1)
 	go func() {
@@ -172,8 +217,19 @@ func (r *Reporter) Run(ctx context.Context) {
 	}()
 	t := time.NewTicker(r.cfg.Poll)
 	defer t.Stop()
+	var tried time.Time
 	for {
 		for {
+			// Renewed every third of the lease, between rounds: a round
+			// that outlasted the lease's margin must not be followed by
+			// another on a lease another process may have taken.
+			if time.Since(tried) >= r.cfg.LeaseTTL/3 {
+				tried = time.Now()
+				r.takeLease(ctx)
+			}
+			if !r.leader.Load() {
+				break
+			}
 			planned, sent, err := r.Step(ctx)
 			if err != nil && ctx.Err() == nil {
 				r.cfg.Logger.Warn("report round", "err", err)
@@ -189,6 +245,39 @@ func (r *Reporter) Run(ctx context.Context) {
 		case <-r.kick:
 		}
 	}
+}
+
+// senderLease is the lease of the platform's sender.
+const senderLease = "report.sender"
+
+// takeLease takes or renews the sender's lease, and says when this
+// process starts or stops being the sender.
+func (r *Reporter) takeLease(ctx context.Context) {
+	ok, err := r.store.Lease(ctx, senderLease, r.cfg.Holder, time.Now(), r.cfg.LeaseTTL)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.cfg.Logger.Warn("take the sender's lease", "err", err)
+		}
+		ok = false
+	}
+	if was := r.leader.Swap(ok); was != ok {
+		if ok {
+			r.cfg.Logger.Info("this process sends to the national data platform", "holder", r.cfg.Holder)
+		} else {
+			r.cfg.Logger.Info("another process sends to the national data platform", "holder", r.cfg.Holder)
+		}
+	}
+}
+
+// Leader says whether this process is the platform's sender.
+func (r *Reporter) Leader() bool { return r.leader.Load() }
+
+// newHolder names this process: host, pid and a random part.
+func newHolder() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	return fmt.Sprintf("%s/%d/%x", host, os.Getpid(), b)
 }
 
 // Step is one round: plan what the outbox holds, then hand what is due to
@@ -310,28 +399,55 @@ type lanes struct {
 
 func (r *Reporter) startLanes(ctx context.Context, wg *sync.WaitGroup) {
 	l := &lanes{done: make(chan Report, r.cfg.Batch), inflight: map[int64]bool{}, settled: map[int64]bool{}}
+	var lanesWG sync.WaitGroup
+	// Sends outlive ctx by up to Grace: a shutdown lets each lane finish
+	// the communication under way, then stop.
+	sendCtx, cancelSends := context.WithCancel(context.WithoutCancel(ctx))
 	for range r.cfg.Lanes {
 		q := make(chan Report, r.cfg.Batch)
 		l.queues = append(l.queues, q)
-		wg.Add(1)
+		lanesWG.Add(1)
 		go func() {
-			defer wg.Done()
-			r.lane(ctx, q, l.done)
+			defer lanesWG.Done()
+			r.lane(ctx, sendCtx, q, l.done)
 		}()
 	}
+	stopped := make(chan struct{}) // every lane has returned
+	go func() {
+		lanesWG.Wait()
+		close(stopped)
+	}()
+	go func() {
+		defer cancelSends()
+		select {
+		case <-stopped:
+			return
+		case <-ctx.Done():
+		}
+		t := time.NewTimer(r.cfg.Grace)
+		defer t.Stop()
+		select {
+		case <-stopped:
+		case <-t.C:
+			r.cfg.Logger.Warn("communications still under way after the shutdown grace: cut short", "grace", r.cfg.Grace)
+		}
+	}()
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		r.record(ctx, l)
+		r.record(ctx, l, stopped)
 	}()
 	r.lanes = l
 }
 
 // lane sends its reports in order. After a failure it passes over the
 // key's later reports (they stay pending) until its queue is empty.
-func (r *Reporter) lane(ctx context.Context, q <-chan Report, done chan<- Report) {
+func (r *Reporter) lane(ctx, sendCtx context.Context, q <-chan Report, done chan<- Report) {
 	failed := map[string]bool{}
 	for {
+		if ctx.Err() != nil {
+			return // what is queued stays pending in the store
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -339,19 +455,18 @@ func (r *Reporter) lane(ctx context.Context, q <-chan Report, done chan<- Report
 			if failed[rep.Key] {
 				rep.State = "" // not sent: leave it as it is
 			} else {
-				rep = r.communicate(ctx, rep)
+				rep = r.communicate(sendCtx, rep)
 				if rep.State == StatePending {
 					failed[rep.Key] = true
+					if sendCtx.Err() != nil {
+						rep.State = "" // cut short by the shutdown, not failed: leave it as it is
+					}
 				}
 			}
 			if len(q) == 0 {
 				clear(failed)
 			}
-			select {
-			case done <- rep:
-			case <-ctx.Done():
-				return
-			}
+			done <- rep // the recorder takes outcomes until every lane has stopped
 		}
 	}
 }
@@ -359,11 +474,32 @@ func (r *Reporter) lane(ctx context.Context, q <-chan Report, done chan<- Report
 // record writes the lanes' outcomes, a batch at a time, frees their
 // reports and wakes the loop; after an outage, the first delivery makes
 // whatever waits out a backoff due at once.
-func (r *Reporter) record(ctx context.Context, l *lanes) {
+func (r *Reporter) record(ctx context.Context, l *lanes, stopped <-chan struct{}) {
 	for {
 		var batch []Report
 		select {
-		case <-ctx.Done():
+		case <-stopped:
+			// Shut down: the outcomes the lanes handed over last.
+			for {
+				select {
+				case rep := <-l.done:
+					batch = append(batch, rep)
+					continue
+				default:
+				}
+				break
+			}
+			var finished []Report
+			for _, rep := range batch {
+				if rep.State != "" {
+					finished = append(finished, rep)
+				}
+			}
+			if len(finished) > 0 {
+				if err := r.store.Finish(context.WithoutCancel(ctx), finished); err != nil {
+					r.cfg.Logger.Error("record deliveries", "err", err)
+				}
+			}
 			return
 		case rep := <-l.done:
 			batch = append(batch, rep)

@@ -136,6 +136,10 @@ type PlatformConfig struct {
 	// HTTPS with the issued certificate, to the platform alone: the address
 	// registered with the platform (empty: not served).
 	QueryListen string `json:"query_listen"`
+	// LeaseTTL is how long the sender's lease lasts unrenewed: of the
+	// cloud processes on one store only its holder sends, and one that
+	// dies is replaced within this plus a third (default 15s).
+	LeaseTTL Duration `json:"lease_ttl"`
 }
 
 // seatLogPoll is how often a cloud process reads the seat change log for
@@ -432,6 +436,9 @@ func (s *Server) startReporter(cfg Config) error {
 		if rc.Now == nil {
 			rc.Now = cfg.Now
 		}
+	}
+	if rc.LeaseTTL == 0 {
+		rc.LeaseTTL = time.Duration(pc.LeaseTTL)
 	}
 	s.reporting.SetFilmSource(client)
 	s.reporting.SetHoldings(client)

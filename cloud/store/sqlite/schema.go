@@ -492,4 +492,7 @@ CREATE INDEX reports_refused ON reports(venue_id) WHERE state = 'refused';`,
 	// 15: a venue's dashboard asks for its oldest waiting report every few
 	// seconds; during an outage the pending reports are the whole backlog.
 	`CREATE INDEX reports_venue_pending ON reports(venue_id, created_at) WHERE state = 'pending';`,
+	// 16: leases: which of the cloud processes on this store does a job
+	// that must have one doer (the national data platform's sender).
+	`CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL);`,
 }
