@@ -5,29 +5,37 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/ticket"
 )
 
-// tenantKeys caches a tenant's signing keys; rotation drops the cache.
+// tenantKeys caches a tenant's signing keys; rotation here drops the
+// cache at once, a rotation or revocation by another cloud process on the
+// store shows here within keysTTL.
 type tenantKeys struct {
 	active ticket.SigningKey
 	public ticket.PublicKeys
+	at     time.Time
 }
+
+// keysTTL bounds how long this process signs with a key another process
+// retired, or accepts one it revoked.
+const keysTTL = time.Second
 
 func (s *Service) tenantKeys(ctx context.Context, tenantID int64) (*tenantKeys, error) {
 	s.keysMu.Lock()
 	tk := s.keys[tenantID]
 	s.keysMu.Unlock()
-	if tk != nil {
+	if tk != nil && time.Since(tk.at) < keysTTL {
 		return tk, nil
 	}
 	ks, err := s.store.SigningKeys(ctx, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("load signing keys: %w", err)
 	}
-	tk = &tenantKeys{public: ticket.PublicKeys{}}
+	tk = &tenantKeys{public: ticket.PublicKeys{}, at: time.Now()}
 	found := false
 	for _, k := range ks {
 		switch k.Status {

@@ -273,3 +273,54 @@ func TestABestAvailableBuyerBeatenByAnotherProcessPicksOtherSeats(t *testing.T) 
 		}
 	}
 }
+
+// TestAKeyRotatedByOneProcessReachesAnotherInBoundedTime: one cloud
+// process rotates the tenant's signing key and revokes the old one; the
+// other process, which had the keys cached, refuses tickets signed with
+// the revoked key and signs with the new one within the keys' cache TTL.
+func TestAKeyRotatedByOneProcessReachesAnotherInBoundedTime(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "admit.db")
+	f := storetest.NewFixture(t, open(t, path))
+	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := f.Buy(t, f.Clerk, "A-1")
+	if chk, err := other.VerifyTicket(ctx, f.TenantAdmin, o.Tickets[0].QR); err != nil || !chk.Valid {
+		t.Fatalf("the ticket at the other process: %+v %v", chk, err)
+	}
+	old := o.Tickets[0].KeyID
+	fresh, err := f.Svc.RotateKey(ctx, f.TenantAdmin, f.Tenant.ID, "drill")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Svc.RevokeKey(ctx, f.TenantAdmin, f.Tenant.ID, old, "leaked"); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second) // the bound is a second; this only ends a broken test
+	for {
+		chk, err := other.VerifyTicket(ctx, f.TenantAdmin, o.Tickets[0].QR)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !chk.Valid {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the other process still accepts a ticket signed with the revoked key")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	h, err := other.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o2, err := other.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o2.Tickets[0].KeyID != fresh.ID {
+		t.Fatalf("the other process signed with key %d, the active one is %d", o2.Tickets[0].KeyID, fresh.ID)
+	}
+}
