@@ -36,8 +36,12 @@ import (
 
 // Config is everything a cloud needs to start.
 type Config struct {
-	Listen      string `json:"listen"`      // host:port; port 0 picks a free one
-	DataDir     string `json:"data_dir"`    // holds admit.db
+	Listen  string `json:"listen"`   // host:port; port 0 picks a free one
+	DataDir string `json:"data_dir"` // holds admit.db
+	// DB names a PostgreSQL database (postgres://…) instead of the data
+	// dir's SQLite. For now only `admit-cloud migrate` prepares one; the
+	// store on it is being built (cloud/store/postgres).
+	DB          string `json:"db"`
 	Synchronous string `json:"synchronous"` // SQLite synchronous mode: FULL (default) or NORMAL
 	SystemCode  string `json:"system_code"` // the regulator's code for this system
 	// SweepEvery is how often expired holds are released (default 1s).
@@ -177,6 +181,9 @@ type Server struct {
 
 // Start opens the store, migrates it, and serves HTTP until Close.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.DB != "" {
+		return nil, fmt.Errorf("server: the PostgreSQL store is not complete yet: admit-cloud migrate -db prepares a database, serve runs on SQLite (-data)")
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -1,7 +1,7 @@
 // Command admit-cloud runs the Admit cloud: API and sales core.
 //
 //	admit-cloud serve   [-config file.json] [-listen addr] [-data dir] [-synchronous FULL|NORMAL] [-system-code CODE]
-//	admit-cloud migrate [-data dir]
+//	admit-cloud migrate [-data dir | -db postgres://…]
 //	admit-cloud backup  [-data dir] -out FILE   a consistent copy while the cloud sells, checked
 //	admit-cloud restore -from FILE [-data dir]  into an empty data dir, checked and migrated
 package main
@@ -20,6 +20,7 @@ import (
 	_ "time/tzdata" // venues name IANA zones; do not depend on the host's tzdata
 
 	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 )
 
@@ -39,6 +40,7 @@ func run(args []string) error {
 	config := fs.String("config", "", "JSON config file (flags given override it)")
 	listen := fs.String("listen", "", "listen address (default "+cfg.Listen+")")
 	data := fs.String("data", "", "data directory (default "+cfg.DataDir+")")
+	db := fs.String("db", "", "migrate: a PostgreSQL database (postgres://user@host/db) instead of the data dir's SQLite")
 	syncMode := fs.String("synchronous", "", "SQLite synchronous mode: FULL (default: durable on power loss) or NORMAL")
 	code := fs.String("system-code", "", "ticketing system code printed into every ticket (default ADMIT)")
 	mqttListen := fs.String("mqtt-listen", "", "embedded MQTT broker address (default "+cfg.MQTTListen+")")
@@ -62,7 +64,7 @@ func run(args []string) error {
 			return fmt.Errorf("config %s: %w", *config, err)
 		}
 	}
-	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode},
+	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {db, &cfg.DB}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode},
 		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}, {mqttCert, &cfg.MQTTTLSCert}, {mqttKey, &cfg.MQTTTLSKey}} {
 		if *o.flag != "" {
 			*o.dst = *o.flag
@@ -76,6 +78,14 @@ func run(args []string) error {
 	defer stop()
 	switch args[0] {
 	case "migrate":
+		if cfg.DB != "" {
+			v, err := postgres.Migrate(ctx, cfg.DB)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("PostgreSQL database at schema version %d\n", v)
+			return nil
+		}
 		st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{})
 		if err != nil {
 			return err

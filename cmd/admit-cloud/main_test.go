@@ -77,3 +77,16 @@ func TestBackupAndRestoreFromTheCommandLine(t *testing.T) {
 		t.Fatal("a damaged backup left a database behind")
 	}
 }
+
+func TestMigrateAPostgreSQLDatabase(t *testing.T) {
+	dsn := os.Getenv("ADMIT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		t.Skip("ADMIT_TEST_POSTGRES_DSN is not set")
+	}
+	if err := run([]string{"migrate", "-db", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run([]string{"serve", "-db", dsn, "-listen", "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "not complete") {
+		t.Fatalf("serve on PostgreSQL: %v", err)
+	}
+}
