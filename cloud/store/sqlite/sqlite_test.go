@@ -324,3 +324,27 @@ func TestAKeyRotatedByOneProcessReachesAnotherInBoundedTime(t *testing.T) {
 		t.Fatalf("the other process signed with key %d, the active one is %d", o2.Tickets[0].KeyID, fresh.ID)
 	}
 }
+
+// TestAHoldReleasedByAnotherProcessIsNotConfirmed: a hold one process
+// made and another released is not confirmed by the first, and the buyer
+// is told why.
+func TestAHoldReleasedByAnotherProcessIsNotConfirmed(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "admit.db")
+	f := storetest.NewFixture(t, open(t, path))
+	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1")
+	if _, err := other.ReleaseHold(ctx, f.Clerk, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+	if !sales.IsKind(err, sales.KindConflict) {
+		t.Fatalf("confirming a hold released elsewhere: %v", err)
+	}
+	if st := seatStatus(t, f.Store, f.Session.ID, "A-1"); st != sales.SeatAvailable {
+		t.Fatalf("seat A-1 is %s", st)
+	}
+}
