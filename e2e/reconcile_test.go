@@ -94,6 +94,14 @@ func TestReconciliationFindsWhatThePlatformLostAndTheDevicesDid(t *testing.T) {
 		waitText(`[data-test=rc-days] .rc-diff`, lost),
 		waitText(`[data-test=rc-days] .rc-diff`, o.Tickets[0].Number))
 	shot(t, browserCtx, "portal-reconciliation-lost")
+	run(t, browserCtx, "the day on the dashboard's anomalies",
+		chromedp.Navigate(w.srv.URL+"/#/dashboard"),
+		waitText(`[data-test=incomplete-days]`, ": 1"),
+		waitText(`[data-test=anomalies]`, "less than 98 %"))
+	shot(t, browserCtx, "portal-dashboard-reporting")
+	run(t, browserCtx, "back to the Reporting page",
+		chromedp.Navigate(w.srv.URL+"/#/reporting"),
+		waitText(`[data-test=rc-days] .rc-complete`, "75.0 %"))
 	waitFor(t, sim, "the lost record sent again", func(rs []platformsim.Record) bool {
 		for _, r := range rs {
 			if r.Serial == lost {
