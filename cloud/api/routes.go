@@ -436,17 +436,19 @@ func (a *API) table() []route {
 
 		{method: "GET", path: "/reporting", summary: "The national data platform reporting: queue, lag, the reports that need a person", tag: "reporting",
 			resp: report.Overview{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
-				if a.opts.Reporting == nil {
-					return nil, sales.NotFound("reporting")
+				rep, err := a.reporting()
+				if err != nil {
+					return nil, err
 				}
-				return a.opts.Reporting.Overview(c.Request.Context(), p)
+				return rep.Overview(c.Request.Context(), p)
 			}},
 		{method: "GET", path: "/reporting/films", summary: "The films the national data platform has for the months around now, to choose a film's code", tag: "reporting",
 			resp: wire.Films{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
-				if a.opts.Reporting == nil {
-					return nil, sales.NotFound("reporting")
+				rep, err := a.reporting()
+				if err != nil {
+					return nil, err
 				}
-				return a.opts.Reporting.Films(c.Request.Context(), p)
+				return rep.Films(c.Request.Context(), p)
 			}},
 		{method: "POST", path: "/reporting/reports/:id/resend", summary: "Send a refused or failing report again, signed afresh", tag: "reporting",
 			resp: report.Report{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
@@ -454,10 +456,11 @@ func (a *API) table() []route {
 				if err != nil {
 					return nil, err
 				}
-				if a.opts.Reporting == nil {
-					return nil, sales.NotFound("reporting")
+				rep, err := a.reporting()
+				if err != nil {
+					return nil, err
 				}
-				return a.opts.Reporting.Resend(c.Request.Context(), p, rid)
+				return rep.Resend(c.Request.Context(), p, rid)
 			}},
 
 		{method: "POST", path: "/reporting/reconcile", summary: "Reconcile a venue's business day three ways (the cloud, the platform's download, the devices) and send again what the platform lacks",
@@ -466,17 +469,19 @@ func (a *API) table() []route {
 				if err := decode(c, &in); err != nil {
 					return nil, err
 				}
-				if a.opts.Reporting == nil {
-					return nil, sales.NotFound("reporting")
+				rep, err := a.reporting()
+				if err != nil {
+					return nil, err
 				}
-				return a.opts.Reporting.Reconcile(c.Request.Context(), p, in)
+				return rep.Reconcile(c.Request.Context(), p, in)
 			}},
 		{method: "GET", path: "/reporting/makeups", summary: "补登: late sales and refunds, newest first, with their state", tag: "reporting",
 			resp: []report.Makeup{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
-				if a.opts.Reporting == nil {
-					return nil, sales.NotFound("reporting")
+				rep, err := a.reporting()
+				if err != nil {
+					return nil, err
 				}
-				return a.opts.Reporting.Makeups(c.Request.Context(), p)
+				return rep.Makeups(c.Request.Context(), p)
 			}},
 		{method: "POST", path: "/reporting/makeups", summary: "Record a 补登 (a late sale of seats, or a refund after the show) with its evidence; another manager decides it",
 			tag: "reporting", body: report.MakeupRequest{}, resp: report.Makeup{}, h: func(c *gin.Context, p sales.Principal) (any, error) {
@@ -484,10 +489,11 @@ func (a *API) table() []route {
 				if err := decode(c, &in); err != nil {
 					return nil, err
 				}
-				if a.opts.Reporting == nil {
-					return nil, sales.NotFound("reporting")
+				rep, err := a.reporting()
+				if err != nil {
+					return nil, err
 				}
-				out, err := a.opts.Reporting.ProposeMakeup(c.Request.Context(), p, in)
+				out, err := rep.ProposeMakeup(c.Request.Context(), p, in)
 				if err != nil {
 					return nil, err
 				}
@@ -613,6 +619,15 @@ func (a *API) table() []route {
 	}
 }
 
+// reporting is the national data platform reporting, or not found on a
+// cloud without it.
+func (a *API) reporting() (*report.Service, error) {
+	if a.opts.Reporting == nil {
+		return nil, sales.NotFound("reporting")
+	}
+	return a.opts.Reporting, nil
+}
+
 func (a *API) decideMakeup(c *gin.Context, p sales.Principal, approve bool) (any, error) {
 	rid, err := id(c, "id")
 	if err != nil {
@@ -622,10 +637,11 @@ func (a *API) decideMakeup(c *gin.Context, p sales.Principal, approve bool) (any
 	if err := decode(c, &in); err != nil {
 		return nil, err
 	}
-	if a.opts.Reporting == nil {
-		return nil, sales.NotFound("reporting")
+	rep, err := a.reporting()
+	if err != nil {
+		return nil, err
 	}
-	return a.opts.Reporting.DecideMakeup(c.Request.Context(), p, rid, approve, in.Note)
+	return rep.DecideMakeup(c.Request.Context(), p, rid, approve, in.Note)
 }
 
 func (a *API) decide(c *gin.Context, p sales.Principal, approve bool) (any, error) {

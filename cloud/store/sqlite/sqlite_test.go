@@ -199,14 +199,22 @@ func BenchmarkAvailability(b *testing.B) {
 // on one database file (two stores, two services): a sale by one reaches
 // the other's live seat map when it reads the change log, and a sale by
 // the other applies in order after what it had not seen yet.
-func TestTwoProcessesOnOneFileSeeEachOthersSales(t *testing.T) {
-	ctx := context.Background()
+// twoProcesses is the fixture on a store file and a second sales service,
+// as another cloud process, on its own connection to the same file.
+func twoProcesses(t *testing.T) (*storetest.Fixture, *sales.Service) {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "admit.db")
 	f := storetest.NewFixture(t, open(t, path))
-	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
+	other, err := sales.New(context.Background(), open(t, path), storetest.Config(f.Clock))
 	if err != nil {
 		t.Fatal(err)
 	}
+	return f, other
+}
+
+func TestTwoProcessesOnOneFileSeeEachOthersSales(t *testing.T) {
+	ctx := context.Background()
+	f, other := twoProcesses(t)
 	seat := func(svc *sales.Service, i int) byte {
 		t.Helper()
 		b, err := svc.AvailabilityJSON(ctx, f.Clerk, f.Session.ID)
@@ -248,12 +256,7 @@ func TestTwoProcessesOnOneFileSeeEachOthersSales(t *testing.T) {
 // seats; the buyer's hold loses, and the next pick skips the seats lost.
 func TestABestAvailableBuyerBeatenByAnotherProcessPicksOtherSeats(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "admit.db")
-	f := storetest.NewFixture(t, open(t, path))
-	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, other := twoProcesses(t)
 	if _, err := f.Svc.AvailabilityJSON(ctx, f.Clerk, f.Session.ID); err != nil { // this process's map is loaded
 		t.Fatal(err)
 	}
@@ -280,12 +283,7 @@ func TestABestAvailableBuyerBeatenByAnotherProcessPicksOtherSeats(t *testing.T) 
 // the revoked key and signs with the new one within the keys' cache TTL.
 func TestAKeyRotatedByOneProcessReachesAnotherInBoundedTime(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "admit.db")
-	f := storetest.NewFixture(t, open(t, path))
-	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, other := twoProcesses(t)
 	o := f.Buy(t, f.Clerk, "A-1")
 	if chk, err := other.VerifyTicket(ctx, f.TenantAdmin, o.Tickets[0].QR); err != nil || !chk.Valid {
 		t.Fatalf("the ticket at the other process: %+v %v", chk, err)
@@ -330,17 +328,12 @@ func TestAKeyRotatedByOneProcessReachesAnotherInBoundedTime(t *testing.T) {
 // is told why.
 func TestAHoldReleasedByAnotherProcessIsNotConfirmed(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "admit.db")
-	f := storetest.NewFixture(t, open(t, path))
-	other, err := sales.New(ctx, open(t, path), storetest.Config(f.Clock))
-	if err != nil {
-		t.Fatal(err)
-	}
+	f, other := twoProcesses(t)
 	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1")
 	if _, err := other.ReleaseHold(ctx, f.Clerk, h.ID); err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+	_, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
 	if !sales.IsKind(err, sales.KindConflict) {
 		t.Fatalf("confirming a hold released elsewhere: %v", err)
 	}
