@@ -18,11 +18,11 @@ import (
 	"github.com/admitbox/admit/internal/platformsim"
 )
 
-// cloudProcess runs admit-cloud serve with a config file and returns it
-// and its URL.
-func cloudProcess(t *testing.T, bin, config string) (*exec.Cmd, string) {
+// cloudProcess runs admit-cloud serve with a config file (and extra flags,
+// which override the defaults) and returns it and its URL.
+func cloudProcess(t *testing.T, bin, config string, extra ...string) (*exec.Cmd, string) {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "-config", config, "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0")
+	cmd := exec.Command(bin, append([]string{"serve", "-config", config, "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0"}, extra...)...)
 	out, _ := cmd.StdoutPipe()
 	if os.Getenv("ADMIT_E2E_LOG") != "" {
 		cmd.Stderr = os.Stderr
