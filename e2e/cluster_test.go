@@ -71,10 +71,11 @@ func upInHAProxy(t *testing.T, statsURL, name string) bool {
 
 // TestARollingRestartBehindHAProxyFailsNoRequest: three cloud processes on
 // one store and Mosquitto, behind Debian's HAProxy checking /health/ready;
-// tills sell through it while each cloud in turn gets SIGTERM and starts
-// again. Draining takes each out of rotation before it stops taking
-// connections: no request fails, every order a till was told of is in the
-// store, and no seat is sold twice.
+// tills sell through it while one cloud is killed (kill -9) and comes
+// back, then each cloud in turn gets SIGTERM and starts again. Draining
+// takes each out of rotation before it stops taking connections: no
+// request fails during the rolling restart, every order a till was told of
+// is in the store, and no seat is sold twice.
 func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs admit-cloud and HAProxy")
@@ -145,7 +146,9 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 	stop := make(chan struct{})
 	var mu sync.Mutex
 	var told []int64
-	var failures []string
+	var failures []string // during the rolling restart
+	killed := 0           // requests the kill -9 cut, before the rolling restart
+	rolling := false
 	client := &http.Client{Timeout: 15 * time.Second}
 	do := func(method, path string, body, out any) (int, error) {
 		b, _ := json.Marshal(body)
@@ -168,7 +171,7 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 		return resp.StatusCode, nil
 	}
 	var wg sync.WaitGroup
-	const tills, each = 4, 45
+	const tills, each = 4, 48
 	for g := range tills {
 		wg.Add(1)
 		go func() {
@@ -181,7 +184,11 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 				}
 				fail := func(what string, code int, err error) {
 					mu.Lock()
-					failures = append(failures, fmt.Sprintf("till %d seat %d %s: %d %v", g, i, what, code, err))
+					if rolling {
+						failures = append(failures, fmt.Sprintf("till %d seat %d %s: %d %v", g, i, what, code, err))
+					} else {
+						killed++
+					}
 					mu.Unlock()
 				}
 				var h sales.Hold
@@ -214,11 +221,44 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 			}
 			if code, err := do("GET", fmt.Sprintf("/api/v1/sessions/%d/availability", w.session.ID), nil, nil); code != 200 {
 				mu.Lock()
-				failures = append(failures, fmt.Sprintf("seat map: %d %v", code, err))
+				if rolling {
+					failures = append(failures, fmt.Sprintf("seat map: %d %v", code, err))
+				} else {
+					killed++
+				}
 				mu.Unlock()
 			}
 		}
 	}()
+
+	// One cloud dies mid-load (what it was doing may fail; what it told
+	// a till must be stored) and comes back.
+	waitTold := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			mu.Lock()
+			have := len(told)
+			mu.Unlock()
+			if have >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d orders told, waiting for %d", have, n)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitTold(8)
+	if err := clouds[0].Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	clouds[0].Wait()
+	clouds[0], _ = cloudProcess(t, bin, cfgPath, "-listen", addrs[0])
+	waitUp("c0")
+	mu.Lock()
+	rolling = true
+	mu.Unlock()
 
 	// The rolling restart: one cloud at a time, drained by SIGTERM.
 	for i, a := range addrs {
@@ -257,5 +297,5 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 		w.session.ID).Scan(&twice); err != nil || twice != 0 {
 		t.Fatalf("%d seats sold twice: %v", twice, err)
 	}
-	t.Logf("%d orders through HAProxy during a rolling restart of 3 clouds, none failed", len(told))
+	t.Logf("%d orders through HAProxy across a kill -9 (%d requests cut) and a rolling restart of 3 clouds (none failed)", len(told), killed)
 }
