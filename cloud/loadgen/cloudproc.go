@@ -142,7 +142,7 @@ func statCPU(s string) (time.Duration, error) {
 }
 
 // BenchCloud is the cloud process of a bench (`admit bench-cloud -data DIR
-// [-cpuprofile FILE]`): it serves the data dir with the server's defaults,
+// [-cpuprofile FILE] [-listen ADDR] [-drain-delay D]`): it serves the data dir with the server's defaults,
 // prints the SQLite synchronous mode they gave and "URL <url>" once it
 // serves, and stops when ctx ends (SIGTERM), writing its CPU profile.
 func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
@@ -150,10 +150,12 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	data := fs.String("data", "", "the cloud's data directory")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to this file")
 	platform := fs.String("platform", "", "a JSON file of the platform settings (server.PlatformConfig): report to it")
+	listen := fs.String("listen", "127.0.0.1:0", "the HTTP address")
+	drain := fs.Duration("drain-delay", 0, "on SIGTERM, answer /health/ready with 503 this long before closing")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := server.Config{DataDir: *data, SweepEvery: time.Second}
+	cfg := server.Config{DataDir: *data, SweepEvery: time.Second, Listen: *listen, DrainDelay: server.Duration(*drain)}
 	if *platform != "" {
 		b, err := os.ReadFile(*platform)
 		if err != nil {

@@ -6,6 +6,7 @@
 //	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
 //	admit bench report [-rate N] [-outage d]   reporting to the platform simulator through an outage
 //	admit bench onsale [-buyers N] [-watchers N] an on-sale: watchers, best-available, cards, the cloud in its own process
+//	admit bench cluster [-replicas 3]           replicas on one store behind HAProxy, restarted in turn during the run
 //	admit bench devices [-scans N] [-jobs N]    measure printing and a gate's scan to open
 //	admit bench dashboard [-sessions N] [-tickets N] measure the venue dashboard
 package main
@@ -37,6 +38,7 @@ const usage = `usage:
   admit report status|resend|reconcile [-data DIR] [-id N]
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
   admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
+  admit bench cluster [-replicas 3] [-buyers 32] [-duration 20s] [-sessions 4]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
   admit bench devices [-scans 500] [-jobs 2000]
   admit bench dashboard [-sessions 50] [-tickets 100000] [-loads 20] [-updates 20]`
@@ -71,6 +73,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return benchSales(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "report":
 		return benchReport(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "cluster":
+		return benchCluster(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "onsale":
 		return benchOnsale(ctx, args[2:], out)
 	case len(args) >= 1 && args[0] == benchCloud:
@@ -151,6 +155,24 @@ func benchReport(ctx context.Context, args []string, out io.Writer) error {
 	}
 	o.CloudCommand = []string{self, benchCloud}
 	return loadgen.RunReportBench(ctx, o, out)
+}
+
+func benchCluster(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench cluster", flag.ContinueOnError)
+	o := loadgen.ClusterOptions{}
+	fs.IntVar(&o.Replicas, "replicas", 3, "cloud processes behind the load balancer")
+	fs.IntVar(&o.Buyers, "buyers", 32, "concurrent buyers")
+	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long each run sells (the restart happens inside the replicated run)")
+	fs.IntVar(&o.Sessions, "sessions", 4, "5,000-seat sessions per run")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.CloudCommand = []string{self, benchCloud}
+	return loadgen.RunClusterBench(ctx, o, out)
 }
 
 func benchOnsale(ctx context.Context, args []string, out io.Writer) error {
