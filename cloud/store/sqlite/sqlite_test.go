@@ -341,3 +341,30 @@ func TestAHoldReleasedByAnotherProcessIsNotConfirmed(t *testing.T) {
 		t.Fatalf("seat A-1 is %s", st)
 	}
 }
+
+// TestAUserDisabledByOneProcessIsRefusedByAnotherWithinTheBound: a clerk
+// logged in, known to a second process; disabled by the first, the clerk
+// is refused by the second once the principal cache's bound has passed
+// (the README states it), and at once by the first.
+func TestAUserDisabledByOneProcessIsRefusedByAnotherWithinTheBound(t *testing.T) {
+	ctx := context.Background()
+	f, other := twoProcesses(t)
+	login, err := f.Svc.Login(ctx, "a-clerk", storetest.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Authenticate(ctx, login.Token); err != nil {
+		t.Fatalf("the other process refuses a good token: %v", err)
+	}
+	off := true
+	if _, err := f.Svc.UpdateUser(ctx, f.TenantAdmin, f.Clerk.UserID, sales.UserPatch{Disabled: &off}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.Authenticate(ctx, login.Token); err == nil {
+		t.Fatal("the process that disabled the clerk still lets them in")
+	}
+	f.Clock.Advance(6 * time.Second) // past the 5 s bound
+	if _, err := other.Authenticate(ctx, login.Token); err == nil {
+		t.Fatal("the other process lets a disabled clerk in past the bound")
+	}
+}
