@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -290,7 +291,8 @@ func TestTheReportingPageRecordsAndDecidesAMakeup(t *testing.T) {
 	run(t, mgr, "record a late sale",
 		chromedp.Navigate(w.srv.URL+"/#/reporting"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=mk-none]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=mk-session]`), strconv.FormatInt(ss.ID, 10)),
+		waitTrue(fmt.Sprintf(`document.querySelector('[data-test=mk-session] option[value="%d"]') !== null`, ss.ID), 10*time.Second),
+		chromedp.SetValue(chromedp.CSS(`[data-test=mk-session]`), strconv.FormatInt(ss.ID, 10)),
 		chromedp.SetValue(chromedp.CSS(`[data-test=mk-kind]`), "sale"),
 		chromedp.SendKeys(chromedp.CSS(`[data-test=mk-items]`), "H-1, H-2"),
 		chromedp.SendKeys(chromedp.CSS(`[data-test=mk-price]`), "45"),

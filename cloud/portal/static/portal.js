@@ -20,7 +20,7 @@
     "rc.diff": ["Differences", "差异"], "rc.run": ["Reconcile", "对账"], "rc.none": ["No day reconciled yet.", "尚无对账记录。"],
     "rc.missing": ["lost by the platform (sent again)", "平台缺失（已重报）"], "rc.unknown": ["unknown to the cloud", "云端无此记录"],
     "rc.unreported": ["not reported", "未生成上报"], "rc.usedrefunded": ["refunded but printed or admitted", "已退票但已出票或入场"],
-    "mk.title": ["补登: late sales and refunds", "补登"], "mk.session": ["Session id", "场次编号"], "mk.kind": ["Kind", "类型"],
+    "mk.title": ["补登: late sales and refunds", "补登"], "mk.session": ["Session", "场次"], "mk.kind": ["Kind", "类型"],
     "mk.sale": ["sale (seats sold outside the system)", "售票补登"], "mk.refund": ["refund after the show", "退票补登"],
     "mk.items": ["Seats or ticket numbers, comma-separated", "座位或票号（逗号分隔）"], "mk.price": ["Price per ticket", "单价"],
     "mk.evidence": ["Evidence", "凭证说明"], "mk.record": ["Record 补登", "登记补登"], "mk.note": ["Decision note (a rejection's reason)", "审批意见（驳回须填写）"],
@@ -616,7 +616,14 @@
     const can = state.me && ["tenant_admin", "venue_manager"].includes(state.me.role);
     const list = el("div", { class: "card scroll" });
     const note = el("input", { "data-test": "mk-note", placeholder: t("mk.note"), size: 40 });
-    const session = el("input", { type: "number", min: "1", "data-test": "mk-session" });
+    // The film sessions, newest first (the cloud refuses one that has not started).
+    const session = el("select", { "data-test": "mk-session" });
+    Promise.all([api("GET", "/sessions"), api("GET", "/events")]).then(([ss, evs]) => {
+      const films = new Map(evs.filter((e) => e.kind === "film").map((e) => [e.id, e.name]));
+      clear(session, ss.filter((x) => films.has(x.event_id))
+        .sort((a, b) => new Date(b.starts_at) - new Date(a.starts_at)).slice(0, 300)
+        .map((x) => el("option", { value: x.id }, `${films.get(x.event_id)} · ${new Date(x.starts_at).toLocaleString()} · ${venueName(x.venue_id)} (#${x.id})`)));
+    }).catch(() => {});
     const kind = el("select", { "data-test": "mk-kind" }, el("option", { value: "sale" }, t("mk.sale")), el("option", { value: "refund" }, t("mk.refund")));
     const items = el("input", { "data-test": "mk-items", size: 40 });
     const price = el("input", { type: "number", step: "0.01", min: "0", "data-test": "mk-price" });
