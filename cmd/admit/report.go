@@ -93,8 +93,17 @@ func reportCmd(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		makeups, err := rs.ListMakeups(ctx, report.All, 200)
+		if err != nil {
+			return err
+		}
+		waiting := map[report.MakeupState]int{}
+		for _, m := range makeups {
+			waiting[m.State]++
+		}
 		if *asJSON {
-			return json.NewEncoder(out).Encode(map[string]any{"queue": q, "attention": att})
+			return json.NewEncoder(out).Encode(map[string]any{"queue": q, "attention": att,
+				"makeups": map[string]int{"proposed": waiting[report.MakeupProposed], "applied": waiting[report.MakeupApplied]}})
 		}
 		lag := "-"
 		if q.OldestPending != nil {
@@ -107,6 +116,9 @@ func reportCmd(ctx context.Context, args []string, out io.Writer) error {
 		for _, r := range att {
 			fmt.Fprintf(out, "  #%d %s ticket %s: %s after %d sends, %d failed communications; answer %q: %s\n",
 				r.ID, r.Serial, r.Key, r.State, r.Sends, r.Failures, r.Answer, r.LastError)
+		}
+		if n, a := waiting[report.MakeupProposed], waiting[report.MakeupApplied]; n+a > 0 {
+			fmt.Fprintf(out, "补登: %d waiting for a second manager, %d waiting for the platform's review\n", n, a)
 		}
 		if q.Refused > 0 || q.Failing > 0 {
 			return exitCode(1)

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/store/sqlite"
@@ -54,6 +55,21 @@ func TestReportStatusShowsARefusalAndResendQueuesIt(t *testing.T) {
 	out.Reset()
 	if err := run(ctx, []string{"report", "status", "-data", data}, &out); err != nil || !strings.Contains(out.String(), "1 waiting") {
 		t.Fatalf("status after the resend: %v\n%s", err, out.String())
+	}
+	// A 补登 waiting for a second manager shows.
+	st, err = sqlite.Open(ctx, data+"/admit.db", sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Reports().InsertMakeup(ctx, report.Makeup{TenantID: 1, VenueID: 1, SessionID: 1, Kind: report.MakeupSale, BusinessDate: "2026-12-01",
+		Lines: []report.MakeupLine{{SeatID: 1, SeatLabel: "A-1", PriceCents: 4500}}, AmountCents: 4500, Evidence: "stub", State: report.MakeupProposed,
+		ProposedByID: 2, ProposedBy: "user:2 manager", ProposedAt: now}, audit.Entry{At: now, Actor: "test", Action: "report.makeup.propose"}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	out.Reset()
+	if err := run(ctx, []string{"report", "status", "-data", data}, &out); err != nil || !strings.Contains(out.String(), "补登: 1 waiting for a second manager") {
+		t.Fatalf("status with a 补登 waiting: %v\n%s", err, out.String())
 	}
 	if err := run(ctx, []string{"report", "resend", "-data", data, "-id", "1"}, &out); err == nil {
 		t.Fatal("a waiting report was re-sent")
