@@ -80,6 +80,12 @@ func TestReconciliationFindsWhatThePlatformLostAndTheDevicesDid(t *testing.T) {
 	if _, err := rep.Reconcile(ctx, w.clerk, report.ReconcileRequest{VenueID: w.venue.ID, BusinessDate: ss.BusinessDate}); !sales.IsKind(err, sales.KindForbidden) {
 		t.Fatalf("a clerk reconciles: %v", err)
 	}
+	if _, err := rep.Reconcile(ctx, w.admin, report.ReconcileRequest{VenueID: w.venue.ID, BusinessDate: "2026-13-40"}); !sales.IsKind(err, sales.KindInvalid) {
+		t.Fatalf("a day that is no date: %v", err)
+	}
+	if _, err := rep.Reconcile(ctx, w.admin, report.ReconcileRequest{VenueID: w.venue.ID + 1000, BusinessDate: ss.BusinessDate}); !sales.IsKind(err, sales.KindNotFound) {
+		t.Fatalf("no such venue: %v", err)
+	}
 	mgr := w.token("manager")
 	if _, d := w.dashboardAs(mgr); d.Anomalies.IncompleteDays != 1 || !hasAnomaly(d, "reporting_incomplete") {
 		t.Fatalf("the dashboard's anomalies after the reconciliation: %+v", d.Anomalies)
