@@ -3,7 +3,6 @@ package e2e
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,63 +10,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 )
-
-// haproxyConfig puts the clouds behind one address, checking each one's
-// /health/ready; a stats page says which it counts up.
-const haproxyConfig = `global
-	maxconn 512
-defaults
-	mode http
-	timeout connect 2s
-	timeout client 30s
-	timeout server 30s
-	retries 3
-	option redispatch
-	retry-on conn-failure empty-response
-frontend clouds
-	bind %s
-	default_backend clouds
-backend clouds
-	balance roundrobin
-	option httpchk GET /health/ready
-	http-check expect status 200
-	default-server inter 100ms fall 2 rise 2
-%s
-listen stats
-	bind %s
-	stats enable
-	stats uri /stats
-`
-
-// upInHAProxy says whether HAProxy counts the server up, from its stats.
-func upInHAProxy(t *testing.T, statsURL, name string) bool {
-	t.Helper()
-	resp, err := http.Get(statsURL + ";csv")
-	if err != nil {
-		return false
-	}
-	defer resp.Body.Close()
-	rows, err := csv.NewReader(resp.Body).ReadAll()
-	if err != nil {
-		return false
-	}
-	for _, r := range rows {
-		if len(r) > 17 && r[0] == "clouds" && r[1] == name {
-			return strings.HasPrefix(r[17], "UP")
-		}
-	}
-	return false
-}
 
 // TestARollingRestartBehindHAProxyFailsNoRequest: three cloud processes on
 // one store and Mosquitto, behind Debian's HAProxy checking /health/ready;
@@ -108,13 +60,9 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 	for i, a := range addrs {
 		clouds[i], _ = cloudProcess(t, bin, cfgPath, "-listen", a)
 	}
-	var servers strings.Builder
-	for i, a := range addrs {
-		fmt.Fprintf(&servers, "\tserver c%d %s check\n", i, a)
-	}
 	front, stats := freeAddr(t), freeAddr(t)
 	hcfg := filepath.Join(t.TempDir(), "haproxy.cfg")
-	if err := os.WriteFile(hcfg, fmt.Appendf(nil, haproxyConfig, front, servers.String(), stats), 0o600); err != nil {
+	if err := os.WriteFile(hcfg, loadgen.HAProxyConfig(front, stats, addrs), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	hp := exec.Command(haproxy, "-db", "-f", hcfg)
@@ -126,12 +74,8 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 	lb, statsURL := "http://"+front, "http://"+stats+"/stats"
 	waitUp := func(name string) {
 		t.Helper()
-		deadline := time.Now().Add(30 * time.Second)
-		for !upInHAProxy(t, statsURL, name) {
-			if time.Now().After(deadline) {
-				t.Fatalf("HAProxy never counted %s up", name)
-			}
-			time.Sleep(50 * time.Millisecond)
+		if err := loadgen.WaitUpInHAProxy(context.Background(), statsURL, name); err != nil {
+			t.Fatal(err)
 		}
 	}
 	for i := range addrs {

@@ -34,6 +34,7 @@ type ClusterOptions struct {
 
 // clusterHAProxy is the load balancer's configuration: /health/ready
 // checked every 100 ms, a failed connection retried on another replica.
+// The e2e tests put their clouds behind the same one (HAProxyConfig).
 const clusterHAProxy = `global
 	maxconn 2048
 defaults
@@ -115,7 +116,6 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 	// The replicas behind HAProxy.
 	addrs := make([]string, o.Replicas)
 	procs := make([]*cloudProcess, o.Replicas)
-	var servers strings.Builder
 	for i := range addrs {
 		if addrs[i], err = freePort(); err != nil {
 			return err
@@ -128,7 +128,6 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 				procs[i].kill()
 			}
 		}()
-		fmt.Fprintf(&servers, "\tserver c%d %s check\n", i, addrs[i])
 	}
 	front, err := freePort()
 	if err != nil {
@@ -139,7 +138,7 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 		return err
 	}
 	cfg := filepath.Join(dir, "haproxy.cfg")
-	if err := os.WriteFile(cfg, fmt.Appendf(nil, clusterHAProxy, front, servers.String(), stats), 0o600); err != nil {
+	if err := os.WriteFile(cfg, HAProxyConfig(front, stats, addrs), 0o600); err != nil {
 		return err
 	}
 	hp := exec.Command(o.HAProxy, "-db", "-f", cfg)
@@ -149,9 +148,9 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 		return fmt.Errorf("start haproxy: %w", err)
 	}
 	defer func() { hp.Process.Kill(); hp.Wait() }()
-	statsURL := "http://" + stats + "/stats;csv"
+	statsURL := "http://" + stats + "/stats"
 	for i := range procs {
-		if err := waitUpInHAProxy(ctx, statsURL, fmt.Sprintf("c%d", i)); err != nil {
+		if err := WaitUpInHAProxy(ctx, statsURL, fmt.Sprintf("c%d", i)); err != nil {
 			return fmt.Errorf("%w\nhaproxy said:\n%s", err, hpLog.String())
 		}
 	}
@@ -178,7 +177,7 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 				return
 			}
 			procs[i] = p
-			if err := waitUpInHAProxy(ctx, statsURL, fmt.Sprintf("c%d", i)); err != nil {
+			if err := WaitUpInHAProxy(ctx, statsURL, fmt.Sprintf("c%d", i)); err != nil {
 				restarted <- err
 				return
 			}
@@ -238,8 +237,20 @@ func freePort() (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// waitUpInHAProxy waits until HAProxy's stats count the server up.
-func waitUpInHAProxy(ctx context.Context, statsURL, name string) error {
+// HAProxyConfig is the load balancer's configuration for clouds at the
+// backends' addresses (named c0, c1, …), serving at front, its stats page
+// at http://stats/stats.
+func HAProxyConfig(front, stats string, backends []string) []byte {
+	var servers strings.Builder
+	for i, a := range backends {
+		fmt.Fprintf(&servers, "\tserver c%d %s check\n", i, a)
+	}
+	return fmt.Appendf(nil, clusterHAProxy, front, servers.String(), stats)
+}
+
+// WaitUpInHAProxy waits until HAProxy's stats page (statsURL) counts the
+// server up.
+func WaitUpInHAProxy(ctx context.Context, statsURL, name string) error {
 	deadline := time.Now().Add(time.Minute)
 	for {
 		if up, _ := upInStats(statsURL, name); up {
@@ -257,7 +268,7 @@ func waitUpInHAProxy(ctx context.Context, statsURL, name string) error {
 }
 
 func upInStats(statsURL, name string) (bool, error) {
-	resp, err := http.Get(statsURL)
+	resp, err := http.Get(statsURL + ";csv")
 	if err != nil {
 		return false, err
 	}
