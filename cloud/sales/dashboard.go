@@ -221,7 +221,7 @@ func (s *Service) Dashboard(ctx context.Context, p Principal, venueID int64) (Da
 	}
 	// Every viewer of a venue gets the dashboard built for its version:
 	// it is built once per change, not once per screen.
-	ver, err := s.dashboardVersion(ctx, v.ID)
+	ver, h, err := s.dashboardVersion(ctx, v.ID)
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -238,10 +238,6 @@ func (s *Service) Dashboard(ctx context.Context, p Principal, venueID int64) (Da
 		return Dashboard{}, err
 	}
 	devices, err := s.store.ListDevices(ctx, v.TenantID, []int64{v.ID})
-	if err != nil {
-		return Dashboard{}, err
-	}
-	h, err := s.reportingHealth(ctx, v.ID)
 	if err != nil {
 		return Dashboard{}, err
 	}
@@ -264,22 +260,25 @@ func (s *Service) DashboardVersion(ctx context.Context, p Principal, venueID int
 	if err != nil {
 		return "", err
 	}
-	return s.dashboardVersion(ctx, v.ID)
+	ver, _, err := s.dashboardVersion(ctx, v.ID)
+	return ver, err
 }
 
-func (s *Service) dashboardVersion(ctx context.Context, venueID int64) (string, error) {
+// dashboardVersion is the venue's dashboard version and the reporting
+// health it includes (read once for both).
+func (s *Service) dashboardVersion(ctx context.Context, venueID int64) (string, ReportingHealth, error) {
 	ver, err := s.store.DashboardVersion(ctx, venueID)
 	if err != nil {
-		return "", err
+		return "", ReportingHealth{}, err
 	}
 	h, err := s.reportingHealth(ctx, venueID)
 	if err != nil {
-		return "", err
+		return "", ReportingHealth{}, err
 	}
 	// Devices go offline, holds expire and the sales-per-minute window
 	// moves by the clock alone: the minute is in the version.
 	now := s.now()
-	return ver + "/" + strconv.FormatInt(now.Unix()/60, 10) + "/" + h.key(now), nil
+	return ver + "/" + strconv.FormatInt(now.Unix()/60, 10) + "/" + h.key(now), h, nil
 }
 
 func buildDashboard(venueID int64, now time.Time, c DashboardCounts, devices []Device) Dashboard {
