@@ -30,21 +30,20 @@ func TestABatchWhoseOnlyFeedWriterFailedLeavesTheHead(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The committer is idle: run one batch of our own, as it would.
-	failed, fine := make(chan error, 1), make(chan error, 1)
-	st.runBatch([]job{
-		{ctx: ctx, fn: func(tx sales.Tx) error {
+	errs := st.RunBatch(ctx,
+		func(tx sales.Tx) error {
 			if err := appendOne(tx); err != nil {
 				return err
 			}
 			return errors.New("changed its mind")
-		}, done: failed},
-		{ctx: ctx, fn: func(sales.Tx) error { return nil }, done: fine},
-	})
-	if err := <-failed; err == nil {
+		},
+		func(sales.Tx) error { return nil },
+	)
+	if errs[0] == nil {
 		t.Fatal("the failing job committed")
 	}
-	if err := <-fine; err != nil {
-		t.Fatal(err)
+	if errs[1] != nil {
+		t.Fatal(errs[1])
 	}
 	if head, err := st.FeedHead(ctx, 7); err != nil || head != 1 {
 		t.Fatalf("the head is %d (%v) after a batch that appended nothing; want 1", head, err)

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/admitbox/admit/cloud/store/sqlstore"
 )
 
 // TestSalesPathStatementsUseTheirKeys asks SQLite how it runs the
@@ -18,15 +20,16 @@ func TestSalesPathStatementsUseTheirKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	q := sqlstore.PlannedQueries(Dialect)
 	for _, c := range []struct {
 		what, query, want string
 	}{
-		{"seats by id", sessionSeatsByIDQuery(3), "USING PRIMARY KEY (session_id=? AND seat_id=?)"},
+		{"seats by id", q["seats by id"], "USING PRIMARY KEY (session_id=? AND seat_id=?)"},
 		{"hold seats", `UPDATE session_seats SET status = 'held' WHERE session_id = ? AND seat_id IN (?,?) AND status = 'available'`, "USING PRIMARY KEY (session_id=? AND seat_id=?)"},
 		{"sell a hold", `UPDATE session_seats SET status = 'sold' WHERE hold_id = ? AND status = 'held'`, "USING INDEX session_seats_hold (hold_id=?)"},
-		{"a channel's sales under a quota", countSoldQuery + ` AND tier_id = ?`, "USING INDEX session_seats_channel (session_id=? AND channel=?)"},
-		{"a business day's raw records", dayRecordsQuery, "USING INDEX reports_day"},
-		{"a venue's reporting health", venueHealthQuery, "USING COVERING INDEX reports_venue_pending (venue_id=?)"},
+		{"a channel's sales under a quota", q["a channel's sales under a quota"], "USING INDEX session_seats_channel (session_id=? AND channel=?)"},
+		{"a business day's raw records", q["a business day's raw records"], "USING INDEX reports_day"},
+		{"a venue's reporting health", q["a venue's reporting health"], "USING COVERING INDEX reports_venue_pending (venue_id=?)"},
 		{"a hold's seats", `SELECT seat_id, label, tier_id, price_cents FROM hold_seats WHERE hold_id = ? ORDER BY seat_id`, "(hold_id=?)"},
 	} {
 		rows, err := st.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, make([]any, strings.Count(c.query, "?"))...)
@@ -45,8 +48,13 @@ func TestSalesPathStatementsUseTheirKeys(t *testing.T) {
 		rows.Close()
 		all := strings.Join(plan, "; ")
 		scans := false // of a table: walking a constant row or a bounded subquery's rows is fine
+		subqueries := map[string]bool{"CONSTANT ROW": true}
 		for _, p := range plan {
-			scans = scans || (strings.HasPrefix(p, "SCAN ") && p != "SCAN CONSTANT ROW" && !strings.HasPrefix(p, "SCAN (subquery"))
+			if name, ok := strings.CutPrefix(p, "CO-ROUTINE "); ok {
+				subqueries[name] = true
+			}
+			name, ok := strings.CutPrefix(p, "SCAN ")
+			scans = scans || (ok && !subqueries[name] && !strings.HasPrefix(name, "(subquery"))
 		}
 		if !strings.Contains(all, c.want) || scans {
 			t.Errorf("%s: plan %q, want a search %s", c.what, all, c.want)

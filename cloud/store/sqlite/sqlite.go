@@ -1,7 +1,7 @@
 // Package sqlite is the embedded store of the Admit cloud: the sales.Store
-// contract on SQLite (github.com/mattn/go-sqlite3) in WAL mode. One writer
-// connection serialises transactions (BEGIN IMMEDIATE), a pool of readers
-// reads committed snapshots in parallel.
+// contract (cloud/store/sqlstore) on SQLite (github.com/mattn/go-sqlite3)
+// in WAL mode. One writer connection serialises transactions (BEGIN
+// IMMEDIATE), a pool of readers reads committed snapshots in parallel.
 package sqlite
 
 import (
@@ -13,13 +13,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	sqlite3 "github.com/mattn/go-sqlite3"
 
-	"github.com/admitbox/admit/cloud/avail"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/store/sqlstore"
 )
 
 // Options tune the store.
@@ -34,23 +33,37 @@ type Options struct {
 
 // Store is the SQLite sales store.
 type Store struct {
-	reader
-	w      *sql.DB
-	r      *sql.DB
-	wcache *stmtCache
-	rcache *stmtCache
-
-	jobs    chan job
-	stop    chan struct{}
-	stopped chan struct{}
-	closeMu sync.Mutex
-	closed  bool
-
-	hookMu        sync.Mutex
-	onSeatChanges []func([]avail.Change)
+	*sqlstore.Store
+	w *sql.DB
+	r *sql.DB
 }
 
 var _ sales.Store = (*Store)(nil)
+
+// Retention and Pruned are the store's pruning policy and its outcome.
+type (
+	Retention = sqlstore.Retention
+	Pruned    = sqlstore.Pruned
+)
+
+// Dialect is SQLite's SQL: BEGIN IMMEDIATE (the _txlock of the writer's
+// connections) already holds the write lock when the audit head is read.
+var Dialect = sqlstore.Dialect{
+	Name:       "sqlite",
+	IndexHints: true,
+	Least:      "MIN",
+	Greatest:   "MAX",
+	LockWrite:  `SELECT seq, hash FROM audit_head WHERE id = 1`,
+	JSONText:   jsonExtract,
+	JSONNumber: jsonExtract,
+	JSONLength: func(col string) string { return "json_array_length(" + col + ")" },
+	Unique: func(err error) bool {
+		var se sqlite3.Error
+		return errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique
+	},
+}
+
+func jsonExtract(col, key string) string { return "json_extract(" + col + ", '$." + key + "')" }
 
 // Open opens (creating if needed) the database file and migrates it.
 func Open(ctx context.Context, path string, o Options) (*Store, error) {
@@ -100,11 +113,7 @@ func Open(ctx context.Context, path string, o Options) (*Store, error) {
 	}
 	r.SetMaxOpenConns(o.Readers)
 	r.SetMaxIdleConns(o.Readers)
-	s := &Store{w: w, r: r, wcache: newStmtCache(w), rcache: newStmtCache(r),
-		jobs: make(chan job), stop: make(chan struct{}), stopped: make(chan struct{})}
-	s.reader = reader{q: &dbQuerier{c: s.rcache}}
-	go s.committer()
-	return s, nil
+	return &Store{Store: sqlstore.New(Dialect, w, r), w: w, r: r}, nil
 }
 
 func migrate(ctx context.Context, db *sql.DB) error {
@@ -147,120 +156,9 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 
 // Close stops the committer and closes both pools.
 func (s *Store) Close() error {
-	s.closeMu.Lock()
-	if s.closed {
-		s.closeMu.Unlock()
-		return nil
-	}
-	s.closed = true
-	close(s.stop)
-	s.closeMu.Unlock()
-	<-s.stopped
-	s.wcache.close()
-	s.rcache.close()
-	return errors.Join(s.r.Close(), s.w.Close())
-}
-
-// Ping checks that the database answers a read.
-func (s *Store) Ping(ctx context.Context) error {
-	var one int
-	if err := s.r.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
-		return fmt.Errorf("sqlite: ping: %w", err)
-	}
-	return nil
+	return errors.Join(s.Store.Close(), s.r.Close(), s.w.Close())
 }
 
 // DB exposes the writer connection for tools and tests that must reach
 // under the contract (tamper tests, the audit CLI).
 func (s *Store) DB() *sql.DB { return s.w }
-
-// ErrClosed is returned by Update after Close.
-var ErrClosed = errors.New("sqlite: store closed")
-
-// Update runs fn as one transaction: its writes commit together or not at
-// all, and Update returns only after they are committed (see commit.go).
-// fn must not call Update.
-func (s *Store) Update(ctx context.Context, fn func(tx sales.Tx) error) error {
-	j := job{ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case s.jobs <- j:
-	case <-s.stop:
-		return ErrClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-j.done
-}
-
-type querier interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}
-
-type reader struct{ q querier }
-
-type txn struct {
-	reader
-	tx *sql.Tx
-	b  *batchState
-}
-
-// touch marks a session whose seats changed: its version moves at commit.
-func (t *txn) touch(sessionID int64) { t.b.touched[sessionID] = struct{}{} }
-
-// ms and fromMS store instants as Unix milliseconds.
-func ms(t time.Time) int64 { return t.UnixMilli() }
-
-func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
-
-func fromNullMS(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := fromMS(v.Int64)
-	return &t
-}
-
-func nullMS(t *time.Time) any {
-	if t == nil {
-		return nil
-	}
-	return t.UnixMilli()
-}
-
-// notFound maps sql.ErrNoRows to the contract's NotFound.
-func notFound(err error, what string) error {
-	if errors.Is(err, sql.ErrNoRows) {
-		return sales.NotFound(what)
-	}
-	if err != nil {
-		return fmt.Errorf("sqlite: read %s: %w", what, err)
-	}
-	return nil
-}
-
-// uniqueViolation maps a UNIQUE constraint failure to a Conflict.
-func uniqueViolation(err error, code, msg string) error {
-	var se sqlite3.Error
-	if errors.As(err, &se) && se.ExtendedCode == sqlite3.ErrConstraintUnique {
-		return sales.Conflict(code, msg)
-	}
-	return err
-}
-
-// placeholders returns "?,?,?" for n args.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?,", n-1) + "?"
-}
-
-// tenantClause scopes a query: tenantID -1 means every tenant (platform).
-func tenantClause(col string, tenantID int64) (string, []any) {
-	if tenantID == -1 {
-		return "1=1", nil
-	}
-	return col + " = ?", []any{tenantID}
-}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -91,7 +91,7 @@ func (t *txn) InsertDevice(ctx context.Context, d sales.Device, codeHash string,
 	_, err := t.q.ExecContext(ctx, `INSERT INTO devices (id, tenant_id, venue_id, role, name, zone, profile, status, code_hash, code_expires, created_at)
 VALUES (?,?,?,?,?,?,?,?,?,?,?)`, d.ID, d.TenantID, d.VenueID, d.Role, d.Name, d.Zone, d.Profile, d.Status, codeHash, ms(codeExpires), ms(d.CreatedAt))
 	if err != nil {
-		return uniqueViolation(err, "device_id_taken", "device id or enrollment code collision")
+		return t.uniqueViolation(err, "device_id_taken", "device id or enrollment code collision")
 	}
 	return nil
 }
@@ -113,14 +113,14 @@ func (t *txn) RevokeDevice(ctx context.Context, id string, at time.Time) error {
 
 func (t *txn) TouchDevice(ctx context.Context, id string, seen time.Time, state map[string]string) error {
 	if state == nil {
-		_, err := t.q.ExecContext(ctx, `UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?) WHERE id = ?`, ms(seen), id)
+		_, err := t.q.ExecContext(ctx, `UPDATE devices SET last_seen = `+t.d.Greatest+`(COALESCE(last_seen, 0), ?) WHERE id = ?`, ms(seen), id)
 		return wrap(err, "touch device")
 	}
 	b, err := json.Marshal(state)
 	if err != nil {
 		return wrap(err, "touch device")
 	}
-	_, err = t.q.ExecContext(ctx, `UPDATE devices SET last_seen = MAX(COALESCE(last_seen, 0), ?), state = ? WHERE id = ?`, ms(seen), string(b), id)
+	_, err = t.q.ExecContext(ctx, `UPDATE devices SET last_seen = `+t.d.Greatest+`(COALESCE(last_seen, 0), ?), state = ? WHERE id = ?`, ms(seen), string(b), id)
 	return wrap(err, "touch device")
 }
 
@@ -208,22 +208,22 @@ func scanAdmission(sc interface{ Scan(...any) error }) (sales.Admission, error) 
 }
 
 func (t *txn) InsertAdmission(ctx context.Context, a *sales.Admission) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO admissions (tenant_id, venue_id, session_id, ticket_number, device_id, fact_id, direction, at, offline)
+	id, err := t.insert(ctx, `INSERT INTO admissions (tenant_id, venue_id, session_id, ticket_number, device_id, fact_id, direction, at, offline)
 VALUES (?,?,?,?,?,?,?,?,?)`, a.TenantID, a.VenueID, a.SessionID, a.TicketNumber, a.DeviceID, a.FactID, a.Direction, ms(a.At), a.Offline)
 	if err != nil {
 		return wrap(err, "insert admission")
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	a.ID = id
+	return nil
 }
 
 func (t *txn) MarkTicketPrinted(ctx context.Context, venueID int64, number string, at time.Time) error {
-	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET printed_at = MIN(COALESCE(printed_at, ?), ?) WHERE venue_id = ? AND number = ?`, ms(at), ms(at), venueID, number)
+	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET printed_at = `+t.d.Least+`(COALESCE(printed_at, ?), ?) WHERE venue_id = ? AND number = ?`, ms(at), ms(at), venueID, number)
 	return wrap(err, "mark ticket printed")
 }
 
 func (t *txn) MarkTicketAdmitted(ctx context.Context, venueID int64, number string, at time.Time) error {
-	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET admitted_at = MIN(COALESCE(admitted_at, ?), ?) WHERE venue_id = ? AND number = ?`, ms(at), ms(at), venueID, number)
+	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET admitted_at = `+t.d.Least+`(COALESCE(admitted_at, ?), ?) WHERE venue_id = ? AND number = ?`, ms(at), ms(at), venueID, number)
 	return wrap(err, "mark ticket admitted")
 }
 
@@ -245,13 +245,13 @@ func (r reader) TicketAdmissions(ctx context.Context, sessionID int64, number st
 }
 
 func (t *txn) InsertAlert(ctx context.Context, a *sales.Alert) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO alerts (tenant_id, venue_id, kind, ticket_number, detail, at) VALUES (?,?,?,?,?,?)`,
+	id, err := t.insert(ctx, `INSERT INTO alerts (tenant_id, venue_id, kind, ticket_number, detail, at) VALUES (?,?,?,?,?,?)`,
 		a.TenantID, a.VenueID, a.Kind, a.TicketNumber, a.Detail, ms(a.At))
 	if err != nil {
 		return wrap(err, "insert alert")
 	}
-	a.ID, err = res.LastInsertId()
-	return err
+	a.ID = id
+	return nil
 }
 
 func (r reader) ListAlerts(ctx context.Context, tenantID int64, f sales.AlertFilter) ([]sales.Alert, error) {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -96,12 +96,12 @@ func (r reader) FeedSince(ctx context.Context, venueID int64, after uint64, limi
 // View runs fn in one read transaction on a reader connection: in WAL
 // mode its first read fixes the snapshot every later read sees.
 func (s *Store) View(ctx context.Context, fn func(r sales.Reader) error) error {
-	tx, err := s.r.BeginTx(ctx, nil)
+	tx, err := s.r.BeginTx(ctx, s.d.ReadTx)
 	if err != nil {
-		return fmt.Errorf("sqlite: begin read: %w", err)
+		return fmt.Errorf("store: begin read: %w", err)
 	}
 	defer tx.Rollback()
-	return fn(reader{q: tx})
+	return fn(reader{q: &txQuerier{tx: tx, c: s.rcache}, d: s.d})
 }
 
 // liveSessions selects the venue's sessions that end after a time.

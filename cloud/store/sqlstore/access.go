@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -32,14 +32,13 @@ func (r reader) SigningKeys(ctx context.Context, tenantID int64) ([]sales.Signin
 }
 
 func (t *txn) InsertSigningKey(ctx context.Context, k *sales.SigningKey) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO signing_keys (tenant_id, public_key, private_key, status, created_at) VALUES (?,?,?,?,?)`,
+	id, err := t.insert(ctx, `INSERT INTO signing_keys (tenant_id, public_key, private_key, status, created_at) VALUES (?,?,?,?,?)`,
 		k.TenantID, k.Public, k.Private, k.Status, ms(k.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert key")
 	}
-	id, err := res.LastInsertId()
 	k.ID = uint32(id)
-	return err
+	return nil
 }
 
 func (t *txn) SetKeyStatus(ctx context.Context, keyID uint32, st sales.KeyStatus, at time.Time) error {
@@ -102,13 +101,13 @@ func venueJSON(ids []int64) string {
 }
 
 func (t *txn) InsertUser(ctx context.Context, u *sales.User) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO users (tenant_id, username, display_name, role, venue_ids, disabled, password_hash, generation, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+	id, err := t.insert(ctx, `INSERT INTO users (tenant_id, username, display_name, role, venue_ids, disabled, password_hash, generation, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
 		u.TenantID, u.Username, u.DisplayName, u.Role, venueJSON(u.VenueIDs), u.Disabled, u.PasswordHash, u.Generation, ms(u.CreatedAt))
 	if err != nil {
-		return uniqueViolation(err, "username_taken", "that username is taken")
+		return t.uniqueViolation(err, "username_taken", "that username is taken")
 	}
-	u.ID, err = res.LastInsertId()
-	return err
+	u.ID = id
+	return nil
 }
 
 func (t *txn) UpdateUser(ctx context.Context, u sales.User) error {

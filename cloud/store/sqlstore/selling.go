@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -89,11 +89,13 @@ WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`) AND status 
 // countSoldQuery counts a channel's seats sold or held. It names its
 // index: left to itself the planner walks every seat of the session (the
 // whole stadium, inside the writer, on every hold under a quota).
-const countSoldQuery = `SELECT COUNT(*) FROM session_seats INDEXED BY session_seats_channel
+func countSoldQuery(d *Dialect) string {
+	return `SELECT COUNT(*) FROM session_seats` + d.indexedBy("session_seats_channel") + `
 WHERE session_id = ? AND channel = ? AND (status = 'sold' OR (status = 'held' AND hold_expires > ?))`
+}
 
 func (t *txn) CountSold(ctx context.Context, sessionID int64, ch sales.Channel, tierID int64, now time.Time) (int, error) {
-	q := countSoldQuery
+	q := countSoldQuery(t.d)
 	args := []any{sessionID, ch, ms(now)}
 	if tierID != 0 {
 		q += ` AND tier_id = ?`
@@ -105,13 +107,13 @@ func (t *txn) CountSold(ctx context.Context, sessionID int64, ch sales.Channel, 
 }
 
 func (t *txn) InsertHold(ctx context.Context, h *sales.Hold) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO holds (tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)`,
+	id, err := t.insert(ctx, `INSERT INTO holds (tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)`,
 		h.TenantID, h.VenueID, h.SessionID, h.Channel, h.Status, ms(h.ExpiresAt), h.CreatedBy, ms(h.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert hold")
 	}
-	h.ID, err = res.LastInsertId()
-	return err
+	h.ID = id
+	return nil
 }
 
 // HoldSeats is the one conditional update that makes overselling
@@ -301,7 +303,7 @@ WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('o
 func (t *txn) NextTicketSerial(ctx context.Context, venueID int64, businessDate string, n int) (uint32, error) {
 	var last int64
 	err := t.q.QueryRowContext(ctx, `INSERT INTO ticket_serials (venue_id, business_date, last) VALUES (?, ?, ?)
-ON CONFLICT (venue_id, business_date) DO UPDATE SET last = last + excluded.last RETURNING last`, venueID, businessDate, n).Scan(&last)
+ON CONFLICT (venue_id, business_date) DO UPDATE SET last = ticket_serials.last + excluded.last RETURNING last`, venueID, businessDate, n).Scan(&last)
 	if err != nil {
 		return 0, wrap(err, "allocate ticket serials")
 	}
@@ -329,7 +331,7 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 	b.WriteString(" RETURNING id")
 	rows, err := t.q.QueryContext(ctx, b.String(), args...)
 	if err != nil {
-		return uniqueViolation(err, "ticket_number_taken", "a ticket number was issued twice")
+		return t.uniqueViolation(err, "ticket_number_taken", "a ticket number was issued twice")
 	}
 	defer rows.Close()
 	for i := 0; rows.Next(); i++ {
@@ -341,14 +343,14 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 }
 
 func (t *txn) InsertOrder(ctx context.Context, o *sales.Order) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, pay_by, created_by, created_at)
+	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, pay_by, created_by, created_at)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
 		o.CustomerName, o.CustomerPhone, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt))
 	if err != nil {
-		return uniqueViolation(err, "pickup_code_taken", "pickup code collision")
+		return t.uniqueViolation(err, "pickup_code_taken", "pickup code collision")
 	}
-	o.ID, err = res.LastInsertId()
-	return err
+	o.ID = id
+	return nil
 }
 
 func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref, key string, at time.Time) (bool, error) {
@@ -456,7 +458,7 @@ func scanTicket(sc interface{ Scan(...any) error }) (sales.Ticket, error) {
 func (t *txn) SetTicketCard(ctx context.Context, ticketID int64, card string) error {
 	res, err := t.q.ExecContext(ctx, `UPDATE tickets SET card = ? WHERE id = ? AND status = 'valid'`, card, ticketID)
 	if err != nil {
-		return uniqueViolation(err, "card_in_use", "that card is bound to another ticket of this venue")
+		return t.uniqueViolation(err, "card_in_use", "that card is bound to another ticket of this venue")
 	}
 	if n, _ := res.RowsAffected(); n != 1 {
 		return sales.Conflict("ticket_not_valid", "only a valid ticket can get a card")
@@ -533,13 +535,13 @@ func (r reader) ListRefunds(ctx context.Context, tenantID int64, st sales.Refund
 
 func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
 	ids, _ := json.Marshal(x.TicketIDs)
-	res, err := t.q.ExecContext(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
+	id, err := t.insert(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
 		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert refund")
 	}
-	x.ID, err = res.LastInsertId()
-	return err
+	x.ID = id
+	return nil
 }
 
 func (t *txn) DecideRefund(ctx context.Context, x sales.RefundRequest) error {
@@ -605,7 +607,7 @@ func (r reader) Revocations(ctx context.Context, venueID int64) ([]sales.Revocat
 func (r reader) SessionFigures(ctx context.Context, sessionID int64) (sales.SessionFigures, error) {
 	var f sales.SessionFigures
 	rows, err := r.q.QueryContext(ctx, `SELECT o.channel IN ('web', 'agency'), COUNT(*), COALESCE(SUM(t.price_cents), 0),
-  COALESCE(SUM(t.status = 'refunded'), 0), COALESCE(SUM(CASE WHEN t.status = 'refunded' THEN t.price_cents ELSE 0 END), 0)
+  COALESCE(SUM(CASE WHEN t.status = 'refunded' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN t.status = 'refunded' THEN t.price_cents ELSE 0 END), 0)
 FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.session_id = ? GROUP BY 1`, sessionID)
 	if err != nil {
 		return f, wrap(err, "session figures")

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -18,7 +18,7 @@ func (r reportStore) MakeupSeats(ctx context.Context, sessionID int64, labels []
 	if len(labels) == 0 {
 		return nil, nil
 	}
-	rows, err := r.s.r.QueryContext(ctx, `SELECT seat_id, label, status = 'sold' FROM session_seats WHERE session_id = ? AND label IN (`+
+	rows, err := r.s.q.QueryContext(ctx, `SELECT seat_id, label, status = 'sold' FROM session_seats WHERE session_id = ? AND label IN (`+
 		placeholders(len(labels))+`)`, append([]any{sessionID}, stringArgs(labels)...)...)
 	if err != nil {
 		return nil, wrap(err, "read the seats of a 补登")
@@ -39,7 +39,7 @@ func (r reportStore) MakeupTickets(ctx context.Context, sessionID int64, numbers
 	if len(numbers) == 0 {
 		return nil, nil
 	}
-	rows, err := r.s.r.QueryContext(ctx, `SELECT t.number, t.seat_id, t.seat_label, t.price_cents, o.channel IN ('web', 'agency'), t.status = 'valid'
+	rows, err := r.s.q.QueryContext(ctx, `SELECT t.number, t.seat_id, t.seat_label, t.price_cents, o.channel IN ('web', 'agency'), t.status = 'valid'
 FROM tickets t JOIN orders o ON o.id = t.order_id WHERE t.session_id = ? AND t.number IN (`+placeholders(len(numbers))+`)`,
 		append([]any{sessionID}, stringArgs(numbers)...)...)
 	if err != nil {
@@ -83,7 +83,7 @@ func scanMakeup(sc interface{ Scan(...any) error }) (report.Makeup, error) {
 }
 
 func (r reportStore) listMakeups(ctx context.Context, where string, args ...any) ([]report.Makeup, error) {
-	rows, err := r.s.r.QueryContext(ctx, `SELECT `+makeupCols+` FROM makeups WHERE `+where, args...)
+	rows, err := r.s.q.QueryContext(ctx, `SELECT `+makeupCols+` FROM makeups WHERE `+where, args...)
 	if err != nil {
 		return nil, wrap(err, "read 补登")
 	}
@@ -221,7 +221,7 @@ func (r reportStore) RejectMakeup(ctx context.Context, m report.Makeup, from rep
 }
 
 func (r reportStore) MakeupFigures(ctx context.Context, venueID int64, date string) (map[int64]report.MakeupFigure, error) {
-	rows, err := r.s.r.QueryContext(ctx, `SELECT session_id, SUM(json_array_length(lines)), SUM(amount_cents) FROM makeups
+	rows, err := r.s.q.QueryContext(ctx, `SELECT session_id, SUM(`+r.s.d.JSONLength("lines")+`), SUM(amount_cents) FROM makeups
 WHERE venue_id = ? AND business_date = ? AND state = 'released' AND kind = 'sale' GROUP BY session_id`, venueID, date)
 	if err != nil {
 		return nil, wrap(err, "sum 补登")

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -44,9 +44,9 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, win sales.Das
 		}
 		in := `(` + placeholders(len(ids)) + `)`
 		err := r.each(ctx, `SELECT session_id,
-				SUM(phys_state = 'ok'),
-				SUM(status = 'held'),
-				SUM(status = 'available' AND phys_state = 'ok' AND category = 'sellable' AND tier_id != 0)
+				SUM(CASE WHEN phys_state = 'ok' THEN 1 ELSE 0 END),
+				SUM(CASE WHEN status = 'held' THEN 1 ELSE 0 END),
+				SUM(CASE WHEN status = 'available' AND phys_state = 'ok' AND category = 'sellable' AND tier_id != 0 THEN 1 ELSE 0 END)
 			FROM session_seats WHERE session_id IN `+in+` GROUP BY session_id`, int64Args(ids), func(scan func(...any) error) error {
 			var id int64
 			var capacity, held, avail int
@@ -121,7 +121,7 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, win sales.Das
 	if c.Alerts, err = r.ListAlerts(ctx, -1, sales.AlertFilter{VenueID: venueID, Limit: 20}); err != nil {
 		return c, err
 	}
-	err = r.each(ctx, `SELECT f.device_id, COALESCE(json_extract(f.data, '$.number'), ''), COALESCE(json_extract(f.data, '$.error'), ''), f.at
+	err = r.each(ctx, `SELECT f.device_id, COALESCE(`+r.d.JSONText("f.data", "number")+`, ''), COALESCE(`+r.d.JSONText("f.data", "error")+`, ''), f.at
 		FROM device_facts f JOIN devices d ON d.id = f.device_id
 		WHERE d.venue_id = ? AND f.kind = 'print_failure' AND f.status = 'ok' AND f.at >= ? ORDER BY f.at DESC`,
 		[]any{venueID, ms(win.FailuresSince)}, func(scan func(...any) error) error {

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -18,7 +18,7 @@ func (r reader) Setting(ctx context.Context, key string) (string, bool, error) {
 		return "", false, nil
 	}
 	if err != nil {
-		return "", false, fmt.Errorf("sqlite: read setting %s: %w", key, err)
+		return "", false, fmt.Errorf("store: read setting %s: %w", key, err)
 	}
 	return v, true, nil
 }
@@ -30,7 +30,7 @@ func (t *txn) PutSetting(ctx context.Context, key, value string) error {
 
 func wrap(err error, op string) error {
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", op, err)
+		return fmt.Errorf("store: %s: %w", op, err)
 	}
 	return nil
 }
@@ -63,12 +63,12 @@ func (r reader) ListTenants(ctx context.Context) ([]sales.Tenant, error) {
 }
 
 func (t *txn) InsertTenant(ctx context.Context, x *sales.Tenant) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO tenants (code, name, created_at) VALUES (?, ?, ?)`, x.Code, x.Name, ms(x.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO tenants (code, name, created_at) VALUES (?, ?, ?)`, x.Code, x.Name, ms(x.CreatedAt))
 	if err != nil {
-		return uniqueViolation(err, "tenant_exists", "a tenant with that code exists")
+		return t.uniqueViolation(err, "tenant_exists", "a tenant with that code exists")
 	}
-	x.ID, err = res.LastInsertId()
-	return err
+	x.ID = id
+	return nil
 }
 
 const venueCols = `id, tenant_id, code, name, address, timezone, day_start_min, created_at, business_status`
@@ -116,13 +116,13 @@ func (t *txn) SetVenueStatus(ctx context.Context, venueID int64, status string) 
 }
 
 func (t *txn) InsertVenue(ctx context.Context, v *sales.Venue) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO venues (tenant_id, code, name, address, timezone, day_start_min, created_at) VALUES (?,?,?,?,?,?,?)`,
+	id, err := t.insert(ctx, `INSERT INTO venues (tenant_id, code, name, address, timezone, day_start_min, created_at) VALUES (?,?,?,?,?,?,?)`,
 		v.TenantID, v.Code, v.Name, v.Address, v.Timezone, v.BusinessDayStartMinutes, ms(v.CreatedAt))
 	if err != nil {
-		return uniqueViolation(err, "venue_exists", "a venue with that code exists")
+		return t.uniqueViolation(err, "venue_exists", "a venue with that code exists")
 	}
-	v.ID, err = res.LastInsertId()
-	return err
+	v.ID = id
+	return nil
 }
 
 const hallCols = `h.id, h.tenant_id, h.venue_id, h.code, h.name, h.created_at,
@@ -161,13 +161,13 @@ func (r reader) ListHalls(ctx context.Context, tenantID, venueID int64) ([]sales
 }
 
 func (t *txn) InsertHall(ctx context.Context, h *sales.Hall) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO halls (tenant_id, venue_id, code, name, created_at) VALUES (?,?,?,?,?)`,
+	id, err := t.insert(ctx, `INSERT INTO halls (tenant_id, venue_id, code, name, created_at) VALUES (?,?,?,?,?)`,
 		h.TenantID, h.VenueID, h.Code, h.Name, ms(h.CreatedAt))
 	if err != nil {
-		return uniqueViolation(err, "hall_exists", "the venue has a hall with that code")
+		return t.uniqueViolation(err, "hall_exists", "the venue has a hall with that code")
 	}
-	h.ID, err = res.LastInsertId()
-	return err
+	h.ID = id
+	return nil
 }
 
 func (r reader) HallSeatMap(ctx context.Context, hallID int64) ([]seatmap.Section, []sales.HallSeat, error) {
@@ -218,12 +218,12 @@ func (t *txn) ReplaceHallSeatMap(ctx context.Context, hallID int64, m seatmap.Ma
 	for _, s := range old {
 		byLabel[s.Label] = s
 	}
-	upd, err := t.tx.PrepareContext(ctx, `UPDATE hall_seats SET ord=?, section=?, row_label=?, row_no=?, col=?, type=?, state=? WHERE id=?`)
+	upd, err := t.tx.PrepareContext(ctx, t.d.bind(`UPDATE hall_seats SET ord=?, section=?, row_label=?, row_no=?, col=?, type=?, state=? WHERE id=?`))
 	if err != nil {
 		return nil, wrap(err, "replace seats")
 	}
 	defer upd.Close()
-	ins, err := t.tx.PrepareContext(ctx, `INSERT INTO hall_seats (hall_id, ord, section, row_label, row_no, col, label, type, state) VALUES (?,?,?,?,?,?,?,?,?)`)
+	ins, err := t.tx.PrepareContext(ctx, t.d.bind(`INSERT INTO hall_seats (hall_id, ord, section, row_label, row_no, col, label, type, state) VALUES (?,?,?,?,?,?,?,?,?) RETURNING id`))
 	if err != nil {
 		return nil, wrap(err, "replace seats")
 	}
@@ -240,12 +240,11 @@ func (t *txn) ReplaceHallSeatMap(ctx context.Context, hallID int64, m seatmap.Ma
 			}
 			continue
 		}
-		res, err := ins.ExecContext(ctx, hallID, i, s.Section, s.Row, s.RowNo, s.Col, s.Label, s.Type, s.State)
-		if err != nil {
+		var id int64
+		if err := ins.QueryRowContext(ctx, hallID, i, s.Section, s.Row, s.RowNo, s.Col, s.Label, s.Type, s.State).Scan(&id); err != nil {
 			return nil, wrap(err, "replace seats")
 		}
 		if !s.State.InService() {
-			id, _ := res.LastInsertId()
 			out = append(out, id)
 		}
 	}
@@ -309,12 +308,12 @@ func (r reader) ListEvents(ctx context.Context, tenantID int64) ([]sales.Event, 
 }
 
 func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
-	res, err := t.q.ExecContext(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at) VALUES (?,?,?,?,?)`, e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at) VALUES (?,?,?,?,?)`, e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt))
 	if err != nil {
 		return wrap(err, "insert event")
 	}
-	e.ID, err = res.LastInsertId()
-	return err
+	e.ID = id
+	return nil
 }
 
 const sessionCols = `id, tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones`
@@ -400,15 +399,13 @@ func (t *txn) InsertSession(ctx context.Context, s *sales.Session) error {
 	if s.Zones == nil {
 		zones = []byte("[]")
 	}
-	res, err := t.q.ExecContext(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones)
+	id, err := t.insert(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones)
 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.TenantID, s.VenueID, s.HallID, s.EventID, ms(s.StartsAt), ms(s.EndsAt), s.BusinessDate, s.Status,
 		s.MinPriceCents, s.MaxPerOrder, s.Reentry, string(quotas), ms(s.CreatedAt), string(zones))
 	if err != nil {
 		return wrap(err, "insert session")
 	}
-	if s.ID, err = res.LastInsertId(); err != nil {
-		return err
-	}
+	s.ID = id
 	_, err = t.q.ExecContext(ctx, `INSERT INTO session_seats (session_id, seat_id, ord, section, row_label, row_no, col, label, type, phys_state)
 SELECT ?, id, ord, section, row_label, row_no, col, label, type, state FROM hall_seats WHERE hall_id = ?`, s.ID, s.HallID)
 	return wrap(err, "copy seat map")
@@ -442,12 +439,12 @@ func (t *txn) ReplacePriceTiers(ctx context.Context, sessionID int64, tiers []sa
 	}
 	out := make([]sales.PriceTier, len(tiers))
 	for i, p := range tiers {
-		res, err := t.q.ExecContext(ctx, `INSERT INTO price_tiers (session_id, ord, name, section, seat_type, price_cents) VALUES (?,?,?,?,?,?)`,
+		id, err := t.insert(ctx, `INSERT INTO price_tiers (session_id, ord, name, section, seat_type, price_cents) VALUES (?,?,?,?,?,?)`,
 			sessionID, i, p.Name, p.Section, p.SeatType, p.PriceCents)
 		if err != nil {
 			return nil, wrap(err, "replace prices")
 		}
-		p.ID, _ = res.LastInsertId()
+		p.ID = id
 		p.SessionID = sessionID
 		out[i] = p
 	}
@@ -455,7 +452,7 @@ func (t *txn) ReplacePriceTiers(ctx context.Context, sessionID int64, tiers []sa
 	if err != nil {
 		return nil, err
 	}
-	upd, err := t.tx.PrepareContext(ctx, `UPDATE session_seats SET tier_id = ?, price_cents = ? WHERE session_id = ? AND seat_id = ? AND status <> 'sold'`)
+	upd, err := t.tx.PrepareContext(ctx, t.d.bind(`UPDATE session_seats SET tier_id = ?, price_cents = ? WHERE session_id = ? AND seat_id = ? AND status <> 'sold'`))
 	if err != nil {
 		return nil, wrap(err, "price seats")
 	}

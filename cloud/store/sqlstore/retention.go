@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -42,7 +42,7 @@ type Pruned struct {
 func (s *Store) Prune(ctx context.Context, p Retention, now time.Time) (Pruned, error) {
 	var out Pruned
 	if p.Horizon <= 0 {
-		return out, fmt.Errorf("sqlite: prune: a horizon is required")
+		return out, fmt.Errorf("store: prune: a horizon is required")
 	}
 	if p.Batch <= 0 {
 		p.Batch = 500
@@ -93,7 +93,7 @@ type keyed struct {
 
 // ids reads keyed positions.
 func (s *Store) ids(ctx context.Context, q string) ([]keyed, error) {
-	rows, err := s.r.QueryContext(ctx, q)
+	rows, err := s.q.QueryContext(ctx, q)
 	if err != nil {
 		return nil, wrap(err, "prune")
 	}

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -19,10 +19,10 @@ type reportStore struct{ s *Store }
 
 func (r reportStore) OutboxAfter(ctx context.Context, limit int) (int64, []report.OutboxEntry, error) {
 	var cursor int64
-	if err := r.s.r.QueryRowContext(ctx, `SELECT outbox_id FROM report_cursor WHERE id = 1`).Scan(&cursor); err != nil {
+	if err := r.s.q.QueryRowContext(ctx, `SELECT outbox_id FROM report_cursor WHERE id = 1`).Scan(&cursor); err != nil {
 		return 0, nil, wrap(err, "read the report cursor")
 	}
-	rows, err := r.s.r.QueryContext(ctx, `SELECT id, tenant_id, venue_id, kind, payload, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
+	rows, err := r.s.q.QueryContext(ctx, `SELECT id, tenant_id, venue_id, kind, payload, created_at FROM outbox WHERE id > ? ORDER BY id LIMIT ?`, cursor, limit)
 	if err != nil {
 		return 0, nil, wrap(err, "read the outbox")
 	}
@@ -60,7 +60,7 @@ func (r reportStore) Enqueue(ctx context.Context, from, to int64, rs []report.Re
 
 func (r reportStore) DayPlanned(ctx context.Context, venueID int64, date string) (bool, error) {
 	var n int
-	err := r.s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM report_days WHERE venue_id = ? AND business_date = ?`, venueID, date).Scan(&n)
+	err := r.s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM report_days WHERE venue_id = ? AND business_date = ?`, venueID, date).Scan(&n)
 	return n > 0, wrap(err, "read planned days")
 }
 
@@ -109,7 +109,7 @@ func scanReport(sc interface{ Scan(...any) error }) (report.Report, error) {
 // whose key has an older report still waiting: a key's reports go in order.
 func (r reportStore) Due(ctx context.Context, now time.Time, limit int) ([]report.Report, error) {
 	n := ms(now)
-	rows, err := r.s.r.QueryContext(ctx, `SELECT `+reportCols+` FROM reports r WHERE state = 'pending' AND next_at <= ?
+	rows, err := r.s.q.QueryContext(ctx, `SELECT `+reportCols+` FROM reports r WHERE state = 'pending' AND next_at <= ?
 AND NOT EXISTS (SELECT 1 FROM reports p WHERE p.key = r.key AND p.state = 'pending' AND p.id < r.id AND p.next_at > ?)
 ORDER BY id LIMIT ?`, n, n, limit)
 	if err != nil {
@@ -171,7 +171,7 @@ func (r reportStore) Rereport(ctx context.Context, venueID int64, from, to strin
 	n := 0
 	err := r.s.Update(ctx, func(tx sales.Tx) error {
 		res, err := tx.(*txn).q.ExecContext(ctx, `UPDATE reports SET state = 'pending', next_at = ?
-WHERE venue_id = ? AND interface = 'tickets' AND state = 'delivered' AND json_extract(body, '$.business_date') BETWEEN ? AND ?`, ms(now), venueID, from, to)
+WHERE venue_id = ? AND interface = 'tickets' AND state = 'delivered' AND `+r.s.d.JSONText("body", "business_date")+` BETWEEN ? AND ?`, ms(now), venueID, from, to)
 		if err != nil {
 			return wrap(err, "report again")
 		}
@@ -183,8 +183,8 @@ WHERE venue_id = ? AND interface = 'tickets' AND state = 'delivered' AND json_ex
 }
 
 func (r reportStore) PlanHistory(ctx context.Context, venueID int64, from, to string) ([]report.Report, error) {
-	rows, err := r.s.r.QueryContext(ctx, `SELECT `+reportCols+` FROM reports WHERE venue_id = ? AND interface = 'plans'
-AND json_extract(body, '$.business_date') BETWEEN ? AND ? ORDER BY id`, venueID, from, to)
+	rows, err := r.s.q.QueryContext(ctx, `SELECT `+reportCols+` FROM reports WHERE venue_id = ? AND interface = 'plans'
+AND `+r.s.d.JSONText("body", "business_date")+` BETWEEN ? AND ? ORDER BY id`, venueID, from, to)
 	if err != nil {
 		return nil, wrap(err, "read the plan history")
 	}
@@ -204,16 +204,16 @@ func (r reportStore) Queue(ctx context.Context, sc report.Scope) (report.QueueSt
 	var q report.QueueStatus
 	var oldest sql.NullInt64
 	tc, args := scopeClause(sc)
-	err := r.s.r.QueryRowContext(ctx, `SELECT
-  COALESCE(SUM(state = 'pending'), 0), COALESCE(SUM(state = 'refused'), 0), COALESCE(SUM(state = 'delivered'), 0),
-  COALESCE(SUM(state = 'pending' AND failures > 0), 0), MIN(CASE WHEN state = 'pending' THEN created_at END)
+	err := r.s.q.QueryRowContext(ctx, `SELECT
+  COALESCE(SUM(CASE WHEN state = 'pending' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN state = 'refused' THEN 1 ELSE 0 END), 0), COALESCE(SUM(CASE WHEN state = 'delivered' THEN 1 ELSE 0 END), 0),
+  COALESCE(SUM(CASE WHEN state = 'pending' AND failures > 0 THEN 1 ELSE 0 END), 0), MIN(CASE WHEN state = 'pending' THEN created_at END)
 FROM reports WHERE `+tc, args...).Scan(&q.Pending, &q.Refused, &q.Delivered, &q.Failing, &oldest)
 	if err != nil {
 		return q, wrap(err, "read the report queue")
 	}
 	q.OldestPending = fromNullMS(oldest)
 	var last string
-	err = r.s.r.QueryRowContext(ctx, `SELECT last_error FROM reports WHERE last_error <> '' AND state <> 'delivered' AND `+tc+` ORDER BY id DESC LIMIT 1`, args...).Scan(&last)
+	err = r.s.q.QueryRowContext(ctx, `SELECT last_error FROM reports WHERE last_error <> '' AND state <> 'delivered' AND `+tc+` ORDER BY id DESC LIMIT 1`, args...).Scan(&last)
 	if err != nil && err != sql.ErrNoRows {
 		return q, wrap(err, "read the report queue")
 	}
@@ -223,7 +223,7 @@ FROM reports WHERE `+tc, args...).Scan(&q.Pending, &q.Refused, &q.Delivered, &q.
 
 func (r reportStore) Attention(ctx context.Context, sc report.Scope, limit int) ([]report.Report, error) {
 	tc, args := scopeClause(sc)
-	rows, err := r.s.r.QueryContext(ctx, `SELECT `+reportCols+` FROM reports WHERE (state = 'refused' OR (state = 'pending' AND failures > 0)) AND `+tc+`
+	rows, err := r.s.q.QueryContext(ctx, `SELECT `+reportCols+` FROM reports WHERE (state = 'refused' OR (state = 'pending' AND failures > 0)) AND `+tc+`
 ORDER BY id DESC LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, wrap(err, "read reports needing attention")

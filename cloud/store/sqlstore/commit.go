@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -56,17 +56,17 @@ func (s *Store) runBatch(batch []job) {
 	tx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
 		for _, j := range batch {
-			j.done <- fmt.Errorf("sqlite: begin: %w", err)
+			j.done <- fmt.Errorf("store: begin: %w", err)
 		}
 		return
 	}
-	t := &txn{reader: reader{q: &txQuerier{tx: tx, c: s.wcache}}, tx: tx, b: &batchState{touched: map[int64]struct{}{}}}
+	t := &txn{reader: reader{q: &txQuerier{tx: tx, c: s.wcache}, d: s.d}, tx: tx, b: &batchState{touched: map[int64]struct{}{}}}
 	// The write lock is ours until COMMIT: read the audit chain head once,
 	// let each job extend it in memory, write it back once.
-	if err := t.q.QueryRowContext(context.Background(), `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&t.b.seq, &t.b.hash); err != nil {
+	if err := t.q.QueryRowContext(context.Background(), s.d.LockWrite).Scan(&t.b.seq, &t.b.hash); err != nil {
 		tx.Rollback()
 		for i := range batch {
-			errs[i] = fmt.Errorf("sqlite: read audit head: %w", err)
+			errs[i] = fmt.Errorf("store: read audit head: %w", err)
 		}
 		s.finish(batch, errs)
 		return
@@ -76,7 +76,7 @@ func (s *Store) runBatch(batch []job) {
 	if err := t.q.QueryRowContext(context.Background(), `SELECT COALESCE(MAX(id), 0) FROM seat_log`).Scan(&logStart); err != nil {
 		tx.Rollback()
 		for i := range batch {
-			errs[i] = fmt.Errorf("sqlite: read seat log head: %w", err)
+			errs[i] = fmt.Errorf("store: read seat log head: %w", err)
 		}
 		s.finish(batch, errs)
 		return
@@ -89,7 +89,7 @@ func (s *Store) runBatch(batch []job) {
 		}
 		m := t.b.mark()
 		if _, err := tx.Exec("SAVEPOINT job"); err != nil {
-			errs[i] = fmt.Errorf("sqlite: savepoint: %w", err)
+			errs[i] = fmt.Errorf("store: savepoint: %w", err)
 			continue
 		}
 		errs[i] = runJob(j, t)
@@ -100,7 +100,7 @@ func (s *Store) runBatch(batch []job) {
 				tx.Rollback()
 				for k := range batch {
 					if errs[k] == nil {
-						errs[k] = fmt.Errorf("sqlite: rollback to savepoint: %w", err)
+						errs[k] = fmt.Errorf("store: rollback to savepoint: %w", err)
 					}
 				}
 				s.finish(batch, errs)
@@ -113,7 +113,7 @@ func (s *Store) runBatch(batch []job) {
 			tx.Rollback()
 			for k := range batch {
 				if errs[k] == nil || k == i {
-					errs[k] = fmt.Errorf("sqlite: release savepoint: %w", err)
+					errs[k] = fmt.Errorf("store: release savepoint: %w", err)
 				}
 			}
 			s.finish(batch, errs)
@@ -142,7 +142,7 @@ func (s *Store) runBatch(batch []job) {
 	} else if err := tx.Commit(); err != nil {
 		for k := range batch {
 			if errs[k] == nil {
-				errs[k] = fmt.Errorf("sqlite: commit: %w", err)
+				errs[k] = fmt.Errorf("store: commit: %w", err)
 			}
 		}
 	} else if len(changes) > 0 {
@@ -155,7 +155,7 @@ func (s *Store) runBatch(batch []job) {
 func (t *txn) batchSeatChanges(after int64) ([]avail.Change, error) {
 	rows, err := t.q.QueryContext(context.Background(), `SELECT id, session_id, ord, code, tier_id FROM seat_log WHERE id > ? ORDER BY id`, after)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: read the batch's seat changes: %w", err)
+		return nil, fmt.Errorf("store: read the batch's seat changes: %w", err)
 	}
 	defer rows.Close()
 	return scanSeatLog(rows)
@@ -195,7 +195,7 @@ func (t *txn) finishBatch(startSeq int64) error {
 	ctx := context.Background()
 	if t.b.seq != startSeq {
 		if _, err := t.q.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, t.b.seq, t.b.hash); err != nil {
-			return fmt.Errorf("sqlite: move audit head: %w", err)
+			return fmt.Errorf("store: move audit head: %w", err)
 		}
 	}
 	for venue, was := range t.b.moved {
@@ -205,12 +205,12 @@ func (t *txn) finishBatch(startSeq int64) error {
 		}
 		if _, err := t.q.ExecContext(ctx, `INSERT INTO feed_heads (venue_id, seq) VALUES (?, ?)
 ON CONFLICT (venue_id) DO UPDATE SET seq = excluded.seq`, venue, seq); err != nil {
-			return fmt.Errorf("sqlite: move feed head: %w", err)
+			return fmt.Errorf("store: move feed head: %w", err)
 		}
 	}
 	for id := range t.b.touched {
 		if _, err := t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("sqlite: bump session version: %w", err)
+			return fmt.Errorf("store: bump session version: %w", err)
 		}
 	}
 	return nil
@@ -226,7 +226,7 @@ func (s *Store) finish(batch []job, errs []error) {
 func runJob(j job, t *txn) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("sqlite: transaction panicked: %v", r)
+			err = fmt.Errorf("store: transaction panicked: %v", r)
 		}
 	}()
 	return j.fn(t)
@@ -236,13 +236,16 @@ func runJob(j job, t *txn) (err error) {
 // most of our statements. Statements with very long IN lists are not kept.
 type stmtCache struct {
 	db *sql.DB
+	d  *Dialect
 	mu sync.Mutex
 	m  map[string]*sql.Stmt
 }
 
 const maxCachedArgs = 64
 
-func newStmtCache(db *sql.DB) *stmtCache { return &stmtCache{db: db, m: map[string]*sql.Stmt{}} }
+func newStmtCache(db *sql.DB, d *Dialect) *stmtCache {
+	return &stmtCache{db: db, d: d, m: map[string]*sql.Stmt{}}
+}
 
 func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
 	c.mu.Lock()
@@ -251,7 +254,7 @@ func (c *stmtCache) get(ctx context.Context, q string) (*sql.Stmt, error) {
 	if st != nil {
 		return st, nil
 	}
-	st, err := c.db.PrepareContext(ctx, q)
+	st, err := c.db.PrepareContext(ctx, c.d.bind(q))
 	if err != nil {
 		return nil, err
 	}
@@ -279,8 +282,9 @@ func (c *stmtCache) close() {
 type dbQuerier struct{ c *stmtCache }
 
 func (d *dbQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	args = d.c.d.args(args)
 	if len(args) > maxCachedArgs {
-		return d.c.db.ExecContext(ctx, q, args...)
+		return d.c.db.ExecContext(ctx, d.c.d.bind(q), args...)
 	}
 	st, err := d.c.get(ctx, q)
 	if err != nil {
@@ -290,8 +294,9 @@ func (d *dbQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql
 }
 
 func (d *dbQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	args = d.c.d.args(args)
 	if len(args) > maxCachedArgs {
-		return d.c.db.QueryContext(ctx, q, args...)
+		return d.c.db.QueryContext(ctx, d.c.d.bind(q), args...)
 	}
 	st, err := d.c.get(ctx, q)
 	if err != nil {
@@ -301,13 +306,14 @@ func (d *dbQuerier) QueryContext(ctx context.Context, q string, args ...any) (*s
 }
 
 func (d *dbQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	args = d.c.d.args(args)
 	if len(args) > maxCachedArgs {
-		return d.c.db.QueryRowContext(ctx, q, args...)
+		return d.c.db.QueryRowContext(ctx, d.c.d.bind(q), args...)
 	}
 	st, err := d.c.get(ctx, q)
 	if err != nil {
 		// Let database/sql report the prepare error through Scan.
-		return d.c.db.QueryRowContext(ctx, q, args...)
+		return d.c.db.QueryRowContext(ctx, d.c.d.bind(q), args...)
 	}
 	return st.QueryRowContext(ctx, args...)
 }
@@ -331,22 +337,25 @@ func (t *txQuerier) stmt(ctx context.Context, q string, n int) *sql.Stmt {
 }
 
 func (t *txQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	args = t.c.d.args(args)
 	if st := t.stmt(ctx, q, len(args)); st != nil {
 		return st.ExecContext(ctx, args...)
 	}
-	return t.tx.ExecContext(ctx, q, args...)
+	return t.tx.ExecContext(ctx, t.c.d.bind(q), args...)
 }
 
 func (t *txQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	args = t.c.d.args(args)
 	if st := t.stmt(ctx, q, len(args)); st != nil {
 		return st.QueryContext(ctx, args...)
 	}
-	return t.tx.QueryContext(ctx, q, args...)
+	return t.tx.QueryContext(ctx, t.c.d.bind(q), args...)
 }
 
 func (t *txQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	args = t.c.d.args(args)
 	if st := t.stmt(ctx, q, len(args)); st != nil {
 		return st.QueryRowContext(ctx, args...)
 	}
-	return t.tx.QueryRowContext(ctx, q, args...)
+	return t.tx.QueryRowContext(ctx, t.c.d.bind(q), args...)
 }

@@ -1,4 +1,4 @@
-package sqlite
+package sqlstore
 
 import (
 	"context"
@@ -13,11 +13,13 @@ import (
 // Three-way reconciliation (report.ReconcileStore).
 
 // dayRecordsQuery finds a day's raw records by the reports_day index.
-const dayRecordsQuery = `SELECT serial, json_extract(body, '$.ticket_code'), json_extract(body, '$.operation'), state FROM reports
-WHERE venue_id = ? AND json_extract(body, '$.business_date') = ? AND interface = 'tickets'`
+func dayRecordsQuery(d *Dialect) string {
+	return `SELECT serial, ` + d.JSONText("body", "ticket_code") + `, ` + d.JSONText("body", "operation") + `, state FROM reports
+WHERE venue_id = ? AND ` + d.JSONText("body", "business_date") + ` = ? AND interface = 'tickets'`
+}
 
 func (r reportStore) DayRecords(ctx context.Context, venueID int64, date string) ([]report.RecordState, error) {
-	rows, err := r.s.r.QueryContext(ctx, dayRecordsQuery, venueID, date)
+	rows, err := r.s.q.QueryContext(ctx, dayRecordsQuery(r.s.d), venueID, date)
 	if err != nil {
 		return nil, wrap(err, "read a day's records")
 	}
@@ -34,7 +36,7 @@ func (r reportStore) DayRecords(ctx context.Context, venueID int64, date string)
 }
 
 func (r reportStore) DayTickets(ctx context.Context, venueID int64, date string) ([]report.DayTicket, error) {
-	rows, err := r.s.r.QueryContext(ctx, `SELECT t.number, t.status = 'refunded', t.printed_at IS NOT NULL, t.admitted_at IS NOT NULL
+	rows, err := r.s.q.QueryContext(ctx, `SELECT t.number, t.status = 'refunded', t.printed_at IS NOT NULL, t.admitted_at IS NOT NULL
 FROM sessions s JOIN events e ON e.id = s.event_id JOIN tickets t ON t.session_id = s.id
 WHERE s.venue_id = ? AND s.business_date = ? AND e.kind = 'film'`, venueID, date)
 	if err != nil {
@@ -85,7 +87,7 @@ ON CONFLICT (venue_id, business_date) DO UPDATE SET at = excluded.at, body = exc
 
 func (r reportStore) Reconciliations(ctx context.Context, sc report.Scope, limit int) ([]report.Reconciliation, error) {
 	tc, args := scopeClause(sc)
-	rows, err := r.s.r.QueryContext(ctx, `SELECT body FROM report_reconciliations WHERE `+tc+` ORDER BY business_date DESC, venue_id LIMIT ?`, append(args, limit)...)
+	rows, err := r.s.q.QueryContext(ctx, `SELECT body FROM report_reconciliations WHERE `+tc+` ORDER BY business_date DESC, venue_id LIMIT ?`, append(args, limit)...)
 	if err != nil {
 		return nil, wrap(err, "read reconciliations")
 	}
@@ -113,19 +115,19 @@ const healthCountCap = 10000
 // venueHealthQuery answers from the venue's pending and refused indexes,
 // at a cost bounded by healthCountCap however large an outage's backlog.
 const venueHealthQuery = `SELECT (SELECT MIN(created_at) FROM reports WHERE state = 'pending' AND venue_id = ?1),
-  (SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE state = 'pending' AND venue_id = ?1 AND failures > 0 LIMIT ?2)),
-  (SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE state = 'refused' AND venue_id = ?1 LIMIT ?2))`
+  (SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE state = 'pending' AND venue_id = ?1 AND failures > 0 LIMIT ?2) AS failing),
+  (SELECT COUNT(*) FROM (SELECT 1 FROM reports WHERE state = 'refused' AND venue_id = ?1 LIMIT ?2) AS refused)`
 
 func (r reportStore) VenueHealth(ctx context.Context, venueID int64, floor float64) (sales.ReportingHealth, error) {
 	var h sales.ReportingHealth
 	var oldest sql.NullInt64
-	err := r.s.r.QueryRowContext(ctx, venueHealthQuery, venueID, healthCountCap).Scan(&oldest, &h.Failing, &h.Refused)
+	err := r.s.q.QueryRowContext(ctx, venueHealthQuery, venueID, healthCountCap).Scan(&oldest, &h.Failing, &h.Refused)
 	if err != nil {
 		return h, wrap(err, "read a venue's reporting")
 	}
 	h.OldestPending = fromNullMS(oldest)
-	rows, err := r.s.r.QueryContext(ctx, `SELECT business_date FROM report_reconciliations
-WHERE venue_id = ? AND json_extract(body, '$.completeness_pct') < ? ORDER BY business_date DESC`, venueID, floor)
+	rows, err := r.s.q.QueryContext(ctx, `SELECT business_date FROM report_reconciliations
+WHERE venue_id = ? AND `+r.s.d.JSONNumber("body", "completeness_pct")+` < ? ORDER BY business_date DESC`, venueID, floor)
 	if err != nil {
 		return h, wrap(err, "read a venue's reconciliations")
 	}
@@ -138,4 +140,15 @@ WHERE venue_id = ? AND json_extract(body, '$.completeness_pct') < ? ORDER BY bus
 		h.IncompleteDays = append(h.IncompleteDays, d)
 	}
 	return h, wrap(rows.Err(), "read a venue's reconciliations")
+}
+
+// PlannedQueries are statements of the sales and reporting paths, by what
+// they do, for the engines' tests that each finds its rows by a key.
+func PlannedQueries(d Dialect) map[string]string {
+	return map[string]string{
+		"seats by id":                     sessionSeatsByIDQuery(3),
+		"a channel's sales under a quota": countSoldQuery(&d) + ` AND tier_id = ?`,
+		"a business day's raw records":    dayRecordsQuery(&d),
+		"a venue's reporting health":      venueHealthQuery,
+	}
 }
