@@ -1,30 +1,31 @@
 package postgres
 
-// How the sales.Store contract maps onto PostgreSQL: the plan for the steps
-// after the schema. What SQLite gets from having one writer, PostgreSQL
-// gets from a row lock held until commit.
+// How the sales.Store contract maps onto PostgreSQL. The SQL is the
+// SQLite store's (cloud/store/sqlstore); what SQLite gets from having one
+// writer, PostgreSQL gets from one row lock.
 //
-//   - Transactions: Update is one READ COMMITTED transaction per call (no
-//     group commit of our own: the server already batches WAL flushes of
-//     concurrent commits). Every write that decides something is
-//     conditional, as in SQLite (a hold is one UPDATE … WHERE status =
-//     'available' …), so READ COMMITTED suffices. A serialization failure
-//     (40001) or a deadlock (40P01) is retried a few times with the same
-//     function; a dropped connection fails the call, never half-commits.
-//   - Venue feed sequences: UPDATE feed_heads SET seq = seq + n … RETURNING
-//     inside the transaction. The row lock makes a venue's writers take
-//     turns, so sequences are contiguous and in commit order per venue,
-//     which is what devices follow.
-//   - Seat change log: SQLite numbers changes by rowid in commit order. Here
-//     an identity column does not follow commit order, so the trigger also
-//     bumps a per-session version row (locked until commit) and logs the
-//     change under it; readers follow (session, version), and a process
-//     learns of another's commits by LISTEN/NOTIFY, polling as a fallback.
-//   - Ticket serials: the ticket_serials row of a venue's business day,
-//     updated in the sale's transaction (contiguous), or reserved in
-//     blocks as today (unique, with gaps): to be decided with the cost of
-//     signing inside the transaction measured.
-//   - Device fact ingest: the device_cursors row, locked per device.
-//   - Audit chain: audit_head is one row every audited write locks; under
-//     several writers it is the hot spot to measure first.
-//   - Leases (the platform's sender): the same conditional upsert as SQLite.
+//   - Writes: each process's committer runs the transactions waiting
+//     together in one READ COMMITTED transaction, each in a savepoint,
+//     and its first statement locks the audit chain's head row (FOR
+//     UPDATE) until commit. Processes take turns there, so every
+//     sequence a device or an auditor follows advances in commit order
+//     without gaps: the audit chain, each venue's feed (feed_heads, read
+//     once per batch under the lock), ticket serials (ticket_serials),
+//     device fact cursors, and the seat change log (migration 0002
+//     numbers it last-plus-one, as SQLite's rowids). Every decision is
+//     still a conditional statement (a hold is one UPDATE … WHERE status =
+//     'available'), so nothing is decided on a stale read. No
+//     serialization failure can arise at this isolation, and no deadlock:
+//     every writer takes the same first lock.
+//   - The cost is that writes of all processes are serial, as on SQLite;
+//     what several replicas add is readers, HTTP, seat maps, devices and
+//     broker sessions on more CPUs, and a store that survives a replica.
+//     A narrower lock (per venue) needs the audit chain split per venue
+//     first.
+//   - A connection the server drops mid-transaction fails that batch's
+//     transactions (their callers hear the error) and commits none of it;
+//     the pool opens a new connection for the next.
+//   - Reads: a pool of connections; View is one REPEATABLE READ snapshot.
+//     Processes learn of each other's seat changes from the seat change
+//     log, which every process polls (cloud/server), and caches of keys
+//     and principals expire within their stated bounds.

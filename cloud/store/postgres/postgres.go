@@ -3,12 +3,12 @@
 // database (cloud-ticketing-requirements §5.1.1, §6.2.4;
 // event-ticketing-system-plan §6.4.2–6.4.3).
 //
-// It grows in steps. This one holds the schema and its versioned
-// migrations: the same tables, columns and indexes as the SQLite store,
+// Open serves the sales.Store contract (cloud/store/sqlstore's SQL, with
+// this package's Dialect) on a database whose schema Migrate keeps as
+// versioned migrations: the SQLite store's tables, columns and indexes,
 // the seat change log kept by a trigger as there, applied once however
-// many processes start at the same moment. The sales.Store contract on
-// top of it comes next; until then `admit-cloud migrate -db postgres://…`
-// prepares a database and `serve` refuses one.
+// many processes start at the same moment. doc.go says how several
+// processes share one database.
 package postgres
 
 import (

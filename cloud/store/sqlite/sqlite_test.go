@@ -33,6 +33,14 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// TestProcesses stands two cloud processes on one database file.
+func TestProcesses(t *testing.T) {
+	storetest.RunProcesses(t, func(t *testing.T) (sales.Store, sales.Store) {
+		path := filepath.Join(t.TempDir(), "admit.db")
+		return open(t, path), open(t, path)
+	})
+}
+
 func TestReopenKeepsDataAndSchema(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "admit.db")
@@ -193,178 +201,4 @@ func BenchmarkAvailability(b *testing.B) {
 			}
 		}
 	})
-}
-
-// TestTwoProcessesOnOneFileSeeEachOthersSales stands two cloud processes
-// on one database file (two stores, two services): a sale by one reaches
-// the other's live seat map when it reads the change log, and a sale by
-// the other applies in order after what it had not seen yet.
-// twoProcesses is the fixture on a store file and a second sales service,
-// as another cloud process, on its own connection to the same file.
-func twoProcesses(t *testing.T) (*storetest.Fixture, *sales.Service) {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "admit.db")
-	f := storetest.NewFixture(t, open(t, path))
-	other, err := sales.New(context.Background(), open(t, path), storetest.Config(f.Clock))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return f, other
-}
-
-func TestTwoProcessesOnOneFileSeeEachOthersSales(t *testing.T) {
-	ctx := context.Background()
-	f, other := twoProcesses(t)
-	seat := func(svc *sales.Service, i int) byte {
-		t.Helper()
-		b, err := svc.AvailabilityJSON(ctx, f.Clerk, f.Session.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return storetest.DecodeAvailability(t, b).Seats[i]
-	}
-	if seat(other, 0) != 'A' { // the other process has the map loaded
-		t.Fatal("seat A-1 is not available to begin with")
-	}
-	f.Buy(t, f.Clerk, "A-1")
-	if got := seat(other, 0); got != 'A' {
-		t.Fatalf("the other process saw the sale before reading the log: %c", got)
-	}
-	if err := other.CatchUpSeatMaps(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if got := seat(other, 0); got != 'S' {
-		t.Fatalf("after reading the log the other process shows A-1 as %c, want S", got)
-	}
-	// A sale here, then one there: the second process applies the first
-	// one's sale (read from the log) before its own.
-	f.Buy(t, f.Clerk, "A-2")
-	h, err := other.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-3")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := string([]byte{seat(other, 0), seat(other, 1), seat(other, 2)}); got != "SSH" {
-		t.Fatalf("the other process shows %s, want SSH", got)
-	}
-	if len(h.Seats) != 1 {
-		t.Fatalf("hold %+v", h)
-	}
-}
-
-// TestABestAvailableBuyerBeatenByAnotherProcessPicksOtherSeats: this
-// process's map has not yet heard that another process took the best
-// seats; the buyer's hold loses, and the next pick skips the seats lost.
-func TestABestAvailableBuyerBeatenByAnotherProcessPicksOtherSeats(t *testing.T) {
-	ctx := context.Background()
-	f, other := twoProcesses(t)
-	if _, err := f.Svc.AvailabilityJSON(ctx, f.Clerk, f.Session.ID); err != nil { // this process's map is loaded
-		t.Fatal(err)
-	}
-	theirs, err := other.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ours, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 2})
-	if err != nil {
-		t.Fatalf("the buyer beaten to the best pair by another process: %v", err)
-	}
-	for _, a := range theirs.Seats {
-		for _, b := range ours.Seats {
-			if a.SeatID == b.SeatID {
-				t.Fatalf("seat %s held by both processes", a.Label)
-			}
-		}
-	}
-}
-
-// TestAKeyRotatedByOneProcessReachesAnotherInBoundedTime: one cloud
-// process rotates the tenant's signing key and revokes the old one; the
-// other process, which had the keys cached, refuses tickets signed with
-// the revoked key and signs with the new one within the keys' cache TTL.
-func TestAKeyRotatedByOneProcessReachesAnotherInBoundedTime(t *testing.T) {
-	ctx := context.Background()
-	f, other := twoProcesses(t)
-	o := f.Buy(t, f.Clerk, "A-1")
-	if chk, err := other.VerifyTicket(ctx, f.TenantAdmin, o.Tickets[0].QR); err != nil || !chk.Valid {
-		t.Fatalf("the ticket at the other process: %+v %v", chk, err)
-	}
-	old := o.Tickets[0].KeyID
-	fresh, err := f.Svc.RotateKey(ctx, f.TenantAdmin, f.Tenant.ID, "drill")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := f.Svc.RevokeKey(ctx, f.TenantAdmin, f.Tenant.ID, old, "leaked"); err != nil {
-		t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second) // the bound is a second; this only ends a broken test
-	for {
-		chk, err := other.VerifyTicket(ctx, f.TenantAdmin, o.Tickets[0].QR)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !chk.Valid {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the other process still accepts a ticket signed with the revoked key")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	h, err := other.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-2")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	o2, err := other.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if o2.Tickets[0].KeyID != fresh.ID {
-		t.Fatalf("the other process signed with key %d, the active one is %d", o2.Tickets[0].KeyID, fresh.ID)
-	}
-}
-
-// TestAHoldReleasedByAnotherProcessIsNotConfirmed: a hold one process
-// made and another released is not confirmed by the first, and the buyer
-// is told why.
-func TestAHoldReleasedByAnotherProcessIsNotConfirmed(t *testing.T) {
-	ctx := context.Background()
-	f, other := twoProcesses(t)
-	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1")
-	if _, err := other.ReleaseHold(ctx, f.Clerk, h.ID); err != nil {
-		t.Fatal(err)
-	}
-	_, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
-	if !sales.IsKind(err, sales.KindConflict) {
-		t.Fatalf("confirming a hold released elsewhere: %v", err)
-	}
-	if st := seatStatus(t, f.Store, f.Session.ID, "A-1"); st != sales.SeatAvailable {
-		t.Fatalf("seat A-1 is %s", st)
-	}
-}
-
-// TestAUserDisabledByOneProcessIsRefusedByAnotherWithinTheBound: a clerk
-// logged in, known to a second process; disabled by the first, the clerk
-// is refused by the second once the principal cache's bound has passed
-// (the README states it), and at once by the first.
-func TestAUserDisabledByOneProcessIsRefusedByAnotherWithinTheBound(t *testing.T) {
-	ctx := context.Background()
-	f, other := twoProcesses(t)
-	login, err := f.Svc.Login(ctx, "a-clerk", storetest.Password)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := other.Authenticate(ctx, login.Token); err != nil {
-		t.Fatalf("the other process refuses a good token: %v", err)
-	}
-	off := true
-	if _, err := f.Svc.UpdateUser(ctx, f.TenantAdmin, f.Clerk.UserID, sales.UserPatch{Disabled: &off}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.Svc.Authenticate(ctx, login.Token); err == nil {
-		t.Fatal("the process that disabled the clerk still lets them in")
-	}
-	f.Clock.Advance(6 * time.Second) // past the 5 s bound
-	if _, err := other.Authenticate(ctx, login.Token); err == nil {
-		t.Fatal("the other process lets a disabled clerk in past the bound")
-	}
 }
