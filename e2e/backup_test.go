@@ -58,12 +58,13 @@ func TestARestoreDrillUnderWriteLoad(t *testing.T) {
 	before := append([]int64{}, acked...) // acknowledged before the backup began
 	mu.Unlock()
 	path := filepath.Join(t.TempDir(), "admit-backup.db")
-	if err := w.srv.Store.Backup(ctx, path); err != nil {
+	st := w.srv.Store.(*sqlite.Store)
+	if err := st.Backup(ctx, path); err != nil {
 		t.Fatal(err)
 	}
 	close(stop)
 	wg.Wait()
-	if err := w.srv.Store.Backup(ctx, path); err == nil {
+	if err := st.Backup(ctx, path); err == nil {
 		t.Fatal("a backup overwrote an existing file")
 	}
 

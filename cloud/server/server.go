@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -29,7 +31,9 @@ import (
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/platform"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/cloud/store/sqlstore"
 	"github.com/admitbox/admit/cloud/syncer"
 	"github.com/admitbox/admit/internal/webui"
 )
@@ -39,8 +43,7 @@ type Config struct {
 	Listen  string `json:"listen"`   // host:port; port 0 picks a free one
 	DataDir string `json:"data_dir"` // holds admit.db
 	// DB names a PostgreSQL database (postgres://…) instead of the data
-	// dir's SQLite. For now only `admit-cloud migrate` prepares one; the
-	// store on it is being built (cloud/store/postgres).
+	// dir's SQLite: several cloud processes can share one.
 	DB          string `json:"db"`
 	Synchronous string `json:"synchronous"` // SQLite synchronous mode: FULL (default) or NORMAL
 	SystemCode  string `json:"system_code"` // the regulator's code for this system
@@ -153,7 +156,7 @@ const seatLogPoll = 100 * time.Millisecond
 // Server is a running cloud.
 type Server struct {
 	Svc     *sales.Service
-	Store   *sqlite.Store
+	Store   Store
 	URL     string         // http://host:port
 	MQTTURL string         // the broker the cloud and its devices use
 	Broker  *broker.Broker // nil with an external broker
@@ -181,22 +184,19 @@ type Server struct {
 
 // Start opens the store, migrates it, and serves HTTP until Close.
 func Start(ctx context.Context, cfg Config) (*Server, error) {
-	if cfg.DB != "" {
-		return nil, fmt.Errorf("server: the PostgreSQL store is not complete yet: admit-cloud migrate -db prepares a database, serve runs on SQLite (-data)")
-	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.Listen == "" {
 		cfg.Listen = "127.0.0.1:0"
 	}
-	if cfg.DataDir == "" {
-		return nil, errors.New("server: data dir is required")
+	if cfg.DataDir == "" && cfg.DB == "" {
+		return nil, errors.New("server: a data dir or a database is required")
 	}
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = time.Second
 	}
-	st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{Synchronous: cfg.Synchronous})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -277,6 +277,36 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 	s.log.Info("cloud listening", "url", s.URL, "mqtt", s.MQTTURL, "data_dir", cfg.DataDir)
 	return s, nil
+}
+
+// Store is the cloud's store: the sales contract and what running it
+// takes (health, pruning, the reporter's queue, tools' direct reads).
+type Store interface {
+	sales.Store
+	Ping(ctx context.Context) error
+	Prune(ctx context.Context, p sqlstore.Retention, now time.Time) (sqlstore.Pruned, error)
+	Reports() report.Store
+	DB() *sql.DB
+}
+
+// openStore opens the configured store: PostgreSQL when a database is
+// named, else SQLite in the data dir.
+func openStore(ctx context.Context, cfg Config) (Store, error) {
+	if cfg.DB == "" {
+		st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{Synchronous: cfg.Synchronous})
+		if err != nil {
+			return nil, err
+		}
+		return st, nil
+	}
+	if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
+		return nil, fmt.Errorf("server: db %q: want a postgres:// URL", cfg.DB)
+	}
+	st, err := postgres.Open(ctx, cfg.DB, postgres.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return st, nil
 }
 
 // startSync starts the embedded broker (unless an external one is named)
@@ -477,7 +507,7 @@ func (s *Server) prune(ctx context.Context, rc RetentionConfig, now func() time.
 	if now == nil {
 		now = time.Now
 	}
-	p := sqlite.Retention{Horizon: time.Duration(rc.Horizon), FeedKeep: feedKeep}
+	p := sqlstore.Retention{Horizon: time.Duration(rc.Horizon), FeedKeep: feedKeep}
 	if p.Horizon <= 0 {
 		p.Horizon = defaultHorizon
 	}
@@ -497,7 +527,7 @@ func (s *Server) prune(ctx context.Context, rc RetentionConfig, now func() time.
 		switch {
 		case err != nil && ctx.Err() == nil:
 			s.log.Warn("prune", "err", err)
-		case n != (sqlite.Pruned{}):
+		case n != (sqlstore.Pruned{}):
 			s.log.Info("pruned rows past the retention horizon", "feed", n.Feed, "facts", n.Facts, "outbox", n.Outbox, "reports", n.Reports)
 		}
 	}

@@ -1,6 +1,6 @@
 // Command admit-cloud runs the Admit cloud: API and sales core.
 //
-//	admit-cloud serve   [-config file.json] [-listen addr] [-data dir] [-synchronous FULL|NORMAL] [-system-code CODE]
+//	admit-cloud serve   [-config file.json] [-listen addr] [-data dir | -db postgres://…] [-synchronous FULL|NORMAL] [-system-code CODE]
 //	admit-cloud migrate [-data dir | -db postgres://…]
 //	admit-cloud backup  [-data dir] -out FILE   a consistent copy while the cloud sells, checked
 //	admit-cloud restore -from FILE [-data dir]  into an empty data dir, checked and migrated
@@ -40,7 +40,7 @@ func run(args []string) error {
 	config := fs.String("config", "", "JSON config file (flags given override it)")
 	listen := fs.String("listen", "", "listen address (default "+cfg.Listen+")")
 	data := fs.String("data", "", "data directory (default "+cfg.DataDir+")")
-	db := fs.String("db", "", "migrate: a PostgreSQL database (postgres://user@host/db) instead of the data dir's SQLite")
+	db := fs.String("db", "", "a PostgreSQL database (postgres://user@host/db) instead of the data dir's SQLite")
 	syncMode := fs.String("synchronous", "", "SQLite synchronous mode: FULL (default: durable on power loss) or NORMAL")
 	code := fs.String("system-code", "", "ticketing system code printed into every ticket (default ADMIT)")
 	mqttListen := fs.String("mqtt-listen", "", "embedded MQTT broker address (default "+cfg.MQTTListen+")")
@@ -98,6 +98,9 @@ func run(args []string) error {
 		fmt.Printf("database %s at schema version %d\n", filepath.Join(cfg.DataDir, "admit.db"), v)
 		return nil
 	case "backup":
+		if cfg.DB != "" {
+			return fmt.Errorf("admit-cloud backup copies the SQLite store; back PostgreSQL up with pg_basebackup (packaging/postgres/README.md)")
+		}
 		if *out == "" {
 			return fmt.Errorf("admit-cloud backup: -out FILE is required")
 		}

@@ -32,6 +32,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	platformListen := fs.String("platform-listen", "127.0.0.1:8495", "national data platform simulator address (HTTPS)")
 	devices := fs.String("devices-listen", "127.0.0.1:8491", "first local API address of the demo devices (gate, kiosk, pos use consecutive ports; port 0 picks free ones)")
 	data := fs.String("data", "", "data directory (default: a new temporary one)")
+	db := fs.String("db", "", "a PostgreSQL database (postgres://…) for the cloud instead of SQLite in the data directory")
 	tour := fs.Bool("tour", true, "on a new demo world, sell, print and admit one visit on the simulated devices")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -51,7 +52,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer sim.Close()
-	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, Logger: log, Version: "demo", Platform: platform})
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, DB: *db, Logger: log, Version: "demo", Platform: platform})
 	if err != nil {
 		return err
 	}
@@ -100,6 +101,9 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "try the gate yourself with the second ticket:\n  curl -s -X POST %s/validate -d '{\"qr\":\"%s\"}'\n", devs[0].agent.URL(), v.QRs[len(v.QRs)-1])
+	}
+	if *db != "" {
+		fmt.Fprintf(out, "store:      PostgreSQL %s\n", *db)
 	}
 	fmt.Fprintf(out, "data:       %s\nCtrl-C stops.\n", *data)
 	<-ctx.Done()

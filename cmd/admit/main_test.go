@@ -23,6 +23,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/demo"
+	"github.com/admitbox/admit/internal/pgtest"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/drivers/render"
 )
@@ -125,14 +126,28 @@ func (l *lineWatcher) String() string {
 }
 
 func TestDemoStartsACloudAndPrintsItsURLAndLogins(t *testing.T) {
+	testDemo(t)
+}
+
+// TestDemoOnPostgreSQL: admit demo -db postgres://… runs the same visit
+// with the cloud on PostgreSQL.
+func TestDemoOnPostgreSQL(t *testing.T) {
+	dsn, _, _ := pgtest.Schema(t)
+	testDemo(t, "-db", dsn)
+	if !t.Failed() {
+		t.Log("the demo ran on", dsn)
+	}
+}
+
+func testDemo(t *testing.T, extra ...string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	out := &lineWatcher{marker: "Ctrl-C stops", seen: make(chan struct{})}
 	data := t.TempDir()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-devices-listen", "127.0.0.1:0",
-			"-platform-listen", "127.0.0.1:0", "-data", data}, out)
+		done <- run(ctx, append([]string{"demo", "-listen", "127.0.0.1:0", "-mqtt-listen", "127.0.0.1:0", "-devices-listen", "127.0.0.1:0",
+			"-platform-listen", "127.0.0.1:0", "-data", data}, extra...), out)
 	}()
 	select {
 	case <-out.seen:

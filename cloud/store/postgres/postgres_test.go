@@ -2,9 +2,6 @@ package postgres_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -15,36 +12,13 @@ import (
 
 	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/internal/pgtest"
 )
 
-// testDSN is a fresh schema of the machine's PostgreSQL
-// (ADMIT_TEST_POSTGRES_DSN, which .ci/run sets), dropped after the test.
+// testDSN is a fresh schema of the machine's PostgreSQL.
 func testDSN(t *testing.T) (string, *pgx.Conn, string) {
 	t.Helper()
-	dsn := os.Getenv("ADMIT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("ADMIT_TEST_POSTGRES_DSN is not set")
-	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := make([]byte, 6)
-	rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
-	if _, err := conn.Exec(ctx, `CREATE SCHEMA `+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn.Exec(context.Background(), `DROP SCHEMA `+schema+` CASCADE`)
-		conn.Close(context.Background())
-	})
-	sep := "?"
-	if strings.Contains(dsn, "?") {
-		sep = "&"
-	}
-	return dsn + sep + "search_path=" + schema, conn, schema
+	return pgtest.Schema(t)
 }
 
 // TestMigrationsApplyOnceAndMatchTheSQLiteSchema: three processes migrate
