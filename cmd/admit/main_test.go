@@ -23,9 +23,9 @@ import (
 
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/demo"
-	"github.com/admitbox/admit/internal/pgtest"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/drivers/render"
+	"github.com/admitbox/admit/internal/pgtest"
 )
 
 // seededDataDir makes a cloud data dir holding the demo world, closed.
