@@ -22,6 +22,7 @@ type SalesBenchOptions struct {
 	Sessions    int
 	Synchronous string
 	DataDir     string // empty: a fresh temporary directory, removed after
+	DB          string // PostgreSQL (postgres://…): sell on a fresh schema there instead of SQLite
 }
 
 // RunSalesBench starts a cloud on a fresh SQLite data dir, seeds a venue
@@ -38,7 +39,16 @@ func RunSalesBench(ctx context.Context, o SalesBenchOptions, w io.Writer) error 
 		defer os.RemoveAll(dir)
 		o.DataDir = dir
 	}
-	srv, err := server.Start(ctx, server.Config{DataDir: o.DataDir, Synchronous: o.Synchronous, SweepEvery: time.Minute})
+	db := ""
+	if o.DB != "" {
+		var drop func() error
+		var err error
+		if db, drop, err = freshSchema(ctx, o.DB); err != nil {
+			return err
+		}
+		defer drop()
+	}
+	srv, err := server.Start(ctx, server.Config{DataDir: o.DataDir, DB: db, Synchronous: o.Synchronous, SweepEvery: time.Minute})
 	if err != nil {
 		return err
 	}

@@ -148,6 +148,7 @@ func statCPU(s string) (time.Duration, error) {
 func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("bench-cloud", flag.ContinueOnError)
 	data := fs.String("data", "", "the cloud's data directory")
+	db := fs.String("db", "", "a PostgreSQL database (postgres://…) instead of SQLite in the data directory")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of this process to this file")
 	platform := fs.String("platform", "", "a JSON file of the platform settings (server.PlatformConfig): report to it")
 	listen := fs.String("listen", "127.0.0.1:0", "the HTTP address")
@@ -155,7 +156,7 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg := server.Config{DataDir: *data, SweepEvery: time.Second, Listen: *listen, DrainDelay: server.Duration(*drain)}
+	cfg := server.Config{DataDir: *data, DB: *db, SweepEvery: time.Second, Listen: *listen, DrainDelay: server.Duration(*drain)}
 	if *platform != "" {
 		b, err := os.ReadFile(*platform)
 		if err != nil {
@@ -174,10 +175,12 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	mode, err := synchronousMode(ctx, srv.Store.DB())
-	if err != nil {
-		srv.Close()
-		return err
+	mode := "postgres" // PostgreSQL's own: synchronous_commit, fsync per commit by default
+	if *db == "" {
+		if mode, err = synchronousMode(ctx, srv.Store.DB()); err != nil {
+			srv.Close()
+			return err
+		}
 	}
 	fmt.Fprintf(out, "SYNCHRONOUS %s\nURL %s\n", mode, srv.URL)
 	<-ctx.Done()

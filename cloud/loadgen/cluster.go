@@ -30,6 +30,10 @@ type ClusterOptions struct {
 	// adds -data, -listen and -drain-delay.
 	CloudCommand []string
 	HAProxy      string // the haproxy binary (default: from PATH)
+	// DB, a PostgreSQL database (postgres://…), puts the replicas on a
+	// fresh schema in it (dropped afterwards) instead of the SQLite store;
+	// the baseline stays one process on SQLite.
+	DB string
 }
 
 // clusterHAProxy is the load balancer's configuration: /health/ready
@@ -83,24 +87,44 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	srv, err := server.Start(ctx, server.Config{DataDir: dir, SweepEvery: time.Minute})
+	seed := func(db string, n int) ([]int64, error) {
+		srv, err := server.Start(ctx, server.Config{DataDir: dir, DB: db, SweepEvery: time.Minute})
+		if err != nil {
+			return nil, err
+		}
+		sessions, err := seedBench(ctx, srv.Svc, n)
+		return sessions, errors.Join(err, srv.Close())
+	}
+	sessions, err := seed("", 2*o.Sessions)
 	if err != nil {
 		return err
 	}
-	sessions, err := seedBench(ctx, srv.Svc, 2*o.Sessions)
-	if cerr := srv.Close(); err == nil {
-		err = cerr
+	engine, replicaDB := "SQLite", ""
+	if o.DB != "" {
+		engine = "PostgreSQL"
+		var drop func() error
+		if replicaDB, drop, err = freshSchema(ctx, o.DB); err != nil {
+			return err
+		}
+		defer drop()
+		// The replicas sell the second half of the sessions, there.
+		pg, err := seed(replicaDB, 2*o.Sessions)
+		if err != nil {
+			return err
+		}
+		copy(sessions[o.Sessions:], pg[o.Sessions:])
 	}
-	if err != nil {
-		return err
-	}
-	start := func(listen string) (*cloudProcess, error) {
+	startOn := func(db, listen string) (*cloudProcess, error) {
 		cmd := append(append([]string{}, o.CloudCommand...), "-data", dir, "-listen", listen, "-drain-delay", "1s")
+		if db != "" {
+			cmd = append(cmd, "-db", db)
+		}
 		return startCloud(ctx, cmd, os.Stderr)
 	}
+	start := func(listen string) (*cloudProcess, error) { return startOn(replicaDB, listen) }
 
-	// The baseline: one process.
-	one, err := start("127.0.0.1:0")
+	// The baseline: one process on SQLite.
+	one, err := startOn("", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
@@ -154,7 +178,7 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 			return fmt.Errorf("%w\nhaproxy said:\n%s", err, hpLog.String())
 		}
 	}
-	fmt.Fprintf(w, "%d cloud processes on one SQLite store behind HAProxy at http://%s; each restarted in turn during the run\n", o.Replicas, front)
+	fmt.Fprintf(w, "%d cloud processes on one %s store behind HAProxy at http://%s; each restarted in turn during the run\n", o.Replicas, engine, front)
 	restarted := make(chan error, 1)
 	go func() {
 		// Restart after a third of the run, one replica at a time.
@@ -192,14 +216,16 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 		return err
 	}
 
-	db, err := sql.Open("sqlite3", "file:"+filepath.Join(dir, "admit.db")+"?mode=ro")
+	dup, sold, err := countSoldIn(ctx, "sqlite3", "file:"+filepath.Join(dir, "admit.db")+"?mode=ro")
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	dup, sold, err := countSold(ctx, db)
-	if err != nil {
-		return err
+	if replicaDB != "" {
+		d, n, err := countSoldIn(ctx, "pgx", replicaDB)
+		if err != nil {
+			return err
+		}
+		dup, sold = dup+d, sold+n
 	}
 	claimed := 0
 	for _, ids := range base.SeatsSold {
@@ -301,4 +327,38 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// countSoldIn counts valid tickets, and seats sold twice, in a store.
+func countSoldIn(ctx context.Context, driver, dsn string) (dup, sold int, err error) {
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	return countSold(ctx, db)
+}
+
+// freshSchema makes a schema in the PostgreSQL database at dsn and returns
+// a URL whose connections use it, and how to drop it.
+func freshSchema(ctx context.Context, dsn string) (string, func() error, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("bench_%d", time.Now().UnixNano())
+	if _, err := db.ExecContext(ctx, `CREATE SCHEMA `+name); err != nil {
+		db.Close()
+		return "", nil, fmt.Errorf("bench cluster: %w", err)
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	drop := func() error {
+		defer db.Close()
+		_, err := db.ExecContext(context.Background(), `DROP SCHEMA `+name+` CASCADE`)
+		return err
+	}
+	return dsn + sep + "search_path=" + name, drop, nil
 }

@@ -38,7 +38,7 @@ const usage = `usage:
   admit report status|resend|reconcile [-data DIR] [-id N]
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
   admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
-  admit bench cluster [-replicas 3] [-buyers 32] [-duration 20s] [-sessions 4]
+  admit bench cluster [-replicas 3] [-buyers 32] [-duration 20s] [-sessions 4] [-db postgres://…]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
   admit bench devices [-scans 500] [-jobs 2000]
   admit bench dashboard [-sessions 50] [-tickets 100000] [-loads 20] [-updates 20]`
@@ -127,6 +127,7 @@ func benchSales(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.Baseline, "baseline", 3*time.Second, "how long to measure the baseline endpoint and availability")
 	fs.IntVar(&o.Sessions, "sessions", 10, "5,000-seat sessions to sell")
 	fs.StringVar(&o.Synchronous, "synchronous", "", "SQLite synchronous mode (FULL, the default, or NORMAL)")
+	fs.StringVar(&o.DB, "db", "", "PostgreSQL (postgres://…): sell on a fresh schema there instead of SQLite")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (cloud and buyers) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -164,6 +165,7 @@ func benchCluster(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.Buyers, "buyers", 32, "concurrent buyers")
 	fs.DurationVar(&o.Duration, "duration", 20*time.Second, "how long each run sells (the restart happens inside the replicated run)")
 	fs.IntVar(&o.Sessions, "sessions", 4, "5,000-seat sessions per run")
+	fs.StringVar(&o.DB, "db", "", "PostgreSQL (postgres://…): the replicas run on a fresh schema there; the baseline stays SQLite")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

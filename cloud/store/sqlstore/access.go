@@ -138,11 +138,9 @@ func nullJSON(b json.RawMessage) any {
 // is written once per batch (finishBatch).
 func (t *txn) AppendAudit(ctx context.Context, e audit.Entry) error {
 	audit.Seal(&e, t.b.seq, t.b.hash)
-	if _, err := t.q.ExecContext(ctx, `INSERT INTO audit_log (seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)`, e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.TenantID, e.VenueID, e.Actor, e.Action, e.Object,
-		nullJSON(e.Before), nullJSON(e.After), e.Reason, e.Approver, e.PrevHash, e.Hash); err != nil {
-		return wrap(err, "append audit")
-	}
+	t.appendRow("audit_log", "seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash",
+		e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.TenantID, e.VenueID, e.Actor, e.Action, e.Object,
+		nullJSON(e.Before), nullJSON(e.After), e.Reason, e.Approver, e.PrevHash, e.Hash)
 	t.b.seq, t.b.hash = e.Seq, e.Hash
 	return nil
 }
@@ -225,7 +223,6 @@ func (r reader) AuditLog(ctx context.Context, f sales.AuditFilter, fn func(audit
 }
 
 func (t *txn) AppendOutbox(ctx context.Context, e sales.OutboxEvent) error {
-	_, err := t.q.ExecContext(ctx, `INSERT INTO outbox (tenant_id, venue_id, kind, payload, created_at) VALUES (?,?,?,?,?)`,
-		e.TenantID, e.VenueID, e.Kind, string(e.Payload), time.Now().UnixMilli())
-	return wrap(err, "append outbox")
+	t.appendRow("outbox", "tenant_id, venue_id, kind, payload, created_at", e.TenantID, e.VenueID, e.Kind, string(e.Payload), time.Now().UnixMilli())
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"strings"
 	"sync"
 
 	"github.com/admitbox/admit/cloud/avail"
@@ -82,21 +83,31 @@ func (s *Store) runBatch(batch []job) {
 		return
 	}
 	ok := 0
+	// A job's savepoint is released as the next one is taken, in one
+	// round trip; the last stays open and commits with the transaction.
+	savepoint := "SAVEPOINT job"
 	for i, j := range batch {
 		if err := j.ctx.Err(); err != nil {
 			errs[i] = err
 			continue
 		}
 		m := t.b.mark()
-		if _, err := tx.Exec("SAVEPOINT job"); err != nil {
-			errs[i] = fmt.Errorf("store: savepoint: %w", err)
-			continue
+		if _, err := tx.Exec(savepoint); err != nil {
+			// The transaction is unusable: fail the whole batch.
+			tx.Rollback()
+			for k := range batch {
+				if errs[k] == nil || k == i {
+					errs[k] = fmt.Errorf("store: savepoint: %w", err)
+				}
+			}
+			s.finish(batch, errs)
+			return
 		}
+		savepoint = "RELEASE job; SAVEPOINT job"
 		errs[i] = runJob(j, t)
 		if errs[i] != nil {
 			t.b.restore(m)
 			if _, err := tx.Exec("ROLLBACK TO job"); err != nil {
-				// The transaction is unusable: fail the whole batch.
 				tx.Rollback()
 				for k := range batch {
 					if errs[k] == nil {
@@ -108,16 +119,6 @@ func (s *Store) runBatch(batch []job) {
 			}
 		} else {
 			ok++
-		}
-		if _, err := tx.Exec("RELEASE job"); err != nil {
-			tx.Rollback()
-			for k := range batch {
-				if errs[k] == nil || k == i {
-					errs[k] = fmt.Errorf("store: release savepoint: %w", err)
-				}
-			}
-			s.finish(batch, errs)
-			return
 		}
 	}
 	var changes []avail.Change
@@ -170,21 +171,70 @@ type batchState struct {
 	// on the venue's first event; moved says which to write back.
 	feed  map[int64]int64
 	moved map[int64]int64 // venue -> head when the batch first moved it
+	// appended holds rows nothing reads before commit (feed events, audit
+	// entries, outbox events): the batch inserts them together when it
+	// finishes, a statement per table and up to appendChunk rows, instead
+	// of a round trip each.
+	appended []appendedRow
+}
+
+type appendedRow struct {
+	table, cols string // cols: "a, b, c"
+	args        []any
+}
+
+// appendChunk bounds the rows of one multi-row INSERT.
+const appendChunk = 64
+
+// appendRow queues a row for the batch's end.
+func (t *txn) appendRow(table, cols string, args ...any) {
+	t.b.appended = append(t.b.appended, appendedRow{table: table, cols: cols, args: args})
 }
 
 // mark is what a job's rollback restores of the batch's memory.
 type mark struct {
-	seq  int64
-	hash string
-	feed map[int64]int64
+	seq      int64
+	hash     string
+	feed     map[int64]int64
+	appended int
 }
 
 func (b *batchState) mark() mark {
-	return mark{seq: b.seq, hash: b.hash, feed: maps.Clone(b.feed)}
+	return mark{seq: b.seq, hash: b.hash, feed: maps.Clone(b.feed), appended: len(b.appended)}
 }
 
 func (b *batchState) restore(m mark) {
 	b.seq, b.hash, b.feed = m.seq, m.hash, m.feed
+	clear(b.appended[m.appended:])
+	b.appended = b.appended[:m.appended]
+}
+
+// insertAppended writes the queued rows in order: consecutive rows of a
+// table go in one INSERT.
+func (t *txn) insertAppended(ctx context.Context) error {
+	rows := t.b.appended
+	for len(rows) > 0 {
+		n := 1
+		for n < len(rows) && n < appendChunk && rows[n].table == rows[0].table && rows[n].cols == rows[0].cols {
+			n++
+		}
+		one := "(" + placeholders(len(rows[0].args)) + ")"
+		var q strings.Builder
+		q.WriteString("INSERT INTO " + rows[0].table + " (" + rows[0].cols + ") VALUES ")
+		args := make([]any, 0, n*len(rows[0].args))
+		for i, r := range rows[:n] {
+			if i > 0 {
+				q.WriteByte(',')
+			}
+			q.WriteString(one)
+			args = append(args, r.args...)
+		}
+		if _, err := t.q.ExecContext(ctx, q.String(), args...); err != nil {
+			return fmt.Errorf("store: insert into %s: %w", rows[0].table, err)
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // finishBatch writes what the batch's jobs left in memory: the audit
@@ -193,6 +243,9 @@ func (b *batchState) restore(m mark) {
 // readers re-read).
 func (t *txn) finishBatch(startSeq int64) error {
 	ctx := context.Background()
+	if err := t.insertAppended(ctx); err != nil {
+		return err
+	}
 	if t.b.seq != startSeq {
 		if _, err := t.q.ExecContext(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, t.b.seq, t.b.hash); err != nil {
 			return fmt.Errorf("store: move audit head: %w", err)

@@ -36,10 +36,7 @@ func (t *txn) AppendFeed(ctx context.Context, venueID int64, kind string, data j
 		t.b.moved[venueID] = seq
 	}
 	seq++
-	if _, err := t.q.ExecContext(ctx, `INSERT INTO feed (venue_id, seq, kind, data, at) VALUES (?,?,?,?,?)`,
-		venueID, seq, kind, string(data), ms(at)); err != nil {
-		return 0, wrap(err, "append feed")
-	}
+	t.appendRow("feed", "venue_id, seq, kind, data, at", venueID, seq, kind, string(data), ms(at))
 	t.b.feed[venueID] = seq
 	return uint64(seq), nil
 }
