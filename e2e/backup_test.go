@@ -58,13 +58,13 @@ func TestARestoreDrillUnderWriteLoad(t *testing.T) {
 	before := append([]int64{}, acked...) // acknowledged before the backup began
 	mu.Unlock()
 	path := filepath.Join(t.TempDir(), "admit-backup.db")
-	st := w.srv.Store.(*sqlite.Store)
-	if err := st.Backup(ctx, path); err != nil {
+	live := w.srv.Store.(*sqlite.Store)
+	if err := live.Backup(ctx, path); err != nil {
 		t.Fatal(err)
 	}
 	close(stop)
 	wg.Wait()
-	if err := st.Backup(ctx, path); err == nil {
+	if err := live.Backup(ctx, path); err == nil {
 		t.Fatal("a backup overwrote an existing file")
 	}
 

@@ -18,7 +18,9 @@ import (
 	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/internal/pgtest"
 )
 
 // TestARollingRestartBehindHAProxyFailsNoRequest: three cloud processes on
@@ -29,6 +31,17 @@ import (
 // request fails during the rolling restart, every order a till was told of
 // is in the store, and no seat is sold twice.
 func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
+	testRollingRestart(t, "")
+}
+
+// TestARollingRestartOnPostgreSQLFailsNoRequest: the same with the three
+// clouds on one PostgreSQL database.
+func TestARollingRestartOnPostgreSQLFailsNoRequest(t *testing.T) {
+	dsn, _, _ := pgtest.Schema(t)
+	testRollingRestart(t, dsn)
+}
+
+func testRollingRestart(t *testing.T, db string) {
 	if testing.Short() {
 		t.Skip("builds and runs admit-cloud and HAProxy")
 	}
@@ -46,11 +59,11 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 	}
 	// Seed the store in this process, then hand it to three clouds.
 	data := t.TempDir()
-	w := newWorldWith(t, embedded, func(c *server.Config) { c.DataDir = data })
+	w := newWorldWith(t, embedded, func(c *server.Config) { c.DataDir, c.DB = data, db })
 	if err := w.srv.Close(); err != nil {
 		t.Fatal(err)
 	}
-	cfg, _ := json.Marshal(server.Config{DataDir: data, SystemCode: "ADMIT", MQTTURL: mqtt, DrainDelay: server.Duration(time.Second)})
+	cfg, _ := json.Marshal(server.Config{DataDir: data, DB: db, SystemCode: "ADMIT", MQTTURL: mqtt, DrainDelay: server.Duration(time.Second)})
 	cfgPath := filepath.Join(t.TempDir(), "admit.json")
 	if err := os.WriteFile(cfgPath, cfg, 0o600); err != nil {
 		t.Fatal(err)
@@ -226,7 +239,12 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 	if len(told) < tills {
 		t.Fatalf("only %d orders during the restart", len(told))
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(data, "admit.db"), sqlite.Options{})
+	var st server.Store
+	if db != "" {
+		st, err = postgres.Open(context.Background(), db, postgres.Options{})
+	} else {
+		st, err = sqlite.Open(context.Background(), filepath.Join(data, "admit.db"), sqlite.Options{})
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +255,8 @@ func TestARollingRestartBehindHAProxyFailsNoRequest(t *testing.T) {
 		}
 	}
 	var twice int
-	if err := st.DB().QueryRow(`SELECT COUNT(*) FROM (SELECT seat_id FROM tickets WHERE session_id = ? AND status = 'valid' GROUP BY seat_id HAVING COUNT(*) > 1)`,
-		w.session.ID).Scan(&twice); err != nil || twice != 0 {
+	if err := st.DB().QueryRow(fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT seat_id FROM tickets WHERE session_id = %d AND status = 'valid' GROUP BY seat_id HAVING COUNT(*) > 1) AS twice`,
+		w.session.ID)).Scan(&twice); err != nil || twice != 0 {
 		t.Fatalf("%d seats sold twice: %v", twice, err)
 	}
 	t.Logf("%d orders through HAProxy across a kill -9 (%d requests cut) and a rolling restart of 3 clouds (none failed)", len(told), killed)

@@ -11,6 +11,7 @@ import (
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/storetest"
 	"github.com/admitbox/admit/edge/enroll"
+	"github.com/admitbox/admit/internal/pgtest"
 )
 
 // eventually polls cond until it holds, failing the test after a bound
@@ -33,10 +34,20 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // gate's admission, uploaded through the shared subscription, is stored
 // once.
 func TestAnyReplicaAnswersAnyRequest(t *testing.T) {
+	testAnyReplica(t, "")
+}
+
+// TestAnyReplicaOnPostgreSQLAnswersAnyRequest: the same on PostgreSQL.
+func TestAnyReplicaOnPostgreSQLAnswersAnyRequest(t *testing.T) {
+	dsn, _, _ := pgtest.Schema(t)
+	testAnyReplica(t, dsn)
+}
+
+func testAnyReplica(t *testing.T, db string) {
 	data := t.TempDir()
-	w := newWorldWith(t, mosquitto, func(c *server.Config) { c.DataDir = data })
+	w := newWorldWith(t, mosquitto, func(c *server.Config) { c.DataDir, c.DB = data, db })
 	ctx := context.Background()
-	other, err := server.Start(ctx, server.Config{DataDir: data, Listen: "127.0.0.1:0", MQTTURL: w.srv.MQTTURL,
+	other, err := server.Start(ctx, server.Config{DataDir: data, DB: db, Listen: "127.0.0.1:0", MQTTURL: w.srv.MQTTURL,
 		Passwords: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, Logger: testLogger("other")})
 	if err != nil {
 		t.Fatal(err)
