@@ -1,7 +1,7 @@
 // Command admit is the operator's tool:
 //
 //	admit demo [-listen addr] [-data dir]      the whole system on one machine
-//	admit audit verify -data dir               check the audit hash chain
+//	admit audit verify -data dir | -db URL     check the audit hash chain
 //	admit report status|resend|reconcile -data dir [-id N] the national data platform reporting: queue, failures, send again, reconciliation
 //	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
 //	admit bench report [-rate N] [-outage d]   reporting to the platform simulator through an outage
@@ -26,6 +26,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 	"github.com/admitbox/admit/drivers/devbench"
 	"github.com/admitbox/admit/edge/agent"
@@ -33,7 +34,7 @@ import (
 
 const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
-  admit audit verify -data DIR
+  admit audit verify -data DIR | -db postgres://…
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous FULL]
   admit report status|resend|reconcile [-data DIR] [-id N]
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
@@ -95,18 +96,30 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 func auditVerify(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("admit audit verify", flag.ContinueOnError)
 	data := fs.String("data", "admit-data", "the cloud's data directory")
+	db := fs.String("db", "", "a PostgreSQL database (postgres://…) instead of the data directory's SQLite")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	path := filepath.Join(*data, "admit.db")
-	if _, err := os.Stat(path); err != nil {
-		return fmt.Errorf("no database at %s: %w", path, err)
+	var st sales.Store
+	if *db != "" {
+		pg, err := postgres.Open(ctx, *db, postgres.Options{})
+		if err != nil {
+			return err
+		}
+		defer pg.Close()
+		st = pg
+	} else {
+		path := filepath.Join(*data, "admit.db")
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("no database at %s: %w", path, err)
+		}
+		lite, err := sqlite.Open(ctx, path, sqlite.Options{})
+		if err != nil {
+			return err
+		}
+		defer lite.Close()
+		st = lite
 	}
-	st, err := sqlite.Open(ctx, path, sqlite.Options{})
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	rep, err := sales.VerifyAudit(ctx, st)
 	if err != nil {
 		return err

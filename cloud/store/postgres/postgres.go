@@ -82,6 +82,14 @@ func Migrate(ctx context.Context, dsn string) (int, error) {
 		return 0, fmt.Errorf("postgres: connect: %w", err)
 	}
 	defer conn.Close(context.WithoutCancel(ctx))
+	// Up to date: nothing to write (a hot standby, read-only, opens too).
+	var have int
+	if err := conn.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&have); err == nil && have >= len(ms) {
+		if have > len(ms) {
+			return have, fmt.Errorf("postgres: database schema version %d is newer than this program (%d)", have, len(ms))
+		}
+		return have, nil
+	}
 	// One migrating process at a time; the lock goes with the connection.
 	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, migrateLock); err != nil {
 		return 0, fmt.Errorf("postgres: wait for other migrations: %w", err)
