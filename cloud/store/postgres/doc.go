@@ -29,3 +29,20 @@ package postgres
 //     Processes learn of each other's seat changes from the seat change
 //     log, which every process polls (cloud/server), and caches of keys
 //     and principals expire within their stated bounds.
+//
+// Measured (admit bench sales/cluster -db, this 2-core machine): a sale
+// is about 15 statements, each a round trip made under the lock, so one
+// process sells ~350 orders/s and three replicas ~210, against ~1,200 on
+// SQLite. The next step takes the lock late: jobs run their conditional
+// statements concurrently across processes (row locks decide seat races),
+// and only the batch's end takes the lock to number and write what must
+// be ordered: audit entries sealed then, feed events numbered then
+// (AppendFeed would stop returning a seq), the seat change log staged by
+// the trigger and numbered then, session versions and heads moved, and
+// commit. What that needs first: a whole-batch retry on 40P01 (serial
+// blocks and admin writes can lock rows in opposite orders across
+// batches), so every Update body must be safe to run twice (no payment
+// call or outside effect inside it); device ingest locking its cursor row
+// (FOR UPDATE) since a shared subscription can hand one device's uploads
+// to two replicas at once; and session versions kept where only the lock
+// holder writes.
