@@ -13,6 +13,7 @@ require (
 	github.com/emmansun/gmsm v0.15.5
 	github.com/google/gousb v1.1.3
 	github.com/jackc/pgx/v5 v5.13.0
+	golang.org/x/term v0.47.0
 )
 
 require (

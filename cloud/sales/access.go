@@ -146,6 +146,12 @@ var usernameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{2,39}$`)
 
 // CreateUser adds a user to the caller's tenant.
 func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User, error) {
+	return s.createUser(ctx, p, in, nil)
+}
+
+// createUser creates the user once guard, run in the same transaction
+// first, allows it.
+func (s *Service) createUser(ctx context.Context, p Principal, in NewUser, guard func(tx Tx) error) (User, error) {
 	if err := authorize(p, auth.ManageUsers); err != nil {
 		return User{}, err
 	}
@@ -188,6 +194,11 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 	u := User{TenantID: tenantID, Username: in.Username, DisplayName: display, Role: role,
 		VenueIDs: slices.Clone(in.VenueIDs), PasswordHash: hash, Generation: 1, CreatedAt: s.now().UTC()}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if guard != nil {
+			if err := guard(tx); err != nil {
+				return err
+			}
+		}
 		if err := tx.InsertUser(ctx, &u); err != nil {
 			return err
 		}
@@ -201,6 +212,58 @@ func (s *Service) CreateUser(ctx context.Context, p Principal, in NewUser) (User
 func (s *Service) CreatePlatformAdmin(ctx context.Context, username, password string) (User, error) {
 	system := Principal{Role: auth.RolePlatformAdmin}
 	return s.CreateUser(ctx, system, NewUser{TenantID: -1, Username: username, Password: password, Role: string(auth.RolePlatformAdmin), DisplayName: "Platform admin"})
+}
+
+// InitPlatformAdmin creates the installation's first platform admin, from
+// the server's shell (admit-cloud init); it refuses once one exists.
+func (s *Service) InitPlatformAdmin(ctx context.Context, username, password string) (User, error) {
+	system := Principal{Role: auth.RolePlatformAdmin}
+	return s.createUser(ctx, system, NewUser{TenantID: -1, Username: username, Password: password, Role: string(auth.RolePlatformAdmin), DisplayName: "Platform admin"},
+		func(tx Tx) error {
+			users, err := tx.ListUsers(ctx, 0)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				if u.Role == auth.RolePlatformAdmin {
+					return Conflict("admin_exists", "a platform admin exists ("+u.Username+"): recover it with admit-cloud user reset-password")
+				}
+			}
+			return nil
+		})
+}
+
+// ResetPassword gives a user a new password from the server's shell
+// (admit-cloud user reset-password), whoever they are: it unlocks and
+// enables them, ends their logins, and is audited under actor, the shell
+// user who ran it.
+func (s *Service) ResetPassword(ctx context.Context, actor, username, password string) (User, error) {
+	if err := auth.ValidatePassword(password); err != nil {
+		return User{}, invalid("invalid_user", "the password cannot be used", FieldError{Field: "password", Message: err.Error()})
+	}
+	hash, err := auth.HashPassword(s.cfg.Passwords, password)
+	if err != nil {
+		return User{}, fmt.Errorf("reset password: %w", err)
+	}
+	var out User
+	err = s.update(ctx, Principal{Role: auth.RolePlatformAdmin}, func(tx Tx, rec func(change)) error {
+		u, err := tx.GetUserByName(ctx, username)
+		if err != nil {
+			return err
+		}
+		before := u
+		u.PasswordHash, u.FailedLogins, u.LastFailedAt, u.Disabled = hash, 0, nil, false
+		u.Generation++
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		rec(change{action: "user.reset_password", object: "user:" + itoa(u.ID), tenantID: u.TenantID, before: before, after: u,
+			actor: "shell:" + actor, reason: "password reset from the server's shell"})
+		out = u
+		return nil
+	})
+	s.forgetPrincipals()
+	return out, err
 }
 
 // ListUsers lists the tenant's users.

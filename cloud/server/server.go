@@ -196,7 +196,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = time.Second
 	}
-	st, err := openStore(ctx, cfg)
+	st, err := OpenStore(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -289,9 +289,9 @@ type Store interface {
 	DB() *sql.DB
 }
 
-// openStore opens the configured store: PostgreSQL when a database is
+// OpenStore opens the configured store: PostgreSQL when a database is
 // named, else SQLite in the data dir.
-func openStore(ctx context.Context, cfg Config) (Store, error) {
+func OpenStore(ctx context.Context, cfg Config) (Store, error) {
 	if cfg.DB == "" {
 		st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{Synchronous: cfg.Synchronous})
 		if err != nil {

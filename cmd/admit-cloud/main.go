@@ -4,6 +4,8 @@
 //	admit-cloud migrate [-data dir | -db postgres://…]
 //	admit-cloud backup  [-data dir] -out FILE   a consistent copy while the cloud sells, checked
 //	admit-cloud restore -from FILE [-data dir]  into an empty data dir, checked and migrated
+//	admit-cloud init [-username admin] [-generate] [-data dir | -db …]   the first platform admin (password from the terminal or stdin)
+//	admit-cloud user reset-password -username NAME [-generate] [-data dir | -db …]   recover a user from the server's shell, audited
 package main
 
 import (
@@ -12,6 +14,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -25,15 +28,23 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := runIO(os.Args[1:], os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "admit-cloud:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string) error { return runIO(args, os.Stdin, os.Stdout) }
+
+func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore [flags]")
+		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore|init|user reset-password [flags]")
+	}
+	if args[0] == "user" {
+		if len(args) < 2 || args[1] != "reset-password" {
+			return fmt.Errorf("usage: admit-cloud user reset-password -username NAME [-generate] [-data dir | -db URL]")
+		}
+		args = append([]string{"user reset-password"}, args[2:]...)
 	}
 	cfg := server.Config{Listen: "127.0.0.1:8480", MQTTListen: "127.0.0.1:18830", DataDir: "admit-data", SystemCode: "ADMIT"}
 	fs := flag.NewFlagSet("admit-cloud "+args[0], flag.ContinueOnError)
@@ -50,6 +61,8 @@ func run(args []string) error {
 	drain := fs.Duration("drain-delay", 0, "serve: on SIGTERM, answer /health/ready with 503 this long before closing (a load balancer's check interval × fall)")
 	out := fs.String("out", "", "backup: the file to write (must not exist)")
 	from := fs.String("from", "", "restore: the backup file")
+	username := fs.String("username", "", "init: the first platform admin's username (default admin); user reset-password: whose")
+	pf := addPasswordFlags(fs)
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -134,6 +147,10 @@ func run(args []string) error {
 		fmt.Printf("restored %s into %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *from, cfg.DataDir,
 			rep.SchemaVersion, rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
 		return nil
+	case "init":
+		return runInit(ctx, cfg, orDefault(*username, "admin"), pf, stdin, stdout)
+	case "user reset-password":
+		return runResetPassword(ctx, cfg, *username, pf, stdin, stdout)
 	case "serve":
 		cfg.Logger = log
 		srv, err := server.Start(ctx, cfg)
@@ -144,7 +161,14 @@ func run(args []string) error {
 		<-ctx.Done()
 		return srv.Close()
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate, backup or restore", args[0])
+	return fmt.Errorf("unknown command %q: use serve, migrate, backup, restore, init or user reset-password", args[0])
+}
+
+func orDefault(v, d string) string {
+	if v == "" {
+		return d
+	}
+	return v
 }
 
 func okOr(ok bool, why string) string {

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/store/sqlite"
+)
+
+// service opens the data dir's store as another process would.
+func service(t *testing.T, dir string) (*sales.Service, *sqlite.Store) {
+	t.Helper()
+	st, err := sqlite.Open(context.Background(), filepath.Join(dir, "admit.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc, err := sales.New(context.Background(), st, sales.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc, st
+}
+
+// TestInitCreatesTheFirstAdminOnceAndResetRecoversIt: a fresh install has
+// no user; init makes the platform admin from the password on stdin and
+// refuses a second time; the admin, locked out by wrong passwords, is
+// recovered from the shell with a generated password, and the reset is in
+// the audit log under the shell user.
+func TestInitCreatesTheFirstAdminOnceAndResetRecoversIt(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	var out bytes.Buffer
+	if err := runIO([]string{"init", "-data", dir}, strings.NewReader("first-Admin-pass\n"), &out); err != nil {
+		t.Fatalf("init: %v\n%s", err, out.String())
+	}
+	svc, st := service(t, dir)
+	if _, err := svc.Login(ctx, "admin", "first-Admin-pass"); err != nil {
+		t.Fatalf("the admin init made cannot log in: %v", err)
+	}
+	err := runIO([]string{"init", "-data", dir, "-username", "another"}, strings.NewReader("second-Admin-pass\n"), &out)
+	if err == nil || !strings.Contains(err.Error(), "a platform admin exists") {
+		t.Fatalf("a second init: %v", err)
+	}
+	if _, err := svc.Login(ctx, "another", "second-Admin-pass"); err == nil {
+		t.Fatal("the refused init created its admin")
+	}
+	if err := runIO([]string{"init", "-data", t.TempDir()}, strings.NewReader(""), &out); err == nil {
+		t.Fatal("init with no password on stdin succeeded")
+	}
+
+	locked := false
+	for range 20 {
+		if _, err := svc.Login(ctx, "admin", "wrong-password-x"); sales.IsKind(err, sales.KindLocked) {
+			locked = true
+			break
+		}
+	}
+	if _, err := svc.Login(ctx, "admin", "first-Admin-pass"); !locked || !sales.IsKind(err, sales.KindLocked) {
+		t.Fatalf("the admin is not locked out (%v)", err)
+	}
+	out.Reset()
+	if err := runIO([]string{"user", "reset-password", "-data", dir, "-username", "admin", "-generate"}, strings.NewReader(""), &out); err != nil {
+		t.Fatalf("reset-password: %v\n%s", err, out.String())
+	}
+	m := regexp.MustCompile(`(?m)^password: (\S+)$`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no generated password printed:\n%s", out.String())
+	}
+	if _, err := svc.Login(ctx, "admin", m[1]); err != nil {
+		t.Fatalf("the reset admin cannot log in with the new password: %v", err)
+	}
+	if _, err := svc.Login(ctx, "admin", "first-Admin-pass"); err == nil {
+		t.Fatal("the old password still works")
+	}
+	var resets []audit.Entry
+	st.AuditLog(ctx, sales.AuditFilter{}, func(e audit.Entry) error {
+		if e.Action == "user.reset_password" {
+			resets = append(resets, e)
+		}
+		return nil
+	})
+	if len(resets) != 1 || !strings.HasPrefix(resets[0].Actor, "shell:") {
+		t.Fatalf("the reset's audit entries: %+v", resets)
+	}
+	if err := runIO([]string{"user", "reset-password", "-data", dir, "-username", "nobody", "-generate"}, strings.NewReader(""), &out); err == nil {
+		t.Fatal("reset-password of an unknown user succeeded")
+	}
+}
