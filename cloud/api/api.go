@@ -37,7 +37,19 @@ type Options struct {
 	BrokerCA []byte
 	// Reporting serves the national data platform reporting (nil: none).
 	Reporting *report.Service
+	// Observer hears of every request the API answered (nil: none).
+	Observer RequestObserver
 }
+
+// RequestObserver counts requests: route is the route's template
+// (/api/v1/orders/:id/pay), never a path with ids in it; errCode is the
+// error's code ("seat_taken", "internal") or "" on success.
+type RequestObserver interface {
+	ObserveRequest(method, route string, status int, errCode string, d time.Duration)
+}
+
+// errCodeKey holds, on a gin context, the code of the error answered.
+const errCodeKey = "admit.error_code"
 
 // API serves the sales service over HTTP.
 type API struct {
@@ -124,7 +136,12 @@ func (a *API) Handler() http.Handler {
 }
 
 func (a *API) wrap(r route) gin.HandlerFunc {
+	template := "/api/v1" + r.path
 	return func(c *gin.Context) {
+		if o := a.opts.Observer; o != nil {
+			start := time.Now()
+			defer func() { o.ObserveRequest(r.method, template, c.Writer.Status(), c.GetString(errCodeKey), time.Since(start)) }()
+		}
 		limit := a.opts.MaxBody
 		if strings.HasSuffix(r.path, "/seatmap") {
 			limit = a.opts.MaxUpload
@@ -201,11 +218,14 @@ func writeError(c *gin.Context, err error) {
 		if code == "" {
 			code = string(e.Kind)
 		}
+		c.Set(errCodeKey, code)
 		c.AbortWithStatusJSON(kindStatus[e.Kind], errorBody{Error: errorDetail{Code: code, Message: e.Message, Fields: e.Fields, Seats: e.Seats}})
 	case errors.As(err, &mbe):
+		c.Set(errCodeKey, "body_too_large")
 		c.AbortWithStatusJSON(http.StatusRequestEntityTooLarge, errorBody{Error: errorDetail{Code: "body_too_large",
 			Message: fmt.Sprintf("the request body is larger than %d bytes", mbe.Limit)}})
 	default:
+		c.Set(errCodeKey, "internal")
 		c.AbortWithStatusJSON(http.StatusInternalServerError, errorBody{Error: errorDetail{Code: "internal", Message: "internal error; it has been logged"}})
 	}
 }

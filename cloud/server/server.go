@@ -223,8 +223,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.Reports = st.Reports()
 	s.reporting = report.NewService(s.Reports, cfg.Platform.URL != "", cfg.Now)
 	svc.SetReportingSource(s.reporting)
-	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting})
+	m := newMetrics(st, s.Reports, cfg.Now, cfg.Logger)
+	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting, Observer: m})
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
 	mux.HandleFunc("GET /health/ready", s.ready)
 	mux.Handle("/api/", a.Handler())
@@ -287,6 +289,7 @@ type Store interface {
 	Prune(ctx context.Context, p sqlstore.Retention, now time.Time) (sqlstore.Pruned, error)
 	Reports() report.Store
 	DB() *sql.DB
+	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }
 
 // OpenStore opens the configured store: PostgreSQL when a database is

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/admitbox/admit/cloud/avail"
 	"github.com/admitbox/admit/cloud/sales"
@@ -53,6 +54,7 @@ func (s *Store) committer() {
 }
 
 func (s *Store) runBatch(batch []job) {
+	start := time.Now()
 	errs := make([]error, len(batch))
 	tx, err := s.w.BeginTx(context.Background(), nil)
 	if err != nil {
@@ -69,7 +71,7 @@ func (s *Store) runBatch(batch []job) {
 		for i := range batch {
 			errs[i] = fmt.Errorf("store: read audit head: %w", err)
 		}
-		s.finish(batch, errs)
+		s.finish(batch, errs, start)
 		return
 	}
 	startSeq := t.b.seq
@@ -79,7 +81,7 @@ func (s *Store) runBatch(batch []job) {
 		for i := range batch {
 			errs[i] = fmt.Errorf("store: read seat log head: %w", err)
 		}
-		s.finish(batch, errs)
+		s.finish(batch, errs, start)
 		return
 	}
 	ok := 0
@@ -100,7 +102,7 @@ func (s *Store) runBatch(batch []job) {
 					errs[k] = fmt.Errorf("store: savepoint: %w", err)
 				}
 			}
-			s.finish(batch, errs)
+			s.finish(batch, errs, start)
 			return
 		}
 		savepoint = "RELEASE job; SAVEPOINT job"
@@ -114,7 +116,7 @@ func (s *Store) runBatch(batch []job) {
 						errs[k] = fmt.Errorf("store: rollback to savepoint: %w", err)
 					}
 				}
-				s.finish(batch, errs)
+				s.finish(batch, errs, start)
 				return
 			}
 		} else {
@@ -134,7 +136,7 @@ func (s *Store) runBatch(batch []job) {
 					errs[k] = err
 				}
 			}
-			s.finish(batch, errs)
+			s.finish(batch, errs, start)
 			return
 		}
 	}
@@ -149,7 +151,7 @@ func (s *Store) runBatch(batch []job) {
 	} else if len(changes) > 0 {
 		s.seatChangesCommitted(changes)
 	}
-	s.finish(batch, errs)
+	s.finish(batch, errs, start)
 }
 
 // batchSeatChanges reads back the seat changes the batch's jobs logged.
@@ -269,10 +271,25 @@ ON CONFLICT (venue_id) DO UPDATE SET seq = excluded.seq`, venue, seq); err != ni
 	return nil
 }
 
-func (s *Store) finish(batch []job, errs []error) {
+func (s *Store) finish(batch []job, errs []error, start time.Time) {
+	if o := s.observer.Load(); o != nil {
+		failed := 0
+		for _, err := range errs {
+			if err != nil {
+				failed++
+			}
+		}
+		(*o)(len(batch), failed, time.Since(start))
+	}
 	for i, j := range batch {
 		j.done <- errs[i]
 	}
+}
+
+// ObserveCommits has fn hear of every group commit: its transactions,
+// how many of them failed, and how long it took from begin to commit.
+func (s *Store) ObserveCommits(fn func(jobs, failed int, d time.Duration)) {
+	s.observer.Store(&fn)
 }
 
 // runJob runs one transaction body; a panic fails that job only.

@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/admitbox/admit/cloud/avail"
@@ -72,6 +73,7 @@ type Store struct {
 
 	hookMu        sync.Mutex
 	onSeatChanges []func([]avail.Change)
+	observer      atomic.Pointer[func(jobs, failed int, d time.Duration)]
 }
 
 var _ sales.Store = (*Store)(nil)

@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// scrape reads the cloud's /metrics as Prometheus does.
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics: %d %s", resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// sample is the value of one series (name and labels exactly as
+// exposed), or -1 when it is not there.
+func sample(text, series string) float64 {
+	for _, line := range strings.Split(text, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return -1
+}
+
+// TestMetricsCountSalesByRouteAndOutcome: a sale and a refused hold show
+// in /metrics under their route templates and error code (no id in any
+// label), the group commits are counted, and the venue's feed head, its
+// devices and the reporting queue are read from the store.
+func TestMetricsCountSalesByRouteAndOutcome(t *testing.T) {
+	w := newWorld(t, embedded)
+	tok := w.token("clerk")
+	seat := w.seats[0].SeatID
+	var h sales.Hold
+	if code := callAs(t, tok, "POST", w.srv.URL+"/api/v1/holds", sales.HoldRequest{SessionID: w.session.ID, Channel: sales.ChannelPOS, SeatIDs: []int64{seat}}, &h); code != 201 {
+		t.Fatalf("hold: %d", code)
+	}
+	var o sales.Order
+	if code := callAs(t, tok, "POST", w.srv.URL+"/api/v1/orders", sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}}, &o); code != 201 {
+		t.Fatalf("sale: %d", code)
+	}
+	if code := callAs(t, tok, "POST", w.srv.URL+"/api/v1/holds", sales.HoldRequest{SessionID: w.session.ID, Channel: sales.ChannelPOS, SeatIDs: []int64{seat}}, nil); code != 409 {
+		t.Fatalf("a hold on a sold seat: %d", code)
+	}
+	callAs(t, tok, "GET", fmt.Sprintf("%s/api/v1/orders/%d", w.srv.URL, o.ID), nil, nil)
+	w.device("gate", "metrics-gate")
+
+	m := scrape(t, w.srv.URL)
+	for series, min := range map[string]float64{
+		`admit_http_requests_total{method="POST",route="/api/v1/holds",status="201"}`:     1,
+		`admit_http_requests_total{method="POST",route="/api/v1/holds",status="409"}`:     1,
+		`admit_http_requests_total{method="POST",route="/api/v1/orders",status="201"}`:    1,
+		`admit_http_requests_total{method="GET",route="/api/v1/orders/:id",status="200"}`: 1,
+		`admit_store_commit_transactions_count`:                                           2,
+		`admit_report_queue{state="pending"}`:                                             0,
+		`admit_devices{role="gate",status="active",venue="` + w.venue.Code + `"}`:        1,
+	} {
+		if got := sample(m, series); got < min {
+			t.Errorf("%s = %v, want at least %v; have:\n%s", series, got, min, grepLines(m, strings.SplitN(series, "{", 2)[0]))
+		}
+	}
+	if !regexp.MustCompile(`admit_http_errors_total\{error="[a-z_]+",route="/api/v1/holds"\} 1`).MatchString(m) {
+		t.Errorf("the refused hold is not counted by its error code:\n%s", grepLines(m, "admit_http_errors_total"))
+	}
+	if got, want := sample(m, `admit_feed_head{venue="`+w.venue.Code+`"}`), float64(w.head()); got != want {
+		t.Errorf("feed head %v, the store's %v", got, want)
+	}
+	if bad := regexp.MustCompile(`route="[^"]*/[0-9]+`).FindString(m); bad != "" {
+		t.Errorf("an id in a route label: %s", bad)
+	}
+}
+
+func grepLines(text, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
