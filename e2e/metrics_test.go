@@ -71,7 +71,7 @@ func TestMetricsCountSalesByRouteAndOutcome(t *testing.T) {
 		`admit_http_requests_total{method="GET",route="/api/v1/orders/:id",status="200"}`: 1,
 		`admit_store_commit_transactions_count`:                                           2,
 		`admit_report_queue{state="pending"}`:                                             0,
-		`admit_devices{role="gate",status="active",venue="` + w.venue.Code + `"}`:        1,
+		`admit_devices{role="gate",status="active",venue="` + w.venue.Code + `"}`:         1,
 	} {
 		if got := sample(m, series); got < min {
 			t.Errorf("%s = %v, want at least %v; have:\n%s", series, got, min, grepLines(m, strings.SplitN(series, "{", 2)[0]))

@@ -140,7 +140,9 @@ func (a *API) wrap(r route) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if o := a.opts.Observer; o != nil {
 			start := time.Now()
-			defer func() { o.ObserveRequest(r.method, template, c.Writer.Status(), c.GetString(errCodeKey), time.Since(start)) }()
+			defer func() {
+				o.ObserveRequest(r.method, template, c.Writer.Status(), c.GetString(errCodeKey), time.Since(start))
+			}()
 		}
 		limit := a.opts.MaxBody
 		if strings.HasSuffix(r.path, "/seatmap") {
