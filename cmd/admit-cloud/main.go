@@ -96,7 +96,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 			if err != nil {
 				return err
 			}
-			fmt.Printf("PostgreSQL database at schema version %d\n", v)
+			fmt.Fprintf(stdout, "PostgreSQL database at schema version %d\n", v)
 			return nil
 		}
 		st, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "admit.db"), sqlite.Options{})
@@ -108,7 +108,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("database %s at schema version %d\n", filepath.Join(cfg.DataDir, "admit.db"), v)
+		fmt.Fprintf(stdout, "database %s at schema version %d\n", filepath.Join(cfg.DataDir, "admit.db"), v)
 		return nil
 	case "backup":
 		if cfg.DB != "" {
@@ -130,7 +130,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("backup %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *out, rep.SchemaVersion,
+		fmt.Fprintf(stdout, "backup %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *out, rep.SchemaVersion,
 			rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
 		if !rep.OK() {
 			return fmt.Errorf("the backup does not check")
@@ -144,7 +144,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("restored %s into %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *from, cfg.DataDir,
+		fmt.Fprintf(stdout, "restored %s into %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *from, cfg.DataDir,
 			rep.SchemaVersion, rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
 		return nil
 	case "init":
@@ -157,7 +157,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		fmt.Printf("admit-cloud serving %s/api/v1/ (OpenAPI: %s/api/v1/openapi.json)\n", srv.URL, srv.URL)
+		fmt.Fprintf(stdout, "admit-cloud serving %s/api/v1/ (OpenAPI: %s/api/v1/openapi.json)\n", srv.URL, srv.URL)
 		<-ctx.Done()
 		return srv.Close()
 	}

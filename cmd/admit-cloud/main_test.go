@@ -1,10 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/admitbox/admit/internal/pgtest"
 )
 
 func TestMigrateCreatesTheDatabaseAtTheLatestSchema(t *testing.T) {
@@ -79,14 +82,16 @@ func TestBackupAndRestoreFromTheCommandLine(t *testing.T) {
 }
 
 func TestMigrateAPostgreSQLDatabase(t *testing.T) {
-	dsn := os.Getenv("ADMIT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		t.Skip("ADMIT_TEST_POSTGRES_DSN is not set")
-	}
-	if err := run([]string{"migrate", "-db", dsn}); err != nil {
+	dsn, _, _ := pgtest.Schema(t)
+	var out bytes.Buffer
+	if err := runIO([]string{"migrate", "-db", dsn}, strings.NewReader(""), &out); err != nil {
 		t.Fatal(err)
 	}
-	if err := run([]string{"serve", "-db", dsn, "-listen", "127.0.0.1:0"}); err == nil || !strings.Contains(err.Error(), "not complete") {
-		t.Fatalf("serve on PostgreSQL: %v", err)
+	if err := runIO([]string{"backup", "-db", dsn, "-out", filepath.Join(t.TempDir(), "b")}, strings.NewReader(""), &out); err == nil || !strings.Contains(err.Error(), "pg_basebackup") {
+		t.Fatalf("backup of PostgreSQL: %v", err)
+	}
+	// The first admin of a PostgreSQL install.
+	if err := runIO([]string{"init", "-db", dsn, "-generate"}, strings.NewReader(""), &out); err != nil {
+		t.Fatalf("init on PostgreSQL: %v", err)
 	}
 }
