@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
 )
@@ -39,6 +40,11 @@ type Options struct {
 	Reporting *report.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
+	// Limits is the flow control in front of every route (nil: none).
+	Limits *limit.Limiter
+	// TrustedProxies are the load balancers whose X-Forwarded-For names
+	// the client (none: the connection's address is the client).
+	TrustedProxies []string
 }
 
 // RequestObserver counts requests: route is the route's template
@@ -123,6 +129,9 @@ func (a *API) Register(e *gin.Engine) {
 func (a *API) Handler() http.Handler {
 	gin.SetMode(gin.ReleaseMode)
 	e := gin.New()
+	if err := e.SetTrustedProxies(a.opts.TrustedProxies); err != nil {
+		a.log.Error("trusted proxies", "err", err)
+	}
 	e.Use(gin.Recovery())
 	e.HandleMethodNotAllowed = true
 	e.NoRoute(func(c *gin.Context) {
@@ -137,6 +146,7 @@ func (a *API) Handler() http.Handler {
 
 func (a *API) wrap(r route) gin.HandlerFunc {
 	template := "/api/v1" + r.path
+	class := classOf(r)
 	return func(c *gin.Context) {
 		if o := a.opts.Observer; o != nil {
 			start := time.Now()
@@ -144,11 +154,16 @@ func (a *API) wrap(r route) gin.HandlerFunc {
 				o.ObserveRequest(r.method, template, c.Writer.Status(), c.GetString(errCodeKey), time.Since(start))
 			}()
 		}
-		limit := a.opts.MaxBody
-		if strings.HasSuffix(r.path, "/seatmap") {
-			limit = a.opts.MaxUpload
+		done, ok := a.admit(c, r, class)
+		if !ok {
+			return
 		}
-		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, limit)
+		defer done()
+		maxBody := a.opts.MaxBody
+		if strings.HasSuffix(r.path, "/seatmap") {
+			maxBody = a.opts.MaxUpload
+		}
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, maxBody)
 		var p sales.Principal
 		if !r.public {
 			tok, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
@@ -159,6 +174,9 @@ func (a *API) wrap(r route) gin.HandlerFunc {
 			var err error
 			if p, err = a.svc.Authenticate(c.Request.Context(), tok); err != nil {
 				writeError(c, err)
+				return
+			}
+			if !a.admitTenant(c, class, p.TenantID) {
 				return
 			}
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
+	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/portal"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/platform"
@@ -44,9 +45,16 @@ type Config struct {
 	DataDir string `json:"data_dir"` // holds admit.db
 	// DB names a PostgreSQL database (postgres://…) instead of the data
 	// dir's SQLite: several cloud processes can share one.
-	DB          string `json:"db"`
-	Synchronous string `json:"synchronous"` // SQLite synchronous mode: FULL (default) or NORMAL
-	SystemCode  string `json:"system_code"` // the regulator's code for this system
+	DB string `json:"db"`
+	// RateLimits is the flow control in front of the API (none by
+	// default): token buckets per client address and per tenant by
+	// request class, and a cap on reads in flight.
+	RateLimits limit.Config `json:"rate_limits"`
+	// TrustedProxies are the load balancers (addresses or CIDRs) whose
+	// X-Forwarded-For names the client for the per-client limits.
+	TrustedProxies []string `json:"trusted_proxies"`
+	Synchronous    string   `json:"synchronous"` // SQLite synchronous mode: FULL (default) or NORMAL
+	SystemCode     string   `json:"system_code"` // the regulator's code for this system
 	// SweepEvery is how often expired holds are released (default 1s).
 	SweepEvery time.Duration       `json:"-"`
 	Logger     *slog.Logger        `json:"-"`
@@ -193,6 +201,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DataDir == "" && cfg.DB == "" {
 		return nil, errors.New("server: a data dir or a database is required")
 	}
+	for _, p := range cfg.TrustedProxies {
+		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
+			return nil, fmt.Errorf("server: trusted proxy %q: want an address or a CIDR", p)
+		}
+	}
 	if cfg.SweepEvery == 0 {
 		cfg.SweepEvery = time.Second
 	}
@@ -224,7 +237,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.reporting = report.NewService(s.Reports, cfg.Platform.URL != "", cfg.Now)
 	svc.SetReportingSource(s.reporting)
 	m := newMetrics(st, s.Reports, cfg.Now, cfg.Logger)
-	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting, Observer: m})
+	var limits *limit.Limiter
+	if cfg.RateLimits.Enabled() {
+		limits = limit.New(cfg.RateLimits, nil)
+	}
+	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
+		Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)

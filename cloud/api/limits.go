@@ -1,0 +1,71 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/admitbox/admit/cloud/limit"
+)
+
+// classOf says what a route does, for flow control: sales (holds, orders,
+// payments) are kept apart from reads so that reads are shed first.
+func classOf(r route) limit.Class {
+	switch {
+	case r.path == "/auth/login":
+		return limit.Login
+	case r.path == "/enroll":
+		return limit.Enroll
+	case r.method == http.MethodGet:
+		return limit.Read
+	case r.path == "/holds" || strings.HasPrefix(r.path, "/holds/") || r.path == "/orders" || strings.HasPrefix(r.path, "/orders/"):
+		return limit.Sale
+	}
+	return limit.Write
+}
+
+// tooMany answers 429 with Retry-After.
+func tooMany(c *gin.Context, class limit.Class, wait time.Duration) {
+	c.Header("Retry-After", strconv.Itoa(limit.RetryAfterSeconds(wait)))
+	c.Set(errCodeKey, "rate_limited")
+	c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: errorDetail{Code: "rate_limited",
+		Message: "too many " + string(class) + " requests: retry after the time in Retry-After"}})
+}
+
+// admit applies the client's limits before a request is authenticated;
+// done (never nil when ok) ends a read's slot.
+func (a *API) admit(c *gin.Context, r route, class limit.Class) (done func(), ok bool) {
+	l := a.opts.Limits
+	if l == nil {
+		return func() {}, true
+	}
+	if ok, wait := l.Allow(class, c.ClientIP(), ""); !ok {
+		tooMany(c, class, wait)
+		return nil, false
+	}
+	if class != limit.Read || strings.HasSuffix(r.path, "/stream") {
+		return func() {}, true
+	}
+	done, ok = l.StartRead()
+	if !ok {
+		tooMany(c, class, time.Second)
+		return nil, false
+	}
+	return done, true
+}
+
+// admitTenant applies the tenant's limits once the caller is known.
+func (a *API) admitTenant(c *gin.Context, class limit.Class, tenantID int64) bool {
+	l := a.opts.Limits
+	if l == nil || tenantID <= 0 {
+		return true
+	}
+	if ok, wait := l.Allow(class, "", strconv.FormatInt(tenantID, 10)); !ok {
+		tooMany(c, class, wait)
+		return false
+	}
+	return true
+}
