@@ -44,5 +44,9 @@ package postgres
 // batches), so every Update body must be safe to run twice (no payment
 // call or outside effect inside it); device ingest locking its cursor row
 // (FOR UPDATE) since a shared subscription can hand one device's uploads
-// to two replicas at once; and session versions kept where only the lock
-// holder writes.
+// to two replicas at once; session versions kept where only the lock
+// holder writes; and, above all, the sales rules that read then write
+// (channel quotas and per-customer limits count sold seats before
+// holding, refunds and 补登 check a state before moving it, login
+// failures count up) made conditional or row-locked, since without the
+// one writer two processes could both pass the same check.
