@@ -58,6 +58,8 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	mqttURL := fs.String("mqtt-url", "", "use this external MQTT broker instead of the embedded one (tcp://host:1883)")
 	mqttCert := fs.String("mqtt-tls-cert", "", "PEM certificate: the embedded broker speaks TLS")
 	mqttKey := fs.String("mqtt-tls-key", "", "PEM private key of -mqtt-tls-cert")
+	tlsCert := fs.String("tls-cert", "", "PEM certificate: the API and portal speak HTTPS")
+	tlsKey := fs.String("tls-key", "", "PEM private key of -tls-cert")
 	drain := fs.Duration("drain-delay", 0, "serve: on SIGTERM, answer /health/ready with 503 this long before closing (a load balancer's check interval × fall)")
 	out := fs.String("out", "", "backup: the file to write (must not exist)")
 	from := fs.String("from", "", "restore: the backup file")
@@ -78,7 +80,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 	}
 	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {db, &cfg.DB}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode},
-		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}, {mqttCert, &cfg.MQTTTLSCert}, {mqttKey, &cfg.MQTTTLSKey}} {
+		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}, {mqttCert, &cfg.MQTTTLSCert}, {mqttKey, &cfg.MQTTTLSKey}, {tlsCert, &cfg.TLSCert}, {tlsKey, &cfg.TLSKey}} {
 		if *o.flag != "" {
 			*o.dst = *o.flag
 		}
