@@ -97,3 +97,31 @@ func grepLines(text, prefix string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// TestTheGateAgentsMetricsFollowItsDecisions: a gate's /metrics shows it
+// connected and caught up, its admissions and refusals, and its outbox
+// emptied once the admission is uploaded.
+func TestTheGateAgentsMetricsFollowItsDecisions(t *testing.T) {
+	w := newWorld(t, embedded)
+	gate := w.agent(w.device("gate", "metrics-gate"))
+	o := w.sell(1)
+	w.caughtUp(gate)
+	head := w.head()
+	validate(t, gate.URL(), o.Tickets[0].QR)
+	validate(t, gate.URL(), o.Tickets[0].QR) // already admitted
+	uploaded(t, gate)
+	m := scrape(t, gate.URL())
+	for series, want := range map[string]float64{
+		`admit_edge_connected`:                               1,
+		`admit_edge_gate_decisions_total{result="admitted"}`: 1,
+		`admit_edge_gate_decisions_total{result="rejected"}`: 1,
+		`admit_edge_outbox_depth`:                            0,
+	} {
+		if got := sample(m, series); got != want {
+			t.Errorf("%s = %v, want %v", series, got, want)
+		}
+	}
+	if got := sample(m, `admit_edge_feed_seq`); got < float64(head) {
+		t.Errorf("feed seq %v, the venue's head was %d when the gate caught up", got, head)
+	}
+}

@@ -156,6 +156,7 @@ func (ro *roles) handler() http.Handler {
 	mux := http.NewServeMux()
 	role := ro.a.cred.Role
 	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, http.StatusOK, ro.a.Status()) })
+	mux.Handle("GET /metrics", ro.a.metricsHandler())
 	ui := screens.Handler(role)
 	mux.Handle("GET /ui/", ui)
 	mux.Handle("GET /ui-common/", ui)
