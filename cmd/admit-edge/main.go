@@ -4,6 +4,7 @@
 //	admit-edge run    [-data DIR] [-listen 127.0.0.1:8481] [-devices FILE]
 //	admit-edge status [-data DIR]
 //	admit-edge profiles validate [-dir firmware-profiles] [FILE...]
+//	admit-edge profiles udev-rules [-dir firmware-profiles] [-group admit]
 //	admit-edge print-preview -out ticket.png [-paper 58|80] [-qr TEXT] [-venue V] [-event E]
 //	    [-hall H] [-seat S] [-number N] [-price-cents N] [-currency CNY] [-time RFC3339] [-english-only]
 package main
@@ -45,6 +46,7 @@ const usage = `usage:
   admit-edge run    [-data DIR] [-listen 127.0.0.1:8481] [-devices FILE]
   admit-edge status [-data DIR]
   admit-edge profiles validate [-dir firmware-profiles] [FILE...]
+  admit-edge profiles udev-rules [-dir firmware-profiles] [-group admit]
   admit-edge print-preview -out ticket.png [-paper 58|80] [-qr TEXT] [-venue V] [-event E]
       [-hall H] [-seat S] [-number N] [-price-cents N] [-currency CNY] [-time RFC3339] [-english-only]`
 

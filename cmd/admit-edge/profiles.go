@@ -14,8 +14,11 @@ import (
 
 // profilesCmd runs "admit-edge profiles SUBCOMMAND".
 func profilesCmd(args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "udev-rules" {
+		return udevRules(args[1:], out)
+	}
 	if len(args) == 0 || args[0] != "validate" {
-		return errors.New("usage: admit-edge profiles validate [-dir firmware-profiles] [FILE...]")
+		return errors.New("usage: admit-edge profiles validate [-dir firmware-profiles] [FILE...] | profiles udev-rules [-dir DIR] [-group admit]")
 	}
 	fs := flag.NewFlagSet("admit-edge profiles validate", flag.ContinueOnError)
 	fs.SetOutput(out)
