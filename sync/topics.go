@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"encoding/base64"
 	"fmt"
 	"strings"
 )
@@ -83,3 +84,8 @@ func CheckID(field, s string) error {
 	}
 	return nil
 }
+
+// DevicePassword is the text a device logs in to a broker with: its
+// secret in unpadded base64url. The raw secret, which older agents send,
+// may hold a NUL byte and then fits no broker's password file.
+func DevicePassword(secret []byte) string { return base64.RawURLEncoding.EncodeToString(secret) }

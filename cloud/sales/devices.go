@@ -272,10 +272,43 @@ func (s *Service) AuthenticateDevice(ctx context.Context, deviceID string, secre
 	if err != nil && !IsKind(err, KindNotFound) {
 		return "", err
 	}
-	if err != nil || len(secret) == 0 || subtle.ConstantTimeCompare(secret, want) != 1 {
+	// The text form (wire.DevicePassword) or, from agents older than it,
+	// the raw secret.
+	text := []byte(wire.DevicePassword(want))
+	if err != nil || len(secret) == 0 || subtle.ConstantTimeCompare(secret, text)|subtle.ConstantTimeCompare(secret, want) != 1 {
 		return "", &Error{Kind: KindUnauthenticated, Code: "bad_device_credential", Message: "unknown, revoked or wrong device credential"}
 	}
 	return d.VenueCode, nil
+}
+
+// BrokerLogin is an active device's login to an external broker.
+type BrokerLogin struct {
+	DeviceID, VenueCode, Password string
+}
+
+// BrokerLogins lists every active device's broker login, for an
+// external broker's password file (admit-cloud broker-config, run on the
+// server's shell): revoked and unenrolled devices are not in it.
+func (s *Service) BrokerLogins(ctx context.Context) ([]BrokerLogin, error) {
+	devices, err := s.store.ListDevices(ctx, -1, nil)
+	if err != nil {
+		return nil, err
+	}
+	var out []BrokerLogin
+	for _, d := range devices {
+		if d.Status != DeviceActive {
+			continue
+		}
+		dv, secret, err := s.DeviceSecret(ctx, d.ID)
+		if IsKind(err, KindNotFound) {
+			continue // revoked meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, BrokerLogin{DeviceID: dv.ID, VenueCode: dv.VenueCode, Password: wire.DevicePassword(secret)})
+	}
+	return out, nil
 }
 
 func mayReadDevices(p Principal) error {

@@ -4,6 +4,7 @@
 //	admit-cloud migrate [-data dir | -db postgres://…]
 //	admit-cloud backup  [-data dir] -out FILE   a consistent copy while the cloud sells, checked
 //	admit-cloud restore -from FILE [-data dir]  into an empty data dir, checked and migrated
+//	admit-cloud broker-config -out DIR [-config file.json]   Mosquitto's passwd and acl for the cloud (mqtt_user) and every active device
 //	admit-cloud init [-username admin] [-generate] [-data dir | -db …]   the first platform admin (password from the terminal or stdin)
 //	admit-cloud user reset-password -username NAME [-generate] [-data dir | -db …]   recover a user from the server's shell, audited
 package main
@@ -38,7 +39,7 @@ func run(args []string) error { return runIO(args, os.Stdin, os.Stdout) }
 
 func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore|init|user reset-password [flags]")
+		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore|init|user reset-password|broker-config [flags]")
 	}
 	if args[0] == "user" {
 		if len(args) < 2 || args[1] != "reset-password" {
@@ -61,7 +62,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	tlsCert := fs.String("tls-cert", "", "PEM certificate: the API and portal speak HTTPS")
 	tlsKey := fs.String("tls-key", "", "PEM private key of -tls-cert")
 	drain := fs.Duration("drain-delay", 0, "serve: on SIGTERM, answer /health/ready with 503 this long before closing (a load balancer's check interval × fall)")
-	out := fs.String("out", "", "backup: the file to write (must not exist)")
+	out := fs.String("out", "", "backup: the file to write (must not exist); broker-config: the directory for passwd and acl")
 	from := fs.String("from", "", "restore: the backup file")
 	username := fs.String("username", "", "init: the first platform admin's username (default admin); user reset-password: whose")
 	pf := addPasswordFlags(fs)
@@ -149,6 +150,8 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "restored %s into %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *from, cfg.DataDir,
 			rep.SchemaVersion, rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
 		return nil
+	case "broker-config":
+		return runBrokerConfig(ctx, cfg, *out, stdout)
 	case "init":
 		return runInit(ctx, cfg, orDefault(*username, "admin"), pf, stdin, stdout)
 	case "user reset-password":
@@ -163,7 +166,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		<-ctx.Done()
 		return srv.Close()
 	}
-	return fmt.Errorf("unknown command %q: use serve, migrate, backup, restore, init or user reset-password", args[0])
+	return fmt.Errorf("unknown command %q: use serve, migrate, backup, restore, init, user reset-password or broker-config", args[0])
 }
 
 func orDefault(v, d string) string {

@@ -196,7 +196,7 @@ func (a *Agent) Close() error {
 func (a *Agent) connect() {
 	c := a.cred
 	o := paho.NewClientOptions().AddBroker(c.BrokerURL).SetClientID(c.DeviceID).
-		SetUsername(c.DeviceID).SetPassword(string(c.Secret)).
+		SetUsername(c.DeviceID).SetPassword(admitsync.DevicePassword(c.Secret)).
 		SetCleanSession(false).SetOrderMatters(true).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(10 * time.Second).SetConnectTimeout(5 * time.Second).
