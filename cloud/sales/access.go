@@ -16,6 +16,9 @@ type LoginResult struct {
 	Token     string    `json:"token"`
 	ExpiresAt time.Time `json:"expires_at"`
 	User      User      `json:"user"`
+	// PasswordExpired says the password is older than the policy allows:
+	// the client should have the user change it now.
+	PasswordExpired bool `json:"password_expired,omitempty"`
 }
 
 var errBadLogin = &Error{Kind: KindUnauthenticated, Code: "bad_credentials", Message: "wrong username or password"}
@@ -65,7 +68,31 @@ func (s *Service) Login(ctx context.Context, username, password string) (LoginRe
 		}
 	}
 	tok, exp := s.tokens.Issue(u.ID, u.Generation, s.cfg.TokenTTL)
-	return LoginResult{Token: tok, ExpiresAt: exp, User: u}, nil
+	return LoginResult{Token: tok, ExpiresAt: exp, User: u, PasswordExpired: s.cfg.PasswordPolicy.Expired(u.PasswordChangedAt, now)}, nil
+}
+
+// setPassword gives u a new password the policy allows: long and mixed
+// enough, not one of its last ones. It ends u's logins.
+func (s *Service) setPassword(u *User, password string) error {
+	if err := s.cfg.PasswordPolicy.Check(password); err != nil {
+		return invalid("invalid_user", "the password cannot be used", FieldError{Field: "password", Message: err.Error()})
+	}
+	reused, err := s.cfg.PasswordPolicy.Reused(password, u.PasswordHash, u.PasswordHistory)
+	if err != nil {
+		return fmt.Errorf("check the password history: %w", err)
+	}
+	if reused {
+		return invalid("password_reused", "the password cannot be used", FieldError{Field: "password", Message: auth.ErrPasswordReused.Error()})
+	}
+	hash, err := auth.HashPassword(s.cfg.Passwords, password)
+	if err != nil {
+		return fmt.Errorf("hash the password: %w", err)
+	}
+	now := s.now().UTC()
+	u.PasswordHistory = s.cfg.PasswordPolicy.Remember(u.PasswordHash, u.PasswordHistory)
+	u.PasswordHash, u.PasswordChangedAt = hash, &now
+	u.Generation++
+	return nil
 }
 
 func (s *Service) dummyHash() string {
@@ -169,7 +196,7 @@ func (s *Service) createUser(ctx context.Context, p Principal, in NewUser, guard
 	} else if role == auth.RolePlatformAdmin && p.Role != auth.RolePlatformAdmin {
 		fields = append(fields, FieldError{Field: "role", Message: "only a platform admin can create a platform admin"})
 	}
-	if err := auth.ValidatePassword(in.Password); err != nil {
+	if err := s.cfg.PasswordPolicy.Check(in.Password); err != nil {
 		fields = append(fields, FieldError{Field: "password", Message: err.Error()})
 	}
 	display, fe := cleanText("display_name", in.DisplayName, 0, 80)
@@ -191,8 +218,9 @@ func (s *Service) createUser(ctx context.Context, p Principal, in NewUser, guard
 	if role == auth.RolePlatformAdmin {
 		tenantID = 0
 	}
+	now := s.now().UTC()
 	u := User{TenantID: tenantID, Username: in.Username, DisplayName: display, Role: role,
-		VenueIDs: slices.Clone(in.VenueIDs), PasswordHash: hash, Generation: 1, CreatedAt: s.now().UTC()}
+		VenueIDs: slices.Clone(in.VenueIDs), PasswordHash: hash, Generation: 1, CreatedAt: now, PasswordChangedAt: &now}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if guard != nil {
 			if err := guard(tx); err != nil {
@@ -238,22 +266,17 @@ func (s *Service) InitPlatformAdmin(ctx context.Context, username, password stri
 // enables them, ends their logins, and is audited under actor, the shell
 // user who ran it.
 func (s *Service) ResetPassword(ctx context.Context, actor, username, password string) (User, error) {
-	if err := auth.ValidatePassword(password); err != nil {
-		return User{}, invalid("invalid_user", "the password cannot be used", FieldError{Field: "password", Message: err.Error()})
-	}
-	hash, err := auth.HashPassword(s.cfg.Passwords, password)
-	if err != nil {
-		return User{}, fmt.Errorf("reset password: %w", err)
-	}
 	var out User
-	err = s.update(ctx, Principal{Role: auth.RolePlatformAdmin}, func(tx Tx, rec func(change)) error {
+	err := s.update(ctx, Principal{Role: auth.RolePlatformAdmin}, func(tx Tx, rec func(change)) error {
 		u, err := tx.GetUserByName(ctx, username)
 		if err != nil {
 			return err
 		}
 		before := u
-		u.PasswordHash, u.FailedLogins, u.LastFailedAt, u.Disabled = hash, 0, nil, false
-		u.Generation++
+		if err := s.setPassword(&u, password); err != nil {
+			return err
+		}
+		u.FailedLogins, u.LastFailedAt, u.Disabled = 0, nil, false
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
@@ -315,13 +338,9 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, in User
 			u.DisplayName = d
 		}
 		if in.Password != nil {
-			if err := auth.ValidatePassword(*in.Password); err != nil {
-				return invalid("invalid_user", "the user cannot be changed", FieldError{Field: "password", Message: err.Error()})
-			}
-			if u.PasswordHash, err = auth.HashPassword(s.cfg.Passwords, *in.Password); err != nil {
+			if err := s.setPassword(&u, *in.Password); err != nil {
 				return err
 			}
-			u.Generation++
 		}
 		if in.VenueIDs != nil {
 			for _, v := range *in.VenueIDs {

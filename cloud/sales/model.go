@@ -358,6 +358,11 @@ type User struct {
 	LastFailedAt *time.Time `json:"-"`
 	Generation   int64      `json:"-"`
 	CreatedAt    time.Time  `json:"created_at"`
+	// PasswordHistory holds the hashes of the user's previous passwords,
+	// newest first, as many as the policy keeps; PasswordChangedAt is when
+	// the password was last set (nil: before the policy was recorded).
+	PasswordHistory   []string   `json:"-"`
+	PasswordChangedAt *time.Time `json:"password_changed_at,omitempty"`
 }
 
 // OutboxEvent is a fact that must leave the cloud (venue feed, regulator

@@ -35,6 +35,9 @@ type Config struct {
 	Now        func() time.Time
 	Payments   PaymentProvider
 	Passwords  auth.PasswordParams
+	// PasswordPolicy is what new passwords must be (length, mix, reuse,
+	// expiry).
+	PasswordPolicy auth.PasswordPolicy
 	Lockout    auth.Lockout
 	TokenTTL   time.Duration
 	Logger     *slog.Logger

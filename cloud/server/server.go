@@ -46,6 +46,9 @@ type Config struct {
 	// DB names a PostgreSQL database (postgres://…) instead of the data
 	// dir's SQLite: several cloud processes can share one.
 	DB string `json:"db"`
+	// PasswordPolicy is what users' passwords must be: length, mix of
+	// character classes, no reuse of the last few, expiry.
+	PasswordPolicy auth.PasswordPolicy `json:"password_policy"`
 	// TLSCert and TLSKey (PEM files) make the API and portal HTTPS, with
 	// Strict-Transport-Security on every answer.
 	TLSCert string `json:"tls_cert"`
@@ -217,7 +220,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Now: cfg.Now, Logger: cfg.Logger, Passwords: cfg.Passwords})
+	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Now: cfg.Now, Logger: cfg.Logger, Passwords: cfg.Passwords,
+		PasswordPolicy: cfg.PasswordPolicy})
 	if err != nil {
 		st.Close()
 		return nil, err

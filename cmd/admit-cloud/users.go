@@ -35,7 +35,11 @@ func addPasswordFlags(fs *flag.FlagSet) passwordFlags {
 // the first line of stdin.
 func (pf passwordFlags) password(stdin io.Reader, stdout io.Writer) (pw string, generated bool, err error) {
 	if *pf.generate {
-		return rand.Text(), true, nil
+		// 26 random upper-case letters and digits (130 bits), half made
+		// lower-case, a dash and a digit: every character class a policy
+		// may ask for.
+		t := rand.Text()
+		return t[:13] + "-" + strings.ToLower(t[13:]) + "9", true, nil
 	}
 	if f, ok := stdin.(*os.File); ok && term.IsTerminal(int(f.Fd())) {
 		fmt.Fprint(stdout, "password: ")
@@ -73,7 +77,7 @@ func withService(ctx context.Context, cfg server.Config, fn func(*sales.Service)
 		return err
 	}
 	defer st.Close()
-	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Passwords: cfg.Passwords})
+	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Passwords: cfg.Passwords, PasswordPolicy: cfg.PasswordPolicy})
 	if err != nil {
 		return err
 	}

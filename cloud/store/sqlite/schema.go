@@ -495,4 +495,8 @@ CREATE INDEX reports_refused ON reports(venue_id) WHERE state = 'refused';`,
 	// 16: leases: which of the cloud processes on this store does a job
 	// that must have one doer (the national data platform's sender).
 	`CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until INTEGER NOT NULL);`,
+	// 17: the password policy: the hashes of a user's last passwords (no
+	// reuse) and when the password was last set (expiry).
+	`ALTER TABLE users ADD COLUMN password_history TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE users ADD COLUMN password_changed_at INTEGER;`,
 }

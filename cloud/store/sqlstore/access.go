@@ -50,18 +50,23 @@ func (t *txn) SetKeyStatus(ctx context.Context, keyID uint32, st sales.KeyStatus
 	return wrap(err, "set key status")
 }
 
-const userCols = `id, tenant_id, username, display_name, role, venue_ids, disabled, password_hash, failed_logins, last_failed_at, generation, created_at`
+const userCols = `id, tenant_id, username, display_name, role, venue_ids, disabled, password_hash, failed_logins, last_failed_at, generation, created_at, password_history, password_changed_at`
 
 func scanUser(sc interface{ Scan(...any) error }) (sales.User, error) {
 	var u sales.User
 	var venues string
 	var at int64
-	var failed sql.NullInt64
-	err := sc.Scan(&u.ID, &u.TenantID, &u.Username, &u.DisplayName, &u.Role, &venues, &u.Disabled, &u.PasswordHash, &u.FailedLogins, &failed, &u.Generation, &at)
+	var failed, changed sql.NullInt64
+	var history string
+	err := sc.Scan(&u.ID, &u.TenantID, &u.Username, &u.DisplayName, &u.Role, &venues, &u.Disabled, &u.PasswordHash, &u.FailedLogins, &failed, &u.Generation, &at,
+		&history, &changed)
 	if err != nil {
 		return u, err
 	}
-	u.CreatedAt, u.LastFailedAt = fromMS(at), fromNullMS(failed)
+	u.CreatedAt, u.LastFailedAt, u.PasswordChangedAt = fromMS(at), fromNullMS(failed), fromNullMS(changed)
+	if err := json.Unmarshal([]byte(history), &u.PasswordHistory); err != nil {
+		return u, err
+	}
 	return u, json.Unmarshal([]byte(venues), &u.VenueIDs)
 }
 
@@ -92,6 +97,14 @@ func (r reader) ListUsers(ctx context.Context, tenantID int64) ([]sales.User, er
 	return out, wrap(rows.Err(), "list users")
 }
 
+func historyJSON(h []string) string {
+	if h == nil {
+		h = []string{}
+	}
+	b, _ := json.Marshal(h)
+	return string(b)
+}
+
 func venueJSON(ids []int64) string {
 	if ids == nil {
 		ids = []int64{}
@@ -101,8 +114,10 @@ func venueJSON(ids []int64) string {
 }
 
 func (t *txn) InsertUser(ctx context.Context, u *sales.User) error {
-	id, err := t.insert(ctx, `INSERT INTO users (tenant_id, username, display_name, role, venue_ids, disabled, password_hash, generation, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-		u.TenantID, u.Username, u.DisplayName, u.Role, venueJSON(u.VenueIDs), u.Disabled, u.PasswordHash, u.Generation, ms(u.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO users (tenant_id, username, display_name, role, venue_ids, disabled, password_hash, generation, created_at, password_history, password_changed_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		u.TenantID, u.Username, u.DisplayName, u.Role, venueJSON(u.VenueIDs), u.Disabled, u.PasswordHash, u.Generation, ms(u.CreatedAt),
+		historyJSON(u.PasswordHistory), nullMS(u.PasswordChangedAt))
 	if err != nil {
 		return t.uniqueViolation(err, "username_taken", "that username is taken")
 	}
@@ -111,8 +126,10 @@ func (t *txn) InsertUser(ctx context.Context, u *sales.User) error {
 }
 
 func (t *txn) UpdateUser(ctx context.Context, u sales.User) error {
-	_, err := t.q.ExecContext(ctx, `UPDATE users SET display_name = ?, venue_ids = ?, disabled = ?, password_hash = ?, failed_logins = ?, last_failed_at = ?, generation = ? WHERE id = ?`,
-		u.DisplayName, venueJSON(u.VenueIDs), u.Disabled, u.PasswordHash, u.FailedLogins, nullMS(u.LastFailedAt), u.Generation, u.ID)
+	_, err := t.q.ExecContext(ctx, `UPDATE users SET display_name = ?, venue_ids = ?, disabled = ?, password_hash = ?, failed_logins = ?, last_failed_at = ?, generation = ?,
+password_history = ?, password_changed_at = ? WHERE id = ?`,
+		u.DisplayName, venueJSON(u.VenueIDs), u.Disabled, u.PasswordHash, u.FailedLogins, nullMS(u.LastFailedAt), u.Generation,
+		historyJSON(u.PasswordHistory), nullMS(u.PasswordChangedAt), u.ID)
 	return wrap(err, "update user")
 }
 

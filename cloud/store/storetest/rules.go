@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/seatmap"
 	"github.com/admitbox/admit/cloud/ticket"
@@ -588,4 +589,48 @@ func testSessionVersion(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	_, err = f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-1")})
 	WantError(t, err, sales.KindConflict, "session_cancelled")
+}
+
+// testPasswordPolicy: under a policy, a password too plain is refused,
+// the current one and the ones just before it are refused, one older
+// than the history is taken again, and a login past the password's age
+// says it expired; every change is audited.
+func testPasswordPolicy(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	cfg := Config(f.Clock)
+	cfg.PasswordPolicy = auth.PasswordPolicy{MinLength: 12, Classes: 3, History: 3, MaxAgeDays: 90}
+	svc, err := sales.New(ctx, f.Store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	change := func(pw string) error {
+		_, err := svc.UpdateUser(ctx, f.TenantAdmin, f.Clerk.UserID, sales.UserPatch{Password: ptr(pw)})
+		return err
+	}
+	WantError(t, change("alllowercase-only"), sales.KindInvalid, "invalid_user")
+	before := f.AuditSeq(t)
+	for _, pw := range []string{"First-password-1", "Second-password-2", "Third-password-3"} {
+		if err := change(pw); err != nil {
+			t.Fatalf("%s: %v", pw, err)
+		}
+	}
+	if got := f.AuditSeq(t) - before; got != 3 {
+		t.Errorf("%d audit entries for 3 password changes", got)
+	}
+	WantError(t, change("Third-password-3"), sales.KindInvalid, "password_reused")
+	WantError(t, change("First-password-1"), sales.KindInvalid, "password_reused")
+	if err := change("Fourth-password-4"); err != nil {
+		t.Fatal(err)
+	}
+	if err := change("First-password-1"); err != nil {
+		t.Fatalf("a password older than the history of 3 refused: %v", err)
+	}
+	res, err := svc.Login(ctx, f.Clerk.Username, "First-password-1")
+	if err != nil || res.PasswordExpired {
+		t.Fatalf("a fresh password's login: %+v %v", res.PasswordExpired, err)
+	}
+	f.Clock.Advance(91 * 24 * time.Hour)
+	if res, err = svc.Login(ctx, f.Clerk.Username, "First-password-1"); err != nil || !res.PasswordExpired {
+		t.Fatalf("a 91-day-old password's login does not say it expired: %v %v", res.PasswordExpired, err)
+	}
 }

@@ -60,6 +60,7 @@ var capabilities = []capability{
 	{"reserved seats go only to their customer", testReservedSeats},
 	{"repeated wrong passwords lock the account for a while", testLoginLockout},
 	{"a password change ends existing logins", testPasswordChangeEndsLogins},
+	{"the password policy refuses plain and recent passwords and flags expired ones", testPasswordPolicy},
 	{"the session version moves with every seat change", testSessionVersion},
 	{"a device enrolls once with its code, which expires after a day", testEnrollment},
 	{"the venue feed numbers every change contiguously, in the change's transaction", testFeed},
