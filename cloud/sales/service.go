@@ -38,9 +38,9 @@ type Config struct {
 	// PasswordPolicy is what new passwords must be (length, mix, reuse,
 	// expiry).
 	PasswordPolicy auth.PasswordPolicy
-	Lockout    auth.Lockout
-	TokenTTL   time.Duration
-	Logger     *slog.Logger
+	Lockout        auth.Lockout
+	TokenTTL       time.Duration
+	Logger         *slog.Logger
 	// PaymentWindow is how long a confirmed order keeps its seats unpaid.
 	PaymentWindow time.Duration
 	// PaymentTimeout is how long a card charge may take before the client
