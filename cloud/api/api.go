@@ -154,6 +154,17 @@ func (a *API) wrap(r route) gin.HandlerFunc {
 				o.ObserveRequest(r.method, template, c.Writer.Status(), c.GetString(errCodeKey), time.Since(start))
 			}()
 		}
+		// The access log (§6.1.15(3)): every request, with the request id
+		// its context carries (internal/reqid).
+		start := time.Now()
+		defer func() {
+			if !a.log.Enabled(c.Request.Context(), slog.LevelInfo) {
+				return
+			}
+			a.log.LogAttrs(c.Request.Context(), slog.LevelInfo, "api request", slog.String("method", r.method), slog.String("route", template),
+				slog.String("path", c.Request.URL.Path), slog.Int("status", c.Writer.Status()), slog.String("error", c.GetString(errCodeKey)),
+				slog.String("client", c.ClientIP()), slog.Float64("ms", float64(time.Since(start).Microseconds())/1000))
+		}()
 		done, ok := a.admit(c, r, class)
 		if !ok {
 			return

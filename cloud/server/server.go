@@ -36,6 +36,7 @@ import (
 	"github.com/admitbox/admit/cloud/store/sqlite"
 	"github.com/admitbox/admit/cloud/store/sqlstore"
 	"github.com/admitbox/admit/cloud/syncer"
+	"github.com/admitbox/admit/internal/reqid"
 	"github.com/admitbox/admit/internal/webui"
 )
 
@@ -258,7 +259,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	mux.Handle("/api/", a.Handler())
 	mux.Handle("/ui-common/", http.StripPrefix("/ui-common", webui.Handler()))
 	mux.Handle("/", portal.Handler())
-	s.http = &http.Server{Handler: securityHeaders(mux, scheme == "https"), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
+	s.http = &http.Server{Handler: securityHeaders(reqid.Middleware(mux), scheme == "https"), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
 	s.http.RegisterOnShutdown(a.CloseStreams)
 	bg, cancel := context.WithCancel(context.Background())
 	s.cancel = cancel

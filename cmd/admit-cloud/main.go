@@ -26,6 +26,7 @@ import (
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
+	"github.com/admitbox/admit/internal/reqid"
 )
 
 func main() {
@@ -66,6 +67,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	from := fs.String("from", "", "restore: the backup file")
 	username := fs.String("username", "", "init: the first platform admin's username (default admin); user reset-password: whose")
 	pf := addPasswordFlags(fs)
+	logFormat := fs.String("log-format", "text", "logs on stderr: text or json (each API request's line carries its request_id)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -89,7 +91,11 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	if *drain > 0 {
 		cfg.DrainDelay = server.Duration(*drain)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	var handler slog.Handler = slog.NewTextHandler(os.Stderr, nil)
+	if *logFormat == "json" {
+		handler = slog.NewJSONHandler(os.Stderr, nil)
+	}
+	log := slog.New(reqid.Handler{Handler: handler})
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	switch args[0] {
