@@ -223,7 +223,7 @@ func (s *Service) Enroll(ctx context.Context, code string) (DeviceCredential, er
 			return &Error{Kind: KindUnauthenticated, Code: "bad_enrollment_code",
 				Message: "the enrollment code expired; register the device again for a new one"}
 		}
-		ok, err := tx.ActivateDevice(ctx, d.ID, hash, secret, now)
+		ok, err := tx.ActivateDevice(ctx, d.ID, hash, s.seal(secret), now)
 		if err != nil {
 			return err
 		}
@@ -254,9 +254,13 @@ func (s *Service) DeviceSecret(ctx context.Context, deviceID string) (Device, []
 	if !wire.ValidDeviceID(deviceID) {
 		return Device{}, nil, notFound("device")
 	}
-	d, secret, err := s.store.DeviceSecret(ctx, deviceID)
+	d, sealed, err := s.store.DeviceSecret(ctx, deviceID)
 	if err != nil {
 		return Device{}, nil, err
+	}
+	secret, err := s.open(sealed)
+	if err != nil {
+		return Device{}, nil, fmt.Errorf("device %s: %w", deviceID, err)
 	}
 	if d.Status != DeviceActive || len(secret) == 0 {
 		return Device{}, nil, notFound("device")

@@ -40,7 +40,11 @@ func (s *Service) tenantKeys(ctx context.Context, tenantID int64) (*tenantKeys, 
 	for _, k := range ks {
 		switch k.Status {
 		case KeyActive:
-			tk.active = ticket.SigningKey{ID: ticket.KeyID(k.ID), Private: ed25519.PrivateKey(k.Private)}
+			private, err := s.open(k.Private)
+			if err != nil {
+				return nil, fmt.Errorf("signing key %d: %w", k.ID, err)
+			}
+			tk.active = ticket.SigningKey{ID: ticket.KeyID(k.ID), Private: ed25519.PrivateKey(private)}
 			found = true
 			tk.public[ticket.KeyID(k.ID)] = ed25519.PublicKey(k.Public)
 		case KeyRetired:
@@ -76,7 +80,7 @@ func (s *Service) addSigningKey(ctx context.Context, tx Tx, rec func(change), te
 	if err != nil {
 		return err
 	}
-	k := SigningKey{TenantID: tenantID, Public: pub, Private: priv, Status: KeyActive, CreatedAt: s.now().UTC()}
+	k := SigningKey{TenantID: tenantID, Public: pub, Private: s.seal(priv), Status: KeyActive, CreatedAt: s.now().UTC()}
 	if err := tx.InsertSigningKey(ctx, &k); err != nil {
 		return err
 	}

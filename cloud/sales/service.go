@@ -20,6 +20,7 @@ import (
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/payment"
+	"github.com/admitbox/admit/cloud/secrets"
 )
 
 // PaymentProvider charges cards. The simulator in cloud/payment implements it.
@@ -35,6 +36,9 @@ type Config struct {
 	Now        func() time.Time
 	Payments   PaymentProvider
 	Passwords  auth.PasswordParams
+	// MasterKey (cloud/secrets.KeySize bytes) seals the secrets stored in
+	// the store; nil stores them as they are (see secrets.go).
+	MasterKey []byte
 	// PasswordPolicy is what new passwords must be (length, mix, reuse,
 	// expiry).
 	PasswordPolicy auth.PasswordPolicy
@@ -55,6 +59,7 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	tokens *auth.TokenSigner
+	box    *secrets.Box // nil: secrets stored as they are
 
 	live  liveMaps
 	reads readCache
@@ -110,6 +115,9 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 	}
 	s := &Service{store: st, cfg: cfg, now: cfg.Now, log: cfg.Logger,
 		dash: map[int64]Dashboard{}, keys: map[int64]*tenantKeys{}, auth: map[string]cachedPrincipal{}}
+	if err := s.openSecrets(ctx); err != nil {
+		return nil, fmt.Errorf("secrets: %w", err)
+	}
 	secret, err := s.tokenSecret(ctx)
 	if err != nil {
 		return nil, err
@@ -149,7 +157,7 @@ func (s *Service) randomSetting(ctx context.Context, key string) (string, error)
 		if _, err := rand.Read(seed); err != nil {
 			return "", fmt.Errorf("%s: %w", key, err)
 		}
-		v = fmt.Sprintf("%x", seed)
+		v = s.sealText(fmt.Sprintf("%x", seed))
 		err = s.store.Update(ctx, func(tx Tx) error {
 			cur, ok, err := tx.Setting(ctx, key)
 			if err != nil {
@@ -165,7 +173,11 @@ func (s *Service) randomSetting(ctx context.Context, key string) (string, error)
 			return "", fmt.Errorf("store %s: %w", key, err)
 		}
 	}
-	return v, nil
+	plain, err := s.openText(v)
+	if err != nil {
+		return "", fmt.Errorf("setting %s: %w", key, err)
+	}
+	return plain, nil
 }
 
 // change is one audited change: the service fills it in while it works.

@@ -33,6 +33,8 @@ type Store interface {
 // Reader is the query half of the contract.
 type Reader interface {
 	Setting(ctx context.Context, key string) (string, bool, error)
+	// SettingKeys lists the settings whose key starts with prefix.
+	SettingKeys(ctx context.Context, prefix string) ([]string, error)
 
 	GetTenant(ctx context.Context, id int64) (Tenant, error)
 	ListTenants(ctx context.Context) ([]Tenant, error)
@@ -129,6 +131,10 @@ type Tx interface {
 	Reader
 
 	PutSetting(ctx context.Context, key, value string) error
+	// SetSigningKeyPrivate and SetDeviceSecret replace a stored secret as
+	// it is (sealing secrets stored before a master key was configured).
+	SetSigningKeyPrivate(ctx context.Context, keyID uint32, private []byte) error
+	SetDeviceSecret(ctx context.Context, id string, secret []byte) error
 	AppendAudit(ctx context.Context, e audit.Entry) error
 	AppendOutbox(ctx context.Context, e OutboxEvent) error
 

@@ -47,6 +47,10 @@ type Config struct {
 	// DB names a PostgreSQL database (postgres://…) instead of the data
 	// dir's SQLite: several cloud processes can share one.
 	DB string `json:"db"`
+	// MasterKeyFile holds the master key (base64 of 32 bytes) that seals
+	// the store's secrets; without it, ADMIT_MASTER_KEY; without either,
+	// secrets are stored as they are.
+	MasterKeyFile string `json:"master_key_file"`
 	// PasswordPolicy is what users' passwords must be: length, mix of
 	// character classes, no reuse of the last few, expiry.
 	PasswordPolicy auth.PasswordPolicy `json:"password_policy"`
@@ -221,8 +225,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	masterKey, err := LoadMasterKey(cfg.MasterKeyFile)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Now: cfg.Now, Logger: cfg.Logger, Passwords: cfg.Passwords,
-		PasswordPolicy: cfg.PasswordPolicy})
+		PasswordPolicy: cfg.PasswordPolicy, MasterKey: masterKey})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -5,6 +5,7 @@
 //	admit-cloud backup  [-data dir] -out FILE   a consistent copy while the cloud sells, checked
 //	admit-cloud restore -from FILE [-data dir]  into an empty data dir, checked and migrated
 //	admit-cloud broker-config -out DIR [-config file.json]   Mosquitto's passwd and acl for the cloud (mqtt_user) and every active device
+//	admit-cloud secrets rotate -new-key-file FILE [-master-key-file FILE]   wrap the data key in a new master key
 //	admit-cloud init [-username admin] [-generate] [-data dir | -db …]   the first platform admin (password from the terminal or stdin)
 //	admit-cloud user reset-password -username NAME [-generate] [-data dir | -db …]   recover a user from the server's shell, audited
 package main
@@ -42,6 +43,12 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
 		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore|init|user reset-password|broker-config [flags]")
 	}
+	if args[0] == "secrets" {
+		if len(args) < 2 || args[1] != "rotate" {
+			return fmt.Errorf("usage: admit-cloud secrets rotate -new-key-file FILE [-master-key-file FILE] [-data dir | -db URL]")
+		}
+		args = append([]string{"secrets rotate"}, args[2:]...)
+	}
 	if args[0] == "user" {
 		if len(args) < 2 || args[1] != "reset-password" {
 			return fmt.Errorf("usage: admit-cloud user reset-password -username NAME [-generate] [-data dir | -db URL]")
@@ -67,6 +74,8 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	from := fs.String("from", "", "restore: the backup file")
 	username := fs.String("username", "", "init: the first platform admin's username (default admin); user reset-password: whose")
 	pf := addPasswordFlags(fs)
+	masterKey := fs.String("master-key-file", "", "the master key that seals the store's secrets (base64 of 32 bytes; default $ADMIT_MASTER_KEY)")
+	newKey := fs.String("new-key-file", "", "secrets rotate: the new master key")
 	logFormat := fs.String("log-format", "text", "logs on stderr: text or json (each API request's line carries its request_id)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
@@ -83,7 +92,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 	}
 	for _, o := range []struct{ flag, dst *string }{{listen, &cfg.Listen}, {data, &cfg.DataDir}, {db, &cfg.DB}, {syncMode, &cfg.Synchronous}, {code, &cfg.SystemCode},
-		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}, {mqttCert, &cfg.MQTTTLSCert}, {mqttKey, &cfg.MQTTTLSKey}, {tlsCert, &cfg.TLSCert}, {tlsKey, &cfg.TLSKey}} {
+		{mqttListen, &cfg.MQTTListen}, {mqttURL, &cfg.MQTTURL}, {mqttCert, &cfg.MQTTTLSCert}, {mqttKey, &cfg.MQTTTLSKey}, {tlsCert, &cfg.TLSCert}, {tlsKey, &cfg.TLSKey}, {masterKey, &cfg.MasterKeyFile}} {
 		if *o.flag != "" {
 			*o.dst = *o.flag
 		}
@@ -156,6 +165,8 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "restored %s into %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *from, cfg.DataDir,
 			rep.SchemaVersion, rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
 		return nil
+	case "secrets rotate":
+		return runRotate(ctx, cfg, *newKey, stdout)
 	case "broker-config":
 		return runBrokerConfig(ctx, cfg, *out, stdout)
 	case "init":

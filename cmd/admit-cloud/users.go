@@ -77,7 +77,11 @@ func withService(ctx context.Context, cfg server.Config, fn func(*sales.Service)
 		return err
 	}
 	defer st.Close()
-	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Passwords: cfg.Passwords, PasswordPolicy: cfg.PasswordPolicy})
+	key, err := server.LoadMasterKey(cfg.MasterKeyFile)
+	if err != nil {
+		return err
+	}
+	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Passwords: cfg.Passwords, PasswordPolicy: cfg.PasswordPolicy, MasterKey: key})
 	if err != nil {
 		return err
 	}
@@ -123,6 +127,24 @@ func runResetPassword(ctx context.Context, cfg server.Config, username string, p
 		if generated {
 			fmt.Fprintf(stdout, "password: %s\n(shown once: keep it now)\n", pw)
 		}
+		return nil
+	})
+}
+
+// runRotate wraps the store's data key in a new master key.
+func runRotate(ctx context.Context, cfg server.Config, newKeyFile string, stdout io.Writer) error {
+	if newKeyFile == "" {
+		return errors.New("admit-cloud secrets rotate: -new-key-file is required")
+	}
+	next, err := server.LoadMasterKey(newKeyFile)
+	if err != nil || next == nil {
+		return fmt.Errorf("the new master key: %v", err)
+	}
+	return withService(ctx, cfg, func(svc *sales.Service) error {
+		if err := svc.RewrapDataKey(ctx, next); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "the data key is wrapped in the new master key: start every cloud process with it; the old one opens nothing now")
 		return nil
 	})
 }

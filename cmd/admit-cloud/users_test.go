@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -91,5 +93,37 @@ func TestInitCreatesTheFirstAdminOnceAndResetRecoversIt(t *testing.T) {
 	}
 	if err := runIO([]string{"user", "reset-password", "-data", dir, "-username", "nobody", "-generate"}, strings.NewReader(""), &out); err == nil {
 		t.Fatal("reset-password of an unknown user succeeded")
+	}
+}
+
+// TestSecretsAreSealedWithTheMasterKeyFileAndRotate: an install started
+// with a master key cannot be administered without it; rotating to a new
+// key leaves the old one useless.
+func TestSecretsAreSealedWithTheMasterKeyFileAndRotate(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := func(name string, b byte) string {
+		p := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(p, []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{b}, 32))+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	k1, k2 := keyFile("k1", 1), keyFile("k2", 2)
+	var out bytes.Buffer
+	run := func(args ...string) error { return runIO(args, strings.NewReader(""), &out) }
+	if err := run("init", "-data", dir, "-master-key-file", k1, "-generate"); err != nil {
+		t.Fatal(err)
+	}
+	if err := run("user", "reset-password", "-data", dir, "-username", "admin", "-generate"); err == nil {
+		t.Fatal("the store was used without its master key")
+	}
+	if err := run("secrets", "rotate", "-data", dir, "-master-key-file", k1, "-new-key-file", k2); err != nil {
+		t.Fatal(err)
+	}
+	if err := run("user", "reset-password", "-data", dir, "-master-key-file", k1, "-username", "admin", "-generate"); err == nil {
+		t.Fatal("the old master key still opens the store")
+	}
+	if err := run("user", "reset-password", "-data", dir, "-master-key-file", k2, "-username", "admin", "-generate"); err != nil {
+		t.Fatalf("the new master key: %v", err)
 	}
 }

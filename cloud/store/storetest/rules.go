@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
@@ -632,5 +633,87 @@ func testPasswordPolicy(t *testing.T, open func(t *testing.T) sales.Store) {
 	f.Clock.Advance(91 * 24 * time.Hour)
 	if res, err = svc.Login(ctx, f.Clerk.Username, "First-password-1"); err != nil || !res.PasswordExpired {
 		t.Fatalf("a 91-day-old password's login does not say it expired: %v %v", res.PasswordExpired, err)
+	}
+}
+
+// testSecretsAtRest: a store used without a master key holds its secrets
+// in clear; started with one, they are sealed (signing keys, device
+// secrets, the token and sync secrets) and sales go on; the store is then
+// useless without the key or with another; the master key rotates, after
+// which only the new one opens it.
+func testSecretsAtRest(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	f.Buy(t, f.Clerk, "A-1")
+	_, code, err := f.Svc.RegisterDevice(ctx, f.TenantAdmin, f.Venue.ID, sales.NewDevice{Role: "gate", Name: "sealed-gate"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, err := f.Svc.Enroll(ctx, code)
+	if err != nil {
+		t.Fatal(err)
+	}
+	with := func(key []byte) (*sales.Service, error) {
+		cfg := Config(f.Clock)
+		cfg.MasterKey = key
+		return sales.New(ctx, f.Store, cfg)
+	}
+	k1 := bytes.Repeat([]byte{7}, 32)
+	svc, err := with(k1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := f.Store.SigningKeys(ctx, f.Tenant.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keys {
+		if !bytes.HasPrefix(k.Private, []byte("admit-sealed:")) {
+			t.Errorf("signing key %d is stored in clear", k.ID)
+		}
+	}
+	if _, secret, err := f.Store.DeviceSecret(ctx, dev.DeviceID); err != nil || !bytes.HasPrefix(secret, []byte("admit-sealed:")) {
+		t.Errorf("the device secret is stored in clear (%v)", err)
+	}
+	for _, name := range []string{"token_secret", "sync_key_seed"} {
+		if v, _, _ := f.Store.Setting(ctx, name); !strings.HasPrefix(v, "admit-sealed:") {
+			t.Errorf("setting %s is stored in clear", name)
+		}
+	}
+	// Sales go on, signed, and the device still logs in with its secret.
+	h, err := svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "A-2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+	if err != nil {
+		t.Fatalf("a sale with sealed keys: %v", err)
+	}
+	if chk, err := svc.VerifyTicket(ctx, f.TenantAdmin, o.Tickets[0].QR); err != nil || !chk.Valid {
+		t.Fatalf("the ticket sold with a sealed key: %+v %v", chk, err)
+	}
+	if _, err := svc.AuthenticateDevice(ctx, dev.DeviceID, dev.Secret); err != nil {
+		t.Fatalf("the device with its sealed secret: %v", err)
+	}
+	// A copy of the store without the key, or with another, is useless.
+	if _, err := with(nil); err == nil {
+		t.Fatal("the store opened without its master key")
+	}
+	if _, err := with(bytes.Repeat([]byte{8}, 32)); err == nil {
+		t.Fatal("the store opened with another master key")
+	}
+	// Rotation: the data key is rewrapped; the old master key opens nothing.
+	k2 := bytes.Repeat([]byte{9}, 32)
+	before := f.AuditSeq(t)
+	if err := svc.RewrapDataKey(ctx, k2); err != nil {
+		t.Fatal(err)
+	}
+	if f.AuditSeq(t) == before {
+		t.Error("the rotation was not audited")
+	}
+	if _, err := with(k1); err == nil {
+		t.Fatal("the old master key still opens the store")
+	}
+	if _, err := with(k2); err != nil {
+		t.Fatalf("the new master key: %v", err)
 	}
 }

@@ -61,6 +61,7 @@ var capabilities = []capability{
 	{"repeated wrong passwords lock the account for a while", testLoginLockout},
 	{"a password change ends existing logins", testPasswordChangeEndsLogins},
 	{"the password policy refuses plain and recent passwords and flags expired ones", testPasswordPolicy},
+	{"secrets are sealed with the master key: without it the store signs nothing; the key rotates", testSecretsAtRest},
 	{"the session version moves with every seat change", testSessionVersion},
 	{"a device enrolls once with its code, which expires after a day", testEnrollment},
 	{"the venue feed numbers every change contiguously, in the change's transaction", testFeed},
