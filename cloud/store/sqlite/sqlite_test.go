@@ -90,23 +90,9 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	if err != nil || !rep.OK || rep.Entries != seq {
 		t.Fatalf("audit after reopen: %+v, %v (want %d entries)", rep, err, seq)
 	}
-	if st := seatStatus(t, st2, f.Session.ID, "A-1"); st != sales.SeatSold {
+	if st := storetest.SeatStatus(t, st2, f.Session.ID, "A-1"); st != sales.SeatSold {
 		t.Fatalf("A-1 is %s after reopen", st)
 	}
-}
-
-func seatStatus(t *testing.T, st sales.Store, sessionID int64, label string) sales.SeatStatus {
-	seats, err := st.SessionSeats(context.Background(), sessionID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range seats {
-		if s.Label == label {
-			return s.Status
-		}
-	}
-	t.Fatalf("no seat %s", label)
-	return ""
 }
 
 func TestOpenRefusesUnknownSynchronous(t *testing.T) {

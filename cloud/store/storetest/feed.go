@@ -313,12 +313,7 @@ func testFeedUnderLoad(t *testing.T, open func(t *testing.T) sales.Store) {
 	if kept != probes/2 {
 		t.Fatalf("%d of %d probes committed, want %d", kept, probes, probes/2)
 	}
-	all := f.Feed(t, f.Venue.ID)
-	for i, e := range all {
-		if e.Seq != uint64(i+1) {
-			t.Fatalf("event %d has seq %d", i, e.Seq)
-		}
-	}
+	all := contiguousFeed(t, f)
 	if n := len(decodeEvents[wire.TicketData](t, all, wire.EventTicket)); n != buyers {
 		t.Errorf("%d ticket events for %d sales", n, buyers)
 	}
@@ -407,4 +402,16 @@ func testSnapshot(t *testing.T, open func(t *testing.T) sales.Store) {
 	if _, _, err := f.Svc.Snapshot(ctx, 987654); !sales.IsKind(err, sales.KindNotFound) {
 		t.Errorf("snapshot of a missing venue: %v", err)
 	}
+}
+
+// contiguousFeed is the venue's whole feed, which must be numbered 1, 2, 3…
+func contiguousFeed(t *testing.T, f *Fixture) []wire.FeedEvent {
+	t.Helper()
+	all := f.Feed(t, f.Venue.ID)
+	for i, e := range all {
+		if e.Seq != uint64(i+1) {
+			t.Fatalf("feed event %d has seq %d", i, e.Seq)
+		}
+	}
+	return all
 }

@@ -45,7 +45,8 @@ func twoProcesses(t *testing.T, open OpenTwo) (*Fixture, *sales.Service) {
 	return f, other
 }
 
-func seatStatus(t *testing.T, st sales.Store, sessionID int64, label string) sales.SeatStatus {
+// SeatStatus is the status of the session's seat with label.
+func SeatStatus(t *testing.T, st sales.Store, sessionID int64, label string) sales.SeatStatus {
 	t.Helper()
 	seats, err := st.SessionSeats(ctx, sessionID)
 	if err != nil {
@@ -185,7 +186,7 @@ func testAHoldReleasedByAnotherProcessIsNotConfirmed(t *testing.T, open OpenTwo)
 	if !sales.IsKind(err, sales.KindConflict) {
 		t.Fatalf("confirming a hold released elsewhere: %v", err)
 	}
-	if st := seatStatus(t, f.Store, f.Session.ID, "A-1"); st != sales.SeatAvailable {
+	if st := SeatStatus(t, f.Store, f.Session.ID, "A-1"); st != sales.SeatAvailable {
 		t.Fatalf("seat A-1 is %s", st)
 	}
 }
@@ -297,12 +298,7 @@ func testProcessesSellAtOnce(t *testing.T, open OpenTwo) {
 	if stored != tickets {
 		t.Fatalf("%d seats sold in the store, %d tickets told", stored, tickets)
 	}
-	all := f.Feed(t, f.Venue.ID)
-	for i, e := range all {
-		if e.Seq != uint64(i+1) {
-			t.Fatalf("feed event %d has seq %d", i, e.Seq)
-		}
-	}
+	all := contiguousFeed(t, f)
 	if n := len(decodeEvents[wire.TicketData](t, all, wire.EventTicket)); n != tickets {
 		t.Errorf("%d ticket events in the feed for %d tickets", n, tickets)
 	}
