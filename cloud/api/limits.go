@@ -1,6 +1,7 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"strings"
@@ -27,12 +28,23 @@ func classOf(r route) limit.Class {
 	return limit.Write
 }
 
+// tooManyBodies are the 429 answers, encoded once: a flood is answered
+// at the least cost.
+var tooManyBodies = func() map[limit.Class][]byte {
+	out := map[limit.Class][]byte{}
+	for _, class := range []limit.Class{limit.Read, limit.Sale, limit.Write, limit.Login, limit.Enroll} {
+		out[class], _ = json.Marshal(errorBody{Error: errorDetail{Code: "rate_limited",
+			Message: "too many " + string(class) + " requests: retry after the time in Retry-After"}})
+	}
+	return out
+}()
+
 // tooMany answers 429 with Retry-After.
 func tooMany(c *gin.Context, class limit.Class, wait time.Duration) {
 	c.Header("Retry-After", strconv.Itoa(limit.RetryAfterSeconds(wait)))
 	c.Set(errCodeKey, "rate_limited")
-	c.AbortWithStatusJSON(http.StatusTooManyRequests, errorBody{Error: errorDetail{Code: "rate_limited",
-		Message: "too many " + string(class) + " requests: retry after the time in Retry-After"}})
+	c.Data(http.StatusTooManyRequests, "application/json; charset=utf-8", tooManyBodies[class])
+	c.Abort()
 }
 
 // admit applies the client's limits before a request is authenticated;

@@ -28,6 +28,25 @@ func NewHTTPClient(conns int) *http.Client {
 	return &http.Client{Transport: t, Timeout: 30 * time.Second}
 }
 
+// ForwardedFor makes c's requests say, as a trusted proxy would, that
+// they come from addr.
+func ForwardedFor(c *http.Client, addr string) *http.Client {
+	cc := *c
+	cc.Transport = forwarded{next: c.Transport, addr: addr}
+	return &cc
+}
+
+type forwarded struct {
+	next http.RoundTripper
+	addr string
+}
+
+func (f forwarded) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return f.next.RoundTrip(r)
+}
+
 // APIError is a non-2xx answer.
 type APIError struct {
 	Status int

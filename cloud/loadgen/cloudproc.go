@@ -17,6 +17,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/server"
 )
 
@@ -153,10 +154,25 @@ func BenchCloud(ctx context.Context, args []string, out io.Writer) error {
 	platform := fs.String("platform", "", "a JSON file of the platform settings (server.PlatformConfig): report to it")
 	listen := fs.String("listen", "127.0.0.1:0", "the HTTP address")
 	drain := fs.Duration("drain-delay", 0, "on SIGTERM, answer /health/ready with 503 this long before closing")
+	limits := fs.String("limits", "", "a JSON file of flow control settings ({\"rate_limits\": …, \"trusted_proxies\": […]})")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	cfg := server.Config{DataDir: *data, DB: *db, SweepEvery: time.Second, Listen: *listen, DrainDelay: server.Duration(*drain)}
+	if *limits != "" {
+		b, err := os.ReadFile(*limits)
+		if err != nil {
+			return err
+		}
+		var l struct {
+			RateLimits     limit.Config `json:"rate_limits"`
+			TrustedProxies []string     `json:"trusted_proxies"`
+		}
+		if err := json.Unmarshal(b, &l); err != nil {
+			return fmt.Errorf("bench-cloud: %s: %w", *limits, err)
+		}
+		cfg.RateLimits, cfg.TrustedProxies = l.RateLimits, l.TrustedProxies
+	}
 	if *platform != "" {
 		b, err := os.ReadFile(*platform)
 		if err != nil {

@@ -23,6 +23,9 @@ type SalesConfig struct {
 	Base     string        // cloud URL
 	// AvailabilitySession is read repeatedly to measure availability reads.
 	AvailabilitySession int64
+	// ClientAddr, when set, is the buyers' address as a trusted proxy
+	// names it (X-Forwarded-For), for the cloud's per-client limits.
+	ClientAddr string
 }
 
 // SalesResult is what a run measured.
@@ -43,6 +46,9 @@ type SalesResult struct {
 // the same concurrency for comparison.
 func Sales(ctx context.Context, cfg SalesConfig) (SalesResult, error) {
 	httpc := NewHTTPClient(cfg.Buyers)
+	if cfg.ClientAddr != "" {
+		httpc = ForwardedFor(httpc, cfg.ClientAddr)
+	}
 	c := &Client{Base: cfg.Base, Token: cfg.Token, HTTP: httpc}
 	res := SalesResult{SeatsSold: map[int64][]int64{}}
 

@@ -39,6 +39,7 @@ const usage = `usage:
   admit report status|resend|reconcile [-data DIR] [-id N]
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
   admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
+  admit bench flood [-buyers 8] [-flooders 64] [-duration 10s]
   admit bench cluster [-replicas 3] [-buyers 32] [-duration 20s] [-sessions 4] [-db postgres://…]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
   admit bench devices [-scans 500] [-jobs 2000]
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return benchSales(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "report":
 		return benchReport(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "flood":
+		return benchFlood(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "cluster":
 		return benchCluster(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "onsale":
@@ -169,6 +172,23 @@ func benchReport(ctx context.Context, args []string, out io.Writer) error {
 	}
 	o.CloudCommand = []string{self, benchCloud}
 	return loadgen.RunReportBench(ctx, o, out)
+}
+
+func benchFlood(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench flood", flag.ContinueOnError)
+	o := loadgen.FloodOptions{}
+	fs.IntVar(&o.Buyers, "buyers", 8, "the selling client's concurrent buyers")
+	fs.IntVar(&o.Flooders, "flooders", 64, "the flooding client's concurrent readers")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "each phase")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.CloudCommand = []string{self, benchCloud}
+	return loadgen.RunFloodBench(ctx, o, out)
 }
 
 func benchCluster(ctx context.Context, args []string, out io.Writer) error {
