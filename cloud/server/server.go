@@ -516,6 +516,11 @@ func (s *Server) startReporter(cfg Config) error {
 		if err != nil {
 			return nil, fmt.Errorf("server: platform %s: %w", name, err)
 		}
+		// A key file sealed with the master key (admit-cloud secrets
+		// seal-file) opens only with it.
+		if b, err = OpenFile(b, cfg.MasterKeyFile); err != nil {
+			return nil, fmt.Errorf("server: platform %s %s: %w", name, path, err)
+		}
 		return b, nil
 	}
 	cert, err := read("cert", pc.Cert)

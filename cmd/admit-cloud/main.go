@@ -6,6 +6,7 @@
 //	admit-cloud restore -from FILE [-data dir]  into an empty data dir, checked and migrated
 //	admit-cloud broker-config -out DIR [-config file.json]   Mosquitto's passwd and acl for the cloud (mqtt_user) and every active device
 //	admit-cloud secrets rotate -new-key-file FILE [-master-key-file FILE]   wrap the data key in a new master key
+//	admit-cloud secrets seal-file -from KEY.pem -out KEY.sealed [-master-key-file FILE]   a platform key file sealed at rest
 //	admit-cloud init [-username admin] [-generate] [-data dir | -db …]   the first platform admin (password from the terminal or stdin)
 //	admit-cloud user reset-password -username NAME [-generate] [-data dir | -db …]   recover a user from the server's shell, audited
 package main
@@ -44,10 +45,11 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore|init|user reset-password|broker-config [flags]")
 	}
 	if args[0] == "secrets" {
-		if len(args) < 2 || args[1] != "rotate" {
-			return fmt.Errorf("usage: admit-cloud secrets rotate -new-key-file FILE [-master-key-file FILE] [-data dir | -db URL]")
+		if len(args) < 2 || (args[1] != "rotate" && args[1] != "seal-file") {
+			return fmt.Errorf("usage: admit-cloud secrets rotate -new-key-file FILE [-master-key-file FILE] [-data dir | -db URL]\n" +
+				"       admit-cloud secrets seal-file -from KEY.pem -out KEY.pem.sealed [-master-key-file FILE]")
 		}
-		args = append([]string{"secrets rotate"}, args[2:]...)
+		args = append([]string{"secrets " + args[1]}, args[2:]...)
 	}
 	if args[0] == "user" {
 		if len(args) < 2 || args[1] != "reset-password" {
@@ -164,6 +166,23 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		}
 		fmt.Fprintf(stdout, "restored %s into %s: schema %d, integrity %s, audit chain %s (%d entries), %d orders, %d tickets\n", *from, cfg.DataDir,
 			rep.SchemaVersion, rep.Integrity, okOr(rep.AuditOK, rep.AuditBreak), rep.AuditEntries, rep.Orders, rep.Tickets)
+		return nil
+	case "secrets seal-file":
+		if *from == "" || *out == "" {
+			return fmt.Errorf("admit-cloud secrets seal-file: -from and -out are required")
+		}
+		plain, err := os.ReadFile(*from)
+		if err != nil {
+			return err
+		}
+		sealed, err := server.SealFile(plain, cfg.MasterKeyFile)
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(*out, sealed, 0o600); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%s sealed into %s: point the config at it and remove the clear copy\n", *from, *out)
 		return nil
 	case "secrets rotate":
 		return runRotate(ctx, cfg, *newKey, stdout)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 )
 
@@ -125,5 +126,41 @@ func TestSecretsAreSealedWithTheMasterKeyFileAndRotate(t *testing.T) {
 	}
 	if err := run("user", "reset-password", "-data", dir, "-master-key-file", k2, "-username", "admin", "-generate"); err != nil {
 		t.Fatalf("the new master key: %v", err)
+	}
+}
+
+// TestAPlatformKeyFileSealedWithTheMasterKeyOpensOnlyWithIt: the key file
+// the cloud signs its platform reports with can be kept sealed.
+func TestAPlatformKeyFileSealedWithTheMasterKeyOpensOnlyWithIt(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	k1 := write("k1", []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{1}, 32))))
+	k2 := write("k2", []byte(base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{2}, 32))))
+	pem := []byte("-----BEGIN PRIVATE KEY-----\nplatform key\n-----END PRIVATE KEY-----\n")
+	clear := write("key.pem", pem)
+	sealed := filepath.Join(dir, "key.pem.sealed")
+	var out bytes.Buffer
+	if err := runIO([]string{"secrets", "seal-file", "-from", clear, "-out", sealed, "-master-key-file", k1}, strings.NewReader(""), &out); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(sealed)
+	if bytes.Contains(b, []byte("platform key")) {
+		t.Fatal("the sealed file holds the key in clear")
+	}
+	if got, err := server.OpenFile(b, k1); err != nil || !bytes.Equal(got, pem) {
+		t.Fatalf("open with the master key: %q %v", got, err)
+	}
+	if _, err := server.OpenFile(b, k2); err == nil {
+		t.Fatal("another master key opened the file")
+	}
+	t.Setenv(server.MasterKeyEnv, "")
+	if _, err := server.OpenFile(b, ""); err == nil {
+		t.Fatal("the file opened without a master key")
 	}
 }
