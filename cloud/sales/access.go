@@ -67,6 +67,28 @@ func (s *Service) Login(ctx context.Context, username, password string) (LoginRe
 			return LoginResult{}, fmt.Errorf("login: reset failures: %w", err)
 		}
 	}
+	if slices.Contains(s.cfg.SingleLoginRoles, u.Role) {
+		// One login at a time: this one ends the others (their tokens
+		// carry the old generation), audited.
+		err := s.update(ctx, Principal{UserID: u.ID, Username: u.Username, Role: u.Role, TenantID: u.TenantID}, func(tx Tx, rec func(change)) error {
+			cur, err := tx.GetUser(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			cur.Generation++
+			if err := tx.UpdateUser(ctx, cur); err != nil {
+				return err
+			}
+			rec(change{action: "user.login_single", object: "user:" + itoa(u.ID), tenantID: u.TenantID,
+				reason: "a new login ended the user's other logins (single_login_roles)"})
+			u = cur
+			return nil
+		})
+		if err != nil {
+			return LoginResult{}, fmt.Errorf("login: end other logins: %w", err)
+		}
+		s.forgetPrincipals()
+	}
 	tok, exp := s.tokens.Issue(u.ID, u.Generation, s.cfg.TokenTTL)
 	return LoginResult{Token: tok, ExpiresAt: exp, User: u, PasswordExpired: s.cfg.PasswordPolicy.Expired(u.PasswordChangedAt, now)}, nil
 }

@@ -44,6 +44,9 @@ type Config struct {
 	PasswordPolicy auth.PasswordPolicy
 	Lockout        auth.Lockout
 	TokenTTL       time.Duration
+	// SingleLoginRoles are the roles whose users hold one login at a time
+	// (a clerk at one POS): a new login ends the user's others.
+	SingleLoginRoles []auth.Role
 	Logger         *slog.Logger
 	// PaymentWindow is how long a confirmed order keeps its seats unpaid.
 	PaymentWindow time.Duration

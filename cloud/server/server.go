@@ -47,6 +47,9 @@ type Config struct {
 	// DB names a PostgreSQL database (postgres://…) instead of the data
 	// dir's SQLite: several cloud processes can share one.
 	DB string `json:"db"`
+	// SingleLoginRoles are roles whose users hold one login at a time: a
+	// new login ends the others (e.g. ["clerk"]: one POS per clerk).
+	SingleLoginRoles []auth.Role `json:"single_login_roles"`
 	// MasterKeyFile holds the master key (base64 of 32 bytes) that seals
 	// the store's secrets; without it, ADMIT_MASTER_KEY; without either,
 	// secrets are stored as they are.
@@ -231,7 +234,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Now: cfg.Now, Logger: cfg.Logger, Passwords: cfg.Passwords,
-		PasswordPolicy: cfg.PasswordPolicy, MasterKey: masterKey})
+		PasswordPolicy: cfg.PasswordPolicy, MasterKey: masterKey, SingleLoginRoles: cfg.SingleLoginRoles})
 	if err != nil {
 		st.Close()
 		return nil, err

@@ -717,3 +717,41 @@ func testSecretsAtRest(t *testing.T, open func(t *testing.T) sales.Store) {
 		t.Fatalf("the new master key: %v", err)
 	}
 }
+
+// testSingleLogin: for a role held to one login at a time, a new login
+// ends the user's earlier one (another POS); other roles keep theirs.
+func testSingleLogin(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	cfg := Config(f.Clock)
+	cfg.SingleLoginRoles = []auth.Role{auth.RoleClerk}
+	svc, err := sales.New(ctx, f.Store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := svc.Login(ctx, f.Clerk.Username, Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, first.Token); err != nil {
+		t.Fatal(err)
+	}
+	second, err := svc.Login(ctx, f.Clerk.Username, Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, second.Token); err != nil {
+		t.Fatalf("the new login: %v", err)
+	}
+	_, err = svc.Authenticate(ctx, first.Token)
+	WantError(t, err, sales.KindUnauthenticated, "")
+	a, err := svc.Login(ctx, f.TenantAdmin.Username, Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Login(ctx, f.TenantAdmin.Username, Password); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, a.Token); err != nil {
+		t.Fatalf("an admin's first login ended by a second: %v", err)
+	}
+}

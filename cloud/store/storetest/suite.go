@@ -60,6 +60,7 @@ var capabilities = []capability{
 	{"reserved seats go only to their customer", testReservedSeats},
 	{"repeated wrong passwords lock the account for a while", testLoginLockout},
 	{"a password change ends existing logins", testPasswordChangeEndsLogins},
+	{"a role held to one login: a new login ends the user's earlier one", testSingleLogin},
 	{"the password policy refuses plain and recent passwords and flags expired ones", testPasswordPolicy},
 	{"secrets are sealed with the master key: without it the store signs nothing; the key rotates", testSecretsAtRest},
 	{"the session version moves with every seat change", testSessionVersion},
