@@ -47,7 +47,7 @@ type Config struct {
 	// SingleLoginRoles are the roles whose users hold one login at a time
 	// (a clerk at one POS): a new login ends the user's others.
 	SingleLoginRoles []auth.Role
-	Logger         *slog.Logger
+	Logger           *slog.Logger
 	// PaymentWindow is how long a confirmed order keeps its seats unpaid.
 	PaymentWindow time.Duration
 	// PaymentTimeout is how long a card charge may take before the client
