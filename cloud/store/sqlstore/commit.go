@@ -84,6 +84,19 @@ func (s *Store) runBatch(batch []job) {
 		s.finish(batch, errs, start)
 		return
 	}
+	// Jobs that came while the lock was awaited join this batch: when
+	// other processes hold the lock, batches grow instead of each job
+	// waiting a turn of its own.
+drain:
+	for len(batch) < maxBatch {
+		select {
+		case j := <-s.jobs:
+			batch = append(batch, j)
+			errs = append(errs, nil)
+		default:
+			break drain
+		}
+	}
 	ok := 0
 	// A job's savepoint is released as the next one is taken, in one
 	// round trip; the last stays open and commits with the transaction.
