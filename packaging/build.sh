@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # packaging/build.sh: the Debian packages, into dist/.
 #
-#   admit-cloud          amd64 (cgo: SQLite)
+#   admit-cloud          amd64, arm64 (cgo: SQLite; arm64 with gcc-aarch64-linux-gnu)
 #   admit-edge           amd64, arm64, armhf (no cgo)
 #   admit-kiosk-browser  all
 #
@@ -26,6 +26,8 @@ build() { # goarch debarch goarm pkg main cgo
 }
 
 GOFLAGS="${GOFLAGS:-} -buildmode=pie" build amd64 amd64 "" admit-cloud ./cmd/admit-cloud 1
+# arm64 needs a cross C compiler for SQLite (apt-get install gcc-aarch64-linux-gnu).
+CC=aarch64-linux-gnu-gcc GOFLAGS="${GOFLAGS:-} -buildmode=pie" build arm64 arm64 "" admit-cloud ./cmd/admit-cloud 1
 for a in "amd64 amd64 ''" "arm64 arm64 ''" "arm armhf 7"; do
 	eval "set -- $a"
 	build "$1" "$2" "$3" admit-edge ./cmd/admit-edge 0
@@ -53,6 +55,7 @@ nfpm() { # yaml arch: the yaml takes its files from dist/build/current
 	ARCH=$2 go run "$NFPM" package --config "packaging/nfpm/$1.yaml" --packager deb --target dist/
 }
 nfpm admit-cloud amd64
+nfpm admit-cloud arm64
 for arch in amd64 arm64 armhf; do
 	nfpm admit-edge "$arch"
 done

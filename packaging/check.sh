@@ -9,7 +9,7 @@ shopt -s nullglob
 
 fail() { echo "packaging/check: $*" >&2; exit 1; }
 debs=(dist/*.deb)
-((${#debs[@]} == 5)) || fail "want 5 packages in dist/, have ${#debs[@]} (run packaging/build.sh)"
+((${#debs[@]} == 6)) || fail "want 6 packages in dist/, have ${#debs[@]} (run packaging/build.sh)"
 
 # Contents and control data.
 has() { # deb path...
@@ -24,6 +24,9 @@ for deb in "${debs[@]}"; do
 	echo "== $deb"
 	dpkg-deb -I "$deb" | sed -n '/Package:/,$p'
 	dpkg-deb -c "$deb" | awk '{print "   " $1, $6}'
+done
+for deb in dist/admit-cloud_*.deb; do
+	has "$deb" /usr/bin/admit-cloud /lib/systemd/system/admit-cloud.service /etc/admit/cloud.json /usr/share/admit/admit-pg
 done
 has dist/admit-cloud_*_amd64.deb /usr/bin/admit-cloud /lib/systemd/system/admit-cloud.service /etc/admit/cloud.json /usr/share/admit/admit-pg
 for deb in dist/admit-edge_*.deb; do
@@ -41,6 +44,8 @@ for pair in armhf:28 arm64:b7 amd64:3e; do
 	machine=$(od -An -tx1 -j18 -N1 "$elf/${pair%%:*}/usr/bin/admit-edge" | tr -d ' ')
 	[[ "$machine" == "${pair#*:}" ]] || fail "admit-edge for ${pair%%:*} has ELF machine $machine, want ${pair#*:}"
 done
+dpkg -x dist/admit-cloud_*_arm64.deb "$elf/cloud-arm64"
+[[ "$(od -An -tx1 -j18 -N1 "$elf/cloud-arm64/usr/bin/admit-cloud" | tr -d ' ')" == b7 ]] || fail "admit-cloud for arm64 is not an arm64 binary"
 rm -rf "$elf"
 
 # lintian: no errors (its warnings are printed).
