@@ -2,7 +2,8 @@
 # packaging/check.sh: inspect the packages packaging/build.sh made in dist/,
 # as CI does: contents and control data, lintian, the systemd units
 # (verify clean, security exposure at most 4.9, "OK"), and the cloud
-# started from a throwaway root the package was unpacked into.
+# started from a throwaway root the package was unpacked into, taken from
+# its first admin to a venue that sells (packaging/walkthrough.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 shopt -s nullglob
@@ -77,7 +78,9 @@ done
 
 # The cloud from the unpacked package: migrate, the first admin, serve.
 "$root/usr/bin/admit-cloud" migrate -data "$data"
-"$root/usr/bin/admit-cloud" init -data "$data" -generate | grep -q "platform admin" || fail "init from the package"
+"$root/usr/bin/admit-cloud" init -data "$data" -generate >"$data/init.out" || fail "init from the package"
+adminpw=$(awk '/^password:/ {print $2}' "$data/init.out")
+[[ -n "$adminpw" ]] || fail "init printed no password: $(cat "$data/init.out")"
 "$root/usr/bin/admit-cloud" serve -config "$root/etc/admit/cloud.json" -data "$data" -listen 127.0.0.1:0 -mqtt-listen 127.0.0.1:0 \
 	>"$data/serve.log" 2>&1 &
 pid=$!
@@ -88,6 +91,8 @@ for _ in $(seq 100); do
 done
 [[ -n "$url" ]] || fail "the packaged cloud did not start: $(cat "$data/serve.log")"
 curl -fsS "$url/health/ready" | grep -q '"ready":true' || fail "the packaged cloud is not ready"
+# The operator's walkthrough, against the packaged cloud and agent.
+bash packaging/walkthrough.sh "$url" "$adminpw" "$root/usr/bin/admit-edge"
 kill -TERM "$pid"
 wait "$pid" || fail "the packaged cloud did not stop cleanly on SIGTERM"
 pid=
