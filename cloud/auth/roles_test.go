@@ -26,6 +26,7 @@ func TestCan(t *testing.T) {
 		{ReadReports, [6]bool{Y, Y, Y, n, n, Y}},
 		{ManageReports, [6]bool{Y, Y, n, n, n, n}},
 		{RecordMakeup, [6]bool{n, Y, Y, n, n, n}},
+		{ReadPersonalData, [6]bool{Y, Y, Y, n, n, n}},
 	}
 	if len(spec) != len(Actions()) || len(roles) != len(Roles()) {
 		t.Fatalf("spec covers %d actions × %d roles; package has %d × %d", len(spec), len(roles), len(Actions()), len(Roles()))

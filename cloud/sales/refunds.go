@@ -26,7 +26,7 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 	if fe != nil {
 		return RefundRequest{}, invalid("invalid_refund", "a refund needs a reason", *fe)
 	}
-	o, err := s.GetOrder(ctx, p, in.OrderID)
+	o, err := s.order(ctx, p, in.OrderID)
 	if err != nil {
 		return RefundRequest{}, err
 	}

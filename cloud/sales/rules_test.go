@@ -586,3 +586,16 @@ func TestWhyNotNamesTheReservationEvenUnderAnExpiredHold(t *testing.T) {
 		t.Fatal("the named customer cannot take a seat whose hold expired")
 	}
 }
+
+func TestMasking(t *testing.T) {
+	for in, want := range map[string]string{"张三丰": "张**", "Li": "L*", "王": "王*", "": ""} {
+		if got := MaskName(in); got != want {
+			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)
+		}
+	}
+	for in, want := range map[string]string{"13812345678": "138****5678", "+8613812345678": "+86*******5678", "12345": "***45", "1": "*", "": ""} {
+		if got := MaskPhone(in); got != want {
+			t.Errorf("MaskPhone(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -450,7 +450,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	if err != nil {
 		return Order{}, err
 	}
-	return o, nil
+	return maskFor(p, o), nil
 }
 
 func ticketNumbers(ts []Ticket) []string {
@@ -463,6 +463,16 @@ func ticketNumbers(ts []Ticket) []string {
 
 // GetOrder shows an order with its tickets.
 func (s *Service) GetOrder(ctx context.Context, p Principal, id int64) (Order, error) {
+	o, err := s.order(ctx, p, id)
+	if err != nil {
+		return Order{}, err
+	}
+	return s.showOrder(ctx, p, o)
+}
+
+// order is an order with its tickets as stored (personal data unmasked),
+// for the service's own use.
+func (s *Service) order(ctx context.Context, p Principal, id int64) (Order, error) {
 	if err := authorize(p, auth.ReadSales); err != nil {
 		return Order{}, err
 	}
@@ -473,11 +483,10 @@ func (s *Service) GetOrder(ctx context.Context, p Principal, id int64) (Order, e
 	if !p.SeesVenue(o.VenueID) && p.Role != auth.RolePlatformAdmin {
 		return Order{}, notFound("order")
 	}
-	if o.Status == OrderPending {
-		return o, nil // tickets come with payment
-	}
-	if o.Tickets, err = s.store.OrderTickets(ctx, o.ID); err != nil {
-		return Order{}, err
+	if o.Status != OrderPending { // tickets come with payment
+		if o.Tickets, err = s.store.OrderTickets(ctx, o.ID); err != nil {
+			return Order{}, err
+		}
 	}
 	return o, nil
 }
@@ -500,7 +509,11 @@ func (s *Service) FindOrders(ctx context.Context, p Principal, f OrderFilter) ([
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
-	return s.store.FindOrders(ctx, scopeTenant(p), f)
+	orders, err := s.store.FindOrders(ctx, scopeTenant(p), f)
+	if err != nil {
+		return nil, err
+	}
+	return s.showOrders(ctx, p, orders)
 }
 
 // GetTicket finds a ticket by its number.

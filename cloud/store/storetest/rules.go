@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -753,5 +754,57 @@ func testSingleLogin(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if _, err := svc.Authenticate(ctx, a.Token); err != nil {
 		t.Fatalf("an admin's first login ended by a second: %v", err)
+	}
+}
+
+// testPersonalDataMasked: a customer's name and phone are stored as
+// given, shown masked to a clerk in every answer (the sale, the order,
+// a search), and unmasked to a venue manager, each such read audited.
+func testPersonalDataMasked(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1")
+	o, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, CustomerName: "张三丰", CustomerPhone: "13812345678",
+		Payment: &sales.PaymentRequest{Method: "cash"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked := func(where string, got sales.Order) {
+		t.Helper()
+		if got.CustomerName != "张**" || got.CustomerPhone != "138****5678" {
+			t.Errorf("%s shows a clerk %q %q", where, got.CustomerName, got.CustomerPhone)
+		}
+	}
+	masked("the sale", o)
+	got, err := f.Svc.GetOrder(ctx, f.Clerk, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked("the order", got)
+	found, err := f.Svc.FindOrders(ctx, f.Clerk, sales.OrderFilter{PickupCode: o.PickupCode})
+	if err != nil || len(found) != 1 {
+		t.Fatalf("search: %v %v", found, err)
+	}
+	masked("a search", found[0])
+	if stored, _ := f.Store.GetOrder(ctx, -1, o.ID); stored.CustomerName != "张三丰" || stored.CustomerPhone != "13812345678" {
+		t.Fatalf("stored %q %q", stored.CustomerName, stored.CustomerPhone)
+	}
+
+	before := f.AuditSeq(t)
+	got, err = f.Svc.GetOrder(ctx, f.Manager, o.ID)
+	if err != nil || got.CustomerName != "张三丰" || got.CustomerPhone != "13812345678" {
+		t.Fatalf("a manager sees %q %q (%v)", got.CustomerName, got.CustomerPhone, err)
+	}
+	if f.AuditSeq(t) != before+1 {
+		t.Fatal("a manager's unmasked read was not audited")
+	}
+	var reads int
+	f.Store.AuditLog(ctx, sales.AuditFilter{}, func(e audit.Entry) error {
+		if e.Action == "personal_data.read" && e.Object == "order:"+strconv.FormatInt(o.ID, 10) {
+			reads++
+		}
+		return nil
+	})
+	if reads != 1 {
+		t.Fatalf("%d audited reads of the order's personal data", reads)
 	}
 }
