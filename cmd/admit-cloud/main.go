@@ -23,12 +23,14 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 	_ "time/tzdata" // venues name IANA zones; do not depend on the host's tzdata
 
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 	"github.com/admitbox/admit/internal/reqid"
+	"github.com/admitbox/admit/internal/sdnotify"
 )
 
 func main() {
@@ -199,7 +201,19 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(stdout, "admit-cloud serving %s/api/v1/ (OpenAPI: %s/api/v1/openapi.json)\n", srv.URL, srv.URL)
+		// Under systemd (Type=notify): ready now, then a watchdog ping
+		// while the store answers.
+		notify := sdnotify.FromEnv()
+		if err := notify.Send("READY=1"); err != nil {
+			log.Warn("sd_notify", "err", err)
+		}
+		go notify.Watchdog(ctx, sdnotify.WatchdogInterval(), func() bool {
+			pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			defer cancel()
+			return srv.Store.Ping(pctx) == nil
+		})
 		<-ctx.Done()
+		notify.Send("STOPPING=1")
 		return srv.Close()
 	}
 	return fmt.Errorf("unknown command %q: use serve, migrate, backup, restore, init, user reset-password or broker-config", args[0])

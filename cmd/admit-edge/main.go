@@ -29,6 +29,7 @@ import (
 
 	"github.com/admitbox/admit/edge/agent"
 	"github.com/admitbox/admit/edge/enroll"
+	"github.com/admitbox/admit/internal/sdnotify"
 )
 
 func main() {
@@ -94,7 +95,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "admit-edge running: local API %s\n", a.URL())
+		notify := sdnotify.FromEnv()
+		if err := notify.Send("READY=1"); err != nil {
+			log.Warn("sd_notify", "err", err)
+		}
+		go notify.Watchdog(ctx, sdnotify.WatchdogInterval(), func() bool { return true })
 		<-ctx.Done()
+		notify.Send("STOPPING=1")
 		return a.Close()
 	case "status":
 		if err := fs.Parse(args[1:]); err != nil {
