@@ -49,8 +49,12 @@ type Entry struct {
 	After    json.RawMessage `json:"after,omitempty"`  // JSON or nil
 	Reason   string          `json:"reason,omitempty"`
 	Approver string          `json:"approver,omitempty"`
-	PrevHash string          `json:"prev_hash"` // hex sha256 of the previous entry; GenesisHash for Seq 1
-	Hash     string          `json:"hash"`      // hex sha256 over all fields above incl. Seq and PrevHash
+	// RequestID is the API request that made the change ("" for none, and
+	// for every entry written before it was kept): it ties the entry to
+	// the access log and the feed events of the same request.
+	RequestID string `json:"request_id,omitempty"`
+	PrevHash  string `json:"prev_hash"` // hex sha256 of the previous entry; GenesisHash for Seq 1
+	Hash      string `json:"hash"`      // hex sha256 over all fields above incl. Seq and PrevHash
 }
 
 // ComputeHash returns the hash the entry should carry: the hex sha256 of a
@@ -58,12 +62,14 @@ type Entry struct {
 // fixed 8-byte big-endian values and every string or byte field is prefixed
 // by its 8-byte big-endian length, so the encoding is unambiguous: moving
 // bytes from one field to another changes the hash. A nil and an empty
-// Before (or After) hash the same, as they do in JSON with omitempty.
+// Before (or After) hash the same, as they do in JSON with omitempty. A
+// RequestID, when present, is one more field at the end, so entries sealed
+// before request ids were kept hash as they did.
 func (e Entry) ComputeHash() string {
 	var atBuf [64]byte
 	at := e.At.UTC().AppendFormat(atBuf[:0], time.RFC3339Nano)
-	n := len(hashDomain) + 12*8 + len(at) + len(e.Actor) + len(e.Action) + len(e.Object) +
-		len(e.Before) + len(e.After) + len(e.Reason) + len(e.Approver) + len(e.PrevHash)
+	n := len(hashDomain) + 13*8 + len(at) + len(e.Actor) + len(e.Action) + len(e.Object) +
+		len(e.Before) + len(e.After) + len(e.Reason) + len(e.Approver) + len(e.PrevHash) + len(e.RequestID)
 	var stack [512]byte
 	b := stack[:0]
 	if n > len(stack) {
@@ -82,6 +88,9 @@ func (e Entry) ComputeHash() string {
 	b = appendField(b, e.Reason)
 	b = appendField(b, e.Approver)
 	b = appendField(b, e.PrevHash)
+	if e.RequestID != "" {
+		b = appendField(b, e.RequestID)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

@@ -27,6 +27,9 @@ func buildChain(n int) []Entry {
 			Reason:   "customer paid at box office",
 			Approver: "user:3 bob",
 		}
+		if i%2 == 1 {
+			e.RequestID = fmt.Sprintf("req-%d", i)
+		}
 		Seal(&e, prevSeq, prevHash)
 		prevSeq, prevHash = e.Seq, e.Hash
 		entries[i] = e
@@ -121,6 +124,7 @@ func TestAlteringAnySingleFieldIsDetectedAtThatEntry(t *testing.T) {
 		{"VenueID", func(e *Entry) { e.VenueID-- }},
 		{"PrevHash", func(e *Entry) { e.PrevHash = GenesisHash[:63] + "1" }},
 		{"Hash", func(e *Entry) { e.Hash = GenesisHash }},
+		{"RequestID", func(e *Entry) { e.RequestID += "x" }},
 	}
 	chain := buildChain(10)
 	hs, hh := head(chain)
@@ -334,5 +338,21 @@ func BenchmarkVerify100000(b *testing.B) {
 		if err := Verify(chain, hs, hh); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// An entry sealed before request ids were kept has none; its hash must not
+// move now that the field exists. The figure is the hash such an entry got
+// from the encoding before the field was added.
+func TestAnEntryWithoutRequestIDHashesAsBefore(t *testing.T) {
+	e := Entry{Seq: 1, At: time.Date(2025, 3, 14, 9, 26, 53, 0, time.UTC), TenantID: 1, Actor: "system",
+		Action: "tenant.create", Object: "tenant:1", PrevHash: GenesisHash}
+	const want = "8dc5e12c8faaa379b2eb420a657a05b3429c18b548476ac2d748f7b659839329"
+	if got := e.ComputeHash(); got != want {
+		t.Fatalf("hash %s, want %s", got, want)
+	}
+	e.RequestID = "r1"
+	if e.ComputeHash() == want {
+		t.Fatal("a request id does not change the hash")
 	}
 }

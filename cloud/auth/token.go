@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
@@ -23,14 +24,15 @@ type Claims struct {
 	Generation int64 // bumped by the store on password change / logout-all so old tokens die
 	IssuedAt   time.Time
 	Expires    time.Time
+	Nonce      uint64 // random: each login's token is its own
 }
 
 // MinTokenSecret is the minimum secret length for NewTokenSigner.
 const MinTokenSecret = 32
 
 const (
-	tokenPrefix  = "adm1."
-	claimsLen    = 32 // four big-endian int64: user, generation, issued, expires (Unix seconds)
+	tokenPrefix  = "adm2."
+	claimsLen    = 40 // four big-endian int64: user, generation, issued, expires (Unix seconds); 8 random bytes
 	maxTokenLen  = 128
 	tokenMACSize = sha256.Size
 )
@@ -39,8 +41,10 @@ var b64url = base64.RawURLEncoding.Strict()
 
 // TokenSigner issues and verifies stateless login tokens:
 //
-//	"adm1." + base64url(claims) + "." + base64url(HMAC-SHA256)
+//	"adm2." + base64url(claims) + "." + base64url(HMAC-SHA256)
 //
+// The claims end in 8 random bytes, so that every login's token is its
+// own (two logins in one second are two sessions, one logged out alone).
 // The MAC covers everything before the last dot. The base64 decoding is
 // strict, so each token has exactly one valid spelling. It is safe for
 // concurrent use.
@@ -66,7 +70,9 @@ func NewTokenSigner(secret []byte, now func() time.Time) (*TokenSigner, error) {
 func (s *TokenSigner) Issue(userID, generation int64, ttl time.Duration) (token string, expires time.Time) {
 	now := s.now()
 	iat, exp := now.Unix(), now.Add(ttl).Unix()
-	c := Claims{UserID: userID, Generation: generation, IssuedAt: time.Unix(iat, 0), Expires: time.Unix(exp, 0)}
+	var nonce [8]byte
+	rand.Read(nonce[:])
+	c := Claims{UserID: userID, Generation: generation, IssuedAt: time.Unix(iat, 0), Expires: time.Unix(exp, 0), Nonce: binary.BigEndian.Uint64(nonce[:])}
 	return s.sign(c), c.Expires
 }
 
@@ -76,6 +82,7 @@ func (s *TokenSigner) sign(c Claims) string {
 	binary.BigEndian.PutUint64(buf[8:], uint64(c.Generation))
 	binary.BigEndian.PutUint64(buf[16:], uint64(c.IssuedAt.Unix()))
 	binary.BigEndian.PutUint64(buf[24:], uint64(c.Expires.Unix()))
+	binary.BigEndian.PutUint64(buf[32:], c.Nonce)
 	body := tokenPrefix + b64url.EncodeToString(buf[:])
 	return body + "." + b64url.EncodeToString(s.mac(body))
 }
@@ -120,6 +127,7 @@ func (s *TokenSigner) Parse(token string) (Claims, error) {
 		Generation: int64(binary.BigEndian.Uint64(raw[8:])),
 		IssuedAt:   time.Unix(int64(binary.BigEndian.Uint64(raw[16:])), 0),
 		Expires:    time.Unix(int64(binary.BigEndian.Uint64(raw[24:])), 0),
+		Nonce:      binary.BigEndian.Uint64(raw[32:]),
 	}
 	if !s.now().Before(c.Expires) {
 		return Claims{}, ErrTokenExpired

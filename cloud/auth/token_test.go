@@ -39,7 +39,7 @@ func TestTokenRoundTrip(t *testing.T) {
 	s := newSigner(t, secretA, c)
 	for _, tc := range []struct{ user, gen int64 }{{1, 0}, {42, 7}, {-1, -1}, {1<<63 - 1, 1<<63 - 1}} {
 		tok, exp := s.Issue(tc.user, tc.gen, time.Hour)
-		if !strings.HasPrefix(tok, "adm1.") {
+		if !strings.HasPrefix(tok, "adm2.") {
 			t.Fatalf("token %q lacks prefix", tok)
 		}
 		if !exp.Equal(t0.Add(time.Hour)) {
@@ -115,7 +115,7 @@ func TestTokenWrongSecret(t *testing.T) {
 
 func TestTokenMalformed(t *testing.T) {
 	s := newSigner(t, secretA, &fakeClock{t0})
-	for _, tok := range []string{"", "adm1.", "adm1..", "adm1.x.y", "adm2.AAAA.AAAA", "Bearer adm1.a.b",
+	for _, tok := range []string{"", "adm1.", "adm1..", "adm1.x.y", "adm1.AAAA.AAAA", "adm2.AAAA.AAAA", "Bearer adm2.a.b",
 		"adm1." + strings.Repeat("A", 200) + ".AAAA"} {
 		if _, err := s.Parse(tok); !errors.Is(err, ErrTokenInvalid) {
 			t.Errorf("Parse(%q) = %v", tok, err)

@@ -90,6 +90,11 @@ func (s *Service) Login(ctx context.Context, username, password string) (LoginRe
 		s.forgetPrincipals()
 	}
 	tok, exp := s.tokens.Issue(u.ID, u.Generation, s.cfg.TokenTTL)
+	l := LoginSession{TokenHash: tokenHash(tok), UserID: u.ID, TenantID: u.TenantID, Generation: u.Generation,
+		CreatedAt: now, ExpiresAt: exp, LastSeenAt: now}
+	if err := s.store.Update(ctx, func(tx Tx) error { return tx.InsertLoginSession(ctx, l) }); err != nil {
+		return LoginResult{}, fmt.Errorf("login: record the session: %w", err)
+	}
 	return LoginResult{Token: tok, ExpiresAt: exp, User: u, PasswordExpired: s.cfg.PasswordPolicy.Expired(u.PasswordChangedAt, now)}, nil
 }
 
@@ -174,7 +179,11 @@ func (s *Service) authenticate(ctx context.Context, token string) (Principal, er
 	if err != nil || u.Disabled || u.Generation != c.Generation {
 		return Principal{}, &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Message: "token no longer valid; log in again"}
 	}
-	return principalOf(u), nil
+	p := principalOf(u)
+	if err := s.checkSession(ctx, token, p); err != nil {
+		return Principal{}, err
+	}
+	return p, nil
 }
 
 func principalOf(u User) Principal {

@@ -44,6 +44,9 @@ type Config struct {
 	PasswordPolicy auth.PasswordPolicy
 	Lockout        auth.Lockout
 	TokenTTL       time.Duration
+	// IdleTimeout ends a login unused this long (0: 30 minutes; negative:
+	// never), audited as session.idle_timeout.
+	IdleTimeout time.Duration
 	// SingleLoginRoles are the roles whose users hold one login at a time
 	// (a clerk at one POS): a new login ends the user's others.
 	SingleLoginRoles []auth.Role
@@ -54,6 +57,9 @@ type Config struct {
 	// is told to retry the same attempt (default 10s).
 	PaymentTimeout time.Duration
 }
+
+// DefaultIdleTimeout is how long a login may go unused by default.
+const DefaultIdleTimeout = 30 * time.Minute
 
 // Service is the sales core. It is safe for concurrent use.
 type Service struct {
@@ -106,6 +112,9 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 	}
 	if cfg.TokenTTL == 0 {
 		cfg.TokenTTL = 12 * time.Hour
+	}
+	if cfg.IdleTimeout == 0 {
+		cfg.IdleTimeout = DefaultIdleTimeout
 	}
 	if cfg.PaymentWindow == 0 {
 		cfg.PaymentWindow = 5 * time.Minute

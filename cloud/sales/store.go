@@ -80,6 +80,12 @@ type Reader interface {
 	GetUser(ctx context.Context, id int64) (User, error)
 	GetUserByName(ctx context.Context, username string) (User, error)
 	ListUsers(ctx context.Context, tenantID int64) ([]User, error)
+	// GetLoginSession finds a login by its token's hash.
+	GetLoginSession(ctx context.Context, tokenHash string) (LoginSession, error)
+	// LiveLoginSessions lists the logins that still admit their user (not
+	// ended or expired, user enabled and at the login's generation), used
+	// since since, of a tenant (-1: all), most recent first.
+	LiveLoginSessions(ctx context.Context, tenantID int64, since, now time.Time) ([]LoginSession, error)
 
 	// AuditLog calls fn for entries in storage order (the order they were
 	// appended), filtered; fn's error stops the walk and is returned.
@@ -212,6 +218,11 @@ type Tx interface {
 	InsertUser(ctx context.Context, u *User) error
 	UpdateUser(ctx context.Context, u User) error
 	RecordLogin(ctx context.Context, userID int64, failed bool, at time.Time) error
+	InsertLoginSession(ctx context.Context, l LoginSession) error
+	// TouchLoginSession records that the login was used at at.
+	TouchLoginSession(ctx context.Context, tokenHash string, at time.Time) error
+	// EndLoginSession ends the login; false if it had already ended.
+	EndLoginSession(ctx context.Context, tokenHash string, at time.Time, reason string) (bool, error)
 
 	// AppendFeed gives the change the venue's next feed seq (1, 2, 3 …)
 	// and stores it; rolled back with the transaction, so seqs stay

@@ -499,4 +499,22 @@ CREATE INDEX reports_refused ON reports(venue_id) WHERE state = 'refused';`,
 	// reuse) and when the password was last set (expiry).
 	`ALTER TABLE users ADD COLUMN password_history TEXT NOT NULL DEFAULT '[]';
 ALTER TABLE users ADD COLUMN password_changed_at INTEGER;`,
+	// 18: login sessions (idle timeout, logout, who is online), keyed by
+	// a hash of the token; the request that wrote each audit entry and
+	// feed event.
+	`CREATE TABLE login_sessions (
+	token_hash TEXT PRIMARY KEY,
+	user_id INTEGER NOT NULL,
+	tenant_id INTEGER NOT NULL,
+	generation INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	last_seen_at INTEGER NOT NULL,
+	ended_at INTEGER,
+	end_reason TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX login_sessions_live ON login_sessions(last_seen_at) WHERE ended_at IS NULL;
+CREATE INDEX login_sessions_user ON login_sessions(user_id) WHERE ended_at IS NULL;
+ALTER TABLE audit_log ADD COLUMN request_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE feed ADD COLUMN request_id TEXT NOT NULL DEFAULT '';`,
 }

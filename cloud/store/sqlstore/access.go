@@ -9,6 +9,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/internal/reqid"
 )
 
 func (r reader) SigningKeys(ctx context.Context, tenantID int64) ([]sales.SigningKey, error) {
@@ -154,10 +155,13 @@ func nullJSON(b json.RawMessage) any {
 // the caller's transaction: the writer lock orders the chain. The head row
 // is written once per batch (finishBatch).
 func (t *txn) AppendAudit(ctx context.Context, e audit.Entry) error {
+	if e.RequestID == "" {
+		e.RequestID = reqid.From(ctx)
+	}
 	audit.Seal(&e, t.b.seq, t.b.hash)
-	t.appendRow("audit_log", "seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash",
+	t.appendRow("audit_log", "seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash, request_id",
 		e.Seq, e.At.UTC().Format(time.RFC3339Nano), e.TenantID, e.VenueID, e.Actor, e.Action, e.Object,
-		nullJSON(e.Before), nullJSON(e.After), e.Reason, e.Approver, e.PrevHash, e.Hash)
+		nullJSON(e.Before), nullJSON(e.After), e.Reason, e.Approver, e.PrevHash, e.Hash, e.RequestID)
 	t.b.seq, t.b.hash = e.Seq, e.Hash
 	return nil
 }
@@ -200,7 +204,7 @@ func (r reader) AuditLog(ctx context.Context, f sales.AuditFilter, fn func(audit
 		where = append(where, "seq > ?")
 		args = append(args, f.AfterSeq)
 	}
-	q := `SELECT seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash FROM audit_log`
+	q := `SELECT seq, at, tenant_id, venue_id, actor, action, object, before_json, after_json, reason, approver, prev_hash, hash, request_id FROM audit_log`
 	if len(where) > 0 {
 		q += " WHERE " + strings.Join(where, " AND ")
 	}
@@ -218,7 +222,7 @@ func (r reader) AuditLog(ctx context.Context, f sales.AuditFilter, fn func(audit
 		var e audit.Entry
 		var at string
 		var before, after sql.NullString
-		if err := rows.Scan(&e.Seq, &at, &e.TenantID, &e.VenueID, &e.Actor, &e.Action, &e.Object, &before, &after, &e.Reason, &e.Approver, &e.PrevHash, &e.Hash); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &e.TenantID, &e.VenueID, &e.Actor, &e.Action, &e.Object, &before, &after, &e.Reason, &e.Approver, &e.PrevHash, &e.Hash, &e.RequestID); err != nil {
 			return wrap(err, "read audit log")
 		}
 		if e.At, err = time.Parse(time.RFC3339Nano, at); err != nil {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/admitbox/admit/internal/reqid"
 	"strings"
 	"time"
 
@@ -36,7 +37,7 @@ func (t *txn) AppendFeed(ctx context.Context, venueID int64, kind string, data j
 		t.b.moved[venueID] = seq
 	}
 	seq++
-	t.appendRow("feed", "venue_id, seq, kind, data, at", venueID, seq, kind, string(data), ms(at))
+	t.appendRow("feed", "venue_id, seq, kind, data, at, request_id", venueID, seq, kind, string(data), ms(at), reqid.From(ctx))
 	t.b.feed[venueID] = seq
 	return uint64(seq), nil
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/seatmap"
@@ -287,4 +288,20 @@ func WantError(t testing.TB, err error, kind sales.Kind, code string) *sales.Err
 		t.Fatalf("want error %s/%s, got %s/%s: %v", kind, code, e.Kind, e.Code, err)
 	}
 	return e
+}
+
+// VerifyAudit checks the whole audit chain against its head.
+func (f *Fixture) VerifyAudit(t testing.TB) {
+	t.Helper()
+	v := audit.NewVerifier()
+	if err := f.Store.AuditLog(context.Background(), sales.AuditFilter{}, v.Check); err != nil {
+		t.Fatalf("audit chain: %v", err)
+	}
+	seq, hash, err := f.Store.AuditHead(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Finish(seq, hash); err != nil {
+		t.Fatalf("audit chain: %v", err)
+	}
 }

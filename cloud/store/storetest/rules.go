@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"bytes"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/seatmap"
 	"github.com/admitbox/admit/cloud/ticket"
+	"github.com/admitbox/admit/internal/reqid"
 )
 
 func testAudit(t *testing.T, open func(t *testing.T) sales.Store) {
@@ -807,4 +809,115 @@ func testPersonalDataMasked(t *testing.T, open func(t *testing.T) sales.Store) {
 	if reads != 1 {
 		t.Fatalf("%d audited reads of the order's personal data", reads)
 	}
+}
+
+// auditActions lists the actions of the audit entries after seq, with
+// their request ids.
+func auditActions(t *testing.T, st sales.Store, after int64) map[string]string {
+	t.Helper()
+	got := map[string]string{}
+	err := st.AuditLog(ctx, sales.AuditFilter{AfterSeq: after}, func(e audit.Entry) error {
+		got[e.Action] = e.RequestID
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// testLoginSessions: a login is a session the cloud can end before its
+// token expires. Logging out ends it at once; a login unused for the idle
+// timeout ends at its next use; both audited. Who is online is the logins
+// in use, scoped like the rest of the tenant's data.
+func testLoginSessions(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	cfg := Config(f.Clock)
+	cfg.IdleTimeout = 10 * time.Minute
+	svc, err := sales.New(ctx, f.Store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(name string) string {
+		t.Helper()
+		r, err := svc.Login(ctx, name, Password)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Token
+	}
+	clerk, admin := login(f.Clerk.Username), login(f.TenantAdmin.Username)
+	online := func(p sales.Principal) []string {
+		t.Helper()
+		ls, err := svc.OnlineUsers(ctx, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, l := range ls {
+			names = append(names, l.Username)
+		}
+		slices.Sort(names)
+		return names
+	}
+	want := []string{f.Clerk.Username, f.TenantAdmin.Username}
+	slices.Sort(want)
+	if got := online(f.TenantAdmin); !slices.Equal(got, want) {
+		t.Fatalf("online %v, want %v", got, want)
+	}
+	_, err = svc.OnlineUsers(ctx, f.Clerk)
+	WantError(t, err, sales.KindForbidden, "")
+
+	// Used every 6 minutes, the clerk stays in well past the idle timeout.
+	for range 4 {
+		f.Clock.Advance(6 * time.Minute)
+		if _, err := svc.Authenticate(ctx, clerk); err != nil {
+			t.Fatalf("a login in use: %v", err)
+		}
+	}
+	// The admin, unused for 24 minutes, is out, and no longer online.
+	before := f.AuditSeq(t)
+	_, err = svc.Authenticate(ctx, admin)
+	WantError(t, err, sales.KindUnauthenticated, "session_idle")
+	if _, ok := auditActions(t, f.Store, before)["session.idle_timeout"]; !ok {
+		t.Fatal("the idle timeout is not audited")
+	}
+	_, err = svc.Authenticate(ctx, admin)
+	WantError(t, err, sales.KindUnauthenticated, "")
+	if got := online(f.TenantAdmin); !slices.Equal(got, []string{f.Clerk.Username}) {
+		t.Fatalf("online after the idle timeout: %v", got)
+	}
+
+	// Logging out ends the login at once, on a second process too.
+	other, err := sales.New(ctx, f.Store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Authenticate(ctx, clerk); err != nil {
+		t.Fatal(err)
+	}
+	p, err := svc.Authenticate(ctx, clerk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	before = f.AuditSeq(t)
+	if err := svc.Logout(reqid.With(ctx, "req-logout-1"), p, clerk); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Authenticate(ctx, clerk)
+	WantError(t, err, sales.KindUnauthenticated, "")
+	f.Clock.Advance(6 * time.Second) // past the other process's principal cache
+	_, err = other.Authenticate(ctx, clerk)
+	WantError(t, err, sales.KindUnauthenticated, "")
+	if id, ok := auditActions(t, f.Store, before)["session.logout"]; !ok || id != "req-logout-1" {
+		t.Fatalf("the logout is audited with request id %q (%v)", id, ok)
+	}
+	if got := online(f.TenantAdmin); len(got) != 0 {
+		t.Fatalf("online after both ended: %v", got)
+	}
+	// A new login works, and the chain with request ids verifies.
+	if _, err := svc.Authenticate(ctx, login(f.Clerk.Username)); err != nil {
+		t.Fatal(err)
+	}
+	f.VerifyAudit(t)
 }
