@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/limit"
+	"github.com/admitbox/admit/cloud/ops"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
 )
@@ -38,6 +39,8 @@ type Options struct {
 	BrokerCA []byte
 	// Reporting serves the national data platform reporting (nil: none).
 	Reporting *report.Service
+	// Ops serves the System page's figures and ranges (nil: none).
+	Ops *ops.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).

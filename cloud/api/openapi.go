@@ -52,6 +52,9 @@ func (a *API) OpenAPI() map[string]any {
 		if r.method == "POST" && !strings.Contains(r.path, "login") && !strings.HasSuffix(r.path, "verify") && !strings.HasSuffix(r.path, "approve") && !strings.HasSuffix(r.path, "reject") {
 			status = "201"
 		}
+		if r.path == "/auth/logout" {
+			status = "204"
+		}
 		responses := map[string]any{status: ok, "default": map[string]any{"description": "error",
 			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}}
 		op["responses"] = responses

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/ops"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
@@ -165,6 +166,16 @@ func byStrIDWithReason[Out any](fn func(context.Context, sales.Principal, string
 	}
 }
 
+// withOps serves fn when the System page's service is wired.
+func (a *API) withOps(fn func(*gin.Context, *ops.Service, sales.Principal) (any, error)) handler {
+	return func(c *gin.Context, p sales.Principal) (any, error) {
+		if a.opts.Ops == nil {
+			return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server has no system figures"}
+		}
+		return fn(c, a.opts.Ops, p)
+	}
+}
+
 func (a *API) table() []route {
 	return []route{
 		{method: "GET", path: "/health", summary: "Liveness; the benchmark's baseline endpoint", tag: "system", public: true, resp: health{},
@@ -186,6 +197,31 @@ func (a *API) table() []route {
 			}},
 		{method: "GET", path: "/me", summary: "The logged-in principal", tag: "access", resp: sales.Principal{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) { return p, nil }},
+		{method: "POST", path: "/auth/logout", summary: "End this login at once (the token is refused from now on, by every cloud process)", tag: "access",
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				tok, _ := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+				if err := a.svc.Logout(c.Request.Context(), p, tok); err != nil {
+					return nil, err
+				}
+				c.Status(http.StatusNoContent)
+				return nil, nil
+			}},
+		{method: "GET", path: "/system", summary: "How the platform runs: users and devices online, sales per minute, lags, and the figures outside their ranges", tag: "system",
+			resp: ops.Snapshot{}, h: a.withOps(func(c *gin.Context, o *ops.Service, p sales.Principal) (any, error) {
+				return o.Snapshot(c.Request.Context(), p)
+			})},
+		{method: "GET", path: "/system/ranges", summary: "The tenant's safe ranges for the system figures", tag: "system", resp: []ops.Range{},
+			h: a.withOps(func(c *gin.Context, o *ops.Service, p sales.Principal) (any, error) {
+				return o.Ranges(c.Request.Context(), p)
+			})},
+		{method: "PUT", path: "/system/ranges", summary: "Set the tenant's safe ranges (admins); a figure outside its range is an anomaly", tag: "system",
+			body: []ops.Range{}, resp: []ops.Range{}, h: a.withOps(func(c *gin.Context, o *ops.Service, p sales.Principal) (any, error) {
+				var in []ops.Range
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return o.SetRanges(c.Request.Context(), p, in)
+			})},
 
 		{method: "GET", path: "/tenants", summary: "List tenants", tag: "tenants", resp: []sales.Tenant{},
 			h: list(a.svc.ListTenants)},

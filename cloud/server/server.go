@@ -28,6 +28,7 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
 	"github.com/admitbox/admit/cloud/limit"
+	"github.com/admitbox/admit/cloud/ops"
 	"github.com/admitbox/admit/cloud/portal"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/platform"
@@ -50,6 +51,8 @@ type Config struct {
 	// SingleLoginRoles are roles whose users hold one login at a time: a
 	// new login ends the others (e.g. ["clerk"]: one POS per clerk).
 	SingleLoginRoles []auth.Role `json:"single_login_roles"`
+	// IdleTimeoutMinutes ends a login unused this long (0: 30; -1: never).
+	IdleTimeoutMinutes int `json:"idle_timeout_minutes"`
 	// MasterKeyFile holds the master key (base64 of 32 bytes) that seals
 	// the store's secrets; without it, ADMIT_MASTER_KEY; without either,
 	// secrets are stored as they are.
@@ -234,7 +237,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Now: cfg.Now, Logger: cfg.Logger, Passwords: cfg.Passwords,
-		PasswordPolicy: cfg.PasswordPolicy, MasterKey: masterKey, SingleLoginRoles: cfg.SingleLoginRoles})
+		PasswordPolicy: cfg.PasswordPolicy, MasterKey: masterKey, SingleLoginRoles: cfg.SingleLoginRoles,
+		IdleTimeout: time.Duration(cfg.IdleTimeoutMinutes) * time.Minute})
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -263,7 +267,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)

@@ -9,7 +9,13 @@
     "login": ["Log in", "登录"], "logout": ["Log out", "退出"], "username": ["Username", "用户名"], "password": ["Password", "密码"],
     "nav.dashboard": ["Dashboard", "运营看板"], "nav.venues": ["Venues & halls", "场馆与影厅"], "nav.sessions": ["Sessions", "场次"],
     "nav.sales": ["Sales", "订单"], "nav.refunds": ["Refunds", "退票审批"], "nav.devices": ["Devices", "设备"], "nav.audit": ["Audit log", "审计日志"],
-    "nav.preview": ["Print preview", "票面预览"], "nav.reporting": ["Reporting", "数据上报"],
+    "nav.preview": ["Print preview", "票面预览"], "nav.reporting": ["Reporting", "数据上报"], "nav.system": ["System", "系统运行"],
+    "sys.users": ["Users logged in", "当前登录用户"], "sys.pos": ["Box offices online", "票亭在线"], "sys.kiosks": ["Kiosks online", "自助机在线"],
+    "sys.gates": ["Gates online", "闸机在线"], "sys.offline": ["Devices offline", "离线设备"], "sys.rate": ["Tickets per minute (5 min)", "每分钟出票（5分钟）"],
+    "sys.replag": ["Reporting lag (s)", "上报延迟（秒）"], "sys.feedlag": ["Largest feed lag", "最大同步延迟"],
+    "sys.breaches": ["Outside the safe range", "超出安全范围"], "sys.allwell": ["Every figure is within its range.", "所有指标均在安全范围内。"],
+    "sys.ranges": ["Safe ranges", "安全范围设定"], "sys.min": ["Minimum", "下限"], "sys.max": ["Maximum", "上限"], "sys.metric": ["Figure", "指标"],
+    "sys.since": ["Logged in", "登录时间"], "sys.last": ["Last active", "最近活动"], "sys.last15": ["Tickets per minute, last 15 minutes", "近15分钟每分钟出票"],
     "rep.off": ["No national data platform is configured: nothing is reported.", "未配置国家数据平台：不上报。"],
     "rep.pending": ["Waiting", "待上报"], "rep.delivered": ["Delivered", "已上报"], "rep.refused": ["Refused", "被拒绝"], "rep.failing": ["Failing", "通信失败"],
     "rep.lag": ["Oldest waiting", "最早待上报"], "rep.late": ["over the 60 s rule", "超过 60 秒"], "rep.none": ["Nothing needs a person.", "无需处理。"],
@@ -91,7 +97,7 @@
     ["dashboard", "nav.dashboard", dashboardPage, everyone], ["venues", "nav.venues", venuesPage, everyone], ["sessions", "nav.sessions", sessionsPage, everyone],
     ["sales", "nav.sales", salesPage, sellers], ["refunds", "nav.refunds", refundsPage, ["tenant_admin", "venue_manager"]], ["devices", "nav.devices", devicesPage, [...managers, "auditor"]],
     ["audit", "nav.audit", auditPage, [...managers, "auditor"]], ["preview", "nav.preview", previewPage, sellers],
-    ["reporting", "nav.reporting", reportingPage, [...managers, "auditor"]],
+    ["reporting", "nav.reporting", reportingPage, [...managers, "auditor"]], ["system", "nav.system", systemPage, [...managers, "auditor"]],
   ];
   const allowed = (p) => !p[3] || (state.me && p[3].includes(state.me.role));
   let stopPage = null;
@@ -108,7 +114,9 @@
     top.append(A.langToggle());
   }
 
-  function logout() {
+  async function logout() {
+    // End the login at the cloud too: a copied token must not outlive it.
+    if (state.token && state.me) await api("POST", "/auth/logout").catch(() => {});
     state.token = ""; state.me = null;
     sessionStorage.removeItem("admit.token");
     location.hash = "#/login";
@@ -725,6 +733,70 @@
     await load();
   }
   function short(v) { if (v === undefined || v === null) return ""; const s = typeof v === "string" ? v : JSON.stringify(v); return s.length > 120 ? s.slice(0, 117) + "…" : s; }
+
+  // --- system: users and devices online, throughput, safe ranges ------
+  const sysMetrics = [["users_online", "sys.users"], ["pos_online", "sys.pos"], ["kiosks_online", "sys.kiosks"], ["gates_online", "sys.gates"],
+    ["devices_offline", "sys.offline"], ["tickets_per_minute", "sys.rate"], ["reporting_lag_s", "sys.replag"], ["feed_lag", "sys.feedlag"]];
+  async function systemPage(target) {
+    const body = el("div", { "data-test": "system" });
+    const status = el("span", { class: "badge" }, "…");
+    const admin = ["platform_admin", "tenant_admin"].includes(state.me.role);
+    const draw = (s) => {
+      const bad = new Set(s.breaches.map((b) => b.metric));
+      const fmt = (v) => Number.isInteger(v) ? String(v) : v.toFixed(1);
+      const tiles = el("div", { class: "tiles" }, sysMetrics.map(([m, key]) => {
+        const tl = tile(t(key), fmt(s.values[m] || 0), "sys-" + m);
+        if (bad.has(m)) tl.classList.add("bad");
+        return tl;
+      }));
+      const breaches = el("div", { class: "card" }, el("h2", {}, t("sys.breaches")), s.breaches.length
+        ? el("ul", { "data-test": "breaches" }, s.breaches.map((b) => el("li", { class: "error", "data-metric": b.metric }, b.detail)))
+        : el("p", { class: "okmsg", "data-test": "all-well" }, t("sys.allwell")));
+      const chart = el("canvas", { class: "chart", width: 600, height: 160 });
+      const now = new Date(s.at);
+      const minutes = s.sales_by_minute.map((n, i) => ({ minute: new Date(now.getTime() - (s.sales_by_minute.length - 1 - i) * 60000).toISOString(), tickets: n }));
+      const users = el("div", { class: "card scroll" }, el("h2", {}, t("sys.users"), " · ", String(s.users.length)),
+        el("table", { "data-test": "online-users" }, el("thead", {}, el("tr", {}, [t("username"), t("role"), t("sys.since"), t("sys.last")].map((h) => el("th", {}, h)))),
+          el("tbody", {}, s.users.map((u) => el("tr", { "data-user": u.username }, el("td", {}, u.username), el("td", {}, u.role), el("td", {}, A.time(u.since)), el("td", {}, A.time(u.last_seen)))))));
+      const devices = el("div", { class: "card" }, el("h2", {}, t("devices")), el("table", { "data-test": "devices-by-role" }, el("tbody", {},
+        Object.entries(s.devices).map(([role, c]) => el("tr", { "data-role": role }, el("td", {}, role), el("td", { class: "num" }, c.online + " / " + c.total), el("td", { class: "grow" }, barEl(c.total ? c.online / c.total : 0)))))));
+      body.replaceChildren(tiles, breaches, el("div", { class: "grid2" }, el("div", { class: "card" }, el("h2", {}, t("sys.last15")), chart), devices), users, rangesCard(s.ranges));
+      drawRate(chart, minutes);
+      status.className = "badge ok"; status.textContent = t("updated", A.clock(s.at));
+    };
+    const rangesCard = (ranges) => {
+      const by = Object.fromEntries(ranges.map((r) => [r.metric, r]));
+      const msg = el("div");
+      const inputs = sysMetrics.map(([m, key]) => {
+        const mk = (v, bound) => el("input", { type: "number", min: 0, step: "any", value: v === undefined ? "" : String(v), disabled: !admin, "data-range": m + "." + bound, size: 6 });
+        return [m, key, mk((by[m] || {}).min, "min"), mk((by[m] || {}).max, "max")];
+      });
+      const form = el("form", { class: "card", onsubmit: async (e) => {
+        e.preventDefault();
+        const out = [];
+        for (const [m, , lo, hi] of inputs) {
+          if (lo.value === "" && hi.value === "") continue;
+          const r = { metric: m };
+          if (lo.value !== "") r.min = Number(lo.value);
+          if (hi.value !== "") r.max = Number(hi.value);
+          out.push(r);
+        }
+        try { await api("PUT", "/system/ranges", out); clear(msg, el("p", { class: "okmsg", "data-test": "ranges-saved" }, t("saved"))); await load(); }
+        catch (err) { clear(msg, errorBox(err)); }
+      } }, el("h2", {}, t("sys.ranges")),
+      el("table", {}, el("thead", {}, el("tr", {}, [t("sys.metric"), t("sys.min"), t("sys.max")].map((h) => el("th", {}, h)))),
+        el("tbody", {}, inputs.map(([, key, lo, hi]) => el("tr", {}, el("td", {}, t(key)), el("td", {}, lo), el("td", {}, hi))))),
+      admin ? el("button", { type: "submit", "data-test": "save-ranges" }, t("save")) : "", msg);
+      return form;
+    };
+    const load = async () => draw(await api("GET", "/system"));
+    clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("nav.system")), status), body);
+    await load();
+    // The figures move on their own (devices drop, minutes pass): refresh
+    // every 10 s while the page is shown, but never under a person typing.
+    const timer = setInterval(() => { if (!body.contains(document.activeElement)) load().catch(() => {}); }, 10000);
+    return () => clearInterval(timer);
+  }
 
   // --- print preview ----------------------------------------------------
   async function previewPage(target, number) {
