@@ -263,15 +263,18 @@ type Order struct {
 	OrderQR       string      `json:"order_qr"`
 	CustomerName  string      `json:"customer_name,omitempty"`
 	CustomerPhone string      `json:"customer_phone,omitempty"`
-	PaymentMethod string      `json:"payment_method,omitempty"`
-	PaymentRef    string      `json:"payment_ref,omitempty"`
-	PaymentKey    string      `json:"-"` // the payment attempt that paid it
-	PayBy         time.Time   `json:"pay_by"`
-	Seats         []HoldSeat  `json:"seats"`
-	Tickets       []Ticket    `json:"tickets,omitempty"`
-	CreatedBy     int64       `json:"created_by"`
-	CreatedAt     time.Time   `json:"created_at"`
-	PaidAt        *time.Time  `json:"paid_at,omitempty"`
+	// CustomerIndex is a blind index of the customer's name (with a master
+	// key: the name and phone are then stored sealed).
+	CustomerIndex string     `json:"-"`
+	PaymentMethod string     `json:"payment_method,omitempty"`
+	PaymentRef    string     `json:"payment_ref,omitempty"`
+	PaymentKey    string     `json:"-"` // the payment attempt that paid it
+	PayBy         time.Time  `json:"pay_by"`
+	Seats         []HoldSeat `json:"seats"`
+	Tickets       []Ticket   `json:"tickets,omitempty"`
+	CreatedBy     int64      `json:"created_by"`
+	CreatedAt     time.Time  `json:"created_at"`
+	PaidAt        *time.Time `json:"paid_at,omitempty"`
 }
 
 type TicketStatus string

@@ -72,7 +72,7 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 	// payment it made. Cash without a key is not an attempt anyone can
 	// name twice: paying a paid order again is refused.
 	if o.Status == OrderPaid && o.PaymentKey == attempt && o.PaymentMethod == in.Method && (in.IdempotencyKey != "" || in.Method == "card") {
-		return maskFor(p, o), nil
+		return s.maskFor(p, o)
 	}
 	if o.Status != OrderPending {
 		return Order{}, conflict("order_not_pending", "the order is "+string(o.Status))
@@ -120,7 +120,7 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		}
 		return Order{}, err
 	}
-	return maskFor(p, o), nil
+	return s.maskFor(p, o)
 }
 
 // issueTickets numbers and signs an order's tickets before the writer is

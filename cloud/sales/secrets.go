@@ -104,6 +104,10 @@ func (s *Service) sealStored(ctx context.Context) error {
 				}
 			}
 		}
+		// Customers' names and phones stored before the key was set.
+		if _, err := tx.SealCustomers(ctx, secrets.Prefix(), s.sealedCustomer); err != nil {
+			return err
+		}
 		devices, err := tx.ListDevices(ctx, -1, nil)
 		if err != nil {
 			return err

@@ -409,6 +409,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel,
 		Status: OrderPending, TotalCents: total, CustomerName: name, CustomerPhone: phone, PayBy: now.Add(s.cfg.PaymentWindow).UTC(),
 		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC()}
+	s.sealCustomer(&o) // the audit entry's copy is sealed too
 	var ts []Ticket
 	if in.Payment != nil {
 		if ts, err = s.issueTickets(ctx, &o, now); err != nil {
@@ -450,7 +451,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	if err != nil {
 		return Order{}, err
 	}
-	return maskFor(p, o), nil
+	return s.maskFor(p, o)
 }
 
 func ticketNumbers(ts []Ticket) []string {
@@ -508,6 +509,10 @@ func (s *Service) FindOrders(ctx context.Context, p Principal, f OrderFilter) ([
 	}
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
+	}
+	if s.box != nil && f.CustomerName != "" {
+		// Sealed names are found whole, by their blind index.
+		f.CustomerIndex, f.CustomerName = s.box.Index(nameKey(f.CustomerName)), ""
 	}
 	orders, err := s.store.FindOrders(ctx, scopeTenant(p), f)
 	if err != nil {

@@ -205,6 +205,10 @@ type Tx interface {
 	// key; false if it was not pending.
 	MarkOrderPaid(ctx context.Context, orderID int64, method, ref, key string, at time.Time) (bool, error)
 	SetOrderStatus(ctx context.Context, orderID int64, st OrderStatus) error
+	// SealCustomers passes the name and phone of each order holding either
+	// not yet beginning with sealedPrefix to seal, and stores what it
+	// returns (sealed name, sealed phone, name index); it returns how many.
+	SealCustomers(ctx context.Context, sealedPrefix string, seal func(name, phone string) (string, string, string)) (int, error)
 
 	InsertRefund(ctx context.Context, r *RefundRequest) error
 	DecideRefund(ctx context.Context, r RefundRequest) error
@@ -264,10 +268,13 @@ type SessionFilter struct {
 type OrderFilter struct {
 	PickupCode   string
 	TicketNumber string
-	CustomerName string
-	SessionID    int64
-	VenueIDs     []int64 // non-nil: only these venues
-	Limit        int
+	CustomerName string // a part of the name, when names are stored in clear
+	// CustomerIndex finds the orders of exactly one name (its blind
+	// index), when names are stored sealed.
+	CustomerIndex string
+	SessionID     int64
+	VenueIDs      []int64 // non-nil: only these venues
+	Limit         int
 }
 
 type AuditFilter struct {

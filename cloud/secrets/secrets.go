@@ -11,8 +11,11 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,7 +31,10 @@ var prefix = []byte("admit-sealed:v1:")
 var ErrNoKey = errors.New("secrets: the value is sealed and no master key is configured")
 
 // Box seals and opens values with one key.
-type Box struct{ aead cipher.AEAD }
+type Box struct {
+	aead  cipher.AEAD
+	index []byte // keys Index: derived from the key, never the key itself
+}
 
 // NewBox makes a box for a KeySize key.
 func NewBox(key []byte) (*Box, error) {
@@ -43,7 +49,18 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("admit/blind-index/v1"))
+	return &Box{aead: aead, index: m.Sum(nil)}, nil
+}
+
+// Index is a blind index of v: equal values give equal indexes, and
+// nothing about v can be read from one without the key. It lets a sealed
+// column be searched for equality (a customer's name).
+func (b *Box) Index(v string) string {
+	m := hmac.New(sha256.New, b.index)
+	m.Write([]byte(v))
+	return hex.EncodeToString(m.Sum(nil)[:16])
 }
 
 // Seal encrypts plain: prefix, nonce, ciphertext and tag.
@@ -74,6 +91,9 @@ func (b *Box) Open(v []byte) ([]byte, error) {
 	}
 	return plain, nil
 }
+
+// Prefix begins every sealed value, in bytes or text.
+func Prefix() string { return string(prefix) }
 
 // Sealed reports whether v was sealed.
 func Sealed(v []byte) bool { return bytes.HasPrefix(v, prefix) }

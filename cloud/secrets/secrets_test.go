@@ -47,3 +47,17 @@ func TestSealedValuesOpenOnlyWithTheirKeyAndUnaltered(t *testing.T) {
 		t.Fatal("a 16-byte key was taken")
 	}
 }
+
+func TestIndexFindsEqualsAndTellsNothingWithoutTheKey(t *testing.T) {
+	a, _ := NewBox(bytes.Repeat([]byte{1}, KeySize))
+	b, _ := NewBox(bytes.Repeat([]byte{2}, KeySize))
+	if a.Index("李雷") != a.Index("李雷") {
+		t.Fatal("one value, two indexes")
+	}
+	if a.Index("李雷") == a.Index("李雷 ") || a.Index("李雷") == b.Index("李雷") {
+		t.Fatal("an index does not depend on the value and the key")
+	}
+	if len(a.Index("")) != 32 {
+		t.Fatalf("index %q", a.Index(""))
+	}
+}

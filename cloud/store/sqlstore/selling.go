@@ -343,14 +343,47 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 }
 
 func (t *txn) InsertOrder(ctx context.Context, o *sales.Order) error {
-	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, pay_by, created_by, created_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
-		o.CustomerName, o.CustomerPhone, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, customer_index, pay_by, created_by, created_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
+		o.CustomerName, o.CustomerPhone, o.CustomerIndex, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt))
 	if err != nil {
 		return t.uniqueViolation(err, "pickup_code_taken", "pickup code collision")
 	}
 	o.ID = id
 	return nil
+}
+
+func (t *txn) SealCustomers(ctx context.Context, sealedPrefix string, seal func(name, phone string) (string, string, string)) (int, error) {
+	like := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(sealedPrefix) + "%"
+	rows, err := t.q.QueryContext(ctx, `SELECT id, customer_name, customer_phone FROM orders
+WHERE (customer_name <> '' AND customer_name NOT LIKE ? ESCAPE '\') OR (customer_phone <> '' AND customer_phone NOT LIKE ? ESCAPE '\')`, like, like)
+	if err != nil {
+		return 0, wrap(err, "find customers to seal")
+	}
+	type row struct {
+		id          int64
+		name, phone string
+	}
+	var todo []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.name, &r.phone); err != nil {
+			rows.Close()
+			return 0, wrap(err, "find customers to seal")
+		}
+		todo = append(todo, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, wrap(err, "find customers to seal")
+	}
+	for _, r := range todo {
+		name, phone, index := seal(r.name, r.phone)
+		if _, err := t.q.ExecContext(ctx, `UPDATE orders SET customer_name = ?, customer_phone = ?, customer_index = ? WHERE id = ?`, name, phone, index, r.id); err != nil {
+			return 0, wrap(err, "seal customers")
+		}
+	}
+	return len(todo), nil
 }
 
 func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref, key string, at time.Time) (bool, error) {
@@ -368,14 +401,14 @@ func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderS
 }
 
 const orderCols = `o.id, o.tenant_id, o.venue_id, o.session_id, o.hold_id, o.channel, o.status, o.total_cents, o.pickup_code, o.order_qr,
-	o.customer_name, o.customer_phone, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at`
+	o.customer_name, o.customer_phone, o.customer_index, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at`
 
 func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
 	var o sales.Order
 	var payBy, at int64
 	var paid sql.NullInt64
 	err := sc.Scan(&o.ID, &o.TenantID, &o.VenueID, &o.SessionID, &o.HoldID, &o.Channel, &o.Status, &o.TotalCents, &o.PickupCode, &o.OrderQR,
-		&o.CustomerName, &o.CustomerPhone, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid)
+		&o.CustomerName, &o.CustomerPhone, &o.CustomerIndex, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid)
 	o.PayBy, o.CreatedAt, o.PaidAt = fromMS(payBy), fromMS(at), fromNullMS(paid)
 	return o, err
 }
@@ -405,6 +438,10 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 		q += ` AND o.customer_name LIKE ? ESCAPE '\'`
 		esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.CustomerName)
 		args = append(args, "%"+esc+"%")
+	}
+	if f.CustomerIndex != "" {
+		q += ` AND o.customer_index = ?`
+		args = append(args, f.CustomerIndex)
 	}
 	if f.SessionID != 0 {
 		q += ` AND o.session_id = ?`

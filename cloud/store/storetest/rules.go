@@ -921,3 +921,78 @@ func testLoginSessions(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	f.VerifyAudit(t)
 }
+
+// testPersonalDataSealed: with a master key, customers' names and phones
+// are stored sealed, those stored before the key included, and never in
+// clear in the audit log; a role allowed sees them, a clerk sees them
+// masked, and an order is found by its customer's whole name.
+func testPersonalDataSealed(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1")
+	before, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, CustomerName: "李雷", CustomerPhone: "13900001111",
+		Payment: &sales.PaymentRequest{Method: "cash"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config(f.Clock)
+	cfg.MasterKey = bytes.Repeat([]byte{9}, 32)
+	svc, err := sales.New(ctx, f.Store, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "A-2")
+	after, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, CustomerName: "Han Meimei", CustomerPhone: "13800002222",
+		Payment: &sales.PaymentRequest{Method: "cash"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.CustomerName != "H*********" || after.CustomerPhone != "138****2222" {
+		t.Fatalf("the clerk's sale shows %q %q", after.CustomerName, after.CustomerPhone)
+	}
+	for _, o := range []sales.Order{before, after} {
+		stored, err := f.Store.GetOrder(ctx, -1, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.HasPrefix(stored.CustomerName, "admit-sealed:") || !strings.HasPrefix(stored.CustomerPhone, "admit-sealed:") || stored.CustomerIndex == "" {
+			t.Errorf("order %d is stored as %q %q (index %q)", o.ID, stored.CustomerName, stored.CustomerPhone, stored.CustomerIndex)
+		}
+		got, err := svc.GetOrder(ctx, f.Manager, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.CustomerName != map[int64]string{before.ID: "李雷", after.ID: "Han Meimei"}[o.ID] {
+			t.Errorf("a manager sees %q", got.CustomerName)
+		}
+	}
+	err = f.Store.AuditLog(ctx, sales.AuditFilter{}, func(e audit.Entry) error {
+		if bytes.Contains(e.After, []byte("Han Meimei")) || bytes.Contains(e.After, []byte("13800002222")) {
+			t.Errorf("audit entry %d (%s) holds the customer in clear", e.Seq, e.Action)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	find := func(name string) []int64 {
+		t.Helper()
+		os, err := svc.FindOrders(ctx, f.Manager, sales.OrderFilter{CustomerName: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, o := range os {
+			ids = append(ids, o.ID)
+		}
+		return ids
+	}
+	if got := find("han  MEIMEI"); !slices.Equal(got, []int64{after.ID}) {
+		t.Fatalf("found by the whole name: %v", got)
+	}
+	if got := find("李雷"); !slices.Equal(got, []int64{before.ID}) {
+		t.Fatalf("an order sealed after the fact, found by name: %v", got)
+	}
+	if got := find("Han"); len(got) != 0 {
+		t.Fatalf("a part of a sealed name finds %v", got)
+	}
+}
