@@ -44,7 +44,10 @@ func run(args []string) error { return runIO(args, os.Stdin, os.Stdout) }
 
 func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore|init|user reset-password|broker-config [flags]")
+		return fmt.Errorf("usage: admit-cloud serve|migrate|backup|restore|init|user reset-password|broker-config|probe [flags]")
+	}
+	if args[0] == "probe" {
+		return probe(args[1:], stdout)
 	}
 	if args[0] == "secrets" {
 		if len(args) < 2 || (args[1] != "rotate" && args[1] != "seal-file") {
