@@ -62,6 +62,9 @@ func TestMetricsCountSalesByRouteAndOutcome(t *testing.T) {
 	}
 	callAs(t, tok, "GET", fmt.Sprintf("%s/api/v1/orders/%d", w.srv.URL, o.ID), nil, nil)
 	w.device("gate", "metrics-gate")
+	if code := call(t, "POST", w.srv.URL+"/api/v1/auth/login", map[string]string{"username": "clerk", "password": "wrong-password"}, nil); code != 401 {
+		t.Fatalf("a wrong password: %d", code)
+	}
 
 	m := scrape(t, w.srv.URL)
 	for series, min := range map[string]float64{
@@ -72,6 +75,10 @@ func TestMetricsCountSalesByRouteAndOutcome(t *testing.T) {
 		`admit_store_commit_transactions_count`:                                           2,
 		`admit_report_queue{state="pending"}`:                                             0,
 		`admit_devices{role="gate",status="active",venue="` + w.venue.Code + `"}`:         1,
+		`admit_sales_steps_total{outcome="ok",step="hold"}`:                               1,
+		`admit_sales_steps_total{outcome="seats_unavailable",step="hold"}`:                1,
+		`admit_sales_steps_total{outcome="ok",step="order"}`:                              1,
+		`admit_logins_total{outcome="bad_credentials"}`:                                   1,
 	} {
 		if got := sample(m, series); got < min {
 			t.Errorf("%s = %v, want at least %v; have:\n%s", series, got, min, grepLines(m, strings.SplitN(series, "{", 2)[0]))
@@ -123,5 +130,13 @@ func TestTheGateAgentsMetricsFollowItsDecisions(t *testing.T) {
 	}
 	if got := sample(m, `admit_edge_feed_seq`); got < float64(head) {
 		t.Errorf("feed seq %v, the venue's head was %d when the gate caught up", got, head)
+	}
+	// The cloud counts the MQTT messages: the gate's upload in, its feed out.
+	cm := scrape(t, w.srv.URL)
+	for _, series := range []string{`admit_mqtt_messages_total{direction="in"}`, `admit_mqtt_messages_total{direction="out"}`,
+		`admit_sync_facts_received_total`, `admit_sync_feed_events_sent_total`} {
+		if got := sample(cm, series); got < 1 {
+			t.Errorf("%s = %v, want at least 1", series, got)
+		}
 	}
 }

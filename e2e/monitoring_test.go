@@ -34,6 +34,12 @@ func TestAlertRulesAndDashboardNameOnlyExposedSeries(t *testing.T) {
 	if code := callAs(t, w.token("clerk"), "GET", w.srv.URL+"/api/v1/orders/999999", nil, nil); code != 404 {
 		t.Fatalf("an unknown order: %d", code)
 	}
+	if code := callAs(t, w.token("clerk"), "POST", w.srv.URL+"/api/v1/holds", map[string]any{"session_id": w.session.ID, "seat_ids": []int64{}}, nil); code != 400 {
+		t.Fatalf("a hold of no seat: %d", code)
+	}
+	if code := call(t, "POST", w.srv.URL+"/api/v1/auth/login", map[string]string{"username": "clerk", "password": "wrong-password"}, nil); code != 401 {
+		t.Fatalf("a wrong password: %d", code)
+	}
 	have := map[string]bool{}
 	for _, url := range []string{w.srv.URL, gate.URL(), kiosk.URL()} {
 		exposed(scrape(t, url), have)

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/syncer"
 )
 
 // metrics is what the cloud exposes at /metrics for Prometheus, in its
@@ -29,6 +31,20 @@ type metrics struct {
 	jobs     prometheus.Histogram
 	failed   prometheus.Counter
 	commit   prometheus.Histogram
+	sales    *prometheus.CounterVec
+	logins   *prometheus.CounterVec
+}
+
+// saleRoutes name the business steps whose outcomes are counted apart from
+// the HTTP figures: holds (seats_unavailable is a hold conflict), orders,
+// payments (declined), refunds.
+var saleRoutes = map[string]string{
+	"POST /api/v1/holds":               "hold",
+	"POST /api/v1/orders":              "order",
+	"POST /api/v1/orders/:id/payments": "payment",
+	"POST /api/v1/refunds":             "refund_request",
+	"POST /api/v1/refunds/:id/approve": "refund_approve",
+	"POST /api/v1/auth/login":          "login",
 }
 
 func newMetrics(st Store, reports report.Store, now func() time.Time, log *slog.Logger) *metrics {
@@ -46,8 +62,12 @@ func newMetrics(st Store, reports report.Store, now func() time.Time, log *slog.
 			Help: "Transactions that failed or were rolled back (a lost seat race among them)."}),
 		commit: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "admit_store_commit_duration_seconds",
 			Help: "Group commit latency, begin to durable commit.", Buckets: prometheus.ExponentialBuckets(0.0005, 2.5, 10)}),
+		sales: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_sales_steps_total",
+			Help: "Holds, orders, payments and refunds by outcome (ok, or the error code: seats_unavailable is a hold conflict, payment_declined a declined card)."}, []string{"step", "outcome"}),
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "admit_logins_total",
+			Help: "Logins by outcome: ok, bad_credentials, account_locked (refused during a lockout), rate_limited."}, []string{"outcome"}),
 	}
-	m.reg.MustRegister(m.requests, m.failures, m.latency, m.jobs, m.failed, m.commit,
+	m.reg.MustRegister(m.requests, m.failures, m.latency, m.jobs, m.failed, m.commit, m.sales, m.logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{st: st, reports: reports, now: now, log: log})
 	st.ObserveCommits(func(jobs, failed int, d time.Duration) {
@@ -65,6 +85,32 @@ func (m *metrics) ObserveRequest(method, route string, status int, errCode strin
 		m.failures.WithLabelValues(route, errCode).Inc()
 	}
 	m.latency.WithLabelValues(method, route).Observe(d.Seconds())
+	if step, ok := saleRoutes[method+" "+route]; ok {
+		outcome := errCode
+		if outcome == "" {
+			outcome = "ok"
+		}
+		if step == "login" {
+			m.logins.WithLabelValues(outcome).Inc()
+		} else {
+			m.sales.WithLabelValues(step, outcome).Inc()
+		}
+	}
+}
+
+// observeSync counts the MQTT messages the cloud's syncer received and sent.
+func (m *metrics) observeSync(st *syncer.Stats) {
+	counter := func(name, help string, v *atomic.Int64, labels prometheus.Labels) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help, ConstLabels: labels}, func() float64 { return float64(v.Load()) })
+	}
+	m.reg.MustRegister(
+		counter("admit_mqtt_messages_total", "MQTT messages the cloud received from devices (in) and sent to them (out).", &st.MessagesIn, prometheus.Labels{"direction": "in"}),
+		counter("admit_mqtt_messages_total", "MQTT messages the cloud received from devices (in) and sent to them (out).", &st.MessagesOut, prometheus.Labels{"direction": "out"}),
+		counter("admit_sync_feed_events_sent_total", "Venue feed events sent to devices.", &st.Published, nil),
+		counter("admit_sync_facts_received_total", "Device facts (prints, admissions, heartbeats) received.", &st.FactsIngested, nil),
+		counter("admit_sync_dropped_total", "Device messages refused (malformed, replayed, unknown device).", &st.Dropped, nil),
+		counter("admit_sync_snapshots_total", "Full snapshots sent to devices too far behind for a catch-up.", &st.Snapshots, nil),
+	)
 }
 
 func (m *metrics) handler() http.Handler {

@@ -262,6 +262,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.reporting = report.NewService(s.Reports, cfg.Platform.URL != "", cfg.Now)
 	svc.SetReportingSource(s.reporting)
 	m := newMetrics(st, s.Reports, cfg.Now, cfg.Logger)
+	if s.Syncer != nil {
+		m.observeSync(&s.Syncer.Stats)
+	}
 	var limits *limit.Limiter
 	if cfg.RateLimits.Enabled() {
 		limits = limit.New(cfg.RateLimits, nil)

@@ -76,6 +76,9 @@ type Config struct {
 // Stats counts what the syncer did.
 type Stats struct {
 	Published, FactsIngested, Dropped, Catchups, Snapshots atomic.Int64
+	// MessagesIn and MessagesOut count MQTT messages: uplinks received,
+	// feed batches, snapshots and commands sent.
+	MessagesIn, MessagesOut atomic.Int64
 }
 
 // Syncer is a running cloud sync endpoint.
@@ -253,6 +256,7 @@ func (s *Syncer) send(topic, kind string, v any) error {
 		return err
 	}
 	tok := s.client.Publish(topic, 1, false, b)
+	s.Stats.MessagesOut.Add(1)
 	if !tok.WaitTimeout(30 * time.Second) {
 		return fmt.Errorf("syncer: publish to %s timed out", topic)
 	}
@@ -340,6 +344,7 @@ func (s *Syncer) device(ctx context.Context, id string) (DeviceInfo, error) {
 }
 
 func (s *Syncer) handleUplink(ctx context.Context, m paho.Message) {
+	s.Stats.MessagesIn.Add(1)
 	kind, id := admitsync.ParseTopic(m.Topic())
 	if kind != admitsync.TopicUplink {
 		s.drop(m.Topic(), "not an uplink topic")
