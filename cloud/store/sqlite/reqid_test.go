@@ -16,7 +16,9 @@ func TestTheRequestIDFollowsTheSaleIntoAuditAndFeed(t *testing.T) {
 	st := open(t, filepath.Join(t.TempDir(), "admit.db"))
 	f := storetest.NewFixture(t, st)
 	all := `SELECT COUNT(*) FROM feed`
-	withID := func(table string) int { return count(t, st, `SELECT COUNT(*) FROM `+table+` WHERE request_id = ?`, "req-sale-42") }
+	withID := func(table string) int {
+		return count(t, st, `SELECT COUNT(*) FROM `+table+` WHERE request_id = ?`, "req-sale-42")
+	}
 	feedBefore, auditBefore := count(t, st, all), f.AuditSeq(t)
 	ctx := reqid.With(context.Background(), "req-sale-42")
 	seats := f.SeatIDs(t, "B-1", "B-2")
