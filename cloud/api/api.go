@@ -190,7 +190,7 @@ func (a *API) wrap(r route) gin.HandlerFunc {
 				writeError(c, err)
 				return
 			}
-			if !a.admitTenant(c, class, p.TenantID) {
+			if !a.admitCaller(c, class, p) {
 				return
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/limit"
+	"github.com/admitbox/admit/cloud/sales"
 )
 
 // classOf says what a route does, for flow control: sales (holds, orders,
@@ -54,8 +55,7 @@ func (a *API) admit(c *gin.Context, r route, class limit.Class) (done func(), ok
 	if l == nil {
 		return func() {}, true
 	}
-	if ok, wait := l.Allow(class, c.ClientIP(), ""); !ok {
-		tooMany(c, class, wait)
+	if !a.pace(c, class, l.Allow(class, c.ClientIP(), "")) {
 		return nil, false
 	}
 	if class != limit.Read || strings.HasSuffix(r.path, "/stream") {
@@ -69,15 +69,36 @@ func (a *API) admit(c *gin.Context, r route, class limit.Class) (done func(), ok
 	return done, true
 }
 
-// admitTenant applies the tenant's limits once the caller is known.
-func (a *API) admitTenant(c *gin.Context, class limit.Class, tenantID int64) bool {
+// admitCaller applies the tenant's and the user's limits once the caller
+// is known.
+func (a *API) admitCaller(c *gin.Context, class limit.Class, p sales.Principal) bool {
 	l := a.opts.Limits
-	if l == nil || tenantID <= 0 {
+	if l == nil {
 		return true
 	}
-	if ok, wait := l.Allow(class, "", strconv.FormatInt(tenantID, 10)); !ok {
-		tooMany(c, class, wait)
+	var tenant string
+	if p.TenantID > 0 {
+		tenant = strconv.FormatInt(p.TenantID, 10)
+	}
+	return a.pace(c, class, l.AllowCaller(class, "", tenant, strconv.FormatInt(p.UserID, 10)))
+}
+
+// pace carries out a decision: a refusal is answered 429; an admitted
+// request first waits for its turn (the client may give up meanwhile).
+func (a *API) pace(c *gin.Context, class limit.Class, d limit.Decision) bool {
+	if !d.OK {
+		tooMany(c, class, d.RetryAfter)
 		return false
+	}
+	if d.Pace > 0 {
+		t := time.NewTimer(d.Pace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-c.Request.Context().Done():
+			c.Abort()
+			return false
+		}
 	}
 	return true
 }

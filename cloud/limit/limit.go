@@ -25,16 +25,35 @@ const (
 	Enroll Class = "enroll" // device enrollment
 )
 
-// Rule is a token bucket: Rate requests a second, bursts of Burst.
+// Rule is a token bucket: Rate requests a second, bursts of Burst. With
+// QueueMS, a request beyond the bucket waits up to that long for its turn
+// (paced at Rate, as Sentinel's queueing mode does) and is refused only
+// when its turn is further off: a client that keeps too many requests
+// going gets them answered at its rate, slowly, instead of a stream of
+// instant refusals that costs the server as much as serving.
 type Rule struct {
-	Rate  float64 `json:"rate"`
-	Burst int     `json:"burst"`
+	Rate    float64 `json:"rate"`
+	Burst   int     `json:"burst"`
+	QueueMS int     `json:"queue_ms"`
+}
+
+// Decision is the limiter's answer to one request.
+type Decision struct {
+	OK bool
+	// Pace is how long an admitted request waits for its turn before it
+	// runs (0 within the burst).
+	Pace time.Duration
+	// RetryAfter is when a refused request may be tried again.
+	RetryAfter time.Duration
 }
 
 // Config sets the limits; a class without a rule is not limited.
 type Config struct {
 	PerClient map[Class]Rule `json:"per_client"` // per client address
 	PerTenant map[Class]Rule `json:"per_tenant"`
+	// PerUser limits each logged-in user (an integration's service user
+	// is its API key), across the addresses it calls from.
+	PerUser map[Class]Rule `json:"per_user"`
 	// MaxReads caps reads in flight (0: none): beyond it a read is refused
 	// at once, so reads queue nowhere and sales keep the CPU.
 	MaxReads int `json:"max_reads"`
@@ -42,7 +61,7 @@ type Config struct {
 
 // Enabled reports whether any limit is set.
 func (c Config) Enabled() bool {
-	return len(c.PerClient) > 0 || len(c.PerTenant) > 0 || c.MaxReads > 0
+	return len(c.PerClient) > 0 || len(c.PerTenant) > 0 || len(c.PerUser) > 0 || c.MaxReads > 0
 }
 
 // Limiter applies a Config.
@@ -82,18 +101,25 @@ func New(cfg Config, now func() time.Time) *Limiter {
 }
 
 // Allow takes a token for a request of class from client (its address)
-// and, when tenant is not empty, from its tenant. It says how long to wait
-// when refused.
-func (l *Limiter) Allow(class Class, client, tenant string) (ok bool, retryAfter time.Duration) {
+// and, when tenant is not empty, from its tenant: at once, after a wait
+// its rules' queues allow (Pace), or not (RetryAfter).
+func (l *Limiter) Allow(class Class, client, tenant string) Decision {
+	return l.AllowCaller(class, client, tenant, "")
+}
+
+// AllowCaller is Allow that also takes from the user's bucket (when user
+// is not empty).
+func (l *Limiter) AllowCaller(class Class, client, tenant, user string) Decision {
 	now := l.now()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sweep(now)
 	var taken []*rate.Reservation
+	var pace time.Duration
 	for _, k := range []struct {
 		scope, id string
 		rules     map[Class]Rule
-	}{{"client", client, l.cfg.PerClient}, {"tenant", tenant, l.cfg.PerTenant}} {
+	}{{"client", client, l.cfg.PerClient}, {"tenant", tenant, l.cfg.PerTenant}, {"user", user, l.cfg.PerUser}} {
 		r, limited := k.rules[class]
 		if !limited || k.id == "" {
 			continue
@@ -105,7 +131,7 @@ func (l *Limiter) Allow(class Class, client, tenant string) (ok bool, retryAfter
 		}
 		e.used = now
 		res := e.lim.ReserveN(now, 1)
-		if d := res.DelayFrom(now); !res.OK() || d > 0 {
+		if d := res.DelayFrom(now); !res.OK() || d > time.Duration(r.QueueMS)*time.Millisecond {
 			res.CancelAt(now)
 			for _, t := range taken { // give back what the other scope took
 				t.CancelAt(now)
@@ -113,11 +139,12 @@ func (l *Limiter) Allow(class Class, client, tenant string) (ok bool, retryAfter
 			if !res.OK() {
 				d = time.Second
 			}
-			return false, d
+			return Decision{RetryAfter: d}
 		}
+		pace = max(pace, res.DelayFrom(now))
 		taken = append(taken, res)
 	}
-	return true, 0
+	return Decision{OK: true, Pace: pace}
 }
 
 // sweep drops buckets unused for a while (a flood of addresses cannot
