@@ -299,6 +299,10 @@ type AdmissionFact struct {
 	SessionID int64  `json:"session_id"`
 	Zone      string `json:"zone,omitempty"`
 	Offline   bool   `json:"offline"` // admitted on its signature alone, not yet in the cache
+	// Unconfirmed: the gate crashed between opening for this ticket and
+	// seeing the passage, and has no counter to tell: counted as admitted
+	// and flagged.
+	Unconfirmed bool `json:"unconfirmed,omitempty"`
 }
 
 // PickupFact is a kiosk handing out an order's tickets.

@@ -60,6 +60,10 @@ type Admission struct {
 // AlertDuplicateAdmission: a ticket got in twice without leaving between.
 const AlertDuplicateAdmission = "duplicate_admission"
 
+// AlertUnconfirmedAdmission: a gate crashed between opening for a ticket
+// and seeing the passage, had no counter to tell, and counted it.
+const AlertUnconfirmedAdmission = "unconfirmed_admission"
+
 // Alert is something venue staff should look at.
 type Alert struct {
 	ID           int64     `json:"id"`
@@ -269,6 +273,14 @@ func (s *Service) recordAdmission(ctx context.Context, tx Tx, d Device, c checke
 	}
 	if err := s.appendFeed(ctx, tx, d.VenueID, wire.EventAdmission, admissionData(a)); err != nil {
 		return err
+	}
+	if c.adm.Unconfirmed {
+		al := Alert{TenantID: d.TenantID, VenueID: d.VenueID, Kind: AlertUnconfirmedAdmission, TicketNumber: a.TicketNumber, At: now,
+			Detail: fmt.Sprintf("%s of ticket %s at %s counted without a confirmed passage: the gate restarted with the turnstile open",
+				dir, a.TicketNumber, d.ID)}
+		if err := tx.InsertAlert(ctx, &al); err != nil {
+			return err
+		}
 	}
 	if dir != DirectionIn {
 		return nil

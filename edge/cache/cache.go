@@ -19,6 +19,7 @@
 //	keys         key id (4 bytes, big-endian) → sync.KeyData JSON (revoked keys kept)
 //	admissions   number → last direction, device, time, entries, exits
 //	printed      number → times printed here (uvarint)
+//	intents      number → a passage a lane opened the barrier for and has not yet recorded (JSON Intent)
 //	meta         cursor, head, venue, snapshot-in-progress flag, record counters
 //	outbox       see package edge/outbox
 //
@@ -57,13 +58,14 @@ var (
 	bKeys        = []byte("keys")
 	bAdmissions  = []byte("admissions")
 	bPrinted     = []byte("printed")
+	bIntents     = []byte("intents")
 	bMeta        = []byte("meta")
 
 	// feedBuckets hold the cloud's data and are replaced by a snapshot.
 	// admissions and printed record what devices observed: a snapshot
 	// merges admissions into them and never forgets an entry or a print.
 	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys}
-	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bAdmissions, bPrinted, bMeta}
+	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bAdmissions, bPrinted, bIntents, bMeta}
 
 	mCursor      = []byte("cursor")
 	mHead        = []byte("head")

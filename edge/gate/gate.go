@@ -257,7 +257,13 @@ func (g *Gate) check(qr, card string, dir Direction) (Decision, error) {
 // first, so that two scans of one ticket racing at this gate cannot both
 // pass.
 func (g *Gate) commit(d Decision, dir Direction, recheck bool) (Decision, error) {
-	now := g.now()
+	return g.commitAt(d, dir, recheck, false, g.now())
+}
+
+// commitAt records the admission at now; unconfirmed marks one recovered
+// from an intent whose passage nobody saw. The intent, if any, goes in the
+// same transaction.
+func (g *Gate) commitAt(d Decision, dir Direction, recheck, unconfirmed bool, now time.Time) (Decision, error) {
 	err := g.Cache.Update(func(tx *cache.Tx) error {
 		if recheck {
 			p := d.payload
@@ -274,12 +280,12 @@ func (g *Gate) commit(d Decision, dir Direction, recheck bool) (Decision, error)
 		if dir == Out {
 			kind = sync.FactExit
 		}
-		f, err := tx.Append(kind, sync.AdmissionFact{Number: d.Number, SessionID: d.SessionID, Zone: g.Zone, Offline: d.Offline}, now)
+		f, err := tx.Append(kind, sync.AdmissionFact{Number: d.Number, SessionID: d.SessionID, Zone: g.Zone, Offline: d.Offline, Unconfirmed: unconfirmed}, now)
 		if err != nil {
 			return err
 		}
 		d.Fact = &f
-		return nil
+		return tx.DeleteIntent(d.Number)
 	})
 	if err != nil {
 		return Decision{Number: d.Number, SessionID: d.SessionID}, fmt.Errorf("gate: record %s of %s: %w", dir, d.Number, err)

@@ -35,6 +35,13 @@ type Barrier interface {
 	WaitPassage(ctx context.Context, dir gate.Direction) (bool, error)
 }
 
+// PassageCounter is a barrier whose firmware counts passages. A lane
+// reads the count before it opens, so that after a crash it can tell
+// whether the visitor it opened for passed.
+type PassageCounter interface {
+	Passages(ctx context.Context) (uint64, error)
+}
+
 // Outcome is what became of a read.
 type Outcome string
 
@@ -131,8 +138,13 @@ func New(cfg Config) (*Lane, error) {
 	return &Lane{cfg: cfg, reqs: make(chan request)}, nil
 }
 
-// Run judges reads until ctx is done.
+// Run resolves what a crash left (Recover), then judges reads until ctx
+// is done.
 func (l *Lane) Run(ctx context.Context) error {
+	if _, err := l.Recover(ctx); err != nil {
+		// The intents stay; the next start tries again. Reads go on.
+		l.cfg.Log.Error("intents left by a crash not resolved", "err", err)
+	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -192,6 +204,41 @@ func (l *Lane) Feed(ctx context.Context, codes <-chan string, card bool, source 
 	}
 }
 
+// Recover resolves the passages a crash left between the barrier opening
+// and the admission being recorded: from the barrier's passage counter
+// when it has one, else counted as admitted and flagged unconfirmed to
+// the cloud. Run calls it first; a lane without a barrier has none.
+func (l *Lane) Recover(ctx context.Context) ([]gate.Recovered, error) {
+	if l.cfg.Barrier == nil {
+		return nil, nil
+	}
+	rs, err := l.cfg.Gate.Recover(l.counter(ctx))
+	for _, r := range rs {
+		l.cfg.Log.Warn("a passage left by a crash resolved", "ticket", r.Intent.Number, "direction", r.Intent.Direction,
+			"opened_at", r.Intent.At, "resolution", r.Resolution)
+		if r.Resolution != gate.NotPassed {
+			l.mu.Lock()
+			l.counts.Admitted++
+			l.mu.Unlock()
+		}
+	}
+	return rs, err
+}
+
+// counter reads the barrier's passage count, when it has one that answers.
+func (l *Lane) counter(ctx context.Context) gate.Counter {
+	pc, ok := l.cfg.Barrier.(PassageCounter)
+	if !ok {
+		return gate.Counter{}
+	}
+	n, err := pc.Passages(ctx)
+	if err != nil {
+		l.cfg.Log.Warn("passage counter not read", "err", err)
+		return gate.Counter{}
+	}
+	return gate.Counter{Value: n, Known: true}
+}
+
 // Counts returns the running totals.
 func (l *Lane) Counts() Counts {
 	l.mu.Lock()
@@ -243,16 +290,33 @@ func (l *Lane) handle(ctx context.Context, r Read) Result {
 	if res = l.decided(res, d, err); res.Outcome != Admitted {
 		return res
 	}
+	// The intent is durable before the barrier opens: a crash from here
+	// to the commit leaves it for Recover instead of losing the entry.
+	if err := g.Intend(d, dir, l.counter(ctx)); err != nil {
+		l.cfg.Log.Error("intent not recorded: the barrier stays shut", "ticket", d.Number, "err", err)
+		return l.fault(res, MsgDeviceFault)
+	}
+	abandon := func() {
+		if ctx.Err() != nil {
+			return // shutting down with the barrier open: the next start resolves it
+		}
+		if err := g.Abandon(d.Number); err != nil {
+			l.cfg.Log.Error("intent not dropped", "ticket", d.Number, "err", err)
+		}
+	}
 	if err := l.cfg.Barrier.Open(ctx, dir); err != nil {
 		l.cfg.Log.Warn("barrier did not open", "ticket", d.Number, "err", err)
+		abandon()
 		return l.fault(res, MsgDeviceFault)
 	}
 	passed, err := l.cfg.Barrier.WaitPassage(ctx, dir)
 	switch {
 	case err != nil:
 		l.cfg.Log.Warn("no passage: barrier fault", "ticket", d.Number, "err", err)
+		abandon()
 		return l.fault(res, MsgAlarm)
 	case !passed:
+		abandon()
 		res.Outcome, res.Message = NoPassage, MsgNoPassage
 		return res
 	}

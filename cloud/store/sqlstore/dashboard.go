@@ -115,7 +115,7 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, win sales.Das
 	if err != nil {
 		return c, wrap(err, "dashboard sales rate")
 	}
-	if err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE venue_id = ?`, venueID).Scan(&c.AlertCount); err != nil {
+	if err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM alerts WHERE venue_id = ? AND kind = 'duplicate_admission'`, venueID).Scan(&c.AlertCount); err != nil {
 		return c, wrap(err, "dashboard alerts")
 	}
 	if c.Alerts, err = r.ListAlerts(ctx, -1, sales.AlertFilter{VenueID: venueID, Limit: 20}); err != nil {

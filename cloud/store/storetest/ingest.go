@@ -315,3 +315,32 @@ func testPassback(t *testing.T, open func(t *testing.T) sales.Store) {
 		}
 	})
 }
+
+// testUnconfirmedAdmission: an entry a gate recovered after a crash, with
+// no counter to confirm it, counts as an entry and raises an alert; it is
+// not a duplicate admission.
+func testUnconfirmedAdmission(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	o := f.Buy(t, f.Clerk, "A-1")
+	n := o.Tickets[0].Number
+	gate, _ := f.Device(t, "gate", "Gate 1")
+	at := f.Clock.Now()
+	fa := fact(gate.ID, 1, wire.FactAdmission, at, wire.AdmissionFact{Number: n, SessionID: f.Session.ID, Unconfirmed: true})
+	if ack, err := f.Svc.IngestFacts(ctx, gate.ID, []wire.Fact{fa}); err != nil || ack != 1 {
+		t.Fatalf("ack %d, %v", ack, err)
+	}
+	if as := f.admissions(t, f.Session.ID, n); len(as) != 1 {
+		t.Fatalf("admissions %+v", as)
+	}
+	as := f.alerts(t, f.Manager)
+	if len(as) != 1 || as[0].Kind != sales.AlertUnconfirmedAdmission || as[0].TicketNumber != n {
+		t.Fatalf("alerts %+v", as)
+	}
+	d, err := f.Svc.Dashboard(ctx, f.Manager, f.Venue.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Anomalies.DuplicateAdmissions != 0 || len(d.Anomalies.Recent) == 0 || d.Anomalies.Recent[0].Kind != sales.AlertUnconfirmedAdmission {
+		t.Fatalf("anomalies %+v", d.Anomalies)
+	}
+}

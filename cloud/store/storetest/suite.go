@@ -72,5 +72,6 @@ var capabilities = []capability{
 	{"concurrent sales keep the venue feed contiguous", testFeedUnderLoad},
 	{"a venue snapshot holds exactly the valid tickets, revocations, keys, sessions and admissions", testSnapshot},
 	{"device facts are stored once and acknowledged up to the first gap", testIngestIdempotent},
+	{"an entry a gate recovered without a confirmed passage counts and raises an alert", testUnconfirmedAdmission},
 	{"anti-passback keeps every admission and alerts on a second entry", testPassback},
 }
