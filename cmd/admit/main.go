@@ -35,6 +35,7 @@ import (
 const usage = `usage:
   admit demo [-listen 127.0.0.1:8480] [-data DIR]
   admit audit verify -data DIR | -db postgres://…
+  admit lottery commit -seed-out FILE | draw -seed FILE -pools CSV -applications CSV [-out JSON] | verify -pools CSV -applications CSV -result JSON [-commitment HEX]
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous FULL]
   admit report status|resend|reconcile [-data DIR] [-id N]
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
@@ -67,6 +68,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	switch {
 	case len(args) >= 1 && args[0] == "demo":
 		return runDemo(ctx, args[1:], out)
+	case len(args) >= 1 && args[0] == "lottery":
+		return lotteryCmd(args[1:], out)
 	case len(args) >= 1 && args[0] == "report":
 		return reportCmd(ctx, args[1:], out)
 	case len(args) >= 2 && args[0] == "audit" && args[1] == "verify":
