@@ -7,7 +7,7 @@
 # The base is Debian's own libc6 and libgcc-s1 (apt-get download), the same
 # Debian release the binary is built on, so the cgo build (SQLite) finds the
 # C library it was linked against; nothing else: no shell, no package
-# manager. Time zones are built into the binaries (-tags timetzdata).
+# manager. Time zones are built into the binaries (time/tzdata).
 # The image runs as uid 10001 with its data in /var/lib/admit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,8 +17,9 @@ rm -rf "$out"
 mkdir -p "$out/debs" "$out/rootfs/usr/bin"
 root="$out/rootfs"
 
-GOFLAGS="${GOFLAGS:-} -buildmode=pie" CGO_ENABLED=1 go build -trimpath -tags timetzdata -ldflags "-s -w" -o "$root/usr/bin/admit-cloud" ./cmd/admit-cloud
-CGO_ENABLED=0 go build -trimpath -tags timetzdata -ldflags "-s -w" -o "$root/usr/bin/platform-sim" ./cmd/platform-sim
+# The same flags as packaging/build.sh: the package's build is reused.
+GOOS=linux GOARCH=amd64 GOARM= GOFLAGS="${GOFLAGS:-} -buildmode=pie" CGO_ENABLED=1 go build -trimpath -ldflags "-s -w" -o "$root/usr/bin/admit-cloud" ./cmd/admit-cloud
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$root/usr/bin/platform-sim" ./cmd/platform-sim
 
 (cd "$out/debs" && apt-get download -q libc6 libgcc-s1 2>&1 | grep -v "^W: Download is performed unsandboxed" || true)
 ls "$out"/debs/libc6_*.deb "$out"/debs/libgcc-s1_*.deb >/dev/null
