@@ -72,6 +72,8 @@ type API struct {
 	// server would otherwise wait for it.
 	streams     context.Context
 	stopStreams context.CancelFunc
+
+	held heldRefusals // refusals waiting to be answered (flow control)
 }
 
 // route is one endpoint: what gin serves and what OpenAPI documents.

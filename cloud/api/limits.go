@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -87,18 +88,46 @@ func (a *API) admitCaller(c *gin.Context, class limit.Class, p sales.Principal) 
 // request first waits for its turn (the client may give up meanwhile).
 func (a *API) pace(c *gin.Context, class limit.Class, d limit.Decision) bool {
 	if !d.OK {
+		if d.Hold > 0 && a.held.TryAcquire() {
+			// A slow refusal: a client looping on 429s sends few of them.
+			wait(c, d.Hold)
+			a.held.Release()
+		}
 		tooMany(c, class, d.RetryAfter)
 		return false
 	}
-	if d.Pace > 0 {
-		t := time.NewTimer(d.Pace)
-		defer t.Stop()
-		select {
-		case <-t.C:
-		case <-c.Request.Context().Done():
-			c.Abort()
-			return false
-		}
+	if d.Pace > 0 && !wait(c, d.Pace) {
+		c.Abort()
+		return false
 	}
 	return true
 }
+
+// wait waits d, or until the client goes; false if it went.
+func wait(c *gin.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-c.Request.Context().Done():
+		return false
+	}
+}
+
+// maxHeld bounds the refusals waiting at once (a goroutine and a
+// connection each); beyond, refusals are answered at once.
+const maxHeld = 4096
+
+// heldRefusals counts the refusals waiting to be answered.
+type heldRefusals struct{ n atomic.Int64 }
+
+func (h *heldRefusals) TryAcquire() bool {
+	if h.n.Add(1) > maxHeld {
+		h.n.Add(-1)
+		return false
+	}
+	return true
+}
+
+func (h *heldRefusals) Release() { h.n.Add(-1) }

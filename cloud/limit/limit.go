@@ -30,7 +30,9 @@ const (
 // (paced at Rate, as Sentinel's queueing mode does) and is refused only
 // when its turn is further off: a client that keeps too many requests
 // going gets them answered at its rate, slowly, instead of a stream of
-// instant refusals that costs the server as much as serving.
+// instant refusals that costs the server as much as serving. A refusal
+// under such a rule is itself answered after QueueMS (Hold), so a client
+// with more requests going than its queue holds still sends few.
 type Rule struct {
 	Rate    float64 `json:"rate"`
 	Burst   int     `json:"burst"`
@@ -45,6 +47,9 @@ type Decision struct {
 	Pace time.Duration
 	// RetryAfter is when a refused request may be tried again.
 	RetryAfter time.Duration
+	// Hold is how long to wait before answering a refusal (the refusing
+	// rule's queue).
+	Hold time.Duration
 }
 
 // Config sets the limits; a class without a rule is not limited.
@@ -139,7 +144,7 @@ func (l *Limiter) AllowCaller(class Class, client, tenant, user string) Decision
 			if !res.OK() {
 				d = time.Second
 			}
-			return Decision{RetryAfter: d}
+			return Decision{RetryAfter: d, Hold: time.Duration(r.QueueMS) * time.Millisecond}
 		}
 		pace = max(pace, res.DelayFrom(now))
 		taken = append(taken, res)

@@ -120,8 +120,8 @@ func TestAQueuePacesRequestsBeyondTheBurstAndRefusesPastIt(t *testing.T) {
 			t.Fatalf("paces %v, want %v", paces, want)
 		}
 	}
-	if d := l.Allow(Read, "10.0.0.1", ""); d.OK || d.RetryAfter <= 250*time.Millisecond {
-		t.Fatalf("a turn 300 ms off: %+v", d)
+	if d := l.Allow(Read, "10.0.0.1", ""); d.OK || d.RetryAfter <= 250*time.Millisecond || d.Hold != 250*time.Millisecond {
+		t.Fatalf("a turn 300 ms off: %+v, want refused, held for the queue's 250 ms", d)
 	}
 	if d := l.Allow(Read, "10.0.0.2", ""); !d.OK || d.Pace != 0 {
 		t.Fatalf("another client waits for the first: %+v", d)
