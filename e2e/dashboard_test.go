@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/edge/agent"
 )
 
 func (w *world) token(username string) string {
@@ -18,6 +19,24 @@ func (w *world) token(username string) string {
 	r, err := w.svc.Login(context.Background(), username, pw)
 	w.must(err)
 	return r.Token
+}
+
+// soldPrintedAdmitted sells two tickets, prints the first at the kiosk,
+// admits the second at the gate, and waits until both devices uploaded.
+func (w *world) soldPrintedAdmitted(kiosk, gate *agent.Agent) sales.Order {
+	w.t.Helper()
+	order := w.sell(2)
+	w.caughtUp(kiosk)
+	w.caughtUp(gate)
+	if code := call(w.t, "POST", kiosk.URL()+"/print", map[string]any{"number": order.Tickets[0].Number}, nil); code != 200 {
+		w.t.Fatalf("print: %d", code)
+	}
+	if s := validate(w.t, gate.URL(), order.Tickets[1].QR); !s.Admit {
+		w.t.Fatalf("admit: %+v", s)
+	}
+	uploaded(w.t, kiosk)
+	uploaded(w.t, gate)
+	return order
 }
 
 // dashboardAs asks for the venue's dashboard with token and returns the
@@ -40,17 +59,7 @@ func TestTheDashboardCountsSalesPrintsAndAdmissionsAndStreamsChanges(t *testing.
 	w := newWorld(t, embedded)
 	kiosk := w.agent(w.device("kiosk", "lobby-kiosk"))
 	gate := w.agent(w.device("gate", "north-gate"))
-	order := w.sell(2)
-	w.caughtUp(kiosk)
-	w.caughtUp(gate)
-	if code := call(t, "POST", kiosk.URL()+"/print", map[string]any{"number": order.Tickets[0].Number}, nil); code != 200 {
-		t.Fatalf("print: %d", code)
-	}
-	if s := validate(t, gate.URL(), order.Tickets[1].QR); !s.Admit {
-		t.Fatalf("admit: %+v", s)
-	}
-	uploaded(t, kiosk)
-	uploaded(t, gate)
+	order := w.soldPrintedAdmitted(kiosk, gate)
 
 	token := w.token("manager")
 	code, d := w.dashboardAs(token)

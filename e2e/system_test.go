@@ -15,28 +15,11 @@ func TestTheSystemPageShowsWhatRunsAndRaisesWhatIsOutOfRange(t *testing.T) {
 	w := newWorld(t, embedded)
 	kiosk := w.agent(w.device("kiosk", "lobby-kiosk"))
 	gate := w.agent(w.device("gate", "north-gate"))
-	order := w.sell(2)
-	w.caughtUp(kiosk)
-	w.caughtUp(gate)
 	// Each device has something to upload, so the cloud has heard from it.
-	if code := call(t, "POST", kiosk.URL()+"/print", map[string]any{"number": order.Tickets[0].Number}, nil); code != 200 {
-		t.Fatalf("print: %d", code)
-	}
-	if s := validate(t, gate.URL(), order.Tickets[1].QR); !s.Admit {
-		t.Fatalf("admit: %+v", s)
-	}
-	uploaded(t, kiosk)
-	uploaded(t, gate)
+	w.soldPrintedAdmitted(kiosk, gate)
 	w.token("clerk") // a clerk is logged in somewhere
 
-	ctx := browser(t)
-	run(t, ctx, "log in",
-		chromedp.Navigate(w.srv.URL+"/"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=username]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=username]`), "acme-admin"),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), pw),
-		chromedp.Click(chromedp.CSS(`[data-test=login]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=nav-system]`)))
+	ctx := w.loginAs(t, "acme-admin")
 	run(t, ctx, "system page",
 		chromedp.Click(chromedp.CSS(`[data-test=nav-system]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=all-well]`)))
