@@ -97,6 +97,8 @@ type Simulator struct {
 	calls    map[string]*call
 	approved int
 	voided   int
+	held     int // authorisations neither captured nor voided
+	captured int
 }
 
 // call is one charge per idempotency key; later requests with the same
@@ -106,6 +108,10 @@ type call struct {
 	done chan struct{}
 	res  Result
 	err  error
+	// An authorisation (auth) is held until captured or voided (state).
+	auth     bool
+	state    string // "", "captured", "voided"
+	captured int64
 }
 
 var _ Provider = (*Simulator)(nil)
@@ -122,6 +128,17 @@ func NewSimulator() *Simulator {
 // still in flight); a charge that failed with an error is forgotten, so
 // it may be retried.
 func (s *Simulator) Charge(ctx context.Context, r Request) (Result, error) {
+	return s.start(ctx, r, false)
+}
+
+// Authorise holds r's amount on the card without taking it (a presale's
+// application): Capture takes it, Void releases it. Idempotent per key,
+// as Charge; the cards behave as in Charge.
+func (s *Simulator) Authorise(ctx context.Context, r Request) (Result, error) {
+	return s.start(ctx, r, true)
+}
+
+func (s *Simulator) start(ctx context.Context, r Request, auth bool) (Result, error) {
 	if err := r.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -134,7 +151,7 @@ func (s *Simulator) Charge(ctx context.Context, r Request) (Result, error) {
 	}
 	if c, ok := s.calls[r.IdempotencyKey]; ok {
 		s.mu.Unlock()
-		if c.req != r {
+		if c.req != r || c.auth != auth {
 			return Result{}, ErrIdempotencyConflict
 		}
 		select {
@@ -144,7 +161,7 @@ func (s *Simulator) Charge(ctx context.Context, r Request) (Result, error) {
 			return Result{}, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
 		}
 	}
-	c := &call{req: r, done: make(chan struct{})}
+	c := &call{req: r, done: make(chan struct{}), auth: auth}
 	s.calls[r.IdempotencyKey] = c
 	s.mu.Unlock()
 
@@ -167,9 +184,12 @@ func (s *Simulator) complete(ctx context.Context, c *call, r Request) {
 	res, err := s.decide(ctx, r)
 	s.mu.Lock()
 	c.res, c.err = res, err
-	if c.err != nil {
+	switch {
+	case c.err != nil:
 		delete(s.calls, r.IdempotencyKey)
-	} else if c.res.Approved {
+	case c.res.Approved && c.auth:
+		s.held++
+	case c.res.Approved:
 		s.approved++
 	}
 	s.mu.Unlock()
@@ -209,9 +229,10 @@ func (s *Simulator) decide(ctx context.Context, r Request) (Result, error) {
 	return Result{Approved: true, Reference: "sim_" + hex.EncodeToString(b[:])}, nil
 }
 
-// Void reverses the approved charge made under idempotencyKey, as an
-// acquirer voids an authorisation. Voiding an unknown or already voided
-// key is not an error: the caller may retry it blindly.
+// Void reverses the approved charge made under idempotencyKey, or
+// releases the authorisation made under it. Voiding an unknown or already
+// voided key is not an error: the caller may retry it blindly; a captured
+// authorisation cannot be voided (ErrCaptured).
 func (s *Simulator) Void(ctx context.Context, idempotencyKey string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
@@ -227,12 +248,85 @@ func (s *Simulator) Void(ctx context.Context, idempotencyKey string) error {
 	default:
 		return fmt.Errorf("payment: charge %s still in flight", idempotencyKey)
 	}
+	if c.auth {
+		// An authorisation's record stays: voided once, counted once, and
+		// never captured after.
+		switch {
+		case c.state == "captured":
+			return fmt.Errorf("%w: %s", ErrCaptured, idempotencyKey)
+		case c.state == "" && c.res.Approved:
+			c.state = "voided"
+			s.held--
+			s.voided++
+		}
+		return nil
+	}
 	delete(s.calls, idempotencyKey)
 	if c.err == nil && c.res.Approved {
 		s.approved--
 		s.voided++
 	}
 	return nil
+}
+
+// Errors of Capture and Void.
+var (
+	ErrNotAuthorised = errors.New("payment: no approved authorisation under this key")
+	ErrVoided        = errors.New("payment: the authorisation was voided")
+	ErrCaptured      = errors.New("payment: the authorisation was captured; refund it instead")
+	ErrOverCapture   = errors.New("payment: capture above the authorised amount")
+)
+
+// Capture takes amountCents (at most the authorised amount) of the
+// authorisation made under key. Capturing again returns the first
+// capture's result and takes nothing more.
+func (s *Simulator) Capture(ctx context.Context, key string, amountCents int64) (Result, error) {
+	if err := ctx.Err(); err != nil {
+		return Result{}, fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.calls[key]
+	if !ok || !c.auth {
+		return Result{}, fmt.Errorf("%w: %s", ErrNotAuthorised, key)
+	}
+	select {
+	case <-c.done:
+	default:
+		return Result{}, fmt.Errorf("payment: authorisation %s still in flight", key)
+	}
+	switch {
+	case !c.res.Approved:
+		return Result{}, fmt.Errorf("%w: %s was declined", ErrNotAuthorised, key)
+	case c.state == "voided":
+		return Result{}, fmt.Errorf("%w: %s", ErrVoided, key)
+	case c.state == "captured":
+		if amountCents != c.captured {
+			return Result{}, fmt.Errorf("%w: %s was captured for %d", ErrIdempotencyConflict, key, c.captured)
+		}
+		return c.res, nil
+	case amountCents <= 0 || amountCents > c.req.AmountCents:
+		return Result{}, fmt.Errorf("%w: %d of %d", ErrOverCapture, amountCents, c.req.AmountCents)
+	}
+	c.state, c.captured = "captured", amountCents
+	s.held--
+	s.captured++
+	return c.res, nil
+}
+
+// Held reports authorisations neither captured nor voided; Captured, the
+// captured ones.
+func (s *Simulator) Held() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.held
+}
+
+// Captured reports how many authorisations were captured.
+func (s *Simulator) Captured() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.captured
 }
 
 // Charges reports how many charges are approved and not voided.

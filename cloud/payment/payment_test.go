@@ -258,3 +258,60 @@ func TestSlowChargeCompletesForACallerWhoGaveUpAndAnswersTheRetry(t *testing.T) 
 		t.Fatalf("another card under the same key: %v, want ErrIdempotencyConflict", err)
 	}
 }
+
+// An authorisation holds the amount until it is captured (once, at most
+// the amount) or voided (once, however often asked); a voided one cannot
+// be captured and a captured one cannot be voided.
+func TestAuthoriseCaptureVoid(t *testing.T) {
+	s := NewSimulator()
+	ctx := context.Background()
+	auth := func(key, tok string) Result {
+		t.Helper()
+		r, err := s.Authorise(ctx, Request{OrderID: 1, AmountCents: 12000, Currency: "CNY", Token: tok, IdempotencyKey: key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	if r := auth("win", TokenApprove); !r.Approved {
+		t.Fatalf("authorise: %+v", r)
+	}
+	auth("win", TokenApprove) // a retry: one authorisation
+	auth("lose", TokenApprove)
+	if r := auth("poor", TokenInsufficient); r.Approved {
+		t.Fatal("a declined card authorised")
+	}
+	if s.Held() != 2 || s.Charges() != 0 {
+		t.Fatalf("held %d, charged %d", s.Held(), s.Charges())
+	}
+	if _, err := s.Capture(ctx, "win", 12001); !errors.Is(err, ErrOverCapture) {
+		t.Fatalf("capture above the amount: %v", err)
+	}
+	for range 2 {
+		if r, err := s.Capture(ctx, "win", 12000); err != nil || !r.Approved {
+			t.Fatalf("capture: %+v %v", r, err)
+		}
+	}
+	for range 3 {
+		if err := s.Void(ctx, "lose"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.Held() != 0 || s.Captured() != 1 || s.Voids() != 1 {
+		t.Fatalf("held %d, captured %d, voided %d", s.Held(), s.Captured(), s.Voids())
+	}
+	if _, err := s.Capture(ctx, "lose", 12000); !errors.Is(err, ErrVoided) {
+		t.Fatalf("capture after void: %v", err)
+	}
+	if err := s.Void(ctx, "win"); !errors.Is(err, ErrCaptured) {
+		t.Fatalf("void after capture: %v", err)
+	}
+	for _, key := range []string{"poor", "nobody"} {
+		if _, err := s.Capture(ctx, key, 100); !errors.Is(err, ErrNotAuthorised) {
+			t.Fatalf("capture of %s: %v", key, err)
+		}
+	}
+	if _, err := s.Charge(ctx, Request{OrderID: 1, AmountCents: 12000, Currency: "CNY", Token: TokenApprove, IdempotencyKey: "win"}); !errors.Is(err, ErrIdempotencyConflict) {
+		t.Fatalf("a charge under an authorisation's key: %v", err)
+	}
+}
