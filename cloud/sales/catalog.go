@@ -386,10 +386,12 @@ func (s *Service) SetSeatState(ctx context.Context, p Principal, hallID int64, l
 
 // NewEvent is the input to CreateEvent.
 type NewEvent struct {
-	TenantID int64  `json:"tenant_id"`
-	Name     string `json:"name"`
-	Kind     string `json:"kind"`
-	Code     string `json:"code"`
+	TenantID    int64  `json:"tenant_id"`
+	Name        string `json:"name"`
+	Kind        string `json:"kind"`
+	Code        string `json:"code"`
+	RealName    bool   `json:"real_name"`
+	HolderLimit int    `json:"holder_limit"`
 }
 
 // ValidFilmCode reports whether code has the form of the national data
@@ -432,10 +434,13 @@ func (s *Service) CreateEvent(ctx context.Context, p Principal, in NewEvent) (Ev
 	if kind == "film" && !ValidFilmCode(code) {
 		fields = append(fields, FieldError{Field: "code", Message: "a film needs its 12-character film code from the national data platform"})
 	}
+	if in.HolderLimit < 0 || in.HolderLimit > MaxHolderLimit || (in.HolderLimit > 0 && !in.RealName) {
+		fields = append(fields, FieldError{Field: "holder_limit", Message: fmt.Sprintf("from 0 to %d, and only for a real-name event", MaxHolderLimit)})
+	}
 	if len(fields) > 0 {
 		return Event{}, invalid("invalid_event", "the event cannot be created", fields...)
 	}
-	e := Event{TenantID: tenantID, Name: name, Kind: kind, Code: code, CreatedAt: s.now().UTC()}
+	e := Event{TenantID: tenantID, Name: name, Kind: kind, Code: code, CreatedAt: s.now().UTC(), RealName: in.RealName, HolderLimit: in.HolderLimit}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if _, err := tx.GetTenant(ctx, tenantID); err != nil {
 			return err

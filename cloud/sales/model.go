@@ -85,6 +85,12 @@ type Event struct {
 	Kind      string    `json:"kind"` // film, match, concert, ...
 	Code      string    `json:"code,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+	// RealName: every ticket names its holder's identity document, one
+	// ticket per document per session (see holders.go).
+	RealName bool `json:"real_name,omitempty"`
+	// HolderLimit caps the tickets one document holds across the event's
+	// sessions (0: one per session, no cap across them).
+	HolderLimit int `json:"holder_limit,omitempty"`
 }
 
 // Reentry is a session's re-entry policy, used by gates.
@@ -265,16 +271,18 @@ type Order struct {
 	CustomerPhone string      `json:"customer_phone,omitempty"`
 	// CustomerIndex is a blind index of the customer's name (with a master
 	// key: the name and phone are then stored sealed).
-	CustomerIndex string     `json:"-"`
-	PaymentMethod string     `json:"payment_method,omitempty"`
-	PaymentRef    string     `json:"payment_ref,omitempty"`
-	PaymentKey    string     `json:"-"` // the payment attempt that paid it
-	PayBy         time.Time  `json:"pay_by"`
-	Seats         []HoldSeat `json:"seats"`
-	Tickets       []Ticket   `json:"tickets,omitempty"`
-	CreatedBy     int64      `json:"created_by"`
-	CreatedAt     time.Time  `json:"created_at"`
-	PaidAt        *time.Time `json:"paid_at,omitempty"`
+	CustomerIndex string `json:"-"`
+	// Holders name each seat's holder, for a real-name event.
+	Holders       []OrderHolder `json:"holders,omitempty"`
+	PaymentMethod string        `json:"payment_method,omitempty"`
+	PaymentRef    string        `json:"payment_ref,omitempty"`
+	PaymentKey    string        `json:"-"` // the payment attempt that paid it
+	PayBy         time.Time     `json:"pay_by"`
+	Seats         []HoldSeat    `json:"seats"`
+	Tickets       []Ticket      `json:"tickets,omitempty"`
+	CreatedBy     int64         `json:"created_by"`
+	CreatedAt     time.Time     `json:"created_at"`
+	PaidAt        *time.Time    `json:"paid_at,omitempty"`
 }
 
 type TicketStatus string

@@ -186,6 +186,9 @@ func (s *Service) settle(ctx context.Context, tx Tx, rec func(change), o *Order,
 	if err := tx.InsertTickets(ctx, ts); err != nil {
 		return err
 	}
+	if err := s.nameHolders(ctx, tx, o, ts, now); err != nil {
+		return err
+	}
 	paidAt := now.UTC()
 	o.Status, o.PaymentMethod, o.PaymentRef, o.PaymentKey, o.PaidAt, o.Tickets = OrderPaid, method, ref, attempt, &paidAt, ts
 	// For the regulator's reporter: the sale, in the sale's transaction.

@@ -43,8 +43,12 @@ func MaskPhone(p string) string {
 // showOrders hands orders to p: masked unless p may read personal data,
 // in which case the read of each order holding any is audited.
 func (s *Service) showOrders(ctx context.Context, p Principal, orders []Order) ([]Order, error) {
+	unmasked := auth.Can(p.Role, auth.ReadPersonalData)
 	for i := range orders {
 		if err := s.openCustomer(&orders[i]); err != nil {
+			return nil, err
+		}
+		if err := s.showHolders(&orders[i], unmasked); err != nil {
 			return nil, err
 		}
 	}
@@ -56,7 +60,7 @@ func (s *Service) showOrders(ctx context.Context, p Principal, orders []Order) (
 	}
 	var read []Order
 	for _, o := range orders {
-		if o.CustomerName != "" || o.CustomerPhone != "" {
+		if o.CustomerName != "" || o.CustomerPhone != "" || len(o.Holders) > 0 {
 			read = append(read, o)
 		}
 	}
@@ -86,6 +90,9 @@ func (s *Service) showOrder(ctx context.Context, p Principal, o Order) (Order, e
 // data in): no audit.
 func (s *Service) maskFor(p Principal, o Order) (Order, error) {
 	if err := s.openCustomer(&o); err != nil {
+		return Order{}, err
+	}
+	if err := s.showHolders(&o, auth.Can(p.Role, auth.ReadPersonalData)); err != nil {
 		return Order{}, err
 	}
 	if !auth.Can(p.Role, auth.ReadPersonalData) {

@@ -23,6 +23,7 @@ type readCache struct {
 	sessions map[int64]cachedValue[Session]
 	venues   map[int64]cachedValue[Venue]
 	channels map[int64]cachedValue[[]ChannelSettings] // by tenant
+	events   map[int64]cachedValue[Event]
 }
 
 func lookup[T any](c *readCache, m *map[int64]cachedValue[T], id int64) (T, bool) {
@@ -76,6 +77,20 @@ func (s *Service) cachedSession(ctx context.Context, tenantID, id int64) (Sessio
 	ss.Zones, ss.Quotas = slices.Clip(ss.Zones), slices.Clip(ss.Quotas)
 	remember(&s.reads, &s.reads.sessions, id, ss)
 	return ss, nil
+}
+
+// cachedEvent reads an event of the tenant through the cache (what a
+// sale reads of it, real-name and the limit, is set when it is created).
+func (s *Service) cachedEvent(ctx context.Context, tenantID, id int64) (Event, error) {
+	if e, ok := lookup(&s.reads, &s.reads.events, id); ok && e.TenantID == tenantID {
+		return e, nil
+	}
+	e, err := s.store.GetEvent(ctx, tenantID, id)
+	if err != nil {
+		return Event{}, err
+	}
+	remember(&s.reads, &s.reads.events, id, e)
+	return e, nil
 }
 
 // cachedVenue reads a venue of the tenant through the cache.

@@ -353,6 +353,9 @@ type OrderRequest struct {
 	// office's cash sale, one request and one transaction from hold to
 	// tickets. Only cash: a card is charged against an order that exists.
 	Payment *PaymentRequest `json:"payment,omitempty"`
+	// Holders name each seat's holder: required for a real-name event,
+	// refused for another.
+	Holders []HolderRequest `json:"holders,omitempty"`
 }
 
 // ConfirmOrder turns an active hold into an order awaiting payment; the
@@ -402,13 +405,21 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	if err := sellable(ss, now); err != nil {
 		return Order{}, err
 	}
+	ev, err := s.cachedEvent(ctx, h.TenantID, ss.EventID)
+	if err != nil {
+		return Order{}, err
+	}
+	holders, err := s.orderHolders(ctx, ev, h, in.Holders)
+	if err != nil {
+		return Order{}, err
+	}
 	var total int64
 	for _, st := range h.Seats {
 		total += st.PriceCents
 	}
 	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel,
 		Status: OrderPending, TotalCents: total, CustomerName: name, CustomerPhone: phone, PayBy: now.Add(s.cfg.PaymentWindow).UTC(),
-		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC()}
+		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC(), Holders: holders}
 	s.sealCustomer(&o) // the audit entry's copy is sealed too
 	var ts []Ticket
 	if in.Payment != nil {

@@ -82,6 +82,9 @@ type Reader interface {
 	ListUsers(ctx context.Context, tenantID int64) ([]User, error)
 	// GetLoginSession finds a login by its token's hash.
 	GetLoginSession(ctx context.Context, tokenHash string) (LoginSession, error)
+	// HolderTickets counts the valid tickets a document (by its key) holds
+	// for the event.
+	HolderTickets(ctx context.Context, eventID int64, idKey string) (int, error)
 	// LiveLoginSessions lists the logins that still admit their user (not
 	// ended or expired, user enabled and at the login's generation), used
 	// since since, of a tenant (-1: all), most recent first.
@@ -223,6 +226,9 @@ type Tx interface {
 	UpdateUser(ctx context.Context, u User) error
 	RecordLogin(ctx context.Context, userID int64, failed bool, at time.Time) error
 	InsertLoginSession(ctx context.Context, l LoginSession) error
+	// InsertTicketHolders names tickets' holders; a document holding a
+	// ticket of the session already is a Conflict (holder_taken).
+	InsertTicketHolders(ctx context.Context, hs []TicketHolder) error
 	// TouchLoginSession records that the login was used at at.
 	TouchLoginSession(ctx context.Context, tokenHash string, at time.Time) error
 	// EndLoginSession ends the login; false if it had already ended.

@@ -521,4 +521,20 @@ ALTER TABLE feed ADD COLUMN request_id TEXT NOT NULL DEFAULT '';`,
 	// configured; a blind index of the name finds an order by name.
 	`ALTER TABLE orders ADD COLUMN customer_index TEXT NOT NULL DEFAULT '';
 CREATE INDEX orders_customer_index ON orders(tenant_id, customer_index) WHERE customer_index <> '';`,
+	// 20: real-name events: the holder named for each ticket (by a keyed
+	// hash of the document; one per session), and each order's holders.
+	`ALTER TABLE events ADD COLUMN real_name INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN holder_limit INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN holders TEXT NOT NULL DEFAULT '[]';
+CREATE TABLE ticket_holders (
+	ticket_id INTEGER PRIMARY KEY,
+	session_id INTEGER NOT NULL,
+	event_id INTEGER NOT NULL,
+	id_key TEXT NOT NULL,
+	doc_type TEXT NOT NULL,
+	doc_masked TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX ticket_holders_session ON ticket_holders(session_id, id_key);
+CREATE INDEX ticket_holders_event ON ticket_holders(event_id, id_key);`,
 }

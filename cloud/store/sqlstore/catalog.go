@@ -281,15 +281,15 @@ func (r reader) GetEvent(ctx context.Context, tenantID, id int64) (sales.Event, 
 	tc, args := tenantClause("tenant_id", tenantID)
 	var e sales.Event
 	var at int64
-	err := r.q.QueryRowContext(ctx, `SELECT id, tenant_id, name, kind, code, created_at FROM events WHERE id = ? AND `+tc, append([]any{id}, args...)...).
-		Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at)
+	err := r.q.QueryRowContext(ctx, `SELECT id, tenant_id, name, kind, code, created_at, real_name, holder_limit FROM events WHERE id = ? AND `+tc, append([]any{id}, args...)...).
+		Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at, &e.RealName, &e.HolderLimit)
 	e.CreatedAt = fromMS(at)
 	return e, notFound(err, "event")
 }
 
 func (r reader) ListEvents(ctx context.Context, tenantID int64) ([]sales.Event, error) {
 	tc, args := tenantClause("tenant_id", tenantID)
-	rows, err := r.q.QueryContext(ctx, `SELECT id, tenant_id, name, kind, code, created_at FROM events WHERE `+tc+` ORDER BY id`, args...)
+	rows, err := r.q.QueryContext(ctx, `SELECT id, tenant_id, name, kind, code, created_at, real_name, holder_limit FROM events WHERE `+tc+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, wrap(err, "list events")
 	}
@@ -298,7 +298,7 @@ func (r reader) ListEvents(ctx context.Context, tenantID int64) ([]sales.Event, 
 	for rows.Next() {
 		var e sales.Event
 		var at int64
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at); err != nil {
+		if err := rows.Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at, &e.RealName, &e.HolderLimit); err != nil {
 			return nil, wrap(err, "list events")
 		}
 		e.CreatedAt = fromMS(at)
@@ -308,7 +308,8 @@ func (r reader) ListEvents(ctx context.Context, tenantID int64) ([]sales.Event, 
 }
 
 func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
-	id, err := t.insert(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at) VALUES (?,?,?,?,?)`, e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at, real_name, holder_limit) VALUES (?,?,?,?,?,?,?)`,
+		e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt), e.RealName, e.HolderLimit)
 	if err != nil {
 		return wrap(err, "insert event")
 	}

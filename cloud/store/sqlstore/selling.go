@@ -343,9 +343,9 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 }
 
 func (t *txn) InsertOrder(ctx context.Context, o *sales.Order) error {
-	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, customer_index, pay_by, created_by, created_at)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
-		o.CustomerName, o.CustomerPhone, o.CustomerIndex, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, customer_index, pay_by, created_by, created_at, holders)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
+		o.CustomerName, o.CustomerPhone, o.CustomerIndex, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt), holdersJSON(o.Holders))
 	if err != nil {
 		return t.uniqueViolation(err, "pickup_code_taken", "pickup code collision")
 	}
@@ -401,15 +401,30 @@ func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderS
 }
 
 const orderCols = `o.id, o.tenant_id, o.venue_id, o.session_id, o.hold_id, o.channel, o.status, o.total_cents, o.pickup_code, o.order_qr,
-	o.customer_name, o.customer_phone, o.customer_index, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at`
+	o.customer_name, o.customer_phone, o.customer_index, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at, o.holders`
+
+func holdersJSON(hs []sales.OrderHolder) string {
+	if len(hs) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(hs)
+	return string(b)
+}
 
 func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
 	var o sales.Order
 	var payBy, at int64
 	var paid sql.NullInt64
+	var holders string
 	err := sc.Scan(&o.ID, &o.TenantID, &o.VenueID, &o.SessionID, &o.HoldID, &o.Channel, &o.Status, &o.TotalCents, &o.PickupCode, &o.OrderQR,
-		&o.CustomerName, &o.CustomerPhone, &o.CustomerIndex, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid)
+		&o.CustomerName, &o.CustomerPhone, &o.CustomerIndex, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid, &holders)
+	if err != nil {
+		return o, err
+	}
 	o.PayBy, o.CreatedAt, o.PaidAt = fromMS(payBy), fromMS(at), fromNullMS(paid)
+	if holders != "[]" {
+		err = json.Unmarshal([]byte(holders), &o.Holders)
+	}
 	return o, err
 }
 
@@ -604,8 +619,31 @@ func (t *txn) RefundTickets(ctx context.Context, ticketIDs []int64, now time.Tim
 WHERE (session_id, seat_id) IN (SELECT session_id, seat_id FROM tickets WHERE id IN (`+ph+`))`, args...); err != nil {
 		return wrap(err, "release refunded seats")
 	}
+	if _, err := t.q.ExecContext(ctx, `DELETE FROM ticket_holders WHERE ticket_id IN (`+ph+`)`, args...); err != nil {
+		return wrap(err, "free refunded tickets' holders")
+	}
 	_, err = t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id IN (SELECT session_id FROM tickets WHERE id IN (`+ph+`))`, args...)
 	return wrap(err, "release refunded seats")
+}
+
+// InsertTicketHolders names each ticket's holder; a document that holds a
+// ticket of the session already is a Conflict.
+func (t *txn) InsertTicketHolders(ctx context.Context, hs []sales.TicketHolder) error {
+	for _, h := range hs {
+		_, err := t.q.ExecContext(ctx, `INSERT INTO ticket_holders (ticket_id, session_id, event_id, id_key, doc_type, doc_masked, created_at) VALUES (?,?,?,?,?,?,?)`,
+			h.TicketID, h.SessionID, h.EventID, h.IDKey, h.DocType, h.DocMasked, ms(h.At))
+		if err != nil {
+			return t.uniqueViolation(err, "holder_taken", "this document holds a ticket of the session already: one ticket per person per session")
+		}
+	}
+	return nil
+}
+
+// HolderTickets counts the valid tickets the document holds for the event.
+func (r reader) HolderTickets(ctx context.Context, eventID int64, idKey string) (int, error) {
+	var n int
+	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM ticket_holders WHERE event_id = ? AND id_key = ?`, eventID, idKey).Scan(&n)
+	return n, wrap(err, "count a holder's tickets")
 }
 
 func (t *txn) InsertRevocations(ctx context.Context, rs []sales.Revocation) error {

@@ -63,6 +63,7 @@ var capabilities = []capability{
 	{"a role held to one login: a new login ends the user's earlier one", testSingleLogin},
 	{"logins end on logout and after the idle timeout, audited with the request; who is online", testLoginSessions},
 	{"customers' names and phones are masked for a clerk, and every unmasked read is audited", testPersonalDataMasked},
+	{"a real-name event: one ticket per document per session, the event's limit whatever the race, refunds free it", testRealNameHolders},
 	{"with a master key, customers' names and phones are stored sealed and found by the whole name", testPersonalDataSealed},
 	{"the password policy refuses plain and recent passwords and flags expired ones", testPasswordPolicy},
 	{"secrets are sealed with the master key: without it the store signs nothing; the key rotates", testSecretsAtRest},

@@ -1,0 +1,142 @@
+package storetest
+
+import (
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/identity"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Resident IDs with their check digits right (GB 11643's own examples and
+// two made with its check digit).
+const (
+	docA = "11010519491231002X"
+	docB = "440524188001010014"
+	docD = "110105198506150014"
+)
+
+// testRealNameHolders: a real-name event names a checked document for
+// every ticket; one document holds one ticket per session and at most the
+// event's limit across its sessions, whatever the race; a refund frees the
+// document; the holder is masked for a clerk.
+func testRealNameHolders(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	plain := f.Session
+	ev, err := f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Final", Kind: "match", RealName: true, HolderLimit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Event = ev
+	day := Tomorrow(f.Clock, 9, 0).AddDate(0, 0, 1)
+	var sessions []sales.Session
+	for i := range 4 {
+		ss, _ := f.AddSession(t, f.Hall.ID, day.Add(time.Duration(i)*3*time.Hour), 8000)
+		sessions = append(sessions, ss)
+	}
+	seat := func(ss sales.Session, label string) int64 {
+		f.Session = ss
+		return f.SeatID(t, ss.ID, label)
+	}
+	hold := func(ss sales.Session, labels ...string) sales.Hold {
+		t.Helper()
+		var ids []int64
+		for _, l := range labels {
+			ids = append(ids, seat(ss, l))
+		}
+		h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: ss.ID, Channel: sales.ChannelPOS, SeatIDs: ids})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	holder := func(ss sales.Session, label, doc string) sales.HolderRequest {
+		return sales.HolderRequest{SeatID: seat(ss, label), DocType: identity.ResidentID, DocNumber: doc, Name: "王小明"}
+	}
+	buy := func(h sales.Hold, hs ...sales.HolderRequest) (sales.Order, error) {
+		return f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}, Holders: hs})
+	}
+	s1 := sessions[0]
+
+	// Refused before anything is written: no holders, a wrong check
+	// digit, one document twice, holders for an event that is not real-name.
+	h := hold(s1, "B-1", "B-2")
+	_, err = buy(h)
+	WantError(t, err, sales.KindInvalid, "invalid_holders")
+	_, err = buy(h, holder(s1, "B-1", docA), holder(s1, "B-2", docA[:17]+"1"))
+	if e := WantError(t, err, sales.KindInvalid, "invalid_holders"); !strings.Contains(e.Fields[0].Field, "doc_number") || !strings.Contains(e.Fields[0].Message, "check digit") {
+		t.Fatalf("a wrong check digit: %+v", e.Fields)
+	}
+	_, err = buy(h, holder(s1, "B-1", docA), holder(s1, "B-2", docA))
+	WantError(t, err, sales.KindInvalid, "invalid_holders")
+	f.Session = plain
+	ph := f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1")
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: ph.ID, Payment: &sales.PaymentRequest{Method: "cash"},
+		Holders: []sales.HolderRequest{{SeatID: f.SeatID(t, plain.ID, "A-1"), DocType: identity.ResidentID, DocNumber: docA, Name: "x"}}})
+	WantError(t, err, sales.KindInvalid, "")
+
+	o, err := buy(h, holder(s1, "B-1", docA), holder(s1, "B-2", docB))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(o.Holders) != 2 || o.Holders[0].Name != "王**" || o.Holders[0].IDKey != "" || !strings.Contains(o.Holders[0].DocMasked, "*") {
+		t.Fatalf("the clerk sees holders %+v", o.Holders)
+	}
+	if got, _ := f.Svc.GetOrder(ctx, f.Manager, o.ID); got.Holders[0].Name != "王小明" {
+		t.Fatalf("a manager sees %+v", got.Holders)
+	}
+	// One ticket per document per session: A again in s1 is refused, and
+	// nothing of the second sale is kept.
+	_, err = buy(hold(s1, "B-3"), holder(s1, "B-3", docA))
+	WantError(t, err, sales.KindConflict, "holder_taken")
+	if st := SeatStatus(t, f.Store, s1.ID, "B-3"); st == sales.SeatSold {
+		t.Fatal("a refused holder's seat was sold")
+	}
+	// The event's limit: A in s2 (a second ticket) but not in s3.
+	if _, err := buy(hold(sessions[1], "B-1"), holder(sessions[1], "B-1", docA)); err != nil {
+		t.Fatal(err)
+	}
+	_, err = buy(hold(sessions[2], "B-1"), holder(sessions[2], "B-1", docA))
+	WantError(t, err, sales.KindConflict, "holder_limit")
+	// A refund frees the document.
+	r, err := f.Svc.RequestRefund(ctx, f.Clerk, sales.RefundInput{OrderID: o.ID, Reason: "cannot come"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.DecideRefund(ctx, f.Manager, r.ID, true, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := buy(hold(sessions[2], "B-2"), holder(sessions[2], "B-2", docA)); err != nil {
+		t.Fatalf("after the refund: %v", err)
+	}
+
+	// A race: 12 buyers in each session name document D at once: one per
+	// session at most, two in all (the limit).
+	var wg sync.WaitGroup
+	var sold atomic.Int32
+	start := make(chan struct{})
+	for _, ss := range sessions[:3] {
+		for i := range 12 {
+			h := hold(ss, "L-"+itoa(i+1))
+			hr := holder(ss, "L-"+itoa(i+1), docD)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				if _, err := buy(h, hr); err == nil {
+					sold.Add(1)
+				} else if !sales.IsKind(err, sales.KindConflict) {
+					t.Errorf("a racing buyer: %v", err)
+				}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	if sold.Load() != 2 {
+		t.Fatalf("%d tickets sold to one document with a limit of 2", sold.Load())
+	}
+}
