@@ -231,6 +231,9 @@ type SessionData struct {
 	// Gates open this long before the start; admission ends at EndsAt.
 	OpensBeforeMin int      `json:"opens_before_min"`
 	Zones          []string `json:"zones,omitempty"` // gate zones admitting this session; empty: all
+	// RealName: each ticket names its holder's identity document (the
+	// POS asks for one per seat).
+	RealName bool `json:"real_name,omitempty"`
 }
 
 // KeyData is a tenant's ticket verification key.

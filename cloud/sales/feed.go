@@ -76,9 +76,10 @@ func ticketData(t Ticket, pickupCode string) wire.TicketData {
 		OrderID: t.OrderID, PickupCode: pickupCode, PriceCents: t.PriceCents, Card: t.Card}
 }
 
-func sessionData(ss Session, venue, event, hall string) wire.SessionData {
+func sessionData(ss Session, venue, event, hall string, realName bool) wire.SessionData {
 	return wire.SessionData{ID: ss.ID, Venue: venue, Event: event, Hall: hall, StartsAt: ss.StartsAt, EndsAt: ss.EndsAt,
-		BusinessDate: ss.BusinessDate, Status: string(ss.Status), Reentry: string(ss.Reentry), OpensBeforeMin: OpensBeforeMin, Zones: ss.Zones}
+		BusinessDate: ss.BusinessDate, Status: string(ss.Status), Reentry: string(ss.Reentry), OpensBeforeMin: OpensBeforeMin, Zones: ss.Zones,
+		RealName: realName}
 }
 
 func keyData(k SigningKey) wire.KeyData {
@@ -107,7 +108,7 @@ func (s *Service) feedSession(ctx context.Context, tx Tx, ss Session) error {
 	if err != nil {
 		return err
 	}
-	return s.appendFeed(ctx, tx, ss.VenueID, wire.EventSession, sessionData(ss, v.Name, ev.Name, h.Name))
+	return s.appendFeed(ctx, tx, ss.VenueID, wire.EventSession, sessionData(ss, v.Name, ev.Name, h.Name, ev.RealName))
 }
 
 // feedKeys announces the keys to every venue of the tenant.
@@ -222,7 +223,11 @@ func (s *Service) SnapshotTo(ctx context.Context, venueID int64, fn func(wire.Fe
 		var live []int64
 		if err := r.WalkSessions(ctx, venueID, now, func(ss Session, event, hall string) error {
 			live = append(live, ss.ID)
-			return emit(wire.EventSession, sessionData(ss, v.Name, event, hall))
+			ev, err := s.cachedEvent(ctx, ss.TenantID, ss.EventID)
+			if err != nil {
+				return err
+			}
+			return emit(wire.EventSession, sessionData(ss, v.Name, event, hall, ev.RealName))
 		}); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package sales
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -87,7 +88,11 @@ func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []Holde
 		named[x.SeatID] = true
 		doc, err := identity.Parse(x.DocType, x.DocNumber, s.now())
 		if err != nil {
-			fields = append(fields, FieldError{Field: f + ".doc_number", Message: err.Error()})
+			msg := "unknown document type"
+			if ie := (*identity.Error)(nil); errors.As(err, &ie) {
+				msg = ie.Reason
+			}
+			fields = append(fields, FieldError{Field: f + ".doc_number", Message: msg})
 			continue
 		}
 		name, fe := cleanText(f+".name", x.Name, 1, 60)

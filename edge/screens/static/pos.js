@@ -14,6 +14,9 @@
     "offline.sales": ["offline: sales disabled", "离线：暂停售票"], "expired": ["The hold expired: select the seats again", "锁座已过期，请重新选座"],
     "back": ["Back", "返回"], "seat.map": ["Seat map", "座位图"],
     "taken.meanwhile": ["{0} of the seats you chose were just taken at another till", "您选的座位中有 {0} 个刚被其他窗口售出"],
+    "holders": ["Real-name event: each seat's holder and document", "实名制场次：请登记每个座位的持票人及证件"], "holder.name": ["Name", "姓名"], "seat": ["Seat", "座位"],
+    "doc.number": ["Document number", "证件号码"], "doc.resident_id": ["Resident ID", "居民身份证"], "doc.hk_macau_permit": ["HK/Macau permit", "港澳通行证"],
+    "doc.taiwan_permit": ["Taiwan permit", "台湾通行证"], "doc.passport": ["Passport", "护照"],
   });
   let token = sessionStorage.getItem("admit.pos.token") || "";
   let view = token ? "sessions" : "login";
@@ -26,7 +29,32 @@
   const msg = el("div", { "data-test": "pos-msg" });
   const online = () => (D.status() || {}).connected;
   const sell = (method, path, body) => A.call(method, "/sell" + path, body, token);
-  const fail = (err) => clear(msg, el("p", { class: "error", "data-test": "pos-error" }, err.code === "offline" ? t("offline.sales") : err.message));
+  const fail = (err) => clear(msg, el("div", { class: "error", "data-test": "pos-error" }, err.code === "offline" ? t("offline.sales") : err.message,
+    err.fields && err.fields.length ? el("ul", {}, err.fields.map((f) => el("li", {}, seatOf(f.field), f.message))) : ""));
+  // seatOf names the seat a holder's error is about ("holders[1].…").
+  const seatOf = (field) => {
+    const m = /^holders\[(\d+)\]/.exec(field || "");
+    const seat = m && hold && hold.seats && hold.seats[Number(m[1])];
+    return seat ? seat.label + ": " : "";
+  };
+  // A real-name session's holder form: one row per held seat, kept while
+  // the map repaints so that what the clerk typed stays.
+  let holderForm = null;
+  function makeHolderForm(h) {
+    if (!session.real_name) return null;
+    const rows = (h.seats || []).map((s) => {
+      const type = el("select", { "data-holder-type": s.label }, ["resident_id", "hk_macau_permit", "taiwan_permit", "passport"].map((d) => el("option", { value: d }, t("doc." + d))));
+      const number = el("input", { "data-holder-number": s.label, autocomplete: "off", size: 20 });
+      const name = el("input", { "data-holder-name": s.label, autocomplete: "off", size: 10 });
+      const row = el("tr", {}, el("td", {}, s.label), el("td", {}, type), el("td", {}, number), el("td", {}, name));
+      row.holder = () => ({ seat_id: s.seat_id, doc_type: type.value, doc_number: number.value.trim(), name: name.value.trim() });
+      return row;
+    });
+    const form = el("div", { class: "card", "data-test": "holders" }, el("p", {}, t("holders")),
+      el("table", {}, el("thead", {}, el("tr", {}, [t("seat"), "", t("doc.number"), t("holder.name")].map((x) => el("th", {}, x)))), el("tbody", {}, rows)));
+    form.holders = () => rows.map((r) => r.holder());
+    return form;
+  }
   // A sell button works only online, and only when its own condition
   // (seats selected, say) holds.
   const sellButtons = [];
@@ -110,22 +138,24 @@
         if (timer) clearInterval(timer);
         timer = setInterval(tick, 500);
         const total = hold.seats ? hold.seats.reduce((n, s) => n + (s.price_cents || 0), 0) : 0;
-        clear(actions, el("span", {}, t("hold.left") + " "), left, el("span", { class: "grow" }),
+        clear(actions, holderForm || "", el("span", {}, t("hold.left") + " "), left, el("span", { class: "grow" }),
           sellButton({ type: "button", class: "big", "data-test": "pay-cash", onclick: doPay }, t("pay.cash", total ? A.money(total) : "")),
           el("button", { type: "button", class: "big secondary", onclick: async () => { await release(); paint(); } }, t("release")));
       }
     };
     const doHold = async () => {
       holding = true;
-      try { hold = await sell("POST", "/holds", { session_id: session.id, channel: "pos", seat_ids: [...selected] }); clear(msg); paint(); }
+      try { hold = await sell("POST", "/holds", { session_id: session.id, channel: "pos", seat_ids: [...selected] }); holderForm = makeHolderForm(hold); clear(msg); paint(); }
       catch (err) { fail(err); selected.clear(); paint(); }
       finally { holding = false; }
     };
     const doPay = async () => {
       try {
         // One request: the order is created paid with its tickets, or not at all.
-        order = await sell("POST", "/orders", { hold_id: hold.id, payment: { method: "cash" } });
-        hold = null; selected.clear(); view = "paid"; clear(msg); draw();
+        const req = { hold_id: hold.id, payment: { method: "cash" } };
+        if (holderForm) req.holders = holderForm.holders();
+        order = await sell("POST", "/orders", req);
+        hold = null; holderForm = null; selected.clear(); view = "paid"; clear(msg); draw();
       } catch (err) { fail(err); }
     };
     // Follow the map: every sale and release at any till shows at once; a
@@ -146,7 +176,7 @@
   async function release() {
     if (!hold) return;
     try { await sell("DELETE", `/holds/${hold.id}`); } catch { /* it expires anyway */ }
-    hold = null; selected.clear();
+    hold = null; holderForm = null; selected.clear();
   }
 
   function drawPaid() {

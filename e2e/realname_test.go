@@ -1,0 +1,92 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// A real-name session at the box office, in Chromium: the POS asks for
+// each held seat's holder; a mistyped ID number is refused with its
+// reason and nothing is sold; corrected, the sale goes through; the same
+// document for another seat of the session is refused.
+func TestThePOSNamesEachHolderOfARealNameSession(t *testing.T) {
+	w := newWorld(t, embedded)
+	ctx := context.Background()
+	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "Final", Kind: "match", RealName: true, HolderLimit: 4})
+	w.must(err)
+	start := w.session.StartsAt.Add(-5 * time.Hour)
+	ss, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(2 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	_, err = w.svc.SetPrices(ctx, w.admin, ss.ID, []sales.PriceTier{{Name: "Std", PriceCents: 8000}})
+	w.must(err)
+	pos := w.agent(w.device("pos", "window-1"))
+	w.caughtUp(pos)
+
+	clerk := browser(t)
+	run(t, clerk, "POS login",
+		chromedp.Navigate(pos.URL()+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-username]`)),
+		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pos-login]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-username]`), "clerk"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-password]`), pw),
+		chromedp.Click(chromedp.CSS(`[data-test=pos-login]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, ss.ID))))
+	hold := func(labels ...string) {
+		t.Helper()
+		run(t, clerk, "open the seat map",
+			chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, ss.ID))),
+			chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-seatmap] .seat`)))
+		for _, l := range labels {
+			run(t, clerk, "select "+l, waitTrue(fmt.Sprintf(`!document.querySelector('[data-label="%s"]').disabled`, l), 5*time.Second),
+				chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-label="%s"]`, l))))
+		}
+		run(t, clerk, "hold", chromedp.Click(chromedp.CSS(`[data-test=hold]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=holders]`)))
+	}
+	name := func(label, doc, who string) {
+		t.Helper()
+		run(t, clerk, "name the holder of "+label,
+			chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`[data-holder-number="%s"]`, label)), doc),
+			chromedp.SetValue(chromedp.CSS(fmt.Sprintf(`[data-holder-name="%s"]`, label)), who))
+	}
+	hold("A-1", "A-2")
+	name("A-1", "11010519491231002X", "王小明")
+	name("A-2", "440524188001010015", "李小红") // the check digit is 4
+	run(t, clerk, "pay: refused", chromedp.Click(chromedp.CSS(`[data-test=pay-cash]`)), waitText(`[data-test=pos-error]`, "check digit"))
+	if st := seatCode(t, w, ss.ID, "A-2"); st == sales.SeatSold {
+		t.Fatal("a refused sale sold a seat")
+	}
+	shot(t, clerk, "pos-holders")
+	name("A-2", "440524188001010014", "李小红")
+	run(t, clerk, "pay", chromedp.Click(chromedp.CSS(`[data-test=pay-cash]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=paid]`)))
+	orders, err := w.svc.FindOrders(ctx, w.manager, sales.OrderFilter{SessionID: ss.ID})
+	w.must(err)
+	if len(orders) != 1 || len(orders[0].Holders) != 2 || orders[0].Holders[0].Name != "王小明" {
+		t.Fatalf("the order's holders: %+v", orders)
+	}
+
+	// The same person again in this session: refused, with the reason.
+	run(t, clerk, "a new sale", chromedp.Click(chromedp.CSS(`[data-test=new-sale]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-seatmap] .seat`)))
+	run(t, clerk, "select A-3", waitTrue(`!document.querySelector('[data-label="A-3"]').disabled`, 5*time.Second), chromedp.Click(chromedp.CSS(`[data-label="A-3"]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=hold]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=holders]`)))
+	name("A-3", "11010519491231002X", "王小明")
+	run(t, clerk, "pay: one ticket per person", chromedp.Click(chromedp.CSS(`[data-test=pay-cash]`)), waitText(`[data-test=pos-error]`, "one ticket per person per session"))
+}
+
+func seatCode(t *testing.T, w *world, sessionID int64, label string) sales.SeatStatus {
+	t.Helper()
+	seats, err := w.svc.SessionSeats(context.Background(), w.admin, sessionID)
+	w.must(err)
+	for _, s := range seats {
+		if s.Label == label {
+			return s.Status
+		}
+	}
+	t.Fatalf("no seat %s", label)
+	return ""
+}
