@@ -89,6 +89,19 @@ func js(expr string) step {
 	}
 }
 
+// posLogin logs the clerk in on a POS screen and waits for the session.
+func posLogin(t *testing.T, ctx context.Context, posURL string, sessionID int64) {
+	t.Helper()
+	run(t, ctx, "POS login",
+		chromedp.Navigate(posURL+"/ui/"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-username]`)),
+		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pos-login]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-username]`), "clerk"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-password]`), pw),
+		chromedp.Click(chromedp.CSS(`[data-test=pos-login]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, sessionID))))
+}
+
 // waitTrue waits until the expression is true in the page, at most d.
 func waitTrue(expr string, d time.Duration) step {
 	poll := chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(d), chromedp.WithPollingInterval(50*time.Millisecond))
@@ -221,14 +234,7 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 	// The clerk sells two seats on the POS screen.
 	w.caughtUp(pos)
 	clerk := tab(t, ctx)
-	run(t, clerk, "POS login",
-		chromedp.Navigate(pos.URL()+"/ui/"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-username]`)),
-		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pos-login]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-username]`), "clerk"),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-password]`), pw),
-		chromedp.Click(chromedp.CSS(`[data-test=pos-login]`)),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, sessionID))))
+	posLogin(t, clerk, pos.URL(), sessionID)
 	shot(t, clerk, "pos-sessions")
 	run(t, clerk, "open the seat map",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, sessionID))),

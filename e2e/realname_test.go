@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/store/storetest"
 )
 
 // A real-name session at the box office, in Chromium: the POS asks for
@@ -29,14 +30,7 @@ func TestThePOSNamesEachHolderOfARealNameSession(t *testing.T) {
 	w.caughtUp(pos)
 
 	clerk := browser(t)
-	run(t, clerk, "POS login",
-		chromedp.Navigate(pos.URL()+"/ui/"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-username]`)),
-		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pos-login]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-username]`), "clerk"),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=pos-password]`), pw),
-		chromedp.Click(chromedp.CSS(`[data-test=pos-login]`)),
-		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-session="%d"]`, ss.ID))))
+	posLogin(t, clerk, pos.URL(), ss.ID)
 	hold := func(labels ...string) {
 		t.Helper()
 		run(t, clerk, "open the seat map",
@@ -58,7 +52,7 @@ func TestThePOSNamesEachHolderOfARealNameSession(t *testing.T) {
 	name("A-1", "11010519491231002X", "王小明")
 	name("A-2", "440524188001010015", "李小红") // the check digit is 4
 	run(t, clerk, "pay: refused", chromedp.Click(chromedp.CSS(`[data-test=pay-cash]`)), waitText(`[data-test=pos-error]`, "check digit"))
-	if st := seatCode(t, w, ss.ID, "A-2"); st == sales.SeatSold {
+	if st := storetest.SeatStatus(t, w.srv.Store, ss.ID, "A-2"); st == sales.SeatSold {
 		t.Fatal("a refused sale sold a seat")
 	}
 	shot(t, clerk, "pos-holders")
@@ -76,17 +70,4 @@ func TestThePOSNamesEachHolderOfARealNameSession(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`[data-test=hold]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=holders]`)))
 	name("A-3", "11010519491231002X", "王小明")
 	run(t, clerk, "pay: one ticket per person", chromedp.Click(chromedp.CSS(`[data-test=pay-cash]`)), waitText(`[data-test=pos-error]`, "one ticket per person per session"))
-}
-
-func seatCode(t *testing.T, w *world, sessionID int64, label string) sales.SeatStatus {
-	t.Helper()
-	seats, err := w.svc.SessionSeats(context.Background(), w.admin, sessionID)
-	w.must(err)
-	for _, s := range seats {
-		if s.Label == label {
-			return s.Status
-		}
-	}
-	t.Fatalf("no seat %s", label)
-	return ""
 }
