@@ -66,6 +66,9 @@ func (s *Service) touchEvery() time.Duration {
 func (s *Service) checkSession(ctx context.Context, token string, p Principal) error {
 	h := tokenHash(token)
 	l, err := s.store.GetLoginSession(ctx, h)
+	if err != nil && !IsKind(err, KindNotFound) {
+		return fmt.Errorf("read the login: %w", err)
+	}
 	if err != nil || l.EndedAt != nil {
 		return &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Message: "logged out; log in again"}
 	}
