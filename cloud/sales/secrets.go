@@ -16,6 +16,10 @@ import (
 // stored as they are, and a store whose secrets are sealed cannot be used:
 // a copy of the database alone signs no ticket.
 
+// customersSealedSetting says the orders stored before the master key
+// was set have had their customers sealed.
+const customersSealedSetting = "secrets.customers_sealed"
+
 // dataKeySetting holds the data key, sealed by the master key.
 const dataKeySetting = "secrets.data_key"
 
@@ -104,9 +108,20 @@ func (s *Service) sealStored(ctx context.Context) error {
 				}
 			}
 		}
-		// Customers' names and phones stored before the key was set.
-		if _, err := tx.SealCustomers(ctx, secrets.Prefix(), s.sealedCustomer); err != nil {
+		// Customers' names and phones stored before the key was set: once.
+		// With the key set every new order is sealed, and a sealed store
+		// does not open without the key, so none in clear can come after.
+		_, done, err := tx.Setting(ctx, customersSealedSetting)
+		if err != nil {
 			return err
+		}
+		if !done {
+			if _, err := tx.SealCustomers(ctx, secrets.Prefix(), s.sealedCustomer); err != nil {
+				return err
+			}
+			if err := tx.PutSetting(ctx, customersSealedSetting, "1"); err != nil {
+				return err
+			}
 		}
 		devices, err := tx.ListDevices(ctx, -1, nil)
 		if err != nil {
