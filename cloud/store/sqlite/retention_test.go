@@ -61,6 +61,12 @@ func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 		mustExec(`INSERT INTO reports (tenant_id, venue_id, serial, interface, key, body, created_at, state, next_at) VALUES (1, ?, ?, 'tickets', 'k', '{}', ?, ?, ?)`,
 			f.Venue.ID, r.serial, at, r.state, at)
 	}
+	// A login that expired long ago goes; one still valid stays.
+	if _, err := f.Svc.Login(ctx, f.Clerk.Username, storetest.Password); err != nil {
+		t.Fatal(err)
+	}
+	mustExec(`INSERT INTO login_sessions (token_hash, user_id, tenant_id, generation, created_at, expires_at, last_seen_at) VALUES ('live', 1, 1, 1, ?, ?, ?)`,
+		now.UnixMilli(), now.Add(time.Hour).UnixMilli(), now.UnixMilli())
 	keep := []string{"tickets", "orders", "holds", "refunds", "admissions", "audit_log", "makeups"}
 	before := map[string]int{}
 	for _, tb := range keep {
@@ -76,7 +82,7 @@ func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sqlite.Pruned{Feed: head - 2, Facts: 3, Outbox: 3, Reports: 1}
+	want := sqlite.Pruned{Feed: head - 2, Facts: 3, Outbox: 3, Reports: 1, Logins: 1}
 	if got != want {
 		t.Fatalf("pruned %+v, want %+v", got, want)
 	}
@@ -88,6 +94,9 @@ func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 	}
 	if n := count(t, st, `SELECT COUNT(*) FROM outbox`); n != outbox-3 {
 		t.Fatalf("%d outbox entries left of %d", n, outbox)
+	}
+	if n := count(t, st, `SELECT COUNT(*) FROM login_sessions WHERE token_hash = 'live'`); n != 1 {
+		t.Fatal("a valid login was pruned")
 	}
 	if n := count(t, st, `SELECT COUNT(*) FROM reports WHERE serial IN ('R-young', 'R-refused')`); n != 2 {
 		t.Fatalf("%d of the young and refused reports left", n)

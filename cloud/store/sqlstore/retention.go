@@ -11,7 +11,8 @@ import (
 // Retention (cloud-ticketing-requirements §6.2.6): the working rows that
 // have done their job — the venue feed the devices have long had, device
 // facts the cloud acknowledged, outbox entries the reporter planned, and
-// reports the platform acknowledged — go once older than a horizon, a
+// reports the platform acknowledged, logins that expired — go once older
+// than a horizon, a
 // small batch per transaction so sales never wait on a long delete.
 // Tickets, orders, refunds, holds, admissions and the audit log are never
 // pruned here, and reports stay at least a year.
@@ -36,6 +37,7 @@ type Pruned struct {
 	Facts   int `json:"facts"`
 	Outbox  int `json:"outbox"`
 	Reports int `json:"reports"`
+	Logins  int `json:"logins"`
 }
 
 // Prune removes what the policy lets go, as of now.
@@ -80,8 +82,12 @@ func (s *Store) Prune(ctx context.Context, p Retention, now time.Time) (Pruned, 
   (SELECT id FROM outbox WHERE id <= (SELECT outbox_id FROM report_cursor WHERE id = 1) AND created_at < ?1 ORDER BY id LIMIT ?4)`, cut, nil, nil); err != nil {
 		return out, err
 	}
-	out.Reports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM reports WHERE id IN
-  (SELECT id FROM reports WHERE state = 'delivered' AND created_at < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil)
+	if out.Reports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM reports WHERE id IN
+  (SELECT id FROM reports WHERE state = 'delivered' AND created_at < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil); err != nil {
+		return out, err
+	}
+	out.Logins, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM login_sessions WHERE token_hash IN
+  (SELECT token_hash FROM login_sessions WHERE expires_at < ?1 ORDER BY token_hash LIMIT ?4)`, cut, nil, nil)
 	return out, err
 }
 
