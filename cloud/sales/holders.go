@@ -49,10 +49,23 @@ type TicketHolder struct {
 }
 
 // identityKey keys the documents' hashes: one per installation, made on
-// first use, sealed with the other secrets.
+// first use, sealed with the other secrets, and never changed (so it is
+// read once).
 func (s *Service) identityKey(ctx context.Context) ([]byte, error) {
+	s.keysMu.Lock()
+	k := s.idKey
+	s.keysMu.Unlock()
+	if k != nil {
+		return k, nil
+	}
 	v, err := s.randomSetting(ctx, "secret:identity_key")
-	return []byte(v), err
+	if err != nil {
+		return nil, err
+	}
+	s.keysMu.Lock()
+	s.idKey = []byte(v)
+	s.keysMu.Unlock()
+	return []byte(v), nil
 }
 
 // orderHolders checks the holders an order names for the hold's seats:

@@ -79,6 +79,7 @@ type Service struct {
 
 	keysMu sync.Mutex
 	keys   map[int64]*tenantKeys // signing key cache per tenant
+	idKey  []byte                // the identity documents' hash key (holders.go)
 
 	authMu sync.Mutex
 	auth   map[string]cachedPrincipal // token -> principal, briefly
