@@ -12,15 +12,35 @@ import (
 	"github.com/admitbox/admit/cloud/store/storetest"
 )
 
-// A real-name session at the box office, in Chromium: the POS asks for
-// each held seat's holder; a mistyped ID number is refused with its
-// reason and nothing is sold; corrected, the sale goes through; the same
-// document for another seat of the session is refused.
+// A real-name session at the box office, in Chromium: the admin creates
+// a real-name event in the portal; the POS asks for each held seat's
+// holder; a mistyped ID number is refused with its reason and nothing is
+// sold; corrected, the sale goes through and the portal shows the holders
+// masked; the same document for another seat of the session is refused.
 func TestThePOSNamesEachHolderOfARealNameSession(t *testing.T) {
 	w := newWorld(t, embedded)
 	ctx := context.Background()
-	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "Final", Kind: "match", RealName: true, HolderLimit: 4})
+	admin := w.loginAs(t, "acme-admin")
+	run(t, admin, "a real-name event",
+		chromedp.Navigate(w.srv.URL+"/#/sessions"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=create-event]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-test=event-name]`), "Final"),
+		chromedp.Click(chromedp.CSS(`[data-test=event-real-name]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-test=event-holder-limit]`), "4"))
+	run(t, admin, "create it", js(`document.querySelector('[data-test=event-name]').closest('.row').querySelector('select').value = 'match'`),
+		chromedp.Click(chromedp.CSS(`[data-test=create-event]`)),
+		waitTrue(`[...document.querySelectorAll('option')].some((o) => o.textContent.includes('Final'))`, 5*time.Second))
+	evs, err := w.svc.ListEvents(ctx, w.admin)
 	w.must(err)
+	var ev sales.Event
+	for _, e := range evs {
+		if e.Name == "Final" {
+			ev = e
+		}
+	}
+	if !ev.RealName || ev.HolderLimit != 4 || ev.Kind != "match" {
+		t.Fatalf("the portal made %+v", ev)
+	}
 	start := w.session.StartsAt.Add(-5 * time.Hour)
 	ss, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(2 * time.Hour), MinPriceCents: 1000})
 	w.must(err)
@@ -63,6 +83,12 @@ func TestThePOSNamesEachHolderOfARealNameSession(t *testing.T) {
 	if len(orders) != 1 || len(orders[0].Holders) != 2 || orders[0].Holders[0].Name != "王小明" {
 		t.Fatalf("the order's holders: %+v", orders)
 	}
+	run(t, admin, "the order in the portal",
+		chromedp.Navigate(w.srv.URL+"/#/sales"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=order-query]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=order-query]`), orders[0].PickupCode),
+		chromedp.Click(chromedp.CSS(`[data-test=order-search]`)),
+		waitText(`[data-holder-seat="A-1"]`, "王小明 110***********002X"))
 
 	// The same person again in this session: refused, with the reason.
 	run(t, clerk, "a new sale", chromedp.Click(chromedp.CSS(`[data-test=new-sale]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=pos-seatmap] .seat`)))

@@ -68,6 +68,7 @@
     "preview.hint": ["Enter a ticket number to see it as the kiosk printer prints it.", "输入票号，查看自助机打印的票面。"], "show": ["Show", "显示"],
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
     "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"],
+    "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"], "holder": ["Holder", "持票人"],
     "vs.label": ["Status at the national data platform", "营业状态（国家数据平台）"], "vs.trial": ["Trial operation", "试营业"], "vs.open": ["Open", "正式营业"], "vs.closed": ["Closed", "停业"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
   });
 
@@ -391,9 +392,16 @@
         });
       }).catch(() => {});
       const evOut = el("div");
+      // Real-name: every ticket names its holder's document; the limit is per person across the event.
+      const evReal = el("input", { type: "checkbox", "data-test": "event-real-name" });
+      const evLimit = el("input", { type: "number", min: 0, max: 20, value: "0", size: 3, "data-test": "event-holder-limit" });
       const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind), el("label", {}, t("film.code"), evCode, films),
+        el("label", {}, evReal, " ", t("real.name")), el("label", {}, t("holder.limit"), evLimit),
         el("button", { type: "button", "data-test": "create-event", onclick: async () => {
-          try { await api("POST", "/events", { name: evName2.value, kind: evKind.value, code: evCode.value.trim() }); await load(); } catch (err) { clear(evOut, errorBox(err)); }
+          try {
+            await api("POST", "/events", { name: evName2.value, kind: evKind.value, code: evCode.value.trim(), real_name: evReal.checked, holder_limit: Number(evLimit.value) || 0 });
+            await load();
+          } catch (err) { clear(evOut, errorBox(err)); }
         } }, t("create"))), evOut);
       clear(form, eventForm, el("div", { class: "card" }, el("h2", {}, t("new.session")), el("div", { class: "row" }, el("label", {}, t("event"), ev), el("label", {}, t("hall"), hall),
         el("label", {}, t("starts"), start), el("label", {}, t("ends"), end), el("label", {}, t("min.price"), minp),
@@ -538,6 +546,11 @@
         `${t("customer")}: `, el("span", { "data-test": "masked-name" }, A.maskName(o.customer_name) || "–"), ` · ${t("phone")}: `, el("span", { "data-test": "masked-phone" }, A.maskPhone(o.customer_phone) || "–")),
       el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("ticket.number")), el("th", {}, t("seat")), el("th", { class: "num" }, t("price")), el("th", {}, t("status")))),
         el("tbody", {}, (o.tickets || []).map((tk) => el("tr", {}, el("td", {}, tk.number), el("td", {}, tk.seat_label), el("td", { class: "num" }, A.money(tk.price_cents)), el("td", {}, tk.status))))),
+      // A real-name order's holders, by seat (names masked for a clerk, documents always).
+      o.holders && o.holders.length ? el("p", {}, `${t("holder")}: `, o.holders.map((h, i) => {
+        const seat = (o.seats || []).find((s) => s.seat_id === h.seat_id);
+        return el("span", { "data-holder-seat": seat ? seat.label : String(h.seat_id) }, (i ? " · " : "") + `${seat ? seat.label : h.seat_id} ${h.name} ${h.doc_masked}`);
+      })) : null,
       o.status === "paid" ? el("div", { class: "row" }, el("button", { type: "button", class: "secondary", "data-test": "request-refund", onclick: async () => {
         try { await api("POST", "/refunds", { order_id: o.id, reason: "portal" }); clear(msg, el("p", { class: "okmsg" }, t("refund.requested"))); }
         catch (err) { clear(msg, errorBox(err)); }
