@@ -70,6 +70,15 @@ func TestSystemFiguresAndRanges(t *testing.T) {
 	if len(snap.Breaches) != 1 || snap.Breaches[0].Metric != ops.GatesOnline || snap.Breaches[0].Bound != "min" {
 		t.Fatalf("no gate online, and a minimum of 2: breaches %v", snap.Breaches)
 	}
+	// The platform admin sees every tenant's people.
+	w.ok(w.call(w.platform, "GET", "/api/v1/system", nil), &snap)
+	seen := map[string]bool{}
+	for _, u := range snap.Users {
+		seen[u.Username] = true
+	}
+	if !seen["alpha-admin"] || !seen["bravo-admin"] || !seen["root"] || snap.VenuesShown != 4 {
+		t.Fatalf("the platform sees %v in %d venues", seen, snap.VenuesShown)
+	}
 	// Tenant bravo's ranges are its own.
 	w.ok(w.call(w.b.admin, "GET", "/api/v1/system", nil), &snap)
 	if len(snap.Ranges) != 0 || len(snap.Breaches) != 0 {
