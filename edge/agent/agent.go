@@ -197,7 +197,7 @@ func (a *Agent) connect() {
 	c := a.cred
 	o := paho.NewClientOptions().AddBroker(c.BrokerURL).SetClientID(c.DeviceID).
 		SetUsername(c.DeviceID).SetPassword(admitsync.DevicePassword(c.Secret)).
-		SetCleanSession(false).SetOrderMatters(true).
+		SetCleanSession(false).SetOrderMatters(true).SetStore(newCopyStore()).
 		SetAutoReconnect(true).SetConnectRetry(true).SetConnectRetryInterval(time.Second).
 		SetMaxReconnectInterval(10 * time.Second).SetConnectTimeout(5 * time.Second).
 		SetKeepAlive(10 * time.Second).SetPingTimeout(5 * time.Second).
