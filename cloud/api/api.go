@@ -21,6 +21,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/ops"
+	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
 )
@@ -41,6 +42,8 @@ type Options struct {
 	Reporting *report.Service
 	// Ops serves the System page's figures and ranges (nil: none).
 	Ops *ops.Service
+	// Presales runs presales by lottery (nil: none).
+	Presales *presale.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -104,7 +107,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = a.table()
+	a.routes = append(a.table(), a.presaleRoutes()...)
 	return a
 }
 

@@ -40,6 +40,7 @@ type foreign struct {
 	hall    int64
 	session int64
 	event   int64
+	presale int64
 	device  string
 }
 
@@ -110,12 +111,20 @@ func probes(f foreign) []probe {
 		{route: "GET /devices/:id", method: "GET", path: "/api/v1/devices/" + f.device, missing: "/api/v1/devices/dev-aaaaaaaaaa"},
 		{route: "POST /devices/:id/revoke", method: "POST", path: "/api/v1/devices/" + f.device + "/revoke", missing: "/api/v1/devices/dev-aaaaaaaaaa/revoke",
 			body: map[string]string{"reason": "probe"}, missBd: map[string]string{"reason": "probe"}},
+		p("GET /presales/:id/applications", "GET", "/api/v1/presales/%d/applications", f.presale, nil),
+		p("POST /presales/:id/lock", "POST", "/api/v1/presales/%d/lock", f.presale, nil),
+		p("POST /presales/:id/draw", "POST", "/api/v1/presales/%d/draw", f.presale, nil),
+		p("POST /presales/:id/settle", "POST", "/api/v1/presales/%d/settle", f.presale, nil),
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
 		p("POST /refunds", "POST", "/api/v1/refunds", f.order.ID, func(id int64) any { return sales.RefundInput{OrderID: id, Reason: "probe"} }),
 		p("POST /sessions", "POST", "/api/v1/sessions", f.hall, func(id int64) any {
 			return sales.NewSession{HallID: id, EventID: f.event, StartsAt: f.order.PayBy.AddDate(1, 0, 0), EndsAt: f.order.PayBy.AddDate(1, 0, 0).Add(3600e9)}
+		}),
+		p("POST /presales", "POST", "/api/v1/presales", f.session, func(id int64) any {
+			return map[string]any{"session_id": id, "tier_id": 1, "name": "probe", "tickets": 1, "per_person": 1,
+				"opens_at": time.Now(), "closes_at": time.Now().Add(time.Hour)}
 		}),
 		p("POST /devices", "POST", "/api/v1/devices", f.venue, func(id int64) any {
 			return map[string]any{"venue_id": id, "role": "gate", "name": "probe gate"}
@@ -145,6 +154,7 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		"/api/v1/devices",
 		"/api/v1/devices/" + f.device,
 		"/api/v1/reporting/makeups",
+		fmt.Sprintf("/api/v1/presales/%d/applications", f.presale),
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -171,6 +181,14 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	w.ok(w.call(tw.admin, "POST", "/api/v1/devices", map[string]any{"venue_id": tw.venueX, "role": "gate", "name": "Victim gate"}), &reg)
 	f.device = reg.Device.ID
 	f.report = w.refusedReport(tw)
+	var tiers []sales.PriceTier
+	w.ok(w.call(tw.admin, "GET", fmt.Sprintf("/api/v1/sessions/%d/prices", tw.sessionX), nil), &tiers)
+	var ps struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/presales", map[string]any{"session_id": tw.sessionX, "tier_id": tiers[0].ID, "name": "Victim presale",
+		"tickets": 2, "per_person": 1, "opens_at": time.Now().Add(-time.Hour), "closes_at": time.Now().Add(time.Hour)}), &ps)
+	f.presale = ps.ID
 	m, err := w.srv.Reports.InsertMakeup(context.Background(), report.Makeup{TenantID: tw.id, VenueID: tw.venueX, SessionID: tw.sessionX,
 		Kind: report.MakeupSale, BusinessDate: "2026-01-01", Lines: []report.MakeupLine{{SeatID: 1, SeatLabel: "A-1", PriceCents: 100}}, AmountCents: 100,
 		Evidence: "probe", State: report.MakeupProposed, ProposedByID: 987654, ProposedBy: "user:987654 probe", ProposedAt: time.Now()},
@@ -204,6 +222,13 @@ func (w *world) refusedReport(tw tenantWorld) int64 {
 	return r.ID
 }
 
+// publicPresale are a presale's public routes: its terms, its published
+// files and applying are for anyone, whichever tenant runs it.
+var publicPresale = map[string]bool{
+	"GET /presales/:id": true, "POST /presales/:id/applications": true, "GET /presales/:id/pools.csv": true,
+	"GET /presales/:id/applications.csv": true, "GET /presales/:id/result.json": true,
+}
+
 func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {
 	w := newWorld(t)
 	victim := w.victimObjects(w.a)
@@ -218,7 +243,7 @@ func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {
 	}
 	for _, r := range e.Routes() {
 		key := r.Method + " " + strings.TrimPrefix(r.Path, "/api/v1")
-		if strings.Contains(r.Path, ":") && !probed[key] && key != "PUT /channels/:channel" {
+		if strings.Contains(r.Path, ":") && !probed[key] && key != "PUT /channels/:channel" && !publicPresale[key] {
 			t.Errorf("route %s has no isolation probe", key)
 		}
 	}

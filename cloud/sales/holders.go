@@ -183,3 +183,14 @@ func (s *Service) showHolders(o *Order, unmasked bool) error {
 	}
 	return nil
 }
+
+// DocumentKey is the keyed hash of an identity document, as real-name
+// tickets keep it; other domains (presales) use it to know a person again
+// without keeping the number.
+func (s *Service) DocumentKey(ctx context.Context, d identity.Document) (string, error) {
+	k, err := s.identityKey(ctx)
+	if err != nil {
+		return "", err
+	}
+	return d.Key(k), nil
+}

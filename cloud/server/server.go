@@ -29,7 +29,9 @@ import (
 	"github.com/admitbox/admit/cloud/broker"
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/ops"
+	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/portal"
+	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/platform"
 	"github.com/admitbox/admit/cloud/sales"
@@ -73,12 +75,15 @@ type Config struct {
 	TrustedProxies []string `json:"trusted_proxies"`
 	Synchronous    string   `json:"synchronous"` // SQLite synchronous mode: FULL (default) or NORMAL
 	SystemCode     string   `json:"system_code"` // the regulator's code for this system
-	// SweepEvery is how often expired holds are released (default 1s).
-	SweepEvery time.Duration       `json:"-"`
-	Logger     *slog.Logger        `json:"-"`
-	Now        func() time.Time    `json:"-"`
-	Passwords  auth.PasswordParams `json:"-"`
-	Version    string              `json:"-"`
+	// SweepEvery is how often expired holds are released and drawn
+	// presales settled (default 1s).
+	SweepEvery time.Duration `json:"-"`
+	// Payments is the card acquirer; nil is the simulator, in memory.
+	Payments  Payments            `json:"-"`
+	Logger    *slog.Logger        `json:"-"`
+	Now       func() time.Time    `json:"-"`
+	Passwords auth.PasswordParams `json:"-"`
+	Version   string              `json:"-"`
 
 	// MQTT. By default the cloud embeds a broker on MQTTListen. With
 	// MQTTURL it uses that external broker instead (Mosquitto, EMQX), as
@@ -187,6 +192,8 @@ type Server struct {
 	MQTTURL string         // the broker the cloud and its devices use
 	Broker  *broker.Broker // nil with an external broker
 	Syncer  *syncer.Syncer
+	// Presales runs presales by lottery.
+	Presales *presale.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
 	Reports  report.Store
@@ -206,6 +213,13 @@ type Server struct {
 	closeErr   error
 	draining   atomic.Bool
 	drainDelay time.Duration
+}
+
+// Payments is the card acquirer: charges for sales, authorisations for
+// presale applications.
+type Payments interface {
+	sales.PaymentProvider
+	presale.Payments
 }
 
 // Start opens the store, migrates it, and serves HTTP until Close.
@@ -236,7 +250,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	svc, err := sales.New(ctx, st, sales.Config{SystemCode: cfg.SystemCode, Now: cfg.Now, Logger: cfg.Logger, Passwords: cfg.Passwords,
+	if cfg.Payments == nil {
+		cfg.Payments = payment.NewSimulator()
+	}
+	svc, err := sales.New(ctx, st, sales.Config{Payments: cfg.Payments, SystemCode: cfg.SystemCode, Now: cfg.Now, Logger: cfg.Logger, Passwords: cfg.Passwords,
 		PasswordPolicy: cfg.PasswordPolicy, MasterKey: masterKey, SingleLoginRoles: cfg.SingleLoginRoles,
 		IdleTimeout: time.Duration(cfg.IdleTimeoutMinutes) * time.Minute})
 	if err != nil {
@@ -248,7 +265,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{Svc: svc, Store: st, URL: scheme + "://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
+	s := &Server{Svc: svc, Store: st, Presales: presale.New(st.Presales(), svc, cfg.Payments, cfg.Now, cfg.Logger), URL: scheme + "://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -270,7 +287,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -334,6 +351,7 @@ type Store interface {
 	Ping(ctx context.Context) error
 	Prune(ctx context.Context, p sqlstore.Retention, now time.Time) (sqlstore.Pruned, error)
 	Reports() report.Store
+	Presales() presale.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }
@@ -639,6 +657,9 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 				s.log.Warn("expire holds", "err", err)
 			} else if n > 0 {
 				s.log.Info("expired holds", "count", n)
+			}
+			if err := s.Presales.SettleAll(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("settle presales", "err", err)
 			}
 		}
 	}

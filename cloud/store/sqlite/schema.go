@@ -537,4 +537,49 @@ CREATE TABLE ticket_holders (
 );
 CREATE UNIQUE INDEX ticket_holders_session ON ticket_holders(session_id, id_key);
 CREATE INDEX ticket_holders_event ON ticket_holders(event_id, id_key);`,
+	// 21: presales by lottery: a session's price level offered to
+	// applicants (one per person, by a keyed hash of the document), the
+	// draw's sealed seed and its published result.
+	`CREATE TABLE presales (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	tier_id INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	tickets INTEGER NOT NULL,
+	per_person INTEGER NOT NULL,
+	price_cents INTEGER NOT NULL,
+	named INTEGER NOT NULL,
+	opens_at INTEGER NOT NULL,
+	closes_at INTEGER NOT NULL,
+	commitment TEXT NOT NULL,
+	state TEXT NOT NULL,
+	list_hash TEXT NOT NULL,
+	seed TEXT NOT NULL,
+	result TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	seed_sealed TEXT NOT NULL
+);
+CREATE INDEX presales_tenant ON presales(tenant_id, id);
+CREATE INDEX presales_state ON presales(state);
+CREATE TABLE presale_applications (
+	id INTEGER PRIMARY KEY,
+	presale_id INTEGER NOT NULL,
+	ref TEXT NOT NULL UNIQUE,
+	person_key TEXT NOT NULL,
+	doc_masked TEXT NOT NULL,
+	name TEXT NOT NULL,
+	quantity INTEGER NOT NULL,
+	holders TEXT NOT NULL,
+	payment_key TEXT NOT NULL,
+	auth_ref TEXT NOT NULL,
+	state TEXT NOT NULL,
+	in_draw INTEGER NOT NULL,
+	draw_rank INTEGER NOT NULL,
+	reason TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	updated_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX presale_applications_person ON presale_applications(presale_id, person_key);`,
 }

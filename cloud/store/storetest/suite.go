@@ -35,6 +35,7 @@ var ctx = context.Background()
 
 var capabilities = []capability{
 	{"holds are all or nothing", testHoldAllOrNothing},
+	{"a presale by lottery: one application per person, a verifiable draw, losers voided once across a crash", testPresaleLottery},
 	{"no seat is held twice when 50 buyers race for the same seats", testRaceSameSeats},
 	{"no seat is sold twice when more buyers than seats buy best available at once", testRaceSellOut},
 	{"expired holds free their seats", testHoldsExpire},

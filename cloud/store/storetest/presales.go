@@ -1,0 +1,235 @@
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/identity"
+	"github.com/admitbox/admit/cloud/lottery"
+	"github.com/admitbox/admit/cloud/payment"
+	"github.com/admitbox/admit/cloud/presale"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// ResidentID makes the i-th test resident ID, with its check digit right.
+func ResidentID(i int) string {
+	first := fmt.Sprintf("110105199001%02d%03d", 1+i/1000%28, i%1000)
+	d, _ := identity.CheckDigit(first)
+	return first + string(d)
+}
+
+// CrashingPayments passes calls to the simulator until it has voided
+// After times; the next void is done at the provider but the process
+// "dies" before hearing of it, and every call after fails (ErrCrashed).
+// After < 0 never crashes.
+type CrashingPayments struct {
+	*payment.Simulator
+	After   int
+	voids   atomic.Int64
+	crashed atomic.Bool
+}
+
+// ErrCrashed is what a CrashingPayments says once it has "died".
+var ErrCrashed = errors.New("the process died")
+
+func (c *CrashingPayments) Void(ctx context.Context, key string) error {
+	if c.crashed.Load() {
+		return ErrCrashed
+	}
+	if c.After >= 0 && c.voids.Add(1) > int64(c.After) {
+		c.crashed.Store(true)
+		if err := c.Simulator.Void(ctx, key); err != nil {
+			return err
+		}
+		return ErrCrashed
+	}
+	return c.Simulator.Void(ctx, key)
+}
+
+func (c *CrashingPayments) Capture(ctx context.Context, key string, amount int64) (payment.Result, error) {
+	if c.crashed.Load() {
+		return payment.Result{}, ErrCrashed
+	}
+	return c.Simulator.Capture(ctx, key, amount)
+}
+
+// testPresaleLottery: a presale runs end to end on the store — checked
+// applications with authorised cards, one per person whatever the race,
+// a lock that lapses the unanswered, a draw anyone can verify from the
+// published files, and a settlement that survives a crash halfway and
+// voids each loser once.
+func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	ps, ok := f.Store.(interface{ Presales() presale.Store })
+	if !ok {
+		t.Fatal("the store keeps no presales")
+	}
+	sim := payment.NewSimulator()
+	sim.Timeout = 50 * time.Millisecond
+	svc := presale.New(ps.Presales(), f.Svc, sim, f.Clock.Now, nil)
+	svc.PaymentTimeout = time.Second
+
+	opens := f.Clock.Now().Add(time.Hour)
+	closes := opens.Add(24 * time.Hour)
+	in := presale.NewPresale{SessionID: f.Session.ID, TierID: f.Tiers[0].ID, Name: "Final presale", Tickets: 12, PerPerson: 4, OpensAt: opens, ClosesAt: closes}
+	if _, err := svc.Create(ctx, f.Clerk, in); !isKind(err, sales.KindForbidden) {
+		t.Fatalf("a clerk created a presale: %v", err)
+	}
+	bad := in
+	bad.ClosesAt, bad.Tickets = opens.Add(-time.Minute), 0
+	if _, err := svc.Create(ctx, f.Manager, bad); !isKind(err, sales.KindInvalid) {
+		t.Fatalf("a presale closing before it opens: %v", err)
+	}
+	p, err := svc.Create(ctx, f.Manager, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.State != presale.Open || len(p.Commitment) != 64 || p.Seed != "" || p.PriceCents != f.Tiers[0].PriceCents {
+		t.Fatalf("created %+v", p)
+	}
+
+	apply := func(i, qty int, token string) (presale.Application, error) {
+		return svc.Apply(ctx, p.ID, presale.ApplyRequest{Applicant: presale.Person{DocType: identity.ResidentID, DocNumber: ResidentID(i), Name: "张三"},
+			Quantity: qty, CardToken: token})
+	}
+	if _, err := apply(1, 1, payment.TokenApprove); !isCode(err, "presale_closed") {
+		t.Fatalf("an application before opening: %v", err)
+	}
+	f.Clock.Advance(2 * time.Hour)
+
+	// Bad input changes nothing.
+	wrong := ResidentID(1)
+	wrong = wrong[:17] + map[bool]string{true: "1", false: "2"}[wrong[17] != '1']
+	if _, err := svc.Apply(ctx, p.ID, presale.ApplyRequest{Applicant: presale.Person{DocType: identity.ResidentID, DocNumber: wrong, Name: "张三"},
+		Quantity: 1, CardToken: payment.TokenApprove}); !isKind(err, sales.KindInvalid) {
+		t.Fatalf("a wrong check digit: %v", err)
+	}
+	if _, err := apply(1, 5, payment.TokenApprove); !isKind(err, sales.KindInvalid) {
+		t.Fatalf("5 tickets over a limit of 4: %v", err)
+	}
+	if _, err := apply(1, 1, payment.TokenDecline); !isKind(err, sales.KindPayment) {
+		t.Fatalf("a declined card: %v", err)
+	}
+	if got, _ := svc.Get(ctx, p.ID); len(got.Counts) != 0 {
+		t.Fatalf("refused applications left %v", got.Counts)
+	}
+
+	// One person, twenty tabs at once: one application.
+	var wg sync.WaitGroup
+	var okN atomic.Int64
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := apply(1, 2, payment.TokenApprove); err == nil {
+				okN.Add(1)
+			} else if !isCode(err, "already_applied") {
+				t.Errorf("a racing application: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if got, _ := svc.Get(ctx, p.ID); got.Counts[presale.Applied] != 1 {
+		t.Fatalf("one person racing: %v", got.Counts)
+	}
+	// ok counts the first and retries that found it still pending.
+	if okN.Load() < 1 {
+		t.Fatal("no racing application succeeded")
+	}
+
+	// Thirty more people; one card that never answers stays pending.
+	for i := 2; i <= 31; i++ {
+		if _, err := apply(i, 1+i%3, payment.TokenApprove); err != nil {
+			t.Fatalf("applicant %d: %v", i, err)
+		}
+	}
+	if _, err := apply(40, 1, payment.TokenTimeout); !isCode(err, "payment_timeout") {
+		t.Fatalf("a card that never answers: %v", err)
+	}
+	if _, err := svc.Lock(ctx, f.Manager, p.ID); !isCode(err, "presale_state") {
+		t.Fatalf("locked before closing: %v", err)
+	}
+	f.Clock.Advance(24 * time.Hour)
+	if _, err := apply(41, 1, payment.TokenApprove); !isCode(err, "presale_closed") {
+		t.Fatalf("an application after closing: %v", err)
+	}
+	if _, err := svc.Publish(ctx, p.ID); !isCode(err, "presale_state") {
+		t.Fatalf("the list published before the lock: %v", err)
+	}
+	locked, err := svc.Lock(ctx, f.Manager, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Lock(ctx, f.Manager, p.ID); !isCode(err, "presale_state") {
+		t.Fatalf("locked twice: %v", err)
+	}
+	got, _ := svc.Get(ctx, p.ID)
+	if got.Counts[presale.Applied] != 31 || got.Counts[presale.Lapsed] != 1 || locked.ListHash == "" {
+		t.Fatalf("after the lock: %v, hash %q", got.Counts, locked.ListHash)
+	}
+
+	drawn, err := svc.Draw(ctx, f.Manager, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if drawn.State != presale.Drawn || drawn.Result == nil || drawn.Result.Awarded > 12 || drawn.Seed == "" {
+		t.Fatalf("drawn %+v", drawn)
+	}
+	if _, err := svc.Draw(ctx, f.Manager, p.ID); !isCode(err, "presale_state") {
+		t.Fatalf("drawn twice: %v", err)
+	}
+	pub, err := svc.Publish(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lottery.Verify(*pub.Result, pub.Pools, pub.Applications); err != nil {
+		t.Fatalf("the published draw does not verify: %v", err)
+	}
+	if len(pub.Applications) != 31 {
+		t.Fatalf("published %d applications, 31 were in the draw", len(pub.Applications))
+	}
+	forged := append([]lottery.Application(nil), pub.Applications...)
+	forged[0].Quantity = forged[0].Quantity%4 + 1
+	if err := lottery.Verify(*pub.Result, pub.Pools, forged); err == nil {
+		t.Fatal("a forged list verified")
+	}
+	winners := len(drawn.Result.Winners)
+	losers := 31 - winners
+
+	// Settlement dies after three voids, then a new process finishes it.
+	crash := &CrashingPayments{Simulator: sim, After: 3}
+	first := presale.New(ps.Presales(), f.Svc, crash, f.Clock.Now, nil)
+	if _, err := first.Settle(ctx, p.ID); !errors.Is(err, ErrCrashed) {
+		t.Fatalf("the first settlement: %v", err)
+	}
+	again := &CrashingPayments{Simulator: sim, After: -1}
+	second := presale.New(ps.Presales(), f.Svc, again, f.Clock.Now, nil)
+	if err := second.SettleAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = svc.Get(ctx, p.ID)
+	if got.State != presale.Settled || got.Counts[presale.Captured] != winners || got.Counts[presale.Voided] != losers+1 {
+		t.Fatalf("after settling: %s %v (winners %d, losers %d)", got.State, got.Counts, winners, losers)
+	}
+	if sim.Captured() != winners || sim.Voids() != losers || sim.Held() != 0 {
+		t.Fatalf("provider: captured %d voided %d held %d; want %d, %d, 0", sim.Captured(), sim.Voids(), sim.Held(), winners, losers)
+	}
+	if c, err := second.Settle(ctx, p.ID); err != nil || c != (presale.SettleCounts{}) {
+		t.Fatalf("settling a settled presale: %+v %v", c, err)
+	}
+}
+
+func isKind(err error, k sales.Kind) bool {
+	var e *sales.Error
+	return errors.As(err, &e) && e.Kind == k
+}
+
+func isCode(err error, code string) bool {
+	var e *sales.Error
+	return errors.As(err, &e) && e.Code == code
+}
