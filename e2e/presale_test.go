@@ -16,6 +16,7 @@ import (
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/presale"
+	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/storetest"
 )
@@ -155,6 +156,14 @@ func TestAPresaleIsDrawnVerifiablyAndSettledAcrossARestart(t *testing.T) {
 	if sim.Voids() != losers || sim.Captured() != winners || sim.Held() != 0 {
 		t.Fatalf("provider: voided %d captured %d held %d; want %d, %d, 0", sim.Voids(), sim.Captured(), sim.Held(), losers, winners)
 	}
+	// The winners get seats together, best first, and their tickets.
+	var ac presale.AssignCounts
+	if code := callAs(t, login("manager"), "POST", fmt.Sprintf("%s/presales/%d/assign", api, ps.ID), nil, &ac); code != http.StatusCreated {
+		t.Fatalf("assign: %d", code)
+	}
+	if ac.Issued != winners || ac.Tickets != ps.Result.Awarded {
+		t.Fatalf("assigned %+v, want %d winners with %d tickets", ac, winners, ps.Result.Awarded)
+	}
 	// The manager sees who applied, masked.
 	var list []presale.Application
 	if code := callAs(t, login("manager"), "GET", fmt.Sprintf("%s/presales/%d/applications", api, ps.ID), nil, &list); code != http.StatusOK || len(list) != 10 {
@@ -162,5 +171,17 @@ func TestAPresaleIsDrawnVerifiablyAndSettledAcrossARestart(t *testing.T) {
 	}
 	if list[0].Name != "李*" || !strings.Contains(list[0].DocMasked, "*") {
 		t.Fatalf("shown %q %q", list[0].Name, list[0].DocMasked)
+	}
+	for _, a := range list {
+		if a.Rank == 0 {
+			continue
+		}
+		var o sales.Order
+		if code := callAs(t, login("manager"), "GET", fmt.Sprintf("%s/orders/%d", api, a.OrderID), nil, &o); code != http.StatusOK {
+			t.Fatalf("winner %s's order %d: %d", a.Ref, a.OrderID, code)
+		}
+		if o.Status != sales.OrderPaid || len(o.Tickets) != a.Quantity || o.PickupCode == "" {
+			t.Fatalf("winner %s's order: %s with %d tickets", a.Ref, o.Status, len(o.Tickets))
+		}
 	}
 }

@@ -115,6 +115,7 @@ func probes(f foreign) []probe {
 		p("POST /presales/:id/lock", "POST", "/api/v1/presales/%d/lock", f.presale, nil),
 		p("POST /presales/:id/draw", "POST", "/api/v1/presales/%d/draw", f.presale, nil),
 		p("POST /presales/:id/settle", "POST", "/api/v1/presales/%d/settle", f.presale, nil),
+		p("POST /presales/:id/assign", "POST", "/api/v1/presales/%d/assign", f.presale, nil),
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),

@@ -91,6 +91,11 @@ func (a *API) presaleRoutes() []route {
 			h: with(func(c *gin.Context, s *presale.Service, p sales.Principal, pid int64) (any, error) {
 				return s.SettleNow(c.Request.Context(), p, pid)
 			})},
+		{method: "POST", path: "/presales/:id/assign", summary: "Give the settled presale's winners seats in draw order and issue their tickets (again: goes on where it stopped)", tag: "presales",
+			resp: presale.AssignCounts{},
+			h: with(func(c *gin.Context, s *presale.Service, p sales.Principal, pid int64) (any, error) {
+				return s.Assign(c.Request.Context(), p, pid)
+			})},
 		{method: "GET", path: "/presales/:id/pools.csv", summary: "The draw's pool, for `admit lottery verify`", tag: "presales", public: true,
 			h: file("pools.csv", func(b *bytes.Buffer, p presale.Published) error { return lottery.WritePools(b, p.Pools) })},
 		{method: "GET", path: "/presales/:id/applications.csv", summary: "The locked application list (no personal data), for the notary and `admit lottery verify`", tag: "presales", public: true,

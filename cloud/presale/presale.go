@@ -54,6 +54,12 @@ const (
 	CaptureFailed AppState = "capture_failed"
 	// Voided: a loser's or lapsed authorisation released.
 	Voided AppState = "voided"
+	// Issued: a captured winner's seats given and tickets issued
+	// (OrderID). IssueFailed: the tickets cannot be issued (a holder's
+	// document holds a ticket of the session already): for the organiser
+	// to refund by hand.
+	Issued      AppState = "issued"
+	IssueFailed AppState = "issue_failed"
 )
 
 // Presale offers Tickets of one price level of a session by lottery.
@@ -110,6 +116,7 @@ type Application struct {
 	InDraw    bool      `json:"in_draw"`
 	Rank      int       `json:"rank,omitempty"` // in the draw, for winners
 	Reason    string    `json:"reason,omitempty"`
+	OrderID   int64     `json:"order_id,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 }

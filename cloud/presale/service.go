@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -57,6 +58,8 @@ type Sales interface {
 	GetSession(ctx context.Context, p sales.Principal, id int64) (sales.Session, error)
 	GetEvent(ctx context.Context, p sales.Principal, id int64) (sales.Event, error)
 	Prices(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.PriceTier, error)
+	SessionSeats(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.SessionSeat, error)
+	IssuePrepaid(ctx context.Context, p sales.Principal, in sales.Prepaid) (sales.Order, error)
 	DocumentKey(ctx context.Context, d identity.Document) (string, error)
 	SealText(v string) string
 	OpenText(v string) (string, error)
@@ -133,14 +136,15 @@ func (s *Service) Create(ctx context.Context, p sales.Principal, in NewPresale) 
 	} else if price == 0 {
 		fe = append(fe, FieldError{"tier_id", "a free price level has nothing to authorise"})
 	}
-	if in.NamedHolders {
-		ev, err := s.sales.GetEvent(ctx, p, ss.EventID)
-		if err != nil {
-			return Presale{}, err
-		}
-		if !ev.RealName {
-			fe = append(fe, FieldError{"named_holders", "only a real-name event names its holders"})
-		}
+	ev, err := s.sales.GetEvent(ctx, p, ss.EventID)
+	if err != nil {
+		return Presale{}, err
+	}
+	switch {
+	case in.NamedHolders && !ev.RealName:
+		fe = append(fe, FieldError{"named_holders", "only a real-name event names its holders"})
+	case !in.NamedHolders && ev.RealName:
+		fe = append(fe, FieldError{"named_holders", "a real-name event's presale names every ticket's holder"})
 	}
 	if len(fe) > 0 {
 		return Presale{}, invalid("invalid_presale", "the presale cannot be created", fe)
@@ -533,6 +537,120 @@ func (s *Service) void(ctx context.Context, a Application, c *SettleCounts) erro
 	return nil
 }
 
+// AssignCounts is what one assignment pass did.
+type AssignCounts struct {
+	Issued  int `json:"issued"`
+	Tickets int `json:"tickets"`
+	Failed  int `json:"issue_failed"`
+	Left    int `json:"left"` // to try again (a seat was taken meanwhile)
+}
+
+// Assign gives the settled presale's captured winners who have no tickets
+// yet their seats, in draw order (lottery.Match: a party together in the
+// best row that still seats it, best seats first), and issues their
+// tickets, paid by the capture. Run again, it goes on where it stopped: a
+// winner's order is keyed by its payment, so a crash between the order
+// and its record here finds the same order.
+func (s *Service) Assign(ctx context.Context, p sales.Principal, id int64) (AssignCounts, error) {
+	var c AssignCounts
+	ps, err := s.manage(ctx, p, id)
+	if err != nil {
+		return c, err
+	}
+	if ps.State != Settled {
+		return c, conflict(fmt.Errorf("%w: the presale is %s; seats are given once it is settled", ErrState, ps.State))
+	}
+	apps, err := s.st.Applications(ctx, id)
+	if err != nil {
+		return c, err
+	}
+	var winners []lottery.Winner
+	byRef := map[string]Application{}
+	for _, a := range apps {
+		if a.State == Captured {
+			winners = append(winners, lottery.Winner{ID: a.Ref, Quantity: a.Quantity, Rank: a.Rank})
+			byRef[a.Ref] = a
+		}
+	}
+	if len(winners) == 0 {
+		return c, nil
+	}
+	slices.SortFunc(winners, func(a, b lottery.Winner) int { return a.Rank - b.Rank })
+	seats, err := s.freeSeats(ctx, p, ps)
+	if err != nil {
+		return c, err
+	}
+	match, err := lottery.Match(winners, seats)
+	if err != nil {
+		return c, conflict(fmt.Errorf("%w: %w", ErrState, err))
+	}
+	for _, w := range winners {
+		a := byRef[w.ID]
+		ids := match[w.ID]
+		name, err := s.sales.OpenText(a.Name)
+		if err != nil {
+			return c, fmt.Errorf("application %s: the name: %w", a.Ref, err)
+		}
+		in := sales.Prepaid{SessionID: ps.SessionID, SeatIDs: ids, CustomerName: name, Reference: a.AuthRef, Key: a.PaymentKey}
+		for i, h := range a.Holders {
+			in.Holders = append(in.Holders, sales.OrderHolder{SeatID: ids[i], DocType: identity.Type(h.DocType), DocMasked: h.DocMasked, IDKey: h.IDKey})
+		}
+		o, err := s.sales.IssuePrepaid(ctx, p, in)
+		var se *sales.Error
+		switch {
+		case err == nil:
+			a.State, a.OrderID = Issued, o.ID
+			c.Issued++
+			c.Tickets += len(o.Tickets)
+		case errors.As(err, &se) && (strings.HasPrefix(se.Code, "holder") || se.Code == "invalid_holders"):
+			a.State, a.Reason = IssueFailed, se.Message
+			c.Failed++
+		case errors.As(err, &se) && se.Kind == sales.KindConflict:
+			c.Left++ // a seat went meanwhile: the next pass matches again
+			continue
+		default:
+			return c, fmt.Errorf("application %s: %w", a.Ref, err)
+		}
+		a.UpdatedAt = s.now().UTC()
+		if err := s.st.MoveApplication(ctx, a, Captured); err != nil && !errors.Is(err, ErrChanged) {
+			return c, err
+		}
+	}
+	return c, nil
+}
+
+// freeSeats are the presale's level's seats anyone could buy now, ranked
+// front rows first and, in a row, from its middle out.
+func (s *Service) freeSeats(ctx context.Context, p sales.Principal, ps Presale) ([]lottery.Seat, error) {
+	all, err := s.sales.SessionSeats(ctx, p, ps.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	type span struct{ lo, hi int }
+	rows := map[string]span{}
+	for _, st := range all {
+		k := st.Section + "\x00" + st.Row
+		r, ok := rows[k]
+		if !ok {
+			r = span{st.Col, st.Col}
+		}
+		r.lo, r.hi = min(r.lo, st.Col), max(r.hi, st.Col)
+		rows[k] = r
+	}
+	now := s.now()
+	var out []lottery.Seat
+	for _, st := range all {
+		if st.TierID != ps.TierID || st.Status != sales.SeatAvailable || !st.Sellable(now, "") {
+			continue
+		}
+		r := rows[st.Section+"\x00"+st.Row]
+		mid := float64(r.lo+r.hi) / 2
+		d := float64(st.Col) - mid
+		out = append(out, lottery.Seat{ID: st.SeatID, Section: st.Section, Row: st.RowNo, Col: st.Col, Score: float64(st.RowNo)*1000 + d*d})
+	}
+	return out, nil
+}
+
 // SettleNow is Settle at a manager's request.
 func (s *Service) SettleNow(ctx context.Context, p sales.Principal, id int64) (SettleCounts, error) {
 	if _, err := s.manage(ctx, p, id); err != nil {
@@ -591,21 +709,12 @@ func (s *Service) Applications(ctx context.Context, p sales.Principal, id int64)
 		if err != nil {
 			return nil, fmt.Errorf("application %s: the name: %w", apps[i].Ref, err)
 		}
-		apps[i].Name = maskName(n)
+		apps[i].Name = sales.MaskName(n)
 	}
 	if apps == nil {
 		apps = []Application{}
 	}
 	return apps, nil
-}
-
-// maskName keeps a name's first character.
-func maskName(n string) string {
-	r := []rune(n)
-	if len(r) <= 1 {
-		return n
-	}
-	return string(r[0]) + strings.Repeat("*", len(r)-1)
 }
 
 func (s *Service) notFound(err error) error {

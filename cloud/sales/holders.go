@@ -119,7 +119,7 @@ func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []Holde
 			continue
 		}
 		docs[k] = true
-		out = append(out, OrderHolder{SeatID: x.SeatID, DocType: doc.Type, DocMasked: doc.Masked(), IDKey: k, Name: s.sealText(name)})
+		out = append(out, OrderHolder{SeatID: x.SeatID, DocType: doc.Type, DocMasked: doc.Masked(), IDKey: k, Name: s.SealText(name)})
 	}
 	if len(fields) > 0 {
 		return nil, invalid("invalid_holders", "the holders cannot be named", fields...)
@@ -172,7 +172,7 @@ func (s *Service) nameHolders(ctx context.Context, tx Tx, o *Order, ts []Ticket,
 func (s *Service) showHolders(o *Order, unmasked bool) error {
 	for i := range o.Holders {
 		h := &o.Holders[i]
-		name, err := s.openText(h.Name)
+		name, err := s.OpenText(h.Name)
 		if err != nil {
 			return fmt.Errorf("order %d: a holder's name: %w", o.ID, err)
 		}

@@ -137,15 +137,3 @@ func (s *Service) openCustomer(o *Order) error {
 	}
 	return nil
 }
-
-// SealText seals personal data another domain stores (names on presale
-// applications) with the data key; without a master key it stays as is.
-func (s *Service) SealText(v string) string {
-	if s.box == nil || v == "" {
-		return v
-	}
-	return s.box.SealText(v)
-}
-
-// OpenText opens what SealText sealed (and leaves clear text be).
-func (s *Service) OpenText(v string) (string, error) { return s.box.OpenText(v) }

@@ -152,14 +152,17 @@ func (s *Service) seal(v []byte) []byte {
 
 func (s *Service) open(v []byte) ([]byte, error) { return s.box.Open(v) }
 
-func (s *Service) sealText(v string) string {
+// SealText seals personal data (also other domains': names on presale
+// applications) with the data key; without a master key it stays as is.
+func (s *Service) SealText(v string) string {
 	if s.box == nil {
 		return v
 	}
 	return s.box.SealText(v)
 }
 
-func (s *Service) openText(v string) (string, error) { return s.box.OpenText(v) }
+// OpenText opens what SealText sealed (and leaves clear text be).
+func (s *Service) OpenText(v string) (string, error) { return s.box.OpenText(v) }
 
 // RewrapDataKey wraps the store's data key in a new master key (run from
 // the server's shell: admit-cloud secrets rotate). Every process must then

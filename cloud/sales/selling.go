@@ -362,6 +362,10 @@ type OrderRequest struct {
 // seats stay held for the payment window. With a cash payment it is the
 // whole sale: the order is created paid, with its tickets, or not at all.
 func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest) (Order, error) {
+	return s.confirm(ctx, p, in, nil)
+}
+
+func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, pre *Prepaid) (Order, error) {
 	if err := authorize(p, auth.Sell); err != nil {
 		return Order{}, err
 	}
@@ -409,7 +413,12 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 	if err != nil {
 		return Order{}, err
 	}
-	holders, err := s.orderHolders(ctx, ev, h, in.Holders)
+	var holders []OrderHolder
+	if pre == nil {
+		holders, err = s.orderHolders(ctx, ev, h, in.Holders)
+	} else {
+		holders, err = prepaidHolders(ev, h, pre.Holders)
+	}
 	if err != nil {
 		return Order{}, err
 	}
@@ -422,7 +431,7 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC(), Holders: holders}
 	s.sealCustomer(&o) // the audit entry's copy is sealed too
 	var ts []Ticket
-	if in.Payment != nil {
+	if in.Payment != nil || pre != nil {
 		if ts, err = s.issueTickets(ctx, &o, now); err != nil {
 			return Order{}, err
 		}
@@ -447,6 +456,9 @@ func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest
 			return err
 		}
 		rec(change{action: "order.create", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID, after: o})
+		if pre != nil {
+			return s.settle(ctx, tx, rec, &o, ts, MethodPresale, pre.Reference, pre.Key, now)
+		}
 		if in.Payment == nil {
 			return nil
 		}

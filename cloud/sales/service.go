@@ -170,7 +170,7 @@ func (s *Service) randomSetting(ctx context.Context, key string) (string, error)
 		if _, err := rand.Read(seed); err != nil {
 			return "", fmt.Errorf("%s: %w", key, err)
 		}
-		v = s.sealText(fmt.Sprintf("%x", seed))
+		v = s.SealText(fmt.Sprintf("%x", seed))
 		err = s.store.Update(ctx, func(tx Tx) error {
 			cur, ok, err := tx.Setting(ctx, key)
 			if err != nil {
@@ -186,7 +186,7 @@ func (s *Service) randomSetting(ctx context.Context, key string) (string, error)
 			return "", fmt.Errorf("store %s: %w", key, err)
 		}
 	}
-	plain, err := s.openText(v)
+	plain, err := s.OpenText(v)
 	if err != nil {
 		return "", fmt.Errorf("setting %s: %w", key, err)
 	}

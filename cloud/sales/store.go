@@ -279,8 +279,11 @@ type OrderFilter struct {
 	// index), when names are stored sealed.
 	CustomerIndex string
 	SessionID     int64
-	VenueIDs      []int64 // non-nil: only these venues
-	Limit         int
+	// PrepaidKey finds the order a prepaid payment (a presale winner's
+	// capture) paid, by its payment key.
+	PrepaidKey string
+	VenueIDs   []int64 // non-nil: only these venues
+	Limit      int
 }
 
 type AuditFilter struct {

@@ -579,7 +579,9 @@ CREATE TABLE presale_applications (
 	draw_rank INTEGER NOT NULL,
 	reason TEXT NOT NULL,
 	created_at INTEGER NOT NULL,
-	updated_at INTEGER NOT NULL
+	updated_at INTEGER NOT NULL,
+	order_id INTEGER NOT NULL
 );
-CREATE UNIQUE INDEX presale_applications_person ON presale_applications(presale_id, person_key);`,
+CREATE UNIQUE INDEX presale_applications_person ON presale_applications(presale_id, person_key);
+CREATE UNIQUE INDEX orders_prepaid_key ON orders(payment_key) WHERE payment_method = 'presale';`,
 }

@@ -97,7 +97,7 @@ func (r presaleStore) PresalesIn(ctx context.Context, st presale.State) ([]presa
 	return r.list(ctx, `state = ?`, st)
 }
 
-const appCols = `id, presale_id, ref, person_key, doc_masked, name, quantity, holders, payment_key, auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at`
+const appCols = `id, presale_id, ref, person_key, doc_masked, name, quantity, holders, payment_key, auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at, order_id`
 
 func scanApplication(sc interface{ Scan(...any) error }) (presale.Application, error) {
 	var a presale.Application
@@ -105,7 +105,7 @@ func scanApplication(sc interface{ Scan(...any) error }) (presale.Application, e
 	var inDraw int
 	var created, updated int64
 	if err := sc.Scan(&a.ID, &a.PresaleID, &a.Ref, &a.PersonKey, &a.DocMasked, &a.Name, &a.Quantity, &holders, &a.PaymentKey, &a.AuthRef,
-		&a.State, &inDraw, &a.Rank, &a.Reason, &created, &updated); err != nil {
+		&a.State, &inDraw, &a.Rank, &a.Reason, &created, &updated, &a.OrderID); err != nil {
 		return a, err
 	}
 	a.InDraw, a.CreatedAt, a.UpdatedAt = inDraw != 0, fromMS(created), fromMS(updated)
@@ -139,7 +139,7 @@ func (r presaleStore) InsertApplication(ctx context.Context, a presale.Applicati
 	err = r.s.Update(ctx, func(tx sales.Tx) error {
 		t := tx.(*txn)
 		err := t.q.QueryRowContext(ctx, `INSERT INTO presale_applications (presale_id, ref, person_key, doc_masked, name, quantity, holders, payment_key,
-  auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,'',?,0,0,'',?,?) RETURNING id`,
+  auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at, order_id) VALUES (?,?,?,?,?,?,?,?,'',?,0,0,'',?,?,0) RETURNING id`,
 			a.PresaleID, a.Ref, a.PersonKey, a.DocMasked, a.Name, a.Quantity, string(holders), a.PaymentKey, a.State,
 			ms(a.CreatedAt), ms(a.UpdatedAt)).Scan(&a.ID)
 		if err != nil && t.d.Unique(err) {
@@ -180,8 +180,8 @@ func applications(ctx context.Context, q querier, presaleID int64) ([]presale.Ap
 }
 
 func moveApplication(ctx context.Context, q querier, a presale.Application, from presale.AppState) error {
-	res, err := q.ExecContext(ctx, `UPDATE presale_applications SET state = ?, auth_ref = ?, draw_rank = ?, reason = ?, updated_at = ? WHERE id = ? AND state = ?`,
-		a.State, a.AuthRef, a.Rank, a.Reason, ms(a.UpdatedAt), a.ID, from)
+	res, err := q.ExecContext(ctx, `UPDATE presale_applications SET state = ?, auth_ref = ?, draw_rank = ?, reason = ?, updated_at = ?, order_id = ? WHERE id = ? AND state = ?`,
+		a.State, a.AuthRef, a.Rank, a.Reason, ms(a.UpdatedAt), a.OrderID, a.ID, from)
 	if err != nil {
 		return wrap(err, "move an application")
 	}

@@ -445,6 +445,10 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 		q += ` AND o.pickup_code = ?`
 		args = append(args, f.PickupCode)
 	}
+	if f.PrepaidKey != "" {
+		q += ` AND o.payment_key = ? AND o.payment_method = 'presale'`
+		args = append(args, f.PrepaidKey)
+	}
 	if f.TicketNumber != "" {
 		q += ` AND o.id IN (SELECT order_id FROM tickets WHERE number = ?)`
 		args = append(args, f.TicketNumber)

@@ -76,7 +76,8 @@ func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
 
 	opens := f.Clock.Now().Add(time.Hour)
 	closes := opens.Add(24 * time.Hour)
-	in := presale.NewPresale{SessionID: f.Session.ID, TierID: f.Tiers[0].ID, Name: "Final presale", Tickets: 12, PerPerson: 4, OpensAt: opens, ClosesAt: closes}
+	ss, tiers := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 4), 8000)
+	in := presale.NewPresale{SessionID: ss.ID, TierID: tiers[0].ID, Name: "Final presale", Tickets: 12, PerPerson: 4, OpensAt: opens, ClosesAt: closes}
 	if _, err := svc.Create(ctx, f.Clerk, in); !isKind(err, sales.KindForbidden) {
 		t.Fatalf("a clerk created a presale: %v", err)
 	}
@@ -89,7 +90,7 @@ func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.State != presale.Open || len(p.Commitment) != 64 || p.Seed != "" || p.PriceCents != f.Tiers[0].PriceCents {
+	if p.State != presale.Open || len(p.Commitment) != 64 || p.Seed != "" || p.PriceCents != tiers[0].PriceCents {
 		t.Fatalf("created %+v", p)
 	}
 
@@ -221,6 +222,80 @@ func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if c, err := second.Settle(ctx, p.ID); err != nil || c != (presale.SettleCounts{}) {
 		t.Fatalf("settling a settled presale: %+v %v", c, err)
+	}
+
+	// Seats for the winners, in draw order. The first winner's order was
+	// made by a pass that died before recording it: it is found, not
+	// made twice.
+	apps, err := ps.Presales().Applications(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := drawn.Result.Winners[0]
+	var pre presale.Application
+	for _, a := range apps {
+		if a.Ref == top.ID {
+			pre = a
+		}
+	}
+	if _, err := second.Assign(ctx, f.Clerk, p.ID); !isKind(err, sales.KindForbidden) {
+		t.Fatalf("a clerk assigned seats: %v", err)
+	}
+	seats, err := f.Svc.SessionSeats(ctx, f.Manager, ss.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rowOf := map[int64]string{}
+	for _, st := range seats {
+		rowOf[st.SeatID] = st.Section + "/" + st.Row
+	}
+	var last []int64 // the back row's seats: not where the draw would put them
+	for i := len(seats) - 1; len(last) < pre.Quantity; i-- {
+		last = append(last, seats[i].SeatID)
+	}
+	early, err := f.Svc.IssuePrepaid(ctx, f.Manager, sales.Prepaid{SessionID: ss.ID, SeatIDs: last, Reference: pre.AuthRef, Key: pre.PaymentKey})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := second.Assign(ctx, f.Manager, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Issued != winners || c.Tickets != drawn.Result.Awarded || c.Left != 0 {
+		t.Fatalf("assigned %+v; %d winners with %d tickets", c, winners, drawn.Result.Awarded)
+	}
+	apps, _ = ps.Presales().Applications(ctx, p.ID)
+	orders := map[int64]bool{}
+	for _, a := range apps {
+		if a.Rank == 0 {
+			continue
+		}
+		if a.State != presale.Issued || a.OrderID == 0 || orders[a.OrderID] {
+			t.Fatalf("winner %s: %s, order %d", a.Ref, a.State, a.OrderID)
+		}
+		orders[a.OrderID] = true
+		o, err := f.Svc.GetOrder(ctx, f.Manager, a.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Status != sales.OrderPaid || len(o.Tickets) != a.Quantity || o.PaymentMethod != sales.MethodPresale {
+			t.Fatalf("winner %s's order: %s, %d tickets, %q", a.Ref, o.Status, len(o.Tickets), o.PaymentMethod)
+		}
+		if a.Ref == top.ID && o.ID != early.ID {
+			t.Fatalf("the first winner got order %d, and %d before the crash", o.ID, early.ID)
+		}
+		if a.Ref != top.ID && a.Quantity > 1 {
+			rows := map[string]bool{}
+			for _, st := range o.Seats {
+				rows[rowOf[st.SeatID]] = true
+			}
+			if len(rows) != 1 {
+				t.Errorf("winner %s's party is split over rows %v", a.Ref, rows)
+			}
+		}
+	}
+	if c, err := second.Assign(ctx, f.Manager, p.ID); err != nil || c != (presale.AssignCounts{}) {
+		t.Fatalf("assigning again: %+v %v", c, err)
 	}
 }
 

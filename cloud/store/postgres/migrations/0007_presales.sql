@@ -40,6 +40,8 @@ CREATE TABLE presale_applications (
 	draw_rank BIGINT NOT NULL,
 	reason TEXT NOT NULL,
 	created_at BIGINT NOT NULL,
-	updated_at BIGINT NOT NULL
+	updated_at BIGINT NOT NULL,
+	order_id BIGINT NOT NULL
 );
 CREATE UNIQUE INDEX presale_applications_person ON presale_applications(presale_id, person_key);
+CREATE UNIQUE INDEX orders_prepaid_key ON orders(payment_key) WHERE payment_method = 'presale';
