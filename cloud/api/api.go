@@ -20,6 +20,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/limit"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/report"
@@ -44,6 +45,8 @@ type Options struct {
 	Ops *ops.Service
 	// Presales runs presales by lottery (nil: none).
 	Presales *presale.Service
+	// Messages tells the public (nil: none).
+	Messages *messages.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -107,7 +110,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = append(a.table(), a.presaleRoutes()...)
+	a.routes = append(append(a.table(), a.presaleRoutes()...), a.messageRoutes()...)
 	return a
 }
 

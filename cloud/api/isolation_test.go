@@ -12,6 +12,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/wire"
 	"github.com/admitbox/admit/cloud/sales"
@@ -41,6 +42,7 @@ type foreign struct {
 	session int64
 	event   int64
 	presale int64
+	message int64
 	device  string
 }
 
@@ -115,6 +117,7 @@ func probes(f foreign) []probe {
 		p("POST /presales/:id/lock", "POST", "/api/v1/presales/%d/lock", f.presale, nil),
 		p("POST /presales/:id/draw", "POST", "/api/v1/presales/%d/draw", f.presale, nil),
 		p("POST /presales/:id/settle", "POST", "/api/v1/presales/%d/settle", f.presale, nil),
+		p("POST /messages/:id/resend", "POST", "/api/v1/messages/%d/resend", f.message, nil),
 		p("POST /presales/:id/assign", "POST", "/api/v1/presales/%d/assign", f.presale, nil),
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
@@ -156,6 +159,7 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		"/api/v1/devices/" + f.device,
 		"/api/v1/reporting/makeups",
 		fmt.Sprintf("/api/v1/presales/%d/applications", f.presale),
+		"/api/v1/messages",
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -190,6 +194,13 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	w.ok(w.call(tw.admin, "POST", "/api/v1/presales", map[string]any{"session_id": tw.sessionX, "tier_id": tiers[0].ID, "name": "Victim presale",
 		"tickets": 2, "per_person": 1, "opens_at": time.Now().Add(-time.Hour), "closes_at": time.Now().Add(time.Hour)}), &ps)
 	f.presale = ps.ID
+	if _, err := w.srv.Store.Messages().Enqueue(context.Background(), []messages.Message{{TenantID: tw.id, Channel: messages.SMS, Recipient: "13800138000",
+		Template: "presale.lost", Lang: "zh", Body: "probe", Key: fmt.Sprintf("probe/%d", tw.id), State: messages.Failed, CreatedAt: time.Now(), NextAt: time.Now()}}); err != nil {
+		w.t.Fatal(err)
+	}
+	var ms []messages.Message
+	w.ok(w.call(tw.admin, "GET", "/api/v1/messages", nil), &ms)
+	f.message = ms[0].ID
 	m, err := w.srv.Reports.InsertMakeup(context.Background(), report.Makeup{TenantID: tw.id, VenueID: tw.venueX, SessionID: tw.sessionX,
 		Kind: report.MakeupSale, BusinessDate: "2026-01-01", Lines: []report.MakeupLine{{SeatID: 1, SeatLabel: "A-1", PriceCents: 100}}, AmountCents: 100,
 		Evidence: "probe", State: report.MakeupProposed, ProposedByID: 987654, ProposedBy: "user:987654 probe", ProposedAt: time.Now()},

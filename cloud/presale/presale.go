@@ -85,6 +85,8 @@ type Presale struct {
 	Seed      string              `json:"seed,omitempty"`
 	Result    *lottery.PoolResult `json:"result,omitempty"`
 	CreatedAt time.Time           `json:"created_at"`
+	// Notified: its applicants were told the draw's outcome.
+	Notified bool `json:"notified"`
 	// Counts are its applications by state (filled by the service).
 	Counts map[AppState]int `json:"counts,omitempty"`
 }
@@ -106,7 +108,9 @@ type Application struct {
 	// one application per person per presale.
 	PersonKey  string   `json:"-"`
 	DocMasked  string   `json:"doc_masked"`
-	Name       string   `json:"name"` // sealed when stored
+	Name       string   `json:"name"`  // sealed when stored
+	Phone      string   `json:"phone"` // for the messages; sealed when stored
+	Lang       string   `json:"lang"`  // of the messages: zh or en
 	Quantity   int      `json:"quantity"`
 	Holders    []Holder `json:"holders,omitempty"`
 	PaymentKey string   `json:"-"` // the authorisation's idempotency key

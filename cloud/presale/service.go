@@ -17,6 +17,7 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/lottery"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/sales"
 )
@@ -50,6 +51,41 @@ type Store interface {
 	// and each drawn application to won or lost.
 	RecordDraw(ctx context.Context, p Presale, apps []Application, e audit.Entry) error
 	SetState(ctx context.Context, id int64, from, to State) error
+	// ToNotify lists drawn presales whose applicants were not yet told;
+	// SetNotified marks one told.
+	ToNotify(ctx context.Context) ([]Presale, error)
+	SetNotified(ctx context.Context, id int64) error
+}
+
+// Notice asks for a message to an applicant (cloud/messages sends it):
+// the key names what it is about, so asking twice sends once.
+type Notice struct {
+	TenantID int64
+	Phone    string
+	Lang     string
+	Template string // presale.won, presale.lost, tickets.issued
+	Vars     map[string]string
+	Key      string
+}
+
+// Notifier takes notices; nil sends none.
+type Notifier func(ctx context.Context, ns []Notice) error
+
+// Queuer queues messages (cloud/messages).
+type Queuer interface {
+	Queue(ctx context.Context, rs []messages.Request) (int, error)
+}
+
+// BySMS sends notices as text messages.
+func BySMS(q Queuer) Notifier {
+	return func(ctx context.Context, ns []Notice) error {
+		rs := make([]messages.Request, len(ns))
+		for i, n := range ns {
+			rs[i] = messages.Request{TenantID: n.TenantID, Channel: messages.SMS, Recipient: n.Phone, Template: n.Template, Lang: n.Lang, Vars: n.Vars, Key: n.Key}
+		}
+		_, err := q.Queue(ctx, rs)
+		return err
+	}
 }
 
 // Sales is what the presale reads of the catalogue and asks of personal
@@ -82,6 +118,10 @@ type Service struct {
 	log   *slog.Logger
 	// PaymentTimeout bounds one call to the provider.
 	PaymentTimeout time.Duration
+	// Notify tells applicants of the draw and of their tickets.
+	Notify Notifier
+	// Org signs the messages.
+	Org string
 }
 
 // New returns a Service; now is time.Now and log discards when nil.
@@ -92,7 +132,7 @@ func New(st Store, s Sales, pay Payments, now func() time.Time, log *slog.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{st: st, sales: s, pay: pay, now: now, log: log, PaymentTimeout: 10 * time.Second}
+	return &Service{st: st, sales: s, pay: pay, now: now, log: log, PaymentTimeout: 10 * time.Second, Org: "Admit"}
 }
 
 // NewPresale is what an admin gives to create a presale.
@@ -202,6 +242,8 @@ type ApplyRequest struct {
 	Quantity  int      `json:"quantity"`
 	Holders   []Person `json:"holders,omitempty"` // one per ticket, on a named presale
 	CardToken string   `json:"card_token"`
+	Phone     string   `json:"phone"` // where the results are sent (SMS); optional
+	Lang      string   `json:"lang"`  // of the messages: zh (default) or en
 }
 
 // Apply records an application and authorises its amount. The same
@@ -255,6 +297,18 @@ func (s *Service) application(ctx context.Context, ps Presale, in ApplyRequest) 
 	if in.CardToken == "" {
 		fe = append(fe, FieldError{"card_token", "a card is authorised when applying"})
 	}
+	phone := strings.ReplaceAll(strings.TrimSpace(in.Phone), " ", "")
+	if phone != "" && !validPhone(phone) {
+		fe = append(fe, FieldError{"phone", "6 to 20 digits, a leading + allowed"})
+	}
+	lang := in.Lang
+	switch lang {
+	case "":
+		lang = "zh"
+	case "zh", "en":
+	default:
+		fe = append(fe, FieldError{"lang", "zh or en"})
+	}
 	var holders []Holder
 	switch {
 	case !ps.Named && len(in.Holders) > 0:
@@ -292,7 +346,7 @@ func (s *Service) application(ctx context.Context, ps Presale, in ApplyRequest) 
 		return Application{}, fmt.Errorf("presale: application ref: %w", err)
 	}
 	a := Application{PresaleID: ps.ID, Ref: "A" + strings.ToUpper(hex.EncodeToString(ref)), PersonKey: key, DocMasked: doc.Masked(),
-		Name: s.sales.SealText(name), Quantity: in.Quantity, Holders: holders, State: Pending, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+		Name: s.sales.SealText(name), Phone: s.sales.SealText(phone), Lang: lang, Quantity: in.Quantity, Holders: holders, State: Pending, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	a.PaymentKey = "presale-" + strconv.FormatInt(ps.ID, 10) + "-" + a.Ref
 	return a, nil
 }
@@ -334,15 +388,84 @@ func (s *Service) authorise(ctx context.Context, ps Presale, a Application, toke
 	return s.open(a)
 }
 
-// open shows an application to its applicant: the name unsealed.
+// validPhone: 6 to 20 digits, a leading + allowed.
+func validPhone(p string) bool {
+	p = strings.TrimPrefix(p, "+")
+	if len(p) < 6 || len(p) > 20 {
+		return false
+	}
+	for _, c := range p {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// open shows an application to its applicant: name and phone unsealed.
 func (s *Service) open(a Application) (Application, error) {
 	n, err := s.sales.OpenText(a.Name)
+	if err == nil {
+		a.Phone, err = s.sales.OpenText(a.Phone)
+	}
 	if err != nil {
-		return Application{}, fmt.Errorf("application %s: the name: %w", a.Ref, err)
+		return Application{}, fmt.Errorf("application %s: %w", a.Ref, err)
 	}
 	a.Name = n
 	return a, nil
 }
+
+// notifyDrawn tells every applicant in a drawn presale's list whether
+// they won, once: the notices' keys make a repeat after a crash harmless.
+func (s *Service) notifyDrawn(ctx context.Context) error {
+	if s.Notify == nil {
+		return nil
+	}
+	ps, err := s.st.ToNotify(ctx)
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		apps, err := s.st.Applications(ctx, p.ID)
+		if err != nil {
+			return err
+		}
+		var ns []Notice
+		for _, a := range apps {
+			if !a.InDraw {
+				continue
+			}
+			phone, err := s.sales.OpenText(a.Phone)
+			if err != nil {
+				return fmt.Errorf("application %s: %w", a.Ref, err)
+			}
+			if phone == "" {
+				continue
+			}
+			n := Notice{TenantID: p.TenantID, Phone: phone, Lang: a.Lang, Template: "presale.lost", Key: noticeKey(p.ID, a.Ref, "lost"),
+				Vars: map[string]string{"org": s.Org, "presale": p.Name, "ref": a.Ref}}
+			if a.Rank > 0 {
+				n.Template, n.Key = "presale.won", noticeKey(p.ID, a.Ref, "won")
+				n.Vars["quantity"] = strconv.Itoa(a.Quantity)
+				n.Vars["amount"] = money(a.AmountCents(p))
+			}
+			ns = append(ns, n)
+		}
+		if err := s.Notify(ctx, ns); err != nil {
+			return fmt.Errorf("presale %d: notify: %w", p.ID, err)
+		}
+		if err := s.st.SetNotified(ctx, p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func noticeKey(id int64, ref, what string) string {
+	return "presale/" + strconv.FormatInt(id, 10) + "/" + ref + "/" + what
+}
+
+func money(cents int64) string { return fmt.Sprintf("¥%d.%02d", cents/100, cents%100) }
 
 // Lock closes the list for the draw, once the presale has closed.
 func (s *Service) Lock(ctx context.Context, p sales.Principal, id int64) (Presale, error) {
@@ -602,6 +725,7 @@ func (s *Service) Assign(ctx context.Context, p sales.Principal, id int64) (Assi
 			a.State, a.OrderID = Issued, o.ID
 			c.Issued++
 			c.Tickets += len(o.Tickets)
+			s.notifyIssued(ctx, ps, a, o)
 		case errors.As(err, &se) && (strings.HasPrefix(se.Code, "holder") || se.Code == "invalid_holders"):
 			a.State, a.Reason = IssueFailed, se.Message
 			c.Failed++
@@ -617,6 +741,27 @@ func (s *Service) Assign(ctx context.Context, p sales.Principal, id int64) (Assi
 		}
 	}
 	return c, nil
+}
+
+// notifyIssued tells a winner of their tickets; a notice lost to a crash
+// here is not sent again (the order, which matters, is not lost).
+func (s *Service) notifyIssued(ctx context.Context, ps Presale, a Application, o sales.Order) {
+	if s.Notify == nil {
+		return
+	}
+	phone, err := s.sales.OpenText(a.Phone)
+	if err != nil || phone == "" {
+		return
+	}
+	labels := make([]string, len(o.Seats))
+	for i, st := range o.Seats {
+		labels[i] = st.Label
+	}
+	n := Notice{TenantID: ps.TenantID, Phone: phone, Lang: a.Lang, Template: "tickets.issued", Key: noticeKey(ps.ID, a.Ref, "issued"),
+		Vars: map[string]string{"org": s.Org, "quantity": strconv.Itoa(len(o.Tickets)), "seats": strings.Join(labels, ", "), "pickup": o.PickupCode}}
+	if err := s.Notify(ctx, []Notice{n}); err != nil {
+		s.log.Warn("tell a presale winner of their tickets", "presale", ps.ID, "application", a.Ref, "err", err)
+	}
 }
 
 // freeSeats are the presale's level's seats anyone could buy now, ranked
@@ -667,6 +812,9 @@ func (s *Service) SettleAll(ctx context.Context) error {
 		return err
 	}
 	var errs []error
+	if err := s.notifyDrawn(ctx); err != nil {
+		errs = append(errs, err)
+	}
 	for _, p := range ps {
 		c, err := s.Settle(ctx, p.ID)
 		if c.Captured+c.Failed+c.Voided > 0 {

@@ -28,6 +28,7 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
 	"github.com/admitbox/admit/cloud/limit"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/portal"
@@ -79,11 +80,14 @@ type Config struct {
 	// presales settled (default 1s).
 	SweepEvery time.Duration `json:"-"`
 	// Payments is the card acquirer; nil is the simulator, in memory.
-	Payments  Payments            `json:"-"`
-	Logger    *slog.Logger        `json:"-"`
-	Now       func() time.Time    `json:"-"`
-	Passwords auth.PasswordParams `json:"-"`
-	Version   string              `json:"-"`
+	Payments Payments `json:"-"`
+	// Messages are the channels' providers and paces; nil is the
+	// simulators (nothing leaves the machine).
+	Messages  map[messages.Channel]messages.ChannelConfig `json:"-"`
+	Logger    *slog.Logger                                `json:"-"`
+	Now       func() time.Time                            `json:"-"`
+	Passwords auth.PasswordParams                         `json:"-"`
+	Version   string                                      `json:"-"`
 
 	// MQTT. By default the cloud embeds a broker on MQTTListen. With
 	// MQTTURL it uses that external broker instead (Mosquitto, EMQX), as
@@ -192,8 +196,9 @@ type Server struct {
 	MQTTURL string         // the broker the cloud and its devices use
 	Broker  *broker.Broker // nil with an external broker
 	Syncer  *syncer.Syncer
-	// Presales runs presales by lottery.
+	// Presales runs presales by lottery; Messages tells the public.
 	Presales *presale.Service
+	Messages *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
 	Reports  report.Store
@@ -265,7 +270,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	s := &Server{Svc: svc, Store: st, Presales: presale.New(st.Presales(), svc, cfg.Payments, cfg.Now, cfg.Logger), URL: scheme + "://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
+	if cfg.Messages == nil {
+		cfg.Messages = map[messages.Channel]messages.ChannelConfig{}
+		for _, c := range messages.Channels() {
+			cfg.Messages[c] = messages.ChannelConfig{Provider: messages.NewSimulator(c)}
+		}
+	}
+	msgs := messages.New(st.Messages(), svc, cfg.Messages, cfg.Now, cfg.Logger)
+	s := &Server{Svc: svc, Store: st, Messages: msgs, Presales: presale.New(st.Presales(), svc, cfg.Payments, cfg.Now, cfg.Logger), URL: scheme + "://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
+	s.Presales.Notify = presale.BySMS(msgs)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -287,7 +300,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -327,6 +340,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		defer s.wg.Done()
 		s.sweep(bg, cfg.SweepEvery)
 	}()
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		msgs.Run(bg, cfg.SweepEvery)
+	}()
 	if every := time.Duration(cfg.Retention.Every); every >= 0 {
 		s.wg.Add(1)
 		go func() {
@@ -352,6 +370,7 @@ type Store interface {
 	Prune(ctx context.Context, p sqlstore.Retention, now time.Time) (sqlstore.Pruned, error)
 	Reports() report.Store
 	Presales() presale.Store
+	Messages() messages.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }

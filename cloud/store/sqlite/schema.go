@@ -584,4 +584,28 @@ CREATE TABLE presale_applications (
 );
 CREATE UNIQUE INDEX presale_applications_person ON presale_applications(presale_id, person_key);
 CREATE UNIQUE INDEX orders_prepaid_key ON orders(payment_key) WHERE payment_method = 'presale';`,
+	// 22: messages to the public (SMS, WeChat, the site's inbox), one per
+	// key, and what presales need to send them.
+	`CREATE TABLE messages (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	channel TEXT NOT NULL,
+	recipient TEXT NOT NULL,
+	template TEXT NOT NULL,
+	lang TEXT NOT NULL,
+	body TEXT NOT NULL,
+	msg_key TEXT NOT NULL UNIQUE,
+	state TEXT NOT NULL,
+	attempts INTEGER NOT NULL,
+	last_error TEXT NOT NULL,
+	provider_ref TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	next_at INTEGER NOT NULL,
+	sent_at INTEGER
+);
+CREATE INDEX messages_due ON messages(state, next_at);
+CREATE INDEX messages_tenant ON messages(tenant_id, id);
+ALTER TABLE presales ADD COLUMN notified INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE presale_applications ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE presale_applications ADD COLUMN lang TEXT NOT NULL DEFAULT 'zh';`,
 }

@@ -19,15 +19,17 @@ func (s *Store) Presales() presale.Store { return presaleStore{s} }
 type presaleStore struct{ s *Store }
 
 const presaleCols = `id, tenant_id, venue_id, session_id, tier_id, name, tickets, per_person, price_cents, named, opens_at, closes_at,
-  commitment, state, list_hash, seed, result, created_at, seed_sealed`
+  commitment, state, list_hash, seed, result, created_at, seed_sealed, notified`
 
 func scanPresale(sc interface{ Scan(...any) error }) (presale.Presale, string, error) {
 	var p presale.Presale
 	var named int
 	var opens, closes, created int64
 	var result, sealed string
+	var notified int
 	err := sc.Scan(&p.ID, &p.TenantID, &p.VenueID, &p.SessionID, &p.TierID, &p.Name, &p.Tickets, &p.PerPerson, &p.PriceCents, &named,
-		&opens, &closes, &p.Commitment, &p.State, &p.ListHash, &p.Seed, &result, &created, &sealed)
+		&opens, &closes, &p.Commitment, &p.State, &p.ListHash, &p.Seed, &result, &created, &sealed, &notified)
+	p.Notified = notified != 0
 	if err != nil {
 		return p, "", err
 	}
@@ -93,11 +95,22 @@ func (r presaleStore) ListPresales(ctx context.Context, tenantID int64) ([]presa
 	return r.list(ctx, `tenant_id = ?`, tenantID)
 }
 
+func (r presaleStore) ToNotify(ctx context.Context) ([]presale.Presale, error) {
+	return r.list(ctx, `notified = 0 AND state IN ('drawn', 'settled') AND id > ?`, 0)
+}
+
+func (r presaleStore) SetNotified(ctx context.Context, id int64) error {
+	return r.s.Update(ctx, func(tx sales.Tx) error {
+		_, err := tx.(*txn).q.ExecContext(ctx, `UPDATE presales SET notified = 1 WHERE id = ?`, id)
+		return wrap(err, "mark a presale notified")
+	})
+}
+
 func (r presaleStore) PresalesIn(ctx context.Context, st presale.State) ([]presale.Presale, error) {
 	return r.list(ctx, `state = ?`, st)
 }
 
-const appCols = `id, presale_id, ref, person_key, doc_masked, name, quantity, holders, payment_key, auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at, order_id`
+const appCols = `id, presale_id, ref, person_key, doc_masked, name, quantity, holders, payment_key, auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at, order_id, phone, lang`
 
 func scanApplication(sc interface{ Scan(...any) error }) (presale.Application, error) {
 	var a presale.Application
@@ -105,7 +118,7 @@ func scanApplication(sc interface{ Scan(...any) error }) (presale.Application, e
 	var inDraw int
 	var created, updated int64
 	if err := sc.Scan(&a.ID, &a.PresaleID, &a.Ref, &a.PersonKey, &a.DocMasked, &a.Name, &a.Quantity, &holders, &a.PaymentKey, &a.AuthRef,
-		&a.State, &inDraw, &a.Rank, &a.Reason, &created, &updated, &a.OrderID); err != nil {
+		&a.State, &inDraw, &a.Rank, &a.Reason, &created, &updated, &a.OrderID, &a.Phone, &a.Lang); err != nil {
 		return a, err
 	}
 	a.InDraw, a.CreatedAt, a.UpdatedAt = inDraw != 0, fromMS(created), fromMS(updated)
@@ -139,9 +152,9 @@ func (r presaleStore) InsertApplication(ctx context.Context, a presale.Applicati
 	err = r.s.Update(ctx, func(tx sales.Tx) error {
 		t := tx.(*txn)
 		err := t.q.QueryRowContext(ctx, `INSERT INTO presale_applications (presale_id, ref, person_key, doc_masked, name, quantity, holders, payment_key,
-  auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at, order_id) VALUES (?,?,?,?,?,?,?,?,'',?,0,0,'',?,?,0) RETURNING id`,
+  auth_ref, state, in_draw, draw_rank, reason, created_at, updated_at, order_id, phone, lang) VALUES (?,?,?,?,?,?,?,?,'',?,0,0,'',?,?,0,?,?) RETURNING id`,
 			a.PresaleID, a.Ref, a.PersonKey, a.DocMasked, a.Name, a.Quantity, string(holders), a.PaymentKey, a.State,
-			ms(a.CreatedAt), ms(a.UpdatedAt)).Scan(&a.ID)
+			ms(a.CreatedAt), ms(a.UpdatedAt), a.Phone, a.Lang).Scan(&a.ID)
 		if err != nil && t.d.Unique(err) {
 			return presale.ErrDuplicate
 		}

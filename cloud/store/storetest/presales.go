@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/lottery"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
@@ -96,7 +98,7 @@ func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
 
 	apply := func(i, qty int, token string) (presale.Application, error) {
 		return svc.Apply(ctx, p.ID, presale.ApplyRequest{Applicant: presale.Person{DocType: identity.ResidentID, DocNumber: ResidentID(i), Name: "张三"},
-			Quantity: qty, CardToken: token})
+			Quantity: qty, CardToken: token, Phone: fmt.Sprintf("1390000%04d", i), Lang: map[bool]string{true: "en", false: "zh"}[i%2 == 0]})
 	}
 	if _, err := apply(1, 1, payment.TokenApprove); !isCode(err, "presale_closed") {
 		t.Fatalf("an application before opening: %v", err)
@@ -210,6 +212,8 @@ func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	again := &CrashingPayments{Simulator: sim, After: -1}
 	second := presale.New(ps.Presales(), f.Svc, again, f.Clock.Now, nil)
+	msgs, sims := messageService(t, f)
+	second.Notify = presale.BySMS(msgs)
 	if err := second.SettleAll(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -222,6 +226,23 @@ func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if c, err := second.Settle(ctx, p.ID); err != nil || c != (presale.SettleCounts{}) {
 		t.Fatalf("settling a settled presale: %+v %v", c, err)
+	}
+	// Everyone in the draw is told, once, in their language.
+	if err := second.SettleAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := msgs.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	told := map[string]int{}
+	for _, m := range sims[messages.SMS].Sent() {
+		told[m.Template]++
+		if m.Template == "presale.won" && m.Lang == "en" && !strings.Contains(m.Body, "You won") {
+			t.Errorf("an English winner read %q", m.Body)
+		}
+	}
+	if told["presale.won"] != winners || told["presale.lost"] != losers || len(told) != 2 {
+		t.Fatalf("told %v; %d winners, %d losers", told, winners, losers)
 	}
 
 	// Seats for the winners, in draw order. The first winner's order was
@@ -296,6 +317,18 @@ func testPresaleLottery(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if c, err := second.Assign(ctx, f.Manager, p.ID); err != nil || c != (presale.AssignCounts{}) {
 		t.Fatalf("assigning again: %+v %v", c, err)
+	}
+	if _, err := msgs.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	issued := 0
+	for _, m := range sims[messages.SMS].Sent() {
+		if m.Template == "tickets.issued" {
+			issued++
+		}
+	}
+	if issued != winners {
+		t.Fatalf("%d winners told of their tickets, want %d", issued, winners)
 	}
 }
 
