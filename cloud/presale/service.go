@@ -533,6 +533,10 @@ func (s *Service) Draw(ctx context.Context, p sales.Principal, id int64) (Presal
 		}
 		return Presale{}, err
 	}
+	// Tell the applicants now; if this fails the sweep tells them later.
+	if err := s.notifyDrawn(ctx); err != nil {
+		s.log.Warn("tell a presale's applicants", "presale", id, "err", err)
+	}
 	return ps, nil
 }
 

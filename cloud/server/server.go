@@ -36,6 +36,7 @@ import (
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/platform"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/shop"
 	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 	"github.com/admitbox/admit/cloud/store/sqlstore"
@@ -307,6 +308,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	mux.HandleFunc("GET /health/ready", s.ready)
 	mux.Handle("/api/", a.Handler())
 	mux.Handle("/ui-common/", http.StripPrefix("/ui-common", webui.Handler()))
+	mux.Handle("/shop", shop.Handler())
+	mux.Handle("/shop/", shop.Handler())
 	mux.Handle("/", portal.Handler())
 	s.http = &http.Server{Handler: securityHeaders(reqid.Middleware(mux), scheme == "https"), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, WriteTimeout: 60 * time.Second}
 	s.http.RegisterOnShutdown(a.CloseStreams)

@@ -69,6 +69,15 @@
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
     "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"],
     "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"], "holder": ["Holder", "持票人"],
+    "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"],
+    "ps.new": ["New presale", "新建预售"], "ps.tickets": ["Tickets on offer", "预售票数"], "ps.per": ["Per person", "每人限购"],
+    "ps.named": ["Name every holder", "实名登记持票人"], "ps.opens": ["Opens", "开始"], "ps.closes": ["Closes", "截止"],
+    "ps.state": ["State", "状态"], "ps.apps": ["Applications", "申请"], "ps.commit": ["Commitment (hash of the seed)", "种子承诺（哈希）"],
+    "ps.lock": ["Lock the list", "锁定名单"], "ps.draw": ["Draw", "抽签"], "ps.settle": ["Capture and void", "扣款与撤销"], "ps.assign": ["Give seats", "分配座位"],
+    "ps.results": ["Public results", "公开结果"], "ps.none": ["No presale yet.", "暂无预售。"], "ps.ref": ["Application", "申请号"],
+    "ps.qty": ["Tickets", "张数"], "ps.rank": ["Draw order", "中签顺序"], "ps.done": ["Done: {0}", "完成：{0}"],
+    "msg.state": ["State", "状态"], "msg.to": ["To", "接收人"], "msg.tpl": ["Template", "模板"], "msg.tries": ["Tries", "尝试"],
+    "msg.body": ["Text", "内容"], "msg.resend": ["Send again", "重新发送"], "msg.none": ["No messages.", "暂无消息。"], "msg.all": ["All", "全部"],
     "vs.label": ["Status at the national data platform", "营业状态（国家数据平台）"], "vs.trial": ["Trial operation", "试营业"], "vs.open": ["Open", "正式营业"], "vs.closed": ["Closed", "停业"], "not.found": ["Not found", "未找到"], "forbidden": ["Not allowed for your role", "您的角色无权操作"],
   });
 
@@ -98,7 +107,8 @@
     ["dashboard", "nav.dashboard", dashboardPage, everyone], ["venues", "nav.venues", venuesPage, everyone], ["sessions", "nav.sessions", sessionsPage, everyone],
     ["sales", "nav.sales", salesPage, sellers], ["refunds", "nav.refunds", refundsPage, ["tenant_admin", "venue_manager"]], ["devices", "nav.devices", devicesPage, [...managers, "auditor"]],
     ["audit", "nav.audit", auditPage, [...managers, "auditor"]], ["preview", "nav.preview", previewPage, sellers],
-    ["reporting", "nav.reporting", reportingPage, [...managers, "auditor"]], ["system", "nav.system", systemPage, [...managers, "auditor"]],
+    ["reporting", "nav.reporting", reportingPage, [...managers, "auditor"]], ["presales", "nav.presales", presalesPage, [...managers, "auditor"]],
+    ["messages", "nav.messages", messagesPage, [...managers, "auditor"]], ["system", "nav.system", systemPage, [...managers, "auditor"]],
   ];
   const allowed = (p) => !p[3] || (state.me && p[3].includes(state.me.role));
   let stopPage = null;
@@ -809,6 +819,95 @@
     // every 10 s while the page is shown, but never under a person typing.
     const timer = setInterval(() => { if (!body.contains(document.activeElement)) load().catch(() => {}); }, 10000);
     return () => clearInterval(timer);
+  }
+
+  // --- presales ----------------------------------------------------------
+  // A presale by lottery: created here with its seed's commitment, locked
+  // after closing, drawn, settled (winners captured, the rest voided) and
+  // given seats. Each step is the API's; the page only offers the next one.
+  async function presalesPage(target) {
+    const venue = Number(sessionStorage.getItem("admit.venue")) || (state.venues[0] || {}).id;
+    const manager = managers.includes(state.me.role);
+    const list = el("div"), detail = el("div"), msg = el("div");
+    const step = (p, path, label) => el("button", { type: "button", "data-test": "ps-" + path + "-" + p.id, onclick: async () => {
+      try {
+        const r = await api("POST", `/presales/${p.id}/${path}`);
+        clear(msg, el("p", { class: "okmsg", "data-test": "ps-done" }, t("ps.done", label + (r && r.state ? " · " + r.state : ""))));
+        await load();
+      } catch (err) { clear(msg, errorBox(err)); }
+    } }, label);
+    const actions = (p) => {
+      if (!manager) return "";
+      switch (p.state) {
+        case "open": return step(p, "lock", t("ps.lock"));
+        case "locked": return step(p, "draw", t("ps.draw"));
+        case "drawn": return step(p, "settle", t("ps.settle"));
+        case "settled": return step(p, "assign", t("ps.assign"));
+      }
+      return "";
+    };
+    const show = async (p) => {
+      const apps = await api("GET", `/presales/${p.id}/applications`);
+      clear(detail, el("div", { class: "card scroll" }, el("h2", {}, p.name, " · ", t("ps.apps"), " · ", String(apps.length)),
+        el("p", { class: "muted mono" }, t("ps.commit"), ": ", p.commitment),
+        el("table", { "data-test": "ps-apps" }, el("thead", {}, el("tr", {}, [t("ps.ref"), t("name"), t("ps.qty"), t("ps.state"), t("ps.rank"), t("order")].map((h) => el("th", {}, h)))),
+          el("tbody", {}, apps.map((a) => el("tr", { "data-ref": a.ref }, el("td", { class: "mono" }, a.ref), el("td", {}, a.name), el("td", { class: "num" }, String(a.quantity)),
+            el("td", { "data-test": "app-state" }, a.state), el("td", { class: "num" }, a.rank ? String(a.rank) : ""), el("td", {}, a.order_id ? "#" + a.order_id : "")))))));
+    };
+    const load = async () => {
+      const ps = await api("GET", "/presales");
+      clear(list, ps.length ? el("table", { "data-test": "ps-list" }, el("thead", {}, el("tr", {}, [t("name"), t("session"), t("ps.tickets"), t("ps.closes"), t("ps.state"), t("action"), ""].map((h) => el("th", {}, h)))),
+        el("tbody", {}, ps.map((p) => el("tr", { "data-presale": p.id }, el("td", {}, el("a", { href: "javascript:void 0", onclick: () => show(p).catch((err) => clear(detail, errorBox(err))) }, p.name)),
+          el("td", {}, "#" + p.session_id), el("td", { class: "num" }, String(p.tickets)), el("td", {}, A.time(p.closes_at)), el("td", { "data-test": "ps-state" }, p.state),
+          el("td", {}, actions(p)), el("td", {}, el("a", { href: "/shop/#/presale/" + p.id, target: "_blank", "data-test": "ps-public-" + p.id }, t("ps.results")))))))
+        : el("p", { class: "muted" }, t("ps.none")));
+    };
+    const form = el("div");
+    if (manager && venue) {
+      const sessions = await api("GET", `/sessions?venue_id=${venue}`);
+      const ss = el("select", { "data-test": "ps-session" }, sessions.map((s) => el("option", { value: s.id }, "#" + s.id + " · " + A.time(s.starts_at))));
+      const tier = el("select", { "data-test": "ps-tier" });
+      const tiers = async () => clear(tier, ...(ss.value ? await api("GET", `/sessions/${ss.value}/prices`) : []).map((p) => el("option", { value: p.id }, p.name + " · " + A.money(p.price_cents))));
+      ss.addEventListener("change", () => tiers().catch(() => {}));
+      await tiers();
+      const name = el("input", { "data-test": "ps-name", required: true }), tickets = el("input", { type: "number", min: 1, value: "100", "data-test": "ps-tickets" });
+      const per = el("input", { type: "number", min: 1, max: 20, value: "2", size: 3, "data-test": "ps-per" }), named = el("input", { type: "checkbox", "data-test": "ps-named" });
+      const opens = el("input", { type: "datetime-local", "data-test": "ps-opens", required: true }), closes = el("input", { type: "datetime-local", "data-test": "ps-closes", required: true });
+      const out = el("div");
+      clear(form, el("form", { class: "card", onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          await api("POST", "/presales", { session_id: Number(ss.value), tier_id: Number(tier.value), name: name.value, tickets: Number(tickets.value), per_person: Number(per.value),
+            named_holders: named.checked, opens_at: new Date(opens.value).toISOString(), closes_at: new Date(closes.value).toISOString() });
+          clear(out); await load();
+        } catch (err) { clear(out, errorBox(err)); }
+      } }, el("h2", {}, t("ps.new")), el("div", { class: "row" }, el("label", {}, t("session"), ss), el("label", {}, t("tier"), tier), el("label", {}, t("name"), name),
+        el("label", {}, t("ps.tickets"), tickets), el("label", {}, t("ps.per"), per), el("label", {}, named, " ", t("ps.named")),
+        el("label", {}, t("ps.opens"), opens), el("label", {}, t("ps.closes"), closes), el("button", { type: "submit", "data-test": "ps-create" }, t("create"))), out));
+    }
+    clear(target, el("h1", {}, t("nav.presales")), msg, list, detail, form);
+    await load();
+  }
+
+  // --- messages ---------------------------------------------------------
+  async function messagesPage(target) {
+    const manager = managers.includes(state.me.role);
+    const filter = el("select", { "data-test": "msg-filter" }, [["", t("msg.all")], ["queued", "queued"], ["sent", "sent"], ["failed", "failed"]].map(([v, l]) => el("option", { value: v }, l)));
+    const list = el("div"), msg = el("div");
+    const load = async () => {
+      const ms = await api("GET", "/messages" + (filter.value ? "?state=" + filter.value : ""));
+      clear(list, ms.length ? el("div", { class: "card scroll" }, el("table", { "data-test": "msg-list" },
+        el("thead", {}, el("tr", {}, [t("when"), t("channel"), t("msg.to"), t("msg.tpl"), t("msg.state"), t("msg.tries"), t("last.error"), t("msg.body"), ""].map((h) => el("th", {}, h)))),
+        el("tbody", {}, ms.map((m) => el("tr", { "data-key": m.key }, el("td", {}, A.time(m.created_at)), el("td", {}, m.channel), el("td", { class: "mono" }, m.recipient),
+          el("td", {}, m.template), el("td", { "data-test": "msg-state" }, m.state), el("td", { class: "num" }, String(m.attempts)), el("td", {}, m.last_error || ""),
+          el("td", { class: "grow" }, m.body),
+          el("td", {}, manager && m.state === "failed" ? el("button", { type: "button", "data-test": "msg-resend-" + m.id, onclick: async () => {
+            try { await api("POST", `/messages/${m.id}/resend`); await load(); } catch (err) { clear(msg, errorBox(err)); }
+          } }, t("msg.resend")) : "")))))) : el("p", { class: "muted" }, t("msg.none")));
+    };
+    filter.addEventListener("change", () => load().catch((err) => clear(msg, errorBox(err))));
+    clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("nav.messages")), filter), msg, list);
+    await load();
   }
 
   // --- print preview ----------------------------------------------------

@@ -1,0 +1,86 @@
+// The public shop. Every figure comes from the API's public routes; a
+// presale's page shows its process and its draw, with the files anyone
+// re-runs it from (admit lottery verify).
+"use strict";
+(() => {
+  const { el, clear, t, call } = A;
+  A.addWords({
+    "shop": ["Admit tickets", "Admit 票务"], "ps.title": ["Presale by lottery", "预售抽签"],
+    "ps.step.open": ["Applications open", "接受申请"], "ps.step.locked": ["List locked and published", "名单锁定并公示"],
+    "ps.step.drawn": ["Drawn; seed published", "抽签完成，种子公开"], "ps.step.settled": ["Winners charged, the rest released", "中签扣款，未中签撤销预授权"],
+    "ps.tickets": ["Tickets on offer", "预售票数"], "ps.per": ["Per person", "每人限购"], "ps.price": ["Price", "票价"],
+    "ps.opens": ["Opens", "开始"], "ps.closes": ["Closes", "截止"], "ps.commit": ["Commitment to the seed, published at creation", "种子承诺（创建时公布）"],
+    "ps.list": ["Hash of the locked list", "锁定名单哈希"], "ps.seed": ["Seed, published after the draw", "随机种子（抽签后公布）"],
+    "ps.apps": ["Applications in the draw", "参与抽签申请"], "ps.requested": ["Tickets asked for", "申请票数"], "ps.awarded": ["Tickets won", "中签票数"],
+    "ps.winners": ["Winners in draw order", "中签名单（按抽签顺序）"], "ps.rank": ["Order", "顺序"], "ps.ref": ["Application", "申请号"], "ps.qty": ["Tickets", "张数"],
+    "ps.files": ["Check the draw yourself", "自行验证抽签"], "ps.verify": ["Re-run it with:", "使用以下命令复核："],
+    "ps.mine": ["My application number", "我的申请号"], "ps.check": ["Check", "查询"], "ps.won": ["Won: {0} tickets, order {1} in the draw", "中签：{0} 张，抽签顺序第 {1}"],
+    "ps.lost": ["Not drawn", "未中签"], "ps.notyet": ["Not drawn yet", "尚未抽签"], "not.found": ["Not found", "未找到"],
+    "home": ["Open a presale's page from the link you were given.", "请通过收到的链接打开预售页面。"],
+  });
+  const main = () => document.getElementById("main");
+  const api = (path) => call("GET", "/api/v1" + path);
+
+  function header() {
+    clear(document.getElementById("top"), el("span", { class: "brand" }, t("shop")), A.langToggle());
+  }
+
+  async function route() {
+    header();
+    const [name, id] = location.hash.slice(2).split("/");
+    const target = clear(main(), el("p", { class: "muted" }, "…"));
+    try {
+      if (name === "presale" && id) await presalePage(target, id);
+      else clear(target, el("p", { class: "muted" }, t("home")));
+    } catch (err) {
+      clear(target, el("p", { class: "error", "data-test": "error" }, err.code === "not_found" ? t("not.found") : err.message));
+    }
+  }
+  A.whenLang(route);
+  window.addEventListener("hashchange", route);
+
+  async function presalePage(target, id) {
+    const p = await api("/presales/" + encodeURIComponent(id));
+    const order = ["open", "locked", "drawn", "settled"];
+    const at = order.indexOf(p.state);
+    const steps = el("ol", { class: "steps", "data-test": "steps" }, order.map((s, i) =>
+      el("li", { class: i < at ? "done" : i === at ? "now" : "", "data-step": s }, t("ps.step." + s))));
+    const fact = (k, v, test) => [el("dt", {}, t(k)), el("dd", { "data-test": test }, v)];
+    const facts = el("dl", { class: "facts" }, fact("ps.tickets", String(p.tickets), "tickets"), fact("ps.per", String(p.per_person)),
+      fact("ps.price", A.money(p.price_cents)), fact("ps.opens", A.time(p.opens_at)), fact("ps.closes", A.time(p.closes_at)));
+    const proof = el("div", { class: "card" }, el("h2", {}, t("ps.commit")), el("code", { class: "hash", "data-test": "commitment" }, p.commitment));
+    if (p.list_hash) proof.append(el("h2", {}, t("ps.list")), el("code", { class: "hash", "data-test": "list-hash" }, p.list_hash));
+    if (p.seed) proof.append(el("h2", {}, t("ps.seed")), el("code", { class: "hash", "data-test": "seed" }, p.seed));
+    const parts = [el("h1", {}, p.name), steps, el("div", { class: "card" }, facts), proof];
+    if (p.state !== "open") {
+      const base = `/api/v1/presales/${p.id}/`;
+      const files = el("div", { class: "card files" }, el("h2", {}, t("ps.files")),
+        el("a", { href: base + "pools.csv", "data-test": "file-pools" }, "pools.csv"), el("a", { href: base + "applications.csv", "data-test": "file-apps" }, "applications.csv"));
+      if (p.result) {
+        files.append(el("a", { href: base + "result.json", "data-test": "file-result" }, "result.json"),
+          el("p", { class: "muted" }, t("ps.verify")),
+          el("code", { class: "hash" }, `admit lottery verify -pools pools.csv -applications applications.csv -result result.json -commitment ${p.commitment}`));
+      }
+      parts.push(files);
+    }
+    if (p.result) {
+      const r = p.result;
+      parts.push(el("div", { class: "card" }, el("dl", { class: "facts" }, fact("ps.apps", String(r.applications), "applications"),
+        fact("ps.requested", String(r.requested)), fact("ps.awarded", String(r.awarded), "awarded"))));
+      const mine = el("input", { "data-test": "my-ref", placeholder: "A0123456789ABCDEF", autocapitalize: "characters" });
+      const answer = el("p");
+      const byRef = Object.fromEntries(r.winners.map((w) => [w.id, w]));
+      parts.push(el("form", { class: "card row", onsubmit: (e) => {
+        e.preventDefault();
+        const w = byRef[mine.value.trim().toUpperCase()];
+        clear(answer, w ? el("span", { class: "won", "data-test": "my-result" }, t("ps.won", w.quantity, w.rank)) : el("span", { class: "lost", "data-test": "my-result" }, t("ps.lost")));
+      } }, el("label", {}, t("ps.mine"), mine), el("button", { type: "submit", "data-test": "check" }, t("ps.check")), answer));
+      parts.push(el("div", { class: "card scroll" }, el("h2", {}, t("ps.winners")), el("table", { "data-test": "winners" },
+        el("thead", {}, el("tr", {}, [t("ps.rank"), t("ps.ref"), t("ps.qty")].map((h) => el("th", {}, h)))),
+        el("tbody", {}, r.winners.map((w) => el("tr", { "data-ref": w.id }, el("td", { class: "num" }, String(w.rank)), el("td", {}, w.id), el("td", { class: "num" }, String(w.quantity))))))));
+    }
+    clear(target, ...parts);
+  }
+
+  route();
+})();
