@@ -133,3 +133,39 @@ func TestAPresaleIsRunFromThePortalAndItsResultsArePublic(t *testing.T) {
 		waitTrue(`[...document.querySelectorAll('[data-test=msg-state]')].filter((e) => e.textContent === 'failed').length === `+fmt.Sprint(failed-1), 5*time.Second))
 	shot(t, manager, "portal-messages")
 }
+
+// The shop's front and an event's page, anonymous, at a phone's width:
+// the events on sale with the seats left, and each session's levels; a
+// sale shows on the next load after the catalogue's second.
+func TestTheShopShowsWhatIsOnSaleAtAPhonesWidth(t *testing.T) {
+	var offset atomic.Int64
+	w := newWorldWith(t, embedded, func(c *server.Config) {
+		c.Now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	})
+	shop := browser(t)
+	run(t, shop, "the shop's front", chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(w.srv.URL+"/shop/#/t/acme"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=events] [data-event]`)))
+	left := func() string {
+		return get(t, shop, "seats left", chromedp.Evaluate[string](`document.querySelector('[data-test=events] [data-test=left]').textContent`))
+	}
+	if got := left(); got != "200 seats left" && got != "余 200 张" {
+		t.Fatalf("the front says %q of a 200-seat hall", got)
+	}
+	fitsWidth(t, shop, "the shop's front", 390, 844)
+	w.sell(2)
+	offset.Store(int64(2 * time.Second)) // the catalogue is a second old at most
+	run(t, shop, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`[data-test=events] [data-event]`)))
+	if got := left(); got != "198 seats left" && got != "余 198 张" {
+		t.Fatalf("after a sale of two the front says %q", got)
+	}
+	run(t, shop, "the event", chromedp.Click(chromedp.CSS(`[data-test=events] [data-event] a`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=sessions] [data-session]`)))
+	sessions := get(t, shop, "sessions", chromedp.Evaluate[int](`document.querySelectorAll('[data-test=sessions] [data-session]').length`))
+	if sessions != 1 {
+		t.Fatalf("%d sessions on the event's page, want 1", sessions)
+	}
+	fitsWidth(t, shop, "the event's page", 390, 844)
+	shot(t, shop, "shop-event")
+	run(t, shop, "an unknown shop", chromedp.Navigate(w.srv.URL+"/shop/#/t/nobody"), chromedp.WaitVisible(chromedp.CSS(`[data-test=error]`)))
+}

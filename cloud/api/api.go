@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ import (
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/storefront"
 )
 
 // Options configure the API.
@@ -47,6 +49,8 @@ type Options struct {
 	Presales *presale.Service
 	// Messages tells the public (nil: none).
 	Messages *messages.Service
+	// Storefront is the public shop's catalogue (nil: none).
+	Storefront *storefront.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -110,7 +114,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = append(append(a.table(), a.presaleRoutes()...), a.messageRoutes()...)
+	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes())
 	return a
 }
 

@@ -234,11 +234,13 @@ func (w *world) refusedReport(tw tenantWorld) int64 {
 	return r.ID
 }
 
-// publicPresale are a presale's public routes: its terms, its published
-// files and applying are for anyone, whichever tenant runs it.
+// publicPresale are the public routes: a presale's terms, its published
+// files and applying, and the shop's catalogue, are for anyone, whichever
+// tenant runs them.
 var publicPresale = map[string]bool{
 	"GET /presales/:id": true, "POST /presales/:id/applications": true, "GET /presales/:id/pools.csv": true,
 	"GET /presales/:id/applications.csv": true, "GET /presales/:id/result.json": true,
+	"GET /shop/:tenant": true, "GET /shop/:tenant/events/:id": true,
 }
 
 func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {

@@ -285,6 +285,19 @@ func (m *Map) appendCounts(b []byte) []byte {
 	return append(b, '}')
 }
 
+// OpenByTier counts the seats open for sale by price tier.
+func (m *Map) OpenByTier() map[int64]int {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	out := map[int64]int{}
+	for i, c := range m.codes {
+		if c == Open && !m.claimed[i] {
+			out[m.seats[i].Tier]++
+		}
+	}
+	return out
+}
+
 // Counts returns how many seats have each code.
 func (m *Map) Counts() map[byte]int {
 	m.mu.RLock()

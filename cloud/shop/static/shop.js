@@ -16,7 +16,10 @@
     "ps.files": ["Check the draw yourself", "自行验证抽签"], "ps.verify": ["Re-run it with:", "使用以下命令复核："],
     "ps.mine": ["My application number", "我的申请号"], "ps.check": ["Check", "查询"], "ps.won": ["Won: {0} tickets, order {1} in the draw", "中签：{0} 张，抽签顺序第 {1}"],
     "ps.lost": ["Not drawn", "未中签"], "ps.notyet": ["Not drawn yet", "尚未抽签"], "not.found": ["Not found", "未找到"],
-    "home": ["Open a presale's page from the link you were given.", "请通过收到的链接打开预售页面。"],
+    "home": ["Open a shop or a presale from the link you were given.", "请通过收到的链接打开商店或预售页面。"],
+    "ev.none": ["Nothing on sale right now.", "暂无在售场次。"], "ev.from": ["from {0}", "{0} 起"], "ev.left": ["{0} seats left", "余 {0} 张"],
+    "ev.sessions": ["{0} sessions", "{0} 场"], "ev.realname": ["Real-name: one ID per ticket", "实名制：一证一票"],
+    "ev.limit": ["At most {0} tickets per person", "每人限购 {0} 张"], "ev.soldout": ["Sold out", "售罄"], "ev.back": ["All events", "全部节目"],
   });
   const main = () => document.getElementById("main");
   const api = (path) => call("GET", "/api/v1" + path);
@@ -27,10 +30,12 @@
 
   async function route() {
     header();
-    const [name, id] = location.hash.slice(2).split("/");
+    const [name, id, sub, subID] = location.hash.slice(2).split("/");
     const target = clear(main(), el("p", { class: "muted" }, "…"));
     try {
       if (name === "presale" && id) await presalePage(target, id);
+      else if (name === "t" && id && sub === "event" && subID) await eventPage(target, id, subID);
+      else if (name === "t" && id) await homePage(target, id);
       else clear(target, el("p", { class: "muted" }, t("home")));
     } catch (err) {
       clear(target, el("p", { class: "error", "data-test": "error" }, err.code === "not_found" ? t("not.found") : err.message));
@@ -38,6 +43,29 @@
   }
   A.whenLang(route);
   window.addEventListener("hashchange", route);
+
+  const price = (cents) => "¥" + A.money(cents);
+
+  // A shop's front: its events on sale, soonest first.
+  async function homePage(target, tenant) {
+    const h = await api("/shop/" + encodeURIComponent(tenant));
+    clear(target, el("h1", {}, h.name), h.events.length ? el("ul", { class: "cards", "data-test": "events" }, h.events.map((e) =>
+      el("li", { class: "card", "data-event": e.id }, el("a", { href: `#/t/${encodeURIComponent(tenant)}/event/${e.id}` }, el("h2", {}, e.name)),
+        el("p", { class: "muted" }, A.time(e.first_starts_at), " · ", t("ev.sessions", e.sessions), " · ", t("ev.from", price(e.min_price_cents))),
+        el("p", { "data-test": "left" }, e.remaining ? t("ev.left", e.remaining) : t("ev.soldout")),
+        e.real_name ? el("p", { class: "badge" }, t("ev.realname")) : ""))) : el("p", { class: "muted" }, t("ev.none")));
+  }
+
+  // An event: its sessions on sale and the seats left at each price.
+  async function eventPage(target, tenant, id) {
+    const e = await api(`/shop/${encodeURIComponent(tenant)}/events/${encodeURIComponent(id)}`);
+    clear(target, el("p", {}, el("a", { href: "#/t/" + encodeURIComponent(tenant) }, "← ", t("ev.back"))), el("h1", {}, e.name),
+      e.real_name ? el("p", { class: "badge" }, t("ev.realname"), e.holder_limit ? " · " + t("ev.limit", e.holder_limit) : "") : "",
+      el("ul", { class: "cards", "data-test": "sessions" }, e.sessions_on_sale.map((s) => el("li", { class: "card", "data-session": s.id },
+        el("h2", {}, A.time(s.starts_at)), el("p", { class: "muted" }, s.venue),
+        el("table", {}, el("tbody", {}, s.levels.map((l) => el("tr", { "data-level": l.id }, el("td", {}, l.name), el("td", { class: "num" }, price(l.price_cents)),
+          el("td", { class: "num", "data-test": "level-left" }, l.remaining ? t("ev.left", l.remaining) : t("ev.soldout"))))))))));
+  }
 
   async function presalePage(target, id) {
     const p = await api("/presales/" + encodeURIComponent(id));

@@ -1,0 +1,67 @@
+package storetest
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/storefront"
+)
+
+// testStorefront: the shop shows a tenant's events with sessions still to
+// come and the seats left by price level, built at most once per TTL: a
+// sale shows after the TTL, not before; a cancelled session and an
+// unknown shop show nothing.
+func testStorefront(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	later, _ := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 2), 9000)
+	gone, _ := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 3), 9000)
+	if _, err := f.Svc.CancelSession(ctx, f.Manager, gone.ID, "rain"); err != nil {
+		t.Fatal(err)
+	}
+	shop := storefront.New(f.Svc, time.Second, f.Clock.Now)
+	home := func() storefront.Home {
+		t.Helper()
+		b, err := shop.HomeJSON(ctx, f.Tenant.Code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h storefront.Home
+		if err := json.Unmarshal(b, &h); err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	h := home()
+	if len(h.Events) != 1 || h.Events[0].ID != f.Event.ID || h.Events[0].Sessions != 2 {
+		t.Fatalf("home %+v", h)
+	}
+	seats := h.Events[0].Remaining
+	b, err := shop.EventJSON(ctx, f.Tenant.Code, f.Event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page storefront.EventPage
+	if err := json.Unmarshal(b, &page); err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Dates) != 2 || page.Dates[0].ID != f.Session.ID || page.Dates[1].ID != later.ID || len(page.Dates[0].Levels) == 0 {
+		t.Fatalf("event page %+v", page)
+	}
+	f.Buy(t, f.Clerk, "A-1", "A-2")
+	if got := home().Events[0].Remaining; got != seats {
+		t.Fatalf("within the TTL the page changed: %d, was %d", got, seats)
+	}
+	f.Clock.Advance(time.Second)
+	if got := home().Events[0].Remaining; got != seats-2 {
+		t.Fatalf("after the TTL %d seats left, want %d", got, seats-2)
+	}
+	if _, err := shop.HomeJSON(ctx, "nobody"); !errors.Is(err, storefront.ErrNotFound) {
+		t.Fatalf("an unknown shop: %v", err)
+	}
+	if _, err := shop.EventJSON(ctx, f.Tenant.Code, f.Event.ID+1000); !errors.Is(err, storefront.ErrNotFound) {
+		t.Fatalf("an unknown event: %v", err)
+	}
+}

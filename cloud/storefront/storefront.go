@@ -1,0 +1,261 @@
+// Package storefront is what the public shop shows before anyone logs in
+// (event plan §6.1.7): a tenant's events on sale and, for each, its
+// sessions with the seats left at each price level. Pages like these take
+// the most requests of an on-sale (§6.4.2: 2,000 a second), so a tenant's
+// catalogue is built at most once per TTL, as JSON, and every request
+// until the next build is answered from it; the seats left are then at
+// most a TTL old, which a shop's browsing pages may be (the seat map and
+// the sale itself are live).
+package storefront
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/avail"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Source is the catalogue as the sales service keeps it.
+type Source interface {
+	ListTenants(ctx context.Context, p sales.Principal) ([]sales.Tenant, error)
+	ListVenues(ctx context.Context, p sales.Principal) ([]sales.Venue, error)
+	ListEvents(ctx context.Context, p sales.Principal) ([]sales.Event, error)
+	ListSessions(ctx context.Context, p sales.Principal, f sales.SessionFilter) ([]sales.Session, error)
+	Prices(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.PriceTier, error)
+	SeatMap(ctx context.Context, p sales.Principal, sessionID int64) (*avail.Map, error)
+}
+
+// Home is a tenant's shop front: its events on sale.
+type Home struct {
+	Tenant string      `json:"tenant"`
+	Name   string      `json:"name"`
+	Events []EventCard `json:"events"`
+	At     time.Time   `json:"at"`
+}
+
+// EventCard is an event on the home page.
+type EventCard struct {
+	ID            int64     `json:"id"`
+	Name          string    `json:"name"`
+	Kind          string    `json:"kind"`
+	RealName      bool      `json:"real_name"`
+	Sessions      int       `json:"sessions"`
+	First         time.Time `json:"first_starts_at"`
+	MinPriceCents int64     `json:"min_price_cents"`
+	Remaining     int       `json:"remaining"`
+}
+
+// EventPage is an event's page: its sessions on sale.
+type EventPage struct {
+	EventCard
+	HolderLimit int           `json:"holder_limit,omitempty"`
+	Dates       []SessionCard `json:"sessions_on_sale"`
+	At          time.Time     `json:"at"`
+}
+
+// SessionCard is a session on an event's page.
+type SessionCard struct {
+	ID       int64       `json:"id"`
+	Venue    string      `json:"venue"`
+	StartsAt time.Time   `json:"starts_at"`
+	Levels   []TierCount `json:"levels"`
+}
+
+// TierCount is a price level and its seats left.
+type TierCount struct {
+	ID         int64  `json:"id"`
+	Name       string `json:"name"`
+	PriceCents int64  `json:"price_cents"`
+	Remaining  int    `json:"remaining"`
+}
+
+// ErrNotFound: no such tenant, or no such event on sale.
+var ErrNotFound = errors.New("storefront: not found")
+
+// Service builds and caches the catalogues.
+type Service struct {
+	src Source
+	ttl time.Duration
+	now func() time.Time
+
+	mu      sync.Mutex
+	tenants map[string]*entry
+}
+
+// entry is a tenant's catalogue; snap is replaced whole, never changed.
+type entry struct {
+	mu   sync.Mutex
+	snap *snapshot
+}
+
+type snapshot struct {
+	at      time.Time
+	missing bool // no such tenant: remembered too, or every unknown code would rebuild
+	home    []byte
+	events  map[int64][]byte
+}
+
+// New returns a Service whose pages are at most ttl old (0: one second).
+func New(src Source, ttl time.Duration, now func() time.Time) *Service {
+	if ttl <= 0 {
+		ttl = time.Second
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{src: src, ttl: ttl, now: now, tenants: map[string]*entry{}}
+}
+
+// HomeJSON is a tenant's home page, as JSON.
+func (s *Service) HomeJSON(ctx context.Context, tenant string) ([]byte, error) {
+	snap, err := s.fresh(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	return snap.home, nil
+}
+
+// EventJSON is an event's page, as JSON.
+func (s *Service) EventJSON(ctx context.Context, tenant string, id int64) ([]byte, error) {
+	snap, err := s.fresh(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	b, ok := snap.events[id]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	return b, nil
+}
+
+// fresh returns the tenant's catalogue, rebuilt when older than the TTL;
+// one request rebuilds it while the others wait for it.
+func (s *Service) fresh(ctx context.Context, tenant string) (*snapshot, error) {
+	s.mu.Lock()
+	e := s.tenants[tenant]
+	if e == nil {
+		if len(s.tenants) > 10000 { // codes nobody has: do not keep them all
+			clear(s.tenants)
+		}
+		e = &entry{}
+		s.tenants[tenant] = e
+	}
+	s.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	now := s.now()
+	if e.snap == nil || now.Sub(e.snap.at) >= s.ttl {
+		home, events, err := s.build(ctx, tenant, now)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			e.snap = &snapshot{at: now, missing: true}
+		case err != nil:
+			return nil, err
+		default:
+			e.snap = &snapshot{at: now, home: home, events: events}
+		}
+	}
+	if e.snap.missing {
+		return nil, ErrNotFound
+	}
+	return e.snap, nil
+}
+
+// reader reads the catalogue: a platform admin to find the tenant, then
+// the tenant's own scope.
+func reader() sales.Principal {
+	return sales.Principal{Username: "storefront", Role: auth.RolePlatformAdmin}
+}
+
+func (s *Service) build(ctx context.Context, code string, now time.Time) ([]byte, map[int64][]byte, error) {
+	ts, err := s.src.ListTenants(ctx, reader())
+	if err != nil {
+		return nil, nil, err
+	}
+	i := slices.IndexFunc(ts, func(t sales.Tenant) bool { return t.Code == code })
+	if i < 0 {
+		return nil, nil, ErrNotFound
+	}
+	t := ts[i]
+	p := sales.Principal{Username: "storefront", TenantID: t.ID, Role: auth.RoleTenantAdmin}
+	venues, err := s.src.ListVenues(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	venueName := map[int64]string{}
+	for _, v := range venues {
+		venueName[v.ID] = v.Name
+	}
+	evs, err := s.src.ListEvents(ctx, p)
+	if err != nil {
+		return nil, nil, err
+	}
+	sessions, err := s.src.ListSessions(ctx, p, sales.SessionFilter{})
+	if err != nil {
+		return nil, nil, err
+	}
+	byEvent := map[int64][]SessionCard{}
+	for _, ss := range sessions {
+		if ss.Status == sales.SessionCancelled || !now.Before(ss.StartsAt) {
+			continue
+		}
+		card, err := s.session(ctx, p, ss, venueName[ss.VenueID])
+		if err != nil {
+			return nil, nil, fmt.Errorf("storefront: session %d: %w", ss.ID, err)
+		}
+		if len(card.Levels) > 0 {
+			byEvent[ss.EventID] = append(byEvent[ss.EventID], card)
+		}
+	}
+	home := Home{Tenant: t.Code, Name: t.Name, Events: []EventCard{}, At: now.UTC()}
+	events := map[int64][]byte{}
+	for _, ev := range evs {
+		cards := byEvent[ev.ID]
+		if len(cards) == 0 {
+			continue
+		}
+		slices.SortFunc(cards, func(a, b SessionCard) int { return a.StartsAt.Compare(b.StartsAt) })
+		ec := EventCard{ID: ev.ID, Name: ev.Name, Kind: ev.Kind, RealName: ev.RealName, Sessions: len(cards), First: cards[0].StartsAt, MinPriceCents: -1}
+		for _, c := range cards {
+			for _, l := range c.Levels {
+				ec.Remaining += l.Remaining
+				if ec.MinPriceCents < 0 || l.PriceCents < ec.MinPriceCents {
+					ec.MinPriceCents = l.PriceCents
+				}
+			}
+		}
+		home.Events = append(home.Events, ec)
+		b, err := json.Marshal(EventPage{EventCard: ec, HolderLimit: ev.HolderLimit, Dates: cards, At: now.UTC()})
+		if err != nil {
+			return nil, nil, err
+		}
+		events[ev.ID] = b
+	}
+	slices.SortFunc(home.Events, func(a, b EventCard) int { return a.First.Compare(b.First) })
+	hb, err := json.Marshal(home)
+	return hb, events, err
+}
+
+func (s *Service) session(ctx context.Context, p sales.Principal, ss sales.Session, venue string) (SessionCard, error) {
+	tiers, err := s.src.Prices(ctx, p, ss.ID)
+	if err != nil {
+		return SessionCard{}, err
+	}
+	m, err := s.src.SeatMap(ctx, p, ss.ID)
+	if err != nil {
+		return SessionCard{}, err
+	}
+	open := m.OpenByTier()
+	card := SessionCard{ID: ss.ID, Venue: venue, StartsAt: ss.StartsAt.UTC(), Levels: []TierCount{}}
+	for _, t := range tiers {
+		card.Levels = append(card.Levels, TierCount{ID: t.ID, Name: t.Name, PriceCents: t.PriceCents, Remaining: open[t.ID]})
+	}
+	return card, nil
+}
