@@ -91,8 +91,9 @@ type Service struct {
 
 // entry is a tenant's catalogue; snap is replaced whole, never changed.
 type entry struct {
-	mu   sync.Mutex
-	snap *snapshot
+	mu       sync.Mutex
+	snap     *snapshot
+	building bool // a request is rebuilding snap
 }
 
 type snapshot struct {
@@ -135,8 +136,10 @@ func (s *Service) EventJSON(ctx context.Context, tenant string, id int64) ([]byt
 	return b, nil
 }
 
-// fresh returns the tenant's catalogue, rebuilt when older than the TTL;
-// one request rebuilds it while the others wait for it.
+// fresh returns the tenant's catalogue. The first request builds it while
+// the others wait; once it is older than the TTL, the request that
+// notices rebuilds it and the others are served the old one meanwhile,
+// so a rebuild never holds up the shop.
 func (s *Service) fresh(ctx context.Context, tenant string) (*snapshot, error) {
 	s.mu.Lock()
 	e := s.tenants[tenant]
@@ -149,23 +152,52 @@ func (s *Service) fresh(ctx context.Context, tenant string) (*snapshot, error) {
 	}
 	s.mu.Unlock()
 	e.mu.Lock()
-	defer e.mu.Unlock()
-	now := s.now()
-	if e.snap == nil || now.Sub(e.snap.at) >= s.ttl {
-		home, events, err := s.build(ctx, tenant, now)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			e.snap = &snapshot{at: now, missing: true}
-		case err != nil:
+	if e.snap == nil {
+		defer e.mu.Unlock()
+		snap, err := s.snapshot(ctx, tenant)
+		if err != nil {
 			return nil, err
-		default:
-			e.snap = &snapshot{at: now, home: home, events: events}
 		}
+		e.snap = snap
+		return snap.use()
 	}
-	if e.snap.missing {
+	if s.now().Sub(e.snap.at) < s.ttl || e.building {
+		snap := e.snap
+		e.mu.Unlock()
+		return snap.use()
+	}
+	e.building = true
+	e.mu.Unlock()
+	snap, err := s.snapshot(ctx, tenant)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.building = false
+	if err != nil {
+		return nil, err
+	}
+	e.snap = snap
+	return snap.use()
+}
+
+// snapshot builds a tenant's catalogue as of now.
+func (s *Service) snapshot(ctx context.Context, tenant string) (*snapshot, error) {
+	now := s.now()
+	home, events, err := s.build(ctx, tenant, now)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return &snapshot{at: now, missing: true}, nil
+	case err != nil:
+		return nil, err
+	}
+	return &snapshot{at: now, home: home, events: events}, nil
+}
+
+// use is the snapshot for a request: none for a shop that does not exist.
+func (snap *snapshot) use() (*snapshot, error) {
+	if snap.missing {
 		return nil, ErrNotFound
 	}
-	return e.snap, nil
+	return snap, nil
 }
 
 // reader reads the catalogue: a platform admin to find the tenant, then
