@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/admitbox/admit/cloud/accounts"
 	"io"
 	"log/slog"
 	"net/http"
@@ -51,6 +52,8 @@ type Options struct {
 	Messages *messages.Service
 	// Storefront is the public shop's catalogue (nil: none).
 	Storefront *storefront.Service
+	// Accounts are the public's accounts (nil: none).
+	Accounts *accounts.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -114,7 +117,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes())
+	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes())
 	return a
 }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/messages"
@@ -30,20 +31,21 @@ type probe struct {
 
 // foreign holds the objects of the victim that the probes aim at.
 type foreign struct {
-	order   sales.Order
-	hold    sales.Hold
-	refund  sales.RefundRequest
-	keyID   uint32
-	userID  int64
-	report  int64
-	makeup  int64
-	venue   int64
-	hall    int64
-	session int64
-	event   int64
-	presale int64
-	message int64
-	device  string
+	order    sales.Order
+	hold     sales.Hold
+	refund   sales.RefundRequest
+	keyID    uint32
+	userID   int64
+	report   int64
+	makeup   int64
+	venue    int64
+	hall     int64
+	session  int64
+	event    int64
+	presale  int64
+	message  int64
+	identity int64
+	device   string
 }
 
 func probes(f foreign) []probe {
@@ -117,6 +119,8 @@ func probes(f foreign) []probe {
 		p("POST /presales/:id/lock", "POST", "/api/v1/presales/%d/lock", f.presale, nil),
 		p("POST /presales/:id/draw", "POST", "/api/v1/presales/%d/draw", f.presale, nil),
 		p("POST /presales/:id/settle", "POST", "/api/v1/presales/%d/settle", f.presale, nil),
+		p("POST /identity-reviews/:id/approve", "POST", "/api/v1/identity-reviews/%d/approve", f.identity, none),
+		p("POST /identity-reviews/:id/reject", "POST", "/api/v1/identity-reviews/%d/reject", f.identity, reason),
 		p("POST /messages/:id/resend", "POST", "/api/v1/messages/%d/resend", f.message, nil),
 		p("POST /presales/:id/assign", "POST", "/api/v1/presales/%d/assign", f.presale, nil),
 		// Foreign ids carried in bodies.
@@ -160,6 +164,7 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		"/api/v1/reporting/makeups",
 		fmt.Sprintf("/api/v1/presales/%d/applications", f.presale),
 		"/api/v1/messages",
+		"/api/v1/identity-reviews",
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -201,6 +206,12 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	var ms []messages.Message
 	w.ok(w.call(tw.admin, "GET", "/api/v1/messages", nil), &ms)
 	f.message = ms[0].ID
+	idn, err := w.srv.Store.Accounts().CreateIdentity(context.Background(), accounts.Identity{TenantID: tw.id, IDKey: fmt.Sprintf("probe-%d", tw.id),
+		DocType: "passport", DocMasked: "E****67", Name: "Probe", State: accounts.Review, CreatedAt: time.Now()})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	f.identity = idn.ID
 	m, err := w.srv.Reports.InsertMakeup(context.Background(), report.Makeup{TenantID: tw.id, VenueID: tw.venueX, SessionID: tw.sessionX,
 		Kind: report.MakeupSale, BusinessDate: "2026-01-01", Lines: []report.MakeupLine{{SeatID: 1, SeatLabel: "A-1", PriceCents: 100}}, AmountCents: 100,
 		Evidence: "probe", State: report.MakeupProposed, ProposedByID: 987654, ProposedBy: "user:987654 probe", ProposedAt: time.Now()},
@@ -241,6 +252,10 @@ var publicPresale = map[string]bool{
 	"GET /presales/:id": true, "POST /presales/:id/applications": true, "GET /presales/:id/pools.csv": true,
 	"GET /presales/:id/applications.csv": true, "GET /presales/:id/result.json": true,
 	"GET /shop/:tenant": true, "GET /shop/:tenant/events/:id": true,
+	// An account's own routes: its token names the account; the tenant's
+	// code only picks the shop.
+	"POST /shop/:tenant/auth/code": true, "POST /shop/:tenant/auth/register": true, "POST /shop/:tenant/auth/login": true,
+	"GET /shop/:tenant/me": true, "PUT /shop/:tenant/me/identity": true, "POST /shop/:tenant/me/holders": true, "DELETE /shop/:tenant/me/holders/:id": true,
 }
 
 func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {

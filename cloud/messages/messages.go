@@ -98,6 +98,10 @@ var templates = map[string]Template{
 		"zh": "【{{org}}】您的 {{quantity}} 张票已出票：{{seats}}。取票码 {{pickup}}，凭证件入场。",
 		"en": "[{{org}}] Your {{quantity}} tickets are issued: {{seats}}. Pickup code {{pickup}}; bring your ID to enter.",
 	}},
+	"account.code": {Name: "account.code", Text: map[string]string{
+		"zh": "【{{org}}】您的验证码是 {{code}}，5 分钟内有效。请勿告诉他人。",
+		"en": "[{{org}}] Your code is {{code}}. It is valid for 5 minutes; do not share it.",
+	}},
 	"session.reminder": {Name: "session.reminder", Text: map[string]string{
 		"zh": "【{{org}}】提醒：「{{event}}」将于 {{starts}} 开始，请提前到场，凭证件入场。",
 		"en": "[{{org}}] Reminder: {{event}} starts at {{starts}}. Please come early and bring your ID.",

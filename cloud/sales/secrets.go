@@ -195,3 +195,14 @@ func (s *Service) RewrapDataKey(ctx context.Context, newKey []byte) error {
 		return nil
 	})
 }
+
+// Secret is the installation's named secret (64 hex digits), made on first
+// use and sealed with the others; other domains key their hashes and
+// tokens with it (accounts: phone hashes, account tokens).
+func (s *Service) Secret(ctx context.Context, name string) ([]byte, error) {
+	v, err := s.randomSetting(ctx, "secret:"+name)
+	if err != nil {
+		return nil, err
+	}
+	return []byte(v), nil
+}

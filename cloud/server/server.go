@@ -24,6 +24,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
@@ -83,6 +84,8 @@ type Config struct {
 	SweepEvery time.Duration `json:"-"`
 	// Payments is the card acquirer; nil is the simulator, in memory.
 	Payments Payments `json:"-"`
+	// Verifier is the identity provider; nil is its simulator.
+	Verifier accounts.Verifier `json:"-"`
 	// Messages are the channels' providers and paces; nil is the
 	// simulators (nothing leaves the machine).
 	Messages  map[messages.Channel]messages.ChannelConfig `json:"-"`
@@ -198,8 +201,10 @@ type Server struct {
 	MQTTURL string         // the broker the cloud and its devices use
 	Broker  *broker.Broker // nil with an external broker
 	Syncer  *syncer.Syncer
-	// Presales runs presales by lottery; Messages tells the public.
+	// Presales runs presales by lottery; Messages tells the public;
+	// Accounts are the public's.
 	Presales *presale.Service
+	Accounts *accounts.Service
 	Messages *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
@@ -281,6 +286,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	msgs := messages.New(st.Messages(), svc, cfg.Messages, cfg.Now, cfg.Logger)
 	s := &Server{Svc: svc, Store: st, Messages: msgs, Presales: presale.New(st.Presales(), svc, cfg.Payments, cfg.Now, cfg.Logger), URL: scheme + "://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
 	s.Presales.Notify = presale.BySMS(msgs)
+	if cfg.Verifier == nil {
+		cfg.Verifier = accounts.NewVerifierSim()
+	}
+	s.Accounts = accounts.New(st.Accounts(), svc, cfg.Verifier, accounts.CodeBySMS(msgs), cfg.Passwords, cfg.Now, cfg.Logger)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -302,7 +311,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -375,6 +384,7 @@ type Store interface {
 	Reports() report.Store
 	Presales() presale.Store
 	Messages() messages.Store
+	Accounts() accounts.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }

@@ -608,4 +608,48 @@ CREATE INDEX messages_tenant ON messages(tenant_id, id);
 ALTER TABLE presales ADD COLUMN notified INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE presale_applications ADD COLUMN phone TEXT NOT NULL DEFAULT '';
 ALTER TABLE presale_applications ADD COLUMN lang TEXT NOT NULL DEFAULT 'zh';`,
+	// 23: the public's accounts (a phone proved by a code, a password),
+	// the identities the shop verified (one per document), the related
+	// people of an account, and the codes sent.
+	`CREATE TABLE accounts (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	phone TEXT NOT NULL,
+	phone_key TEXT NOT NULL UNIQUE,
+	password TEXT NOT NULL,
+	identity_id INTEGER NOT NULL,
+	failures INTEGER NOT NULL,
+	last_fail INTEGER,
+	generation INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE TABLE identities (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	id_key TEXT NOT NULL,
+	doc_type TEXT NOT NULL,
+	doc_masked TEXT NOT NULL,
+	name TEXT NOT NULL,
+	state TEXT NOT NULL,
+	reason TEXT NOT NULL,
+	checked_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	checked_at INTEGER
+);
+CREATE UNIQUE INDEX identities_key ON identities(tenant_id, id_key);
+CREATE INDEX identities_state ON identities(tenant_id, state);
+CREATE TABLE account_holders (
+	id INTEGER PRIMARY KEY,
+	account_id INTEGER NOT NULL,
+	identity_id INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX account_holders_pair ON account_holders(account_id, identity_id);
+CREATE TABLE sms_codes (
+	phone_key TEXT PRIMARY KEY,
+	hash TEXT NOT NULL,
+	sent_at INTEGER NOT NULL,
+	expires_at INTEGER NOT NULL,
+	attempts INTEGER NOT NULL
+);`,
 }

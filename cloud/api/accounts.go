@@ -1,0 +1,133 @@
+package api
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/admitbox/admit/cloud/accounts"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+type codeRequest struct {
+	Phone string `json:"phone"`
+	Lang  string `json:"lang"`
+}
+
+type registerRequest struct {
+	Phone    string `json:"phone"`
+	Code     string `json:"code"`
+	Password string `json:"password"`
+}
+
+type accountLogin struct {
+	Phone    string `json:"phone"`
+	Password string `json:"password"`
+}
+
+type decision struct {
+	Reason string `json:"reason"`
+}
+
+// accountRoutes serve the public's accounts at a shop (public routes: the
+// account's own token, when one is needed, is checked here) and the
+// organiser's review of identities the provider could not check.
+func (a *API) accountRoutes() []route {
+	with := func(fn func(*gin.Context, *accounts.Service) (any, error)) handler {
+		return func(c *gin.Context, _ sales.Principal) (any, error) {
+			if a.opts.Accounts == nil {
+				return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server has no public accounts"}
+			}
+			return fn(c, a.opts.Accounts)
+		}
+	}
+	mine := func(fn func(*gin.Context, *accounts.Service, accounts.Account) (any, error)) handler {
+		return with(func(c *gin.Context, s *accounts.Service) (any, error) {
+			acct, err := s.Authenticate(c.Request.Context(), c.Param("tenant"), c.GetHeader("Authorization"))
+			if err != nil {
+				return nil, err
+			}
+			return fn(c, s, acct)
+		})
+	}
+	staff := func(approve bool) handler {
+		return func(c *gin.Context, p sales.Principal) (any, error) {
+			if a.opts.Accounts == nil {
+				return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server has no public accounts"}
+			}
+			iid, err := id(c, "id")
+			if err != nil {
+				return nil, err
+			}
+			var in decision
+			if err := decode(c, &in); err != nil {
+				return nil, err
+			}
+			return a.opts.Accounts.Decide(c.Request.Context(), p, iid, approve, in.Reason)
+		}
+	}
+	return []route{
+		{method: "POST", path: "/shop/:tenant/auth/code", summary: "Text a six-digit code to a phone (one a minute)", tag: "accounts", public: true, body: codeRequest{},
+			h: with(func(c *gin.Context, s *accounts.Service) (any, error) {
+				var in codeRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return nil, s.SendCode(c.Request.Context(), c.Param("tenant"), in.Phone, in.Lang)
+			})},
+		{method: "POST", path: "/shop/:tenant/auth/register", summary: "Open an account: the phone, its code, a password", tag: "accounts", public: true,
+			body: registerRequest{}, resp: accounts.Session{},
+			h: with(func(c *gin.Context, s *accounts.Service) (any, error) {
+				var in registerRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.Register(c.Request.Context(), c.Param("tenant"), in.Phone, in.Code, in.Password)
+			})},
+		{method: "POST", path: "/shop/:tenant/auth/login", summary: "Log in to an account", tag: "accounts", public: true, body: accountLogin{}, resp: accounts.Session{},
+			h: with(func(c *gin.Context, s *accounts.Service) (any, error) {
+				var in accountLogin
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.Login(c.Request.Context(), c.Param("tenant"), in.Phone, in.Password)
+			})},
+		{method: "GET", path: "/shop/:tenant/me", summary: "The logged-in account: identity and related people", tag: "accounts", public: true, resp: accounts.Account{},
+			h: mine(func(c *gin.Context, s *accounts.Service, acct accounts.Account) (any, error) {
+				return s.Me(c.Request.Context(), acct)
+			})},
+		{method: "PUT", path: "/shop/:tenant/me/identity", summary: "Verify the account owner's identity document", tag: "accounts", public: true,
+			body: accounts.Person{}, resp: accounts.Account{},
+			h: mine(func(c *gin.Context, s *accounts.Service, acct accounts.Account) (any, error) {
+				var in accounts.Person
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.SetIdentity(c.Request.Context(), acct, in)
+			})},
+		{method: "POST", path: "/shop/:tenant/me/holders", summary: "Add a related person (verified before they can hold a ticket)", tag: "accounts", public: true,
+			body: accounts.Person{}, resp: accounts.Account{},
+			h: mine(func(c *gin.Context, s *accounts.Service, acct accounts.Account) (any, error) {
+				var in accounts.Person
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.AddHolder(c.Request.Context(), acct, in)
+			})},
+		{method: "DELETE", path: "/shop/:tenant/me/holders/:id", summary: "Remove a related person", tag: "accounts", public: true, resp: accounts.Account{},
+			h: mine(func(c *gin.Context, s *accounts.Service, acct accounts.Account) (any, error) {
+				hid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return s.RemoveHolder(c.Request.Context(), acct, hid)
+			})},
+		{method: "GET", path: "/identity-reviews", summary: "Identities the provider could not check, waiting for a person", tag: "accounts", resp: []accounts.Identity{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				if a.opts.Accounts == nil {
+					return []accounts.Identity{}, nil
+				}
+				return a.opts.Accounts.Reviews(c.Request.Context(), p)
+			}},
+		{method: "POST", path: "/identity-reviews/:id/approve", summary: "Verify an identity by hand (audited)", tag: "accounts", body: decision{}, resp: accounts.Identity{}, h: staff(true)},
+		{method: "POST", path: "/identity-reviews/:id/reject", summary: "Reject an identity, saying why (audited)", tag: "accounts", body: decision{}, resp: accounts.Identity{}, h: staff(false)},
+	}
+}
