@@ -19,11 +19,12 @@ type Simulator struct {
 	unknown  map[string]bool
 	failNext int
 	calls    int
+	changed  chan struct{} // closed and replaced at each first send of a key
 }
 
 // NewSimulator returns a simulator of channel c.
 func NewSimulator(c Channel) *Simulator {
-	return &Simulator{Channel: c, sent: map[string]Message{}, unknown: map[string]bool{}}
+	return &Simulator{Channel: c, sent: map[string]Message{}, unknown: map[string]bool{}, changed: make(chan struct{})}
 }
 
 // Unknown makes the provider refuse recipient for good (a number that
@@ -62,6 +63,8 @@ func (s *Simulator) Send(ctx context.Context, m Message) (string, error) {
 	if _, ok := s.sent[m.Key]; !ok {
 		s.sent[m.Key] = m
 		s.order = append(s.order, m.Key)
+		close(s.changed)
+		s.changed = make(chan struct{})
 	}
 	return fmt.Sprintf("%s-%d", s.Channel, len(s.order)), nil
 }
@@ -75,6 +78,27 @@ func (s *Simulator) Sent() []Message {
 		out[i] = s.sent[k]
 	}
 	return out
+}
+
+// WaitFor returns the first message sent that ok accepts, waiting for it
+// until ctx ends.
+func (s *Simulator) WaitFor(ctx context.Context, ok func(Message) bool) (Message, error) {
+	for {
+		s.mu.Lock()
+		for _, k := range s.order {
+			if m := s.sent[k]; ok(m) {
+				s.mu.Unlock()
+				return m, nil
+			}
+		}
+		ch := s.changed
+		s.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return Message{}, ctx.Err()
+		}
+	}
 }
 
 // Calls counts every Send, failed or repeated ones too.

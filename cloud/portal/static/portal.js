@@ -69,7 +69,8 @@
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
     "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"],
     "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"], "holder": ["Holder", "持票人"],
-    "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"],
+    "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"], "nav.reviews": ["ID reviews", "实名审核"],
+    "rv.none": ["No identity waits for a review.", "没有待审核的证件。"], "rv.doc": ["Document", "证件"], "rv.reason": ["Reason (needed to reject)", "原因（驳回必填）"],
     "ps.new": ["New presale", "新建预售"], "ps.tickets": ["Tickets on offer", "预售票数"], "ps.per": ["Per person", "每人限购"],
     "ps.named": ["Name every holder", "实名登记持票人"], "ps.opens": ["Opens", "开始"], "ps.closes": ["Closes", "截止"],
     "ps.state": ["State", "状态"], "ps.apps": ["Applications", "申请"], "ps.commit": ["Commitment (hash of the seed)", "种子承诺（哈希）"],
@@ -108,7 +109,7 @@
     ["sales", "nav.sales", salesPage, sellers], ["refunds", "nav.refunds", refundsPage, ["tenant_admin", "venue_manager"]], ["devices", "nav.devices", devicesPage, [...managers, "auditor"]],
     ["audit", "nav.audit", auditPage, [...managers, "auditor"]], ["preview", "nav.preview", previewPage, sellers],
     ["reporting", "nav.reporting", reportingPage, [...managers, "auditor"]], ["presales", "nav.presales", presalesPage, [...managers, "auditor"]],
-    ["messages", "nav.messages", messagesPage, [...managers, "auditor"]], ["system", "nav.system", systemPage, [...managers, "auditor"]],
+    ["messages", "nav.messages", messagesPage, [...managers, "auditor"]], ["reviews", "nav.reviews", reviewsPage, managers], ["system", "nav.system", systemPage, [...managers, "auditor"]],
   ];
   const allowed = (p) => !p[3] || (state.me && p[3].includes(state.me.role));
   let stopPage = null;
@@ -886,6 +887,28 @@
         el("label", {}, t("ps.opens"), opens), el("label", {}, t("ps.closes"), closes), el("button", { type: "submit", "data-test": "ps-create" }, t("create"))), out));
     }
     clear(target, el("h1", {}, t("nav.presales")), msg, list, detail, form);
+    await load();
+  }
+
+  // --- identity reviews -------------------------------------------------
+  // Documents the identity provider cannot check online (permits,
+  // passports) wait here for a person who has seen the document.
+  async function reviewsPage(target) {
+    const msg = el("div"), list = el("div");
+    const load = async () => {
+      const rs = await api("GET", "/identity-reviews");
+      clear(list, rs.length ? el("table", { "data-test": "reviews" }, el("thead", {}, el("tr", {}, [t("when"), t("name"), t("rv.doc"), t("rv.reason"), ""].map((h) => el("th", {}, h)))),
+        el("tbody", {}, rs.map((r) => {
+          const why = el("input", { "data-test": "reason-" + r.id, size: 16 });
+          const decide = (verb) => async () => {
+            try { await api("POST", `/identity-reviews/${r.id}/${verb}`, { reason: why.value }); clear(msg); await load(); } catch (err) { clear(msg, errorBox(err)); }
+          };
+          return el("tr", { "data-identity": r.id }, el("td", {}, A.time(r.created_at)), el("td", {}, r.name), el("td", {}, r.doc_type + " " + r.doc_masked), el("td", {}, why),
+            el("td", {}, el("button", { type: "button", "data-test": "approve-" + r.id, onclick: decide("approve") }, t("approve")), " ",
+              el("button", { type: "button", class: "secondary", "data-test": "reject-" + r.id, onclick: decide("reject") }, t("reject"))));
+        }))) : el("p", { class: "muted", "data-test": "no-reviews" }, t("rv.none")));
+    };
+    clear(target, el("h1", {}, t("nav.reviews")), msg, list);
     await load();
   }
 

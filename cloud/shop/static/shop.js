@@ -16,6 +16,13 @@
     "ps.files": ["Check the draw yourself", "自行验证抽签"], "ps.verify": ["Re-run it with:", "使用以下命令复核："],
     "ps.mine": ["My application number", "我的申请号"], "ps.check": ["Check", "查询"], "ps.won": ["Won: {0} tickets, order {1} in the draw", "中签：{0} 张，抽签顺序第 {1}"],
     "ps.lost": ["Not drawn", "未中签"], "ps.notyet": ["Not drawn yet", "尚未抽签"], "not.found": ["Not found", "未找到"],
+    "acc": ["My account", "我的账户"], "acc.phone": ["Phone", "手机号"], "acc.send": ["Send code", "获取验证码"], "acc.code": ["Code", "验证码"],
+    "acc.password": ["Password", "密码"], "acc.register": ["Register", "注册"], "acc.login": ["Log in", "登录"], "acc.logout": ["Log out", "退出"],
+    "acc.sent": ["A code was sent by text message.", "验证码已通过短信发送。"], "acc.new": ["New here? Register with your phone.", "新用户？用手机号注册。"],
+    "acc.identity": ["My identity", "实名认证"], "acc.holders": ["People who may hold my tickets", "关联订票人"], "acc.doc": ["Document", "证件类型"],
+    "acc.number": ["Number", "证件号码"], "acc.name": ["Name on it", "证件姓名"], "acc.verify": ["Verify", "认证"], "acc.add": ["Add", "添加"],
+    "acc.remove": ["Remove", "移除"], "st.verified": ["verified", "已认证"], "st.review": ["waiting for review", "人工审核中"], "st.rejected": ["rejected", "未通过"],
+    "doc.resident_id": ["Resident ID", "居民身份证"], "doc.hk_macau_permit": ["HK/Macau permit", "港澳通行证"], "doc.taiwan_permit": ["Taiwan permit", "台湾通行证"], "doc.passport": ["Passport", "护照"],
     "home": ["Open a shop or a presale from the link you were given.", "请通过收到的链接打开商店或预售页面。"],
     "ev.none": ["Nothing on sale right now.", "暂无在售场次。"], "ev.from": ["from {0}", "{0} 起"], "ev.left": ["{0} seats left", "余 {0} 张"],
     "ev.sessions": ["{0} sessions", "{0} 场"], "ev.realname": ["Real-name: one ID per ticket", "实名制：一证一票"],
@@ -25,7 +32,9 @@
   const api = (path) => call("GET", "/api/v1" + path);
 
   function header() {
-    clear(document.getElementById("top"), el("span", { class: "brand" }, t("shop")), A.langToggle());
+    const [name, tenant] = location.hash.slice(2).split("/");
+    clear(document.getElementById("top"), el("span", { class: "brand" }, t("shop")),
+      name === "t" && tenant ? el("a", { href: `#/t/${tenant}/account`, class: "acct", "data-test": "nav-account" }, t("acc")) : "", A.langToggle());
   }
 
   async function route() {
@@ -35,6 +44,7 @@
     try {
       if (name === "presale" && id) await presalePage(target, id);
       else if (name === "t" && id && sub === "event" && subID) await eventPage(target, id, subID);
+      else if (name === "t" && id && sub === "account") await accountPage(target, id);
       else if (name === "t" && id) await homePage(target, id);
       else clear(target, el("p", { class: "muted" }, t("home")));
     } catch (err) {
@@ -65,6 +75,61 @@
         el("h2", {}, A.time(s.starts_at)), el("p", { class: "muted" }, s.venue),
         el("table", {}, el("tbody", {}, s.levels.map((l) => el("tr", { "data-level": l.id }, el("td", {}, l.name), el("td", { class: "num" }, price(l.price_cents)),
           el("td", { class: "num", "data-test": "level-left" }, l.remaining ? t("ev.left", l.remaining) : t("ev.soldout"))))))))));
+  }
+
+  // --- accounts -----------------------------------------------------------
+  const tokenKey = (tenant) => "admit.shop." + tenant;
+  const mine = (tenant, method, path, body) => call(method, `/api/v1/shop/${encodeURIComponent(tenant)}` + path, body, localStorage.getItem(tokenKey(tenant)) || "");
+  const problem = (err) => el("p", { class: "error", "data-test": "error" }, err.message, ...(err.fields || []).map((f) => " · " + f.message));
+  const docTypes = ["resident_id", "hk_macau_permit", "taiwan_permit", "passport"];
+
+  async function accountPage(target, tenant) {
+    if (!localStorage.getItem(tokenKey(tenant))) { signIn(target, tenant); return; }
+    let me;
+    try { me = await mine(tenant, "GET", "/me"); } catch (err) {
+      if (err.status === 401) { localStorage.removeItem(tokenKey(tenant)); signIn(target, tenant); return; }
+      throw err;
+    }
+    const msg = el("div");
+    const act = async (method, path, body) => {
+      try { await mine(tenant, method, path, body); await accountPage(target, tenant); } catch (err) { clear(msg, problem(err)); }
+    };
+    const person = (test, onsubmit, label) => {
+      const type = el("select", { "data-test": test + "-type" }, docTypes.map((d) => el("option", { value: d }, t("doc." + d))));
+      const number = el("input", { "data-test": test + "-number", autocomplete: "off", required: true });
+      const name = el("input", { "data-test": test + "-name", required: true });
+      return el("form", { class: "stack", onsubmit: (e) => { e.preventDefault(); onsubmit({ doc_type: type.value, doc_number: number.value.trim(), name: name.value.trim() }); } },
+        el("label", {}, t("acc.doc"), type), el("label", {}, t("acc.number"), number), el("label", {}, t("acc.name"), name),
+        el("button", { type: "submit", "data-test": test + "-submit" }, label));
+    };
+    const who = (i) => el("span", {}, i.name, " · ", t("doc." + i.doc_type), " ", i.doc_masked, " · ",
+      el("b", { class: "state-" + i.state, "data-test": "state" }, t("st." + i.state)), i.reason ? " (" + i.reason + ")" : "");
+    const idCard = el("div", { class: "card", "data-test": "identity" }, el("h2", {}, t("acc.identity")),
+      me.identity && me.identity.state !== "rejected" ? who(me.identity) : person("identity", (p) => act("PUT", "/me/identity", p), t("acc.verify")));
+    const holders = el("div", { class: "card", "data-test": "holders" }, el("h2", {}, t("acc.holders")),
+      el("ul", { class: "plain" }, me.holders.map((h) => el("li", { "data-holder": h.id }, who(h.identity), " ",
+        el("button", { type: "button", class: "secondary", onclick: () => act("DELETE", "/me/holders/" + h.id) }, t("acc.remove"))))),
+      person("holder", (p) => act("POST", "/me/holders", p), t("acc.add")));
+    const out = el("button", { type: "button", class: "secondary", onclick: () => { localStorage.removeItem(tokenKey(tenant)); route(); } }, t("acc.logout"));
+    clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("acc")), out), el("p", { class: "muted", "data-test": "phone" }, me.phone), msg, idCard, holders);
+  }
+
+  function signIn(target, tenant) {
+    const phone = el("input", { type: "tel", "data-test": "phone", autocomplete: "tel", required: true });
+    const pw = el("input", { type: "password", "data-test": "password", autocomplete: "current-password", required: true });
+    const code = el("input", { inputmode: "numeric", "data-test": "code", autocomplete: "one-time-code" });
+    const msg = el("div");
+    const done = (s) => { localStorage.setItem(tokenKey(tenant), s.token); route(); };
+    const fail = (err) => clear(msg, problem(err));
+    clear(target, el("h1", {}, t("acc")), msg,
+      el("form", { class: "card stack", onsubmit: (e) => { e.preventDefault(); mine(tenant, "POST", "/auth/login", { phone: phone.value, password: pw.value }).then(done, fail); } },
+        el("label", {}, t("acc.phone"), phone), el("label", {}, t("acc.password"), pw),
+        el("button", { type: "submit", "data-test": "login" }, t("acc.login"))),
+      el("div", { class: "card stack" }, el("p", { class: "muted" }, t("acc.new")),
+        el("button", { type: "button", class: "secondary", "data-test": "send-code", onclick: () => mine(tenant, "POST", "/auth/code", { phone: phone.value, lang: A.getLang() })
+          .then(() => clear(msg, el("p", { class: "okmsg", "data-test": "code-sent" }, t("acc.sent"))), fail) }, t("acc.send")),
+        el("label", {}, t("acc.code"), code),
+        el("button", { type: "button", "data-test": "register", onclick: () => mine(tenant, "POST", "/auth/register", { phone: phone.value, code: code.value, password: pw.value }).then(done, fail) }, t("acc.register"))));
   }
 
   async function presalePage(target, id) {
