@@ -1,10 +1,17 @@
 package api
 
 import (
+	"bytes"
+	"image/png"
+	"net/http"
+
+	"github.com/boombuler/barcode"
+	"github.com/boombuler/barcode/qr"
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/webshop"
 )
 
 type codeRequest struct {
@@ -120,6 +127,62 @@ func (a *API) accountRoutes() []route {
 				}
 				return s.RemoveHolder(c.Request.Context(), acct, hid)
 			})},
+		{method: "POST", path: "/shop/:tenant/me/orders", summary: "Buy: seats held on the web channel, a verified holder named for each, paid by card", tag: "accounts", public: true,
+			body: webshop.BuyRequest{}, resp: sales.Order{},
+			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
+				if a.opts.WebShop == nil {
+					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
+				}
+				var in webshop.BuyRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.opts.WebShop.Buy(c.Request.Context(), acct, in)
+			})},
+		{method: "GET", path: "/shop/:tenant/me/orders", summary: "The account's orders with their tickets and pickup codes", tag: "accounts", public: true, resp: []sales.Order{},
+			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
+				if a.opts.WebShop == nil {
+					return []sales.Order{}, nil
+				}
+				return a.opts.WebShop.Orders(c.Request.Context(), acct)
+			})},
+		{method: "POST", path: "/shop/:tenant/me/orders/:id/pay", summary: "Pay one of the account's orders by card (another card after a decline)", tag: "accounts", public: true,
+			body: sales.PaymentRequest{}, resp: sales.Order{},
+			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
+				if a.opts.WebShop == nil {
+					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
+				}
+				oid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.PaymentRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.opts.WebShop.Pay(c.Request.Context(), acct, oid, in)
+			})},
+		{method: "GET", path: "/shop/:tenant/me/orders/:id/tickets/:number/qr.png", summary: "A ticket's QR code (PNG), for the gate", tag: "accounts", public: true,
+			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
+				if a.opts.WebShop == nil {
+					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
+				}
+				oid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				tk, err := a.opts.WebShop.Ticket(c.Request.Context(), acct, oid, c.Param("number"))
+				if err != nil {
+					return nil, err
+				}
+				png, err := qrPNG(tk.QR)
+				if err != nil {
+					return nil, err
+				}
+				c.Header("Cache-Control", "private, no-store")
+				c.Data(http.StatusOK, "image/png", png)
+				return nil, nil
+			})},
 		{method: "GET", path: "/identity-reviews", summary: "Identities the provider could not check, waiting for a person", tag: "accounts", resp: []accounts.Identity{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				if a.opts.Accounts == nil {
@@ -130,4 +193,22 @@ func (a *API) accountRoutes() []route {
 		{method: "POST", path: "/identity-reviews/:id/approve", summary: "Verify an identity by hand (audited)", tag: "accounts", body: decision{}, resp: accounts.Identity{}, h: staff(true)},
 		{method: "POST", path: "/identity-reviews/:id/reject", summary: "Reject an identity, saying why (audited)", tag: "accounts", body: decision{}, resp: accounts.Identity{}, h: staff(false)},
 	}
+}
+
+// qrPNG draws a QR code of text, 8 pixels a module with the quiet zone.
+func qrPNG(text string) ([]byte, error) {
+	code, err := qr.Encode(text, qr.M, qr.Auto)
+	if err != nil {
+		return nil, err
+	}
+	side := (code.Bounds().Dx() + 8) * 8
+	scaled, err := barcode.Scale(code, side-64, side-64)
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, scaled); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }

@@ -28,6 +28,7 @@ import (
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/storefront"
+	"github.com/admitbox/admit/cloud/webshop"
 )
 
 // Options configure the API.
@@ -52,8 +53,9 @@ type Options struct {
 	Messages *messages.Service
 	// Storefront is the public shop's catalogue (nil: none).
 	Storefront *storefront.Service
-	// Accounts are the public's accounts (nil: none).
+	// Accounts are the public's accounts, WebShop their purchases (nil: none).
 	Accounts *accounts.Service
+	WebShop  *webshop.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).

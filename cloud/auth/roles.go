@@ -21,6 +21,10 @@ const (
 	RoleClerk         Role = "clerk"          // box-office clerk: sells, requests refunds
 	RoleGateStaff     Role = "gate_staff"     // reads sessions and tickets for entry
 	RoleAuditor       Role = "auditor"        // read-only: sales, audit log
+	// RoleShop is the public shop acting for one of the public's accounts:
+	// it sells on the web channel and reads what it sold. No user has it
+	// (Roles and ParseRole leave it out); cloud/webshop makes it.
+	RoleShop Role = "shop"
 )
 
 // Roles lists every role, most powerful first.
@@ -43,7 +47,7 @@ func ParseRole(s string) (Role, error) {
 // they are assigned to.
 func (r Role) TenantWide() bool {
 	switch r {
-	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor:
+	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor, RoleShop:
 		return true
 	}
 	return false
@@ -84,11 +88,11 @@ var permissions = map[Action][]Role{
 	ManageVenues:     {RolePlatformAdmin, RoleTenantAdmin},
 	ManageUsers:      {RolePlatformAdmin, RoleTenantAdmin},
 	ManageSessions:   {RoleTenantAdmin, RoleVenueManager},
-	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk},
+	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
 	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk},
 	ApproveRefund:    {RoleTenantAdmin, RoleVenueManager},
-	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor},
-	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor},
+	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop},
+	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop},
 	ReadAudit:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ReadReports:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ManageReports:    {RolePlatformAdmin, RoleTenantAdmin},

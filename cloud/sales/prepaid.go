@@ -42,7 +42,11 @@ func (s *Service) IssuePrepaid(ctx context.Context, p Principal, in Prepaid) (Or
 	if err != nil {
 		return Order{}, err
 	}
-	o, err := s.confirm(ctx, p, OrderRequest{HoldID: h.ID, CustomerName: in.CustomerName}, &in)
+	keyed := in.Holders
+	if keyed == nil {
+		keyed = []OrderHolder{}
+	}
+	o, err := s.confirm(ctx, p, OrderRequest{HoldID: h.ID, CustomerName: in.CustomerName}, keyed, &in)
 	if err == nil {
 		return o, nil
 	}
@@ -65,9 +69,9 @@ func (s *Service) prepaidOrder(ctx context.Context, p Principal, key string) (Or
 	return o, err == nil, err
 }
 
-// prepaidHolders checks a prepaid order's holders, already checked and
-// keyed by the domain that took them, against the hold's seats.
-func prepaidHolders(ev Event, h Hold, in []OrderHolder) ([]OrderHolder, error) {
+// keyedHolders checks holders, already checked and keyed by the domain
+// that took them, against the hold's seats.
+func keyedHolders(ev Event, h Hold, in []OrderHolder) ([]OrderHolder, error) {
 	if !ev.RealName {
 		if len(in) > 0 {
 			return nil, invalid("invalid_order", "only a real-name event names its tickets' holders")

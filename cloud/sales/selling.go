@@ -362,10 +362,25 @@ type OrderRequest struct {
 // seats stay held for the payment window. With a cash payment it is the
 // whole sale: the order is created paid, with its tickets, or not at all.
 func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest) (Order, error) {
-	return s.confirm(ctx, p, in, nil)
+	return s.confirm(ctx, p, in, nil, nil)
 }
 
-func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, pre *Prepaid) (Order, error) {
+// ConfirmNamed is ConfirmOrder with holders another domain checked and
+// keyed already (the shop's verified identities, by their document's
+// key): one per seat, for a real-name event.
+func (s *Service) ConfirmNamed(ctx context.Context, p Principal, in OrderRequest, holders []OrderHolder) (Order, error) {
+	if len(in.Holders) > 0 {
+		return Order{}, invalid("invalid_order", "holders come keyed or as documents, not both")
+	}
+	if holders == nil {
+		holders = []OrderHolder{}
+	}
+	return s.confirm(ctx, p, in, holders, nil)
+}
+
+// confirm makes the order; keyed holders (non-nil) replace in.Holders,
+// and a prepaid order is paid in the same transaction.
+func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, keyed []OrderHolder, pre *Prepaid) (Order, error) {
 	if err := authorize(p, auth.Sell); err != nil {
 		return Order{}, err
 	}
@@ -414,10 +429,10 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, pre
 		return Order{}, err
 	}
 	var holders []OrderHolder
-	if pre == nil {
+	if keyed == nil {
 		holders, err = s.orderHolders(ctx, ev, h, in.Holders)
 	} else {
-		holders, err = prepaidHolders(ev, h, pre.Holders)
+		holders, err = keyedHolders(ev, h, keyed)
 	}
 	if err != nil {
 		return Order{}, err

@@ -610,7 +610,8 @@ ALTER TABLE presale_applications ADD COLUMN phone TEXT NOT NULL DEFAULT '';
 ALTER TABLE presale_applications ADD COLUMN lang TEXT NOT NULL DEFAULT 'zh';`,
 	// 23: the public's accounts (a phone proved by a code, a password),
 	// the identities the shop verified (one per document), the related
-	// people of an account, and the codes sent.
+	// people of an account, the codes sent, and the orders an account made
+	// at the shop.
 	`CREATE TABLE accounts (
 	id INTEGER PRIMARY KEY,
 	tenant_id INTEGER NOT NULL,
@@ -651,5 +652,11 @@ CREATE TABLE sms_codes (
 	sent_at INTEGER NOT NULL,
 	expires_at INTEGER NOT NULL,
 	attempts INTEGER NOT NULL
-);`,
+);
+CREATE TABLE account_orders (
+	order_id INTEGER PRIMARY KEY,
+	account_id INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX account_orders_account ON account_orders(account_id, order_id);`,
 }

@@ -1,0 +1,45 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/webshop"
+)
+
+// WebShop is the shop's record of which account made which order.
+func (s *Store) WebShop() webshop.Store { return webshopStore{s} }
+
+type webshopStore struct{ s *Store }
+
+func (r webshopStore) AddOrder(ctx context.Context, accountID, orderID int64, at time.Time) error {
+	return r.s.Update(ctx, func(tx sales.Tx) error {
+		_, err := tx.(*txn).q.ExecContext(ctx, `INSERT INTO account_orders (order_id, account_id, created_at) VALUES (?,?,?) ON CONFLICT (order_id) DO NOTHING`,
+			orderID, accountID, ms(at))
+		return wrap(err, "record an account's order")
+	})
+}
+
+func (r webshopStore) Orders(ctx context.Context, accountID int64, limit int) ([]int64, error) {
+	rows, err := r.s.q.QueryContext(ctx, `SELECT order_id FROM account_orders WHERE account_id = ? ORDER BY order_id DESC LIMIT ?`, accountID, limit)
+	if err != nil {
+		return nil, wrap(err, "list an account's orders")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, wrap(err, "list an account's orders")
+		}
+		out = append(out, id)
+	}
+	return out, wrap(rows.Err(), "list an account's orders")
+}
+
+func (r webshopStore) Owner(ctx context.Context, orderID int64) (int64, error) {
+	var id int64
+	err := r.s.q.QueryRowContext(ctx, `SELECT account_id FROM account_orders WHERE order_id = ?`, orderID).Scan(&id)
+	return id, notFound(err, "order")
+}

@@ -1,0 +1,191 @@
+// Package webshop is buying at the public shop (event plan §6.1.7,
+// §6.1.10(1)): a logged-in account holds seats on the web channel, names
+// a verified person of the account for each seat of a real-name session,
+// pays by card through the payment provider, and sees its orders with
+// each ticket's QR code and the order's pickup code for the kiosk. Every
+// rule of a sale is the sales service's (quotas, per-person limits, one
+// ID per session, the payment's idempotency); this package acts for the
+// account with the shop's own role and remembers whose order is whose.
+package webshop
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/admitbox/admit/cloud/accounts"
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/identity"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Store remembers which account made which order.
+type Store interface {
+	AddOrder(ctx context.Context, accountID, orderID int64, at time.Time) error
+	Orders(ctx context.Context, accountID int64, limit int) ([]int64, error)
+	// Owner is the account an order was made by (a sales not-found error
+	// for an order the shop did not make).
+	Owner(ctx context.Context, orderID int64) (int64, error)
+}
+
+// Sales is the sales service as the shop uses it.
+type Sales interface {
+	HoldSeats(ctx context.Context, p sales.Principal, in sales.HoldRequest) (sales.Hold, error)
+	ReleaseHold(ctx context.Context, p sales.Principal, id int64) (sales.Hold, error)
+	ConfirmNamed(ctx context.Context, p sales.Principal, in sales.OrderRequest, holders []sales.OrderHolder) (sales.Order, error)
+	PayOrder(ctx context.Context, p sales.Principal, orderID int64, in sales.PaymentRequest) (sales.Order, error)
+	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
+	OpenText(v string) (string, error)
+}
+
+// Accounts gives an account's verified people.
+type Accounts interface {
+	VerifiedHolders(ctx context.Context, a accounts.Account) ([]accounts.Identity, error)
+}
+
+// Service buys for accounts.
+type Service struct {
+	st    Store
+	sales Sales
+	acc   Accounts
+	now   func() time.Time
+}
+
+// New returns a Service.
+func New(st Store, s Sales, acc Accounts, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{st: st, sales: s, acc: acc, now: now}
+}
+
+// principal is the shop acting for account a.
+func principal(a accounts.Account) sales.Principal {
+	return sales.Principal{TenantID: a.TenantID, Username: "account:" + strconv.FormatInt(a.ID, 10), Role: auth.RoleShop}
+}
+
+// BuyRequest is a purchase: a level's best seats (Count of TierID) or the
+// seats chosen on the map (SeatIDs); one of the account's verified people
+// per seat for a real-name session (identity ids, in seat order); a card.
+type BuyRequest struct {
+	SessionID      int64   `json:"session_id"`
+	SeatIDs        []int64 `json:"seat_ids,omitempty"`
+	TierID         int64   `json:"tier_id,omitempty"`
+	Count          int     `json:"count,omitempty"`
+	Holders        []int64 `json:"holders,omitempty"`
+	CardToken      string  `json:"card_token"`
+	IdempotencyKey string  `json:"idempotency_key,omitempty"`
+}
+
+// Buy holds the seats, makes the order naming its holders and pays it. A
+// declined card leaves the order awaiting payment (Pay tries again); a
+// refused order lets the seats go.
+func (s *Service) Buy(ctx context.Context, a accounts.Account, in BuyRequest) (sales.Order, error) {
+	p := principal(a)
+	people, err := s.acc.VerifiedHolders(ctx, a)
+	if err != nil {
+		return sales.Order{}, err
+	}
+	for _, id := range in.Holders {
+		if !slices.ContainsFunc(people, func(i accounts.Identity) bool { return i.ID == id }) {
+			return sales.Order{}, &sales.Error{Kind: sales.KindInvalid, Code: "invalid_holders", Message: "a holder is not a verified person of this account",
+				Fields: []sales.FieldError{{Field: "holders", Message: fmt.Sprintf("identity %d", id)}}}
+		}
+	}
+	h, err := s.sales.HoldSeats(ctx, p, sales.HoldRequest{SessionID: in.SessionID, Channel: sales.ChannelWeb, SeatIDs: in.SeatIDs, TierID: in.TierID, Count: in.Count})
+	if err != nil {
+		return sales.Order{}, err
+	}
+	var holders []sales.OrderHolder
+	if len(in.Holders) > 0 {
+		if len(in.Holders) != len(h.Seats) {
+			s.release(p, h.ID)
+			return sales.Order{}, &sales.Error{Kind: sales.KindInvalid, Code: "invalid_holders", Message: fmt.Sprintf("%d holders for %d seats", len(in.Holders), len(h.Seats))}
+		}
+		for i, id := range in.Holders {
+			k := slices.IndexFunc(people, func(x accounts.Identity) bool { return x.ID == id })
+			who := people[k]
+			holders = append(holders, sales.OrderHolder{SeatID: h.Seats[i].SeatID, DocType: identity.Type(who.DocType), DocMasked: who.DocMasked, IDKey: who.IDKey, Name: who.Name})
+		}
+	}
+	name, phone := "", ""
+	if len(people) > 0 {
+		name = people[0].Name
+	}
+	if phone, err = s.sales.OpenText(a.Phone); err != nil {
+		s.release(p, h.ID)
+		return sales.Order{}, err
+	}
+	o, err := s.sales.ConfirmNamed(ctx, p, sales.OrderRequest{HoldID: h.ID, CustomerName: name, CustomerPhone: phone}, holders)
+	if err != nil {
+		s.release(p, h.ID)
+		return sales.Order{}, err
+	}
+	if err := s.st.AddOrder(ctx, a.ID, o.ID, s.now().UTC()); err != nil {
+		return sales.Order{}, err
+	}
+	return s.Pay(ctx, a, o.ID, sales.PaymentRequest{Method: "card", CardToken: in.CardToken, IdempotencyKey: in.IdempotencyKey})
+}
+
+func (s *Service) release(p sales.Principal, holdID int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, _ = s.sales.ReleaseHold(ctx, p, holdID) // it expires anyway
+}
+
+// Pay pays one of the account's orders by card.
+func (s *Service) Pay(ctx context.Context, a accounts.Account, orderID int64, in sales.PaymentRequest) (sales.Order, error) {
+	if err := s.owned(ctx, a, orderID); err != nil {
+		return sales.Order{}, err
+	}
+	in.Method = "card"
+	return s.sales.PayOrder(ctx, principal(a), orderID, in)
+}
+
+// Orders lists the account's orders, newest first, with their tickets.
+func (s *Service) Orders(ctx context.Context, a accounts.Account) ([]sales.Order, error) {
+	ids, err := s.st.Orders(ctx, a.ID, 50)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sales.Order, 0, len(ids))
+	for _, id := range ids {
+		o, err := s.sales.GetOrder(ctx, principal(a), id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// Ticket returns a ticket of one of the account's orders.
+func (s *Service) Ticket(ctx context.Context, a accounts.Account, orderID int64, number string) (sales.Ticket, error) {
+	if err := s.owned(ctx, a, orderID); err != nil {
+		return sales.Ticket{}, err
+	}
+	o, err := s.sales.GetOrder(ctx, principal(a), orderID)
+	if err != nil {
+		return sales.Ticket{}, err
+	}
+	for _, t := range o.Tickets {
+		if t.Number == number {
+			return t, nil
+		}
+	}
+	return sales.Ticket{}, notFound()
+}
+
+func (s *Service) owned(ctx context.Context, a accounts.Account, orderID int64) error {
+	owner, err := s.st.Owner(ctx, orderID)
+	if sales.IsKind(err, sales.KindNotFound) || (err == nil && owner != a.ID) {
+		return notFound()
+	}
+	return err
+}
+
+func notFound() error {
+	return &sales.Error{Kind: sales.KindNotFound, Code: "not_found", Message: "no such order of this account"}
+}
