@@ -25,24 +25,7 @@ func TestAShopperRegistersVerifiesAndAddsAHolder(t *testing.T) {
 	})
 	shop := browser(t)
 	const phone = "13700137000"
-	run(t, shop, "the account page", chromedp.EmulateViewport(390, 844),
-		chromedp.Navigate(w.srv.URL+"/shop/#/t/acme/account"),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=send-code]`)),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=phone]`), phone),
-		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), "Correct-horse-9"),
-		chromedp.Click(chromedp.CSS(`[data-test=send-code]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=code-sent]`)))
-	// The message queue sends the code on its next tick.
-	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	m, err := sms.WaitFor(wctx, func(m messages.Message) bool { return m.Recipient == phone && m.Template == "account.code" })
-	if err != nil {
-		t.Fatalf("no code was texted: %v", err)
-	}
-	code := regexp.MustCompile(`\d{6}`).FindString(m.Body)
-	run(t, shop, "register", chromedp.SendKeys(chromedp.CSS(`[data-test=code]`), code),
-		chromedp.Click(chromedp.CSS(`[data-test=register]`)),
-		chromedp.WaitVisible(chromedp.CSS(`[data-test=identity-submit]`)))
+	shopRegister(t, w, shop, sms, phone)
 	if got := get(t, shop, "phone", chromedp.Evaluate[string](`document.querySelector('[data-test=phone]').textContent`)); got != "137****7000" {
 		t.Fatalf("the account shows the phone as %q", got)
 	}
@@ -70,4 +53,29 @@ func TestAShopperRegistersVerifiesAndAddsAHolder(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=no-reviews]`)))
 	run(t, shop, "verified after the review", chromedp.Reload(),
 		waitText(`[data-test=holders] [data-test=state]`, "verified"))
+}
+
+// shopRegister opens an account at the acme shop in the browser at a
+// phone's width, with the code the SMS simulator received; it ends on the
+// account page.
+func shopRegister(t *testing.T, w *world, shop context.Context, sms *messages.Simulator, phone string) {
+	t.Helper()
+	run(t, shop, "the account page", chromedp.EmulateViewport(390, 844),
+		chromedp.Navigate(w.srv.URL+"/shop/#/t/acme/account"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=send-code]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=phone]`), phone),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=password]`), "Correct-horse-9"),
+		chromedp.Click(chromedp.CSS(`[data-test=send-code]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=code-sent]`)))
+	// The message queue sends the code on its next tick.
+	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m, err := sms.WaitFor(wctx, func(m messages.Message) bool { return m.Recipient == phone && m.Template == "account.code" })
+	if err != nil {
+		t.Fatalf("no code was texted: %v", err)
+	}
+	code := regexp.MustCompile(`\d{6}`).FindString(m.Body)
+	run(t, shop, "register", chromedp.SendKeys(chromedp.CSS(`[data-test=code]`), code),
+		chromedp.Click(chromedp.CSS(`[data-test=register]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=identity-submit]`)))
 }

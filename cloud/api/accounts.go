@@ -2,6 +2,8 @@ package api
 
 import (
 	"bytes"
+	"image"
+	"image/draw"
 	"image/png"
 	"net/http"
 
@@ -195,19 +197,25 @@ func (a *API) accountRoutes() []route {
 	}
 }
 
-// qrPNG draws a QR code of text, 8 pixels a module with the quiet zone.
+// qrPNG draws a QR code of text, 8 pixels a module, with the standard
+// quiet zone of four modules around it.
 func qrPNG(text string) ([]byte, error) {
 	code, err := qr.Encode(text, qr.M, qr.Auto)
 	if err != nil {
 		return nil, err
 	}
-	side := (code.Bounds().Dx() + 8) * 8
-	scaled, err := barcode.Scale(code, side-64, side-64)
+	const px, quiet = 8, 4
+	n := code.Bounds().Dx()
+	scaled, err := barcode.Scale(code, n*px, n*px)
 	if err != nil {
 		return nil, err
 	}
+	side := (n + 2*quiet) * px
+	img := image.NewGray(image.Rect(0, 0, side, side))
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+	draw.Draw(img, image.Rect(quiet*px, quiet*px, quiet*px+n*px, quiet*px+n*px), scaled, image.Point{}, draw.Src)
 	var b bytes.Buffer
-	if err := png.Encode(&b, scaled); err != nil {
+	if err := png.Encode(&b, img); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

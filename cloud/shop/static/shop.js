@@ -23,6 +23,12 @@
     "acc.number": ["Number", "证件号码"], "acc.name": ["Name on it", "证件姓名"], "acc.verify": ["Verify", "认证"], "acc.add": ["Add", "添加"],
     "acc.remove": ["Remove", "移除"], "st.verified": ["verified", "已认证"], "st.review": ["waiting for review", "人工审核中"], "st.rejected": ["rejected", "未通过"],
     "doc.resident_id": ["Resident ID", "居民身份证"], "doc.hk_macau_permit": ["HK/Macau permit", "港澳通行证"], "doc.taiwan_permit": ["Taiwan permit", "台湾通行证"], "doc.passport": ["Passport", "护照"],
+    "buy": ["Buy", "购买"], "buy.count": ["Tickets", "张数"], "buy.who": ["Who holds each ticket", "持票人"], "buy.card": ["Card", "银行卡"],
+    "buy.login": ["Log in to buy", "登录后购买"], "buy.verify": ["Verify your identity first (My account)", "请先完成实名认证（我的账户）"],
+    "card.ok": ["Test card (approved)", "测试卡（通过）"], "card.declined": ["Test card (declined)", "测试卡（拒付）"],
+    "orders": ["My orders", "我的订单"], "ord.none": ["No orders yet.", "暂无订单。"], "ord.pickup": ["Pickup code (kiosk)", "取票码（自助机）"],
+    "ord.pay": ["Pay", "支付"], "ord.paid": ["paid", "已支付"], "ord.pending_payment": ["awaiting payment", "待支付"],
+    "ord.refunded": ["refunded", "已退款"], "ord.partially_refunded": ["partly refunded", "部分退款"], "ord.expired": ["expired", "已过期"],
     "home": ["Open a shop or a presale from the link you were given.", "请通过收到的链接打开商店或预售页面。"],
     "ev.none": ["Nothing on sale right now.", "暂无在售场次。"], "ev.from": ["from {0}", "{0} 起"], "ev.left": ["{0} seats left", "余 {0} 张"],
     "ev.sessions": ["{0} sessions", "{0} 场"], "ev.realname": ["Real-name: one ID per ticket", "实名制：一证一票"],
@@ -34,6 +40,7 @@
   function header() {
     const [name, tenant] = location.hash.slice(2).split("/");
     clear(document.getElementById("top"), el("span", { class: "brand" }, t("shop")),
+      name === "t" && tenant ? el("a", { href: `#/t/${tenant}/orders`, class: "acct", "data-test": "nav-orders" }, t("orders")) : "",
       name === "t" && tenant ? el("a", { href: `#/t/${tenant}/account`, class: "acct", "data-test": "nav-account" }, t("acc")) : "", A.langToggle());
   }
 
@@ -45,6 +52,7 @@
       if (name === "presale" && id) await presalePage(target, id);
       else if (name === "t" && id && sub === "event" && subID) await eventPage(target, id, subID);
       else if (name === "t" && id && sub === "account") await accountPage(target, id);
+      else if (name === "t" && id && sub === "orders") await ordersPage(target, id);
       else if (name === "t" && id) await homePage(target, id);
       else clear(target, el("p", { class: "muted" }, t("home")));
     } catch (err) {
@@ -69,12 +77,36 @@
   // An event: its sessions on sale and the seats left at each price.
   async function eventPage(target, tenant, id) {
     const e = await api(`/shop/${encodeURIComponent(tenant)}/events/${encodeURIComponent(id)}`);
-    clear(target, el("p", {}, el("a", { href: "#/t/" + encodeURIComponent(tenant) }, "← ", t("ev.back"))), el("h1", {}, e.name),
+    const logged = !!localStorage.getItem(tokenKey(tenant));
+    const people = logged ? await mine(tenant, "GET", "/me").then((me) => [me.identity, ...me.holders.map((h) => h.identity)].filter((i) => i && i.state === "verified")).catch(() => []) : [];
+    const msg = el("div");
+    // A level's buy form: how many, who holds each (a real-name event), a card.
+    const buyForm = (s, l) => {
+      if (!l.remaining) return "";
+      if (!logged) return el("a", { href: `#/t/${encodeURIComponent(tenant)}/account`, "data-test": "buy-login" }, t("buy.login"));
+      if (e.real_name && !people.length) return el("span", { class: "muted" }, t("buy.verify"));
+      const max = Math.min(l.remaining, e.real_name ? people.length : 6);
+      const count = el("select", { "data-test": "buy-count" }, Array.from({ length: max }, (_, i) => el("option", { value: i + 1 }, String(i + 1))));
+      const card = el("select", { "data-test": "buy-card" }, el("option", { value: "tok_approve" }, t("card.ok")), el("option", { value: "tok_decline" }, t("card.declined")));
+      const who = e.real_name ? el("fieldset", { class: "stack", "data-test": "buy-holders" }, el("legend", {}, t("buy.who")),
+        people.map((p) => el("label", {}, el("input", { type: "checkbox", value: p.id, "data-person": p.id }), " ", p.name, " ", p.doc_masked))) : "";
+      return el("form", { class: "stack buy", "data-test": "buy-" + l.id, onsubmit: async (ev) => {
+        ev.preventDefault();
+        const holders = e.real_name ? [...who.querySelectorAll("input:checked")].map((i) => Number(i.value)) : [];
+        const n = e.real_name ? holders.length : Number(count.value);
+        try {
+          await mine(tenant, "POST", "/me/orders", { session_id: s.id, tier_id: l.id, count: n, holders: holders.length ? holders : undefined, card_token: card.value });
+          location.hash = `#/t/${encodeURIComponent(tenant)}/orders`;
+        } catch (err) { clear(msg, problem(err)); msg.scrollIntoView(); }
+      } }, e.real_name ? who : el("label", {}, t("buy.count"), count), el("label", {}, t("buy.card"), card), el("button", { type: "submit", "data-test": "buy-submit" }, t("buy")));
+    };
+    clear(target, el("p", {}, el("a", { href: "#/t/" + encodeURIComponent(tenant) }, "← ", t("ev.back"))), el("h1", {}, e.name), msg,
       e.real_name ? el("p", { class: "badge" }, t("ev.realname"), e.holder_limit ? " · " + t("ev.limit", e.holder_limit) : "") : "",
       el("ul", { class: "cards", "data-test": "sessions" }, e.sessions_on_sale.map((s) => el("li", { class: "card", "data-session": s.id },
         el("h2", {}, A.time(s.starts_at)), el("p", { class: "muted" }, s.venue),
         el("table", {}, el("tbody", {}, s.levels.map((l) => el("tr", { "data-level": l.id }, el("td", {}, l.name), el("td", { class: "num" }, price(l.price_cents)),
-          el("td", { class: "num", "data-test": "level-left" }, l.remaining ? t("ev.left", l.remaining) : t("ev.soldout"))))))))));
+          el("td", { class: "num", "data-test": "level-left" }, l.remaining ? t("ev.left", l.remaining) : t("ev.soldout"))))),
+          el("tbody", {}, s.levels.map((l) => el("tr", {}, el("td", { colspan: 3 }, buyForm(s, l))))))))));
   }
 
   // --- accounts -----------------------------------------------------------
@@ -112,6 +144,31 @@
       person("holder", (p) => act("POST", "/me/holders", p), t("acc.add")));
     const out = el("button", { type: "button", class: "secondary", onclick: () => { localStorage.removeItem(tokenKey(tenant)); route(); } }, t("acc.logout"));
     clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("acc")), out), el("p", { class: "muted", "data-test": "phone" }, me.phone), msg, idCard, holders);
+  }
+
+  // The account's orders: each ticket's QR code for the gate, and the
+  // order's pickup code for the kiosk.
+  async function ordersPage(target, tenant) {
+    if (!localStorage.getItem(tokenKey(tenant))) { signIn(target, tenant); return; }
+    const orders = await mine(tenant, "GET", "/me/orders");
+    const msg = el("div");
+    const qr = (o, tk) => {
+      const img = el("img", { class: "qr", alt: tk.number, "data-ticket": tk.number });
+      fetch(`/api/v1/shop/${encodeURIComponent(tenant)}/me/orders/${o.id}/tickets/${encodeURIComponent(tk.number)}/qr.png`,
+        { headers: { Authorization: "Bearer " + localStorage.getItem(tokenKey(tenant)) } })
+        .then((r) => r.ok ? r.blob() : Promise.reject(new Error("HTTP " + r.status)))
+        .then((b) => { img.src = URL.createObjectURL(b); img.dataset.loaded = "1"; }, () => {});
+      return img;
+    };
+    const card = (o) => el("li", { class: "card", "data-order": o.id },
+      el("h2", {}, "#" + o.id, " · ", el("span", { "data-test": "order-status" }, t("ord." + o.status)), " · ¥", A.money(o.total_cents)),
+      o.status === "paid" || o.status === "partially_refunded" ? el("p", {}, t("ord.pickup"), ": ", el("b", { class: "code", "data-test": "pickup" }, o.pickup_code)) : "",
+      o.status === "pending_payment" ? el("button", { type: "button", "data-test": "pay-" + o.id, onclick: async () => {
+        try { await mine(tenant, "POST", `/me/orders/${o.id}/pay`, { card_token: "tok_approve" }); await ordersPage(target, tenant); } catch (err) { clear(msg, problem(err)); }
+      } }, t("ord.pay")) : "",
+      el("ul", { class: "plain tickets" }, (o.tickets || []).map((tk) => el("li", { class: "ticket", "data-number": tk.number },
+        el("div", {}, tk.seat_label, " · ", el("span", { class: "muted" }, tk.number)), qr(o, tk)))));
+    clear(target, el("h1", {}, t("orders")), msg, orders.length ? el("ul", { class: "cards", "data-test": "orders" }, orders.map(card)) : el("p", { class: "muted" }, t("ord.none")));
   }
 
   function signIn(target, tenant) {

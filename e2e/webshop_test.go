@@ -1,0 +1,95 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/admitbox/admit/cloud/messages"
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/server"
+	"github.com/admitbox/admit/cloud/store/storetest"
+)
+
+// A public buyer, in Chromium at 390 px: registers, verifies, adds a
+// holder, buys two seats of a real-name session naming both, and sees both
+// QR codes and the pickup code; a second purchase naming the same person
+// for the session is refused with its reason; the kiosk finds the order
+// by its pickup code and prints both tickets; the gate admits one.
+func TestAPublicBuyerBuysTwoNamedSeatsAndTheKioskPrintsThem(t *testing.T) {
+	sms := messages.NewSimulator(messages.SMS)
+	w := newWorldWith(t, embedded, func(c *server.Config) {
+		c.Messages = map[messages.Channel]messages.ChannelConfig{messages.SMS: {Provider: sms}}
+	})
+	ctx := context.Background()
+	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "Derby", Kind: "match", RealName: true, HolderLimit: 2})
+	w.must(err)
+	start := w.session.StartsAt.Add(-4 * time.Hour)
+	ss, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(2 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	_, err = w.svc.SetPrices(ctx, w.admin, ss.ID, []sales.PriceTier{{Name: "Stand", PriceCents: 8800}})
+	w.must(err)
+	kiosk := w.agent(w.device("kiosk", "lobby"))
+	gate := w.agent(w.device("gate", "north"))
+
+	shop := browser(t)
+	shopRegister(t, w, shop, sms, "13300133000")
+	run(t, shop, "verify and add a holder",
+		chromedp.SendKeys(chromedp.CSS(`[data-test=identity-number]`), storetest.ResidentID(900)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=identity-name]`), "赵敏"),
+		chromedp.Click(chromedp.CSS(`[data-test=identity-submit]`)),
+		waitText(`[data-test=identity] [data-test=state]`, "verified"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=holder-number]`), storetest.ResidentID(901)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=holder-name]`), "赵小敏"),
+		chromedp.Click(chromedp.CSS(`[data-test=holder-submit]`)),
+		waitText(`[data-test=holders] [data-test=state]`, "verified"))
+
+	event := fmt.Sprintf("%s/shop/#/t/acme/event/%d", w.srv.URL, ev.ID)
+	run(t, shop, "buy two, naming both", chromedp.Navigate(event),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=buy-holders]`)),
+		js(`document.querySelectorAll('[data-test=buy-holders] input').forEach((i) => { i.checked = true }) || true`),
+		chromedp.Click(chromedp.CSS(`[data-test=buy-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=orders] [data-order]`)),
+		waitTrue(`document.querySelectorAll('img.qr[data-loaded="1"]').length === 2`, 10*time.Second))
+	if got := get(t, shop, "status", chromedp.Evaluate[string](`document.querySelector('[data-test=order-status]').textContent`)); got != "paid" {
+		t.Fatalf("the order is %q", got)
+	}
+	pickup := get(t, shop, "pickup", chromedp.Evaluate[string](`document.querySelector('[data-test=pickup]').textContent`))
+	fitsWidth(t, shop, "the orders page", 390, 844)
+	shot(t, shop, "shop-orders")
+
+	run(t, shop, "the same person again", chromedp.Navigate(event), chromedp.WaitVisible(chromedp.CSS(`[data-test=buy-holders]`)),
+		js(`document.querySelector('[data-test=buy-holders] input').checked = true`),
+		chromedp.Click(chromedp.CSS(`[data-test=buy-submit]`)),
+		waitText(`[data-test=error]`, "holds a ticket of the session already"))
+
+	// The kiosk, from its cache: the pickup code finds both tickets.
+	w.caughtUp(kiosk)
+	var items []struct {
+		Number string `json:"number"`
+	}
+	if code := call(t, "GET", kiosk.URL()+"/pickup/"+pickup, nil, &items); code != http.StatusOK || len(items) != 2 {
+		t.Fatalf("the kiosk found %d tickets for %s: %d", len(items), pickup, code)
+	}
+	for _, it := range items {
+		if code := call(t, "POST", kiosk.URL()+"/print", map[string]any{"number": it.Number}, nil); code != http.StatusOK {
+			t.Fatalf("print %s: %d", it.Number, code)
+		}
+	}
+	orders, err := w.svc.FindOrders(ctx, w.admin, sales.OrderFilter{PickupCode: pickup})
+	w.must(err)
+	if len(orders) != 1 || orders[0].Channel != sales.ChannelWeb || len(orders[0].Holders) != 2 {
+		t.Fatalf("the cloud has %+v", orders)
+	}
+	o, err := w.svc.GetOrder(ctx, w.admin, orders[0].ID)
+	w.must(err)
+	w.caughtUp(gate)
+	w.gateNow = start.Add(-30 * time.Minute)
+	if s := validate(t, gate.URL(), o.Tickets[0].QR); !s.Admit {
+		t.Fatalf("the gate refused a web ticket: %+v", s)
+	}
+}
