@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/admitbox/admit/cloud/messages"
+	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/storetest"
@@ -91,5 +92,26 @@ func TestAPublicBuyerBuysTwoNamedSeatsAndTheKioskPrintsThem(t *testing.T) {
 	w.gateNow = start.Add(-30 * time.Minute)
 	if s := validate(t, gate.URL(), o.Tickets[0].QR); !s.Admit {
 		t.Fatalf("the gate refused a web ticket: %+v", s)
+	}
+
+	// The same account applies to a presale of the event's next session,
+	// naming both its people.
+	ss2, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start.Add(24 * time.Hour),
+		EndsAt: start.Add(26 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	tiers, err := w.svc.SetPrices(ctx, w.admin, ss2.ID, []sales.PriceTier{{Name: "Stand", PriceCents: 9900}})
+	w.must(err)
+	p, err := w.srv.Presales.Create(ctx, w.admin, presale.NewPresale{SessionID: ss2.ID, TierID: tiers[0].ID, Name: "Final presale", Tickets: 50, PerPerson: 2,
+		NamedHolders: true, OpensAt: time.Now().Add(-time.Minute), ClosesAt: time.Now().Add(time.Hour)})
+	w.must(err)
+	run(t, shop, "apply to the presale", chromedp.Navigate(fmt.Sprintf("%s/shop/#/t/acme/presale/%d", w.srv.URL, p.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=apply-holders]`)),
+		js(`document.querySelectorAll('[data-test=apply-holders] input').forEach((i) => { i.checked = true }) || true`),
+		chromedp.Click(chromedp.CSS(`[data-test=apply-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=applied]`)))
+	got, err := w.srv.Presales.Get(ctx, p.ID)
+	w.must(err)
+	if got.Counts[presale.Applied] != 1 {
+		t.Fatalf("the presale has %v", got.Counts)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/accounts"
+	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/webshop"
 )
@@ -140,6 +141,22 @@ func (a *API) accountRoutes() []route {
 					return nil, err
 				}
 				return a.opts.WebShop.Buy(c.Request.Context(), acct, in)
+			})},
+		{method: "POST", path: "/shop/:tenant/me/presales/:id/applications", summary: "Apply to a presale as the account's verified owner, naming its verified people", tag: "accounts", public: true,
+			body: webshop.PresaleRequest{}, resp: presale.Application{},
+			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
+				if a.opts.WebShop == nil {
+					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
+				}
+				pid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in webshop.PresaleRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.opts.WebShop.ApplyPresale(c.Request.Context(), acct, pid, in)
 			})},
 		{method: "GET", path: "/shop/:tenant/me/orders", summary: "The account's orders with their tickets and pickup codes", tag: "accounts", public: true, resp: []sales.Order{},
 			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {

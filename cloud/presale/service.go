@@ -251,20 +251,72 @@ type ApplyRequest struct {
 // after a timeout finishes the first one, with the same authorisation);
 // a declined card leaves nothing behind.
 func (s *Service) Apply(ctx context.Context, id int64, in ApplyRequest) (Application, error) {
-	ps, _, err := s.st.GetPresale(ctx, id)
+	ps, err := s.taking(ctx, id, 0)
 	if err != nil {
-		return Application{}, s.notFound(err)
-	}
-	if err := ps.CanApply(s.now()); err != nil {
-		return Application{}, &sales.Error{Kind: sales.KindConflict, Code: "presale_closed", Message: strings.TrimPrefix(err.Error(), "presale: ")}
+		return Application{}, err
 	}
 	a, err := s.application(ctx, ps, in)
 	if err != nil {
 		return Application{}, err
 	}
+	return s.submit(ctx, ps, a, in.CardToken)
+}
+
+// Known is a person whose document was checked and keyed already (an
+// account's verified identity): its key, type, masked number and name.
+type Known struct {
+	IDKey, DocType, DocMasked, Name string
+}
+
+// KnownApply is an application by a logged-in account: its verified owner
+// applies, naming its verified people as holders.
+type KnownApply struct {
+	Applicant Known
+	Holders   []Known
+	Quantity  int
+	CardToken string
+	Phone     string
+	Lang      string
+}
+
+// ApplyKnown is Apply for an account of tenant tenantID (the presale must
+// be its shop's).
+func (s *Service) ApplyKnown(ctx context.Context, id, tenantID int64, in KnownApply) (Application, error) {
+	ps, err := s.taking(ctx, id, tenantID)
+	if err != nil {
+		return Application{}, err
+	}
+	a, err := s.build(ps, in.Applicant, in.Holders, ApplyRequest{Quantity: in.Quantity, CardToken: in.CardToken, Phone: in.Phone, Lang: in.Lang}, nil)
+	if err != nil {
+		return Application{}, err
+	}
+	return s.submit(ctx, ps, a, in.CardToken)
+}
+
+// taking returns a presale taking applications now (of tenantID, when
+// non-zero).
+func (s *Service) taking(ctx context.Context, id, tenantID int64) (Presale, error) {
+	ps, _, err := s.st.GetPresale(ctx, id)
+	if err == nil && tenantID != 0 && ps.TenantID != tenantID {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return Presale{}, s.notFound(err)
+	}
+	if err := ps.CanApply(s.now()); err != nil {
+		return Presale{}, &sales.Error{Kind: sales.KindConflict, Code: "presale_closed", Message: strings.TrimPrefix(err.Error(), "presale: ")}
+	}
+	return ps, nil
+}
+
+// submit records an application and authorises its card. The same person
+// applying again is told of the application they have (a retry after a
+// timeout finishes the first one, with the same authorisation); a
+// declined card leaves nothing behind.
+func (s *Service) submit(ctx context.Context, ps Presale, a Application, token string) (Application, error) {
 	stored, err := s.st.InsertApplication(ctx, a)
 	if errors.Is(err, ErrDuplicate) {
-		prev, gerr := s.st.ApplicationByPerson(ctx, id, a.PersonKey)
+		prev, gerr := s.st.ApplicationByPerson(ctx, ps.ID, a.PersonKey)
 		if gerr != nil {
 			return Application{}, gerr
 		}
@@ -276,19 +328,39 @@ func (s *Service) Apply(ctx context.Context, id int64, in ApplyRequest) (Applica
 	} else if err != nil {
 		return Application{}, err
 	}
-	return s.authorise(ctx, ps, stored, in.CardToken)
+	return s.authorise(ctx, ps, stored, token)
 }
 
-// application checks a request and makes the application it asks for.
+// application checks a request's documents and makes the application
+// it asks for.
 func (s *Service) application(ctx context.Context, ps Presale, in ApplyRequest) (Application, error) {
 	now := s.now()
 	var fe []FieldError
-	doc, err := identity.Parse(in.Applicant.DocType, in.Applicant.DocNumber, now)
-	if err != nil {
-		fe = append(fe, FieldError{"applicant.doc_number", err.Error()})
+	person := func(field string, p Person) Known {
+		d, err := identity.Parse(p.DocType, p.DocNumber, now)
+		if err != nil {
+			fe = append(fe, FieldError{field + ".doc_number", err.Error()})
+			return Known{}
+		}
+		k, err := s.sales.DocumentKey(ctx, d)
+		if err != nil {
+			fe = append(fe, FieldError{field + ".doc_number", err.Error()})
+			return Known{}
+		}
+		return Known{IDKey: k, DocType: string(d.Type), DocMasked: d.Masked(), Name: strings.TrimSpace(p.Name)}
 	}
-	name := strings.TrimSpace(in.Applicant.Name)
-	if name == "" || len(name) > MaxName {
+	applicant := person("applicant", in.Applicant)
+	var holders []Known
+	for i, h := range in.Holders {
+		holders = append(holders, person("holders["+strconv.Itoa(i)+"]", h))
+	}
+	return s.build(ps, applicant, holders, in, fe)
+}
+
+// build checks an application's terms against the presale's and makes it.
+func (s *Service) build(ps Presale, applicant Known, holders []Known, in ApplyRequest, fe []FieldError) (Application, error) {
+	now := s.now()
+	if applicant.Name == "" || len(applicant.Name) > MaxName {
 		fe = append(fe, FieldError{"applicant.name", fmt.Sprintf("1 to %d characters", MaxName)})
 	}
 	if in.Quantity < 1 || in.Quantity > ps.PerPerson {
@@ -309,44 +381,35 @@ func (s *Service) application(ctx context.Context, ps Presale, in ApplyRequest) 
 	default:
 		fe = append(fe, FieldError{"lang", "zh or en"})
 	}
-	var holders []Holder
+	var named []Holder
 	switch {
-	case !ps.Named && len(in.Holders) > 0:
+	case !ps.Named && len(holders) > 0:
 		fe = append(fe, FieldError{"holders", "this presale does not name holders"})
-	case ps.Named && len(in.Holders) != in.Quantity:
+	case ps.Named && len(holders) != in.Quantity:
 		fe = append(fe, FieldError{"holders", "name one holder per ticket"})
 	case ps.Named:
 		seen := map[string]bool{}
-		for i, h := range in.Holders {
-			d, err := identity.Parse(h.DocType, h.DocNumber, now)
-			if err != nil {
-				fe = append(fe, FieldError{"holders[" + strconv.Itoa(i) + "].doc_number", err.Error()})
-				continue
+		for i, h := range holders {
+			if h.IDKey == "" {
+				continue // its document was refused above
 			}
-			k, err := s.sales.DocumentKey(ctx, d)
-			if err != nil {
-				return Application{}, err
-			}
-			if seen[k] {
+			if seen[h.IDKey] {
 				fe = append(fe, FieldError{"holders[" + strconv.Itoa(i) + "].doc_number", "named twice"})
 			}
-			seen[k] = true
-			holders = append(holders, Holder{DocType: string(d.Type), DocMasked: d.Masked(), IDKey: k})
+			seen[h.IDKey] = true
+			named = append(named, Holder{DocType: h.DocType, DocMasked: h.DocMasked, IDKey: h.IDKey})
 		}
 	}
 	if len(fe) > 0 {
 		return Application{}, invalid("invalid_application", "the application cannot be made", fe)
 	}
-	key, err := s.sales.DocumentKey(ctx, doc)
-	if err != nil {
-		return Application{}, err
-	}
 	ref := make([]byte, 8)
 	if _, err := rand.Read(ref); err != nil {
 		return Application{}, fmt.Errorf("presale: application ref: %w", err)
 	}
-	a := Application{PresaleID: ps.ID, Ref: "A" + strings.ToUpper(hex.EncodeToString(ref)), PersonKey: key, DocMasked: doc.Masked(),
-		Name: s.sales.SealText(name), Phone: s.sales.SealText(phone), Lang: lang, Quantity: in.Quantity, Holders: holders, State: Pending, CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
+	a := Application{PresaleID: ps.ID, Ref: "A" + strings.ToUpper(hex.EncodeToString(ref)), PersonKey: applicant.IDKey, DocMasked: applicant.DocMasked,
+		Name: s.sales.SealText(applicant.Name), Phone: s.sales.SealText(phone), Lang: lang, Quantity: in.Quantity, Holders: named, State: Pending,
+		CreatedAt: now.UTC(), UpdatedAt: now.UTC()}
 	a.PaymentKey = "presale-" + strconv.FormatInt(ps.ID, 10) + "-" + a.Ref
 	return a, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/identity"
+	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -43,22 +44,76 @@ type Sales interface {
 // Accounts gives an account's verified people.
 type Accounts interface {
 	VerifiedHolders(ctx context.Context, a accounts.Account) ([]accounts.Identity, error)
+	Me(ctx context.Context, a accounts.Account) (accounts.Account, error)
+}
+
+// Presales takes applications from accounts.
+type Presales interface {
+	ApplyKnown(ctx context.Context, id, tenantID int64, in presale.KnownApply) (presale.Application, error)
 }
 
 // Service buys for accounts.
 type Service struct {
-	st    Store
-	sales Sales
-	acc   Accounts
-	now   func() time.Time
+	st       Store
+	sales    Sales
+	acc      Accounts
+	presales Presales
+	now      func() time.Time
 }
 
-// New returns a Service.
-func New(st Store, s Sales, acc Accounts, now func() time.Time) *Service {
+// New returns a Service; presales may be nil (no presales at the shop).
+func New(st Store, s Sales, acc Accounts, presales Presales, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{st: st, sales: s, acc: acc, now: now}
+	return &Service{st: st, sales: s, acc: acc, presales: presales, now: now}
+}
+
+// PresaleRequest is an account's application to a presale: how many
+// tickets, which of its verified people hold them (a named presale), the
+// card to authorise, the language of the results' message.
+type PresaleRequest struct {
+	Quantity  int     `json:"quantity"`
+	Holders   []int64 `json:"holders,omitempty"`
+	CardToken string  `json:"card_token"`
+	Lang      string  `json:"lang,omitempty"`
+}
+
+// ApplyPresale applies to a presale as the account's verified owner; the
+// results are texted to the account's phone.
+func (s *Service) ApplyPresale(ctx context.Context, a accounts.Account, presaleID int64, in PresaleRequest) (presale.Application, error) {
+	if s.presales == nil {
+		return presale.Application{}, notFound()
+	}
+	me, err := s.acc.Me(ctx, a)
+	if err != nil {
+		return presale.Application{}, err
+	}
+	if me.Identity == nil || me.Identity.State != accounts.Verified {
+		return presale.Application{}, &sales.Error{Kind: sales.KindConflict, Code: "identity_unverified", Message: "verify your identity before applying"}
+	}
+	people, err := s.acc.VerifiedHolders(ctx, a)
+	if err != nil {
+		return presale.Application{}, err
+	}
+	known := func(i accounts.Identity) presale.Known {
+		return presale.Known{IDKey: i.IDKey, DocType: i.DocType, DocMasked: i.DocMasked, Name: i.Name}
+	}
+	var holders []presale.Known
+	for _, id := range in.Holders {
+		k := slices.IndexFunc(people, func(x accounts.Identity) bool { return x.ID == id })
+		if k < 0 {
+			return presale.Application{}, &sales.Error{Kind: sales.KindInvalid, Code: "invalid_holders", Message: "a holder is not a verified person of this account"}
+		}
+		holders = append(holders, known(people[k]))
+	}
+	phone, err := s.sales.OpenText(a.Phone)
+	if err != nil {
+		return presale.Application{}, err
+	}
+	k := slices.IndexFunc(people, func(x accounts.Identity) bool { return x.ID == me.Identity.ID })
+	return s.presales.ApplyKnown(ctx, presaleID, a.TenantID, presale.KnownApply{Applicant: known(people[k]), Holders: holders, Quantity: in.Quantity,
+		CardToken: in.CardToken, Phone: phone, Lang: in.Lang})
 }
 
 // principal is the shop acting for account a.

@@ -15,7 +15,8 @@
     "ps.winners": ["Winners in draw order", "中签名单（按抽签顺序）"], "ps.rank": ["Order", "顺序"], "ps.ref": ["Application", "申请号"], "ps.qty": ["Tickets", "张数"],
     "ps.files": ["Check the draw yourself", "自行验证抽签"], "ps.verify": ["Re-run it with:", "使用以下命令复核："],
     "ps.mine": ["My application number", "我的申请号"], "ps.check": ["Check", "查询"], "ps.won": ["Won: {0} tickets, order {1} in the draw", "中签：{0} 张，抽签顺序第 {1}"],
-    "ps.lost": ["Not drawn", "未中签"], "ps.notyet": ["Not drawn yet", "尚未抽签"], "not.found": ["Not found", "未找到"],
+    "ps.lost": ["Not drawn", "未中签"], "ps.apply": ["Apply", "申请"],
+    "ps.applied": ["Applied: application {0}. The results come by text message.", "申请成功：申请号 {0}。结果将以短信通知。"], "ps.notyet": ["Not drawn yet", "尚未抽签"], "not.found": ["Not found", "未找到"],
     "acc": ["My account", "我的账户"], "acc.phone": ["Phone", "手机号"], "acc.send": ["Send code", "获取验证码"], "acc.code": ["Code", "验证码"],
     "acc.password": ["Password", "密码"], "acc.register": ["Register", "注册"], "acc.login": ["Log in", "登录"], "acc.logout": ["Log out", "退出"],
     "acc.sent": ["A code was sent by text message.", "验证码已通过短信发送。"], "acc.new": ["New here? Register with your phone.", "新用户？用手机号注册。"],
@@ -53,6 +54,7 @@
       else if (name === "t" && id && sub === "event" && subID) await eventPage(target, id, subID);
       else if (name === "t" && id && sub === "account") await accountPage(target, id);
       else if (name === "t" && id && sub === "orders") await ordersPage(target, id);
+      else if (name === "t" && id && sub === "presale" && subID) await presalePage(target, subID, id);
       else if (name === "t" && id) await homePage(target, id);
       else clear(target, el("p", { class: "muted" }, t("home")));
     } catch (err) {
@@ -107,6 +109,29 @@
         el("table", {}, el("tbody", {}, s.levels.map((l) => el("tr", { "data-level": l.id }, el("td", {}, l.name), el("td", { class: "num" }, price(l.price_cents)),
           el("td", { class: "num", "data-test": "level-left" }, l.remaining ? t("ev.left", l.remaining) : t("ev.soldout"))))),
           el("tbody", {}, s.levels.map((l) => el("tr", {}, el("td", { colspan: 3 }, buyForm(s, l))))))))));
+  }
+
+  // An open presale's application form, for a logged-in account: its
+  // verified owner applies, naming its verified people on a named presale.
+  async function applyForm(tenant, p) {
+    if (!localStorage.getItem(tokenKey(tenant))) return el("p", { class: "card" }, el("a", { href: `#/t/${encodeURIComponent(tenant)}/account`, "data-test": "apply-login" }, t("buy.login")));
+    const me = await mine(tenant, "GET", "/me");
+    if (!me.identity || me.identity.state !== "verified") return el("p", { class: "card muted" }, t("buy.verify"));
+    const people = [me.identity, ...me.holders.map((h) => h.identity)].filter((i) => i.state === "verified");
+    const msg = el("div");
+    const qty = el("select", { "data-test": "apply-qty" }, Array.from({ length: p.per_person }, (_, i) => el("option", { value: i + 1 }, String(i + 1))));
+    const who = p.named_holders ? el("fieldset", { class: "stack", "data-test": "apply-holders" }, el("legend", {}, t("buy.who")),
+      people.map((x) => el("label", {}, el("input", { type: "checkbox", value: x.id }), " ", x.name, " ", x.doc_masked))) : "";
+    const card = el("select", { "data-test": "apply-card" }, el("option", { value: "tok_approve" }, t("card.ok")), el("option", { value: "tok_decline" }, t("card.declined")));
+    return el("form", { class: "card stack", "data-test": "apply", onsubmit: async (ev) => {
+      ev.preventDefault();
+      const holders = p.named_holders ? [...who.querySelectorAll("input:checked")].map((i) => Number(i.value)) : [];
+      try {
+        const a = await mine(tenant, "POST", `/me/presales/${p.id}/applications`, { quantity: p.named_holders ? holders.length : Number(qty.value), holders: holders.length ? holders : undefined, card_token: card.value, lang: A.getLang() });
+        clear(msg, el("p", { class: "okmsg", "data-test": "applied" }, t("ps.applied", a.ref)));
+      } catch (err) { clear(msg, problem(err)); }
+    } }, el("h2", {}, t("ps.apply")), p.named_holders ? who : el("label", {}, t("ps.qty"), qty), el("label", {}, t("buy.card"), card),
+      el("button", { type: "submit", "data-test": "apply-submit" }, t("ps.apply")), msg);
   }
 
   // --- accounts -----------------------------------------------------------
@@ -189,7 +214,7 @@
         el("button", { type: "button", "data-test": "register", onclick: () => mine(tenant, "POST", "/auth/register", { phone: phone.value, code: code.value, password: pw.value }).then(done, fail) }, t("acc.register"))));
   }
 
-  async function presalePage(target, id) {
+  async function presalePage(target, id, tenant) {
     const p = await api("/presales/" + encodeURIComponent(id));
     const order = ["open", "locked", "drawn", "settled"];
     const at = order.indexOf(p.state);
@@ -201,7 +226,9 @@
     const proof = el("div", { class: "card" }, el("h2", {}, t("ps.commit")), el("code", { class: "hash", "data-test": "commitment" }, p.commitment));
     if (p.list_hash) proof.append(el("h2", {}, t("ps.list")), el("code", { class: "hash", "data-test": "list-hash" }, p.list_hash));
     if (p.seed) proof.append(el("h2", {}, t("ps.seed")), el("code", { class: "hash", "data-test": "seed" }, p.seed));
-    const parts = [el("h1", {}, p.name), steps, el("div", { class: "card" }, facts), proof];
+    const parts = [el("h1", {}, p.name), steps, el("div", { class: "card" }, facts)];
+    if (p.state === "open" && tenant) parts.push(await applyForm(tenant, p));
+    parts.push(proof);
     if (p.state !== "open") {
       const base = `/api/v1/presales/${p.id}/`;
       const files = el("div", { class: "card files" }, el("h2", {}, t("ps.files")),

@@ -2,11 +2,13 @@ package storetest
 
 import (
 	"testing"
+	"time"
 
 	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/payment"
+	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/webshop"
 )
@@ -33,7 +35,10 @@ func testWebShop(t *testing.T, open func(t *testing.T) sales.Store) {
 	})
 	sent := &codes{last: map[string]string{}}
 	acc := accounts.New(st.Accounts(), f.Svc, accounts.NewVerifierSim(), sent.send, auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, f.Clock.Now, nil)
-	shop := webshop.New(st.WebShop(), f.Svc, acc, f.Clock.Now)
+	ps := f.Store.(interface{ Presales() presale.Store })
+	sim := payment.NewSimulator()
+	presales := presale.New(ps.Presales(), f.Svc, sim, f.Clock.Now, nil)
+	shop := webshop.New(st.WebShop(), f.Svc, acc, presales, f.Clock.Now)
 	account := func(phone string, people ...accounts.Person) (accounts.Account, []int64) {
 		t.Helper()
 		if err := acc.SendCode(ctx, f.Tenant.Code, phone, "zh"); err != nil {
@@ -127,5 +132,30 @@ func testWebShop(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if tk, err := shop.Ticket(ctx, a, o.ID, o.Tickets[1].Number); err != nil || tk.QR == "" {
 		t.Fatalf("the account's ticket: %+v %v", tk, err)
+	}
+
+	// A presale, applied to from the account: its owner applies, naming
+	// its people; once only.
+	tiers, err := f.Svc.Prices(ctx, f.Manager, sessions[2].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := presales.Create(ctx, f.Manager, presale.NewPresale{SessionID: sessions[2].ID, TierID: tiers[0].ID, Name: "Derby presale", Tickets: 10, PerPerson: 2,
+		NamedHolders: true, OpensAt: f.Clock.Now().Add(-time.Minute), ClosesAt: f.Clock.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := shop.ApplyPresale(ctx, a, p.ID, webshop.PresaleRequest{Quantity: 2, Holders: ids, CardToken: payment.TokenApprove, Lang: "en"})
+	if err != nil || app.State != presale.Applied || len(app.Holders) != 2 || app.Phone != "13600136000" {
+		t.Fatalf("applied %+v %v", app, err)
+	}
+	if _, err := shop.ApplyPresale(ctx, a, p.ID, webshop.PresaleRequest{Quantity: 1, Holders: ids[:1], CardToken: payment.TokenApprove}); !isCode(err, "already_applied") {
+		t.Fatalf("a second application: %v", err)
+	}
+	if _, err := shop.ApplyPresale(ctx, b, p.ID, webshop.PresaleRequest{Quantity: 1, Holders: ids[:1], CardToken: payment.TokenApprove}); !isCode(err, "invalid_holders") {
+		t.Fatalf("another account's person as holder: %v", err)
+	}
+	if sim.Held() != 1 {
+		t.Fatalf("%d authorisations held, want 1", sim.Held())
 	}
 }
