@@ -58,6 +58,15 @@ func (a *API) accountRoutes() []route {
 			return fn(c, s, acct)
 		})
 	}
+	// buying is mine for the shop's purchases.
+	buying := func(fn func(*gin.Context, *webshop.Service, accounts.Account) (any, error)) handler {
+		return mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
+			if a.opts.WebShop == nil {
+				return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
+			}
+			return fn(c, a.opts.WebShop, acct)
+		})
+	}
 	staff := func(approve bool) handler {
 		return func(c *gin.Context, p sales.Principal) (any, error) {
 			if a.opts.Accounts == nil {
@@ -132,22 +141,16 @@ func (a *API) accountRoutes() []route {
 			})},
 		{method: "POST", path: "/shop/:tenant/me/orders", summary: "Buy: seats held on the web channel, a verified holder named for each, paid by card", tag: "accounts", public: true,
 			body: webshop.BuyRequest{}, resp: sales.Order{},
-			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
-				if a.opts.WebShop == nil {
-					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
-				}
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
 				var in webshop.BuyRequest
 				if err := decode(c, &in); err != nil {
 					return nil, err
 				}
-				return a.opts.WebShop.Buy(c.Request.Context(), acct, in)
+				return ws.Buy(c.Request.Context(), acct, in)
 			})},
 		{method: "POST", path: "/shop/:tenant/me/presales/:id/applications", summary: "Apply to a presale as the account's verified owner, naming its verified people", tag: "accounts", public: true,
 			body: webshop.PresaleRequest{}, resp: presale.Application{},
-			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
-				if a.opts.WebShop == nil {
-					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
-				}
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
 				pid, err := id(c, "id")
 				if err != nil {
 					return nil, err
@@ -156,21 +159,15 @@ func (a *API) accountRoutes() []route {
 				if err := decode(c, &in); err != nil {
 					return nil, err
 				}
-				return a.opts.WebShop.ApplyPresale(c.Request.Context(), acct, pid, in)
+				return ws.ApplyPresale(c.Request.Context(), acct, pid, in)
 			})},
 		{method: "GET", path: "/shop/:tenant/me/orders", summary: "The account's orders with their tickets and pickup codes", tag: "accounts", public: true, resp: []sales.Order{},
-			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
-				if a.opts.WebShop == nil {
-					return []sales.Order{}, nil
-				}
-				return a.opts.WebShop.Orders(c.Request.Context(), acct)
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
+				return ws.Orders(c.Request.Context(), acct)
 			})},
 		{method: "POST", path: "/shop/:tenant/me/orders/:id/pay", summary: "Pay one of the account's orders by card (another card after a decline)", tag: "accounts", public: true,
 			body: sales.PaymentRequest{}, resp: sales.Order{},
-			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
-				if a.opts.WebShop == nil {
-					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
-				}
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
 				oid, err := id(c, "id")
 				if err != nil {
 					return nil, err
@@ -179,18 +176,15 @@ func (a *API) accountRoutes() []route {
 				if err := decode(c, &in); err != nil {
 					return nil, err
 				}
-				return a.opts.WebShop.Pay(c.Request.Context(), acct, oid, in)
+				return ws.Pay(c.Request.Context(), acct, oid, in)
 			})},
 		{method: "GET", path: "/shop/:tenant/me/orders/:id/tickets/:number/qr.png", summary: "A ticket's QR code (PNG), for the gate", tag: "accounts", public: true,
-			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
-				if a.opts.WebShop == nil {
-					return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server sells nothing to the public"}
-				}
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
 				oid, err := id(c, "id")
 				if err != nil {
 					return nil, err
 				}
-				tk, err := a.opts.WebShop.Ticket(c.Request.Context(), acct, oid, c.Param("number"))
+				tk, err := ws.Ticket(c.Request.Context(), acct, oid, c.Param("number"))
 				if err != nil {
 					return nil, err
 				}
