@@ -70,8 +70,9 @@ func (s *Service) prepaidOrder(ctx context.Context, p Principal, key string) (Or
 }
 
 // keyedHolders checks holders, already checked and keyed by the domain
-// that took them, against the hold's seats.
-func keyedHolders(ev Event, h Hold, in []OrderHolder) ([]OrderHolder, error) {
+// that took them, against the hold's seats, and seals their names as an
+// order keeps them.
+func (s *Service) keyedHolders(ev Event, h Hold, in []OrderHolder) ([]OrderHolder, error) {
 	if !ev.RealName {
 		if len(in) > 0 {
 			return nil, invalid("invalid_order", "only a real-name event names its tickets' holders")
@@ -79,17 +80,25 @@ func keyedHolders(ev Event, h Hold, in []OrderHolder) ([]OrderHolder, error) {
 		return nil, nil
 	}
 	if len(in) != len(h.Seats) {
-		return nil, invalid("invalid_order", fmt.Sprintf("%d holders for %d seats", len(in), len(h.Seats)))
+		return nil, invalid("invalid_holders", fmt.Sprintf("a real-name event names a holder for each of the %d seats", len(h.Seats)))
 	}
 	seats := map[int64]bool{}
 	for _, st := range h.Seats {
 		seats[st.SeatID] = true
 	}
-	for _, oh := range in {
+	docs := map[string]bool{}
+	out := make([]OrderHolder, len(in))
+	for i, oh := range in {
 		if !seats[oh.SeatID] || oh.IDKey == "" {
-			return nil, invalid("invalid_order", "a holder names a seat outside the order, or no document")
+			return nil, invalid("invalid_holders", "a holder names a seat outside the order, or no document")
+		}
+		if docs[oh.IDKey] {
+			return nil, invalid("invalid_holders", "one document holds one ticket of a session")
 		}
 		delete(seats, oh.SeatID)
+		docs[oh.IDKey] = true
+		oh.Name = s.SealText(oh.Name)
+		out[i] = oh
 	}
-	return in, nil
+	return out, nil
 }

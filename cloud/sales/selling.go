@@ -432,7 +432,7 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	if keyed == nil {
 		holders, err = s.orderHolders(ctx, ev, h, in.Holders)
 	} else {
-		holders, err = keyedHolders(ev, h, keyed)
+		holders, err = s.keyedHolders(ev, h, keyed)
 	}
 	if err != nil {
 		return Order{}, err
