@@ -337,6 +337,11 @@ func (s *Service) Authenticate(ctx context.Context, shop, token string) (Account
 	return a, err
 }
 
+// Get returns an account of a tenant by its id.
+func (s *Service) Get(ctx context.Context, tenantID, id int64) (Account, error) {
+	return s.st.GetAccount(ctx, tenantID, id)
+}
+
 // Me shows an account to its owner: phone masked, identity and holders
 // with names, documents masked.
 func (s *Service) Me(ctx context.Context, a Account) (Account, error) { return s.show(ctx, a) }

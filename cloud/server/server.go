@@ -206,6 +206,7 @@ type Server struct {
 	// Accounts are the public's.
 	Presales *presale.Service
 	Accounts *accounts.Service
+	WebShop  *webshop.Service
 	Messages *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
@@ -291,6 +292,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Verifier = accounts.NewVerifierSim()
 	}
 	s.Accounts = accounts.New(st.Accounts(), svc, cfg.Verifier, accounts.CodeBySMS(msgs), cfg.Passwords, cfg.Now, cfg.Logger)
+	s.WebShop = webshop.New(st.WebShop(), svc, s.Accounts, s.Presales, cfg.Now)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -312,7 +314,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: webshop.New(st.WebShop(), svc, s.Accounts, s.Presales, cfg.Now), Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -678,9 +680,12 @@ func (s *Server) prune(ctx context.Context, rc RetentionConfig, now func() time.
 	}
 }
 
-// sweep releases expired holds so availability and quotas stay tidy; the
-// hold logic never depends on it (expired holds are overtaken anyway).
+// sweep releases expired holds so availability and quotas stay tidy (the
+// hold logic never depends on it: expired holds are overtaken anyway),
+// tells and settles drawn presales, and once a minute queues the shop's
+// entry reminders.
 func (s *Server) sweep(ctx context.Context, every time.Duration) {
+	var reminded time.Time // entry reminders are looked for once a minute
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -695,6 +700,14 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 			}
 			if err := s.Presales.SettleAll(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("settle presales", "err", err)
+			}
+			if time.Since(reminded) >= time.Minute {
+				reminded = time.Now()
+				if n, err := s.WebShop.Remind(ctx, s.Messages); err != nil && ctx.Err() == nil {
+					s.log.Warn("entry reminders", "err", err)
+				} else if n > 0 {
+					s.log.Info("entry reminders queued", "count", n)
+				}
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/identity"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
 )
@@ -29,7 +30,25 @@ type Store interface {
 	// Owner is the account an order was made by (a sales not-found error
 	// for an order the shop did not make).
 	Owner(ctx context.Context, orderID int64) (int64, error)
+	// DueReminders lists the shop's paid orders whose session starts in
+	// (from, to].
+	DueReminders(ctx context.Context, from, to time.Time, limit int) ([]Reminder, error)
 }
+
+// Reminder is a paid shop order whose session starts soon.
+type Reminder struct {
+	OrderID, AccountID, TenantID int64
+	StartsAt                     time.Time
+	Event, Timezone              string
+}
+
+// Queuer queues messages (cloud/messages).
+type Queuer interface {
+	Queue(ctx context.Context, rs []messages.Request) (int, error)
+}
+
+// ReminderLead is how long before its session an order is reminded.
+const ReminderLead = 24 * time.Hour
 
 // Sales is the sales service as the shop uses it.
 type Sales interface {
@@ -43,6 +62,7 @@ type Sales interface {
 
 // Accounts gives an account's verified people.
 type Accounts interface {
+	Get(ctx context.Context, tenantID, id int64) (accounts.Account, error)
 	VerifiedHolders(ctx context.Context, a accounts.Account) ([]accounts.Identity, error)
 	Me(ctx context.Context, a accounts.Account) (accounts.Account, error)
 }
@@ -243,4 +263,33 @@ func (s *Service) owned(ctx context.Context, a accounts.Account, orderID int64) 
 
 func notFound() error {
 	return &sales.Error{Kind: sales.KindNotFound, Code: "not_found", Message: "no such order of this account"}
+}
+
+// Remind texts every shop order whose session starts within ReminderLead
+// an entry reminder, once per order (its message key); run it as often as
+// you like. It says how many it queued.
+func (s *Service) Remind(ctx context.Context, q Queuer) (int, error) {
+	now := s.now()
+	due, err := s.st.DueReminders(ctx, now, now.Add(ReminderLead), 1000)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	rs := make([]messages.Request, 0, len(due))
+	for _, r := range due {
+		a, err := s.acc.Get(ctx, r.TenantID, r.AccountID)
+		if err != nil {
+			return 0, err
+		}
+		phone, err := s.sales.OpenText(a.Phone)
+		if err != nil {
+			return 0, err
+		}
+		loc, err := time.LoadLocation(r.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		rs = append(rs, messages.Request{TenantID: r.TenantID, Channel: messages.SMS, Recipient: phone, Template: "session.reminder", Lang: "zh",
+			Key: "reminder/order/" + strconv.FormatInt(r.OrderID, 10), Vars: map[string]string{"org": "Admit", "event": r.Event, "starts": r.StartsAt.In(loc).Format("2006-01-02 15:04")}})
+	}
+	return q.Queue(ctx, rs)
 }

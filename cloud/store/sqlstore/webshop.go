@@ -43,3 +43,25 @@ func (r webshopStore) Owner(ctx context.Context, orderID int64) (int64, error) {
 	err := r.s.q.QueryRowContext(ctx, `SELECT account_id FROM account_orders WHERE order_id = ?`, orderID).Scan(&id)
 	return id, notFound(err, "order")
 }
+
+func (r webshopStore) DueReminders(ctx context.Context, from, to time.Time, limit int) ([]webshop.Reminder, error) {
+	rows, err := r.s.q.QueryContext(ctx, `SELECT ao.order_id, ao.account_id, o.tenant_id, s.starts_at, e.name, v.timezone
+FROM sessions s JOIN orders o ON o.session_id = s.id JOIN account_orders ao ON ao.order_id = o.id
+JOIN events e ON e.id = s.event_id JOIN venues v ON v.id = s.venue_id
+WHERE s.starts_at > ? AND s.starts_at <= ? AND o.status = 'paid' ORDER BY ao.order_id LIMIT ?`, ms(from), ms(to), limit)
+	if err != nil {
+		return nil, wrap(err, "find reminders due")
+	}
+	defer rows.Close()
+	var out []webshop.Reminder
+	for rows.Next() {
+		var rm webshop.Reminder
+		var starts int64
+		if err := rows.Scan(&rm.OrderID, &rm.AccountID, &rm.TenantID, &starts, &rm.Event, &rm.Timezone); err != nil {
+			return nil, wrap(err, "find reminders due")
+		}
+		rm.StartsAt = fromMS(starts)
+		out = append(out, rm)
+	}
+	return out, wrap(rows.Err(), "find reminders due")
+}

@@ -7,6 +7,7 @@ import (
 	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/identity"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
@@ -133,6 +134,28 @@ func testWebShop(t *testing.T, open func(t *testing.T) sales.Store) {
 	if tk, err := shop.Ticket(ctx, a, o.ID, o.Tickets[1].Number); err != nil || tk.QR == "" {
 		t.Fatalf("the account's ticket: %+v %v", tk, err)
 	}
+
+	// Entry reminders: none two days ahead; once each within a day.
+	msgs, sims := messageService(t, f)
+	if n, err := shop.Remind(ctx, msgs); err != nil || n != 0 {
+		t.Fatalf("reminders two days ahead: %d %v", n, err)
+	}
+	ahead := sessions[0].StartsAt.Sub(f.Clock.Now()) - time.Hour
+	f.Clock.Advance(ahead)
+	n, err := shop.Remind(ctx, msgs)
+	if err != nil || n != 2 { // the paid orders of sessions 0 and 1
+		t.Fatalf("reminders within a day: %d %v", n, err)
+	}
+	if n, err := shop.Remind(ctx, msgs); err != nil || n != 0 {
+		t.Fatalf("reminders again: %d queued, %v", n, err)
+	}
+	if _, err := msgs.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := sims[messages.SMS].Sent(); len(got) != 2 || got[0].Recipient != "13600136000" || got[0].Template != "session.reminder" {
+		t.Fatalf("sent %+v", got)
+	}
+	f.Clock.Advance(-ahead) // back for the presale below
 
 	// A presale, applied to from the account: its owner applies, naming
 	// its people; once only.
