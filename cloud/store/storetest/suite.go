@@ -71,6 +71,7 @@ var capabilities = []capability{
 	{"a real-name event: one ticket per document per session, the event's limit whatever the race, refunds free it", testRealNameHolders},
 	{"with a master key, customers' names and phones are stored sealed and found by the whole name", testPersonalDataSealed},
 	{"the password policy refuses plain and recent passwords and flags expired ones", testPasswordPolicy},
+	{"with a master key, what the public gives the shop is stored sealed", testPublicDataSealed},
 	{"secrets are sealed with the master key: without it the store signs nothing; the key rotates", testSecretsAtRest},
 	{"the session version moves with every seat change", testSessionVersion},
 	{"a device enrolls once with its code, which expires after a day", testEnrollment},
