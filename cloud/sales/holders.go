@@ -127,6 +127,34 @@ func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []Holde
 	return out, nil
 }
 
+// holdersFree refuses, before an order is made, holders who could not
+// hold its tickets at payment: a document holding a ticket of the session
+// already, or the event's limit. The payment's transaction checks again
+// (this read only spares a card charge that would have to be voided).
+func (s *Service) holdersFree(ctx context.Context, ev Event, sessionID int64, hs []OrderHolder) error {
+	for _, h := range hs {
+		taken, err := s.store.HolderInSession(ctx, sessionID, h.IDKey)
+		if err != nil {
+			return err
+		}
+		if taken {
+			return &Error{Kind: KindConflict, Code: "holder_taken",
+				Message: "this document holds a ticket of the session already: one ticket per person per session (" + h.DocMasked + ")"}
+		}
+		if ev.HolderLimit > 0 {
+			n, err := s.store.HolderTickets(ctx, ev.ID, h.IDKey)
+			if err != nil {
+				return err
+			}
+			if n >= ev.HolderLimit {
+				return &Error{Kind: KindConflict, Code: "holder_limit",
+					Message: fmt.Sprintf("the document %s holds %d tickets of this event already, its limit", h.DocMasked, n)}
+			}
+		}
+	}
+	return nil
+}
+
 // nameHolders binds the issued tickets to the order's holders, in the
 // issuing transaction: one per document per session (the store's unique
 // index), at most the event's limit across its sessions.

@@ -437,6 +437,9 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	if err != nil {
 		return Order{}, err
 	}
+	if err := s.holdersFree(ctx, ev, h.SessionID, holders); err != nil {
+		return Order{}, err
+	}
 	var total int64
 	for _, st := range h.Seats {
 		total += st.PriceCents

@@ -85,6 +85,9 @@ type Reader interface {
 	// HolderTickets counts the valid tickets a document (by its key) holds
 	// for the event.
 	HolderTickets(ctx context.Context, eventID int64, idKey string) (int, error)
+	// HolderInSession says whether a document (by its key) holds a valid
+	// ticket of the session.
+	HolderInSession(ctx context.Context, sessionID int64, idKey string) (bool, error)
 	// LiveLoginSessions lists the logins that still admit their user (not
 	// ended or expired, user enabled and at the login's generation), used
 	// since since, of a tenant (-1: all), most recent first.

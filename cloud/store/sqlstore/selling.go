@@ -650,6 +650,13 @@ func (r reader) HolderTickets(ctx context.Context, eventID int64, idKey string) 
 	return n, wrap(err, "count a holder's tickets")
 }
 
+// HolderInSession says whether the document holds a ticket of the session.
+func (r reader) HolderInSession(ctx context.Context, sessionID int64, idKey string) (bool, error) {
+	var n int
+	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM ticket_holders WHERE session_id = ? AND id_key = ?`, sessionID, idKey).Scan(&n)
+	return n > 0, wrap(err, "find a holder's ticket")
+}
+
 func (t *txn) InsertRevocations(ctx context.Context, rs []sales.Revocation) error {
 	for _, x := range rs {
 		var tenant int64
