@@ -214,6 +214,9 @@ func (s *Service) show(m *Message, unmasked bool) error {
 	if !unmasked {
 		m.Recipient = mask(m.Recipient)
 	}
+	if m.Template == "account.code" {
+		m.Body = "(a sign-in code: not shown)" // staff must not be able to use a member's code
+	}
 	return nil
 }
 

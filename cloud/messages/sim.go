@@ -12,6 +12,9 @@ import (
 // fails the next FailNext sends as a provider that is down would.
 type Simulator struct {
 	Channel Channel
+	// Echo, if set, hears every message the simulator delivers (the demo
+	// prints them: the phone it would reach does not exist).
+	Echo func(Message)
 
 	mu       sync.Mutex
 	sent     map[string]Message // by key
@@ -65,6 +68,9 @@ func (s *Simulator) Send(ctx context.Context, m Message) (string, error) {
 		s.order = append(s.order, m.Key)
 		close(s.changed)
 		s.changed = make(chan struct{})
+		if s.Echo != nil {
+			s.Echo(m)
+		}
 	}
 	return fmt.Sprintf("%s-%d", s.Channel, len(s.order)), nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/demo"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/edge/agent"
@@ -52,7 +53,15 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer sim.Close()
-	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, DB: *db, Logger: log, Version: "demo", Platform: platform})
+	// Text messages go nowhere in the demo: they are printed here, so that
+	// a visitor can register at the shop with the code.
+	sms := messages.NewSimulator(messages.SMS)
+	sms.Echo = func(m messages.Message) { fmt.Fprintf(out, "sms:        to %s: %s\n", m.Recipient, m.Body) }
+	chans := map[messages.Channel]messages.ChannelConfig{messages.SMS: {Provider: sms}}
+	for _, c := range []messages.Channel{messages.WeChat, messages.Inbox} {
+		chans[c] = messages.ChannelConfig{Provider: messages.NewSimulator(c)}
+	}
+	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, DB: *db, Logger: log, Version: "demo", Platform: platform, Messages: chans})
 	if err != nil {
 		return err
 	}
@@ -85,7 +94,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "portal:     %s/  (venue admin: log in as admin)\ncloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\nMQTT:       %s\n", srv.URL, srv.URL, srv.URL, srv.MQTTURL)
+	fmt.Fprintf(out, "portal:     %s/  (venue admin: log in as admin)\nshop:       %s/shop/#/t/demo  (the public: events on sale; register with any phone: its code is printed below as an sms line)\ncloud API:  %s/api/v1/\nOpenAPI:    %s/api/v1/openapi.json\nMQTT:       %s\n", srv.URL, srv.URL, srv.URL, srv.URL, srv.MQTTURL)
 	for _, d := range devs {
 		st := d.agent.Status()
 		fmt.Fprintf(out, "%-6s      %s/ui/ (device %s; screen for a kiosk-mode browser; GET /status)\n", st.Role+":", d.agent.URL(), st.DeviceID)

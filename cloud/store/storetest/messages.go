@@ -116,4 +116,13 @@ func testMessages(t *testing.T, open func(t *testing.T) sales.Store) {
 	if m, err := svc.Resend(ctx, f.Manager, failed.ID); err != nil || m.State != messages.Queued {
 		t.Fatalf("resend: %+v %v", m, err)
 	}
+	// A member's sign-in code is never shown to staff.
+	if _, err := svc.Queue(ctx, []messages.Request{{TenantID: f.Tenant.ID, Channel: messages.SMS, Recipient: "13800138000", Template: "account.code",
+		Vars: map[string]string{"org": "Arena", "code": "424242"}, Key: "test/code"}}); err != nil {
+		t.Fatal(err)
+	}
+	codes, err := svc.List(ctx, f.TenantAdmin, messages.Filter{Key: "test/code"})
+	if err != nil || len(codes) != 1 || strings.Contains(codes[0].Body, "424242") {
+		t.Fatalf("a code shown to staff: %+v %v", codes, err)
+	}
 }
