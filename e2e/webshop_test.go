@@ -114,4 +114,7 @@ func TestAPublicBuyerBuysTwoNamedSeatsAndTheKioskPrintsThem(t *testing.T) {
 	if got.Counts[presale.Applied] != 1 {
 		t.Fatalf("the presale has %v", got.Counts)
 	}
+	// The account's in-site messages hold its tickets and pickup code.
+	run(t, shop, "the inbox", chromedp.Navigate(w.srv.URL+"/shop/#/t/acme/account"),
+		waitText(`[data-test=inbox]`, pickup))
 }

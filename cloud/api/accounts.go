@@ -12,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/accounts"
+	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/webshop"
@@ -160,6 +161,13 @@ func (a *API) accountRoutes() []route {
 					return nil, err
 				}
 				return ws.ApplyPresale(c.Request.Context(), acct, pid, in)
+			})},
+		{method: "GET", path: "/shop/:tenant/me/messages", summary: "The account's in-site messages, newest first", tag: "accounts", public: true, resp: []messages.Message{},
+			h: mine(func(c *gin.Context, _ *accounts.Service, acct accounts.Account) (any, error) {
+				if a.opts.Messages == nil {
+					return []messages.Message{}, nil
+				}
+				return a.opts.Messages.Inbox(c.Request.Context(), acct.TenantID, acct.ID)
 			})},
 		{method: "GET", path: "/shop/:tenant/me/orders", summary: "The account's orders with their tickets and pickup codes", tag: "accounts", public: true, resp: []sales.Order{},
 			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {

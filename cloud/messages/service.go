@@ -220,6 +220,29 @@ func (s *Service) show(m *Message, unmasked bool) error {
 	return nil
 }
 
+// InboxKey is the key prefix of an account's in-site messages: a message
+// for the inbox is queued under InboxKey(account) + what it is about.
+func InboxKey(accountID int64) string { return "inbox/" + strconv.FormatInt(accountID, 10) + "/" }
+
+// Inbox is an account's in-site messages, newest first.
+func (s *Service) Inbox(ctx context.Context, tenantID, accountID int64) ([]Message, error) {
+	ms, err := s.st.List(ctx, tenantID, Filter{Key: InboxKey(accountID), Limit: 100})
+	if err != nil {
+		return nil, err
+	}
+	out := []Message{}
+	for _, m := range ms {
+		if m.Channel != Inbox {
+			continue
+		}
+		if err := s.show(&m, true); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, nil
+}
+
 // mask keeps a recipient's first three and last four characters.
 func mask(v string) string {
 	r := []rune(v)

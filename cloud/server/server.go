@@ -87,8 +87,8 @@ type Config struct {
 	Payments Payments `json:"-"`
 	// Verifier is the identity provider; nil is its simulator.
 	Verifier accounts.Verifier `json:"-"`
-	// Messages are the channels' providers and paces; nil is the
-	// simulators (nothing leaves the machine).
+	// Messages are the channels' providers and paces; a channel left out
+	// is simulated (nothing leaves the machine).
 	Messages  map[messages.Channel]messages.ChannelConfig `json:"-"`
 	Logger    *slog.Logger                                `json:"-"`
 	Now       func() time.Time                            `json:"-"`
@@ -279,12 +279,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		st.Close()
 		return nil, err
 	}
-	if cfg.Messages == nil {
-		cfg.Messages = map[messages.Channel]messages.ChannelConfig{}
-		for _, c := range messages.Channels() {
-			cfg.Messages[c] = messages.ChannelConfig{Provider: messages.NewSimulator(c)}
+	chans := map[messages.Channel]messages.ChannelConfig{}
+	for _, c := range messages.Channels() { // a channel not configured is simulated
+		chans[c] = messages.ChannelConfig{Provider: messages.NewSimulator(c)}
+		if cc, ok := cfg.Messages[c]; ok {
+			chans[c] = cc
 		}
 	}
+	cfg.Messages = chans
 	msgs := messages.New(st.Messages(), svc, cfg.Messages, cfg.Now, cfg.Logger)
 	s := &Server{Svc: svc, Store: st, Messages: msgs, Presales: presale.New(st.Presales(), svc, cfg.Payments, cfg.Now, cfg.Logger), URL: scheme + "://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
 	s.Presales.Notify = presale.BySMS(msgs)
@@ -293,6 +295,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.Accounts = accounts.New(st.Accounts(), svc, cfg.Verifier, accounts.CodeBySMS(msgs), cfg.Passwords, cfg.Now, cfg.Logger)
 	s.WebShop = webshop.New(st.WebShop(), svc, s.Accounts, s.Presales, cfg.Now)
+	s.WebShop.Inbox = msgs
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()

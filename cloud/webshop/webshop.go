@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/admitbox/admit/cloud/accounts"
@@ -79,6 +80,8 @@ type Service struct {
 	acc      Accounts
 	presales Presales
 	now      func() time.Time
+	// Inbox, if set, queues the account's in-site messages (its tickets).
+	Inbox Queuer
 }
 
 // New returns a Service; presales may be nil (no presales at the shop).
@@ -216,7 +219,24 @@ func (s *Service) Pay(ctx context.Context, a accounts.Account, orderID int64, in
 		return sales.Order{}, err
 	}
 	in.Method = "card"
-	return s.sales.PayOrder(ctx, principal(a), orderID, in)
+	o, err := s.sales.PayOrder(ctx, principal(a), orderID, in)
+	if err == nil && s.Inbox != nil {
+		s.tellTickets(ctx, a, o)
+	}
+	return o, err
+}
+
+// tellTickets puts a paid order's tickets in the account's inbox (once:
+// the order's key); a message that fails to queue is only logged by the
+// caller's absence of it, the order stands.
+func (s *Service) tellTickets(ctx context.Context, a accounts.Account, o sales.Order) {
+	labels := make([]string, len(o.Tickets))
+	for i, t := range o.Tickets {
+		labels[i] = t.SeatLabel
+	}
+	_, _ = s.Inbox.Queue(ctx, []messages.Request{{TenantID: a.TenantID, Channel: messages.Inbox, Recipient: "account:" + strconv.FormatInt(a.ID, 10),
+		Template: "tickets.issued", Lang: "zh", Key: messages.InboxKey(a.ID) + "order/" + strconv.FormatInt(o.ID, 10),
+		Vars: map[string]string{"org": "Admit", "quantity": strconv.Itoa(len(o.Tickets)), "seats": strings.Join(labels, ", "), "pickup": o.PickupCode}}})
 }
 
 // Orders lists the account's orders, newest first, with their tickets.

@@ -58,9 +58,6 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	sms := messages.NewSimulator(messages.SMS)
 	sms.Echo = func(m messages.Message) { fmt.Fprintf(out, "sms:        to %s: %s\n", m.Recipient, m.Body) }
 	chans := map[messages.Channel]messages.ChannelConfig{messages.SMS: {Provider: sms}}
-	for _, c := range []messages.Channel{messages.WeChat, messages.Inbox} {
-		chans[c] = messages.ChannelConfig{Provider: messages.NewSimulator(c)}
-	}
 	srv, err := server.Start(ctx, server.Config{Listen: *listen, MQTTListen: *mqttListen, DataDir: *data, DB: *db, Logger: log, Version: "demo", Platform: platform, Messages: chans})
 	if err != nil {
 		return err

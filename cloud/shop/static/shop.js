@@ -22,7 +22,7 @@
     "acc.sent": ["A code was sent by text message.", "验证码已通过短信发送。"], "acc.new": ["New here? Register with your phone.", "新用户？用手机号注册。"],
     "acc.identity": ["My identity", "实名认证"], "acc.holders": ["People who may hold my tickets", "关联订票人"], "acc.doc": ["Document", "证件类型"],
     "acc.number": ["Number", "证件号码"], "acc.name": ["Name on it", "证件姓名"], "acc.verify": ["Verify", "认证"], "acc.add": ["Add", "添加"],
-    "acc.remove": ["Remove", "移除"], "st.verified": ["verified", "已认证"], "st.review": ["waiting for review", "人工审核中"], "st.rejected": ["rejected", "未通过"],
+    "acc.remove": ["Remove", "移除"], "acc.inbox": ["Messages", "站内消息"], "acc.noinbox": ["No messages yet.", "暂无消息。"], "st.verified": ["verified", "已认证"], "st.review": ["waiting for review", "人工审核中"], "st.rejected": ["rejected", "未通过"],
     "doc.resident_id": ["Resident ID", "居民身份证"], "doc.hk_macau_permit": ["HK/Macau permit", "港澳通行证"], "doc.taiwan_permit": ["Taiwan permit", "台湾通行证"], "doc.passport": ["Passport", "护照"],
     "buy": ["Buy", "购买"], "buy.count": ["Tickets", "张数"], "buy.who": ["Who holds each ticket", "持票人"], "buy.card": ["Card", "银行卡"],
     "buy.login": ["Log in to buy", "登录后购买"], "buy.verify": ["Verify your identity first (My account)", "请先完成实名认证（我的账户）"],
@@ -168,7 +168,11 @@
         el("button", { type: "button", class: "secondary", onclick: () => act("DELETE", "/me/holders/" + h.id) }, t("acc.remove"))))),
       person("holder", (p) => act("POST", "/me/holders", p), t("acc.add")));
     const out = el("button", { type: "button", class: "secondary", onclick: () => { localStorage.removeItem(tokenKey(tenant)); route(); } }, t("acc.logout"));
-    clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("acc")), out), el("p", { class: "muted", "data-test": "phone" }, me.phone), msg, idCard, holders);
+    const inbox = (await mine(tenant, "GET", "/me/messages").catch(() => [])) || [];
+    const box = el("div", { class: "card", "data-test": "inbox" }, el("h2", {}, t("acc.inbox")), inbox.length
+      ? el("ul", { class: "plain" }, inbox.map((m) => el("li", { "data-key": m.key }, el("span", { class: "muted" }, A.time(m.created_at)), " ", m.body)))
+      : el("p", { class: "muted" }, t("acc.noinbox")));
+    clear(target, el("div", { class: "row" }, el("h1", { class: "grow" }, t("acc")), out), el("p", { class: "muted", "data-test": "phone" }, me.phone), msg, idCard, holders, box);
   }
 
   // The account's orders: each ticket's QR code for the gate, and the
