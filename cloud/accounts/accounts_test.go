@@ -59,3 +59,33 @@ func TestMaskAndState(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalisePhone: whatever a visitor types, a phone taken is only
+// digits (after one optional +), of the allowed length, and normalising it
+// again changes nothing.
+func FuzzNormalisePhone(f *testing.F) {
+	for _, s := range []string{"13800138000", "+86 138-0013-8000", "", "++1", "１３８００１３８０００", "123456\n", "+"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		p, ok := NormalisePhone(in)
+		if !ok {
+			return
+		}
+		d := p
+		if len(d) > 0 && d[0] == '+' {
+			d = d[1:]
+		}
+		if len(d) < 6 || len(d) > 20 {
+			t.Fatalf("%q -> %q: %d digits", in, p, len(d))
+		}
+		for _, c := range d {
+			if c < '0' || c > '9' {
+				t.Fatalf("%q -> %q holds %q", in, p, c)
+			}
+		}
+		if again, ok := NormalisePhone(p); !ok || again != p {
+			t.Fatalf("%q -> %q -> %q", in, p, again)
+		}
+	})
+}
