@@ -18,14 +18,16 @@ import (
 // payments) are kept apart from reads so that reads are shed first.
 func classOf(r route) limit.Class {
 	switch {
-	case r.path == "/auth/login":
-		return limit.Login
+	case r.path == "/auth/login" || strings.HasPrefix(r.path, "/shop/:tenant/auth/"):
+		return limit.Login // the shop's codes, registrations and logins too
 	case r.path == "/enroll":
 		return limit.Enroll
 	case r.method == http.MethodGet:
 		return limit.Read
-	case r.path == "/holds" || strings.HasPrefix(r.path, "/holds/") || r.path == "/orders" || strings.HasPrefix(r.path, "/orders/"):
-		return limit.Sale
+	case r.path == "/holds" || strings.HasPrefix(r.path, "/holds/") || r.path == "/orders" || strings.HasPrefix(r.path, "/orders/"),
+		strings.HasPrefix(r.path, "/shop/:tenant/me/orders"), strings.HasPrefix(r.path, "/presales/:id/applications"),
+		strings.HasPrefix(r.path, "/shop/:tenant/me/presales/"):
+		return limit.Sale // buying at the shop and applying to a presale are sales
 	}
 	return limit.Write
 }
