@@ -676,11 +676,13 @@ func (s *Service) Settle(ctx context.Context, id int64) (SettleCounts, error) {
 		}
 		if err != nil {
 			c.Left++
-			errs = append(errs, err)
+			if len(errs) < 3 { // a provider that is down fails them all: the first few say why
+				errs = append(errs, err)
+			}
 		}
 	}
 	if c.Left > 0 {
-		return c, fmt.Errorf("presale %d: %d applications left to settle: %w", id, c.Left, errors.Join(errs...))
+		return c, fmt.Errorf("presale %d: %d applications left to settle, the first: %w", id, c.Left, errors.Join(errs...))
 	}
 	if err := s.st.SetState(ctx, id, Drawn, Settled); err != nil && !errors.Is(err, ErrChanged) {
 		return c, err
