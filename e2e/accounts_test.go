@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"net/http"
 	"regexp"
 	"testing"
 	"time"
@@ -53,6 +54,13 @@ func TestAShopperRegistersVerifiesAndAddsAHolder(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=no-reviews]`)))
 	run(t, shop, "verified after the review", chromedp.Reload(),
 		waitText(`[data-test=holders] [data-test=state]`, "verified"))
+
+	// Logging out ends the login at the cloud, not only in the browser.
+	tok := get(t, shop, "token", chromedp.Evaluate[string](`localStorage.getItem('admit.shop.acme')`))
+	run(t, shop, "log out", chromedp.Click(chromedp.CSS(`[data-test=logout]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=send-code]`)))
+	if code := callAs(t, tok, "GET", w.srv.URL+"/api/v1/shop/acme/me", nil, nil); code != http.StatusUnauthorized {
+		t.Fatalf("the logged-out token answered %d", code)
+	}
 }
 
 // shopRegister opens an account at the acme shop in the browser at a

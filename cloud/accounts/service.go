@@ -33,6 +33,9 @@ type Store interface {
 	GetAccount(ctx context.Context, tenantID, id int64) (Account, error)
 	LoginFailed(ctx context.Context, id int64, at time.Time) error
 	LoginSucceeded(ctx context.Context, id int64) error
+	// EndSessions moves the account's token generation on: every token
+	// issued before is refused from then on.
+	EndSessions(ctx context.Context, id int64) error
 	SetAccountIdentity(ctx context.Context, accountID, identityID int64, e audit.Entry) error
 
 	IdentityByKey(ctx context.Context, tenantID int64, idKey string) (Identity, error)
@@ -336,6 +339,10 @@ func (s *Service) Authenticate(ctx context.Context, shop, token string) (Account
 	}
 	return a, err
 }
+
+// Logout ends every login of the account (its tokens are refused from
+// now on, on every cloud process).
+func (s *Service) Logout(ctx context.Context, a Account) error { return s.st.EndSessions(ctx, a.ID) }
 
 // Get returns an account of a tenant by its id.
 func (s *Service) Get(ctx context.Context, tenantID, id int64) (Account, error) {

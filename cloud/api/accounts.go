@@ -110,6 +110,10 @@ func (a *API) accountRoutes() []route {
 				}
 				return s.Login(c.Request.Context(), c.Param("tenant"), in.Phone, in.Password)
 			})},
+		{method: "POST", path: "/shop/:tenant/me/logout", summary: "End every login of the account", tag: "accounts", public: true,
+			h: mine(func(c *gin.Context, s *accounts.Service, acct accounts.Account) (any, error) {
+				return nil, s.Logout(c.Request.Context(), acct)
+			})},
 		{method: "GET", path: "/shop/:tenant/me", summary: "The logged-in account: identity and related people", tag: "accounts", public: true, resp: accounts.Account{},
 			h: mine(func(c *gin.Context, s *accounts.Service, acct accounts.Account) (any, error) {
 				return s.Me(c.Request.Context(), acct)

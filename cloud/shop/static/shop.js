@@ -167,7 +167,10 @@
       el("ul", { class: "plain" }, me.holders.map((h) => el("li", { "data-holder": h.id }, who(h.identity), " ",
         el("button", { type: "button", class: "secondary", onclick: () => act("DELETE", "/me/holders/" + h.id) }, t("acc.remove"))))),
       person("holder", (p) => act("POST", "/me/holders", p), t("acc.add")));
-    const out = el("button", { type: "button", class: "secondary", onclick: () => { localStorage.removeItem(tokenKey(tenant)); route(); } }, t("acc.logout"));
+    const out = el("button", { type: "button", class: "secondary", "data-test": "logout", onclick: async () => {
+      await mine(tenant, "POST", "/me/logout").catch(() => {}); // the token dies at the cloud, not only here
+      localStorage.removeItem(tokenKey(tenant)); route();
+    } }, t("acc.logout"));
     const inbox = (await mine(tenant, "GET", "/me/messages").catch(() => [])) || [];
     const box = el("div", { class: "card", "data-test": "inbox" }, el("h2", {}, t("acc.inbox")), inbox.length
       ? el("ul", { class: "plain" }, inbox.map((m) => el("li", { "data-key": m.key }, el("span", { class: "muted" }, A.time(m.created_at)), " ", m.body)))

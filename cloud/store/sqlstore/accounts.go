@@ -107,6 +107,13 @@ func (r accountStore) LoginSucceeded(ctx context.Context, id int64) error {
 	})
 }
 
+func (r accountStore) EndSessions(ctx context.Context, id int64) error {
+	return r.update(ctx, func(t *txn) error {
+		_, err := t.q.ExecContext(ctx, `UPDATE accounts SET generation = generation + 1 WHERE id = ?`, id)
+		return wrap(err, "end an account's logins")
+	})
+}
+
 func (r accountStore) SetAccountIdentity(ctx context.Context, accountID, identityID int64, e audit.Entry) error {
 	return r.update(ctx, func(t *txn) error {
 		if _, err := t.q.ExecContext(ctx, `UPDATE accounts SET identity_id = ? WHERE id = ?`, identityID, accountID); err != nil {

@@ -214,4 +214,14 @@ func testAccounts(t *testing.T, open func(t *testing.T) sales.Store) {
 	if _, err := svc.RemoveHolder(ctx, acct, shown.Holders[0].ID); !isKind(err, sales.KindNotFound) {
 		t.Fatalf("another account's holder removed: %v", err)
 	}
+	// Logging out ends every login of the account.
+	if err := svc.Logout(ctx, acct2); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Authenticate(ctx, shop, sess2.Token); !isKind(err, sales.KindUnauthenticated) {
+		t.Fatalf("a token after logout: %v", err)
+	}
+	if _, err := svc.Authenticate(ctx, shop, sess.Token); err != nil {
+		t.Fatalf("another account's token after a logout: %v", err)
+	}
 }
