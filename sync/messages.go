@@ -174,6 +174,7 @@ const (
 	EventAdmission  = "admission"  // AdmissionData: accepted at some gate of the venue
 	EventSeatMap    = "seatmap"    // SeatMapData: availability summary for POS display
 	EventDevice     = "device"     // DeviceData: a device of the venue revoked
+	EventHolderKey  = "holder_key" // HolderKeyData: the key of the tenant's holder hashes
 )
 
 // FeedEvent is one numbered change of a venue.
@@ -209,6 +210,11 @@ type TicketData struct {
 	PriceCents int64  `json:"price_cents"`
 	Tier       string `json:"tier,omitempty"`
 	Card       string `json:"card,omitempty"` // RFID card UID (upper-case hex) admitting this ticket
+	// Holder is, on a real-name session, the keyed hash of the holder's
+	// identity document (identity.Document.Key under the tenant's holder
+	// key, hex): the gate compares the card it reads with it, and never
+	// holds the number.
+	Holder string `json:"holder,omitempty"`
 }
 
 // RevocationData withdraws a ticket.
@@ -241,6 +247,14 @@ type KeyData struct {
 	ID     uint32 `json:"id"`
 	Public []byte `json:"public"`
 	Status string `json:"status"` // active, retired (both verify), revoked
+}
+
+// HolderKeyData is the key a venue's gates hash the identity cards they
+// read with, to compare them with tickets' holders. It is the tenant's,
+// not the cloud's key for its own records, so a gate holds nothing that
+// opens another tenant's or the cloud's hashes.
+type HolderKeyData struct {
+	Key []byte `json:"key"`
 }
 
 // AdmissionData is an entry (or exit) accepted at a gate.

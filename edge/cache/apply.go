@@ -190,6 +190,15 @@ func applyEvent(tx *bolt.Tx, m *meta, ev sync.FeedEvent) error {
 			return malformed("%v", err)
 		}
 		return tx.Bucket(bKeys).Put(binary.BigEndian.AppendUint32(nil, d.ID), v)
+	case sync.EventHolderKey:
+		var d sync.HolderKeyData
+		if err := decodeData(ev, &d); err != nil {
+			return err
+		}
+		if len(d.Key) < 16 || len(d.Key) > 64 {
+			return malformed("holder key of %d bytes", len(d.Key))
+		}
+		return tx.Bucket(bHolderKey).Put([]byte("key"), d.Key)
 	case sync.EventAdmission:
 		var d sync.AdmissionData
 		if err := decodeData(ev, &d); err != nil {
@@ -239,6 +248,9 @@ func putTicket(tx *bolt.Tx, m *meta, d sync.TicketData) error {
 		return err
 	}
 	if err := putCard(tx, d.Number, d.Card); err != nil {
+		return err
+	}
+	if err := putHolder(tx, d.Number, d.Holder); err != nil {
 		return err
 	}
 	if d.PickupCode == "" {
@@ -312,6 +324,19 @@ func mergeAdmission(tx *bolt.Tx, d sync.AdmissionData) error {
 		}
 	}
 	return b.Put([]byte(d.Number), encodeAdmission(bump(a, d.Number, d.Direction, d.DeviceID, d.At)))
+}
+
+// putHolder keeps the ticket's holder hash, or forgets it when the ticket
+// comes again without one.
+func putHolder(tx *bolt.Tx, number, holder string) error {
+	if len(holder) > 128 {
+		return malformed("holder hash of %d characters", len(holder))
+	}
+	b := tx.Bucket(bHolders)
+	if holder == "" {
+		return b.Delete([]byte(number))
+	}
+	return b.Put([]byte(number), []byte(holder))
 }
 
 // putCard keeps the card index in step with the ticket's binding: a card

@@ -56,6 +56,8 @@ var (
 	bCards       = []byte("cards")   // RFID card UID -> ticket number
 	bCardOf      = []byte("card_of") // ticket number -> RFID card UID
 	bKeys        = []byte("keys")
+	bHolders     = []byte("holders")    // ticket number -> holder's keyed document hash (real-name sessions)
+	bHolderKey   = []byte("holder_key") // "key" -> the tenant's holder key
 	bAdmissions  = []byte("admissions")
 	bPrinted     = []byte("printed")
 	bIntents     = []byte("intents")
@@ -64,8 +66,9 @@ var (
 	// feedBuckets hold the cloud's data and are replaced by a snapshot.
 	// admissions and printed record what devices observed: a snapshot
 	// merges admissions into them and never forgets an entry or a print.
-	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys}
-	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bAdmissions, bPrinted, bIntents, bMeta}
+	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bHolders, bHolderKey}
+	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bHolders, bHolderKey,
+		bAdmissions, bPrinted, bIntents, bMeta}
 
 	mCursor      = []byte("cursor")
 	mHead        = []byte("head")

@@ -1,6 +1,7 @@
 package cache
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/binary"
 	"encoding/json"
@@ -234,4 +235,19 @@ func (t *Tx) SeatMap(sessionID int64) (sync.SeatMapData, bool, error) {
 func (t *Tx) TicketByCard(uid string) (string, bool) {
 	v := t.tx.Bucket(bCards).Get([]byte(uid))
 	return string(v), v != nil
+}
+
+// Holder is the keyed hash of the identity document of the ticket's
+// holder, on a real-name session: "" when the ticket names none.
+func (t *Tx) Holder(number string) string {
+	return string(t.tx.Bucket(bHolders).Get([]byte(number)))
+}
+
+// HolderKey is the tenant's key for hashing the identity cards the gate
+// reads; nil until the feed has sent it.
+func (t *Tx) HolderKey() []byte {
+	if v := t.tx.Bucket(bHolderKey).Get([]byte("key")); v != nil {
+		return bytes.Clone(v)
+	}
+	return nil
 }

@@ -19,12 +19,14 @@
 package gate
 
 import (
+	"crypto/hmac"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/ticket"
 	"github.com/admitbox/admit/edge/cache"
 	"github.com/admitbox/admit/sync"
@@ -58,6 +60,9 @@ const (
 	ReasonSessionCancelled Reason = "session_cancelled"  // the session was cancelled
 	ReasonCacheRebuilding  Reason = "cache_rebuilding"   // not in the cache while it is being rebuilt: revocations may be missing
 	ReasonUnknownCard      Reason = "unknown_card"       // an RFID card no ticket of this venue is bound to
+	ReasonHolderAbsent     Reason = "holder_absent"      // a real-name session: the holder's ID card was not presented
+	ReasonHolderMismatch   Reason = "holder_mismatch"    // a real-name session: the ID card presented is not the holder's
+	ReasonHolderUnknown    Reason = "holder_unknown"     // a real-name session: the gate does not know the ticket's holder yet
 )
 
 var messages = map[Reason]string{
@@ -76,6 +81,9 @@ var messages = map[Reason]string{
 	ReasonSessionCancelled: "Session cancelled",
 	ReasonCacheRebuilding:  "Gate is updating its ticket list: please wait or ask staff",
 	ReasonUnknownCard:      "Card not recognised: please use your ticket or ask staff",
+	ReasonHolderAbsent:     "Real-name entry: please present the ticket holder's ID card",
+	ReasonHolderMismatch:   "This ID card is not the ticket holder's",
+	ReasonHolderUnknown:    "The ticket's holder is not known at this gate yet: please ask staff",
 }
 
 // Message is the plain text shown on the gate screen for a reason.
@@ -117,8 +125,20 @@ type Decision struct {
 	Offline bool
 	// Fact is the durable outbox fact of an accepted entry or exit.
 	Fact *sync.Fact
+	// Holder: the session is real-name and the holder's ID card was
+	// checked against the ticket.
+	Holder bool
 
-	payload ticket.Payload // the verified QR, for Commit
+	payload ticket.Payload     // the verified QR, for Commit
+	doc     *identity.Document // the ID card presented, for a recheck
+}
+
+// Scan is what a visitor presents: a QR text or an RFID card, and, at a
+// real-name session, the identity card the lane's reader read.
+type Scan struct {
+	QR   string
+	Card string
+	ID   *identity.Document
 }
 
 func refuse(r Reason, d Decision, detail string) Decision {
@@ -149,16 +169,17 @@ func (g *Gate) loc() *time.Location {
 // could not decide (or could not record an accepted decision): the
 // turnstile must stay shut.
 func (g *Gate) Validate(qr string, dir Direction) (Decision, error) {
-	d, err := g.Check(qr, dir)
-	if err != nil || !d.Admit {
-		return d, err
-	}
-	return g.commit(d, dir, true)
+	return g.ValidateScan(Scan{QR: qr}, dir)
 }
 
 // ValidateCard is Validate for an RFID card.
 func (g *Gate) ValidateCard(uid string, dir Direction) (Decision, error) {
-	d, err := g.CheckCard(uid, dir)
+	return g.ValidateScan(Scan{Card: uid}, dir)
+}
+
+// ValidateScan is Validate for anything a visitor presents.
+func (g *Gate) ValidateScan(s Scan, dir Direction) (Decision, error) {
+	d, err := g.CheckScan(s, dir)
 	if err != nil || !d.Admit {
 		return d, err
 	}
@@ -170,25 +191,35 @@ func (g *Gate) ValidateCard(uid string, dir Direction) (Decision, error) {
 // visitor has passed, so that a visitor who walks away leaves the ticket
 // valid.
 func (g *Gate) Check(qr string, dir Direction) (Decision, error) {
-	if err := g.ready(dir); err != nil {
-		return Decision{}, err
-	}
-	if g.DeviceID != "" && g.DeviceID != g.Cache.DeviceID() {
-		return Decision{}, fmt.Errorf("gate: device %q does not own cache of device %q", g.DeviceID, g.Cache.DeviceID())
-	}
-	// Scanners end a read with CR/LF; the QR alphabet has spaces, so
-	// nothing else is trimmed.
-	return g.check(strings.TrimRight(qr, "\r\n"), "", dir)
+	return g.CheckScan(Scan{QR: qr}, dir)
 }
 
 // CheckCard decides on an RFID card: the ticket bound to it is judged
 // exactly as if its QR had been scanned. A card is only known from the
 // cache: there is no signature on a card to admit it offline by.
 func (g *Gate) CheckCard(uid string, dir Direction) (Decision, error) {
+	return g.CheckScan(Scan{Card: uid}, dir)
+}
+
+// CheckScan is Check for anything a visitor presents. At a real-name
+// session an entry needs s.ID, and it must be the document of the
+// ticket's holder: the keyed hash of the card, under the tenant's holder
+// key from the feed, must equal the ticket's. Without one the decision
+// is ReasonHolderAbsent, which a lane with an ID-card reader answers by
+// waiting for the card.
+func (g *Gate) CheckScan(s Scan, dir Direction) (Decision, error) {
 	if err := g.ready(dir); err != nil {
 		return Decision{}, err
 	}
-	return g.check("", strings.ToUpper(strings.TrimSpace(uid)), dir)
+	if g.DeviceID != "" && g.DeviceID != g.Cache.DeviceID() {
+		return Decision{}, fmt.Errorf("gate: device %q does not own cache of device %q", g.DeviceID, g.Cache.DeviceID())
+	}
+	if s.Card != "" {
+		return g.check("", strings.ToUpper(strings.TrimSpace(s.Card)), s.ID, dir)
+	}
+	// Scanners end a read with CR/LF; the QR alphabet has spaces, so
+	// nothing else is trimmed.
+	return g.check(strings.TrimRight(s.QR, "\r\n"), "", s.ID, dir)
 }
 
 // Commit records the passage of an accepted decision from Check, with its
@@ -217,7 +248,7 @@ func (g *Gate) ready(dir Direction) error {
 
 // check verifies the ticket (by its QR, or the cached QR of the ticket a
 // card is bound to) and decides, writing nothing.
-func (g *Gate) check(qr, card string, dir Direction) (Decision, error) {
+func (g *Gate) check(qr, card string, doc *identity.Document, dir Direction) (Decision, error) {
 	now := g.now()
 	var d Decision
 	err := g.Cache.View(func(tx *cache.Tx) error {
@@ -246,8 +277,8 @@ func (g *Gate) check(qr, card string, dir Direction) (Decision, error) {
 			d = refuse(verifyReason(verr), Decision{}, "")
 			return nil
 		}
-		d, err = g.decide(tx, p, dir, now)
-		d.payload = p
+		d, err = g.decide(tx, p, doc, dir, now)
+		d.payload, d.doc = p, doc
 		return err
 	})
 	return d, err
@@ -266,12 +297,12 @@ func (g *Gate) commit(d Decision, dir Direction, recheck bool) (Decision, error)
 func (g *Gate) commitAt(d Decision, dir Direction, recheck, unconfirmed bool, now time.Time) (Decision, error) {
 	err := g.Cache.Update(func(tx *cache.Tx) error {
 		if recheck {
-			p := d.payload
+			p, doc := d.payload, d.doc
 			var err error
-			if d, err = g.decide(tx, p, dir, now); err != nil || !d.Admit {
+			if d, err = g.decide(tx, p, doc, dir, now); err != nil || !d.Admit {
 				return err
 			}
-			d.payload = p
+			d.payload, d.doc = p, doc
 		}
 		if _, err := tx.RecordAdmission(d.Number, string(dir), now); err != nil {
 			return err
@@ -305,7 +336,7 @@ func verifyReason(err error) Reason {
 }
 
 // decide judges a verified payload against the cache.
-func (g *Gate) decide(tx *cache.Tx, p ticket.Payload, dir Direction, now time.Time) (Decision, error) {
+func (g *Gate) decide(tx *cache.Tx, p ticket.Payload, doc *identity.Document, dir Direction, now time.Time) (Decision, error) {
 	d := Decision{Number: p.Number(), SessionID: p.SessionID}
 	if p.VenueCode != g.VenueCode {
 		return refuse(ReasonWrongVenue, d, ""), nil
@@ -364,7 +395,31 @@ func (g *Gate) decide(tx *cache.Tx, p ticket.Payload, dir Direction, now time.Ti
 			return refuse(ReasonAlreadyAdmitted, d, fmt.Sprintf("%s at %s", adm.At.In(g.loc()).Format("15:04"), adm.DeviceID)), nil
 		}
 	}
+	if s.RealName {
+		if r := holderCheck(tx, d.Number, doc); r != "" {
+			return refuse(r, d, ""), nil
+		}
+		d.Holder = true
+	}
 	return g.ok(d), nil
+}
+
+// holderCheck compares the ID card presented with the ticket's holder.
+// A ticket the cache has no holder for (sold since the last sync, or
+// named before holders reached gates) cannot be checked here, and a gate
+// does not guess: staff check the card by eye.
+func holderCheck(tx *cache.Tx, number string, doc *identity.Document) Reason {
+	if doc == nil {
+		return ReasonHolderAbsent
+	}
+	holder, key := tx.Holder(number), tx.HolderKey()
+	if holder == "" || key == nil {
+		return ReasonHolderUnknown
+	}
+	if !hmac.Equal([]byte(doc.Key(key)), []byte(holder)) {
+		return ReasonHolderMismatch
+	}
+	return ""
 }
 
 func (g *Gate) ok(d Decision) Decision {

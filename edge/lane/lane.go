@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/edge/gate"
 )
 
@@ -59,10 +60,12 @@ const (
 	MsgAlarm       = "Turnstile alarm: please ask staff"
 )
 
-// Read is one thing to judge: a QR text or a card UID.
+// Read is one thing to judge: a QR text or a card UID, and, from the
+// local API, the holder's identity document read by hand.
 type Read struct {
 	QR   string
 	Card string
+	ID   *identity.Document
 	Dir  gate.Direction // "" is the lane's direction
 	// Source says where it came from ("scanner", "rfid", "api"), for
 	// the log and the screen.
@@ -99,6 +102,12 @@ type Config struct {
 	// OnResult, if set, is called with every result, from the lane's
 	// goroutine (the screen, the log).
 	OnResult func(Result)
+	// IDWait is how long an entry to a real-name session waits for the
+	// holder's ID card on the lane's reader, and how long a card read
+	// before the ticket stays good for it. Zero: the lane has no ID-card
+	// reader, and such an entry is refused at once unless the read
+	// carries the document.
+	IDWait time.Duration
 }
 
 // Lane is a running lane. Submit and Feed may be called from any
@@ -110,6 +119,11 @@ type Lane struct {
 	mu     sync.Mutex
 	counts Counts
 	last   *Result
+
+	idMu    sync.Mutex
+	id      *identity.Document // the last ID card read and not yet used
+	idAt    time.Time
+	idReady chan struct{} // a card was read (capacity 1)
 }
 
 type request struct {
@@ -135,7 +149,64 @@ func New(cfg Config) (*Lane, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
 	}
-	return &Lane{cfg: cfg, reqs: make(chan request)}, nil
+	if cfg.IDWait < 0 {
+		return nil, fmt.Errorf("lane: ID wait %v", cfg.IDWait)
+	}
+	return &Lane{cfg: cfg, reqs: make(chan request), idReady: make(chan struct{}, 1)}, nil
+}
+
+// PresentID hands the lane an identity card its reader read. It stays
+// good for the next entry to a real-name session for IDWait, and is
+// used once: the next visitor must present their own.
+func (l *Lane) PresentID(doc identity.Document) {
+	l.idMu.Lock()
+	l.id, l.idAt = &doc, l.cfg.Now()
+	l.idMu.Unlock()
+	select {
+	case l.idReady <- struct{}{}:
+	default:
+	}
+}
+
+// FeedIDs presents every identity card that arrives on docs until docs
+// is closed or ctx is done.
+func (l *Lane) FeedIDs(ctx context.Context, docs <-chan identity.Document) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case d, ok := <-docs:
+			if !ok {
+				return
+			}
+			l.PresentID(d)
+		}
+	}
+}
+
+// takeID returns the card read within the last IDWait, or waits up to
+// IDWait for one; nil when none came.
+func (l *Lane) takeID(ctx context.Context) *identity.Document {
+	timer := time.NewTimer(l.cfg.IDWait)
+	defer timer.Stop()
+	for {
+		l.idMu.Lock()
+		doc, fresh := l.id, l.id != nil && l.cfg.Now().Sub(l.idAt) <= l.cfg.IDWait
+		if doc != nil {
+			l.id = nil
+		}
+		l.idMu.Unlock()
+		if fresh {
+			return doc
+		}
+		select {
+		case <-l.idReady:
+		case <-timer.C:
+			return nil
+		case <-ctx.Done():
+			return nil
+		}
+	}
 }
 
 // Run resolves what a crash left (Recover), then judges reads until ctx
@@ -283,10 +354,10 @@ func (l *Lane) handle(ctx context.Context, r Read) Result {
 	res := Result{Source: r.Source}
 	g := l.cfg.Gate
 	if l.cfg.Barrier == nil {
-		d, err := l.judge(r, dir, g.Validate, g.ValidateCard)
+		d, err := l.judge(ctx, r, dir, g.ValidateScan)
 		return l.decided(res, d, err)
 	}
-	d, err := l.judge(r, dir, g.Check, g.CheckCard)
+	d, err := l.judge(ctx, r, dir, g.CheckScan)
 	if res = l.decided(res, d, err); res.Outcome != Admitted {
 		return res
 	}
@@ -331,11 +402,18 @@ func (l *Lane) handle(ctx context.Context, r Read) Result {
 	return res
 }
 
-func (l *Lane) judge(r Read, dir gate.Direction, byQR, byCard func(string, gate.Direction) (gate.Decision, error)) (gate.Decision, error) {
-	if r.Card != "" {
-		return byCard(r.Card, dir)
+// judge asks the gate; at a real-name session without the holder's card
+// in the read, it waits for the lane's reader to read one and asks again.
+func (l *Lane) judge(ctx context.Context, r Read, dir gate.Direction, ask func(gate.Scan, gate.Direction) (gate.Decision, error)) (gate.Decision, error) {
+	s := gate.Scan{QR: r.QR, Card: r.Card, ID: r.ID}
+	d, err := ask(s, dir)
+	if err != nil || d.Reason != gate.ReasonHolderAbsent || s.ID != nil || l.cfg.IDWait == 0 {
+		return d, err
 	}
-	return byQR(r.QR, dir)
+	if s.ID = l.takeID(ctx); s.ID == nil {
+		return d, nil
+	}
+	return ask(s, dir)
 }
 
 func (l *Lane) decided(res Result, d gate.Decision, err error) Result {
