@@ -11,8 +11,9 @@ import (
 // dependency rule (ARCHITECTURE.md) on the device's core packages (cache,
 // outbox, gate, kiosk, lane): they are built into gate and kiosk firmware with
 // CGO_ENABLED=0 and depend only on the standard library's non-transport
-// packages, bbolt, the sync wire contract and the pure cloud/ticket
-// package. (Adapters such as enrollment over HTTPS live elsewhere.)
+// packages, bbolt, the sync wire contract and the pure cloud/ticket and
+// cloud/identity packages (a gate hashes the ID card it reads as the
+// cloud hashed the holder's document). (Adapters such as enrollment over HTTPS live elsewhere.)
 func TestEdgePackagesImportNoCloudSQLHTTPOrMQTTPackage(t *testing.T) {
 	const mod = importrule.Module
 	allowed := func(p string) bool {
@@ -21,7 +22,7 @@ func TestEdgePackagesImportNoCloudSQLHTTPOrMQTTPackage(t *testing.T) {
 			p == "net/http" || strings.HasPrefix(p, "net/http/"),
 			p == "net/rpc", p == "C":
 			return false
-		case p == mod+"cloud/ticket", p == mod+"sync", strings.HasPrefix(p, mod+"edge/"), p == mod+"internal/importrule":
+		case p == mod+"cloud/ticket", p == mod+"cloud/identity", p == mod+"sync", strings.HasPrefix(p, mod+"edge/"), p == mod+"internal/importrule":
 			return true
 		case strings.HasPrefix(p, mod):
 			return false
