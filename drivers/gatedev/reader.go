@@ -66,14 +66,14 @@ type decoder interface {
 type link struct {
 	kind string
 	rc   Reconnect
-	dec  func(io.Reader) (decoder, error)
+	dec  func(context.Context, transport.Port) (decoder, error)
 
 	mu    sync.Mutex
 	state DeviceState
 	base  int // drops of the connections before the current one
 }
 
-func newLink(kind string, rc Reconnect, dec func(io.Reader) (decoder, error)) (*link, error) {
+func newLink(kind string, rc Reconnect, dec func(context.Context, transport.Port) (decoder, error)) (*link, error) {
 	if rc.Open == nil {
 		return nil, fmt.Errorf("gatedev: %s: no Open function", kind)
 	}
@@ -90,15 +90,19 @@ func newLink(kind string, rc Reconnect, dec func(io.Reader) (decoder, error)) (*
 		rc.Log = slog.New(slog.DiscardHandler)
 	}
 	// Refuse a bad configuration now, not on the first connection.
-	if _, err := dec(eofReader{}); err != nil {
+	if _, err := dec(context.Background(), eofPort{}); err != nil {
 		return nil, fmt.Errorf("gatedev: %s: %w", kind, err)
 	}
 	return &link{kind: kind, rc: rc, dec: dec}, nil
 }
 
-type eofReader struct{}
+// eofPort is a port at its end, to try a decoder's configuration on.
+type eofPort struct{}
 
-func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+func (eofPort) Read([]byte) (int, error)        { return 0, io.EOF }
+func (eofPort) Write(b []byte) (int, error)     { return len(b), nil }
+func (eofPort) Close() error                    { return nil }
+func (eofPort) SetReadDeadline(time.Time) error { return nil }
 
 func (l *link) State() DeviceState {
 	l.mu.Lock()
@@ -139,7 +143,7 @@ func (l *link) serve(ctx context.Context, port transport.Port, out chan<- string
 	// A blocked Read returns once the port is closed.
 	stop := context.AfterFunc(ctx, func() { port.Close() })
 	defer stop()
-	dec, err := l.dec(port)
+	dec, err := l.dec(ctx, port)
 	if err != nil {
 		return err
 	}
@@ -153,8 +157,11 @@ func (l *link) serve(ctx context.Context, port transport.Port, out chan<- string
 		code, err := dec.next()
 		l.count(dec)
 		if err != nil {
-			if errors.Is(err, os.ErrDeadlineExceeded) {
+			if errors.Is(err, os.ErrDeadlineExceeded) && l.rc.Silence > 0 {
 				return fmt.Errorf("gatedev: %s: silent for %v: %w", l.kind, l.rc.Silence, err)
+			}
+			if errors.Is(err, os.ErrDeadlineExceeded) {
+				return fmt.Errorf("gatedev: %s: no answer: %w", l.kind, err)
 			}
 			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 				return fmt.Errorf("gatedev: %s: port closed: %w", l.kind, err)
@@ -203,7 +210,7 @@ type Scanner struct{ l *link }
 // NewScanner returns a scanner framing codes as p says, reached through rc.
 func NewScanner(p profile.Scanner, rc Reconnect) (*Scanner, error) {
 	cfg := LineConfig(p)
-	l, err := newLink("scanner", rc, func(r io.Reader) (decoder, error) {
+	l, err := newLink("scanner", rc, func(_ context.Context, r transport.Port) (decoder, error) {
 		lr, err := frame.NewLineReader(r, cfg)
 		if err != nil {
 			return nil, err
@@ -244,7 +251,7 @@ func NewRFIDReader(p profile.RFID, rc Reconnect) (*RFIDReader, error) {
 	if err != nil {
 		return nil, err
 	}
-	l, err := newLink("rfid", rc, func(r io.Reader) (decoder, error) {
+	l, err := newLink("rfid", rc, func(_ context.Context, r transport.Port) (decoder, error) {
 		rr, err := frame.NewRFIDReader(r, cfg)
 		if err != nil {
 			return nil, err

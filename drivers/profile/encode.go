@@ -65,6 +65,9 @@ func (p Profile) MarshalJSON() ([]byte, error) {
 	if r := p.Relay; r != nil {
 		raw.Relay = &relayJSON{Channels: r.Channels, Commands: relayCommandJSON{On: r.On.String(), Off: r.Off.String()}, PulseMS: toMS(r.Pulse)}
 	}
+	if r := p.IDCard; r != nil {
+		raw.IDCard = &idcardJSON{Protocol: r.Protocol, PollMS: toMS(r.Poll), AnswerMS: toMS(r.Answer)}
+	}
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)

@@ -29,6 +29,7 @@ type fileJSON struct {
 	RFID      *rfidJSON      `json:"rfid,omitempty"`
 	Turnstile *turnstileJSON `json:"turnstile,omitempty"`
 	Relay     *relayJSON     `json:"relay,omitempty"`
+	IDCard    *idcardJSON    `json:"idcard,omitempty"`
 }
 
 type transportJSON struct {
@@ -130,6 +131,12 @@ type relayJSON struct {
 	Channels int              `json:"channels"`
 	Commands relayCommandJSON `json:"commands"`
 	PulseMS  int              `json:"pulse_ms"`
+}
+
+type idcardJSON struct {
+	Protocol string `json:"protocol"`
+	PollMS   int    `json:"poll_ms"`
+	AnswerMS int    `json:"answer_ms"`
 }
 
 type relayCommandJSON struct {
@@ -411,6 +418,7 @@ func fromJSON(raw fileJSON) (Profile, *Error) {
 		{KindRFID, raw.RFID != nil},
 		{KindTurnstile, raw.Turnstile != nil},
 		{KindRelay, raw.Relay != nil},
+		{KindIDCard, raw.IDCard != nil},
 	} {
 		switch {
 		case b.kind == raw.Kind && !b.present:
@@ -483,6 +491,9 @@ func fromJSON(raw fileJSON) (Profile, *Error) {
 			return bad("relay.commands.off", problem)
 		}
 		p.Relay = &Relay{Channels: r.Channels, On: on, Off: off, Pulse: ms(r.PulseMS)}
+	}
+	if r := raw.IDCard; r != nil {
+		p.IDCard = &IDCard{Protocol: r.Protocol, Poll: ms(r.PollMS), Answer: ms(r.AnswerMS)}
 	}
 	return p, nil
 }

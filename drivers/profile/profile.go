@@ -23,17 +23,18 @@ const (
 	KindRFID      = "rfid"
 	KindTurnstile = "turnstile"
 	KindRelay     = "relay"
+	KindIDCard    = "idcard"
 )
 
 // Kinds lists every kind a profile may declare, in a stable order.
-var Kinds = []string{KindPrinter, KindScanner, KindRFID, KindTurnstile, KindRelay}
+var Kinds = []string{KindPrinter, KindScanner, KindRFID, KindTurnstile, KindRelay, KindIDCard}
 
 // MaxFileSize is the largest profile file read; a profile is a page of settings, so
 // anything bigger is a mistake (or not a profile) and is refused before decoding.
 const MaxFileSize = 64 << 10
 
 // Profile is one device model's firmware profile. Exactly one of Printer, Scanner,
-// RFID, Turnstile and Relay is set, the one named by Kind.
+// RFID, Turnstile, Relay and IDCard is set, the one named by Kind.
 type Profile struct {
 	Schema    int
 	Kind      string
@@ -46,6 +47,7 @@ type Profile struct {
 	RFID      *RFID
 	Turnstile *Turnstile
 	Relay     *Relay
+	IDCard    *IDCard
 	// File is the name the profile was read from, used in error messages.
 	File string
 }
@@ -181,6 +183,13 @@ type Relay struct {
 	On       Template
 	Off      Template
 	Pulse    time.Duration // how long a momentary "open" keeps the relay on
+}
+
+// IDCard is a resident ID card reader that the gate polls.
+type IDCard struct {
+	Protocol string        // "sam": the GA 467 security module's frames
+	Poll     time.Duration // between two "find card" commands
+	Answer   time.Duration // how long the reader may take to answer a command
 }
 
 // Switch returns the bytes that switch channel ch (1-based) on or off.

@@ -61,6 +61,7 @@ func (p Profile) validate() *Error {
 		{KindRFID, p.RFID != nil},
 		{KindTurnstile, p.Turnstile != nil},
 		{KindRelay, p.Relay != nil},
+		{KindIDCard, p.IDCard != nil},
 	}
 	for _, b := range blocks {
 		switch {
@@ -90,6 +91,24 @@ func (p Profile) validate() *Error {
 		return validateTurnstile(p.Turnstile)
 	case KindRelay:
 		return validateRelay(p.Relay)
+	case KindIDCard:
+		return validateIDCard(p.IDCard)
+	}
+	return nil
+}
+
+func validateIDCard(r *IDCard) *Error {
+	bad := func(field, format string, args ...any) *Error {
+		return &Error{Field: "idcard." + field, Problem: fmt.Sprintf(format, args...)}
+	}
+	if r.Protocol != "sam" {
+		return bad("protocol", "%q is not sam", r.Protocol)
+	}
+	if !inRange(r.Poll, 50, 5000) {
+		return bad("poll_ms", "%v out of range 50..5000 ms", r.Poll)
+	}
+	if !inRange(r.Answer, 100, 10000) {
+		return bad("answer_ms", "%v out of range 100..10000 ms", r.Answer)
 	}
 	return nil
 }
