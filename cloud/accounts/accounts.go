@@ -61,6 +61,7 @@ type Identity struct {
 	ID        int64      `json:"id"`
 	TenantID  int64      `json:"tenant_id"`
 	IDKey     string     `json:"-"`
+	GateTag   string     `json:"-"` // the document under the tenant's holder key (sales.Ticket.Holder)
 	DocType   string     `json:"doc_type"`
 	DocMasked string     `json:"doc_masked"`
 	Name      string     `json:"name"` // sealed when stored

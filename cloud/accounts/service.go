@@ -63,7 +63,7 @@ type Verifier interface {
 // the sealing of personal data.
 type Sales interface {
 	ListTenants(ctx context.Context, p sales.Principal) ([]sales.Tenant, error)
-	DocumentKey(ctx context.Context, d identity.Document) (string, error)
+	DocumentKeys(ctx context.Context, tenantID int64, d identity.Document) (idKey, gateTag string, err error)
 	Secret(ctx context.Context, name string) ([]byte, error)
 	SealText(v string) string
 	OpenText(v string) (string, error)
@@ -462,7 +462,7 @@ func (s *Service) identify(ctx context.Context, tenantID int64, in Person) (Iden
 	if name == "" || len(name) > 80 {
 		return Identity{}, invalid("invalid_name", "name", "1 to 80 characters, as on the document")
 	}
-	key, err := s.sales.DocumentKey(ctx, d)
+	key, tag, err := s.sales.DocumentKeys(ctx, tenantID, d)
 	if err != nil {
 		return Identity{}, err
 	}
@@ -475,7 +475,7 @@ func (s *Service) identify(ctx context.Context, tenantID int64, in Person) (Iden
 	if err != nil {
 		return Identity{}, &sales.Error{Kind: sales.KindConflict, Code: "verification_unavailable", Message: "the identity check did not answer: try again in a moment"}
 	}
-	i := Identity{TenantID: tenantID, IDKey: key, DocType: string(d.Type), DocMasked: d.Masked(), Name: s.sales.SealText(name), State: StateOf(v), CreatedAt: now.UTC()}
+	i := Identity{TenantID: tenantID, IDKey: key, GateTag: tag, DocType: string(d.Type), DocMasked: d.Masked(), Name: s.sales.SealText(name), State: StateOf(v), CreatedAt: now.UTC()}
 	if i.State != Review {
 		at := now.UTC()
 		i.CheckedAt, i.CheckedBy = &at, "provider"

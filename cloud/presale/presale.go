@@ -130,6 +130,7 @@ type Holder struct {
 	DocType   string `json:"doc_type"`
 	DocMasked string `json:"doc_masked"`
 	IDKey     string `json:"-"`
+	GateTag   string `json:"-"` // the document under the tenant's holder key, for the gates
 }
 
 // AmountCents is what the application authorises.

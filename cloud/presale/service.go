@@ -96,7 +96,7 @@ type Sales interface {
 	Prices(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.PriceTier, error)
 	SessionSeats(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.SessionSeat, error)
 	IssuePrepaid(ctx context.Context, p sales.Principal, in sales.Prepaid) (sales.Order, error)
-	DocumentKey(ctx context.Context, d identity.Document) (string, error)
+	DocumentKeys(ctx context.Context, tenantID int64, d identity.Document) (idKey, gateTag string, err error)
 	SealText(v string) string
 	OpenText(v string) (string, error)
 }
@@ -265,7 +265,7 @@ func (s *Service) Apply(ctx context.Context, id int64, in ApplyRequest) (Applica
 // Known is a person whose document was checked and keyed already (an
 // account's verified identity): its key, type, masked number and name.
 type Known struct {
-	IDKey, DocType, DocMasked, Name string
+	IDKey, GateTag, DocType, DocMasked, Name string
 }
 
 // KnownApply is an application by a logged-in account: its verified owner
@@ -342,12 +342,12 @@ func (s *Service) application(ctx context.Context, ps Presale, in ApplyRequest) 
 			fe = append(fe, FieldError{field + ".doc_number", err.Error()})
 			return Known{}
 		}
-		k, err := s.sales.DocumentKey(ctx, d)
+		k, tag, err := s.sales.DocumentKeys(ctx, ps.TenantID, d)
 		if err != nil {
 			fe = append(fe, FieldError{field + ".doc_number", err.Error()})
 			return Known{}
 		}
-		return Known{IDKey: k, DocType: string(d.Type), DocMasked: d.Masked(), Name: strings.TrimSpace(p.Name)}
+		return Known{IDKey: k, GateTag: tag, DocType: string(d.Type), DocMasked: d.Masked(), Name: strings.TrimSpace(p.Name)}
 	}
 	applicant := person("applicant", in.Applicant)
 	var holders []Known
@@ -397,7 +397,7 @@ func (s *Service) build(ps Presale, applicant Known, holders []Known, in ApplyRe
 				fe = append(fe, FieldError{"holders[" + strconv.Itoa(i) + "].doc_number", "named twice"})
 			}
 			seen[h.IDKey] = true
-			named = append(named, Holder{DocType: h.DocType, DocMasked: h.DocMasked, IDKey: h.IDKey})
+			named = append(named, Holder{DocType: h.DocType, DocMasked: h.DocMasked, IDKey: h.IDKey, GateTag: h.GateTag})
 		}
 	}
 	if len(fe) > 0 {
@@ -785,7 +785,7 @@ func (s *Service) Assign(ctx context.Context, p sales.Principal, id int64) (Assi
 		}
 		in := sales.Prepaid{SessionID: ps.SessionID, SeatIDs: ids, CustomerName: name, Reference: a.AuthRef, Key: a.PaymentKey}
 		for i, h := range a.Holders {
-			in.Holders = append(in.Holders, sales.OrderHolder{SeatID: ids[i], DocType: identity.Type(h.DocType), DocMasked: h.DocMasked, IDKey: h.IDKey})
+			in.Holders = append(in.Holders, sales.OrderHolder{SeatID: ids[i], DocType: identity.Type(h.DocType), DocMasked: h.DocMasked, IDKey: h.IDKey, GateTag: h.GateTag})
 		}
 		o, err := s.sales.IssuePrepaid(ctx, p, in)
 		var se *sales.Error

@@ -73,7 +73,7 @@ func (s *Service) appendFeed(ctx context.Context, tx Tx, venueID int64, kind str
 
 func ticketData(t Ticket, pickupCode string) wire.TicketData {
 	return wire.TicketData{Number: t.Number, QR: t.QR, SessionID: t.SessionID, SeatID: t.SeatID, SeatLabel: t.SeatLabel,
-		OrderID: t.OrderID, PickupCode: pickupCode, PriceCents: t.PriceCents, Card: t.Card}
+		OrderID: t.OrderID, PickupCode: pickupCode, PriceCents: t.PriceCents, Card: t.Card, Holder: t.Holder}
 }
 
 func sessionData(ss Session, venue, event, hall string, realName bool) wire.SessionData {
@@ -107,6 +107,13 @@ func (s *Service) feedSession(ctx context.Context, tx Tx, ss Session) error {
 	v, err := tx.GetVenue(ctx, ss.TenantID, ss.VenueID)
 	if err != nil {
 		return err
+	}
+	if ev.RealName {
+		// The gates check holders from now on: they need the key first.
+		// Sending it again with each such session costs a few bytes.
+		if err := s.appendFeed(ctx, tx, ss.VenueID, wire.EventHolderKey, wire.HolderKeyData{Key: s.HolderKey(ss.TenantID)}); err != nil {
+			return err
+		}
 	}
 	return s.appendFeed(ctx, tx, ss.VenueID, wire.EventSession, sessionData(ss, v.Name, ev.Name, h.Name, ev.RealName))
 }
@@ -221,11 +228,19 @@ func (s *Service) SnapshotTo(ctx context.Context, venueID int64, fn func(wire.Fe
 			}
 		}
 		var live []int64
+		holderKey := false
 		if err := r.WalkSessions(ctx, venueID, now, func(ss Session, event, hall string) error {
 			live = append(live, ss.ID)
 			ev, err := s.cachedEvent(ctx, ss.TenantID, ss.EventID)
 			if err != nil {
 				return err
+			}
+			if ev.RealName && !holderKey {
+				// Only a venue with a real-name session needs it.
+				holderKey = true
+				if err := emit(wire.EventHolderKey, wire.HolderKeyData{Key: s.HolderKey(v.TenantID)}); err != nil {
+					return err
+				}
 			}
 			return emit(wire.EventSession, sessionData(ss, v.Name, event, hall, ev.RealName))
 		}); err != nil {

@@ -2,6 +2,8 @@ package sales
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -38,7 +40,10 @@ type OrderHolder struct {
 	DocType   identity.Type `json:"doc_type"`
 	DocMasked string        `json:"doc_masked"`
 	IDKey     string        `json:"id_key,omitempty"` // the document's keyed hash; never shown
-	Name      string        `json:"name"`             // sealed when stored
+	// GateTag is the document hashed under the tenant's holder key, for
+	// the gates (Ticket.Holder); never shown.
+	GateTag string `json:"gate_tag,omitempty"`
+	Name    string `json:"name"` // sealed when stored
 }
 
 // TicketHolder binds a ticket to its holder's document.
@@ -68,6 +73,28 @@ func (s *Service) identityKey(ctx context.Context) ([]byte, error) {
 	return []byte(v), nil
 }
 
+// HolderKey is the key a tenant's gates hash ID cards with: derived from
+// the installation's secret for it, one per tenant, so a gate's cache
+// holds nothing that opens another tenant's hashes or the cloud's own
+// (identityKey never leaves the cloud).
+func (s *Service) HolderKey(tenantID int64) []byte {
+	m := hmac.New(sha256.New, s.holderSecret)
+	m.Write([]byte("admit/holder-key/v1\x00tenant:" + strconv.FormatInt(tenantID, 10)))
+	return m.Sum(nil)
+}
+
+// DocumentKeys are a document's two hashes: the cloud's (the key it
+// finds a person again by) and the gates' (Ticket.Holder) for the tenant.
+// Other domains (accounts, presales) keep both, to name holders later
+// without the number.
+func (s *Service) DocumentKeys(ctx context.Context, tenantID int64, d identity.Document) (idKey, gateTag string, err error) {
+	k, err := s.identityKey(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	return d.Key(k), d.Key(s.HolderKey(tenantID)), nil
+}
+
 // orderHolders checks the holders an order names for the hold's seats:
 // none for an event that is not real-name, else exactly one per seat, each
 // document valid and named once.
@@ -82,6 +109,7 @@ func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []Holde
 	if err != nil {
 		return nil, err
 	}
+	gateKey := s.HolderKey(ev.TenantID)
 	seats := map[int64]bool{}
 	for _, st := range h.Seats {
 		seats[st.SeatID] = true
@@ -119,7 +147,7 @@ func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []Holde
 			continue
 		}
 		docs[k] = true
-		out = append(out, OrderHolder{SeatID: x.SeatID, DocType: doc.Type, DocMasked: doc.Masked(), IDKey: k, Name: s.SealText(name)})
+		out = append(out, OrderHolder{SeatID: x.SeatID, DocType: doc.Type, DocMasked: doc.Masked(), IDKey: k, GateTag: doc.Key(gateKey), Name: s.SealText(name)})
 	}
 	if len(fields) > 0 {
 		return nil, invalid("invalid_holders", "the holders cannot be named", fields...)
@@ -207,7 +235,7 @@ func (s *Service) showHolders(o *Order, unmasked bool) error {
 		if !unmasked {
 			name = MaskName(name)
 		}
-		h.Name, h.IDKey = name, ""
+		h.Name, h.IDKey, h.GateTag = name, "", ""
 	}
 	return nil
 }

@@ -310,6 +310,9 @@ type Ticket struct {
 	Card         string       `json:"card,omitempty"` // RFID card UID bound to the ticket, hex
 	Status       TicketStatus `json:"status"`
 	IssuedAt     time.Time    `json:"issued_at"`
+	// Holder is, on a real-name event, the holder's document hashed under
+	// the tenant's holder key, as gates compare ID cards with it; never shown.
+	Holder string `json:"-"`
 }
 
 type RefundStatus string

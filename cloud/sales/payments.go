@@ -180,8 +180,12 @@ func (s *Service) settle(ctx context.Context, tx Tx, rec func(change), o *Order,
 	if n != len(o.Seats) {
 		return conflict("hold_lost", "the seats were released before payment; hold the seats again")
 	}
+	tags := map[int64]string{}
+	for _, h := range o.Holders {
+		tags[h.SeatID] = h.GateTag
+	}
 	for i := range ts {
-		ts[i].OrderID = o.ID
+		ts[i].OrderID, ts[i].Holder = o.ID, tags[ts[i].SeatID]
 	}
 	if err := tx.InsertTickets(ctx, ts); err != nil {
 		return err

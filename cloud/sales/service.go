@@ -80,6 +80,10 @@ type Service struct {
 	keysMu sync.Mutex
 	keys   map[int64]*tenantKeys // signing key cache per tenant
 	idKey  []byte                // the identity documents' hash key (holders.go)
+	// holderSecret derives the tenants' holder keys (HolderKey); read at
+	// start, because feed events that carry a key are written inside
+	// transactions, where making the setting could not be.
+	holderSecret []byte
 
 	authMu sync.Mutex
 	auth   map[string]cachedPrincipal // token -> principal, briefly
@@ -139,6 +143,9 @@ func New(ctx context.Context, st Store, cfg Config) (*Service, error) {
 		return nil, fmt.Errorf("token signer: %w", err)
 	}
 	if s.syncKey, err = s.loadSyncKey(ctx); err != nil {
+		return nil, err
+	}
+	if s.holderSecret, err = s.Secret(ctx, "gate_holders"); err != nil {
 		return nil, err
 	}
 	if err := s.startLive(ctx); err != nil {

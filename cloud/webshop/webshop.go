@@ -120,7 +120,7 @@ func (s *Service) ApplyPresale(ctx context.Context, a accounts.Account, presaleI
 		return presale.Application{}, err
 	}
 	known := func(i accounts.Identity) presale.Known {
-		return presale.Known{IDKey: i.IDKey, DocType: i.DocType, DocMasked: i.DocMasked, Name: i.Name}
+		return presale.Known{IDKey: i.IDKey, GateTag: i.GateTag, DocType: i.DocType, DocMasked: i.DocMasked, Name: i.Name}
 	}
 	var holders []presale.Known
 	for _, id := range in.Holders {
@@ -185,7 +185,7 @@ func (s *Service) Buy(ctx context.Context, a accounts.Account, in BuyRequest) (s
 		for i, id := range in.Holders {
 			k := slices.IndexFunc(people, func(x accounts.Identity) bool { return x.ID == id })
 			who := people[k]
-			holders = append(holders, sales.OrderHolder{SeatID: h.Seats[i].SeatID, DocType: identity.Type(who.DocType), DocMasked: who.DocMasked, IDKey: who.IDKey, Name: who.Name})
+			holders = append(holders, sales.OrderHolder{SeatID: h.Seats[i].SeatID, DocType: identity.Type(who.DocType), DocMasked: who.DocMasked, IDKey: who.IDKey, GateTag: who.GateTag, Name: who.Name})
 		}
 	}
 	name, phone := "", ""

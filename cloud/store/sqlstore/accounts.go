@@ -123,13 +123,13 @@ func (r accountStore) SetAccountIdentity(ctx context.Context, accountID, identit
 	})
 }
 
-const identityCols = `id, tenant_id, id_key, doc_type, doc_masked, name, state, reason, checked_by, created_at, checked_at`
+const identityCols = `id, tenant_id, id_key, doc_type, doc_masked, name, state, reason, checked_by, created_at, checked_at, gate_tag`
 
 func scanIdentity(sc interface{ Scan(...any) error }) (accounts.Identity, error) {
 	var i accounts.Identity
 	var created int64
 	var checked sql.NullInt64
-	err := sc.Scan(&i.ID, &i.TenantID, &i.IDKey, &i.DocType, &i.DocMasked, &i.Name, &i.State, &i.Reason, &i.CheckedBy, &created, &checked)
+	err := sc.Scan(&i.ID, &i.TenantID, &i.IDKey, &i.DocType, &i.DocMasked, &i.Name, &i.State, &i.Reason, &i.CheckedBy, &created, &checked, &i.GateTag)
 	if errors.Is(err, sql.ErrNoRows) {
 		return i, accounts.ErrNotFound
 	}
@@ -147,8 +147,8 @@ func (r accountStore) GetIdentity(ctx context.Context, tenantID, id int64) (acco
 
 func (r accountStore) CreateIdentity(ctx context.Context, i accounts.Identity) (accounts.Identity, error) {
 	err := r.update(ctx, func(t *txn) error {
-		err := t.q.QueryRowContext(ctx, `INSERT INTO identities (tenant_id, id_key, doc_type, doc_masked, name, state, reason, checked_by, created_at, checked_at)
-VALUES (?,?,?,?,?,?,?,?,?,?) RETURNING id`, i.TenantID, i.IDKey, i.DocType, i.DocMasked, i.Name, i.State, i.Reason, i.CheckedBy, ms(i.CreatedAt), nullMS(i.CheckedAt)).Scan(&i.ID)
+		err := t.q.QueryRowContext(ctx, `INSERT INTO identities (tenant_id, id_key, doc_type, doc_masked, name, state, reason, checked_by, created_at, checked_at, gate_tag)
+VALUES (?,?,?,?,?,?,?,?,?,?,?) RETURNING id`, i.TenantID, i.IDKey, i.DocType, i.DocMasked, i.Name, i.State, i.Reason, i.CheckedBy, ms(i.CreatedAt), nullMS(i.CheckedAt), i.GateTag).Scan(&i.ID)
 		if err != nil && t.d.Unique(err) {
 			return accounts.ErrDuplicate
 		}

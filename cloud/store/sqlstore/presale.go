@@ -138,6 +138,7 @@ type storedHolder struct {
 	DocType   string `json:"doc_type"`
 	DocMasked string `json:"doc_masked"`
 	IDKey     string `json:"id_key"`
+	GateTag   string `json:"gate_tag,omitempty"`
 }
 
 func (r presaleStore) InsertApplication(ctx context.Context, a presale.Application) (presale.Application, error) {

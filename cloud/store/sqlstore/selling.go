@@ -318,15 +318,15 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString(`INSERT INTO tickets (tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at) VALUES `)
-	args := make([]any, 0, 15*len(ts))
+	b.WriteString(`INSERT INTO tickets (tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, holder) VALUES `)
+	args := make([]any, 0, 16*len(ts))
 	for i, x := range ts {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, x.TenantID, x.VenueID, x.SessionID, x.OrderID, x.SeatID, x.SeatLabel, x.Number, x.BusinessDate, x.Serial,
-			x.TierID, x.PriceCents, x.KeyID, x.QR, x.Status, ms(x.IssuedAt))
+			x.TierID, x.PriceCents, x.KeyID, x.QR, x.Status, ms(x.IssuedAt), x.Holder)
 	}
 	b.WriteString(" RETURNING id")
 	rows, err := t.q.QueryContext(ctx, b.String(), args...)
@@ -497,14 +497,14 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 	return out, nil
 }
 
-const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, card`
+const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, card, holder`
 
 func scanTicket(sc interface{ Scan(...any) error }) (sales.Ticket, error) {
 	var x sales.Ticket
 	var at int64
 	var card sql.NullString
 	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.SessionID, &x.OrderID, &x.SeatID, &x.SeatLabel, &x.Number, &x.BusinessDate, &x.Serial,
-		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at, &card)
+		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at, &card, &x.Holder)
 	x.IssuedAt, x.Card = fromMS(at), card.String
 	return x, err
 }

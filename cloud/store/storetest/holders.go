@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/sales"
+	wire "github.com/admitbox/admit/sync"
 )
 
 // Resident IDs with their check digits right (GB 11643's own examples and
@@ -138,5 +140,102 @@ func testRealNameHolders(t *testing.T, open func(t *testing.T) sales.Store) {
 	wg.Wait()
 	if sold.Load() != 2 {
 		t.Fatalf("%d tickets sold to one document with a limit of 2", sold.Load())
+	}
+}
+
+// holderTags maps ticket numbers to the holder hash the venue feed gave
+// them, over the whole feed.
+func (f *Fixture) holderTags(t testing.TB, venueID int64) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, d := range decodeEvents[wire.TicketData](t, f.Feed(t, venueID), wire.EventTicket) {
+		out[d.Number] = d.Holder
+	}
+	return out
+}
+
+// testHolderTagsReachGates: the gates of a real-name session get the
+// tenant's holder key before the session, and every ticket's holder as
+// the document hashed under it, over the feed, a card binding and a
+// snapshot; another tenant's key differs; the cloud's own key is never sent.
+func testHolderTagsReachGates(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	ev, err := f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Final", Kind: "match", RealName: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Event = ev
+	before := f.head(t, f.Venue.ID)
+	ss, _ := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 9, 0).AddDate(0, 0, 2), 8000)
+	key := f.Svc.HolderKey(f.Tenant.ID)
+	if len(key) < 16 {
+		t.Fatalf("a %d-byte holder key", len(key))
+	}
+	added := f.after(t, f.Venue.ID, before)
+	if k := kinds(added); len(k) < 2 || k[0] != wire.EventHolderKey || k[1] != wire.EventSession {
+		t.Fatalf("a real-name session's feed events: %v, want the holder key first", k)
+	}
+	if got := decodeEvents[wire.HolderKeyData](t, added, wire.EventHolderKey)[0].Key; !bytes.Equal(got, key) {
+		t.Fatal("the feed's holder key is not the tenant's")
+	}
+	other := f.AddTenant(t, "b", "31020203")
+	if bytes.Equal(f.Svc.HolderKey(other.Tenant.ID), key) {
+		t.Fatal("two tenants share a holder key")
+	}
+
+	f.Session = ss
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "C-1", "C-2")
+	o, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"},
+		Holders: []sales.HolderRequest{
+			{SeatID: f.SeatID(t, ss.ID, "C-1"), DocType: identity.ResidentID, DocNumber: docA, Name: "王小明"},
+			{SeatID: f.SeatID(t, ss.ID, "C-2"), DocType: identity.ResidentID, DocNumber: docB, Name: "李华"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{}
+	for _, tk := range o.Tickets {
+		doc := docA
+		if tk.SeatLabel == "C-2" {
+			doc = docB
+		}
+		want[tk.Number] = identity.Document{Type: identity.ResidentID, Number: doc}.Key(key)
+	}
+	tags := f.holderTags(t, f.Venue.ID)
+	for n, w := range want {
+		if tags[n] != w {
+			t.Fatalf("ticket %s reached the gates with holder %q, want the document under the tenant's key", n, tags[n])
+		}
+	}
+	for _, oh := range o.Holders {
+		if oh.GateTag != "" || oh.IDKey != "" {
+			t.Fatalf("an order shows its holders' hashes: %+v", oh)
+		}
+	}
+	// A card bound later re-sends the ticket: the holder stays.
+	if _, err := f.Svc.BindCard(ctx, f.Manager, o.Tickets[0].Number, sales.CardBinding{UID: "04A1B2C3", Reason: "season card"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.holderTags(t, f.Venue.ID)[o.Tickets[0].Number]; got != want[o.Tickets[0].Number] {
+		t.Fatalf("after a card binding the holder is %q", got)
+	}
+	// A snapshot: the key, then each ticket with its holder.
+	_, evs, err := f.Svc.Snapshot(ctx, f.Venue.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := decodeEvents[wire.HolderKeyData](t, evs, wire.EventHolderKey)
+	if len(keys) != 1 || !bytes.Equal(keys[0].Key, key) {
+		t.Fatalf("the snapshot carries %d holder keys", len(keys))
+	}
+	for _, d := range decodeEvents[wire.TicketData](t, evs, wire.EventTicket) {
+		if w, ok := want[d.Number]; ok && d.Holder != w {
+			t.Fatalf("snapshot ticket %s: holder %q", d.Number, d.Holder)
+		}
+	}
+	// The cloud's own document key (the one that finds a person across
+	// tenants) is not the gates'.
+	idKey, tag, err := f.Svc.DocumentKeys(ctx, f.Tenant.ID, identity.Document{Type: identity.ResidentID, Number: docA})
+	if err != nil || idKey == tag || tag != want[o.Tickets[0].Number] && tag != want[o.Tickets[1].Number] {
+		t.Fatalf("document keys %q %q, %v", idKey, tag, err)
 	}
 }

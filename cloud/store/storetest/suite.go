@@ -69,6 +69,7 @@ var capabilities = []capability{
 	{"logins end on logout and after the idle timeout, audited with the request; who is online", testLoginSessions},
 	{"customers' names and phones are masked for a clerk, and every unmasked read is audited", testPersonalDataMasked},
 	{"a real-name event: one ticket per document per session, the event's limit whatever the race, refunds free it", testRealNameHolders},
+	{"a real-name session's gates get the tenant's holder key and each ticket's holder hash, never the cloud's key", testHolderTagsReachGates},
 	{"with a master key, customers' names and phones are stored sealed and found by the whole name", testPersonalDataSealed},
 	{"the password policy refuses plain and recent passwords and flags expired ones", testPasswordPolicy},
 	{"with a master key, what the public gives the shop is stored sealed", testPublicDataSealed},

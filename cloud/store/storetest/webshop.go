@@ -89,6 +89,15 @@ func testWebShop(t *testing.T, open func(t *testing.T) sales.Store) {
 	if o.Status != sales.OrderPaid || len(o.Tickets) != 2 || o.Channel != sales.ChannelWeb || o.PickupCode == "" {
 		t.Fatalf("bought %s with %d tickets on %s", o.Status, len(o.Tickets), o.Channel)
 	}
+	// The gates get each ticket's holder, hashed under the tenant's key,
+	// from the identities the shop verified.
+	tags := f.holderTags(t, f.Venue.ID)
+	for _, p := range []accounts.Person{me, kid} {
+		want := identity.Document{Type: p.DocType, Number: p.DocNumber}.Key(f.Svc.HolderKey(f.Tenant.ID))
+		if tags[o.Tickets[0].Number] != want && tags[o.Tickets[1].Number] != want {
+			t.Fatalf("no ticket of the shop's order reached the gates with %s as its holder: %v", p.Name, tags)
+		}
+	}
 	if _, err := buy(a, sessions[0].ID, payment.TokenApprove, ids[0]); !isCode(err, "holder_taken") {
 		t.Fatalf("one ID twice in a session: %v", err)
 	}
