@@ -27,7 +27,51 @@ const (
 	kioskPrinter = "printer/snbc-bt-t080-kiosk-80mm"
 	gateScanner  = "scanner/grow-gm65-uart"
 	gateTripod   = "turnstile/tripod-serial-feedback"
+	gateIDCard   = "idcard/sam-serial-reader"
 )
+
+// gateDevices are a gate's simulated scanner, turnstile and ID card
+// reader, each on a pseudo-terminal.
+type gateDevices struct {
+	scanner   *sim.Scanner
+	turnstile *sim.Turnstile
+	idcard    *sim.IDCardReader
+}
+
+// gateWithDevices starts a gate agent on simulated devices.
+func (w *world) gateWithDevices(name string) (*agent.Agent, gateDevices) {
+	w.t.Helper()
+	set := shippedProfiles(w.t)
+	var d gateDevices
+	var err error
+	d.scanner, err = sim.OpenScannerPTY(*set[gateScanner].Scanner)
+	w.must(err)
+	w.t.Cleanup(func() { d.scanner.Close() })
+	d.turnstile, err = sim.OpenTurnstilePTY(*set[gateTripod].Turnstile)
+	w.must(err)
+	w.t.Cleanup(func() { d.turnstile.Close() })
+	d.idcard, err = sim.OpenIDCardPTY()
+	w.must(err)
+	w.t.Cleanup(func() { d.idcard.Close() })
+	dir := w.device("gate", name)
+	writeDevices(w.t, dir, hardware.Config{
+		Scanner:   &hardware.Slot{Profile: gateScanner, Port: d.scanner.SlavePath()},
+		Turnstile: &hardware.Slot{Profile: gateTripod, Port: d.turnstile.SlavePath()},
+		IDCard:    &hardware.Slot{Profile: gateIDCard, Port: d.idcard.SlavePath()},
+	})
+	return w.agent(dir), d
+}
+
+// scanned waits for the gate's n-th judged scan to be of ticket number.
+func scanned(t *testing.T, gate *agent.Agent, n int64, number string) agent.Status {
+	t.Helper()
+	var st agent.Status
+	wait(t, gate, "scan result", func(s agent.Status) bool {
+		st = s
+		return s.LastScan != nil && s.LastScan.Number == number && s.Admitted+s.Rejected+s.NoPassage == n
+	})
+	return st
+}
 
 func shippedProfiles(t *testing.T) map[string]profile.Profile {
 	t.Helper()

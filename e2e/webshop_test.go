@@ -14,13 +14,16 @@ import (
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/storetest"
+	"github.com/admitbox/admit/drivers/frame"
 )
 
 // A public buyer, in Chromium at 390 px: registers, verifies, adds a
 // holder, buys two seats of a real-name session naming both, and sees both
 // QR codes and the pickup code; a second purchase naming the same person
 // for the session is refused with its reason; the kiosk finds the order
-// by its pickup code and prints both tickets; the gate admits one.
+// by its pickup code and prints both tickets; the gate, with its ID card
+// reader, refuses a ticket with another person's card and admits it with
+// its holder's.
 func TestAPublicBuyerBuysTwoNamedSeatsAndTheKioskPrintsThem(t *testing.T) {
 	sms := messages.NewSimulator(messages.SMS)
 	w := newWorldWith(t, embedded, func(c *server.Config) {
@@ -35,7 +38,7 @@ func TestAPublicBuyerBuysTwoNamedSeatsAndTheKioskPrintsThem(t *testing.T) {
 	_, err = w.svc.SetPrices(ctx, w.admin, ss.ID, []sales.PriceTier{{Name: "Stand", PriceCents: 8800}})
 	w.must(err)
 	kiosk := w.agent(w.device("kiosk", "lobby"))
-	gate := w.agent(w.device("gate", "north"))
+	gate, dev := w.gateWithDevices("north")
 
 	shop := browser(t)
 	shopRegister(t, w, shop, sms, "13300133000")
@@ -90,8 +93,37 @@ func TestAPublicBuyerBuysTwoNamedSeatsAndTheKioskPrintsThem(t *testing.T) {
 	w.must(err)
 	w.caughtUp(gate)
 	w.gateNow = start.Add(-30 * time.Minute)
-	if s := validate(t, gate.URL(), o.Tickets[0].QR); !s.Admit {
-		t.Fatalf("the gate refused a web ticket: %+v", s)
+	tk := o.Tickets[0]
+	holder := ""
+	for _, h := range o.Holders {
+		switch {
+		case h.SeatID == tk.SeatID && h.Name == "赵敏":
+			holder = storetest.ResidentID(900)
+		case h.SeatID == tk.SeatID && h.Name == "赵小敏":
+			holder = storetest.ResidentID(901)
+		}
+	}
+	if holder == "" {
+		t.Fatalf("no holder of seat %d among %+v", tk.SeatID, o.Holders)
+	}
+	card := func(number string) frame.IDCardText {
+		return frame.IDCardText{Name: "某人", Sex: "2", Nation: "01", Birth: number[6:14], Number: number}
+	}
+	// Another person's card with the ticket: refused, the turnstile stays shut.
+	dev.idcard.Place(card(storetest.ResidentID(902)))
+	w.must(dev.scanner.Send(tk.QR))
+	if st := scanned(t, gate, 1, tk.Number); st.LastScan.Reason != "holder_mismatch" || dev.turnstile.Opens() != 0 {
+		t.Fatalf("another person's card: %+v, turnstile opened %d times", st.LastScan, dev.turnstile.Opens())
+	}
+	dev.idcard.Lift()
+	// The holder's card: admitted, the turnstile turns.
+	dev.idcard.Place(card(holder))
+	w.must(dev.scanner.Send(tk.QR))
+	if st := scanned(t, gate, 2, tk.Number); st.LastScan.Outcome != "admitted" || dev.turnstile.Opens() != 1 {
+		t.Fatalf("the holder's card: %+v, turnstile opened %d times", st.LastScan, dev.turnstile.Opens())
+	}
+	if st := gate.Status(); st.Devices["idcard"].Online != true {
+		t.Fatalf("the ID card reader: %+v", st.Devices)
 	}
 
 	// The same account applies to a presale of the event's next session,

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/edge/cache"
 	"github.com/admitbox/admit/edge/gate"
 	"github.com/admitbox/admit/edge/hardware"
@@ -46,8 +47,12 @@ func newRoles(a *Agent, d hardware.Devices) (*roles, error) {
 		if ro.gateDev, err = hardware.OpenGate(d, hardware.Options{Log: a.log}); err != nil {
 			return nil, fmt.Errorf("agent: gate devices: %w", err)
 		}
+		var idWait time.Duration
+		if ro.gateDev.HasIDCard() {
+			idWait = holderCardWait
+		}
 		ro.lane, err = lane.New(lane.Config{Gate: ro.gate, Barrier: ro.gateDev.Barrier(), Direction: gate.Direction(d.Direction),
-			Now: a.now, Log: a.log, OnResult: ro.logScan})
+			Now: a.now, Log: a.log, OnResult: ro.logScan, IDWait: idWait})
 		if err != nil {
 			return nil, fmt.Errorf("agent: %w", err)
 		}
@@ -184,10 +189,17 @@ func (ro *roles) handler() http.Handler {
 	return sameOrigin(mux)
 }
 
+// holderCardWait is how long a real-name entry waits for the holder's ID
+// card on the gate's reader (and how long a card read first stays good).
+const holderCardWait = 15 * time.Second
+
 type validateRequest struct {
 	QR        string `json:"qr"`        // a scanned ticket QR, or
 	RFID      string `json:"rfid"`      // the UID of a tapped card (hex)
 	Direction string `json:"direction"` // in (default) or out
+	// IDCard is the holder's identity document, read or typed at a
+	// handheld, for a real-name session.
+	IDCard *identity.Document `json:"id_card"`
 }
 
 // ScanResult is what the gate did with one scan, as its screen shows it.
@@ -202,6 +214,7 @@ type ScanResult struct {
 	SeatLabel string    `json:"seat_label,omitempty"`
 	SessionID int64     `json:"session_id,omitempty"`
 	Offline   bool      `json:"offline,omitempty"`
+	Holder    bool      `json:"holder_checked,omitempty"` // the holder's ID card matched the ticket
 	Source    string    `json:"source,omitempty"`
 	At        time.Time `json:"at"`
 }
@@ -209,7 +222,7 @@ type ScanResult struct {
 func scanResult(r lane.Result) ScanResult {
 	d := r.Decision
 	return ScanResult{Admit: r.Outcome == lane.Admitted, Outcome: string(r.Outcome), Reason: string(d.Reason), Message: r.Message,
-		Number: d.Number, SeatLabel: d.SeatLabel, SessionID: d.SessionID, Offline: d.Offline, Source: r.Source, At: r.At}
+		Number: d.Number, SeatLabel: d.SeatLabel, SessionID: d.SessionID, Offline: d.Offline, Holder: d.Holder, Source: r.Source, At: r.At}
 }
 
 // validate judges one scan through the gate's lane: at a turnstile the
@@ -233,7 +246,16 @@ func (ro *roles) validate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad_request", "send a qr or an rfid, not both")
 		return
 	}
-	res, err := ro.lane.Submit(r.Context(), lane.Read{QR: in.QR, Card: in.RFID, Dir: dir, Source: "api"})
+	var doc *identity.Document
+	if in.IDCard != nil {
+		d, err := identity.Parse(in.IDCard.Type, in.IDCard.Number, ro.a.now())
+		if err != nil {
+			writeError(w, http.StatusBadRequest, "invalid_id_card", err.Error())
+			return
+		}
+		doc = &d
+	}
+	res, err := ro.lane.Submit(r.Context(), lane.Read{QR: in.QR, Card: in.RFID, ID: doc, Dir: dir, Source: "api"})
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "unavailable", "the gate could not judge the scan: "+err.Error())
 		return

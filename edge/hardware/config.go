@@ -56,6 +56,7 @@ type Config struct {
 	Printer   *Slot      `json:"printer,omitempty"`   // kiosk, pos
 	Scanner   *Slot      `json:"scanner,omitempty"`   // gate
 	RFID      *Slot      `json:"rfid,omitempty"`      // gate
+	IDCard    *Slot      `json:"idcard,omitempty"`    // gate: reads holders' ID cards at real-name sessions
 	Turnstile *Slot      `json:"turnstile,omitempty"` // gate: a controller that reports passages
 	Relay     *RelaySlot `json:"relay,omitempty"`     // gate: a relay board, no passage sensor
 	// Direction is the way a person scanning at this gate passes: "in"
@@ -116,6 +117,7 @@ type Devices struct {
 	Printer   *Device
 	Scanner   *Device
 	RFID      *Device
+	IDCard    *Device
 	Turnstile *Device
 	Relay     *Device
 	RelayIn   int
@@ -152,7 +154,7 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 var roleSlots = map[string][]string{
 	"kiosk": {profile.KindPrinter},
 	"pos":   {profile.KindPrinter},
-	"gate":  {profile.KindScanner, profile.KindRFID, profile.KindTurnstile, profile.KindRelay},
+	"gate":  {profile.KindScanner, profile.KindRFID, profile.KindIDCard, profile.KindTurnstile, profile.KindRelay},
 }
 
 // LoadProfiles loads the profile set the config names: its directory, or the
@@ -218,6 +220,9 @@ func (c Config) Resolve(file, role string, set map[string]profile.Profile) (Devi
 		return Devices{}, err
 	}
 	if d.RFID, err = resolve(profile.KindRFID, c.RFID); err != nil {
+		return Devices{}, err
+	}
+	if d.IDCard, err = resolve(profile.KindIDCard, c.IDCard); err != nil {
 		return Devices{}, err
 	}
 	if d.Turnstile, err = resolve(profile.KindTurnstile, c.Turnstile); err != nil {

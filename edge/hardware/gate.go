@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/drivers/gatedev"
 	"github.com/admitbox/admit/drivers/transport"
 	"github.com/admitbox/admit/edge/gate"
@@ -21,7 +22,9 @@ var ErrOffline = errors.New("hardware: device offline")
 type GateDevices struct {
 	scanner *gatedev.Scanner
 	rfid    *gatedev.RFIDReader
+	idcard  *gatedev.IDCardReader
 	barrier *barrier // nil for a handheld
+	log     *slog.Logger
 }
 
 // DeviceState is one device's state, as the status and heartbeat report it.
@@ -56,7 +59,7 @@ func OpenGate(d Devices, o Options) (*GateDevices, error) {
 	rc := func(dev *Device) gatedev.Reconnect {
 		return gatedev.Reconnect{Open: opener(dev), Backoff: o.Backoff, Silence: o.Silence, Log: o.Log}
 	}
-	g := &GateDevices{}
+	g := &GateDevices{log: o.Log}
 	var err error
 	if d.Scanner != nil {
 		if g.scanner, err = gatedev.NewScanner(*d.Scanner.Profile.Scanner, rc(d.Scanner)); err != nil {
@@ -65,6 +68,11 @@ func OpenGate(d Devices, o Options) (*GateDevices, error) {
 	}
 	if d.RFID != nil {
 		if g.rfid, err = gatedev.NewRFIDReader(*d.RFID.Profile.RFID, rc(d.RFID)); err != nil {
+			return nil, err
+		}
+	}
+	if d.IDCard != nil {
+		if g.idcard, err = gatedev.NewIDCardReader(*d.IDCard.Profile.IDCard, rc(d.IDCard)); err != nil {
 			return nil, err
 		}
 	}
@@ -90,6 +98,10 @@ func (g *GateDevices) Barrier() lane.Barrier {
 	return g.barrier
 }
 
+// HasIDCard says whether the gate has an ID card reader, so its lane
+// waits for the holder's card at real-name sessions.
+func (g *GateDevices) HasIDCard() bool { return g.idcard != nil }
+
 // Run reads the readers into the lane and keeps the barrier connected
 // until ctx is done.
 func (g *GateDevices) Run(ctx context.Context, l *lane.Lane) {
@@ -105,6 +117,14 @@ func (g *GateDevices) Run(ctx context.Context, l *lane.Lane) {
 	}
 	if g.rfid != nil {
 		feed(g.rfid.Run, true, "rfid")
+	}
+	if g.idcard != nil {
+		numbers := make(chan string)
+		docs := make(chan identity.Document)
+		wg.Add(3)
+		go func() { defer wg.Done(); g.idcard.Run(ctx, numbers) }()
+		go func() { defer wg.Done(); defer close(docs); g.idDocuments(ctx, numbers, docs) }()
+		go func() { defer wg.Done(); l.FeedIDs(ctx, docs) }()
 	}
 	if g.barrier != nil {
 		wg.Add(1)
@@ -125,10 +145,36 @@ func (g *GateDevices) States() map[string]DeviceState {
 	if g.rfid != nil {
 		out["rfid"] = readerState(g.rfid.State())
 	}
+	if g.idcard != nil {
+		out["idcard"] = readerState(g.idcard.State())
+	}
 	if g.barrier != nil {
 		out[g.barrier.name] = g.barrier.state()
 	}
 	return out
+}
+
+// idDocuments turns the numbers the reader read into documents, dropping
+// (and logging) one whose check digit is wrong: a misread, or a forged
+// card, which must not stand for anyone.
+func (g *GateDevices) idDocuments(ctx context.Context, numbers <-chan string, docs chan<- identity.Document) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case n := <-numbers:
+			doc, err := identity.Parse(identity.ResidentID, n, time.Now())
+			if err != nil {
+				g.log.Warn("ID card refused", "err", err)
+				continue
+			}
+			select {
+			case docs <- doc:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
 }
 
 func readerState(s gatedev.DeviceState) DeviceState {

@@ -33,6 +33,7 @@ const (
 	POSPrinter   = "printer/network-escpos-80mm"     // TCP, on loopback
 	GateScanner  = "scanner/grow-gm65-uart"
 	GateTripod   = "turnstile/tripod-serial-feedback"
+	GateIDCard   = "idcard/sam-serial-reader"
 )
 
 // Options configure a rig.
@@ -46,9 +47,10 @@ type Options struct {
 
 // Rig is the simulated hardware of one device.
 type Rig struct {
-	Printer   *sim.Printer   // kiosk, pos
-	Scanner   *sim.Scanner   // gate
-	Turnstile *sim.Turnstile // gate
+	Printer   *sim.Printer      // kiosk, pos
+	Scanner   *sim.Scanner      // gate
+	Turnstile *sim.Turnstile    // gate
+	IDCard    *sim.IDCardReader // gate: holders' ID cards at real-name sessions
 	// Config is the device config pointing at the simulators; write it
 	// to the agent's data dir as hardware.ConfigFile.
 	Config hardware.Config
@@ -96,6 +98,12 @@ func Start(role string, o Options) (*Rig, error) {
 			r.Scanner.Close()
 			return nil, err
 		}
+		if r.IDCard, err = sim.OpenIDCardPTY(); err != nil {
+			r.Scanner.Close()
+			r.Turnstile.Close()
+			return nil, err
+		}
+		r.IDCard.OnRead(func(string) { event("ID card read") })
 		r.Turnstile.OnOpen(func(passage bool) {
 			if passage {
 				event("turnstile opened: visitor passed")
@@ -106,9 +114,10 @@ func Start(role string, o Options) (*Rig, error) {
 		r.Config = hardware.Config{
 			Scanner:   &hardware.Slot{Profile: GateScanner, Port: r.Scanner.SlavePath()},
 			Turnstile: &hardware.Slot{Profile: GateTripod, Port: r.Turnstile.SlavePath()},
+			IDCard:    &hardware.Slot{Profile: GateIDCard, Port: r.IDCard.SlavePath()},
 		}
-		r.Describe = fmt.Sprintf("simulated %s scanner at %s, %s at %s", set[GateScanner].Model, r.Scanner.SlavePath(),
-			set[GateTripod].Model, r.Turnstile.SlavePath())
+		r.Describe = fmt.Sprintf("simulated %s scanner at %s, %s at %s, ID card reader at %s", set[GateScanner].Model, r.Scanner.SlavePath(),
+			set[GateTripod].Model, r.Turnstile.SlavePath(), r.IDCard.SlavePath())
 	default:
 		return nil, fmt.Errorf("simrig: no rig for role %q", role)
 	}
@@ -170,6 +179,9 @@ func (r *Rig) Close() error {
 	}
 	if r.Turnstile != nil {
 		errs = append(errs, r.Turnstile.Close())
+	}
+	if r.IDCard != nil {
+		errs = append(errs, r.IDCard.Close())
 	}
 	return errors.Join(errs...)
 }
