@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -149,4 +150,50 @@ func TestAPublicBuyerBuysTwoNamedSeatsAndTheKioskPrintsThem(t *testing.T) {
 	// The account's in-site messages hold its tickets and pickup code.
 	run(t, shop, "the inbox", chromedp.Navigate(w.srv.URL+"/shop/#/t/acme/account"),
 		waitText(`[data-test=inbox]`, pickup))
+}
+
+// A buyer chooses two seats on the session's seat map, in Chromium at 390
+// px, and buys exactly those: the order holds the seats tapped, and the
+// map stays within the screen's width.
+func TestAShopBuyerChoosesSeatsOnTheMap(t *testing.T) {
+	sms := messages.NewSimulator(messages.SMS)
+	w := newWorldWith(t, embedded, func(c *server.Config) {
+		c.Messages = map[messages.Channel]messages.ChannelConfig{messages.SMS: {Provider: sms}}
+	})
+	shop := browser(t)
+	shopRegister(t, w, shop, sms, "13300133001")
+	event := fmt.Sprintf("%s/shop/#/t/acme/event/%d", w.srv.URL, w.session.EventID)
+	run(t, shop, "open the seat map", chromedp.Navigate(event),
+		chromedp.Click(chromedp.CSS(`[data-session="`+fmt.Sprint(w.session.ID)+`"] [data-test=choose-seats]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=seatmap] button:not([disabled])`)))
+	fitsWidth(t, shop, "the seat map", 390, 844)
+	shot(t, shop, "shop-seatmap")
+	// Two free seats from the middle of the map, then a third tapped and
+	// untapped: two are bought.
+	labels := get(t, shop, "tap seats", chromedp.Evaluate[[]string](`(() => { const free = [...document.querySelectorAll('[data-test=seatmap] button:not([disabled])')];
+			const pick = [free[Math.floor(free.length / 2)], free[Math.floor(free.length / 2) + 1], free[0]];
+			pick.forEach((b) => b.click()); free[0].click();
+			return pick.slice(0, 2).map((b) => b.dataset.label); })()`))
+	run(t, shop, "buy the seats tapped", waitText(`[data-test=map-picked]`, "·"),
+		chromedp.Click(chromedp.CSS(`[data-test=map-buy]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=orders] [data-order]`)))
+	if len(labels) != 2 {
+		t.Fatalf("tapped %v", labels)
+	}
+	orders, err := w.svc.FindOrders(context.Background(), w.admin, sales.OrderFilter{SessionID: w.session.ID})
+	w.must(err)
+	if len(orders) != 1 {
+		t.Fatalf("%d orders", len(orders))
+	}
+	o, err := w.svc.GetOrder(context.Background(), w.admin, orders[0].ID)
+	w.must(err)
+	var got []string
+	for _, tk := range o.Tickets {
+		got = append(got, tk.SeatLabel)
+	}
+	slices.Sort(got)
+	slices.Sort(labels)
+	if o.Channel != sales.ChannelWeb || o.Status != sales.OrderPaid || !slices.Equal(got, labels) {
+		t.Fatalf("tapped %v, bought %v (%s, %s)", labels, got, o.Channel, o.Status)
+	}
 }

@@ -251,7 +251,7 @@ func (w *world) refusedReport(tw tenantWorld) int64 {
 var publicPresale = map[string]bool{
 	"GET /presales/:id": true, "POST /presales/:id/applications": true, "GET /presales/:id/pools.csv": true,
 	"GET /presales/:id/applications.csv": true, "GET /presales/:id/result.json": true,
-	"GET /shop/:tenant": true, "GET /shop/:tenant/events/:id": true,
+	"GET /shop/:tenant": true, "GET /shop/:tenant/events/:id": true, "GET /shop/:tenant/sessions/:id/seats": true,
 	// An account's own routes: its token names the account; the tenant's
 	// code only picks the shop.
 	"POST /shop/:tenant/auth/code": true, "POST /shop/:tenant/auth/register": true, "POST /shop/:tenant/auth/login": true,

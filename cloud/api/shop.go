@@ -15,7 +15,7 @@ import (
 func (a *API) shopRoutes() []route {
 	serve := func(c *gin.Context, b []byte, err error) (any, error) {
 		if errors.Is(err, storefront.ErrNotFound) {
-			return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_found", Message: "no such shop or event"}
+			return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_found", Message: "no such shop, event or session on sale"}
 		}
 		if err != nil {
 			return nil, err
@@ -44,6 +44,15 @@ func (a *API) shopRoutes() []route {
 					return nil, err
 				}
 				b, err := s.EventJSON(c.Request.Context(), c.Param("tenant"), eid)
+				return serve(c, b, err)
+			})},
+		{method: "GET", path: "/shop/:tenant/sessions/:id/seats", summary: "A session's seat map: each seat, its price level, whether it can be bought now (at most a second old)", tag: "shop", public: true,
+			resp: storefront.SeatsPage{}, h: with(func(c *gin.Context, s *storefront.Service) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				b, err := s.SeatsJSON(c.Request.Context(), c.Param("tenant"), sid)
 				return serve(c, b, err)
 			})},
 	}

@@ -30,6 +30,7 @@ type Source interface {
 	ListSessions(ctx context.Context, p sales.Principal, f sales.SessionFilter) ([]sales.Session, error)
 	Prices(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.PriceTier, error)
 	SeatMap(ctx context.Context, p sales.Principal, sessionID int64) (*avail.Map, error)
+	SessionSeats(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.SessionSeat, error)
 }
 
 // Home is a tenant's shop front: its events on sale.
@@ -87,6 +88,33 @@ type Service struct {
 
 	mu      sync.Mutex
 	tenants map[string]*entry
+	seats   map[int64]*seatsEntry // by session
+}
+
+// seatsEntry is a session's seat map page.
+type seatsEntry struct {
+	mu sync.Mutex
+	at time.Time
+	b  []byte
+}
+
+// SeatsPage is a session's seat map as the shop draws it: each seat where
+// it sits, its price level, and whether it can be bought now.
+type SeatsPage struct {
+	SessionID int64       `json:"session_id"`
+	Levels    []TierCount `json:"levels"`
+	Seats     []SeatCell  `json:"seats"`
+	At        time.Time   `json:"at"`
+}
+
+// SeatCell is one seat of a SeatsPage.
+type SeatCell struct {
+	ID    int64  `json:"id"`
+	Label string `json:"label"`
+	Row   int    `json:"row"`
+	Col   int    `json:"col"`
+	Level int64  `json:"level,omitempty"` // its price tier; 0: not for sale
+	Free  bool   `json:"free"`            // can be held now
 }
 
 // entry is a tenant's catalogue; snap is replaced whole, never changed.
@@ -101,6 +129,8 @@ type snapshot struct {
 	missing bool // no such tenant: remembered too, or every unknown code would rebuild
 	home    []byte
 	events  map[int64][]byte
+	// sessions on sale, with the principal that reads them
+	sessions map[int64]sales.Principal
 }
 
 // New returns a Service whose pages are at most ttl old (0: one second).
@@ -111,7 +141,66 @@ func New(src Source, ttl time.Duration, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{src: src, ttl: ttl, now: now, tenants: map[string]*entry{}}
+	return &Service{src: src, ttl: ttl, now: now, tenants: map[string]*entry{}, seats: map[int64]*seatsEntry{}}
+}
+
+// SeatsJSON is the seat map of a session on sale at the tenant's shop, at
+// most the TTL old.
+func (s *Service) SeatsJSON(ctx context.Context, tenant string, sessionID int64) ([]byte, error) {
+	snap, err := s.fresh(ctx, tenant)
+	if err != nil {
+		return nil, err
+	}
+	p, ok := snap.sessions[sessionID]
+	if !ok {
+		return nil, ErrNotFound
+	}
+	s.mu.Lock()
+	e := s.seats[sessionID]
+	if e == nil {
+		if len(s.seats) > 10000 {
+			clear(s.seats)
+		}
+		e = &seatsEntry{}
+		s.seats[sessionID] = e
+	}
+	s.mu.Unlock()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.b != nil && s.now().Sub(e.at) < s.ttl {
+		return e.b, nil
+	}
+	now := s.now()
+	b, err := s.seatsPage(ctx, p, sessionID, now)
+	if err != nil {
+		return nil, err
+	}
+	e.b, e.at = b, now
+	return b, nil
+}
+
+func (s *Service) seatsPage(ctx context.Context, p sales.Principal, sessionID int64, now time.Time) ([]byte, error) {
+	tiers, err := s.src.Prices(ctx, p, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	seats, err := s.src.SessionSeats(ctx, p, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	page := SeatsPage{SessionID: sessionID, Levels: []TierCount{}, Seats: make([]SeatCell, 0, len(seats)), At: now.UTC()}
+	open := map[int64]int{}
+	for _, st := range seats {
+		free := sales.SeatCode(st) == avail.Open
+		if free {
+			open[st.TierID]++
+		}
+		page.Seats = append(page.Seats, SeatCell{ID: st.SeatID, Label: st.Label, Row: st.RowNo, Col: st.Col, Level: st.TierID, Free: free})
+	}
+	for _, t := range tiers {
+		page.Levels = append(page.Levels, TierCount{ID: t.ID, Name: t.Name, PriceCents: t.PriceCents, Remaining: open[t.ID]})
+	}
+	return json.Marshal(page)
 }
 
 // HomeJSON is a tenant's home page, as JSON.
@@ -182,14 +271,11 @@ func (s *Service) fresh(ctx context.Context, tenant string) (*snapshot, error) {
 // snapshot builds a tenant's catalogue as of now.
 func (s *Service) snapshot(ctx context.Context, tenant string) (*snapshot, error) {
 	now := s.now()
-	home, events, err := s.build(ctx, tenant, now)
-	switch {
-	case errors.Is(err, ErrNotFound):
+	snap, err := s.build(ctx, tenant, now)
+	if errors.Is(err, ErrNotFound) {
 		return &snapshot{at: now, missing: true}, nil
-	case err != nil:
-		return nil, err
 	}
-	return &snapshot{at: now, home: home, events: events}, nil
+	return snap, err
 }
 
 // use is the snapshot for a request: none for a shop that does not exist.
@@ -206,20 +292,20 @@ func reader() sales.Principal {
 	return sales.Principal{Username: "storefront", Role: auth.RolePlatformAdmin}
 }
 
-func (s *Service) build(ctx context.Context, code string, now time.Time) ([]byte, map[int64][]byte, error) {
+func (s *Service) build(ctx context.Context, code string, now time.Time) (*snapshot, error) {
 	ts, err := s.src.ListTenants(ctx, reader())
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	i := slices.IndexFunc(ts, func(t sales.Tenant) bool { return t.Code == code })
 	if i < 0 {
-		return nil, nil, ErrNotFound
+		return nil, ErrNotFound
 	}
 	t := ts[i]
 	p := sales.Principal{Username: "storefront", TenantID: t.ID, Role: auth.RoleTenantAdmin}
 	venues, err := s.src.ListVenues(ctx, p)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	venueName := map[int64]string{}
 	for _, v := range venues {
@@ -227,23 +313,25 @@ func (s *Service) build(ctx context.Context, code string, now time.Time) ([]byte
 	}
 	evs, err := s.src.ListEvents(ctx, p)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	sessions, err := s.src.ListSessions(ctx, p, sales.SessionFilter{})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	byEvent := map[int64][]SessionCard{}
+	onSale := map[int64]sales.Principal{}
 	for _, ss := range sessions {
 		if ss.Status == sales.SessionCancelled || !now.Before(ss.StartsAt) {
 			continue
 		}
 		card, err := s.session(ctx, p, ss, venueName[ss.VenueID])
 		if err != nil {
-			return nil, nil, fmt.Errorf("storefront: session %d: %w", ss.ID, err)
+			return nil, fmt.Errorf("storefront: session %d: %w", ss.ID, err)
 		}
 		if len(card.Levels) > 0 {
 			byEvent[ss.EventID] = append(byEvent[ss.EventID], card)
+			onSale[ss.ID] = p
 		}
 	}
 	home := Home{Tenant: t.Code, Name: t.Name, Events: []EventCard{}, At: now.UTC()}
@@ -266,13 +354,16 @@ func (s *Service) build(ctx context.Context, code string, now time.Time) ([]byte
 		home.Events = append(home.Events, ec)
 		b, err := json.Marshal(EventPage{EventCard: ec, HolderLimit: ev.HolderLimit, Dates: cards, At: now.UTC()})
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		events[ev.ID] = b
 	}
 	slices.SortFunc(home.Events, func(a, b EventCard) int { return a.First.Compare(b.First) })
 	hb, err := json.Marshal(home)
-	return hb, events, err
+	if err != nil {
+		return nil, err
+	}
+	return &snapshot{at: now, home: hb, events: events, sessions: onSale}, nil
 }
 
 func (s *Service) session(ctx context.Context, p sales.Principal, ss sales.Session, venue string) (SessionCard, error) {

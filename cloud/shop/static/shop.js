@@ -34,6 +34,10 @@
     "ev.none": ["Nothing on sale right now.", "暂无在售场次。"], "ev.from": ["from {0}", "{0} 起"], "ev.left": ["{0} seats left", "余 {0} 张"],
     "ev.sessions": ["{0} sessions", "{0} 场"], "ev.realname": ["Real-name: one ID per ticket", "实名制：一证一票"],
     "ev.limit": ["At most {0} tickets per person", "每人限购 {0} 张"], "ev.soldout": ["Sold out", "售罄"], "ev.back": ["All events", "全部节目"],
+    "map.choose": ["Choose seats on the map", "在座位图上选座"], "map.stage": ["Stage / field", "舞台 / 赛场"],
+    "map.picked": ["Chosen: {0}", "已选：{0}"], "map.none": ["Tap free seats to choose them.", "点击可售座位进行选择。"],
+    "map.max": ["At most {0} seats", "最多 {0} 个座位"], "map.buy": ["Buy the chosen seats", "购买所选座位"], "map.total": ["Total {0}", "合计 {0}"],
+    "map.who": ["Who holds each ticket (in seat order)", "持票人（按座位顺序）"],
   });
   const main = () => document.getElementById("main");
   const api = (path) => call("GET", "/api/v1" + path);
@@ -102,13 +106,61 @@
         } catch (err) { clear(msg, problem(err)); msg.scrollIntoView(); }
       } }, e.real_name ? who : el("label", {}, t("buy.count"), count), el("label", {}, t("buy.card"), card), el("button", { type: "submit", "data-test": "buy-submit" }, t("buy")));
     };
+    // The seat map of a session: free seats by level, chosen by a tap,
+    // bought together with a holder for each on a real-name event.
+    const seatMap = async (s, box) => {
+      const m = await api(`/shop/${encodeURIComponent(tenant)}/sessions/${s.id}/seats`);
+      const levels = new Map(m.levels.map((l, i) => [l.id, { ...l, n: i % 4 }]));
+      const max = e.real_name ? people.length : 6;
+      const picked = new Map(); // seat id -> cell
+      const status = el("p", { "data-test": "map-picked" }, t("map.none"));
+      const rows = [...new Set(m.seats.map((c) => c.row))].sort((a, b) => a - b);
+      const cols = Math.max(1, ...m.seats.map((c) => c.col));
+      const grid = el("div", { class: "seatgrid", "data-test": "seatmap" });
+      grid.style.gridTemplateColumns = `repeat(${cols}, minmax(12px, 24px))`; // CSSOM: the CSP allows no style attributes
+      for (const c of m.seats) {
+        const l = levels.get(c.level);
+        const b = el("button", { type: "button", class: `seat ${c.free && l ? "lv" + l.n : "taken"}`, "data-seat": c.id, "data-label": c.label,
+          title: c.label + (l ? " · " + l.name + " " + price(l.price_cents) : ""),
+          disabled: !(c.free && l), onclick: () => {
+            if (picked.has(c.id)) { picked.delete(c.id); b.classList.remove("picked"); }
+            else if (picked.size < max) { picked.set(c.id, c); b.classList.add("picked"); }
+            else { clear(status, t("map.max", max)); return; }
+            const chosen = [...picked.values()];
+            const total = chosen.reduce((n, x) => n + levels.get(x.level).price_cents, 0);
+            clear(status, chosen.length ? t("map.picked", chosen.map((x) => x.label).join(", ")) + " · " + t("map.total", price(total)) : t("map.none"));
+          } }, "");
+        b.style.gridRow = String(rows.indexOf(c.row) + 1);
+        b.style.gridColumn = String(c.col);
+        grid.append(b);
+      }
+      const card = el("select", { "data-test": "map-card" }, el("option", { value: "tok_approve" }, t("card.ok")), el("option", { value: "tok_decline" }, t("card.declined")));
+      const who = e.real_name ? el("fieldset", { class: "stack", "data-test": "map-holders" }, el("legend", {}, t("map.who")),
+        people.map((p) => el("label", {}, el("input", { type: "checkbox", value: p.id }), " ", p.name, " ", p.doc_masked))) : "";
+      clear(box, el("p", { class: "stage" }, t("map.stage")), el("div", { class: "seatscroll" }, grid),
+        el("p", { class: "legend" }, m.levels.map((l) => el("span", { class: "key lv" + levels.get(l.id).n }, l.name + " " + price(l.price_cents) + " · " + t("ev.left", l.remaining)))),
+        status, logged ? el("form", { class: "stack buy", onsubmit: async (ev) => {
+          ev.preventDefault();
+          const seats = [...picked.keys()];
+          const holders = e.real_name ? [...who.querySelectorAll("input:checked")].map((i) => Number(i.value)) : [];
+          try {
+            await mine(tenant, "POST", "/me/orders", { session_id: s.id, seat_ids: seats, holders: holders.length ? holders : undefined, card_token: card.value });
+            location.hash = `#/t/${encodeURIComponent(tenant)}/orders`;
+          } catch (err) { clear(msg, problem(err)); msg.scrollIntoView(); }
+        } }, who, el("label", {}, t("buy.card"), card), el("button", { type: "submit", "data-test": "map-buy" }, t("map.buy")))
+          : el("a", { href: `#/t/${encodeURIComponent(tenant)}/account` }, t("buy.login")));
+    };
+    const mapBox = (s) => {
+      const box = el("div", { class: "mapbox" });
+      return el("div", {}, el("button", { type: "button", class: "linkish", "data-test": "choose-seats", onclick: () => seatMap(s, box).catch((err) => clear(box, problem(err))) }, t("map.choose")), box);
+    };
     clear(target, el("p", {}, el("a", { href: "#/t/" + encodeURIComponent(tenant) }, "← ", t("ev.back"))), el("h1", {}, e.name), msg,
       e.real_name ? el("p", { class: "badge" }, t("ev.realname"), e.holder_limit ? " · " + t("ev.limit", e.holder_limit) : "") : "",
       el("ul", { class: "cards", "data-test": "sessions" }, e.sessions_on_sale.map((s) => el("li", { class: "card", "data-session": s.id },
         el("h2", {}, A.time(s.starts_at)), el("p", { class: "muted" }, s.venue),
         el("table", {}, el("tbody", {}, s.levels.map((l) => el("tr", { "data-level": l.id }, el("td", {}, l.name), el("td", { class: "num" }, price(l.price_cents)),
           el("td", { class: "num", "data-test": "level-left" }, l.remaining ? t("ev.left", l.remaining) : t("ev.soldout"))))),
-          el("tbody", {}, s.levels.map((l) => el("tr", {}, el("td", { colspan: 3 }, buyForm(s, l))))))))));
+          el("tbody", {}, s.levels.map((l) => el("tr", {}, el("td", { colspan: 3 }, buyForm(s, l)))))), mapBox(s)))));
   }
 
   // An open presale's application form, for a logged-in account: its

@@ -64,4 +64,62 @@ func testStorefront(t *testing.T, open func(t *testing.T) sales.Store) {
 	if _, err := shop.EventJSON(ctx, f.Tenant.Code, f.Event.ID+1000); !errors.Is(err, storefront.ErrNotFound) {
 		t.Fatalf("an unknown event: %v", err)
 	}
+
+	// A session's seat map: the seats sold are not free, the others of a
+	// priced level are; within the TTL it does not change.
+	seatMap := func(tenant string, session int64) (storefront.SeatsPage, error) {
+		b, err := shop.SeatsJSON(ctx, tenant, session)
+		if err != nil {
+			return storefront.SeatsPage{}, err
+		}
+		var p storefront.SeatsPage
+		return p, json.Unmarshal(b, &p)
+	}
+	m, err := seatMap(f.Tenant.Code, f.Session.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	free, nFree, left := map[string]bool{}, 0, 0
+	for _, c := range m.Seats {
+		free[c.Label] = c.Free
+		if c.Free && c.Level == 0 {
+			t.Fatalf("seat %s is free without a price level", c.Label)
+		}
+		if c.Free {
+			nFree++
+		}
+	}
+	for _, l := range m.Levels {
+		left += l.Remaining
+	}
+	if len(m.Seats) == 0 || free["A-1"] || free["A-2"] || !free["A-3"] || nFree == 0 || left != nFree {
+		t.Fatalf("seat map: A-1 %v, A-2 %v, A-3 %v, %d free, levels %+v", free["A-1"], free["A-2"], free["A-3"], nFree, m.Levels)
+	}
+	f.Buy(t, f.Clerk, "A-3")
+	if m, _ := seatMap(f.Tenant.Code, f.Session.ID); !cell(m, "A-3").Free {
+		t.Fatal("within the TTL the seat map changed")
+	}
+	f.Clock.Advance(time.Second)
+	if m, _ := seatMap(f.Tenant.Code, f.Session.ID); cell(m, "A-3").Free {
+		t.Fatal("after the TTL a sold seat is still free")
+	}
+	// A cancelled session, another tenant's, one that does not exist: not found.
+	other := f.AddTenant(t, "z", "31020299")
+	for _, c := range []struct {
+		tenant  string
+		session int64
+	}{{f.Tenant.Code, gone.ID}, {other.Tenant.Code, f.Session.ID}, {f.Tenant.Code, 987654}} {
+		if _, err := seatMap(c.tenant, c.session); !errors.Is(err, storefront.ErrNotFound) {
+			t.Fatalf("session %d at shop %s: %v", c.session, c.tenant, err)
+		}
+	}
+}
+
+func cell(m storefront.SeatsPage, label string) storefront.SeatCell {
+	for _, c := range m.Seats {
+		if c.Label == label {
+			return c
+		}
+	}
+	return storefront.SeatCell{}
 }
