@@ -14,6 +14,7 @@ import (
 	"github.com/admitbox/admit/cloud/accounts"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/presale"
+	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/webshop"
 )
@@ -189,6 +190,28 @@ func (a *API) accountRoutes() []route {
 					return nil, err
 				}
 				return ws.Pay(c.Request.Context(), acct, oid, in)
+			})},
+		{method: "GET", path: "/shop/:tenant/me/orders/:id/refund", summary: "What a refund of the order would cost now, by its event's graded fees", tag: "accounts", public: true,
+			resp: refundrule.Quote{},
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
+				oid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return ws.RefundQuote(c.Request.Context(), acct, oid)
+			})},
+		{method: "POST", path: "/shop/:tenant/me/orders/:id/refund", summary: "Ask for a refund of the whole order at the fee shown; a manager approves it", tag: "accounts", public: true,
+			body: webshop.RefundRequest{}, resp: sales.RefundRequest{},
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
+				oid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in webshop.RefundRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return ws.RequestRefund(c.Request.Context(), acct, oid, in)
 			})},
 		{method: "GET", path: "/shop/:tenant/me/orders/:id/tickets/:number/qr.png", summary: "A ticket's QR code (PNG), for the gate", tag: "accounts", public: true,
 			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {

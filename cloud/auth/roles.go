@@ -89,7 +89,7 @@ var permissions = map[Action][]Role{
 	ManageUsers:      {RolePlatformAdmin, RoleTenantAdmin},
 	ManageSessions:   {RoleTenantAdmin, RoleVenueManager},
 	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
-	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk},
+	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
 	ApproveRefund:    {RoleTenantAdmin, RoleVenueManager},
 	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop},
 	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop},

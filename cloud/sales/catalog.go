@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/seatmap"
 	wire "github.com/admitbox/admit/sync"
 )
@@ -392,6 +393,9 @@ type NewEvent struct {
 	Code        string `json:"code"`
 	RealName    bool   `json:"real_name"`
 	HolderLimit int    `json:"holder_limit"`
+	// Refunds turns on refunds at the shop with these graded fees
+	// (refundrule.Default is the usual schedule).
+	Refunds *refundrule.Rule `json:"refunds,omitempty"`
 }
 
 // ValidFilmCode reports whether code has the form of the national data
@@ -437,10 +441,18 @@ func (s *Service) CreateEvent(ctx context.Context, p Principal, in NewEvent) (Ev
 	if in.HolderLimit < 0 || in.HolderLimit > MaxHolderLimit || (in.HolderLimit > 0 && !in.RealName) {
 		fields = append(fields, FieldError{Field: "holder_limit", Message: fmt.Sprintf("from 0 to %d, and only for a real-name event", MaxHolderLimit)})
 	}
+	if in.Refunds != nil {
+		if err := in.Refunds.Validate(); err != nil {
+			fields = append(fields, FieldError{Field: "refunds", Message: err.Error()})
+		} else if !in.Refunds.Open() {
+			in.Refunds = nil
+		}
+	}
 	if len(fields) > 0 {
 		return Event{}, invalid("invalid_event", "the event cannot be created", fields...)
 	}
-	e := Event{TenantID: tenantID, Name: name, Kind: kind, Code: code, CreatedAt: s.now().UTC(), RealName: in.RealName, HolderLimit: in.HolderLimit}
+	e := Event{TenantID: tenantID, Name: name, Kind: kind, Code: code, CreatedAt: s.now().UTC(), RealName: in.RealName, HolderLimit: in.HolderLimit,
+		Refunds: in.Refunds}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if _, err := tx.GetTenant(ctx, tenantID); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/seatmap"
 )
 
@@ -91,6 +92,9 @@ type Event struct {
 	// HolderLimit caps the tickets one document holds across the event's
 	// sessions (0: one per session, no cap across them).
 	HolderLimit int `json:"holder_limit,omitempty"`
+	// Refunds is the rule for refunds the public asks for at the shop
+	// (graded fees); nil: the shop takes none (staff still can).
+	Refunds *refundrule.Rule `json:"refunds,omitempty"`
 }
 
 // Reentry is a session's re-entry policy, used by gates.
@@ -324,12 +328,15 @@ const (
 )
 
 type RefundRequest struct {
-	ID          int64        `json:"id"`
-	TenantID    int64        `json:"tenant_id"`
-	VenueID     int64        `json:"venue_id"`
-	OrderID     int64        `json:"order_id"`
-	TicketIDs   []int64      `json:"ticket_ids"`
-	AmountCents int64        `json:"amount_cents"`
+	ID          int64   `json:"id"`
+	TenantID    int64   `json:"tenant_id"`
+	VenueID     int64   `json:"venue_id"`
+	OrderID     int64   `json:"order_id"`
+	TicketIDs   []int64 `json:"ticket_ids"`
+	AmountCents int64   `json:"amount_cents"`
+	// FeeCents is kept by the organiser: the event's graded fee, for a
+	// refund asked for at the shop; the customer gets AmountCents-FeeCents.
+	FeeCents    int64        `json:"fee_cents,omitempty"`
 	Reason      string       `json:"reason"`
 	Status      RefundStatus `json:"status"`
 	RequestedBy int64        `json:"requested_by"`

@@ -2,9 +2,12 @@ package sales
 
 import (
 	"context"
+	"errors"
 	"slices"
+	"strconv"
 
 	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/refundrule"
 	wire "github.com/admitbox/admit/sync"
 )
 
@@ -17,7 +20,9 @@ type RefundInput struct {
 }
 
 // RequestRefund records a refund request. Nothing changes until someone
-// else approves it (four eyes, §7.2.1).
+// else approves it (four eyes, §7.2.1). The shop (a customer asking for
+// their own order) may ask only where the event's rule takes refunds, for
+// the whole order, once at a time, and the request keeps the rule's fee.
 func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput) (RefundRequest, error) {
 	if err := authorize(p, auth.RequestRefund); err != nil {
 		return RefundRequest{}, err
@@ -41,7 +46,24 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 	if !s.now().Before(ss.StartsAt) {
 		return RefundRequest{}, conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
 	}
-	r := RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount,
+	var fee int64
+	if p.Role == auth.RoleShop {
+		if len(in.TicketIDs) > 0 {
+			return RefundRequest{}, invalid("invalid_refund", "the shop refunds whole orders")
+		}
+		q, err := s.shopQuote(ctx, o, ss)
+		if err != nil {
+			return RefundRequest{}, err
+		}
+		if pending, err := s.pendingRefund(ctx, o); err != nil || pending {
+			if err == nil {
+				err = conflict("refund_pending", "a refund of this order is waiting for review")
+			}
+			return RefundRequest{}, err
+		}
+		fee = q.FeeCents
+	}
+	r := RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount, FeeCents: fee,
 		Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: s.now().UTC()}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if err := tx.InsertRefund(ctx, &r); err != nil {
@@ -51,6 +73,57 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 		return nil
 	})
 	return r, err
+}
+
+// RefundQuote is what the shop would charge to refund a whole order now,
+// by its event's rule: an error when the event takes no refunds (or no
+// longer does).
+func (s *Service) RefundQuote(ctx context.Context, p Principal, orderID int64) (refundrule.Quote, error) {
+	if err := authorize(p, auth.ReadSales); err != nil {
+		return refundrule.Quote{}, err
+	}
+	o, err := s.order(ctx, p, orderID)
+	if err != nil {
+		return refundrule.Quote{}, err
+	}
+	if _, _, err := refundable(o, nil); err != nil {
+		return refundrule.Quote{}, err
+	}
+	ss, err := s.store.GetSession(ctx, o.TenantID, o.SessionID)
+	if err != nil {
+		return refundrule.Quote{}, err
+	}
+	return s.shopQuote(ctx, o, ss)
+}
+
+func (s *Service) shopQuote(ctx context.Context, o Order, ss Session) (refundrule.Quote, error) {
+	ev, err := s.store.GetEvent(ctx, o.TenantID, ss.EventID)
+	if err != nil {
+		return refundrule.Quote{}, err
+	}
+	if ev.Refunds == nil || !ev.Refunds.Open() {
+		return refundrule.Quote{}, conflict("refunds_closed", "this event takes no refunds at the shop")
+	}
+	var prices []int64
+	for _, t := range o.Tickets {
+		if t.Status == TicketValid {
+			prices = append(prices, t.PriceCents)
+		}
+	}
+	q, err := ev.Refunds.Quote(prices, ss.StartsAt, s.now())
+	if errors.Is(err, refundrule.ErrClosed) {
+		return q, conflict("refunds_closed", "refunds of this event closed "+strconv.Itoa(ev.Refunds.Grades[len(ev.Refunds.Grades)-1].BeforeHours)+" hours before the session")
+	}
+	return q, err
+}
+
+// pendingRefund says whether the order has a refund request awaiting review.
+func (s *Service) pendingRefund(ctx context.Context, o Order) (bool, error) {
+	rs, err := s.store.ListRefunds(ctx, o.TenantID, RefundPending)
+	if err != nil {
+		return false, err
+	}
+	return slices.ContainsFunc(rs, func(r RefundRequest) bool { return r.OrderID == o.ID }), nil
 }
 
 // refundable picks the order's valid tickets to refund and their amount.

@@ -21,6 +21,7 @@ import (
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/presale"
+	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/sales"
 )
 
@@ -58,6 +59,8 @@ type Sales interface {
 	ConfirmNamed(ctx context.Context, p sales.Principal, in sales.OrderRequest, holders []sales.OrderHolder) (sales.Order, error)
 	PayOrder(ctx context.Context, p sales.Principal, orderID int64, in sales.PaymentRequest) (sales.Order, error)
 	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
+	RefundQuote(ctx context.Context, p sales.Principal, orderID int64) (refundrule.Quote, error)
+	RequestRefund(ctx context.Context, p sales.Principal, in sales.RefundInput) (sales.RefundRequest, error)
 	OpenText(v string) (string, error)
 }
 
@@ -271,6 +274,41 @@ func (s *Service) Ticket(ctx context.Context, a accounts.Account, orderID int64,
 		}
 	}
 	return sales.Ticket{}, notFound()
+}
+
+// RefundQuote is what a refund of one of the account's orders would cost
+// now, by its event's graded rule: shown before the buyer confirms.
+func (s *Service) RefundQuote(ctx context.Context, a accounts.Account, orderID int64) (refundrule.Quote, error) {
+	if err := s.owned(ctx, a, orderID); err != nil {
+		return refundrule.Quote{}, err
+	}
+	return s.sales.RefundQuote(ctx, principal(a), orderID)
+}
+
+// RefundRequest is a buyer's request to refund a whole order.
+type RefundRequest struct {
+	Reason string `json:"reason"`
+	// FeeCents is the fee the buyer was shown; a request whose fee has
+	// changed since (the next grade began) is refused, to be confirmed again.
+	FeeCents int64 `json:"fee_cents"`
+}
+
+// RequestRefund asks for a refund of one of the account's orders, at the
+// fee the buyer saw; a manager approves it in the portal.
+func (s *Service) RequestRefund(ctx context.Context, a accounts.Account, orderID int64, in RefundRequest) (sales.RefundRequest, error) {
+	q, err := s.RefundQuote(ctx, a, orderID)
+	if err != nil {
+		return sales.RefundRequest{}, err
+	}
+	if q.FeeCents != in.FeeCents {
+		return sales.RefundRequest{}, &sales.Error{Kind: sales.KindConflict, Code: "fee_changed",
+			Message: fmt.Sprintf("the refund fee is now %d%% (%d.%02d): confirm again", q.FeePercent, q.FeeCents/100, q.FeeCents%100)}
+	}
+	reason := strings.TrimSpace(in.Reason)
+	if reason == "" {
+		reason = "asked for at the shop"
+	}
+	return s.sales.RequestRefund(ctx, principal(a), sales.RefundInput{OrderID: orderID, Reason: reason})
 }
 
 func (s *Service) owned(ctx context.Context, a accounts.Account, orderID int64) error {

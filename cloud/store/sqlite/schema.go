@@ -664,4 +664,8 @@ CREATE INDEX account_orders_account ON account_orders(account_id, order_id);`,
 	// verified identity keeps its own, for the shop's tickets.
 	`ALTER TABLE tickets ADD COLUMN holder TEXT NOT NULL DEFAULT '';
 ALTER TABLE identities ADD COLUMN gate_tag TEXT NOT NULL DEFAULT '';`,
+	// 25: refunds at the shop: an event's graded-fee rule, and the fee a
+	// refund keeps.
+	`ALTER TABLE events ADD COLUMN refund_rule TEXT NOT NULL DEFAULT '';
+ALTER TABLE refunds ADD COLUMN fee_cents INTEGER NOT NULL DEFAULT 0;`,
 }

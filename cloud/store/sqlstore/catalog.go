@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/seatmap"
 )
@@ -279,37 +280,62 @@ WHERE session_id IN (SELECT id FROM sessions WHERE hall_id = ? AND ends_at > ?)
 
 func (r reader) GetEvent(ctx context.Context, tenantID, id int64) (sales.Event, error) {
 	tc, args := tenantClause("tenant_id", tenantID)
+	e, err := scanEvent(r.q.QueryRowContext(ctx, `SELECT `+eventCols+` FROM events WHERE id = ? AND `+tc, append([]any{id}, args...)...))
+	return e, notFound(err, "event")
+}
+
+const eventCols = `id, tenant_id, name, kind, code, created_at, real_name, holder_limit, refund_rule`
+
+func scanEvent(sc interface{ Scan(...any) error }) (sales.Event, error) {
 	var e sales.Event
 	var at int64
-	err := r.q.QueryRowContext(ctx, `SELECT id, tenant_id, name, kind, code, created_at, real_name, holder_limit FROM events WHERE id = ? AND `+tc, append([]any{id}, args...)...).
-		Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at, &e.RealName, &e.HolderLimit)
+	var rule string
+	if err := sc.Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at, &e.RealName, &e.HolderLimit, &rule); err != nil {
+		return e, err
+	}
 	e.CreatedAt = fromMS(at)
-	return e, notFound(err, "event")
+	if rule != "" {
+		e.Refunds = new(refundrule.Rule)
+		if err := json.Unmarshal([]byte(rule), e.Refunds); err != nil {
+			return e, fmt.Errorf("event %d: refund rule: %w", e.ID, err)
+		}
+	}
+	return e, nil
+}
+
+func ruleText(r *refundrule.Rule) (string, error) {
+	if r == nil {
+		return "", nil
+	}
+	b, err := json.Marshal(r)
+	return string(b), err
 }
 
 func (r reader) ListEvents(ctx context.Context, tenantID int64) ([]sales.Event, error) {
 	tc, args := tenantClause("tenant_id", tenantID)
-	rows, err := r.q.QueryContext(ctx, `SELECT id, tenant_id, name, kind, code, created_at, real_name, holder_limit FROM events WHERE `+tc+` ORDER BY id`, args...)
+	rows, err := r.q.QueryContext(ctx, `SELECT `+eventCols+` FROM events WHERE `+tc+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, wrap(err, "list events")
 	}
 	defer rows.Close()
 	var out []sales.Event
 	for rows.Next() {
-		var e sales.Event
-		var at int64
-		if err := rows.Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at, &e.RealName, &e.HolderLimit); err != nil {
+		e, err := scanEvent(rows)
+		if err != nil {
 			return nil, wrap(err, "list events")
 		}
-		e.CreatedAt = fromMS(at)
 		out = append(out, e)
 	}
 	return out, wrap(rows.Err(), "list events")
 }
 
 func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
-	id, err := t.insert(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at, real_name, holder_limit) VALUES (?,?,?,?,?,?,?)`,
-		e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt), e.RealName, e.HolderLimit)
+	rule, err := ruleText(e.Refunds)
+	if err != nil {
+		return err
+	}
+	id, err := t.insert(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at, real_name, holder_limit, refund_rule) VALUES (?,?,?,?,?,?,?,?)`,
+		e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt), e.RealName, e.HolderLimit, rule)
 	if err != nil {
 		return wrap(err, "insert event")
 	}

@@ -545,14 +545,14 @@ func (r reader) GetTicketByNumber(ctx context.Context, tenantID int64, number st
 	return x, notFound(err, "ticket")
 }
 
-const refundCols = `id, tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, decided_by, decision, created_at, decided_at`
+const refundCols = `id, tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, decided_by, decision, created_at, decided_at, fee_cents`
 
 func scanRefund(sc interface{ Scan(...any) error }) (sales.RefundRequest, error) {
 	var x sales.RefundRequest
 	var ids string
 	var at int64
 	var dec sql.NullInt64
-	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.OrderID, &ids, &x.AmountCents, &x.Reason, &x.Status, &x.RequestedBy, &x.DecidedBy, &x.Decision, &at, &dec)
+	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.OrderID, &ids, &x.AmountCents, &x.Reason, &x.Status, &x.RequestedBy, &x.DecidedBy, &x.Decision, &at, &dec, &x.FeeCents)
 	if err != nil {
 		return x, err
 	}
@@ -591,8 +591,8 @@ func (r reader) ListRefunds(ctx context.Context, tenantID int64, st sales.Refund
 
 func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
 	ids, _ := json.Marshal(x.TicketIDs)
-	id, err := t.insert(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)`,
-		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at, fee_cents) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt), x.FeeCents)
 	if err != nil {
 		return wrap(err, "insert refund")
 	}

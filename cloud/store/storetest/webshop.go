@@ -10,6 +10,7 @@ import (
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/presale"
+	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/webshop"
 )
@@ -189,5 +190,113 @@ func testWebShop(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if sim.Held() != 1 {
 		t.Fatalf("%d authorisations held, want 1", sim.Held())
+	}
+}
+
+// testShopRefunds: a buyer asks the shop to refund an order of an event
+// that takes refunds, is shown the graded fee first, and the request keeps
+// that fee until a manager approves it; an event without refunds, the
+// last day before the session, another account's order, a fee that
+// changed since it was shown and a second request are refused.
+func testShopRefunds(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	rule := refundrule.Default()
+	ev, err := f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Gala", Kind: "concert", Refunds: &rule})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.Svc.GetEvent(ctx, f.Manager, ev.ID); got.Refunds == nil || len(got.Refunds.Grades) != 3 {
+		t.Fatalf("the event's rule was not kept: %+v", got.Refunds)
+	}
+	bad := refundrule.Rule{Grades: []refundrule.Grade{{BeforeHours: 24, FeePercent: 10}, {BeforeHours: 72, FeePercent: 5}}}
+	if _, err := f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Bad", Kind: "concert", Refunds: &bad}); !isCode(err, "invalid_event") {
+		t.Fatalf("a rule with rising hours: %v", err)
+	}
+	plainEvent := f.Event
+	f.Event = ev
+	start := Tomorrow(f.Clock, 20, 0).AddDate(0, 0, 9) // ten days ahead: the 5 % grade
+	ss, _ := f.AddSession(t, f.Hall.ID, start, 10000)
+	f.Event = plainEvent
+	plain, _ := f.AddSession(t, f.Hall.ID, start.Add(-4*time.Hour), 10000)
+	st := f.Store.(interface {
+		Accounts() accounts.Store
+		WebShop() webshop.Store
+	})
+	sent := &codes{last: map[string]string{}}
+	acc := accounts.New(st.Accounts(), f.Svc, accounts.NewVerifierSim(), sent.send, auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, f.Clock.Now, nil)
+	shop := webshop.New(st.WebShop(), f.Svc, acc, nil, f.Clock.Now)
+	login := func(phone string) accounts.Account {
+		t.Helper()
+		if err := acc.SendCode(ctx, f.Tenant.Code, phone, "en"); err != nil {
+			t.Fatal(err)
+		}
+		s, err := acc.Register(ctx, f.Tenant.Code, phone, sent.of(phone), "Correct-horse-9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := acc.Authenticate(ctx, f.Tenant.Code, s.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a, b := login("13700137001"), login("13700137002")
+	buy := func(sid int64) sales.Order {
+		t.Helper()
+		tiers, err := f.Svc.Prices(ctx, f.Manager, sid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := shop.Buy(ctx, a, webshop.BuyRequest{SessionID: sid, TierID: tiers[0].ID, Count: 2, CardToken: payment.TokenApprove})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	o := buy(ss.ID)
+	q, err := shop.RefundQuote(ctx, a, o.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q.FeePercent != 5 || q.AmountCents != o.TotalCents || q.FeeCents != o.TotalCents/20 || q.RefundCents != q.AmountCents-q.FeeCents {
+		t.Fatalf("quote %+v for an order of %d", q, o.TotalCents)
+	}
+	if _, err := shop.RefundQuote(ctx, b, o.ID); !isKind(err, sales.KindNotFound) {
+		t.Fatalf("another account's order: %v", err)
+	}
+	if _, err := shop.RefundQuote(ctx, a, buy(plain.ID).ID); !isCode(err, "refunds_closed") {
+		t.Fatalf("an event without refunds: %v", err)
+	}
+	// Three days later the next grade applies: the fee shown before is stale.
+	f.Clock.Advance(4 * 24 * time.Hour)
+	if _, err := shop.RequestRefund(ctx, a, o.ID, webshop.RefundRequest{FeeCents: q.FeeCents}); !isCode(err, "fee_changed") {
+		t.Fatalf("a stale fee: %v", err)
+	}
+	q2, err := shop.RefundQuote(ctx, a, o.ID)
+	if err != nil || q2.FeePercent != 10 || q2.FeeCents <= q.FeeCents {
+		t.Fatalf("the next grade: %+v %v", q2, err)
+	}
+	r, err := shop.RequestRefund(ctx, a, o.ID, webshop.RefundRequest{FeeCents: q2.FeeCents, Reason: "cannot come"})
+	if err != nil || r.Status != sales.RefundPending || r.FeeCents != q2.FeeCents || r.AmountCents != o.TotalCents {
+		t.Fatalf("requested %+v %v", r, err)
+	}
+	if _, err := shop.RequestRefund(ctx, a, o.ID, webshop.RefundRequest{FeeCents: q2.FeeCents}); !isCode(err, "refund_pending") {
+		t.Fatalf("a second request: %v", err)
+	}
+	if got, err := f.Svc.GetOrder(ctx, f.Manager, o.ID); err != nil || got.Status != sales.OrderPaid {
+		t.Fatalf("before approval the order is %s, %v", got.Status, err)
+	}
+	done, err := f.Svc.DecideRefund(ctx, f.Manager, r.ID, true, "per the rule")
+	if err != nil || done.FeeCents != q2.FeeCents {
+		t.Fatalf("approved %+v %v", done, err)
+	}
+	if got, _ := f.Svc.GetOrder(ctx, f.Manager, o.ID); got.Status != sales.OrderRefunded {
+		t.Fatalf("after approval the order is %s", got.Status)
+	}
+	// Inside the last day the rule takes no refunds.
+	o2 := buy(ss.ID)
+	f.Clock.Advance(start.Sub(f.Clock.Now()) - 23*time.Hour)
+	if _, err := shop.RefundQuote(ctx, a, o2.ID); !isCode(err, "refunds_closed") {
+		t.Fatalf("inside the last day: %v", err)
 	}
 }
