@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/presale"
+	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/storetest"
@@ -195,5 +197,52 @@ func TestAShopBuyerChoosesSeatsOnTheMap(t *testing.T) {
 	slices.Sort(labels)
 	if o.Channel != sales.ChannelWeb || o.Status != sales.OrderPaid || !slices.Equal(got, labels) {
 		t.Fatalf("tapped %v, bought %v (%s, %s)", labels, got, o.Channel, o.Status)
+	}
+}
+
+// A buyer asks the shop for a refund of an event that takes them: the
+// graded fee is shown before confirming; a manager sees the fee in the
+// portal's queue and approves; the order is refunded and its seat back on
+// sale.
+func TestAShopBuyerAsksForARefundAtTheGradedFee(t *testing.T) {
+	sms := messages.NewSimulator(messages.SMS)
+	w := newWorldWith(t, embedded, func(c *server.Config) {
+		c.Messages = map[messages.Channel]messages.ChannelConfig{messages.SMS: {Provider: sms}}
+	})
+	ctx := context.Background()
+	rule := refundrule.Default()
+	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "Gala", Kind: "concert", Refunds: &rule})
+	w.must(err)
+	start := w.session.StartsAt.AddDate(0, 0, 10) // more than a week ahead: 5 %
+	ss, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(2 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	_, err = w.svc.SetPrices(ctx, w.admin, ss.ID, []sales.PriceTier{{Name: "Stalls", PriceCents: 12000}})
+	w.must(err)
+
+	shop := browser(t)
+	shopRegister(t, w, shop, sms, "13300133002")
+	run(t, shop, "buy one", chromedp.Navigate(fmt.Sprintf("%s/shop/#/t/acme/event/%d", w.srv.URL, ev.ID)),
+		chromedp.Click(chromedp.CSS(`[data-test=buy-submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=orders] [data-order]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=refund-ask]`)),
+		waitText(`[data-test=refund-quote]`, "5%"))
+	quote := get(t, shop, "quote", chromedp.Evaluate[string](`document.querySelector('[data-test=refund-quote]').textContent`))
+	if !strings.Contains(quote, "114.00") || !strings.Contains(quote, "6.00") {
+		t.Fatalf("the quote reads %q, want ¥114.00 back and a ¥6.00 fee", quote)
+	}
+	fitsWidth(t, shop, "the refund quote", 390, 844)
+	run(t, shop, "confirm", chromedp.SendKeys(chromedp.CSS(`[data-test=refund-reason]`), "cannot come"),
+		chromedp.Click(chromedp.CSS(`[data-test=refund-confirm]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=refund-requested]`)))
+
+	mgr := w.loginAs(t, "manager")
+	run(t, mgr, "approve", chromedp.Navigate(w.srv.URL+"/#/refunds"),
+		waitText(`[data-test=refund-queue] [data-test=refund-fee]`, "6.00"),
+		chromedp.Click(chromedp.CSS(`[data-test=refund-queue] [data-test=approve]`)),
+		waitTrue(`document.querySelector('[data-test=refund-queue]') === null`, 10*time.Second))
+	orders, err := w.svc.FindOrders(ctx, w.admin, sales.OrderFilter{SessionID: ss.ID})
+	w.must(err)
+	if len(orders) != 1 || orders[0].Status != sales.OrderRefunded {
+		t.Fatalf("orders of the session: %+v", orders)
 	}
 }

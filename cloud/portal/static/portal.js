@@ -68,7 +68,9 @@
     "preview.hint": ["Enter a ticket number to see it as the kiosk printer prints it.", "输入票号，查看自助机打印的票面。"], "show": ["Show", "显示"],
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
     "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"],
-    "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"], "holder": ["Holder", "持票人"],
+    "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"],
+    "shop.refunds": ["Refunds at the shop, graded fees (a week ahead 5 %, 3 days 10 %, a day 20 %, then none)", "线上可退票，阶梯手续费（提前7天 5%，3天 10%，1天 20%，之后不可退）"],
+    "fee": ["Fee kept", "手续费"], "holder": ["Holder", "持票人"],
     "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"], "nav.reviews": ["ID reviews", "实名审核"],
     "rv.none": ["No identity waits for a review.", "没有待审核的证件。"], "rv.doc": ["Document", "证件"], "rv.reason": ["Reason (needed to reject)", "原因（驳回必填）"],
     "ps.new": ["New presale", "新建预售"], "ps.tickets": ["Tickets on offer", "预售票数"], "ps.per": ["Per person", "每人限购"],
@@ -406,11 +408,15 @@
       // Real-name: every ticket names its holder's document; the limit is per person across the event.
       const evReal = el("input", { type: "checkbox", "data-test": "event-real-name" });
       const evLimit = el("input", { type: "number", min: 0, max: 20, value: "0", size: 3, "data-test": "event-holder-limit" });
+      // Refunds the public asks for at the shop, by the usual graded fees.
+      const evRefunds = el("input", { type: "checkbox", "data-test": "event-refunds" });
+      const graded = { grades: [{ before_hours: 168, fee_percent: 5 }, { before_hours: 72, fee_percent: 10 }, { before_hours: 24, fee_percent: 20 }] };
       const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind), el("label", {}, t("film.code"), evCode, films),
-        el("label", {}, evReal, " ", t("real.name")), el("label", {}, t("holder.limit"), evLimit),
+        el("label", {}, evReal, " ", t("real.name")), el("label", {}, t("holder.limit"), evLimit), el("label", {}, evRefunds, " ", t("shop.refunds")),
         el("button", { type: "button", "data-test": "create-event", onclick: async () => {
           try {
-            await api("POST", "/events", { name: evName2.value, kind: evKind.value, code: evCode.value.trim(), real_name: evReal.checked, holder_limit: Number(evLimit.value) || 0 });
+            await api("POST", "/events", { name: evName2.value, kind: evKind.value, code: evCode.value.trim(), real_name: evReal.checked, holder_limit: Number(evLimit.value) || 0,
+              refunds: evRefunds.checked ? graded : undefined });
             await load();
           } catch (err) { clear(evOut, errorBox(err)); }
         } }, t("create"))), evOut);
@@ -572,11 +578,12 @@
     const list = el("div");
     const load = async () => {
       const rs = await api("GET", "/refunds?status=pending");
-      clear(list, rs.length ? el("table", { "data-test": "refund-queue" }, el("thead", {}, el("tr", {}, [t("order"), t("venue"), t("amount"), t("reason"), t("requested"), ""].map((h) => el("th", {}, h)))),
+      clear(list, rs.length ? el("table", { "data-test": "refund-queue" }, el("thead", {}, el("tr", {}, [t("order"), t("venue"), t("amount"), t("fee"), t("reason"), t("requested"), ""].map((h) => el("th", {}, h)))),
         el("tbody", {}, rs.map((r) => {
           const msg = el("span");
           const decide = (verb) => async () => { try { await api("POST", `/refunds/${r.id}/${verb}`, { note: "portal" }); await load(); } catch (err) { clear(msg, errorBox(err)); } };
-          return el("tr", { "data-refund": r.id }, el("td", {}, "#" + r.order_id), el("td", {}, venueName(r.venue_id)), el("td", { class: "num" }, A.money(r.amount_cents)), el("td", {}, r.reason),
+          return el("tr", { "data-refund": r.id }, el("td", {}, "#" + r.order_id), el("td", {}, venueName(r.venue_id)), el("td", { class: "num" }, A.money(r.amount_cents)),
+            el("td", { class: "num", "data-test": "refund-fee" }, r.fee_cents ? A.money(r.fee_cents) : "—"), el("td", {}, r.reason),
             el("td", {}, A.time(r.created_at)), el("td", {}, el("button", { type: "button", onclick: decide("approve"), "data-test": "approve" }, t("approve")), " ",
               el("button", { type: "button", class: "danger", onclick: decide("reject") }, t("reject")), msg));
         }))) : el("p", { class: "muted" }, t("no.refunds")));

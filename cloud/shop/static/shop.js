@@ -38,6 +38,9 @@
     "map.picked": ["Chosen: {0}", "已选：{0}"], "map.none": ["Tap free seats to choose them.", "点击可售座位进行选择。"],
     "map.max": ["At most {0} seats", "最多 {0} 个座位"], "map.buy": ["Buy the chosen seats", "购买所选座位"], "map.total": ["Total {0}", "合计 {0}"],
     "map.who": ["Who holds each ticket (in seat order)", "持票人（按座位顺序）"],
+    "ref.ask": ["Refund…", "申请退票…"], "ref.quote": ["Refund {0} of {1}: the fee is {2}% ({3}), at this rate until {4}.", "退款 {0}（票款 {1}）：手续费 {2}%（{3}），此费率截至 {4}。"],
+    "ref.reason": ["Reason (optional)", "原因（选填）"], "ref.confirm": ["Confirm the refund", "确认退票"],
+    "ref.done": ["Refund asked for: {0} comes back once the organiser approves it.", "退票申请已提交：主办方审核通过后退回 {0}。"],
   });
   const main = () => document.getElementById("main");
   const api = (path) => call("GET", "/api/v1" + path);
@@ -250,8 +253,30 @@
       o.status === "pending_payment" ? el("button", { type: "button", "data-test": "pay-" + o.id, onclick: async () => {
         try { await mine(tenant, "POST", `/me/orders/${o.id}/pay`, { card_token: "tok_approve" }); await ordersPage(target, tenant); } catch (err) { clear(msg, problem(err)); }
       } }, t("ord.pay")) : "",
+      o.status === "paid" || o.status === "partially_refunded" ? refundBox(o) : "",
       el("ul", { class: "plain tickets" }, (o.tickets || []).map((tk) => el("li", { class: "ticket", "data-number": tk.number },
         el("div", {}, tk.seat_label, " · ", el("span", { class: "muted" }, tk.number)), qr(o, tk)))));
+    // A refund: the fee by the event's grades is shown before the buyer
+    // confirms; the request carries the fee seen.
+    const refundBox = (o) => {
+      const box = el("div", { class: "refund", "data-test": "refund-" + o.id });
+      const ask = el("button", { type: "button", class: "linkish", "data-test": "refund-ask", onclick: async () => {
+        try {
+          const q = await mine(tenant, "GET", `/me/orders/${o.id}/refund`);
+          const reason = el("input", { "data-test": "refund-reason" });
+          clear(box, el("p", { "data-test": "refund-quote" }, t("ref.quote", price(q.refund_cents), price(q.amount_cents), q.fee_percent, price(q.fee_cents), A.time(q.until))),
+            el("label", {}, t("ref.reason"), reason),
+            el("button", { type: "button", "data-test": "refund-confirm", onclick: async () => {
+              try {
+                await mine(tenant, "POST", `/me/orders/${o.id}/refund`, { fee_cents: q.fee_cents, reason: reason.value.trim() });
+                clear(box, el("p", { class: "okmsg", "data-test": "refund-requested" }, t("ref.done", price(q.refund_cents))));
+              } catch (err) { clear(box, problem(err)); }
+            } }, t("ref.confirm")));
+        } catch (err) { clear(box, problem(err)); }
+      } }, t("ref.ask"));
+      box.append(ask);
+      return box;
+    };
     clear(target, el("h1", {}, t("orders")), msg, orders.length ? el("ul", { class: "cards", "data-test": "orders" }, orders.map(card)) : el("p", { class: "muted" }, t("ord.none")));
   }
 
