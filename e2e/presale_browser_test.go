@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -14,6 +16,7 @@ import (
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/presale"
+	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/storetest"
 )
@@ -168,4 +171,68 @@ func TestTheShopShowsWhatIsOnSaleAtAPhonesWidth(t *testing.T) {
 	fitsWidth(t, shop, "the event's page", 390, 844)
 	shot(t, shop, "shop-event")
 	run(t, shop, "an unknown shop", chromedp.Navigate(w.srv.URL+"/shop/#/t/nobody"), chromedp.WaitVisible(chromedp.CSS(`[data-test=error]`)))
+}
+
+// A presale winner chooses their seats in Chromium at 390 px, from the
+// link texted once the presale is settled: the tickets are issued on the
+// seats tapped.
+func TestAPresaleWinnerChoosesSeatsFromTheTextedLink(t *testing.T) {
+	var offset atomic.Int64
+	now := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	sms := messages.NewSimulator(messages.SMS)
+	w := newWorldWith(t, embedded, func(c *server.Config) {
+		c.Now, c.Payments = now, payment.NewSimulator()
+		c.Messages = map[messages.Channel]messages.ChannelConfig{messages.SMS: {Provider: sms}}
+	})
+	admin := w.token("acme-admin")
+	api := w.srv.URL + "/api/v1"
+	tiers, err := w.svc.Prices(context.Background(), w.admin, w.session.ID)
+	w.must(err)
+	until := now().Add(5 * time.Hour)
+	var ps presale.Presale
+	if code := callAs(t, admin, "POST", api+"/presales", presale.NewPresale{SessionID: w.session.ID, TierID: tiers[0].ID, Name: "Cup presale",
+		Tickets: 4, PerPerson: 2, OpensAt: now().Add(-time.Minute), ClosesAt: now().Add(time.Hour), ChoiceUntil: &until}, &ps); code != http.StatusCreated {
+		t.Fatalf("create: %d", code)
+	}
+	if code := call(t, "POST", fmt.Sprintf("%s/presales/%d/applications", api, ps.ID), presale.ApplyRequest{
+		Applicant: presale.Person{DocType: identity.ResidentID, DocNumber: storetest.ResidentID(77), Name: "韩梅梅"}, Quantity: 2,
+		CardToken: payment.TokenApprove, Phone: "13900139077", Lang: "en"}, nil); code != http.StatusCreated {
+		t.Fatalf("apply: %d", code)
+	}
+	offset.Store(int64(2 * time.Hour))
+	admin = w.token("acme-admin")
+	for _, step := range []string{"lock", "draw", "settle"} {
+		if code := callAs(t, admin, "POST", fmt.Sprintf("%s/presales/%d/%s", api, ps.ID, step), nil, nil); code != http.StatusCreated && code != http.StatusOK {
+			t.Fatalf("%s: %d", step, code)
+		}
+	}
+	wctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	m, err := sms.WaitFor(wctx, func(m messages.Message) bool { return m.Template == "presale.choose" })
+	if err != nil {
+		t.Fatalf("no seat choice was texted: %v", err)
+	}
+	link := regexp.MustCompile(`https?://\S+`).FindString(m.Body)
+	if !strings.Contains(link, "/shop/#/presale/") {
+		t.Fatalf("the text reads %q", m.Body)
+	}
+	b := browser(t)
+	run(t, b, "open the link", chromedp.EmulateViewport(390, 844), chromedp.Navigate(link),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=seatmap] button:not([disabled])`)))
+	fitsWidth(t, b, "the seat choice", 390, 844)
+	labels := get(t, b, "tap two seats", chromedp.Evaluate[[]string](`(() => { const free = [...document.querySelectorAll('[data-test=seatmap] button:not([disabled])')];
+		const pick = [free[free.length - 1], free[free.length - 2]]; pick.forEach((x) => x.click()); return pick.map((x) => x.dataset.label); })()`))
+	run(t, b, "take them", chromedp.Click(chromedp.CSS(`[data-test=choose-confirm]`)), chromedp.WaitVisible(chromedp.CSS(`[data-test=chosen]`)))
+	shot(t, b, "presale-choice")
+	chosen := get(t, b, "chosen", chromedp.Evaluate[string](`document.querySelector('[data-test=chosen]').textContent`))
+	for _, l := range labels {
+		if !strings.Contains(chosen, l) {
+			t.Fatalf("tapped %v; the page says %q", labels, chosen)
+		}
+	}
+	orders, err := w.svc.FindOrders(context.Background(), w.admin, sales.OrderFilter{SessionID: w.session.ID})
+	w.must(err)
+	if len(orders) != 1 || orders[0].PaymentMethod != sales.MethodPresale || orders[0].Status != sales.OrderPaid {
+		t.Fatalf("orders %+v", orders)
+	}
 }

@@ -251,6 +251,7 @@ func (w *world) refusedReport(tw tenantWorld) int64 {
 var publicPresale = map[string]bool{
 	"GET /presales/:id": true, "POST /presales/:id/applications": true, "GET /presales/:id/pools.csv": true,
 	"GET /presales/:id/applications.csv": true, "GET /presales/:id/result.json": true,
+	"GET /presales/:id/choice/:ref": true, "POST /presales/:id/choice/:ref": true,
 	"GET /shop/:tenant": true, "GET /shop/:tenant/events/:id": true, "GET /shop/:tenant/sessions/:id/seats": true,
 	// An account's own routes: its token names the account; the tenant's
 	// code only picks the shop.

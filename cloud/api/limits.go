@@ -25,9 +25,9 @@ func classOf(r route) limit.Class {
 	case r.method == http.MethodGet:
 		return limit.Read
 	case r.path == "/holds" || strings.HasPrefix(r.path, "/holds/") || r.path == "/orders" || strings.HasPrefix(r.path, "/orders/"),
-		strings.HasPrefix(r.path, "/shop/:tenant/me/orders"), strings.HasPrefix(r.path, "/presales/:id/applications"),
+		strings.HasPrefix(r.path, "/shop/:tenant/me/orders"), strings.HasPrefix(r.path, "/presales/:id/applications"), strings.HasPrefix(r.path, "/presales/:id/choice/"),
 		strings.HasPrefix(r.path, "/shop/:tenant/me/presales/"):
-		return limit.Sale // buying at the shop and applying to a presale are sales
+		return limit.Sale // buying at the shop, applying to a presale and a winner picking seats are sales
 	}
 	return limit.Write
 }

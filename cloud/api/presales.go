@@ -73,6 +73,20 @@ func (a *API) presaleRoutes() []route {
 				}
 				return s.Apply(c.Request.Context(), pid, in)
 			})},
+		{method: "GET", path: "/presales/:id/choice/:ref", summary: "A winner's seat choice, opened by the token texted to them: the level's seats, how many to pick, until when", tag: "presales", public: true,
+			resp: presale.Choice{},
+			h: with(func(c *gin.Context, s *presale.Service, _ sales.Principal, pid int64) (any, error) {
+				return s.ChoiceView(c.Request.Context(), pid, c.Param("ref"), c.Query("token"))
+			})},
+		{method: "POST", path: "/presales/:id/choice/:ref", summary: "A winner picks their seats (all at once) while the choice is open; the tickets are issued", tag: "presales", public: true,
+			body: choiceRequest{}, resp: presale.Choice{},
+			h: with(func(c *gin.Context, s *presale.Service, _ sales.Principal, pid int64) (any, error) {
+				var in choiceRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.Choose(c.Request.Context(), pid, c.Param("ref"), in.Token, in.SeatIDs)
+			})},
 		{method: "GET", path: "/presales/:id/applications", summary: "A presale's applications, names masked (its managers)", tag: "presales", resp: []presale.Application{},
 			h: with(func(c *gin.Context, s *presale.Service, p sales.Principal, pid int64) (any, error) {
 				return s.Applications(c.Request.Context(), p, pid)
@@ -112,4 +126,10 @@ func (a *API) presaleRoutes() []route {
 				return pub.Result, nil
 			})},
 	}
+}
+
+// choiceRequest is a winner's pick: the token of their link and the seats.
+type choiceRequest struct {
+	Token   string  `json:"token"`
+	SeatIDs []int64 `json:"seat_ids"`
 }

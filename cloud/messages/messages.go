@@ -94,6 +94,10 @@ var templates = map[string]Template{
 		"zh": "【{{org}}】很遗憾，您在「{{presale}}」预售抽签中未中签，预授权已撤销，款项不会扣除。申请号 {{ref}}。",
 		"en": "[{{org}}] Your application to the {{presale}} presale was not drawn. The authorisation is released: nothing is charged. Application {{ref}}.",
 	}},
+	"presale.choose": {Name: "presale.choose", Text: map[string]string{
+		"zh": "【{{org}}】「{{presale}}」选座已开放：请在 {{until}} 前为您的 {{quantity}} 张票选座，逾期系统自动分配。{{link}}",
+		"en": "[{{org}}] Choose your seats for the {{presale}} presale: {{quantity}} tickets, by {{until}}; after that we assign them. {{link}}",
+	}},
 	"tickets.issued": {Name: "tickets.issued", Text: map[string]string{
 		"zh": "【{{org}}】您的 {{quantity}} 张票已出票：{{seats}}。取票码 {{pickup}}，凭证件入场。",
 		"en": "[{{org}}] Your {{quantity}} tickets are issued: {{seats}}. Pickup code {{pickup}}; bring your ID to enter.",

@@ -76,6 +76,10 @@ type Presale struct {
 	Named      bool      `json:"named_holders"` // every ticket names its holder at application
 	OpensAt    time.Time `json:"opens_at"`
 	ClosesAt   time.Time `json:"closes_at"`
+	// ChoiceUntil, if set, is when the winners' seat choice ends: until
+	// then each winner picks their own seats (from a link texted once the
+	// presale is settled); after it the system assigns the rest.
+	ChoiceUntil *time.Time `json:"choice_until,omitempty"`
 	// Commitment is lottery.Commit(seed), published from creation.
 	Commitment string `json:"commitment"`
 	State      State  `json:"state"`
@@ -179,7 +183,19 @@ func (p Presale) Validate(now time.Time) []FieldError {
 	} else if !p.ClosesAt.After(now) {
 		add("closes_at", "must be in the future")
 	}
+	if p.ChoiceUntil != nil && !p.ChoiceUntil.After(p.ClosesAt.Add(MinChoice)) {
+		add("choice_until", fmt.Sprintf("winners need at least %v after closing to choose their seats", MinChoice))
+	}
 	return fe
+}
+
+// MinChoice is the shortest seat choice window after a presale closes
+// (the draw and the captures come first).
+const MinChoice = time.Hour
+
+// Choosing says whether the winners may still pick their seats at now.
+func (p Presale) Choosing(now time.Time) bool {
+	return p.ChoiceUntil != nil && now.Before(*p.ChoiceUntil)
 }
 
 // CanApply says whether the presale takes an application at now.

@@ -96,7 +96,9 @@ type Sales interface {
 	Prices(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.PriceTier, error)
 	SessionSeats(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.SessionSeat, error)
 	IssuePrepaid(ctx context.Context, p sales.Principal, in sales.Prepaid) (sales.Order, error)
+	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
 	DocumentKeys(ctx context.Context, tenantID int64, d identity.Document) (idKey, gateTag string, err error)
+	Secret(ctx context.Context, name string) ([]byte, error)
 	SealText(v string) string
 	OpenText(v string) (string, error)
 }
@@ -122,6 +124,9 @@ type Service struct {
 	Notify Notifier
 	// Org signs the messages.
 	Org string
+	// ShopURL is the shop's address, for the links in messages
+	// ("https://tickets.example.com/shop/").
+	ShopURL string
 }
 
 // New returns a Service; now is time.Now and log discards when nil.
@@ -145,6 +150,8 @@ type NewPresale struct {
 	NamedHolders bool      `json:"named_holders"`
 	OpensAt      time.Time `json:"opens_at"`
 	ClosesAt     time.Time `json:"closes_at"`
+	// ChoiceUntil, if set, lets winners pick their own seats until then.
+	ChoiceUntil *time.Time `json:"choice_until,omitempty"`
 }
 
 // Create makes a presale with a fresh secret seed; the answer carries the
@@ -170,6 +177,13 @@ func (s *Service) Create(ctx context.Context, p sales.Principal, in NewPresale) 
 	ps := Presale{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, TierID: in.TierID, Name: strings.TrimSpace(in.Name),
 		Tickets: in.Tickets, PerPerson: in.PerPerson, PriceCents: price, Named: in.NamedHolders,
 		OpensAt: in.OpensAt.UTC(), ClosesAt: in.ClosesAt.UTC(), State: Open, CreatedAt: s.now().UTC()}
+	if in.ChoiceUntil != nil {
+		until := in.ChoiceUntil.UTC()
+		ps.ChoiceUntil = &until
+		if !until.Before(ss.StartsAt) {
+			return Presale{}, invalid("invalid_presale", "the presale cannot be created", []FieldError{{"choice_until", "must end before the session starts"}})
+		}
+	}
 	fe := ps.Validate(s.now())
 	if price < 0 {
 		fe = append(fe, FieldError{"tier_id", "not a price level of the session"})
@@ -684,8 +698,16 @@ func (s *Service) Settle(ctx context.Context, id int64) (SettleCounts, error) {
 	if c.Left > 0 {
 		return c, fmt.Errorf("presale %d: %d applications left to settle, the first: %w", id, c.Left, errors.Join(errs...))
 	}
-	if err := s.st.SetState(ctx, id, Drawn, Settled); err != nil && !errors.Is(err, ErrChanged) {
+	if err := s.st.SetState(ctx, id, Drawn, Settled); err != nil {
+		if errors.Is(err, ErrChanged) {
+			return c, nil // another process settled it, and tells the winners
+		}
 		return c, err
+	}
+	ps.State = Settled
+	if err := s.notifyChoice(ctx, ps); err != nil {
+		// The seats are assigned after the window all the same.
+		s.log.Warn("tell presale winners to choose their seats", "presale", id, "err", err)
 	}
 	return c, nil
 }
@@ -752,6 +774,9 @@ func (s *Service) Assign(ctx context.Context, p sales.Principal, id int64) (Assi
 	if ps.State != Settled {
 		return c, conflict(fmt.Errorf("%w: the presale is %s; seats are given once it is settled", ErrState, ps.State))
 	}
+	if ps.Choosing(s.now()) {
+		return c, conflict(fmt.Errorf("%w: winners choose their seats until %s; the rest are assigned after", ErrState, ps.ChoiceUntil.UTC().Format(time.RFC3339)))
+	}
 	apps, err := s.st.Applications(ctx, id)
 	if err != nil {
 		return c, err
@@ -777,39 +802,57 @@ func (s *Service) Assign(ctx context.Context, p sales.Principal, id int64) (Assi
 		return c, conflict(fmt.Errorf("%w: %w", ErrState, err))
 	}
 	for _, w := range winners {
-		a := byRef[w.ID]
-		ids := match[w.ID]
-		name, err := s.sales.OpenText(a.Name)
-		if err != nil {
-			return c, fmt.Errorf("application %s: the name: %w", a.Ref, err)
-		}
-		in := sales.Prepaid{SessionID: ps.SessionID, SeatIDs: ids, CustomerName: name, Reference: a.AuthRef, Key: a.PaymentKey}
-		for i, h := range a.Holders {
-			in.Holders = append(in.Holders, sales.OrderHolder{SeatID: ids[i], DocType: identity.Type(h.DocType), DocMasked: h.DocMasked, IDKey: h.IDKey, GateTag: h.GateTag})
-		}
-		o, err := s.sales.IssuePrepaid(ctx, p, in)
-		var se *sales.Error
+		a, o, err := s.issue(ctx, p, ps, byRef[w.ID], match[w.ID])
 		switch {
-		case err == nil:
-			a.State, a.OrderID = Issued, o.ID
+		case errors.Is(err, errSeatsGone):
+			c.Left++ // a seat went meanwhile: the next pass matches again
+		case err != nil:
+			return c, err
+		case a.State == Issued:
 			c.Issued++
 			c.Tickets += len(o.Tickets)
-			s.notifyIssued(ctx, ps, a, o)
-		case errors.As(err, &se) && (strings.HasPrefix(se.Code, "holder") || se.Code == "invalid_holders"):
-			a.State, a.Reason = IssueFailed, se.Message
-			c.Failed++
-		case errors.As(err, &se) && se.Kind == sales.KindConflict:
-			c.Left++ // a seat went meanwhile: the next pass matches again
-			continue
 		default:
-			return c, fmt.Errorf("application %s: %w", a.Ref, err)
-		}
-		a.UpdatedAt = s.now().UTC()
-		if err := s.st.MoveApplication(ctx, a, Captured); err != nil && !errors.Is(err, ErrChanged) {
-			return c, err
+			c.Failed++
 		}
 	}
 	return c, nil
+}
+
+// errSeatsGone: a seat given to a winner was taken meanwhile.
+var errSeatsGone = errors.New("presale: a seat was taken meanwhile")
+
+// issue issues a captured winner's tickets on seats ids, paid by the
+// capture, and records the application issued (or failed, when a holder
+// cannot hold the ticket); errSeatsGone leaves it to be given again.
+func (s *Service) issue(ctx context.Context, p sales.Principal, ps Presale, a Application, ids []int64) (Application, sales.Order, error) {
+	name, err := s.sales.OpenText(a.Name)
+	if err != nil {
+		return a, sales.Order{}, fmt.Errorf("application %s: the name: %w", a.Ref, err)
+	}
+	in := sales.Prepaid{SessionID: ps.SessionID, SeatIDs: ids, CustomerName: name, Reference: a.AuthRef, Key: a.PaymentKey}
+	for i, h := range a.Holders {
+		in.Holders = append(in.Holders, sales.OrderHolder{SeatID: ids[i], DocType: identity.Type(h.DocType), DocMasked: h.DocMasked, IDKey: h.IDKey, GateTag: h.GateTag})
+	}
+	o, err := s.sales.IssuePrepaid(ctx, p, in)
+	var se *sales.Error
+	switch {
+	case err == nil:
+		a.State, a.OrderID = Issued, o.ID
+	case errors.As(err, &se) && (strings.HasPrefix(se.Code, "holder") || se.Code == "invalid_holders"):
+		a.State, a.Reason = IssueFailed, se.Message
+	case errors.As(err, &se) && se.Kind == sales.KindConflict:
+		return a, o, fmt.Errorf("%w: %s", errSeatsGone, se.Message)
+	default:
+		return a, o, fmt.Errorf("application %s: %w", a.Ref, err)
+	}
+	a.UpdatedAt = s.now().UTC()
+	if err := s.st.MoveApplication(ctx, a, Captured); err != nil && !errors.Is(err, ErrChanged) {
+		return a, o, err
+	}
+	if a.State == Issued {
+		s.notifyIssued(ctx, ps, a, o)
+	}
+	return a, o, nil
 }
 
 // notifyIssued tells a winner of their tickets; a notice lost to a crash
@@ -892,6 +935,9 @@ func (s *Service) SettleAll(ctx context.Context) error {
 		if err != nil {
 			errs = append(errs, err)
 		}
+	}
+	if err := s.AssignDue(ctx); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -290,6 +290,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	msgs := messages.New(st.Messages(), svc, cfg.Messages, cfg.Now, cfg.Logger)
 	s := &Server{Svc: svc, Store: st, Messages: msgs, Presales: presale.New(st.Presales(), svc, cfg.Payments, cfg.Now, cfg.Logger), URL: scheme + "://" + ln.Addr().String(), ln: ln, log: cfg.Logger, drainDelay: time.Duration(cfg.DrainDelay)}
 	s.Presales.Notify = presale.BySMS(msgs)
+	s.Presales.ShopURL = strings.TrimSuffix(orDefault(cfg.PublicURL, s.URL), "/") + "/shop/"
 	if cfg.Verifier == nil {
 		cfg.Verifier = accounts.NewVerifierSim()
 	}

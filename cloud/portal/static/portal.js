@@ -69,6 +69,7 @@
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
     "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"],
     "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"],
+    "ps.choice": ["Winners choose seats until (optional)", "中签者选座截止（选填）"],
     "shop.refunds": ["Refunds at the shop, graded fees (a week ahead 5 %, 3 days 10 %, a day 20 %, then none)", "线上可退票，阶梯手续费（提前7天 5%，3天 10%，1天 20%，之后不可退）"],
     "fee": ["Fee kept", "手续费"], "holder": ["Holder", "持票人"],
     "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"], "nav.reviews": ["ID reviews", "实名审核"],
@@ -886,12 +887,14 @@
         e.preventDefault();
         try {
           await api("POST", "/presales", { session_id: Number(ss.value), tier_id: Number(tier.value), name: name.value, tickets: Number(tickets.value), per_person: Number(per.value),
-            named_holders: named.checked, opens_at: new Date(opens.value).toISOString(), closes_at: new Date(closes.value).toISOString() });
+            named_holders: named.checked, opens_at: new Date(opens.value).toISOString(), closes_at: new Date(closes.value).toISOString(),
+            choice_until: choice.value ? new Date(choice.value).toISOString() : undefined });
           clear(out); await load();
         } catch (err) { clear(out, errorBox(err)); }
       } }, el("h2", {}, t("ps.new")), el("div", { class: "row" }, el("label", {}, t("session"), ss), el("label", {}, t("tier"), tier), el("label", {}, t("name"), name),
         el("label", {}, t("ps.tickets"), tickets), el("label", {}, t("ps.per"), per), el("label", {}, named, " ", t("ps.named")),
-        el("label", {}, t("ps.opens"), opens), el("label", {}, t("ps.closes"), closes), el("button", { type: "submit", "data-test": "ps-create" }, t("create"))), out));
+        el("label", {}, t("ps.opens"), opens), el("label", {}, t("ps.closes"), closes), el("label", {}, t("ps.choice"), choice),
+        el("button", { type: "submit", "data-test": "ps-create" }, t("create"))), out));
     }
     clear(target, el("h1", {}, t("nav.presales")), msg, list, detail, form);
     await load();

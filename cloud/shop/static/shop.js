@@ -38,6 +38,9 @@
     "map.picked": ["Chosen: {0}", "已选：{0}"], "map.none": ["Tap free seats to choose them.", "点击可售座位进行选择。"],
     "map.max": ["At most {0} seats", "最多 {0} 个座位"], "map.buy": ["Buy the chosen seats", "购买所选座位"], "map.total": ["Total {0}", "合计 {0}"],
     "map.who": ["Who holds each ticket (in seat order)", "持票人（按座位顺序）"],
+    "ch.title": ["Choose your seats", "选择座位"], "ch.pick": ["Pick {0} seats by {1}; after that we assign them.", "请在 {1} 前选择 {0} 个座位，逾期系统自动分配。"],
+    "ch.closed": ["The seat choice is closed: your seats are assigned.", "选座已结束：座位由系统分配。"], "ch.confirm": ["Take these seats", "确认选座"],
+    "ch.done": ["Your seats: {0}. Pickup code {1}.", "您的座位：{0}。取票码 {1}。"],
     "ref.ask": ["Refund…", "申请退票…"], "ref.quote": ["Refund {0} of {1}: the fee is {2}% ({3}), at this rate until {4}.", "退款 {0}（票款 {1}）：手续费 {2}%（{3}），此费率截至 {4}。"],
     "ref.reason": ["Reason (optional)", "原因（选填）"], "ref.confirm": ["Confirm the refund", "确认退票"],
     "ref.done": ["Refund asked for: {0} comes back once the organiser approves it.", "退票申请已提交：主办方审核通过后退回 {0}。"],
@@ -54,10 +57,11 @@
 
   async function route() {
     header();
-    const [name, id, sub, subID] = location.hash.slice(2).split("/");
+    const [name, id, sub, subID, extra] = location.hash.slice(2).split("/");
     const target = clear(main(), el("p", { class: "muted" }, "…"));
     try {
-      if (name === "presale" && id) await presalePage(target, id);
+      if (name === "presale" && id && sub === "choose" && subID && extra) await choosePage(target, id, subID, extra);
+      else if (name === "presale" && id) await presalePage(target, id);
       else if (name === "t" && id && sub === "event" && subID) await eventPage(target, id, subID);
       else if (name === "t" && id && sub === "account") await accountPage(target, id);
       else if (name === "t" && id && sub === "orders") await ordersPage(target, id);
@@ -187,6 +191,43 @@
       } catch (err) { clear(msg, problem(err)); }
     } }, el("h2", {}, t("ps.apply")), p.named_holders ? who : el("label", {}, t("ps.qty"), qty), el("label", {}, t("buy.card"), card),
       el("button", { type: "submit", "data-test": "apply-submit" }, t("ps.apply")), msg);
+  }
+
+  // A presale winner's seat choice, from the link texted to them.
+  async function choosePage(target, id, ref, token) {
+    const path = `/api/v1/presales/${encodeURIComponent(id)}/choice/${encodeURIComponent(ref)}`;
+    const c = await call("GET", path + "?token=" + encodeURIComponent(token));
+    const msg = el("div");
+    const head = [el("h1", {}, t("ch.title")), el("p", { class: "muted" }, c.presale, " · ", t("ps.ref"), " ", c.ref)];
+    if (c.issued) {
+      clear(target, ...head, el("p", { class: "okmsg", "data-test": "chosen" }, t("ch.done", c.issued.seats.join(", "), c.issued.pickup_code)));
+      return;
+    }
+    if (!c.open) { clear(target, ...head, el("p", { class: "muted", "data-test": "choice-closed" }, t("ch.closed"))); return; }
+    const picked = new Set();
+    const status = el("p", { "data-test": "map-picked" }, t("map.none"));
+    const rows = [...new Set(c.seats.map((x) => x.row))].sort((a, b) => a - b);
+    const grid = el("div", { class: "seatgrid", "data-test": "seatmap" });
+    grid.style.gridTemplateColumns = `repeat(${Math.max(1, ...c.seats.map((x) => x.col))}, minmax(12px, 24px))`;
+    for (const x of c.seats) {
+      const b = el("button", { type: "button", class: "seat " + (x.free ? "lv0" : "taken"), disabled: !x.free, title: x.label, "data-seat": x.id, "data-label": x.label, onclick: () => {
+        if (picked.has(x)) { picked.delete(x); b.classList.remove("picked"); }
+        else if (picked.size < c.quantity) { picked.add(x); b.classList.add("picked"); }
+        else { clear(status, t("map.max", c.quantity)); return; }
+        clear(status, picked.size ? t("map.picked", [...picked].map((p) => p.label).join(", ")) : t("map.none"));
+      } }, "");
+      b.style.gridRow = String(rows.indexOf(x.row) + 1);
+      b.style.gridColumn = String(x.col);
+      grid.append(b);
+    }
+    clear(target, ...head, el("p", {}, t("ch.pick", c.quantity, A.time(c.until))), msg, el("div", { class: "card mapbox" },
+      el("p", { class: "stage" }, t("map.stage")), el("div", { class: "seatscroll" }, grid), status,
+      el("button", { type: "button", "data-test": "choose-confirm", onclick: async () => {
+        try {
+          const done = await call("POST", path, { token, seat_ids: [...picked].map((p) => p.id) });
+          clear(target, ...head, el("p", { class: "okmsg", "data-test": "chosen" }, t("ch.done", done.issued.seats.join(", "), done.issued.pickup_code)));
+        } catch (err) { clear(msg, problem(err)); }
+      } }, t("ch.confirm"))));
   }
 
   // --- accounts -----------------------------------------------------------

@@ -668,4 +668,6 @@ ALTER TABLE identities ADD COLUMN gate_tag TEXT NOT NULL DEFAULT '';`,
 	// refund keeps.
 	`ALTER TABLE events ADD COLUMN refund_rule TEXT NOT NULL DEFAULT '';
 ALTER TABLE refunds ADD COLUMN fee_cents INTEGER NOT NULL DEFAULT 0;`,
+	// 26: a presale's seat choice window for its winners.
+	`ALTER TABLE presales ADD COLUMN choice_until INTEGER NOT NULL DEFAULT 0;`,
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -340,4 +341,136 @@ func isKind(err error, k sales.Kind) bool {
 func isCode(err error, code string) bool {
 	var e *sales.Error
 	return errors.As(err, &e) && e.Code == code
+}
+
+// testPresaleChoice: a presale with a seat choice window: once settled,
+// each winner is texted a link; through it the winner picks exactly their
+// seats of the level (a wrong token, another level, a wrong count or a
+// taken seat change nothing); Assign waits for the window; after it the
+// sweep assigns the winners who did not choose.
+func testPresaleChoice(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	ps := f.Store.(interface{ Presales() presale.Store })
+	sim := payment.NewSimulator()
+	svc := presale.New(ps.Presales(), f.Svc, sim, f.Clock.Now, nil)
+	msgs, sims := messageService(t, f)
+	svc.Notify, svc.ShopURL = presale.BySMS(msgs), "https://tickets.example/shop/"
+
+	start := Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 6)
+	ss, tiers := f.AddSession(t, f.Hall.ID, start, 8000)
+	closes := f.Clock.Now().Add(24 * time.Hour)
+	tooSoon := closes.Add(time.Minute)
+	in := presale.NewPresale{SessionID: ss.ID, TierID: tiers[0].ID, Name: "Derby", Tickets: 6, PerPerson: 2,
+		OpensAt: f.Clock.Now().Add(-time.Minute), ClosesAt: closes, ChoiceUntil: &tooSoon}
+	if _, err := svc.Create(ctx, f.Manager, in); !isKind(err, sales.KindInvalid) {
+		t.Fatalf("a choice window of a minute: %v", err)
+	}
+	until := closes.Add(48 * time.Hour)
+	in.ChoiceUntil = &until
+	p, err := svc.Create(ctx, f.Manager, in)
+	if err != nil || p.ChoiceUntil == nil || !p.ChoiceUntil.Equal(until) {
+		t.Fatalf("created %+v %v", p.ChoiceUntil, err)
+	}
+	for i := range 3 { // three people, two tickets each: all win
+		if _, err := svc.Apply(ctx, p.ID, presale.ApplyRequest{Applicant: presale.Person{DocType: identity.ResidentID, DocNumber: ResidentID(300 + i), Name: "李雷"},
+			Quantity: 2, CardToken: payment.TokenApprove, Phone: fmt.Sprintf("1380000%04d", i), Lang: "en"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Clock.Advance(25 * time.Hour)
+	if _, err := svc.Lock(ctx, f.Manager, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Draw(ctx, f.Manager, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := svc.SettleAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Assign(ctx, f.Manager, p.ID); !isCode(err, "presale_state") {
+		t.Fatalf("assigning while winners choose: %v", err)
+	}
+	if _, err := msgs.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{} // ref -> link
+	for _, m := range sims[messages.SMS].Sent() {
+		if m.Template == "presale.choose" {
+			i := strings.Index(m.Body, "https://tickets.example/shop/#/presale/")
+			if i < 0 || !strings.Contains(m.Body, "2 tickets") {
+				t.Fatalf("a choice message reads %q", m.Body)
+			}
+			parts := strings.Split(strings.TrimSpace(m.Body[i:]), "/")
+			links[parts[len(parts)-2]] = parts[len(parts)-1]
+		}
+	}
+	if len(links) != 3 {
+		t.Fatalf("%d winners were texted a link, want 3", len(links))
+	}
+	var refs []string
+	for ref := range links {
+		refs = append(refs, ref)
+	}
+	slices.Sort(refs)
+	ref, token := refs[0], links[refs[0]]
+	if _, err := svc.ChoiceView(ctx, p.ID, ref, token[:31]+"0"); !isKind(err, sales.KindNotFound) {
+		t.Fatalf("a wrong token: %v", err)
+	}
+	if _, err := svc.ChoiceView(ctx, p.ID, refs[1], token); !isKind(err, sales.KindNotFound) {
+		t.Fatalf("one winner's token for another: %v", err)
+	}
+	view, err := svc.ChoiceView(ctx, p.ID, ref, token)
+	if err != nil || !view.Open || view.Quantity != 2 || len(view.Seats) == 0 || view.Issued != nil {
+		t.Fatalf("the view %+v %v", view, err)
+	}
+	var free []int64
+	for _, s := range view.Seats {
+		if s.Free {
+			free = append(free, s.ID)
+		}
+	}
+	other := f.SeatID(t, ss.ID, "A-1") // sold below, before the pick
+	f.Session = ss
+	f.Buy(t, f.Clerk, "A-1")
+	for name, c := range map[string]struct {
+		pick []int64
+		code string
+	}{"one seat": {free[len(free)-1:], "invalid_seats"}, "the same seat twice": {[]int64{free[5], free[5]}, "invalid_seats"},
+		"a sold seat": {[]int64{other, free[5]}, "seat_taken"}} {
+		if _, err := svc.Choose(ctx, p.ID, ref, token, c.pick); !isCode(err, c.code) {
+			t.Fatalf("%s: %v, want %s", name, err, c.code)
+		}
+	}
+	pick := []int64{free[len(free)-1], free[len(free)-2]}
+	got, err := svc.Choose(ctx, p.ID, ref, token, pick)
+	if err != nil || got.Issued == nil || len(got.Issued.Seats) != 2 || got.Issued.PickupCode == "" || got.Open {
+		t.Fatalf("chose %+v %v", got, err)
+	}
+	if _, err := svc.Choose(ctx, p.ID, ref, token, pick); !isCode(err, "presale_state") {
+		t.Fatalf("choosing twice: %v", err)
+	}
+	// The window ends: the sweep assigns the two who did not choose.
+	f.Clock.Advance(until.Sub(f.Clock.Now()) + time.Minute)
+	if _, err := svc.Choose(ctx, p.ID, refs[1], links[refs[1]], free[:2]); !isCode(err, "presale_state") {
+		t.Fatalf("choosing after the window: %v", err)
+	}
+	if err := svc.SettleAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	apps, err := ps.Presales().Applications(ctx, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range apps {
+		if a.State != presale.Issued {
+			t.Fatalf("after the window %s is %s", a.Ref, a.State)
+		}
+		o, err := f.Svc.GetOrder(ctx, f.Manager, a.OrderID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Ref == ref && !(o.Seats[0].SeatID == pick[0] || o.Seats[0].SeatID == pick[1]) {
+			t.Fatalf("the chooser's order holds %+v, not the seats picked", o.Seats)
+		}
+	}
 }

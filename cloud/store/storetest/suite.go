@@ -41,6 +41,7 @@ var capabilities = []capability{
 	{"the shop shows events on sale with the seats left, at most a second old", testStorefront},
 	{"messages go once per key, at the provider's pace, retried while it is down", testMessages},
 	{"a presale by lottery: one application per person, a verifiable draw, losers voided once across a crash", testPresaleLottery},
+	{"a presale's winners pick their seats through their link within the window; after it the rest are assigned", testPresaleChoice},
 	{"no seat is held twice when 50 buyers race for the same seats", testRaceSameSeats},
 	{"no seat is sold twice when more buyers than seats buy best available at once", testRaceSellOut},
 	{"expired holds free their seats", testHoldsExpire},
