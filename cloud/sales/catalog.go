@@ -760,10 +760,47 @@ func (s *Service) SetSeatCategory(ctx context.Context, p Principal, sessionID in
 			}
 			return e
 		}
+		if in.Category != CategorySellable {
+			if err := s.publicShare(ctx, tx, ss); err != nil {
+				return err
+			}
+		}
 		rec(change{action: "seats.category", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, reason: in.Reason, after: in})
 		return s.feedSeatMap(ctx, tx, ss)
 	})
 	return err
+}
+
+// The rules for shows of 5,000 people and more (real-name events here):
+// at least 85 % of the tickets go on public sale, so at most 15 % of the
+// seats may be reserved, held back or kept from sale.
+const (
+	PublicShareMinSeats = 5000
+	PublicSharePercent  = 85
+)
+
+// publicShare refuses, in the change's transaction, a category change
+// that keeps more than the rules allow off public sale.
+func (s *Service) publicShare(ctx context.Context, tx Tx, ss Session) error {
+	ev, err := tx.GetEvent(ctx, ss.TenantID, ss.EventID)
+	if err != nil || !ev.RealName {
+		return err
+	}
+	seats, err := tx.SessionSeats(ctx, ss.ID)
+	if err != nil || len(seats) < PublicShareMinSeats {
+		return err
+	}
+	kept := 0
+	for _, st := range seats {
+		if st.Category != CategorySellable {
+			kept++
+		}
+	}
+	if kept*100 > (100-PublicSharePercent)*len(seats) {
+		return conflict("public_share", fmt.Sprintf("at least %d%% of a real-name show of %d seats goes on public sale: %d of them would be kept back, at most %d may",
+			PublicSharePercent, len(seats), kept, (100-PublicSharePercent)*len(seats)/100))
+	}
+	return nil
 }
 
 // ChannelSettings lists the tenant's per-channel settings with defaults.

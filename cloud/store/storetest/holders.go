@@ -10,6 +10,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/seatmap"
 	wire "github.com/admitbox/admit/sync"
 )
 
@@ -237,5 +238,63 @@ func testHolderTagsReachGates(t *testing.T, open func(t *testing.T) sales.Store)
 	idKey, tag, err := f.Svc.DocumentKeys(ctx, f.Tenant.ID, identity.Document{Type: identity.ResidentID, Number: docA})
 	if err != nil || idKey == tag || tag != want[o.Tickets[0].Number] && tag != want[o.Tickets[1].Number] {
 		t.Fatalf("document keys %q %q, %v", idKey, tag, err)
+	}
+}
+
+// testPublicShare: a real-name show of 5,000 seats or more keeps at most
+// 15 % of its seats off public sale (reserved, held back, not for sale),
+// checked in the change's transaction; a smaller show, or one that is not
+// real-name, is not held to it.
+func testPublicShare(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	m := seatmap.Grid("B", "Bowl", 50, 100)
+	bowl, err := f.Svc.CreateHall(ctx, f.TenantAdmin, f.Venue.ID, sales.NewHall{Code: "BOWL", Name: "Bowl", Map: &m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := f.Event
+	ev, err := f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Final", Kind: "match", RealName: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Event = ev
+	ss, _ := f.AddSession(t, bowl.ID, Tomorrow(f.Clock, 9, 0).AddDate(0, 0, 3), 8000)
+	f.Event = plain
+	other, _ := f.AddSession(t, bowl.ID, Tomorrow(f.Clock, 9, 0).AddDate(0, 0, 4), 8000)
+	seats, err := f.Svc.SessionSeats(ctx, f.Manager, ss.ID)
+	if err != nil || len(seats) != 5000 {
+		t.Fatalf("%d seats, %v", len(seats), err)
+	}
+	ids := func(from, to int) []int64 {
+		var out []int64
+		for _, st := range seats[from:to] {
+			out = append(out, st.SeatID)
+		}
+		return out
+	}
+	set := func(sid int64, seatIDs []int64, c sales.Category) error {
+		return f.Svc.SetSeatCategory(ctx, f.Manager, sid, sales.CategoryChange{SeatIDs: seatIDs, Category: c, Reason: "sponsors"})
+	}
+	if err := set(ss.ID, ids(0, 500), sales.CategoryHeldBack); err != nil {
+		t.Fatal(err)
+	}
+	if err := set(ss.ID, ids(500, 750), sales.CategoryNonSale); err != nil {
+		t.Fatalf("750 of 5,000 (15 %%) kept back: %v", err)
+	}
+	err = set(ss.ID, ids(750, 751), sales.CategoryHeldBack)
+	WantError(t, err, sales.KindConflict, "public_share")
+	if got, _ := f.Svc.SessionSeats(ctx, f.Manager, ss.ID); got[750].Category != sales.CategorySellable {
+		t.Fatalf("the refused change left seat 751 %s", got[750].Category)
+	}
+	// Releasing one makes room for another.
+	if err := set(ss.ID, ids(0, 1), sales.CategorySellable); err != nil {
+		t.Fatal(err)
+	}
+	if err := set(ss.ID, ids(750, 751), sales.CategoryHeldBack); err != nil {
+		t.Fatalf("after a release: %v", err)
+	}
+	// The same share at a show that is not real-name is the organiser's call.
+	if err := set(other.ID, ids(0, 1000), sales.CategoryHeldBack); err != nil {
+		t.Fatalf("a show that is not real-name: %v", err)
 	}
 }

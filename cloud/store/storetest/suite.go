@@ -72,6 +72,7 @@ var capabilities = []capability{
 	{"customers' names and phones are masked for a clerk, and every unmasked read is audited", testPersonalDataMasked},
 	{"a real-name event: one ticket per document per session, the event's limit whatever the race, refunds free it", testRealNameHolders},
 	{"a real-name session's gates get the tenant's holder key and each ticket's holder hash, never the cloud's key", testHolderTagsReachGates},
+	{"a real-name show of 5,000 seats keeps at most 15 % off public sale", testPublicShare},
 	{"with a master key, customers' names and phones are stored sealed and found by the whole name", testPersonalDataSealed},
 	{"the password policy refuses plain and recent passwords and flags expired ones", testPasswordPolicy},
 	{"with a master key, what the public gives the shop is stored sealed", testPublicDataSealed},
