@@ -162,9 +162,23 @@ func TestAShopBuyerChoosesSeatsOnTheMap(t *testing.T) {
 	w := newWorldWith(t, embedded, func(c *server.Config) {
 		c.Messages = map[messages.Channel]messages.ChannelConfig{messages.SMS: {Provider: sms}}
 	})
+	// A later session whose shop sale opens tomorrow: shown, not sold; the
+	// buyer asks for a text.
+	later, opens := w.session.StartsAt.AddDate(0, 0, 3), time.Now().Add(24*time.Hour)
+	ss2, err := w.svc.CreateSession(context.Background(), w.admin, sales.NewSession{HallID: w.session.HallID, EventID: w.session.EventID, StartsAt: later,
+		EndsAt: later.Add(2 * time.Hour), MinPriceCents: 1000, OnSaleAt: &opens})
+	w.must(err)
+	_, err = w.svc.SetPrices(context.Background(), w.admin, ss2.ID, []sales.PriceTier{{Name: "Std", PriceCents: 5000}})
+	w.must(err)
 	shop := browser(t)
 	shopRegister(t, w, shop, sms, "13300133001")
 	event := fmt.Sprintf("%s/shop/#/t/acme/event/%d", w.srv.URL, w.session.EventID)
+	run(t, shop, "ask to be told when the later session opens", chromedp.Navigate(event),
+		chromedp.Click(chromedp.CSS(`[data-session="`+fmt.Sprint(ss2.ID)+`"] [data-test=sale-alert]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-session="`+fmt.Sprint(ss2.ID)+`"] [data-test=sale-alerted]`)))
+	if n := get(t, shop, "buy forms of the later session", chromedp.Evaluate[int](`document.querySelectorAll('[data-session="`+fmt.Sprint(ss2.ID)+`"] [data-test=buy-submit]').length`)); n != 0 {
+		t.Fatalf("a session not on sale shows %d buy buttons", n)
+	}
 	run(t, shop, "open the seat map", chromedp.Navigate(event),
 		chromedp.Click(chromedp.CSS(`[data-session="`+fmt.Sprint(w.session.ID)+`"] [data-test=choose-seats]`)),
 		chromedp.WaitVisible(chromedp.CSS(`[data-test=seatmap] button:not([disabled])`)))

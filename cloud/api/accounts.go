@@ -191,6 +191,15 @@ func (a *API) accountRoutes() []route {
 				}
 				return ws.Pay(c.Request.Context(), acct, oid, in)
 			})},
+		{method: "POST", path: "/shop/:tenant/me/sessions/:id/alert", summary: "Text me when this session goes on sale at the shop", tag: "accounts", public: true,
+			resp: webshop.SaleAlert{},
+			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				return ws.AlertOnSale(c.Request.Context(), acct, sid)
+			})},
 		{method: "GET", path: "/shop/:tenant/me/orders/:id/refund", summary: "What a refund of the order would cost now, by its event's graded fees", tag: "accounts", public: true,
 			resp: refundrule.Quote{},
 			h: buying(func(c *gin.Context, ws *webshop.Service, acct accounts.Account) (any, error) {

@@ -258,7 +258,7 @@ var publicPresale = map[string]bool{
 	"POST /shop/:tenant/auth/code": true, "POST /shop/:tenant/auth/register": true, "POST /shop/:tenant/auth/login": true,
 	"GET /shop/:tenant/me": true, "PUT /shop/:tenant/me/identity": true, "POST /shop/:tenant/me/holders": true, "DELETE /shop/:tenant/me/holders/:id": true,
 	"POST /shop/:tenant/me/orders": true, "GET /shop/:tenant/me/orders": true, "POST /shop/:tenant/me/orders/:id/pay": true,
-	"GET /shop/:tenant/me/orders/:id/refund": true, "POST /shop/:tenant/me/orders/:id/refund": true,
+	"GET /shop/:tenant/me/orders/:id/refund": true, "POST /shop/:tenant/me/sessions/:id/alert": true, "POST /shop/:tenant/me/orders/:id/refund": true,
 	"GET /shop/:tenant/me/orders/:id/tickets/:number/qr.png": true, "POST /shop/:tenant/me/presales/:id/applications": true,
 	"GET /shop/:tenant/me/messages": true, "POST /shop/:tenant/me/logout": true,
 }

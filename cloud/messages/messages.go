@@ -106,6 +106,10 @@ var templates = map[string]Template{
 		"zh": "【{{org}}】您的验证码是 {{code}}，5 分钟内有效。请勿告诉他人。",
 		"en": "[{{org}}] Your code is {{code}}. It is valid for 5 minutes; do not share it.",
 	}},
+	"sale.open": {Name: "sale.open", Text: map[string]string{
+		"zh": "【{{org}}】「{{event}}」{{starts}} 场已开售，先到先得：{{link}}",
+		"en": "[{{org}}] {{event}} ({{starts}}) is on sale now: {{link}}",
+	}},
 	"session.reminder": {Name: "session.reminder", Text: map[string]string{
 		"zh": "【{{org}}】提醒：「{{event}}」将于 {{starts}} 开始，请提前到场，凭证件入场。",
 		"en": "[{{org}}] Reminder: {{event}} starts at {{starts}}. Please come early and bring your ID.",

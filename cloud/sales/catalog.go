@@ -484,6 +484,8 @@ type NewSession struct {
 	MaxPerOrder   int       `json:"max_per_order"`
 	Reentry       Reentry   `json:"reentry"`
 	Zones         []string  `json:"zones"`
+	// OnSaleAt, if set, opens the public shop's sale at that time.
+	OnSaleAt *time.Time `json:"on_sale_at,omitempty"`
 }
 
 // CreateSession schedules a showing in a hall; the session gets its own
@@ -529,6 +531,9 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, in NewSession)
 			break
 		}
 	}
+	if in.OnSaleAt != nil && !in.OnSaleAt.Before(in.StartsAt) {
+		fields = append(fields, FieldError{Field: "on_sale_at", Message: "must be before the session starts"})
+	}
 	if len(fields) > 0 {
 		return Session{}, invalid("invalid_session", "the session cannot be created", fields...)
 	}
@@ -544,6 +549,10 @@ func (s *Service) CreateSession(ctx context.Context, p Principal, in NewSession)
 		StartsAt: in.StartsAt.UTC(), EndsAt: in.EndsAt.UTC(), BusinessDate: BusinessDate(in.StartsAt, loc, v.BusinessDayStartMinutes),
 		Status: SessionScheduled, MinPriceCents: in.MinPriceCents, MaxPerOrder: in.MaxPerOrder, Reentry: in.Reentry, Zones: append([]string{}, in.Zones...),
 		CreatedAt: s.now().UTC()}
+	if in.OnSaleAt != nil {
+		at := in.OnSaleAt.UTC()
+		ss.OnSaleAt = &at
+	}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if _, err := tx.GetEvent(ctx, h.TenantID, in.EventID); err != nil {
 			return invalid("invalid_session", "unknown event", FieldError{Field: "event_id", Message: "event not found"})

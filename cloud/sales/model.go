@@ -128,6 +128,9 @@ type Session struct {
 	Zones         []string      `json:"zones"` // gate zones admitting it; empty: every gate
 	Quotas        []Quota       `json:"quotas"`
 	CreatedAt     time.Time     `json:"created_at"`
+	// OnSaleAt, if set, is when the public shop (the web channel) starts
+	// selling it; the box office and agencies may sell before.
+	OnSaleAt *time.Time `json:"on_sale_at,omitempty"`
 }
 
 // Channel is where a sale happens.

@@ -44,6 +44,9 @@ func (s *Service) HoldSeats(ctx context.Context, p Principal, in HoldRequest) (H
 	if err := sellable(ss, now); err != nil {
 		return Hold{}, err
 	}
+	if in.Channel == ChannelWeb && ss.OnSaleAt != nil && now.Before(*ss.OnSaleAt) {
+		return Hold{}, conflict("not_on_sale", "the public sale of this session opens at "+ss.OnSaleAt.UTC().Format(time.RFC3339))
+	}
 	var fields []FieldError
 	if !in.Channel.Valid() {
 		fields = append(fields, FieldError{Field: "channel", Message: "must be pos, kiosk, web or agency"})

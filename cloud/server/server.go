@@ -689,7 +689,7 @@ func (s *Server) prune(ctx context.Context, rc RetentionConfig, now func() time.
 // tells and settles drawn presales, and once a minute queues the shop's
 // entry reminders.
 func (s *Server) sweep(ctx context.Context, every time.Duration) {
-	var reminded time.Time // entry reminders are looked for once a minute
+	var reminded, alerted time.Time // entry reminders are looked for once a minute, sale alerts every ten seconds
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -704,6 +704,14 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 			}
 			if err := s.Presales.SettleAll(ctx); err != nil && ctx.Err() == nil {
 				s.log.Warn("settle presales", "err", err)
+			}
+			if time.Since(alerted) >= 10*time.Second { // a sale's opening is told within seconds
+				alerted = time.Now()
+				if n, err := s.WebShop.SaleAlerts(ctx, s.Messages, s.Presales.ShopURL); err != nil && ctx.Err() == nil {
+					s.log.Warn("sale alerts", "err", err)
+				} else if n > 0 {
+					s.log.Info("sale alerts queued", "count", n)
+				}
 			}
 			if time.Since(reminded) >= time.Minute {
 				reminded = time.Now()

@@ -67,6 +67,9 @@ type SessionCard struct {
 	Venue    string      `json:"venue"`
 	StartsAt time.Time   `json:"starts_at"`
 	Levels   []TierCount `json:"levels"`
+	// OnSaleAt, while in the future, is when the shop starts selling it:
+	// shown, but not bought, until then.
+	OnSaleAt *time.Time `json:"on_sale_at,omitempty"`
 }
 
 // TierCount is a price level and its seats left.
@@ -377,6 +380,10 @@ func (s *Service) session(ctx context.Context, p sales.Principal, ss sales.Sessi
 	}
 	open := m.OpenByTier()
 	card := SessionCard{ID: ss.ID, Venue: venue, StartsAt: ss.StartsAt.UTC(), Levels: []TierCount{}}
+	if ss.OnSaleAt != nil && s.now().Before(*ss.OnSaleAt) {
+		at := ss.OnSaleAt.UTC()
+		card.OnSaleAt = &at
+	}
 	for _, t := range tiers {
 		card.Levels = append(card.Levels, TierCount{ID: t.ID, Name: t.Name, PriceCents: t.PriceCents, Remaining: open[t.ID]})
 	}

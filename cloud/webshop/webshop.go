@@ -35,6 +35,18 @@ type Store interface {
 	// DueReminders lists the shop's paid orders whose session starts in
 	// (from, to].
 	DueReminders(ctx context.Context, from, to time.Time, limit int) ([]Reminder, error)
+	// AddAlert remembers that an account asked to be told when a session
+	// goes on sale (once: asking again changes nothing).
+	AddAlert(ctx context.Context, sessionID, accountID int64, at time.Time) error
+	// DueAlerts lists the alerts of sessions whose sale opened in (from, to].
+	DueAlerts(ctx context.Context, from, to time.Time, limit int) ([]Alert, error)
+}
+
+// Alert is an account to tell that a session's sale has opened.
+type Alert struct {
+	SessionID, AccountID, TenantID, EventID int64
+	OnSaleAt, StartsAt                      time.Time
+	Event, Timezone, Tenant                 string
 }
 
 // Reminder is a paid shop order whose session starts soon.
@@ -52,6 +64,10 @@ type Queuer interface {
 // ReminderLead is how long before its session an order is reminded.
 const ReminderLead = 24 * time.Hour
 
+// AlertWindow is how long after a sale opens its alerts are still sent
+// (a cloud that was down at the moment catches up within it).
+const AlertWindow = time.Hour
+
 // Sales is the sales service as the shop uses it.
 type Sales interface {
 	HoldSeats(ctx context.Context, p sales.Principal, in sales.HoldRequest) (sales.Hold, error)
@@ -59,6 +75,7 @@ type Sales interface {
 	ConfirmNamed(ctx context.Context, p sales.Principal, in sales.OrderRequest, holders []sales.OrderHolder) (sales.Order, error)
 	PayOrder(ctx context.Context, p sales.Principal, orderID int64, in sales.PaymentRequest) (sales.Order, error)
 	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
+	GetSession(ctx context.Context, p sales.Principal, id int64) (sales.Session, error)
 	RefundQuote(ctx context.Context, p sales.Principal, orderID int64) (refundrule.Quote, error)
 	RequestRefund(ctx context.Context, p sales.Principal, in sales.RefundInput) (sales.RefundRequest, error)
 	OpenText(v string) (string, error)
@@ -309,6 +326,56 @@ func (s *Service) RequestRefund(ctx context.Context, a accounts.Account, orderID
 		reason = "asked for at the shop"
 	}
 	return s.sales.RequestRefund(ctx, principal(a), sales.RefundInput{OrderID: orderID, Reason: reason})
+}
+
+// AlertOnSale asks for a text when a session that is not on sale yet
+// opens at the shop.
+func (s *Service) AlertOnSale(ctx context.Context, a accounts.Account, sessionID int64) (SaleAlert, error) {
+	ss, err := s.sales.GetSession(ctx, principal(a), sessionID)
+	if err != nil {
+		return SaleAlert{}, err
+	}
+	if ss.OnSaleAt == nil || !s.now().Before(*ss.OnSaleAt) {
+		return SaleAlert{}, &sales.Error{Kind: sales.KindConflict, Code: "on_sale", Message: "this session is on sale already"}
+	}
+	return SaleAlert{SessionID: ss.ID, OnSaleAt: ss.OnSaleAt.UTC()}, s.st.AddAlert(ctx, sessionID, a.ID, s.now().UTC())
+}
+
+// SaleAlert is an account's request to be told when a sale opens.
+type SaleAlert struct {
+	SessionID int64     `json:"session_id"`
+	OnSaleAt  time.Time `json:"on_sale_at"`
+}
+
+// SaleAlerts texts the accounts that asked, once a session's sale has
+// opened; once per account and session (the message key), however often
+// it runs. It says how many it queued.
+func (s *Service) SaleAlerts(ctx context.Context, q Queuer, shopURL string) (int, error) {
+	now := s.now()
+	due, err := s.st.DueAlerts(ctx, now.Add(-AlertWindow), now, 1000)
+	if err != nil || len(due) == 0 {
+		return 0, err
+	}
+	rs := make([]messages.Request, 0, len(due))
+	for _, al := range due {
+		a, err := s.acc.Get(ctx, al.TenantID, al.AccountID)
+		if err != nil {
+			return 0, err
+		}
+		phone, err := s.sales.OpenText(a.Phone)
+		if err != nil {
+			return 0, err
+		}
+		loc, err := time.LoadLocation(al.Timezone)
+		if err != nil {
+			loc = time.UTC
+		}
+		link := fmt.Sprintf("%s#/t/%s/event/%d", shopURL, al.Tenant, al.EventID)
+		rs = append(rs, messages.Request{TenantID: al.TenantID, Channel: messages.SMS, Recipient: phone, Template: "sale.open", Lang: "zh",
+			Key:  "sale-open/" + strconv.FormatInt(al.SessionID, 10) + "/" + strconv.FormatInt(al.AccountID, 10),
+			Vars: map[string]string{"org": "Admit", "event": al.Event, "starts": al.StartsAt.In(loc).Format("2006-01-02 15:04"), "link": link}})
+	}
+	return q.Queue(ctx, rs)
 }
 
 func (s *Service) owned(ctx context.Context, a accounts.Account, orderID int64) error {

@@ -69,6 +69,7 @@
     "paper": ["Paper", "纸宽"], "quotas": ["Quotas by channel and tier", "渠道与票档配额"], "limit": ["Limit", "上限"], "all.tiers": ["all tiers", "全部票档"],
     "add.quota": ["Add quota", "添加配额"], "new.event": ["New event", "新建节目"], "kind": ["Kind", "类型"], "film.code": ["Film code", "影片编码"],
     "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"],
+    "on.sale": ["Shop sale opens (optional)", "线上开售时间（选填）"],
     "ps.choice": ["Winners choose seats until (optional)", "中签者选座截止（选填）"],
     "shop.refunds": ["Refunds at the shop, graded fees (a week ahead 5 %, 3 days 10 %, a day 20 %, then none)", "线上可退票，阶梯手续费（提前7天 5%，3天 10%，1天 20%，之后不可退）"],
     "fee": ["Fee kept", "手续费"], "holder": ["Holder", "持票人"],
@@ -392,6 +393,7 @@
       const start = el("input", { type: "datetime-local", "data-test": "new-start", required: true });
       const end = el("input", { type: "datetime-local", "data-test": "new-end", required: true });
       const minp = el("input", { type: "number", value: "20", min: 0, step: "0.01", "data-test": "new-min" });
+      const onSale = el("input", { type: "datetime-local", "data-test": "new-on-sale" });
       const out = el("div");
       const evName2 = el("input", { "data-test": "event-name" }), evKind = el("select", {}, ["film", "match", "concert", "show"].map((k) => el("option", { value: k }, k)));
       // A film's code from the national data platform (12 characters); other kinds may leave it empty.
@@ -422,11 +424,12 @@
           } catch (err) { clear(evOut, errorBox(err)); }
         } }, t("create"))), evOut);
       clear(form, eventForm, el("div", { class: "card" }, el("h2", {}, t("new.session")), el("div", { class: "row" }, el("label", {}, t("event"), ev), el("label", {}, t("hall"), hall),
-        el("label", {}, t("starts"), start), el("label", {}, t("ends"), end), el("label", {}, t("min.price"), minp),
+        el("label", {}, t("starts"), start), el("label", {}, t("ends"), end), el("label", {}, t("min.price"), minp), el("label", {}, t("on.sale"), onSale),
         el("button", { type: "button", "data-test": "create-session", onclick: async () => {
           try {
             const s = await api("POST", "/sessions", { hall_id: Number(hall.value), event_id: Number(ev.value), starts_at: new Date(start.value).toISOString(),
-              ends_at: new Date(end.value).toISOString(), min_price_cents: Math.round(Number(minp.value) * 100), max_per_order: 8 });
+              ends_at: new Date(end.value).toISOString(), min_price_cents: Math.round(Number(minp.value) * 100), max_per_order: 8,
+              on_sale_at: onSale.value ? new Date(onSale.value).toISOString() : undefined });
             location.hash = "#/session/" + s.id;
           } catch (err) { clear(out, errorBox(err)); }
         } }, t("create"))), out));

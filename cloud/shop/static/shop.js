@@ -38,6 +38,8 @@
     "map.picked": ["Chosen: {0}", "已选：{0}"], "map.none": ["Tap free seats to choose them.", "点击可售座位进行选择。"],
     "map.max": ["At most {0} seats", "最多 {0} 个座位"], "map.buy": ["Buy the chosen seats", "购买所选座位"], "map.total": ["Total {0}", "合计 {0}"],
     "map.who": ["Who holds each ticket (in seat order)", "持票人（按座位顺序）"],
+    "sale.from": ["On sale from {0}", "{0} 开售"], "sale.alert": ["Text me when it opens", "开售时短信提醒我"],
+    "sale.alerted": ["We will text you when it opens.", "开售时将短信通知您。"],
     "ch.title": ["Choose your seats", "选择座位"], "ch.pick": ["Pick {0} seats by {1}; after that we assign them.", "请在 {1} 前选择 {0} 个座位，逾期系统自动分配。"],
     "ch.closed": ["The seat choice is closed: your seats are assigned.", "选座已结束：座位由系统分配。"], "ch.confirm": ["Take these seats", "确认选座"],
     "ch.done": ["Your seats: {0}. Pickup code {1}.", "您的座位：{0}。取票码 {1}。"],
@@ -157,6 +159,16 @@
         } }, who, el("label", {}, t("buy.card"), card), el("button", { type: "submit", "data-test": "map-buy" }, t("map.buy")))
           : el("a", { href: `#/t/${encodeURIComponent(tenant)}/account` }, t("buy.login")));
     };
+    // A session not on sale yet: when it opens, and a text then.
+    const notYet = (s) => {
+      const box = el("div", { class: "stack", "data-test": "not-on-sale" }, el("p", { class: "badge" }, t("sale.from", A.time(s.on_sale_at))));
+      if (logged) box.append(el("button", { type: "button", class: "secondary", "data-test": "sale-alert", onclick: async () => {
+        try { await mine(tenant, "POST", `/me/sessions/${s.id}/alert`); clear(box, el("p", { class: "okmsg", "data-test": "sale-alerted" }, t("sale.alerted"))); }
+        catch (err) { clear(msg, problem(err)); }
+      } }, t("sale.alert")));
+      else box.append(el("a", { href: `#/t/${encodeURIComponent(tenant)}/account` }, t("buy.login")));
+      return box;
+    };
     const mapBox = (s) => {
       const box = el("div", { class: "mapbox" });
       return el("div", {}, el("button", { type: "button", class: "linkish", "data-test": "choose-seats", onclick: () => seatMap(s, box).catch((err) => clear(box, problem(err))) }, t("map.choose")), box);
@@ -167,7 +179,7 @@
         el("h2", {}, A.time(s.starts_at)), el("p", { class: "muted" }, s.venue),
         el("table", {}, el("tbody", {}, s.levels.map((l) => el("tr", { "data-level": l.id }, el("td", {}, l.name), el("td", { class: "num" }, price(l.price_cents)),
           el("td", { class: "num", "data-test": "level-left" }, l.remaining ? t("ev.left", l.remaining) : t("ev.soldout"))))),
-          el("tbody", {}, s.levels.map((l) => el("tr", {}, el("td", { colspan: 3 }, buyForm(s, l)))))), mapBox(s)))));
+          s.on_sale_at ? "" : el("tbody", {}, s.levels.map((l) => el("tr", {}, el("td", { colspan: 3 }, buyForm(s, l)))))), s.on_sale_at ? notYet(s) : mapBox(s)))));
   }
 
   // An open presale's application form, for a logged-in account: its

@@ -670,4 +670,13 @@ ALTER TABLE identities ADD COLUMN gate_tag TEXT NOT NULL DEFAULT '';`,
 ALTER TABLE refunds ADD COLUMN fee_cents INTEGER NOT NULL DEFAULT 0;`,
 	// 26: a presale's seat choice window for its winners.
 	`ALTER TABLE presales ADD COLUMN choice_until INTEGER NOT NULL DEFAULT 0;`,
+	// 27: a session's public on-sale time, and the accounts that asked to
+	// be told when it opens.
+	`ALTER TABLE sessions ADD COLUMN on_sale_at INTEGER NOT NULL DEFAULT 0;
+CREATE TABLE sale_alerts (
+	session_id INTEGER NOT NULL,
+	account_id INTEGER NOT NULL,
+	created_at INTEGER NOT NULL,
+	PRIMARY KEY (session_id, account_id)
+);`,
 }

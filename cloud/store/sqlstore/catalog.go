@@ -343,16 +343,20 @@ func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
 	return nil
 }
 
-const sessionCols = `id, tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones`
+const sessionCols = `id, tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones, on_sale_at`
 
 func scanSession(sc interface{ Scan(...any) error }) (sales.Session, error) {
 	var s sales.Session
-	var start, end, at int64
+	var start, end, at, onSale int64
 	var quotas, zones string
 	err := sc.Scan(&s.ID, &s.TenantID, &s.VenueID, &s.HallID, &s.EventID, &start, &end, &s.BusinessDate, &s.Status,
-		&s.MinPriceCents, &s.MaxPerOrder, &s.Reentry, &quotas, &at, &zones)
+		&s.MinPriceCents, &s.MaxPerOrder, &s.Reentry, &quotas, &at, &zones, &onSale)
 	if err != nil {
 		return s, err
+	}
+	if onSale != 0 {
+		t := fromMS(onSale)
+		s.OnSaleAt = &t
 	}
 	s.StartsAt, s.EndsAt, s.CreatedAt = fromMS(start), fromMS(end), fromMS(at)
 	s.Quotas = []sales.Quota{}
@@ -426,9 +430,13 @@ func (t *txn) InsertSession(ctx context.Context, s *sales.Session) error {
 	if s.Zones == nil {
 		zones = []byte("[]")
 	}
-	id, err := t.insert(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.TenantID, s.VenueID, s.HallID, s.EventID, ms(s.StartsAt), ms(s.EndsAt), s.BusinessDate, s.Status,
-		s.MinPriceCents, s.MaxPerOrder, s.Reentry, string(quotas), ms(s.CreatedAt), string(zones))
+	var onSale int64
+	if s.OnSaleAt != nil {
+		onSale = ms(*s.OnSaleAt)
+	}
+	id, err := t.insert(ctx, `INSERT INTO sessions (tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones, on_sale_at)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, s.TenantID, s.VenueID, s.HallID, s.EventID, ms(s.StartsAt), ms(s.EndsAt), s.BusinessDate, s.Status,
+		s.MinPriceCents, s.MaxPerOrder, s.Reentry, string(quotas), ms(s.CreatedAt), string(zones), onSale)
 	if err != nil {
 		return wrap(err, "insert session")
 	}

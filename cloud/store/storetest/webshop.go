@@ -1,6 +1,9 @@
 package storetest
 
 import (
+	"encoding/json"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +15,7 @@ import (
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/refundrule"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/storefront"
 	"github.com/admitbox/admit/cloud/webshop"
 )
 
@@ -298,5 +302,102 @@ func testShopRefunds(t *testing.T, open func(t *testing.T) sales.Store) {
 	f.Clock.Advance(start.Sub(f.Clock.Now()) - 23*time.Hour)
 	if _, err := shop.RefundQuote(ctx, a, o2.ID); !isCode(err, "refunds_closed") {
 		t.Fatalf("inside the last day: %v", err)
+	}
+}
+
+// testSaleAlerts: a session with a public on-sale time is shown before it
+// but not sold at the shop (the box office may sell); an account asks to
+// be told; when the sale opens it is texted once, with a link.
+func testSaleAlerts(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	start := Tomorrow(f.Clock, 20, 0).AddDate(0, 0, 5)
+	late := start.Add(time.Hour)
+	if _, err := f.Svc.CreateSession(ctx, f.Manager, sales.NewSession{HallID: f.Hall.ID, EventID: f.Event.ID, StartsAt: start,
+		EndsAt: start.Add(2 * time.Hour), MinPriceCents: 100, OnSaleAt: &late}); !isKind(err, sales.KindInvalid) {
+		t.Fatalf("on sale after the start: %v", err)
+	}
+	opens := f.Clock.Now().Add(2 * time.Hour)
+	ss, err := f.Svc.CreateSession(ctx, f.Manager, sales.NewSession{HallID: f.Hall.ID, EventID: f.Event.ID, StartsAt: start,
+		EndsAt: start.Add(2 * time.Hour), MinPriceCents: 100, OnSaleAt: &opens})
+	if err != nil || ss.OnSaleAt == nil || !ss.OnSaleAt.Equal(opens) {
+		t.Fatalf("created %+v %v", ss.OnSaleAt, err)
+	}
+	tiers, err := f.Svc.SetPrices(ctx, f.Manager, ss.ID, []sales.PriceTier{{Name: "Std", PriceCents: 6600}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.Store.(interface {
+		Accounts() accounts.Store
+		WebShop() webshop.Store
+	})
+	sent := &codes{last: map[string]string{}}
+	acc := accounts.New(st.Accounts(), f.Svc, accounts.NewVerifierSim(), sent.send, auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, f.Clock.Now, nil)
+	shop := webshop.New(st.WebShop(), f.Svc, acc, nil, f.Clock.Now)
+	if err := acc.SendCode(ctx, f.Tenant.Code, "13600136555", "zh"); err != nil {
+		t.Fatal(err)
+	}
+	s, err := acc.Register(ctx, f.Tenant.Code, "13600136555", sent.of("13600136555"), "Correct-horse-9")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := acc.Authenticate(ctx, f.Tenant.Code, s.Token)
+	buy := func() error {
+		_, err := shop.Buy(ctx, a, webshop.BuyRequest{SessionID: ss.ID, TierID: tiers[0].ID, Count: 1, CardToken: payment.TokenApprove})
+		return err
+	}
+	if err := buy(); !isCode(err, "not_on_sale") {
+		t.Fatalf("buying at the shop before the sale: %v", err)
+	}
+	b, err := storefront.New(f.Svc, time.Second, f.Clock.Now).EventJSON(ctx, f.Tenant.Code, f.Event.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var page storefront.EventPage
+	if err := json.Unmarshal(b, &page); err != nil {
+		t.Fatal(err)
+	}
+	shown := false
+	for _, c := range page.Dates {
+		if c.ID == ss.ID {
+			shown = c.OnSaleAt != nil && c.OnSaleAt.Equal(opens)
+		}
+	}
+	if !shown {
+		t.Fatalf("the shop does not show when the sale opens: %s", b)
+	}
+	f.Session = ss
+	f.Buy(t, f.Clerk, "A-1") // the box office sells before
+	for range 2 {
+		if _, err := shop.AlertOnSale(ctx, a, ss.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := shop.AlertOnSale(ctx, a, f.Session.ID+999); !isKind(err, sales.KindNotFound) {
+		t.Fatalf("an alert for no session: %v", err)
+	}
+	msgs, sims := messageService(t, f)
+	if n, err := shop.SaleAlerts(ctx, msgs, "https://tickets.example/shop/"); err != nil || n != 0 {
+		t.Fatalf("alerts before the sale: %d %v", n, err)
+	}
+	f.Clock.Advance(2*time.Hour + time.Second)
+	if n, err := shop.SaleAlerts(ctx, msgs, "https://tickets.example/shop/"); err != nil || n != 1 {
+		t.Fatalf("alerts once the sale opened: %d %v", n, err)
+	}
+	if n, err := shop.SaleAlerts(ctx, msgs, "https://tickets.example/shop/"); err != nil || n != 0 {
+		t.Fatalf("alerts again: %d %v", n, err)
+	}
+	if _, err := msgs.SendDue(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := sims[messages.SMS].Sent()
+	if len(got) != 1 || got[0].Template != "sale.open" || got[0].Recipient != "13600136555" ||
+		!strings.Contains(got[0].Body, fmt.Sprintf("https://tickets.example/shop/#/t/%s/event/%d", f.Tenant.Code, f.Event.ID)) {
+		t.Fatalf("sent %+v", got)
+	}
+	if _, err := shop.AlertOnSale(ctx, a, ss.ID); !isCode(err, "on_sale") {
+		t.Fatalf("an alert once on sale: %v", err)
+	}
+	if err := buy(); err != nil {
+		t.Fatalf("buying once on sale: %v", err)
 	}
 }
