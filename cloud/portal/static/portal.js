@@ -885,6 +885,8 @@
       const name = el("input", { "data-test": "ps-name", required: true }), tickets = el("input", { type: "number", min: 1, value: "100", "data-test": "ps-tickets" });
       const per = el("input", { type: "number", min: 1, max: 20, value: "2", size: 3, "data-test": "ps-per" }), named = el("input", { type: "checkbox", "data-test": "ps-named" });
       const opens = el("input", { type: "datetime-local", "data-test": "ps-opens", required: true }), closes = el("input", { type: "datetime-local", "data-test": "ps-closes", required: true });
+      // Optional: winners pick their own seats until then; after it the system assigns them.
+      const choice = el("input", { type: "datetime-local", "data-test": "ps-choice" });
       const out = el("div");
       clear(form, el("form", { class: "card", onsubmit: async (e) => {
         e.preventDefault();
