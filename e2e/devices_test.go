@@ -249,25 +249,16 @@ func TestAGateWithAScannerAndATurnstileAdmitsOnlyOnThePassage(t *testing.T) {
 	w.refund(refunded)
 	w.caughtUp(gate)
 
-	scanned := func(n int64, number string) agent.Status {
-		t.Helper()
-		var st agent.Status
-		wait(t, gate, "scan result", func(s agent.Status) bool {
-			st = s
-			return s.LastScan != nil && s.LastScan.Number == number && s.Admitted+s.Rejected+s.NoPassage == n
-		})
-		return st
-	}
 	if err := scanner.Send(kept.Tickets[0].QR); err != nil {
 		t.Fatal(err)
 	}
-	if st := scanned(1, kept.Tickets[0].Number); st.LastScan.Outcome != "admitted" || turnstile.Opens() != 1 {
+	if st := scanned(t, gate, 1, kept.Tickets[0].Number); st.LastScan.Outcome != "admitted" || turnstile.Opens() != 1 {
 		t.Fatalf("a valid ticket: %+v, turnstile opened %d times", st.LastScan, turnstile.Opens())
 	}
 	if err := scanner.Send(refunded.Tickets[0].QR); err != nil {
 		t.Fatal(err)
 	}
-	if st := scanned(2, refunded.Tickets[0].Number); st.LastScan.Outcome != "refused" || st.LastScan.Reason != "refunded" || turnstile.Opens() != 1 {
+	if st := scanned(t, gate, 2, refunded.Tickets[0].Number); st.LastScan.Outcome != "refused" || st.LastScan.Reason != "refunded" || turnstile.Opens() != 1 {
 		t.Fatalf("a refunded ticket: %+v, turnstile opened %d times", st.LastScan, turnstile.Opens())
 	}
 	uploaded(t, gate)

@@ -358,17 +358,9 @@ func (s *Service) SaleAlerts(ctx context.Context, q Queuer, shopURL string) (int
 	}
 	rs := make([]messages.Request, 0, len(due))
 	for _, al := range due {
-		a, err := s.acc.Get(ctx, al.TenantID, al.AccountID)
+		phone, loc, err := s.phoneAndZone(ctx, al.TenantID, al.AccountID, al.Timezone)
 		if err != nil {
 			return 0, err
-		}
-		phone, err := s.sales.OpenText(a.Phone)
-		if err != nil {
-			return 0, err
-		}
-		loc, err := time.LoadLocation(al.Timezone)
-		if err != nil {
-			loc = time.UTC
 		}
 		link := fmt.Sprintf("%s#/t/%s/event/%d", shopURL, al.Tenant, al.EventID)
 		rs = append(rs, messages.Request{TenantID: al.TenantID, Channel: messages.SMS, Recipient: phone, Template: "sale.open", Lang: "zh",
@@ -376,6 +368,24 @@ func (s *Service) SaleAlerts(ctx context.Context, q Queuer, shopURL string) (int
 			Vars: map[string]string{"org": "Admit", "event": al.Event, "starts": al.StartsAt.In(loc).Format("2006-01-02 15:04"), "link": link}})
 	}
 	return q.Queue(ctx, rs)
+}
+
+// phoneAndZone are an account's phone, opened, and a venue's time zone
+// (UTC if it does not load), for a text.
+func (s *Service) phoneAndZone(ctx context.Context, tenantID, accountID int64, zone string) (string, *time.Location, error) {
+	a, err := s.acc.Get(ctx, tenantID, accountID)
+	if err != nil {
+		return "", nil, err
+	}
+	phone, err := s.sales.OpenText(a.Phone)
+	if err != nil {
+		return "", nil, err
+	}
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return phone, loc, nil
 }
 
 func (s *Service) owned(ctx context.Context, a accounts.Account, orderID int64) error {
@@ -401,17 +411,9 @@ func (s *Service) Remind(ctx context.Context, q Queuer) (int, error) {
 	}
 	rs := make([]messages.Request, 0, len(due))
 	for _, r := range due {
-		a, err := s.acc.Get(ctx, r.TenantID, r.AccountID)
+		phone, loc, err := s.phoneAndZone(ctx, r.TenantID, r.AccountID, r.Timezone)
 		if err != nil {
 			return 0, err
-		}
-		phone, err := s.sales.OpenText(a.Phone)
-		if err != nil {
-			return 0, err
-		}
-		loc, err := time.LoadLocation(r.Timezone)
-		if err != nil {
-			loc = time.UTC
 		}
 		rs = append(rs, messages.Request{TenantID: r.TenantID, Channel: messages.SMS, Recipient: phone, Template: "session.reminder", Lang: "zh",
 			Key: "reminder/order/" + strconv.FormatInt(r.OrderID, 10), Vars: map[string]string{"org": "Admit", "event": r.Event, "starts": r.StartsAt.In(loc).Format("2006-01-02 15:04")}})

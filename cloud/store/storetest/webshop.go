@@ -222,28 +222,7 @@ func testShopRefunds(t *testing.T, open func(t *testing.T) sales.Store) {
 	ss, _ := f.AddSession(t, f.Hall.ID, start, 10000)
 	f.Event = plainEvent
 	plain, _ := f.AddSession(t, f.Hall.ID, start.Add(-4*time.Hour), 10000)
-	st := f.Store.(interface {
-		Accounts() accounts.Store
-		WebShop() webshop.Store
-	})
-	sent := &codes{last: map[string]string{}}
-	acc := accounts.New(st.Accounts(), f.Svc, accounts.NewVerifierSim(), sent.send, auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, f.Clock.Now, nil)
-	shop := webshop.New(st.WebShop(), f.Svc, acc, nil, f.Clock.Now)
-	login := func(phone string) accounts.Account {
-		t.Helper()
-		if err := acc.SendCode(ctx, f.Tenant.Code, phone, "en"); err != nil {
-			t.Fatal(err)
-		}
-		s, err := acc.Register(ctx, f.Tenant.Code, phone, sent.of(phone), "Correct-horse-9")
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, err := acc.Authenticate(ctx, f.Tenant.Code, s.Token)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
+	shop, login := shopWithAccounts(t, f)
 	a, b := login("13700137001"), login("13700137002")
 	buy := func(sid int64) sales.Order {
 		t.Helper()
@@ -326,21 +305,8 @@ func testSaleAlerts(t *testing.T, open func(t *testing.T) sales.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := f.Store.(interface {
-		Accounts() accounts.Store
-		WebShop() webshop.Store
-	})
-	sent := &codes{last: map[string]string{}}
-	acc := accounts.New(st.Accounts(), f.Svc, accounts.NewVerifierSim(), sent.send, auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, f.Clock.Now, nil)
-	shop := webshop.New(st.WebShop(), f.Svc, acc, nil, f.Clock.Now)
-	if err := acc.SendCode(ctx, f.Tenant.Code, "13600136555", "zh"); err != nil {
-		t.Fatal(err)
-	}
-	s, err := acc.Register(ctx, f.Tenant.Code, "13600136555", sent.of("13600136555"), "Correct-horse-9")
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, _ := acc.Authenticate(ctx, f.Tenant.Code, s.Token)
+	shop, login := shopWithAccounts(t, f)
+	a := login("13600136555")
 	buy := func() error {
 		_, err := shop.Buy(ctx, a, webshop.BuyRequest{SessionID: ss.ID, TierID: tiers[0].ID, Count: 1, CardToken: payment.TokenApprove})
 		return err
@@ -400,4 +366,31 @@ func testSaleAlerts(t *testing.T, open func(t *testing.T) sales.Store) {
 	if err := buy(); err != nil {
 		t.Fatalf("buying once on sale: %v", err)
 	}
+}
+
+// shopWithAccounts is a shop (no presales) over the fixture's store, and
+// a way to open a logged-in account by its phone.
+func shopWithAccounts(t *testing.T, f *Fixture) (*webshop.Service, func(phone string) accounts.Account) {
+	st := f.Store.(interface {
+		Accounts() accounts.Store
+		WebShop() webshop.Store
+	})
+	sent := &codes{last: map[string]string{}}
+	acc := accounts.New(st.Accounts(), f.Svc, accounts.NewVerifierSim(), sent.send, auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1}, f.Clock.Now, nil)
+	login := func(phone string) accounts.Account {
+		t.Helper()
+		if err := acc.SendCode(ctx, f.Tenant.Code, phone, "en"); err != nil {
+			t.Fatal(err)
+		}
+		s, err := acc.Register(ctx, f.Tenant.Code, phone, sent.of(phone), "Correct-horse-9")
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := acc.Authenticate(ctx, f.Tenant.Code, s.Token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	return webshop.New(st.WebShop(), f.Svc, acc, nil, f.Clock.Now), login
 }
