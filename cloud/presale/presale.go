@@ -12,6 +12,7 @@ package presale
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -80,6 +81,10 @@ type Presale struct {
 	// then each winner picks their own seats (from a link texted once the
 	// presale is settled); after it the system assigns the rest.
 	ChoiceUntil *time.Time `json:"choice_until,omitempty"`
+	// Channels are where applications are taken: ChannelPage (the public
+	// presale page and API: anyone with an ID) and ChannelShop (the shop's
+	// logged-in accounts, as their verified owner).
+	Channels []string `json:"channels"`
 	// Commitment is lottery.Commit(seed), published from creation.
 	Commitment string `json:"commitment"`
 	State      State  `json:"state"`
@@ -183,11 +188,23 @@ func (p Presale) Validate(now time.Time) []FieldError {
 	} else if !p.ClosesAt.After(now) {
 		add("closes_at", "must be in the future")
 	}
+	if len(p.Channels) == 0 || slices.ContainsFunc(p.Channels, func(c string) bool { return c != ChannelPage && c != ChannelShop }) {
+		add("channels", "page, shop or both")
+	}
 	if p.ChoiceUntil != nil && !p.ChoiceUntil.After(p.ClosesAt.Add(MinChoice)) {
 		add("choice_until", fmt.Sprintf("winners need at least %v after closing to choose their seats", MinChoice))
 	}
 	return fe
 }
+
+// Presale channels.
+const (
+	ChannelPage = "page"
+	ChannelShop = "shop"
+)
+
+// Takes says whether the presale takes applications through channel c.
+func (p Presale) Takes(c string) bool { return slices.Contains(p.Channels, c) }
 
 // MinChoice is the shortest seat choice window after a presale closes
 // (the draw and the captures come first).

@@ -11,18 +11,21 @@ import (
 var t0 = time.Date(2026, 12, 1, 10, 0, 0, 0, time.UTC)
 
 func TestValidate(t *testing.T) {
-	ok := Presale{Name: "Final", Tickets: 100, PerPerson: 4, OpensAt: t0, ClosesAt: t0.Add(time.Hour)}
+	both := []string{ChannelPage, ChannelShop}
+	ok := Presale{Name: "Final", Tickets: 100, PerPerson: 4, OpensAt: t0, ClosesAt: t0.Add(time.Hour), Channels: both}
 	if fe := ok.Validate(t0); len(fe) != 0 {
 		t.Fatalf("a good presale: %v", fe)
 	}
 	for name, p := range map[string]Presale{
-		"no name":          {Tickets: 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour)},
-		"no tickets":       {Name: "x", PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour)},
-		"limit too high":   {Name: "x", Tickets: 1, PerPerson: MaxPerPerson + 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour)},
-		"closes first":     {Name: "x", Tickets: 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(-time.Hour)},
-		"closed already":   {Name: "x", Tickets: 1, PerPerson: 1, OpensAt: t0.Add(-2 * time.Hour), ClosesAt: t0.Add(-time.Hour)},
-		"no times":         {Name: "x", Tickets: 1, PerPerson: 1},
-		"too many tickets": {Name: "x", Tickets: MaxTickets + 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour)},
+		"no name":          {Tickets: 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour), Channels: both},
+		"no tickets":       {Name: "x", PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour), Channels: both},
+		"limit too high":   {Name: "x", Tickets: 1, PerPerson: MaxPerPerson + 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour), Channels: both},
+		"closes first":     {Name: "x", Tickets: 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(-time.Hour), Channels: both},
+		"closed already":   {Name: "x", Tickets: 1, PerPerson: 1, OpensAt: t0.Add(-2 * time.Hour), ClosesAt: t0.Add(-time.Hour), Channels: both},
+		"no times":         {Name: "x", Tickets: 1, PerPerson: 1, Channels: both},
+		"no channel":       {Name: "x", Tickets: 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour)},
+		"a fax channel":    {Name: "x", Tickets: 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour), Channels: []string{"fax"}},
+		"too many tickets": {Name: "x", Tickets: MaxTickets + 1, PerPerson: 1, OpensAt: t0, ClosesAt: t0.Add(time.Hour), Channels: both},
 	} {
 		if fe := p.Validate(t0); len(fe) != 1 {
 			t.Errorf("%s: %v", name, fe)

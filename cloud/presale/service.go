@@ -152,6 +152,8 @@ type NewPresale struct {
 	ClosesAt     time.Time `json:"closes_at"`
 	// ChoiceUntil, if set, lets winners pick their own seats until then.
 	ChoiceUntil *time.Time `json:"choice_until,omitempty"`
+	// Channels take the applications: "page", "shop" (both if empty).
+	Channels []string `json:"channels,omitempty"`
 }
 
 // Create makes a presale with a fresh secret seed; the answer carries the
@@ -176,7 +178,11 @@ func (s *Service) Create(ctx context.Context, p sales.Principal, in NewPresale) 
 	}
 	ps := Presale{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, TierID: in.TierID, Name: strings.TrimSpace(in.Name),
 		Tickets: in.Tickets, PerPerson: in.PerPerson, PriceCents: price, Named: in.NamedHolders,
-		OpensAt: in.OpensAt.UTC(), ClosesAt: in.ClosesAt.UTC(), State: Open, CreatedAt: s.now().UTC()}
+		OpensAt: in.OpensAt.UTC(), ClosesAt: in.ClosesAt.UTC(), State: Open, CreatedAt: s.now().UTC(),
+		Channels: slices.Compact(slices.Sorted(slices.Values(in.Channels)))}
+	if len(ps.Channels) == 0 {
+		ps.Channels = []string{ChannelPage, ChannelShop}
+	}
 	if in.ChoiceUntil != nil {
 		until := in.ChoiceUntil.UTC()
 		ps.ChoiceUntil = &until
@@ -269,6 +275,9 @@ func (s *Service) Apply(ctx context.Context, id int64, in ApplyRequest) (Applica
 	if err != nil {
 		return Application{}, err
 	}
+	if !ps.Takes(ChannelPage) {
+		return Application{}, &sales.Error{Kind: sales.KindConflict, Code: "presale_channel", Message: "this presale takes applications only at the shop, from a verified account"}
+	}
 	a, err := s.application(ctx, ps, in)
 	if err != nil {
 		return Application{}, err
@@ -297,6 +306,9 @@ type KnownApply struct {
 // be its shop's).
 func (s *Service) ApplyKnown(ctx context.Context, id, tenantID int64, in KnownApply) (Application, error) {
 	ps, err := s.taking(ctx, id, tenantID)
+	if err == nil && !ps.Takes(ChannelShop) {
+		err = &sales.Error{Kind: sales.KindConflict, Code: "presale_channel", Message: "this presale takes applications only on its public page"}
+	}
 	if err != nil {
 		return Application{}, err
 	}

@@ -71,6 +71,8 @@
     "real.name": ["Real-name (each ticket names its holder)", "实名制（每张票登记持票人）"], "holder.limit": ["Tickets per person", "每人限购"],
     "on.sale": ["Shop sale opens (optional)", "线上开售时间（选填）"],
     "ps.choice": ["Winners choose seats until (optional)", "中签者选座截止（选填）"],
+    "ps.channels": ["Applications through", "申请渠道"], "ps.ch.both": ["the public page and the shop", "公开页面与商城"],
+    "ps.ch.shop": ["the shop's verified accounts", "商城实名账户"], "ps.ch.page": ["the public page", "公开页面"],
     "shop.refunds": ["Refunds at the shop, graded fees (a week ahead 5 %, 3 days 10 %, a day 20 %, then none)", "线上可退票，阶梯手续费（提前7天 5%，3天 10%，1天 20%，之后不可退）"],
     "fee": ["Fee kept", "手续费"], "holder": ["Holder", "持票人"],
     "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"], "nav.reviews": ["ID reviews", "实名审核"],
@@ -887,18 +889,20 @@
       const opens = el("input", { type: "datetime-local", "data-test": "ps-opens", required: true }), closes = el("input", { type: "datetime-local", "data-test": "ps-closes", required: true });
       // Optional: winners pick their own seats until then; after it the system assigns them.
       const choice = el("input", { type: "datetime-local", "data-test": "ps-choice" });
+      const chans = el("select", { "data-test": "ps-channels" }, el("option", { value: "page,shop" }, t("ps.ch.both")),
+        el("option", { value: "shop" }, t("ps.ch.shop")), el("option", { value: "page" }, t("ps.ch.page")));
       const out = el("div");
       clear(form, el("form", { class: "card", onsubmit: async (e) => {
         e.preventDefault();
         try {
           await api("POST", "/presales", { session_id: Number(ss.value), tier_id: Number(tier.value), name: name.value, tickets: Number(tickets.value), per_person: Number(per.value),
             named_holders: named.checked, opens_at: new Date(opens.value).toISOString(), closes_at: new Date(closes.value).toISOString(),
-            choice_until: choice.value ? new Date(choice.value).toISOString() : undefined });
+            choice_until: choice.value ? new Date(choice.value).toISOString() : undefined, channels: chans.value.split(",") });
           clear(out); await load();
         } catch (err) { clear(out, errorBox(err)); }
       } }, el("h2", {}, t("ps.new")), el("div", { class: "row" }, el("label", {}, t("session"), ss), el("label", {}, t("tier"), tier), el("label", {}, t("name"), name),
         el("label", {}, t("ps.tickets"), tickets), el("label", {}, t("ps.per"), per), el("label", {}, named, " ", t("ps.named")),
-        el("label", {}, t("ps.opens"), opens), el("label", {}, t("ps.closes"), closes), el("label", {}, t("ps.choice"), choice),
+        el("label", {}, t("ps.opens"), opens), el("label", {}, t("ps.closes"), closes), el("label", {}, t("ps.choice"), choice), el("label", {}, t("ps.channels"), chans),
         el("button", { type: "submit", "data-test": "ps-create" }, t("create"))), out));
     }
     clear(target, el("h1", {}, t("nav.presales")), msg, list, detail, form);

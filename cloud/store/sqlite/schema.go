@@ -679,4 +679,6 @@ CREATE TABLE sale_alerts (
 	created_at INTEGER NOT NULL,
 	PRIMARY KEY (session_id, account_id)
 );`,
+	// 28: the channels a presale takes applications through.
+	`ALTER TABLE presales ADD COLUMN channels TEXT NOT NULL DEFAULT 'page,shop';`,
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/admitbox/admit/cloud/audit"
@@ -20,7 +21,7 @@ func (s *Store) Presales() presale.Store { return presaleStore{s} }
 type presaleStore struct{ s *Store }
 
 const presaleCols = `id, tenant_id, venue_id, session_id, tier_id, name, tickets, per_person, price_cents, named, opens_at, closes_at,
-  commitment, state, list_hash, seed, result, created_at, seed_sealed, notified, choice_until`
+  commitment, state, list_hash, seed, result, created_at, seed_sealed, notified, choice_until, channels`
 
 func scanPresale(sc interface{ Scan(...any) error }) (presale.Presale, string, error) {
 	var p presale.Presale
@@ -29,8 +30,10 @@ func scanPresale(sc interface{ Scan(...any) error }) (presale.Presale, string, e
 	var result, sealed string
 	var notified int
 	var choice int64
+	var channels string
 	err := sc.Scan(&p.ID, &p.TenantID, &p.VenueID, &p.SessionID, &p.TierID, &p.Name, &p.Tickets, &p.PerPerson, &p.PriceCents, &named,
-		&opens, &closes, &p.Commitment, &p.State, &p.ListHash, &p.Seed, &result, &created, &sealed, &notified, &choice)
+		&opens, &closes, &p.Commitment, &p.State, &p.ListHash, &p.Seed, &result, &created, &sealed, &notified, &choice, &channels)
+	p.Channels = strings.Split(channels, ",")
 	p.Notified = notified != 0
 	if choice != 0 {
 		until := fromMS(choice)
@@ -58,9 +61,9 @@ func (r presaleStore) InsertPresale(ctx context.Context, p presale.Presale, seal
 	err := r.s.Update(ctx, func(tx sales.Tx) error {
 		t := tx.(*txn)
 		if err := t.q.QueryRowContext(ctx, `INSERT INTO presales (tenant_id, venue_id, session_id, tier_id, name, tickets, per_person, price_cents, named,
-  opens_at, closes_at, commitment, state, list_hash, seed, result, created_at, seed_sealed, choice_until) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'','','',?,?,?) RETURNING id`,
+  opens_at, closes_at, commitment, state, list_hash, seed, result, created_at, seed_sealed, choice_until, channels) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,'','','',?,?,?,?) RETURNING id`,
 			p.TenantID, p.VenueID, p.SessionID, p.TierID, p.Name, p.Tickets, p.PerPerson, p.PriceCents, named,
-			ms(p.OpensAt), ms(p.ClosesAt), p.Commitment, p.State, ms(p.CreatedAt), sealedSeed, choiceMS(p.ChoiceUntil)).Scan(&p.ID); err != nil {
+			ms(p.OpensAt), ms(p.ClosesAt), p.Commitment, p.State, ms(p.CreatedAt), sealedSeed, choiceMS(p.ChoiceUntil), strings.Join(p.Channels, ",")).Scan(&p.ID); err != nil {
 			return wrap(err, "create a presale")
 		}
 		e.Object = "presale:" + strconv.FormatInt(p.ID, 10)

@@ -367,6 +367,17 @@ func testPresaleChoice(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	until := closes.Add(48 * time.Hour)
 	in.ChoiceUntil = &until
+	// A presale for the shop's accounts alone refuses the public page.
+	shopOnly := in
+	shopOnly.Channels = []string{presale.ChannelShop}
+	so, err := svc.Create(ctx, f.Manager, shopOnly)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Apply(ctx, so.ID, presale.ApplyRequest{Applicant: presale.Person{DocType: identity.ResidentID, DocNumber: ResidentID(399), Name: "李雷"},
+		Quantity: 1, CardToken: payment.TokenApprove}); !isCode(err, "presale_channel") || sim.Held() != 0 {
+		t.Fatalf("the public page of a shop-only presale: %v, %d held", err, sim.Held())
+	}
 	p, err := svc.Create(ctx, f.Manager, in)
 	if err != nil || p.ChoiceUntil == nil || !p.ChoiceUntil.Equal(until) {
 		t.Fatalf("created %+v %v", p.ChoiceUntil, err)

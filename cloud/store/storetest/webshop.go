@@ -195,6 +195,19 @@ func testWebShop(t *testing.T, open func(t *testing.T) sales.Store) {
 	if sim.Held() != 1 {
 		t.Fatalf("%d authorisations held, want 1", sim.Held())
 	}
+	// A presale on its public page alone is not applied to from the shop.
+	tiers1, err := f.Svc.Prices(ctx, f.Manager, sessions[1].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pageOnly, err := presales.Create(ctx, f.Manager, presale.NewPresale{SessionID: sessions[1].ID, TierID: tiers1[0].ID, Name: "Page presale", Tickets: 10, PerPerson: 2,
+		NamedHolders: true, OpensAt: f.Clock.Now().Add(-time.Minute), ClosesAt: f.Clock.Now().Add(time.Hour), Channels: []string{presale.ChannelPage}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := shop.ApplyPresale(ctx, a, pageOnly.ID, webshop.PresaleRequest{Quantity: 1, Holders: ids[:1], CardToken: payment.TokenApprove}); !isCode(err, "presale_channel") {
+		t.Fatalf("the shop applied to a page-only presale: %v", err)
+	}
 }
 
 // testShopRefunds: a buyer asks the shop to refund an order of an event
