@@ -99,6 +99,14 @@ type Simulator struct {
 	voided   int
 	held     int // authorisations neither captured nor voided
 	captured int
+	refunds  map[string]refund // by refund key
+	refunded map[string]int64  // by charge key: cents given back
+}
+
+// refund is money given back on a charge, once per refund key.
+type refund struct {
+	charge string
+	amount int64
 }
 
 // call is one charge per idempotency key; later requests with the same
@@ -267,6 +275,59 @@ func (s *Simulator) Void(ctx context.Context, idempotencyKey string) error {
 		s.voided++
 	}
 	return nil
+}
+
+// ErrOverRefund is a refund above what the charge has left to give back.
+var ErrOverRefund = errors.New("payment: refund above what was charged")
+
+// Refund gives amountCents back on the approved charge (or captured
+// authorisation) made under chargeKey, once per refundKey: a repeat with
+// the same key and amount gives nothing more, so the caller may retry
+// blindly after a crash. The refunds of a charge never exceed it.
+func (s *Simulator) Refund(ctx context.Context, chargeKey, refundKey string, amountCents int64) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%w: %w", ErrTimeout, err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.refunds[refundKey]; ok {
+		if r.charge != chargeKey || r.amount != amountCents {
+			return fmt.Errorf("%w: refund %s was %d on %s", ErrIdempotencyConflict, refundKey, r.amount, r.charge)
+		}
+		return nil
+	}
+	c, ok := s.calls[chargeKey]
+	if !ok {
+		return fmt.Errorf("%w: %s", ErrNotAuthorised, chargeKey)
+	}
+	select {
+	case <-c.done:
+	default:
+		return fmt.Errorf("payment: charge %s still in flight", chargeKey)
+	}
+	charged := c.req.AmountCents
+	if c.auth {
+		charged = c.captured
+	}
+	switch {
+	case c.err != nil || !c.res.Approved || (c.auth && c.state != "captured"):
+		return fmt.Errorf("%w: %s took no money", ErrNotAuthorised, chargeKey)
+	case amountCents <= 0 || s.refunded[chargeKey]+amountCents > charged:
+		return fmt.Errorf("%w: %d more of %d, %d given back already", ErrOverRefund, amountCents, charged, s.refunded[chargeKey])
+	}
+	if s.refunds == nil {
+		s.refunds, s.refunded = map[string]refund{}, map[string]int64{}
+	}
+	s.refunds[refundKey] = refund{charge: chargeKey, amount: amountCents}
+	s.refunded[chargeKey] += amountCents
+	return nil
+}
+
+// Refunded reports the cents given back on a charge.
+func (s *Simulator) Refunded(chargeKey string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.refunded[chargeKey]
 }
 
 // Errors of Capture and Void.

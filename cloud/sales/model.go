@@ -347,6 +347,9 @@ type RefundRequest struct {
 	Decision    string       `json:"decision_note,omitempty"`
 	CreatedAt   time.Time    `json:"created_at"`
 	DecidedAt   *time.Time   `json:"decided_at,omitempty"`
+	// PaidBackAt is when the money went back: at approval for cash (handed
+	// over at the counter), once the provider refunded the card otherwise.
+	PaidBackAt *time.Time `json:"paid_back_at,omitempty"`
 }
 
 type KeyStatus string

@@ -3,6 +3,7 @@ package sales
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -237,6 +238,9 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 			return err
 		}
 		r.Status = RefundApproved
+		if !paidByProvider(o) {
+			r.PaidBackAt = &at // cash: handed back at the counter, now
+		}
 		if err := tx.DecideRefund(ctx, r); err != nil {
 			return err
 		}
@@ -278,5 +282,66 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 			reason: r.Reason, approver: p.Actor(), before: map[string]any{"status": o.Status}, after: map[string]any{"status": st, "revoked": revs}})
 		return nil
 	})
+	if err == nil && r.Status == RefundApproved && r.PaidBackAt == nil {
+		// The card is refunded once the approval is durable; if the
+		// provider does not answer now, PayBackRefunds tries again.
+		if perr := s.payBack(ctx, r); perr != nil {
+			s.log.Warn("refund to the card: will try again", "refund", r.ID, "err", perr)
+		} else {
+			r, _ = s.store.GetRefund(ctx, r.TenantID, r.ID)
+		}
+	}
 	return r, err
+}
+
+// paidByProvider says whether an order's money went through the payment
+// provider (a card, a presale's capture), so a refund goes back that way.
+func paidByProvider(o Order) bool {
+	return (o.PaymentMethod == "card" || o.PaymentMethod == MethodPresale) && o.PaymentKey != ""
+}
+
+// payBack refunds an approved refund's money to the card, less the fee it
+// keeps, once (the provider's refund key is the refund's), and records it.
+func (s *Service) payBack(ctx context.Context, r RefundRequest) error {
+	o, err := s.store.GetOrder(ctx, r.TenantID, r.OrderID)
+	if err != nil {
+		return err
+	}
+	back := r.AmountCents - r.FeeCents
+	if paidByProvider(o) && back > 0 {
+		pctx, cancel := context.WithTimeout(ctx, s.cfg.PaymentTimeout)
+		err := s.cfg.Payments.Refund(pctx, o.PaymentKey, "refund-"+itoa(r.ID), back)
+		cancel()
+		if err != nil {
+			return fmt.Errorf("refund %d to the card: %w", r.ID, err)
+		}
+	}
+	at := s.now().UTC()
+	return s.update(ctx, Principal{}, func(tx Tx, rec func(change)) error {
+		rec(change{action: "refund.paid_back", object: "refund:" + itoa(r.ID), tenantID: r.TenantID, venueID: r.VenueID, actor: "payments",
+			after: map[string]any{"order": r.OrderID, "cents": back, "method": o.PaymentMethod}})
+		return tx.MarkRefundPaidBack(ctx, r.ID, at)
+	})
+}
+
+// PayBackRefunds refunds to their cards the approved refunds whose money
+// has not gone back (the provider did not answer at approval, or the
+// process stopped in between); the sweep runs it. It says how many.
+func (s *Service) PayBackRefunds(ctx context.Context) (int, error) {
+	rs, err := s.store.RefundsToPayBack(ctx, 100)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var errs []error
+	for _, r := range rs {
+		if err := s.payBack(ctx, r); err != nil {
+			if len(errs) < 3 {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		n++
+	}
+	return n, errors.Join(errs...)
 }

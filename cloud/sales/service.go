@@ -28,6 +28,9 @@ type PaymentProvider interface {
 	Charge(ctx context.Context, r payment.Request) (payment.Result, error)
 	// Void reverses an approved charge whose tickets could not be issued.
 	Void(ctx context.Context, idempotencyKey string) error
+	// Refund gives amountCents back on the charge made under chargeKey,
+	// once per refundKey (a repeat gives nothing more).
+	Refund(ctx context.Context, chargeKey, refundKey string, amountCents int64) error
 }
 
 // Config wires a Service. Zero values get sensible defaults.

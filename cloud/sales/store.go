@@ -73,6 +73,8 @@ type Reader interface {
 	GetTicketByNumber(ctx context.Context, tenantID int64, number string) (Ticket, error)
 	GetRefund(ctx context.Context, tenantID, id int64) (RefundRequest, error)
 	ListRefunds(ctx context.Context, tenantID int64, status RefundStatus) ([]RefundRequest, error)
+	// RefundsToPayBack lists approved refunds whose money has not gone back.
+	RefundsToPayBack(ctx context.Context, limit int) ([]RefundRequest, error)
 	Revocations(ctx context.Context, venueID int64) ([]Revocation, error)
 
 	SigningKeys(ctx context.Context, tenantID int64) ([]SigningKey, error)
@@ -218,6 +220,8 @@ type Tx interface {
 
 	InsertRefund(ctx context.Context, r *RefundRequest) error
 	DecideRefund(ctx context.Context, r RefundRequest) error
+	// MarkRefundPaidBack records that a refund's money went back.
+	MarkRefundPaidBack(ctx context.Context, id int64, at time.Time) error
 	// RefundTickets marks the tickets refunded and returns their seats to sale.
 	RefundTickets(ctx context.Context, ticketIDs []int64, now time.Time) error
 	InsertRevocations(ctx context.Context, rs []Revocation) error

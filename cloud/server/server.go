@@ -689,7 +689,7 @@ func (s *Server) prune(ctx context.Context, rc RetentionConfig, now func() time.
 // tells and settles drawn presales, and once a minute queues the shop's
 // entry reminders.
 func (s *Server) sweep(ctx context.Context, every time.Duration) {
-	var reminded, alerted time.Time // entry reminders are looked for once a minute, sale alerts every ten seconds
+	var reminded, alerted time.Time // entry reminders are looked for once a minute; sale alerts and card refunds every ten seconds
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -707,6 +707,11 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 			}
 			if time.Since(alerted) >= 10*time.Second { // a sale's opening is told within seconds
 				alerted = time.Now()
+				if n, err := s.Svc.PayBackRefunds(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("refunds to cards", "err", err)
+				} else if n > 0 {
+					s.log.Info("refunds paid back to cards", "count", n)
+				}
 				if n, err := s.WebShop.SaleAlerts(ctx, s.Messages, s.Presales.ShopURL); err != nil && ctx.Err() == nil {
 					s.log.Warn("sale alerts", "err", err)
 				} else if n > 0 {

@@ -681,4 +681,9 @@ CREATE TABLE sale_alerts (
 );`,
 	// 28: the channels a presale takes applications through.
 	`ALTER TABLE presales ADD COLUMN channels TEXT NOT NULL DEFAULT 'page,shop';`,
+	// 29: when a refund's money went back (refunds approved before were
+	// paid back at approval).
+	`ALTER TABLE refunds ADD COLUMN paid_back INTEGER NOT NULL DEFAULT 0;
+UPDATE refunds SET paid_back = COALESCE(decided_at, created_at) WHERE status = 'approved';
+CREATE INDEX refunds_to_pay_back ON refunds(id) WHERE status = 'approved' AND paid_back = 0;`,
 }

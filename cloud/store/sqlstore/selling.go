@@ -545,16 +545,21 @@ func (r reader) GetTicketByNumber(ctx context.Context, tenantID int64, number st
 	return x, notFound(err, "ticket")
 }
 
-const refundCols = `id, tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, decided_by, decision, created_at, decided_at, fee_cents`
+const refundCols = `id, tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, decided_by, decision, created_at, decided_at, fee_cents, paid_back`
 
 func scanRefund(sc interface{ Scan(...any) error }) (sales.RefundRequest, error) {
 	var x sales.RefundRequest
 	var ids string
 	var at int64
 	var dec sql.NullInt64
-	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.OrderID, &ids, &x.AmountCents, &x.Reason, &x.Status, &x.RequestedBy, &x.DecidedBy, &x.Decision, &at, &dec, &x.FeeCents)
+	var paid int64
+	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.OrderID, &ids, &x.AmountCents, &x.Reason, &x.Status, &x.RequestedBy, &x.DecidedBy, &x.Decision, &at, &dec, &x.FeeCents, &paid)
 	if err != nil {
 		return x, err
+	}
+	if paid != 0 {
+		t := fromMS(paid)
+		x.PaidBackAt = &t
 	}
 	x.CreatedAt, x.DecidedAt = fromMS(at), fromNullMS(dec)
 	return x, json.Unmarshal([]byte(ids), &x.TicketIDs)
@@ -601,9 +606,35 @@ func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
 }
 
 func (t *txn) DecideRefund(ctx context.Context, x sales.RefundRequest) error {
-	_, err := t.q.ExecContext(ctx, `UPDATE refunds SET status = ?, decided_by = ?, decision = ?, decided_at = ? WHERE id = ?`,
-		x.Status, x.DecidedBy, x.Decision, nullMS(x.DecidedAt), x.ID)
+	var paid int64
+	if x.PaidBackAt != nil {
+		paid = ms(*x.PaidBackAt)
+	}
+	_, err := t.q.ExecContext(ctx, `UPDATE refunds SET status = ?, decided_by = ?, decision = ?, decided_at = ?, paid_back = ? WHERE id = ?`,
+		x.Status, x.DecidedBy, x.Decision, nullMS(x.DecidedAt), paid, x.ID)
 	return wrap(err, "decide refund")
+}
+
+func (t *txn) MarkRefundPaidBack(ctx context.Context, id int64, at time.Time) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE refunds SET paid_back = ? WHERE id = ? AND paid_back = 0`, ms(at), id)
+	return wrap(err, "mark a refund paid back")
+}
+
+func (r reader) RefundsToPayBack(ctx context.Context, limit int) ([]sales.RefundRequest, error) {
+	rows, err := r.q.QueryContext(ctx, `SELECT `+refundCols+` FROM refunds WHERE status = 'approved' AND paid_back = 0 ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, wrap(err, "list refunds to pay back")
+	}
+	defer rows.Close()
+	var out []sales.RefundRequest
+	for rows.Next() {
+		x, err := scanRefund(rows)
+		if err != nil {
+			return nil, wrap(err, "list refunds to pay back")
+		}
+		out = append(out, x)
+	}
+	return out, wrap(rows.Err(), "list refunds to pay back")
 }
 
 func (t *txn) RefundTickets(ctx context.Context, ticketIDs []int64, now time.Time) error {

@@ -262,3 +262,89 @@ func testCashSaleInOneStep(t *testing.T, open func(t *testing.T) sales.Store) {
 		t.Fatalf("%d orders after a lapsed one-step sale", len(orders))
 	}
 }
+
+// downRefunds is a simulator whose refunds fail while down is set.
+type downRefunds struct {
+	*payment.Simulator
+	mu   sync.Mutex
+	down bool
+}
+
+func (d *downRefunds) setDown(v bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.down = v
+}
+
+func (d *downRefunds) Refund(ctx context.Context, charge, key string, amount int64) error {
+	d.mu.Lock()
+	down := d.down
+	d.mu.Unlock()
+	if down {
+		return payment.ErrTimeout
+	}
+	return d.Simulator.Refund(ctx, charge, key, amount)
+}
+
+// testRefundsPayBack: an approved refund of a card order goes back to the
+// card once; a cash refund is handed back at approval; a provider that
+// does not answer leaves the refund approved and its money to go back,
+// which the next pass sends, once.
+func testRefundsPayBack(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	prov := &downRefunds{Simulator: payment.NewSimulator()}
+	svc := cardService(t, f, prov, time.Second)
+	paid := func(method string, labels ...string) sales.Order {
+		t.Helper()
+		o := pendingOrder(t, f, svc, labels...)
+		o, err := svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: method, CardToken: payment.TokenApprove})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := svc.GetOrder(ctx, f.Manager, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	refund := func(o sales.Order) sales.RefundRequest {
+		t.Helper()
+		r, err := svc.RequestRefund(ctx, f.Clerk, sales.RefundInput{OrderID: o.ID, Reason: "cannot come"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, err = svc.DecideRefund(ctx, f.Manager, r.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	card := paid("card", "F-1", "F-2")
+	if r := refund(card); r.PaidBackAt == nil || prov.Refunded(card.PaymentKey) != card.TotalCents {
+		t.Fatalf("a card refund: paid back %v, %d of %d given back", r.PaidBackAt, prov.Refunded(card.PaymentKey), card.TotalCents)
+	}
+	cash := f.Buy(t, f.Clerk, "F-3") // cash, at the box office
+	if r := refund(cash); r.PaidBackAt == nil {
+		t.Fatal("a cash refund is not marked handed back")
+	}
+	late := paid("card", "F-4")
+	prov.setDown(true)
+	r := refund(late)
+	if r.Status != sales.RefundApproved || r.PaidBackAt != nil || prov.Refunded(late.PaymentKey) != 0 {
+		t.Fatalf("with the provider down: %s, paid back %v", r.Status, r.PaidBackAt)
+	}
+	if n, err := svc.PayBackRefunds(ctx); err == nil || n != 0 {
+		t.Fatalf("a pass with the provider down: %d %v", n, err)
+	}
+	prov.setDown(false)
+	for i, want := range []int{1, 0} {
+		if n, err := svc.PayBackRefunds(ctx); err != nil || n != want {
+			t.Fatalf("pass %d: %d paid back, %v; want %d", i+1, n, err, want)
+		}
+	}
+	if got := prov.Refunded(late.PaymentKey); got != late.TotalCents {
+		t.Fatalf("the late refund gave back %d of %d", got, late.TotalCents)
+	}
+	if got, _ := svc.GetRefund(ctx, f.Manager, r.ID); got.PaidBackAt == nil {
+		t.Fatal("the late refund is not marked paid back")
+	}
+}

@@ -38,6 +38,7 @@ var capabilities = []capability{
 	{"public accounts: a phone proved by a code, identities verified once, holders capped, a review by hand", testAccounts},
 	{"an account buys at the shop naming its verified people, within every limit", testWebShop},
 	{"a buyer asks the shop for a refund at the event's graded fee, shown first; a manager approves it", testShopRefunds},
+	{"an approved refund goes back to the card once, even when the provider did not answer at approval", testRefundsPayBack},
 	{"a session's public sale opens at its time; the accounts that asked are texted once", testSaleAlerts},
 	{"the shop shows events on sale with the seats left, at most a second old", testStorefront},
 	{"messages go once per key, at the provider's pace, retried while it is down", testMessages},
