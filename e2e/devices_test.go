@@ -5,13 +5,16 @@ import (
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	firmwareprofiles "github.com/admitbox/admit/firmware-profiles"
 
+	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/ticket"
 	"github.com/admitbox/admit/drivers/profile"
 	"github.com/admitbox/admit/drivers/render"
@@ -25,6 +28,7 @@ import (
 // status over a serial line, and a serial scanner and tripod turnstile.
 const (
 	kioskPrinter = "printer/snbc-bt-t080-kiosk-80mm"
+	posPrinter   = "printer/network-escpos-80mm"
 	gateScanner  = "scanner/grow-gm65-uart"
 	gateTripod   = "turnstile/tripod-serial-feedback"
 	gateIDCard   = "idcard/sam-serial-reader"
@@ -313,5 +317,73 @@ func savePNG(t *testing.T, job []byte, dots int, name string) {
 	defer f.Close()
 	if err := render.PNG(f, job, render.Options{Dots: dots}); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The POS prints what it sells on its network printer with the kiosk's
+// guarantees: a ticket of an event with a Chinese name prints and reads
+// as a person would read it; out of paper it is not counted printed, the
+// failure reaches the cloud and the screen says why; with paper loaded it
+// prints again.
+func TestThePOSPrintsOnItsNetworkPrinter(t *testing.T) {
+	w := newWorld(t, embedded)
+	printer, err := sim.ListenTCP()
+	w.must(err)
+	t.Cleanup(func() { printer.Close() })
+	dir := w.device("pos", "box-office")
+	writeDevices(t, dir, hardware.Config{Printer: &hardware.Slot{Profile: posPrinter, Port: printer.Addr()}})
+	pos := w.agent(dir)
+	ctx := context.Background()
+	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "足球决赛 Cup final", Kind: "match"})
+	w.must(err)
+	start := w.session.StartsAt.Add(-5 * time.Hour)
+	ss, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(2 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	_, err = w.svc.SetPrices(ctx, w.admin, ss.ID, []sales.PriceTier{{Name: "Std", PriceCents: 8800}})
+	w.must(err)
+	h, err := w.svc.HoldSeats(ctx, w.clerk, sales.HoldRequest{SessionID: ss.ID, Channel: sales.ChannelPOS, Count: 2})
+	w.must(err)
+	o, err := w.svc.ConfirmOrder(ctx, w.clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+	w.must(err)
+	w.caughtUp(pos)
+
+	if code := call(t, "POST", pos.URL()+"/print", map[string]any{"number": o.Tickets[0].Number}, nil); code != http.StatusOK {
+		t.Fatalf("print: %d", code)
+	}
+	jobs := printer.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("the printer cut %d jobs", len(jobs))
+	}
+	dots := shippedProfiles(t)[posPrinter].Printer.DotsPerLine
+	pg, err := render.RenderPage(jobs[0], render.Options{Dots: dots})
+	if errors.Is(err, render.ErrNoCJKFont) && os.Getenv("CI") == "" {
+		t.Skipf("no CJK font to read the printed ticket with: %v", err)
+	}
+	w.must(err)
+	for _, want := range []string{"足球决赛", o.Tickets[0].Number} {
+		if _, ok := pg.LineWith(want); !ok {
+			t.Errorf("the POS ticket does not show %q", want)
+		}
+	}
+	// Out of paper mid-job: not printed, said why, reported.
+	printer.SetPaperOut(200)
+	var problem printerProblem
+	if code := call(t, "POST", pos.URL()+"/print", map[string]any{"number": o.Tickets[1].Number}, &problem); code != http.StatusServiceUnavailable ||
+		!strings.Contains(problem.Error.Problem, "paper") {
+		t.Fatalf("out of paper: %d %+v", code, problem)
+	}
+	if st := pos.Status().Printer; st == nil || st.Failed != 1 || st.Printed != 1 || !st.Online {
+		t.Fatalf("printer state after the failure %+v", st)
+	}
+	printer.LoadPaper()
+	if code := call(t, "POST", pos.URL()+"/print", map[string]any{"number": o.Tickets[1].Number}, nil); code != http.StatusOK {
+		t.Fatalf("print after loading paper: %d", code)
+	}
+	uploaded(t, pos)
+	if n := countFacts(t, w, "print_failure"); n != 1 {
+		t.Fatalf("the cloud has %d print failures, want 1", n)
+	}
+	if n := countFacts(t, w, "print"); n != 2 {
+		t.Fatalf("the cloud has %d prints, want 2", n)
 	}
 }

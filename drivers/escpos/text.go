@@ -2,6 +2,7 @@ package escpos
 
 import (
 	"fmt"
+	"strings"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding"
@@ -124,6 +125,28 @@ func (j *Job) appendText(dst []byte, s string) ([]byte, error) {
 		}
 	}
 	return dst, nil
+}
+
+// Printable returns s with every character the printer cannot print in
+// the given mode (Chinese, or the single-byte code page) replaced by '?',
+// and control characters by spaces: a name in a script the printer lacks
+// must not stop a ticket from printing.
+func Printable(s string, chinese bool, codePage byte) string {
+	j := &Job{modeSet: true, chinese: chinese, codePage: codePage}
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r < 0x20 || r == 0x7F:
+			b.WriteByte(' ')
+		default:
+			if _, err := j.appendText(nil, string(r)); err != nil {
+				b.WriteByte('?')
+				continue
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // Columns returns how many character columns s occupies at normal size in

@@ -105,6 +105,9 @@ func TicketJob(t TicketLayout, p Paper, opts Options) ([]byte, error) {
 		return nil, err
 	}
 	chinese := opts.ChineseMode
+	for _, f := range []*string{&t.Venue, &t.Event, &t.Hall, &t.Seat} {
+		*f = Printable(*f, chinese, opts.CodePage)
+	}
 	cols := p.CharsPerLine
 	labels := t.Labels
 	if labels == (Labels{}) {

@@ -227,8 +227,6 @@ func TestTicketJobRefusesWhatItCannotPrint(t *testing.T) {
 		opts   Options
 		target error
 	}{
-		{"a Chinese venue in a single-byte code page", func(tk *TicketLayout) {}, Paper80, Options{CodePage: 0}, ErrUnencodable},
-		{"a venue name with an escape character", func(tk *TicketLayout) { tk.Venue = "Hall\x1b@" }, Paper80, Options{ChineseMode: true}, ErrUnencodable},
 		{"no QR payload", func(tk *TicketLayout) { tk.QR = "" }, Paper80, Options{ChineseMode: true}, ErrInvalidArgument},
 		{"no ticket number", func(tk *TicketLayout) { tk.TicketNumber = "" }, Paper80, Options{ChineseMode: true}, ErrInvalidArgument},
 		{"no venue", func(tk *TicketLayout) { tk.Venue = "  " }, Paper80, Options{ChineseMode: true}, ErrInvalidArgument},
@@ -302,5 +300,27 @@ func BenchmarkTicketJob(b *testing.B) {
 		if _, err := TicketJob(tk, Paper80, Options{ChineseMode: true}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// A name the printer cannot print in its mode is printed with '?' for
+// what it cannot, and a control character as a space: the ticket prints.
+func TestTicketJobPrintsWhatItCanOfANameItCannot(t *testing.T) {
+	tk := chineseTicket()
+	tk.Venue, tk.Event = "Arena 幸福", "Final\x1b@ Cup"
+	b, err := TicketJob(tk, Paper80, Options{CodePage: 0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"Arena ??", "Final @ Cup"} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("the job does not print %q", want)
+		}
+	}
+	if bytes.Contains(b, []byte("Final\x1b@")) {
+		t.Error("an escape character in a name reached the printer")
+	}
+	if got := Printable("票 A\x07", true, 0); got != "票 A " {
+		t.Errorf("in Chinese mode: %q", got)
 	}
 }
