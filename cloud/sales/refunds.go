@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/refundrule"
@@ -44,7 +45,7 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 	if err != nil {
 		return RefundRequest{}, err
 	}
-	if !s.now().Before(ss.StartsAt) {
+	if !refundOpen(ss, s.now()) {
 		return RefundRequest{}, conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
 	}
 	var fee int64
@@ -97,7 +98,36 @@ func (s *Service) RefundQuote(ctx context.Context, p Principal, orderID int64) (
 	return s.shopQuote(ctx, o, ss)
 }
 
+// CancelledRefunds is how long after a cancelled session's start its
+// tickets are still refunded at the shop.
+const CancelledRefunds = 30 * 24 * time.Hour
+
+// refundOpen says whether a session's tickets may be refunded at now:
+// before it starts, or, when it was cancelled, for CancelledRefunds after
+// (the special case of §6.1.3(11): the organiser called it off).
+func refundOpen(ss Session, now time.Time) bool {
+	if ss.Status == SessionCancelled {
+		return now.Before(ss.StartsAt.Add(CancelledRefunds))
+	}
+	return now.Before(ss.StartsAt)
+}
+
 func (s *Service) shopQuote(ctx context.Context, o Order, ss Session) (refundrule.Quote, error) {
+	if ss.Status == SessionCancelled {
+		// Called off by the organiser: the whole price back, whatever the
+		// event's rule, even for an event that takes no refunds.
+		var q refundrule.Quote
+		for _, t := range o.Tickets {
+			if t.Status == TicketValid {
+				q.AmountCents += t.PriceCents
+			}
+		}
+		q.RefundCents, q.Until = q.AmountCents, ss.StartsAt.Add(CancelledRefunds).UTC()
+		if !s.now().Before(q.Until) {
+			return refundrule.Quote{}, conflict("refunds_closed", "the refunds of this cancelled session have closed")
+		}
+		return q, nil
+	}
 	ev, err := s.store.GetEvent(ctx, o.TenantID, ss.EventID)
 	if err != nil {
 		return refundrule.Quote{}, err
@@ -231,7 +261,7 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 		if err != nil {
 			return err
 		}
-		if !now.Before(ss.StartsAt) {
+		if !refundOpen(ss, now) {
 			return conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
 		}
 		if _, _, err := refundable(o, r.TicketIDs); err != nil {

@@ -260,8 +260,25 @@ func testShopRefunds(t *testing.T, open func(t *testing.T) sales.Store) {
 	if _, err := shop.RefundQuote(ctx, b, o.ID); !isKind(err, sales.KindNotFound) {
 		t.Fatalf("another account's order: %v", err)
 	}
-	if _, err := shop.RefundQuote(ctx, a, buy(plain.ID).ID); !isCode(err, "refunds_closed") {
+	plainOrder := buy(plain.ID)
+	if _, err := shop.RefundQuote(ctx, a, plainOrder.ID); !isCode(err, "refunds_closed") {
 		t.Fatalf("an event without refunds: %v", err)
+	}
+	// The organiser calls that session off: its buyers get the whole
+	// price back, whatever the event's rule.
+	if _, err := f.Svc.CancelSession(ctx, f.Manager, plain.ID, "storm"); err != nil {
+		t.Fatal(err)
+	}
+	cq, err := shop.RefundQuote(ctx, a, plainOrder.ID)
+	if err != nil || cq.FeeCents != 0 || cq.RefundCents != plainOrder.TotalCents {
+		t.Fatalf("a cancelled session's quote %+v %v", cq, err)
+	}
+	cr, err := shop.RequestRefund(ctx, a, plainOrder.ID, webshop.RefundRequest{})
+	if err != nil || cr.FeeCents != 0 {
+		t.Fatalf("a cancelled session's refund %+v %v", cr, err)
+	}
+	if _, err := f.Svc.DecideRefund(ctx, f.Manager, cr.ID, true, "called off"); err != nil {
+		t.Fatal(err)
 	}
 	// Three days later the next grade applies: the fee shown before is stale.
 	f.Clock.Advance(4 * 24 * time.Hour)
