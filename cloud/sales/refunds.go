@@ -57,17 +57,20 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 		if err != nil {
 			return RefundRequest{}, err
 		}
-		if pending, err := s.pendingRefund(ctx, o); err != nil || pending {
-			if err == nil {
-				err = conflict("refund_pending", "a refund of this order is waiting for review")
-			}
-			return RefundRequest{}, err
-		}
 		fee = q.FeeCents
 	}
 	r := RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount, FeeCents: fee,
 		Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: s.now().UTC()}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if p.Role == auth.RoleShop {
+			// Checked in the transaction: two requests racing make one.
+			if pending, err := tx.RefundPending(ctx, o.ID); err != nil || pending {
+				if err == nil {
+					err = conflict("refund_pending", "a refund of this order is waiting for review")
+				}
+				return err
+			}
+		}
 		if err := tx.InsertRefund(ctx, &r); err != nil {
 			return err
 		}
@@ -113,18 +116,19 @@ func refundOpen(ss Session, now time.Time) bool {
 }
 
 func (s *Service) shopQuote(ctx context.Context, o Order, ss Session) (refundrule.Quote, error) {
+	var prices []int64
+	for _, t := range o.Tickets {
+		if t.Status == TicketValid {
+			prices = append(prices, t.PriceCents)
+		}
+	}
 	if ss.Status == SessionCancelled {
 		// Called off by the organiser: the whole price back, whatever the
 		// event's rule, even for an event that takes no refunds.
-		var q refundrule.Quote
-		for _, t := range o.Tickets {
-			if t.Status == TicketValid {
-				q.AmountCents += t.PriceCents
-			}
-		}
-		q.RefundCents, q.Until = q.AmountCents, ss.StartsAt.Add(CancelledRefunds).UTC()
-		if !s.now().Before(q.Until) {
-			return refundrule.Quote{}, conflict("refunds_closed", "the refunds of this cancelled session have closed")
+		until := ss.StartsAt.Add(CancelledRefunds)
+		q, err := refundrule.Rule{Grades: []refundrule.Grade{{}}}.Quote(prices, until, s.now())
+		if err != nil {
+			return q, conflict("refunds_closed", "the refunds of this cancelled session have closed")
 		}
 		return q, nil
 	}
@@ -135,26 +139,11 @@ func (s *Service) shopQuote(ctx context.Context, o Order, ss Session) (refundrul
 	if ev.Refunds == nil || !ev.Refunds.Open() {
 		return refundrule.Quote{}, conflict("refunds_closed", "this event takes no refunds at the shop")
 	}
-	var prices []int64
-	for _, t := range o.Tickets {
-		if t.Status == TicketValid {
-			prices = append(prices, t.PriceCents)
-		}
-	}
 	q, err := ev.Refunds.Quote(prices, ss.StartsAt, s.now())
 	if errors.Is(err, refundrule.ErrClosed) {
 		return q, conflict("refunds_closed", "refunds of this event closed "+strconv.Itoa(ev.Refunds.Grades[len(ev.Refunds.Grades)-1].BeforeHours)+" hours before the session")
 	}
 	return q, err
-}
-
-// pendingRefund says whether the order has a refund request awaiting review.
-func (s *Service) pendingRefund(ctx context.Context, o Order) (bool, error) {
-	rs, err := s.store.ListRefunds(ctx, o.TenantID, RefundPending)
-	if err != nil {
-		return false, err
-	}
-	return slices.ContainsFunc(rs, func(r RefundRequest) bool { return r.OrderID == o.ID }), nil
 }
 
 // refundable picks the order's valid tickets to refund and their amount.

@@ -73,6 +73,8 @@ type Reader interface {
 	GetTicketByNumber(ctx context.Context, tenantID int64, number string) (Ticket, error)
 	GetRefund(ctx context.Context, tenantID, id int64) (RefundRequest, error)
 	ListRefunds(ctx context.Context, tenantID int64, status RefundStatus) ([]RefundRequest, error)
+	// RefundPending says whether an order has a refund request awaiting review.
+	RefundPending(ctx context.Context, orderID int64) (bool, error)
 	// RefundsToPayBack lists approved refunds whose money has not gone back.
 	RefundsToPayBack(ctx context.Context, limit int) ([]RefundRequest, error)
 	Revocations(ctx context.Context, venueID int64) ([]Revocation, error)

@@ -620,6 +620,12 @@ func (t *txn) MarkRefundPaidBack(ctx context.Context, id int64, at time.Time) er
 	return wrap(err, "mark a refund paid back")
 }
 
+func (r reader) RefundPending(ctx context.Context, orderID int64) (bool, error) {
+	var n int
+	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM refunds WHERE order_id = ? AND status = 'pending'`, orderID).Scan(&n)
+	return n > 0, wrap(err, "look for a pending refund")
+}
+
 func (r reader) RefundsToPayBack(ctx context.Context, limit int) ([]sales.RefundRequest, error) {
 	rows, err := r.q.QueryContext(ctx, `SELECT `+refundCols+` FROM refunds WHERE status = 'approved' AND paid_back = 0 ORDER BY id LIMIT ?`, limit)
 	if err != nil {

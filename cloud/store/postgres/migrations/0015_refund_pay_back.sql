@@ -3,3 +3,4 @@
 ALTER TABLE refunds ADD COLUMN paid_back BIGINT NOT NULL DEFAULT 0;
 UPDATE refunds SET paid_back = COALESCE(decided_at, created_at) WHERE status = 'approved';
 CREATE INDEX refunds_to_pay_back ON refunds(id) WHERE status = 'approved' AND paid_back = 0;
+CREATE INDEX refunds_order ON refunds(order_id);
