@@ -948,9 +948,6 @@ func (s *Service) SettleAll(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	if err := s.AssignDue(ctx); err != nil {
-		errs = append(errs, err)
-	}
 	return errors.Join(errs...)
 }
 

@@ -689,7 +689,7 @@ func (s *Server) prune(ctx context.Context, rc RetentionConfig, now func() time.
 // tells and settles drawn presales, and once a minute queues the shop's
 // entry reminders.
 func (s *Server) sweep(ctx context.Context, every time.Duration) {
-	var reminded, alerted time.Time // entry reminders are looked for once a minute; sale alerts and card refunds every ten seconds
+	var reminded, alerted time.Time // entry reminders are looked for once a minute; sale alerts, seats after presale choice windows and card refunds every ten seconds
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -707,6 +707,9 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 			}
 			if time.Since(alerted) >= 10*time.Second { // a sale's opening is told within seconds
 				alerted = time.Now()
+				if err := s.Presales.AssignDue(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("assign presale seats after the choice window", "err", err)
+				}
 				if n, err := s.Svc.PayBackRefunds(ctx); err != nil && ctx.Err() == nil {
 					s.log.Warn("refunds to cards", "err", err)
 				} else if n > 0 {

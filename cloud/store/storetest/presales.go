@@ -466,7 +466,7 @@ func testPresaleChoice(t *testing.T, open func(t *testing.T) sales.Store) {
 	if _, err := svc.Choose(ctx, p.ID, refs[1], links[refs[1]], free[:2]); !isCode(err, "presale_state") {
 		t.Fatalf("choosing after the window: %v", err)
 	}
-	if err := svc.SettleAll(ctx); err != nil {
+	if err := svc.AssignDue(ctx); err != nil {
 		t.Fatal(err)
 	}
 	apps, err := ps.Presales().Applications(ctx, p.ID)
