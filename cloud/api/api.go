@@ -21,6 +21,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/admitbox/admit/cloud/agency"
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
@@ -56,6 +57,8 @@ type Options struct {
 	// Accounts are the public's accounts, WebShop their purchases (nil: none).
 	Accounts *accounts.Service
 	WebShop  *webshop.Service
+	// Agencies sell through their API keys (nil: none).
+	Agencies *agency.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -97,8 +100,10 @@ type route struct {
 	summary      string
 	tag          string
 	public       bool // no login needed
-	body         any  // request body type, for the document
-	resp         any  // response type, for the document
+	keyAuth      bool // an agency's API key (checked by the handler)
+	headers      []string
+	body         any // request body type, for the document
+	resp         any // response type, for the document
 	query        []string
 	h            handler
 }
@@ -119,7 +124,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes())
+	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes())
 	return a
 }
 
@@ -140,6 +145,7 @@ func (a *API) streamContext(c *gin.Context) (context.Context, context.CancelFunc
 func (a *API) Register(e *gin.Engine) {
 	g := e.Group("/api/v1")
 	g.GET("/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, a.OpenAPI()) })
+	g.GET("/agency/openapi.json", func(c *gin.Context) { c.JSON(http.StatusOK, a.AgencyOpenAPI()) })
 	for _, r := range a.routes {
 		g.Handle(r.method, r.path, a.wrap(r))
 	}

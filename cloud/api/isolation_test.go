@@ -45,6 +45,8 @@ type foreign struct {
 	presale  int64
 	message  int64
 	identity int64
+	agency   int64
+	agencyKy int64
 	device   string
 }
 
@@ -123,6 +125,13 @@ func probes(f foreign) []probe {
 		p("POST /identity-reviews/:id/reject", "POST", "/api/v1/identity-reviews/%d/reject", f.identity, reason),
 		p("POST /messages/:id/resend", "POST", "/api/v1/messages/%d/resend", f.message, nil),
 		p("POST /presales/:id/assign", "POST", "/api/v1/presales/%d/assign", f.presale, nil),
+		p("PUT /agencies/:id", "PUT", "/api/v1/agencies/%d", f.agency, func(int64) any { return map[string]any{"name": "probe", "rate_per_second": 5} }),
+		p("GET /agencies/:id/keys", "GET", "/api/v1/agencies/%d/keys", f.agency, nil),
+		p("POST /agencies/:id/keys", "POST", "/api/v1/agencies/%d/keys", f.agency, func(int64) any { return map[string]string{"label": "probe"} }),
+		{route: "POST /agencies/:id/keys/:key/rotate", method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/keys/%d/rotate", f.agency, f.agencyKy),
+			missing: fmt.Sprintf("/api/v1/agencies/%d/keys/%d/rotate", f.agency, miss), body: map[string]int{}, missBd: map[string]int{}},
+		{route: "POST /agencies/:id/keys/:key/revoke", method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/keys/%d/revoke", f.agency, f.agencyKy),
+			missing: fmt.Sprintf("/api/v1/agencies/%d/keys/%d/revoke", miss, f.agencyKy)},
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
@@ -165,6 +174,8 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		fmt.Sprintf("/api/v1/presales/%d/applications", f.presale),
 		"/api/v1/messages",
 		"/api/v1/identity-reviews",
+		"/api/v1/agencies",
+		fmt.Sprintf("/api/v1/agencies/%d/keys", f.agency),
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -220,6 +231,18 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 		w.t.Fatal(err)
 	}
 	f.makeup = m.ID
+	var ag struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/agencies", map[string]any{"code": "victim", "name": "Victim agency", "enabled": true}), &ag)
+	f.agency = ag.ID
+	var key struct {
+		Key struct {
+			ID int64 `json:"id"`
+		} `json:"key"`
+	}
+	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/agencies/%d/keys", ag.ID), map[string]string{"label": "victim"}), &key)
+	f.agencyKy = key.Key.ID
 	return f
 }
 
@@ -261,6 +284,9 @@ var publicPresale = map[string]bool{
 	"GET /shop/:tenant/me/orders/:id/refund": true, "POST /shop/:tenant/me/sessions/:id/alert": true, "POST /shop/:tenant/me/orders/:id/refund": true,
 	"GET /shop/:tenant/me/orders/:id/tickets/:number/qr.png": true, "POST /shop/:tenant/me/presales/:id/applications": true,
 	"GET /shop/:tenant/me/messages": true, "POST /shop/:tenant/me/logout": true,
+	// An agency's routes: its API key names the agency and its tenant
+	// (agency_test.go tries another tenant's session and order).
+	"GET /agency/sessions/:id": true, "GET /agency/sessions/:id/availability": true, "GET /agency/orders/:id": true,
 }
 
 func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {

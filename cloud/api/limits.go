@@ -26,7 +26,7 @@ func classOf(r route) limit.Class {
 		return limit.Read
 	case r.path == "/holds" || strings.HasPrefix(r.path, "/holds/") || r.path == "/orders" || strings.HasPrefix(r.path, "/orders/"),
 		strings.HasPrefix(r.path, "/shop/:tenant/me/orders"), strings.HasPrefix(r.path, "/presales/:id/applications"), strings.HasPrefix(r.path, "/presales/:id/choice/"),
-		strings.HasPrefix(r.path, "/shop/:tenant/me/presales/"):
+		strings.HasPrefix(r.path, "/shop/:tenant/me/presales/"), r.path == "/agency/orders":
 		return limit.Sale // buying at the shop, applying to a presale and a winner picking seats are sales
 	}
 	return limit.Write

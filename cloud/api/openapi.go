@@ -11,9 +11,28 @@ import (
 // and response schemas derived from the Go types the handlers decode and
 // return.
 func (a *API) OpenAPI() map[string]any {
+	return a.openAPI(a.routes, "/api/v1/openapi.json", "Admit cloud API", "Cloud box office: venues, seat maps, sessions, prices, holds, orders, signed tickets, refunds and audit. ")
+}
+
+// AgencyOpenAPI is the document of the agencies' sales interface alone:
+// what an agency's developer needs, and all the test client reads.
+func (a *API) AgencyOpenAPI() map[string]any {
+	var rs []route
+	for _, r := range a.routes {
+		if r.keyAuth {
+			rs = append(rs, r)
+		}
+	}
+	return a.openAPI(rs, "/api/v1/agency/openapi.json", "Admit agency sales API", "Agencies sell an organiser's tickets with their API key as the bearer token "+
+		"(Authorization: Bearer agk_…), within their quotas and their key's request rate (429 with Retry-After beyond it). "+
+		"Every order carries an Idempotency-Key header: a retry with the same key and body answers the same order (200, Idempotent-Replayed: true); "+
+		"the same key with another body is refused (409 idempotency_key_reused). ")
+}
+
+func (a *API) openAPI(routes []route, self, title, about string) map[string]any {
 	schemas := map[string]any{}
 	paths := map[string]map[string]any{}
-	for _, r := range a.routes {
+	for _, r := range routes {
 		p := "/api/v1" + openAPIPath(r.path)
 		if paths[p] == nil {
 			paths[p] = map[string]any{}
@@ -33,6 +52,9 @@ func (a *API) OpenAPI() map[string]any {
 				}
 				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": typ}})
 			}
+		}
+		for _, h := range r.headers {
+			params = append(params, map[string]any{"name": h, "in": "header", "required": true, "schema": map[string]any{"type": "string", "maxLength": 64}})
 		}
 		for _, q := range r.query {
 			params = append(params, map[string]any{"name": q, "in": "query", "required": false, "schema": map[string]any{"type": "string"}})
@@ -58,23 +80,35 @@ func (a *API) OpenAPI() map[string]any {
 		responses := map[string]any{status: ok, "default": map[string]any{"description": "error",
 			"content": map[string]any{"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}}
 		op["responses"] = responses
-		if !r.public {
+		switch {
+		case r.keyAuth:
+			op["security"] = []any{map[string]any{"agencyKey": []string{}}}
+			responses["429"] = map[string]any{"description": "over the key's request rate: retry after the Retry-After header's seconds",
+				"headers": map[string]any{"Retry-After": map[string]any{"schema": map[string]any{"type": "integer"}}}}
+			if r.method == "POST" {
+				responses["200"] = map[string]any{"description": "a retry: the order the Idempotency-Key made", "content": ok["content"]}
+			}
+		case !r.public:
 			op["security"] = []any{map[string]any{"bearer": []string{}}}
 		}
 		paths[p][strings.ToLower(r.method)] = op
 	}
-	paths["/api/v1/openapi.json"] = map[string]any{"get": map[string]any{"summary": "This document", "operationId": "getOpenAPI", "tags": []string{"system"},
+	if self != "/api/v1/agency/openapi.json" {
+		paths["/api/v1/agency/openapi.json"] = map[string]any{"get": map[string]any{"summary": "The agency sales API's own document", "operationId": "getAgencyOpenAPI",
+			"tags": []string{"agency"}, "responses": map[string]any{"200": map[string]any{"description": "the OpenAPI document"}}}}
+	}
+	paths[self] = map[string]any{"get": map[string]any{"summary": "This document", "operationId": "getOpenAPI", "tags": []string{"system"},
 		"responses": map[string]any{"200": map[string]any{"description": "the OpenAPI document"}}}}
 	schemas["Error"] = schemaOf(reflect.TypeOf(errorBody{}), schemas)
 	return map[string]any{
 		"openapi": "3.0.3",
-		"info": map[string]any{"title": "Admit cloud API", "version": a.opts.Version,
-			"description": "Cloud box office: venues, seat maps, sessions, prices, holds, orders, signed tickets, refunds and audit. " +
-				"Errors are JSON {\"error\":{\"code\",\"message\",\"fields\",\"seats\"}} with a stable code."},
+		"info": map[string]any{"title": title, "version": a.opts.Version,
+			"description": about + "Errors are JSON {\"error\":{\"code\",\"message\",\"fields\",\"seats\"}} with a stable code."},
 		"paths": paths,
 		"components": map[string]any{
-			"schemas":         schemas,
-			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"}},
+			"schemas": schemas,
+			"securitySchemes": map[string]any{"bearer": map[string]any{"type": "http", "scheme": "bearer"},
+				"agencyKey": map[string]any{"type": "http", "scheme": "bearer", "description": "an agency's API key"}},
 		},
 	}
 }

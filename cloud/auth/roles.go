@@ -25,6 +25,9 @@ const (
 	// it sells on the web channel and reads what it sold. No user has it
 	// (Roles and ParseRole leave it out); cloud/webshop makes it.
 	RoleShop Role = "shop"
+	// RoleAgency is an agency's system selling through its API key
+	// (cloud/agency makes it; never a user's role).
+	RoleAgency Role = "agency"
 )
 
 // Roles lists every role, most powerful first.
@@ -47,7 +50,7 @@ func ParseRole(s string) (Role, error) {
 // they are assigned to.
 func (r Role) TenantWide() bool {
 	switch r {
-	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor, RoleShop:
+	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor, RoleShop, RoleAgency:
 		return true
 	}
 	return false
@@ -88,11 +91,11 @@ var permissions = map[Action][]Role{
 	ManageVenues:     {RolePlatformAdmin, RoleTenantAdmin},
 	ManageUsers:      {RolePlatformAdmin, RoleTenantAdmin},
 	ManageSessions:   {RoleTenantAdmin, RoleVenueManager},
-	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
+	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop, RoleAgency},
 	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
 	ApproveRefund:    {RoleTenantAdmin, RoleVenueManager},
-	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop},
-	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop},
+	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop, RoleAgency},
+	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop, RoleAgency},
 	ReadAudit:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ReadReports:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ManageReports:    {RolePlatformAdmin, RoleTenantAdmin},

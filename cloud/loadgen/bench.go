@@ -203,6 +203,11 @@ func seedBench(ctx context.Context, svc *sales.Service, n int) ([]int64, error) 
 	if err != nil {
 		return nil, err
 	}
+	return seedBenchFor(ctx, svc, tp, n)
+}
+
+// seedBenchFor is seedBench in a tenant made already (tp is its admin).
+func seedBenchFor(ctx context.Context, svc *sales.Service, tp sales.Principal, n int) ([]int64, error) {
 	v, err := svc.CreateVenue(ctx, tp, sales.NewVenue{Code: "44030001", Name: "Bench Arena"})
 	if err != nil {
 		return nil, err

@@ -702,6 +702,9 @@ func (s *Service) SetQuotas(ctx context.Context, p Principal, sessionID int64, q
 		if q.Limit < 0 {
 			fields = append(fields, FieldError{Field: f + ".limit", Message: "must not be negative"})
 		}
+		if q.Party != "" && !ValidParty(q.Party) {
+			fields = append(fields, FieldError{Field: f + ".party", Message: "must be kind:id, e.g. agency:12"})
+		}
 		if q.TierID != 0 && !slices.ContainsFunc(tiers, func(t PriceTier) bool { return t.ID == q.TierID }) {
 			fields = append(fields, FieldError{Field: f + ".tier_id", Message: "no such tier in this session"})
 		}

@@ -99,6 +99,12 @@ func Invalid(code, msg string) error { return invalid(code, msg) }
 func Conflict(code, msg string) error { return conflict(code, msg) }
 
 // IsKind reports whether err is a service error of the given kind.
+// IsCode reports whether err is a service error with that code.
+func IsCode(err error, code string) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}
+
 func IsKind(err error, k Kind) bool {
 	var e *Error
 	return errors.As(err, &e) && e.Kind == k

@@ -35,6 +35,9 @@ func (p Principal) SeesVenue(venueID int64) bool {
 // Actor is how the principal appears in the audit log.
 func (p Principal) Actor() string {
 	if p.UserID == 0 {
+		if p.Role == auth.RoleAgency {
+			return p.Username // "agency:12": the agency's system, by its key
+		}
 		return "system"
 	}
 	return "user:" + itoa(p.UserID) + " " + p.Username
@@ -165,6 +168,9 @@ type Quota struct {
 	Channel Channel `json:"channel"`
 	TierID  int64   `json:"tier_id,omitempty"` // 0: all tiers
 	Limit   int     `json:"limit"`
+	// Party, if set, caps one party selling on the channel (an agency,
+	// "agency:12") rather than the whole channel.
+	Party string `json:"party,omitempty"`
 }
 
 // PriceTier prices the seats of a section, or of a seat type, of a session.
@@ -242,8 +248,12 @@ type Hold struct {
 	Status    HoldStatus `json:"status"`
 	ExpiresAt time.Time  `json:"expires_at"`
 	Seats     []HoldSeat `json:"seats"`
-	CreatedBy int64      `json:"created_by"`
-	CreatedAt time.Time  `json:"created_at"`
+	// Party is who the seats are sold through, besides the channel (an
+	// agency, "agency:12"), for its quotas and its settlement.
+	Party     string    `json:"party,omitempty"`
+	Key       string    `json:"-"` // HoldRequest.Key
+	CreatedBy int64     `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 type HoldSeat struct {
@@ -270,6 +280,7 @@ type Order struct {
 	SessionID     int64       `json:"session_id"`
 	HoldID        int64       `json:"hold_id"`
 	Channel       Channel     `json:"channel"`
+	Party         string      `json:"party,omitempty"` // the hold's party
 	Status        OrderStatus `json:"status"`
 	TotalCents    int64       `json:"total_cents"`
 	PickupCode    string      `json:"pickup_code"`

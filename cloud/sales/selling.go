@@ -24,6 +24,14 @@ type HoldRequest struct {
 	AllowSplit bool  `json:"allow_split"`
 	// Customer may take seats reserved for them.
 	Customer string `json:"customer"`
+	// Party is who sells besides the channel ("agency:12"): set by the
+	// domain selling through it, never by a client.
+	Party string `json:"-"`
+	// Key is a prepaid order's key: while a hold with it is active no
+	// other can be made (a racing retry is told the order is in flight).
+	// TTL, if set, replaces the channel's hold time.
+	Key string        `json:"-"`
+	TTL time.Duration `json:"-"`
 }
 
 // bestTries bounds how often a best-available buyer who lost a race for
@@ -73,6 +81,9 @@ func (s *Service) HoldSeats(ctx context.Context, p Principal, in HoldRequest) (H
 	ttl, err := s.holdTTL(ctx, ss.TenantID, in.Channel)
 	if err != nil {
 		return Hold{}, err
+	}
+	if in.TTL > 0 {
+		ttl = in.TTL
 	}
 	if !best {
 		h, err := s.hold(ctx, p, ss, in, in.SeatIDs, now, ttl)
@@ -175,7 +186,7 @@ func (s *Service) holdTTL(ctx context.Context, tenantID int64, c Channel) (time.
 }
 
 func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequest, seatIDs []int64, now time.Time, ttl time.Duration) (Hold, error) {
-	h := Hold{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, Channel: in.Channel, Status: HoldActive,
+	h := Hold{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, Channel: in.Channel, Party: in.Party, Key: in.Key, Status: HoldActive,
 		ExpiresAt: now.Add(ttl).UTC(), CreatedBy: p.UserID, CreatedAt: now.UTC()}
 	err := s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if err := tx.InsertHold(ctx, &h); err != nil {
@@ -188,7 +199,7 @@ func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequ
 		if !ok {
 			return errUnholdable
 		}
-		if err := s.checkQuotas(ctx, tx, ss, in.Channel, h.Seats, now); err != nil {
+		if err := s.checkQuotas(ctx, tx, ss, in.Channel, in.Party, h.Seats, now); err != nil {
 			return err
 		}
 		rec(change{action: "hold.create", object: "hold:" + itoa(h.ID), tenantID: h.TenantID, venueID: h.VenueID, after: h})
@@ -252,9 +263,11 @@ func (s *Service) explainUnholdable(ctx context.Context, ss Session, seatIDs []i
 	return e
 }
 
-func (s *Service) checkQuotas(ctx context.Context, tx Tx, ss Session, ch Channel, seats []HoldSeat, now time.Time) error {
+// checkQuotas checks, in the hold's transaction, the channel's quotas and
+// those of the party selling: the counts include the seats just held.
+func (s *Service) checkQuotas(ctx context.Context, tx Tx, ss Session, ch Channel, party string, seats []HoldSeat, now time.Time) error {
 	for _, q := range ss.Quotas {
-		if q.Channel != ch {
+		if q.Channel != ch || (q.Party != "" && q.Party != party) {
 			continue
 		}
 		mine := 0
@@ -264,6 +277,16 @@ func (s *Service) checkQuotas(ctx context.Context, tx Tx, ss Session, ch Channel
 			}
 		}
 		if mine == 0 {
+			continue
+		}
+		if q.Party != "" {
+			used, err := tx.CountPartySold(ctx, ss.ID, q.Party, q.TierID, now)
+			if err != nil {
+				return err
+			}
+			if used > q.Limit {
+				return conflict("quota_exhausted", fmt.Sprintf("your quota for this session is used up (%d of %d)", used-mine, q.Limit))
+			}
 			continue
 		}
 		used, err := tx.CountSold(ctx, ss.ID, ch, q.TierID, now)
@@ -447,7 +470,7 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	for _, st := range h.Seats {
 		total += st.PriceCents
 	}
-	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel,
+	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel, Party: h.Party,
 		Status: OrderPending, TotalCents: total, CustomerName: name, CustomerPhone: phone, PayBy: now.Add(s.cfg.PaymentWindow).UTC(),
 		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC(), Holders: holders}
 	s.sealCustomer(&o) // the audit entry's copy is sealed too
@@ -478,7 +501,7 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 		}
 		rec(change{action: "order.create", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID, after: o})
 		if pre != nil {
-			return s.settle(ctx, tx, rec, &o, ts, MethodPresale, pre.Reference, pre.Key, now)
+			return s.settle(ctx, tx, rec, &o, ts, pre.Method, pre.Reference, pre.Key, now)
 		}
 		if in.Payment == nil {
 			return nil

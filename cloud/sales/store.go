@@ -182,6 +182,8 @@ type Tx interface {
 	// CountSold counts seats of the session sold or held (unexpired) through
 	// a channel, within a tier when tierID is not 0.
 	CountSold(ctx context.Context, sessionID int64, ch Channel, tierID int64, now time.Time) (int, error)
+	// CountPartySold is CountSold for the seats one party sold or holds.
+	CountPartySold(ctx context.Context, sessionID int64, party string, tierID int64, now time.Time) (int, error)
 
 	InsertHold(ctx context.Context, h *Hold) error
 	// HoldSeats puts the seats on hold for h, all or nothing: it returns

@@ -25,6 +25,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/admitbox/admit/cloud/accounts"
+	"github.com/admitbox/admit/cloud/agency"
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
@@ -207,6 +208,8 @@ type Server struct {
 	Presales *presale.Service
 	Accounts *accounts.Service
 	WebShop  *webshop.Service
+	// Agencies sell through their API keys.
+	Agencies *agency.Service
 	Messages *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
@@ -297,6 +300,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.Accounts = accounts.New(st.Accounts(), svc, cfg.Verifier, accounts.CodeBySMS(msgs), cfg.Passwords, cfg.Now, cfg.Logger)
 	s.WebShop = webshop.New(st.WebShop(), svc, s.Accounts, s.Presales, cfg.Now)
 	s.WebShop.Inbox = msgs
+	s.Agencies = agency.New(st.Agencies(), svc, cfg.Now)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -318,7 +322,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -393,6 +397,7 @@ type Store interface {
 	Messages() messages.Store
 	Accounts() accounts.Store
 	WebShop() webshop.Store
+	Agencies() agency.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }

@@ -6,6 +6,7 @@
 //	admit bench sales [-buyers N] [-duration d] measure selling over HTTP
 //	admit bench report [-rate N] [-outage d]   reporting to the platform simulator through an outage
 //	admit bench onsale [-buyers N] [-watchers N] an on-sale: watchers, best-available, cards, the cloud in its own process
+//	admit bench agency [-buyers N] [-duration d] the agency interface (idempotent, rate-limited) against the box office
 //	admit bench events [-readers N] [-applicants N]  the public shop, presale applications, the draw, real-name limits
 //	admit bench cluster [-replicas 3]           replicas on one store behind HAProxy, restarted in turn during the run
 //	admit bench devices [-scans N] [-jobs N]    measure printing and a gate's scan to open
@@ -42,6 +43,7 @@ const usage = `usage:
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
   admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
   admit bench flood [-buyers 8] [-flooders 64] [-duration 10s]
+  admit bench agency [-buyers 16] [-duration 10s] [-sessions 2]
   admit bench events [-readers 64] [-applicants 64] [-buyers 24] [-duration 10s] [-draw-applications 1000000] [-draw-seats 100000]
   admit bench cluster [-replicas 3] [-buyers 32] [-duration 20s] [-sessions 4] [-db postgres://…]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
@@ -84,6 +86,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return benchFlood(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "cluster":
 		return benchCluster(ctx, args[2:], out)
+	case len(args) >= 2 && args[0] == "bench" && args[1] == "agency":
+		return benchAgency(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "events":
 		return benchEvents(ctx, args[2:], out)
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "onsale":
@@ -216,6 +220,23 @@ func benchEvents(ctx context.Context, args []string, out io.Writer) error {
 	}
 	o.CloudCommand = []string{self, benchCloud}
 	return loadgen.RunEventsBench(ctx, o, out)
+}
+
+func benchAgency(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("admit bench agency", flag.ContinueOnError)
+	o := loadgen.AgencyOptions{}
+	fs.IntVar(&o.Buyers, "buyers", 16, "concurrent sellers on each path (clerks, then agency systems)")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "each path's run")
+	fs.IntVar(&o.Sessions, "sessions", 2, "5,000-seat sessions per path")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	o.CloudCommand = []string{self, benchCloud}
+	return loadgen.RunAgencyBench(ctx, o, out)
 }
 
 func benchCluster(ctx context.Context, args []string, out io.Writer) error {

@@ -687,4 +687,39 @@ CREATE TABLE sale_alerts (
 UPDATE refunds SET paid_back = COALESCE(decided_at, created_at) WHERE status = 'approved';
 CREATE INDEX refunds_to_pay_back ON refunds(id) WHERE status = 'approved' AND paid_back = 0;
 CREATE INDEX refunds_order ON refunds(order_id);`,
+	// 30: agencies: who sold (a hold's, a seat's and an order's party, for
+	// the party's quotas and its settlement), one order per agency
+	// idempotency key, the agencies and their API keys (hashed).
+	`ALTER TABLE holds ADD COLUMN party TEXT NOT NULL DEFAULT '';
+ALTER TABLE holds ADD COLUMN prepaid_key TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX holds_prepaid_key ON holds(prepaid_key) WHERE status = 'active' AND prepaid_key <> '';
+ALTER TABLE session_seats ADD COLUMN party TEXT NOT NULL DEFAULT '';
+ALTER TABLE orders ADD COLUMN party TEXT NOT NULL DEFAULT '';
+CREATE INDEX session_seats_party ON session_seats(session_id, party) WHERE party <> '';
+CREATE INDEX orders_party ON orders(party, paid_at) WHERE party <> '';
+DROP INDEX orders_prepaid_key;
+CREATE UNIQUE INDEX orders_prepaid_key ON orders(payment_key) WHERE payment_method IN ('presale', 'agency');
+CREATE TABLE agencies (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	code TEXT NOT NULL,
+	name TEXT NOT NULL,
+	enabled INTEGER NOT NULL,
+	commission_bp INTEGER NOT NULL,
+	service_fee_cents INTEGER NOT NULL,
+	rate_per_second INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX agencies_code ON agencies(tenant_id, code);
+CREATE TABLE agency_keys (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	agency_id INTEGER NOT NULL,
+	prefix TEXT NOT NULL UNIQUE,
+	hash TEXT NOT NULL,
+	label TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	ends_at INTEGER
+);
+CREATE INDEX agency_keys_agency ON agency_keys(agency_id, id);`,
 }

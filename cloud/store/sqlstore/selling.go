@@ -106,9 +106,24 @@ func (t *txn) CountSold(ctx context.Context, sessionID int64, ch sales.Channel, 
 	return n, wrap(err, "count sold")
 }
 
+func (t *txn) CountPartySold(ctx context.Context, sessionID int64, party string, tierID int64, now time.Time) (int, error) {
+	q := `SELECT COUNT(*) FROM session_seats WHERE session_id = ? AND party = ? AND (status = 'sold' OR (status = 'held' AND hold_expires > ?))`
+	args := []any{sessionID, party, ms(now)}
+	if tierID != 0 {
+		q += ` AND tier_id = ?`
+		args = append(args, tierID)
+	}
+	var n int
+	err := t.q.QueryRowContext(ctx, q, args...).Scan(&n)
+	return n, wrap(err, "count a party's seats")
+}
+
 func (t *txn) InsertHold(ctx context.Context, h *sales.Hold) error {
-	id, err := t.insert(ctx, `INSERT INTO holds (tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at) VALUES (?,?,?,?,?,?,?,?)`,
-		h.TenantID, h.VenueID, h.SessionID, h.Channel, h.Status, ms(h.ExpiresAt), h.CreatedBy, ms(h.CreatedAt))
+	id, err := t.insert(ctx, `INSERT INTO holds (tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at, party, prepaid_key) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		h.TenantID, h.VenueID, h.SessionID, h.Channel, h.Status, ms(h.ExpiresAt), h.CreatedBy, ms(h.CreatedAt), h.Party, h.Key)
+	if err != nil && h.Key != "" && t.d.Unique(err) {
+		return sales.Conflict(sales.CodeKeyInFlight, "another request with this key is being served; retry in a moment for its order")
+	}
 	if err != nil {
 		return wrap(err, "insert hold")
 	}
@@ -126,9 +141,9 @@ func (t *txn) HoldSeats(ctx context.Context, h *sales.Hold, seatIDs []int64, cus
 		return false, nil
 	}
 	n := ms(now)
-	args := append([]any{h.ID, ms(h.ExpiresAt), h.Channel, h.SessionID}, int64Args(seatIDs)...)
+	args := append([]any{h.ID, ms(h.ExpiresAt), h.Channel, h.Party, h.SessionID}, int64Args(seatIDs)...)
 	args = append(args, n, customer, n)
-	rows, err := t.q.QueryContext(ctx, `UPDATE session_seats SET status = 'held', hold_id = ?, hold_expires = ?, channel = ?, order_id = NULL
+	rows, err := t.q.QueryContext(ctx, `UPDATE session_seats SET status = 'held', hold_id = ?, hold_expires = ?, channel = ?, party = ?, order_id = NULL
 WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`)
   AND tier_id <> 0 AND phys_state IN ('ok', 'obstructed')
   AND (category = 'sellable' OR (category = 'reserved' AND (reserved_until <= ? OR (reserved_for <> '' AND reserved_for = ?))))
@@ -173,8 +188,8 @@ func (r reader) GetHold(ctx context.Context, tenantID, id int64) (sales.Hold, er
 	tc, args := tenantClause("tenant_id", tenantID)
 	var h sales.Hold
 	var exp, at int64
-	err := r.q.QueryRowContext(ctx, `SELECT id, tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at FROM holds WHERE id = ? AND `+tc,
-		append([]any{id}, args...)...).Scan(&h.ID, &h.TenantID, &h.VenueID, &h.SessionID, &h.Channel, &h.Status, &exp, &h.CreatedBy, &at)
+	err := r.q.QueryRowContext(ctx, `SELECT id, tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at, party FROM holds WHERE id = ? AND `+tc,
+		append([]any{id}, args...)...).Scan(&h.ID, &h.TenantID, &h.VenueID, &h.SessionID, &h.Channel, &h.Status, &exp, &h.CreatedBy, &at, &h.Party)
 	if err != nil {
 		return h, notFound(err, "hold")
 	}
@@ -343,9 +358,9 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 }
 
 func (t *txn) InsertOrder(ctx context.Context, o *sales.Order) error {
-	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, customer_index, pay_by, created_by, created_at, holders)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
-		o.CustomerName, o.CustomerPhone, o.CustomerIndex, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt), holdersJSON(o.Holders))
+	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, customer_index, pay_by, created_by, created_at, holders, party)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
+		o.CustomerName, o.CustomerPhone, o.CustomerIndex, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt), holdersJSON(o.Holders), o.Party)
 	if err != nil {
 		return t.uniqueViolation(err, "pickup_code_taken", "pickup code collision")
 	}
@@ -401,7 +416,7 @@ func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderS
 }
 
 const orderCols = `o.id, o.tenant_id, o.venue_id, o.session_id, o.hold_id, o.channel, o.status, o.total_cents, o.pickup_code, o.order_qr,
-	o.customer_name, o.customer_phone, o.customer_index, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at, o.holders`
+	o.customer_name, o.customer_phone, o.customer_index, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at, o.holders, o.party`
 
 func holdersJSON(hs []sales.OrderHolder) string {
 	if len(hs) == 0 {
@@ -417,7 +432,7 @@ func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
 	var paid sql.NullInt64
 	var holders string
 	err := sc.Scan(&o.ID, &o.TenantID, &o.VenueID, &o.SessionID, &o.HoldID, &o.Channel, &o.Status, &o.TotalCents, &o.PickupCode, &o.OrderQR,
-		&o.CustomerName, &o.CustomerPhone, &o.CustomerIndex, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid, &holders)
+		&o.CustomerName, &o.CustomerPhone, &o.CustomerIndex, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid, &holders, &o.Party)
 	if err != nil {
 		return o, err
 	}
@@ -446,7 +461,7 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 		args = append(args, f.PickupCode)
 	}
 	if f.PrepaidKey != "" {
-		q += ` AND o.payment_key = ? AND o.payment_method = 'presale'`
+		q += ` AND o.payment_key = ? AND o.payment_method IN ('presale', 'agency')`
 		args = append(args, f.PrepaidKey)
 	}
 	if f.TicketNumber != "" {
