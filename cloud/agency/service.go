@@ -14,6 +14,7 @@ import (
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 )
 
 // Store keeps agencies and their keys; each change is recorded with its
@@ -22,8 +23,9 @@ type Store interface {
 	// InsertAgency: a code the tenant already uses is ErrDuplicate.
 	InsertAgency(ctx context.Context, a Agency, e audit.Entry) (Agency, error)
 	UpdateAgency(ctx context.Context, a Agency, e audit.Entry) error
-	// Agency is ErrNotFound outside the tenant (tenantID 0: any tenant).
+	// Agency is ErrNotFound outside the tenant.
 	Agency(ctx context.Context, tenantID, id int64) (Agency, error)
+	// Agencies lists a tenant's agencies (tenantID 0: every tenant's).
 	Agencies(ctx context.Context, tenantID int64) ([]Agency, error)
 	InsertKey(ctx context.Context, k Key, hash string, e audit.Entry) (Key, error)
 	// EndKey makes a key stop at at, unless it stops sooner already.
@@ -449,4 +451,19 @@ func (s *Service) GetOrder(ctx context.Context, c Caller, id int64) (sales.Order
 		return sales.Order{}, sales.NotFound("order")
 	}
 	return o, nil
+}
+
+// Partners are the agencies as settlement sees them (tenantID 0: every
+// tenant's): each settled by its commission and service fee per ticket.
+func (s *Service) Partners(ctx context.Context, tenantID int64) ([]settlement.Partner, error) {
+	as, err := s.st.Agencies(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]settlement.Partner, len(as))
+	for i, a := range as {
+		out[i] = settlement.Partner{TenantID: a.TenantID, Party: a.Party(), Name: a.Name,
+			Rule: settlement.Rule{CommissionBP: a.CommissionBP, FeePerTicketCents: a.ServiceFeeCents}}
+	}
+	return out, nil
 }

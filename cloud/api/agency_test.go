@@ -1,18 +1,24 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/admitbox/admit/cloud/agency"
 	"github.com/admitbox/admit/cloud/agency/agencyclient"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 )
 
 // newAgency adds an agency to the tenant with a key, and an agency
@@ -268,4 +274,68 @@ func TestTheAgencyClientUsesOnlyItsOpenAPIDocument(t *testing.T) {
 	fields("AgencySession", agencyclient.Session{})
 	fields("SalesPriceTier", agencyclient.Tier{})
 	fields("SalesQuota", agencyclient.Quota{})
+}
+
+// An agency's settlement run over HTTP: its lines are its orders, no
+// other's; the CSV adds up; a bad statement names its lines and changes
+// nothing.
+func TestAnAgencysSettlementLinesAreItsOrders(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	start := time.Now().Add(-time.Minute)
+	a, _, cl := w.newAgency(w.a, "fliggy", 1000, 0)
+	var mine []int64
+	for i := range 3 {
+		o, _, err := cl.Order(ctx, fmt.Sprintf("s-%d", i), agencyclient.OrderRequest{SessionID: w.a.sessionX, Count: i + 1, Reference: fmt.Sprintf("FL-%d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine = append(mine, o.ID)
+	}
+	pos := w.buy(w.a, w.a.seatsX[150].SeatID)
+	var u sales.User
+	w.ok(w.call(w.a.admin, "POST", "/api/v1/users", sales.NewUser{Username: "alpha-finance", Password: pw, Role: "finance"}), &u)
+	fin := w.login("alpha-finance")
+	if r := w.call(w.a.clerk, "POST", "/api/v1/settlement/runs", settlement.NewRun{Party: a.Party(), From: start, To: time.Now()}); r.status != http.StatusForbidden {
+		t.Fatalf("a clerk settles: HTTP %d %s", r.status, r.body)
+	}
+	// The period ends after the last sale's millisecond, and has ended.
+	end := time.Now().Add(2 * time.Millisecond)
+	for !time.Now().After(end) {
+	}
+	var run settlement.Run
+	w.ok(w.call(fin, "POST", "/api/v1/settlement/runs", settlement.NewRun{Party: a.Party(), From: start, To: end}), &run)
+	var got []int64
+	for _, l := range run.Lines {
+		got = append(got, l.OrderID)
+		if l.OrderID == pos.ID {
+			t.Fatalf("the box office's order %d is in the agency's run", pos.ID)
+		}
+	}
+	slices.Sort(got)
+	if !slices.Equal(got, mine) || run.Totals.Tickets != 6 || run.Totals.GrossCents != 6*4500 || run.Totals.FeeCents != 6*200 {
+		t.Fatalf("run lines %v (want %v), totals %+v", got, mine, run.Totals)
+	}
+	r := w.call(fin, "GET", fmt.Sprintf("/api/v1/settlement/runs/%d/lines.csv", run.ID), nil)
+	recs, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("lines.csv: %v %q", err, r.body)
+	}
+	var net int64
+	for _, rec := range recs[1:] {
+		n, _ := strconv.ParseInt(rec[9], 10, 64)
+		net += n
+	}
+	if net != run.Totals.NetCents {
+		t.Fatalf("the CSV's net %d, the run's %d", net, run.Totals.NetCents)
+	}
+	bad := w.call(fin, "POST", fmt.Sprintf("/api/v1/settlement/runs/%d/statement", run.ID), "order_id,reference,amount_cents\n1,,x\n2,,3\n")
+	if bad.status != http.StatusBadRequest || bad.errorCode() != "bad_statement" || !strings.Contains(string(bad.body), `"line":2`) {
+		t.Fatalf("a bad statement: %d %s", bad.status, bad.body)
+	}
+	var ds []settlement.Diff
+	w.ok(w.call(fin, "GET", fmt.Sprintf("/api/v1/settlement/runs/%d/diffs", run.ID), nil), &ds)
+	if len(ds) != 0 {
+		t.Fatalf("a refused statement left differences: %+v", ds)
+	}
 }

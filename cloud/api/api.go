@@ -28,6 +28,7 @@ import (
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 	"github.com/admitbox/admit/cloud/storefront"
 	"github.com/admitbox/admit/cloud/webshop"
 )
@@ -59,6 +60,8 @@ type Options struct {
 	WebShop  *webshop.Service
 	// Agencies sell through their API keys (nil: none).
 	Agencies *agency.Service
+	// Settlement settles with partners (nil: none).
+	Settlement *settlement.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -124,7 +127,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes())
+	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes(), a.settlementRoutes())
 	return a
 }
 

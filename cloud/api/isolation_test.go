@@ -47,6 +47,8 @@ type foreign struct {
 	identity int64
 	agency   int64
 	agencyKy int64
+	run      int64
+	diff     int64
 	device   string
 }
 
@@ -132,6 +134,13 @@ func probes(f foreign) []probe {
 			missing: fmt.Sprintf("/api/v1/agencies/%d/keys/%d/rotate", f.agency, miss), body: map[string]int{}, missBd: map[string]int{}},
 		{route: "POST /agencies/:id/keys/:key/revoke", method: "POST", path: fmt.Sprintf("/api/v1/agencies/%d/keys/%d/revoke", f.agency, f.agencyKy),
 			missing: fmt.Sprintf("/api/v1/agencies/%d/keys/%d/revoke", miss, f.agencyKy)},
+		p("GET /settlement/runs/:id", "GET", "/api/v1/settlement/runs/%d", f.run, nil),
+		p("GET /settlement/runs/:id/lines.csv", "GET", "/api/v1/settlement/runs/%d/lines.csv", f.run, nil),
+		p("POST /settlement/runs/:id/rebuild", "POST", "/api/v1/settlement/runs/%d/rebuild", f.run, nil),
+		p("POST /settlement/runs/:id/close", "POST", "/api/v1/settlement/runs/%d/close", f.run, nil),
+		p("POST /settlement/runs/:id/statement", "POST", "/api/v1/settlement/runs/%d/statement", f.run, func(int64) any { return "order_id,reference,amount_cents\n1,,5\n" }),
+		p("GET /settlement/runs/:id/diffs", "GET", "/api/v1/settlement/runs/%d/diffs", f.run, nil),
+		p("POST /settlement/diffs/:id/resolve", "POST", "/api/v1/settlement/diffs/%d/resolve", f.diff, func(int64) any { return map[string]string{"note": "probe"} }),
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
@@ -176,6 +185,8 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		"/api/v1/identity-reviews",
 		"/api/v1/agencies",
 		fmt.Sprintf("/api/v1/agencies/%d/keys", f.agency),
+		fmt.Sprintf("/api/v1/settlement/runs/%d", f.run),
+		fmt.Sprintf("/api/v1/settlement/runs/%d/diffs", f.run),
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -243,6 +254,17 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	}
 	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/agencies/%d/keys", ag.ID), map[string]string{"label": "victim"}), &key)
 	f.agencyKy = key.Key.ID
+	var run struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/settlement/runs", map[string]any{"party": fmt.Sprintf("agency:%d", ag.ID),
+		"from": time.Now().Add(-time.Hour), "to": time.Now()}), &run)
+	f.run = run.ID
+	var diffs []struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/settlement/runs/%d/statement", run.ID), "order_id,reference,amount_cents\n424242,,5\n"), &diffs)
+	f.diff = diffs[0].ID
 	return f
 }
 

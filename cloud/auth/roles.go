@@ -21,6 +21,7 @@ const (
 	RoleClerk         Role = "clerk"          // box-office clerk: sells, requests refunds
 	RoleGateStaff     Role = "gate_staff"     // reads sessions and tickets for entry
 	RoleAuditor       Role = "auditor"        // read-only: sales, audit log
+	RoleFinance       Role = "finance"        // settlement with partners, reconciliation, payments made outside the system
 	// RoleShop is the public shop acting for one of the public's accounts:
 	// it sells on the web channel and reads what it sold. No user has it
 	// (Roles and ParseRole leave it out); cloud/webshop makes it.
@@ -32,7 +33,7 @@ const (
 
 // Roles lists every role, most powerful first.
 func Roles() []Role {
-	return []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor}
+	return []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleFinance}
 }
 
 // ParseRole returns the role named s, or an error if s names none.
@@ -50,7 +51,7 @@ func ParseRole(s string) (Role, error) {
 // they are assigned to.
 func (r Role) TenantWide() bool {
 	switch r {
-	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor, RoleShop, RoleAgency:
+	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor, RoleShop, RoleAgency, RoleFinance:
 		return true
 	}
 	return false
@@ -76,12 +77,15 @@ const (
 	// ReadPersonalData sees customers' names and phone numbers unmasked
 	// (each such read audited): platform admin, tenant admin, venue manager.
 	ReadPersonalData Action = "personal_data.read"
+	// Settle runs settlements with partners and resolves their
+	// differences: tenant admin, finance.
+	Settle Action = "settlement.manage"
 )
 
 // Actions lists every action.
 func Actions() []Action {
 	return []Action{ManageTenants, ManageVenues, ManageUsers, ManageSessions, Sell,
-		RequestRefund, ApproveRefund, ReadSales, ReadCatalog, ReadAudit, ReadReports, ManageReports, RecordMakeup, ReadPersonalData}
+		RequestRefund, ApproveRefund, ReadSales, ReadCatalog, ReadAudit, ReadReports, ManageReports, RecordMakeup, ReadPersonalData, Settle}
 }
 
 // permissions is the whole access policy: for each action, the roles
@@ -94,13 +98,14 @@ var permissions = map[Action][]Role{
 	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop, RoleAgency},
 	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
 	ApproveRefund:    {RoleTenantAdmin, RoleVenueManager},
-	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop, RoleAgency},
-	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop, RoleAgency},
+	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop, RoleAgency, RoleFinance},
+	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop, RoleAgency, RoleFinance},
 	ReadAudit:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ReadReports:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ManageReports:    {RolePlatformAdmin, RoleTenantAdmin},
 	RecordMakeup:     {RoleTenantAdmin, RoleVenueManager},
 	ReadPersonalData: {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager},
+	Settle:           {RoleTenantAdmin, RoleFinance},
 }
 
 // Can reports whether role r may perform action a. Unknown roles and

@@ -7,26 +7,27 @@ import "testing"
 // directions.
 func TestCan(t *testing.T) {
 	const Y, n = true, false
-	roles := []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor}
+	roles := []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleFinance}
 	spec := []struct {
 		action Action
-		//         platform tenant venue clerk gate auditor
-		allow [6]bool
+		//         platform tenant venue clerk gate auditor finance
+		allow [7]bool
 	}{
-		{ManageTenants, [6]bool{Y, n, n, n, n, n}},
-		{ManageVenues, [6]bool{Y, Y, n, n, n, n}},
-		{ManageUsers, [6]bool{Y, Y, n, n, n, n}},
-		{ManageSessions, [6]bool{n, Y, Y, n, n, n}},
-		{Sell, [6]bool{n, Y, Y, Y, n, n}},
-		{RequestRefund, [6]bool{n, Y, Y, Y, n, n}},
-		{ApproveRefund, [6]bool{n, Y, Y, n, n, n}},
-		{ReadSales, [6]bool{Y, Y, Y, Y, n, Y}},
-		{ReadCatalog, [6]bool{Y, Y, Y, Y, Y, Y}},
-		{ReadAudit, [6]bool{Y, Y, Y, n, n, Y}},
-		{ReadReports, [6]bool{Y, Y, Y, n, n, Y}},
-		{ManageReports, [6]bool{Y, Y, n, n, n, n}},
-		{RecordMakeup, [6]bool{n, Y, Y, n, n, n}},
-		{ReadPersonalData, [6]bool{Y, Y, Y, n, n, n}},
+		{ManageTenants, [7]bool{Y, n, n, n, n, n, n}},
+		{ManageVenues, [7]bool{Y, Y, n, n, n, n, n}},
+		{ManageUsers, [7]bool{Y, Y, n, n, n, n, n}},
+		{ManageSessions, [7]bool{n, Y, Y, n, n, n, n}},
+		{Sell, [7]bool{n, Y, Y, Y, n, n, n}},
+		{RequestRefund, [7]bool{n, Y, Y, Y, n, n, n}},
+		{ApproveRefund, [7]bool{n, Y, Y, n, n, n, n}},
+		{ReadSales, [7]bool{Y, Y, Y, Y, n, Y, Y}},
+		{ReadCatalog, [7]bool{Y, Y, Y, Y, Y, Y, Y}},
+		{ReadAudit, [7]bool{Y, Y, Y, n, n, Y, n}},
+		{ReadReports, [7]bool{Y, Y, Y, n, n, Y, n}},
+		{ManageReports, [7]bool{Y, Y, n, n, n, n, n}},
+		{RecordMakeup, [7]bool{n, Y, Y, n, n, n, n}},
+		{ReadPersonalData, [7]bool{Y, Y, Y, n, n, n, n}},
+		{Settle, [7]bool{n, Y, n, n, n, n, Y}},
 	}
 	if len(spec) != len(Actions()) || len(roles) != len(Roles()) {
 		t.Fatalf("spec covers %d actions × %d roles; package has %d × %d", len(spec), len(roles), len(Actions()), len(Roles()))
@@ -77,7 +78,7 @@ func TestParseRole(t *testing.T) {
 
 func TestTenantWide(t *testing.T) {
 	want := map[Role]bool{
-		RolePlatformAdmin: true, RoleTenantAdmin: true, RoleAuditor: true,
+		RolePlatformAdmin: true, RoleTenantAdmin: true, RoleAuditor: true, RoleFinance: true,
 		RoleVenueManager: false, RoleClerk: false, RoleGateStaff: false,
 	}
 	for _, r := range Roles() {

@@ -38,6 +38,7 @@ import (
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/report/platform"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 	"github.com/admitbox/admit/cloud/shop"
 	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
@@ -210,7 +211,9 @@ type Server struct {
 	WebShop  *webshop.Service
 	// Agencies sell through their API keys.
 	Agencies *agency.Service
-	Messages *messages.Service
+	// Settlement settles with the parties who sell (agencies).
+	Settlement *settlement.Service
+	Messages   *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
 	Reports  report.Store
@@ -301,6 +304,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.WebShop = webshop.New(st.WebShop(), svc, s.Accounts, s.Presales, cfg.Now)
 	s.WebShop.Inbox = msgs
 	s.Agencies = agency.New(st.Agencies(), svc, cfg.Now)
+	s.Settlement = settlement.New(st.Settlement(), s.Agencies, cfg.Now)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -322,7 +326,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -398,6 +402,7 @@ type Store interface {
 	Accounts() accounts.Store
 	WebShop() webshop.Store
 	Agencies() agency.Store
+	Settlement() settlement.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }
@@ -732,6 +737,11 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 					s.log.Warn("entry reminders", "err", err)
 				} else if n > 0 {
 					s.log.Info("entry reminders queued", "count", n)
+				}
+				if n, err := s.Settlement.Scheduled(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("scheduled settlement runs", "err", err)
+				} else if n > 0 {
+					s.log.Info("scheduled settlement runs made", "count", n)
 				}
 			}
 		}

@@ -722,4 +722,53 @@ CREATE TABLE agency_keys (
 	ends_at INTEGER
 );
 CREATE INDEX agency_keys_agency ON agency_keys(agency_id, id);`,
+	// 31: settlement runs with partners, their lines (each money fact
+	// settled once), and the differences a statement showed.
+	`CREATE TABLE settlement_runs (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	party TEXT NOT NULL,
+	name TEXT NOT NULL,
+	from_at INTEGER NOT NULL,
+	to_at INTEGER NOT NULL,
+	rule TEXT NOT NULL,
+	state TEXT NOT NULL,
+	scheduled INTEGER NOT NULL,
+	totals TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	closed_by TEXT NOT NULL,
+	closed_at INTEGER
+);
+CREATE INDEX settlement_runs_party ON settlement_runs(tenant_id, party, to_at);
+CREATE TABLE settlement_lines (
+	run_id INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	order_id INTEGER NOT NULL,
+	refund_id INTEGER NOT NULL,
+	reference TEXT NOT NULL,
+	tickets INTEGER NOT NULL,
+	amount_cents INTEGER NOT NULL,
+	at INTEGER NOT NULL,
+	gross_cents INTEGER NOT NULL,
+	commission_cents INTEGER NOT NULL,
+	fee_cents INTEGER NOT NULL,
+	net_cents INTEGER NOT NULL
+);
+CREATE INDEX settlement_lines_run ON settlement_lines(run_id);
+CREATE UNIQUE INDEX settlement_lines_fact ON settlement_lines(kind, order_id, refund_id);
+CREATE INDEX refunds_decided ON refunds(tenant_id, decided_at) WHERE status = 'approved';
+CREATE TABLE settlement_diffs (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	run_id INTEGER NOT NULL,
+	order_id INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	ours_cents INTEGER NOT NULL,
+	theirs_cents INTEGER NOT NULL,
+	note TEXT NOT NULL,
+	resolved_by TEXT NOT NULL,
+	resolved_at INTEGER
+);
+CREATE INDEX settlement_diffs_run ON settlement_diffs(run_id, id);`,
 }

@@ -78,7 +78,11 @@ func (r agencyStore) Agency(ctx context.Context, tenantID, id int64) (agency.Age
 }
 
 func (r agencyStore) Agencies(ctx context.Context, tenantID int64) ([]agency.Agency, error) {
-	rows, err := r.s.q.QueryContext(ctx, `SELECT `+agencyCols+` FROM agencies WHERE tenant_id = ? ORDER BY code`, tenantID)
+	q, args := `SELECT `+agencyCols+` FROM agencies ORDER BY tenant_id, code`, []any(nil)
+	if tenantID != 0 {
+		q, args = `SELECT `+agencyCols+` FROM agencies WHERE tenant_id = ? ORDER BY code`, []any{tenantID}
+	}
+	rows, err := r.s.q.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(err, "list agencies")
 	}

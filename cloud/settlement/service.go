@@ -1,0 +1,297 @@
+package settlement
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/admitbox/admit/cloud/audit"
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// Store keeps runs, their lines and reconciliations; every change is
+// written with its audit entry in one transaction.
+type Store interface {
+	// Facts are the money a party moved in [from, to): orders paid and
+	// refunds approved, in time order.
+	Facts(ctx context.Context, tenantID int64, party string, from, to time.Time) ([]Fact, error)
+	// InsertRun stores a run with its lines; a period overlapping another
+	// run of the party is ErrOverlap.
+	InsertRun(ctx context.Context, r Run, e audit.Entry) (Run, error)
+	// ReplaceLines stores an open run's rebuilt lines and totals
+	// (ErrClosed once closed).
+	ReplaceLines(ctx context.Context, r Run, e audit.Entry) error
+	// CloseRun closes an open run (ErrClosed if it was not open).
+	CloseRun(ctx context.Context, tenantID, id int64, by string, at time.Time, e audit.Entry) error
+	// Run is a run with its lines (ErrNotFound outside the tenant).
+	Run(ctx context.Context, tenantID, id int64) (Run, error)
+	// Runs lists a tenant's runs, newest first, without lines (party ""
+	// for every party's).
+	Runs(ctx context.Context, tenantID int64, party string, limit int) ([]Run, error)
+	// LastEnd is the end of the party's latest run.
+	LastEnd(ctx context.Context, tenantID int64, party string) (time.Time, bool, error)
+	// SetDiffs replaces a run's unresolved differences.
+	SetDiffs(ctx context.Context, tenantID, runID int64, ds []Diff, e audit.Entry) ([]Diff, error)
+	Diffs(ctx context.Context, tenantID, runID int64) ([]Diff, error)
+	// ResolveDiff marks an unresolved difference resolved (ErrNotFound
+	// if there is no such unresolved one).
+	ResolveDiff(ctx context.Context, tenantID, id int64, note, by string, at time.Time, e audit.Entry) (Diff, error)
+}
+
+var (
+	ErrNotFound = errors.New("settlement: not found")
+	ErrOverlap  = errors.New("settlement: the period overlaps another run")
+	ErrClosed   = errors.New("settlement: the run is closed")
+)
+
+// Partners lists the parties settled with (tenantID 0: every tenant's).
+type Partners interface {
+	Partners(ctx context.Context, tenantID int64) ([]Partner, error)
+}
+
+// Service runs settlements.
+type Service struct {
+	st       Store
+	partners Partners
+	now      func() time.Time
+	// Location draws the days of scheduled runs (default Asia/Shanghai).
+	Location *time.Location
+}
+
+// New returns a Service.
+func New(st Store, partners Partners, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		loc = time.FixedZone("CST", 8*3600)
+	}
+	return &Service{st: st, partners: partners, now: now, Location: loc}
+}
+
+func allowed(p sales.Principal) error {
+	if p.TenantID == 0 || !auth.Can(p.Role, auth.Settle) {
+		return &sales.Error{Kind: sales.KindForbidden, Code: "forbidden", Message: "only finance and the organiser's admin settle"}
+	}
+	return nil
+}
+
+func raw(v any) json.RawMessage {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+func (s *Service) notFound(err error, what string) error {
+	if errors.Is(err, ErrNotFound) {
+		return sales.NotFound(what)
+	}
+	return err
+}
+
+// Partners lists the caller's tenant's parties.
+func (s *Service) Partners(ctx context.Context, p sales.Principal) ([]Partner, error) {
+	if err := allowed(p); err != nil {
+		return nil, err
+	}
+	return s.partners.Partners(ctx, p.TenantID)
+}
+
+func (s *Service) partner(ctx context.Context, tenantID int64, party string) (Partner, error) {
+	ps, err := s.partners.Partners(ctx, tenantID)
+	if err != nil {
+		return Partner{}, err
+	}
+	for _, x := range ps {
+		if x.Party == party {
+			return x, nil
+		}
+	}
+	return Partner{}, sales.NotFound("partner")
+}
+
+// NewRun asks for a run of a party over [From, To).
+type NewRun struct {
+	Party string    `json:"party"`
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+}
+
+// Create runs a settlement by hand.
+func (s *Service) Create(ctx context.Context, p sales.Principal, in NewRun) (Run, error) {
+	if err := allowed(p); err != nil {
+		return Run{}, err
+	}
+	return s.create(ctx, p.TenantID, p.Actor(), in, false)
+}
+
+func (s *Service) create(ctx context.Context, tenantID int64, actor string, in NewRun, scheduled bool) (Run, error) {
+	now := s.now()
+	switch {
+	case in.From.IsZero() || in.To.IsZero() || !in.From.Before(in.To):
+		return Run{}, sales.Invalid("invalid_period", "from must be before to")
+	case in.To.After(now):
+		return Run{}, sales.Invalid("invalid_period", "a period must have ended to be settled")
+	case in.To.Sub(in.From) > 366*24*time.Hour:
+		return Run{}, sales.Invalid("invalid_period", "a run covers at most a year")
+	}
+	pt, err := s.partner(ctx, tenantID, in.Party)
+	if err != nil {
+		return Run{}, err
+	}
+	facts, err := s.st.Facts(ctx, tenantID, pt.Party, in.From, in.To)
+	if err != nil {
+		return Run{}, err
+	}
+	lines := Settle(pt.Rule, facts)
+	r := Run{TenantID: tenantID, Party: pt.Party, Name: pt.Name, From: in.From.UTC(), To: in.To.UTC(), Rule: pt.Rule, State: Open, Scheduled: scheduled,
+		Totals: Sum(pt.Rule, lines), Lines: lines, CreatedBy: actor, CreatedAt: now.UTC()}
+	e := audit.Entry{At: r.CreatedAt, TenantID: tenantID, Actor: actor, Action: "settlement.run",
+		After: raw(map[string]any{"party": r.Party, "from": r.From, "to": r.To, "rule": r.Rule, "totals": r.Totals, "lines": len(lines), "scheduled": scheduled})}
+	r, err = s.st.InsertRun(ctx, r, e)
+	if errors.Is(err, ErrOverlap) {
+		return Run{}, sales.Conflict("period_settled", "part of that period is in another run of this party")
+	}
+	return r, err
+}
+
+// Rebuild recomputes an open run's lines from the data now (a refund
+// approved late in its period, a rule corrected).
+func (s *Service) Rebuild(ctx context.Context, p sales.Principal, id int64) (Run, error) {
+	r, err := s.Run(ctx, p, id)
+	if err != nil {
+		return Run{}, err
+	}
+	if r.State != Open {
+		return Run{}, sales.Conflict("run_closed", "a closed run does not change")
+	}
+	pt, err := s.partner(ctx, p.TenantID, r.Party)
+	if err != nil {
+		return Run{}, err
+	}
+	facts, err := s.st.Facts(ctx, p.TenantID, r.Party, r.From, r.To)
+	if err != nil {
+		return Run{}, err
+	}
+	before := r.Totals
+	r.Rule, r.Lines = pt.Rule, Settle(pt.Rule, facts)
+	r.Totals = Sum(r.Rule, r.Lines)
+	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.rebuild",
+		Before: raw(before), After: raw(map[string]any{"rule": r.Rule, "totals": r.Totals})}
+	if err := s.st.ReplaceLines(ctx, r, e); errors.Is(err, ErrClosed) {
+		return Run{}, sales.Conflict("run_closed", "a closed run does not change")
+	} else if err != nil {
+		return Run{}, err
+	}
+	return r, nil
+}
+
+// Close makes a run final.
+func (s *Service) Close(ctx context.Context, p sales.Principal, id int64) (Run, error) {
+	r, err := s.Run(ctx, p, id)
+	if err != nil {
+		return Run{}, err
+	}
+	now := s.now().UTC()
+	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.close", After: raw(map[string]any{"totals": r.Totals})}
+	if err := s.st.CloseRun(ctx, p.TenantID, id, p.Actor(), now, e); errors.Is(err, ErrClosed) {
+		return Run{}, sales.Conflict("run_closed", "the run is closed already")
+	} else if err != nil {
+		return Run{}, err
+	}
+	return s.Run(ctx, p, id)
+}
+
+// Run shows a run with its lines.
+func (s *Service) Run(ctx context.Context, p sales.Principal, id int64) (Run, error) {
+	if err := allowed(p); err != nil {
+		return Run{}, err
+	}
+	r, err := s.st.Run(ctx, p.TenantID, id)
+	return r, s.notFound(err, "settlement run")
+}
+
+// Runs lists the tenant's runs (of one party, or all).
+func (s *Service) Runs(ctx context.Context, p sales.Principal, party string) ([]Run, error) {
+	if err := allowed(p); err != nil {
+		return nil, err
+	}
+	return s.st.Runs(ctx, p.TenantID, party, 500)
+}
+
+// Reconcile compares the party's statement with a run and records the
+// differences (replacing those not yet resolved).
+func (s *Service) Reconcile(ctx context.Context, p sales.Principal, runID int64, st []StatementLine) ([]Diff, error) {
+	r, err := s.Run(ctx, p, runID)
+	if err != nil {
+		return nil, err
+	}
+	ds := Reconcile(r.Lines, st)
+	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.reconcile",
+		After: raw(map[string]any{"statement_lines": len(st), "differences": len(ds)})}
+	return s.st.SetDiffs(ctx, p.TenantID, runID, ds, e)
+}
+
+// Diffs lists a run's differences, resolved or not.
+func (s *Service) Diffs(ctx context.Context, p sales.Principal, runID int64) ([]Diff, error) {
+	if _, err := s.Run(ctx, p, runID); err != nil {
+		return nil, err
+	}
+	return s.st.Diffs(ctx, p.TenantID, runID)
+}
+
+// Resolve closes a difference with the finance user's note.
+func (s *Service) Resolve(ctx context.Context, p sales.Principal, diffID int64, note string) (Diff, error) {
+	if err := allowed(p); err != nil {
+		return Diff{}, err
+	}
+	note = strings.TrimSpace(note)
+	if note == "" || len([]rune(note)) > 500 {
+		return Diff{}, sales.Invalid("invalid_note", "say how the difference was resolved (1-500 characters)")
+	}
+	now := s.now().UTC()
+	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.resolve", After: raw(map[string]any{"note": note})}
+	d, err := s.st.ResolveDiff(ctx, p.TenantID, diffID, note, p.Actor(), now, e)
+	return d, s.notFound(err, "unresolved difference")
+}
+
+// Scheduled makes, for every party of every tenant, a run for each whole
+// day since its last run (or yesterday, for a party with none) up to
+// yesterday; it returns how many it made. The runs stay open for finance
+// to check and close.
+func (s *Service) Scheduled(ctx context.Context) (int, error) {
+	ps, err := s.partners.Partners(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	now := s.now().In(s.Location)
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.Location)
+	made := 0
+	for _, pt := range ps {
+		from := today.AddDate(0, 0, -1)
+		if end, ok, err := s.st.LastEnd(ctx, pt.TenantID, pt.Party); err != nil {
+			return made, err
+		} else if ok {
+			from = end.In(s.Location)
+		}
+		for d := 0; from.Before(today) && d < 31; d++ {
+			to := time.Date(from.Year(), from.Month(), from.Day()+1, 0, 0, 0, 0, s.Location)
+			if to.After(today) {
+				to = today
+			}
+			_, err := s.create(ctx, pt.TenantID, "system:schedule", NewRun{Party: pt.Party, From: from, To: to}, true)
+			if err != nil && !sales.IsCode(err, "period_settled") {
+				return made, fmt.Errorf("settlement: scheduled run of %s: %w", pt.Party, err)
+			}
+			if err == nil {
+				made++
+			}
+			from = to
+		}
+	}
+	return made, nil
+}
