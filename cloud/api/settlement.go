@@ -39,7 +39,9 @@ func (a *API) settlementRoutes() []route {
 	}
 	return []route{
 		{method: "GET", path: "/settlement/partners", summary: "The parties settled with and their rules", tag: "settlement", resp: []settlement.Partner{},
-			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) { return s.Partners(c.Request.Context(), p) })},
+			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) {
+				return s.Partners(c.Request.Context(), p)
+			})},
 		{method: "GET", path: "/settlement/runs", summary: "Settlement runs, newest first (party: one partner's)", tag: "settlement", query: []string{"party"}, resp: []settlement.Run{},
 			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) {
 				return s.Runs(c.Request.Context(), p, c.Query("party"))
@@ -54,7 +56,9 @@ func (a *API) settlementRoutes() []route {
 				return s.Create(c.Request.Context(), p, in)
 			})},
 		{method: "GET", path: "/settlement/runs/:id", summary: "A run with its lines, each naming its order", tag: "settlement", resp: settlement.Run{},
-			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) { return s.Run(c.Request.Context(), p, rid) })},
+			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
+				return s.Run(c.Request.Context(), p, rid)
+			})},
 		{method: "GET", path: "/settlement/runs/:id/lines.csv", summary: "A run's lines as CSV", tag: "settlement",
 			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
 				r, err := s.Run(c.Request.Context(), p, rid)
@@ -75,9 +79,13 @@ func (a *API) settlementRoutes() []route {
 				return nil, nil
 			})},
 		{method: "POST", path: "/settlement/runs/:id/rebuild", summary: "Rebuild an open run's lines from the data now", tag: "settlement", resp: settlement.Run{},
-			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) { return s.Rebuild(c.Request.Context(), p, rid) })},
+			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
+				return s.Rebuild(c.Request.Context(), p, rid)
+			})},
 		{method: "POST", path: "/settlement/runs/:id/close", summary: "Close a run: it never changes again", tag: "settlement", resp: settlement.Run{},
-			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) { return s.Close(c.Request.Context(), p, rid) })},
+			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
+				return s.Close(c.Request.Context(), p, rid)
+			})},
 		{method: "POST", path: "/settlement/runs/:id/statement", summary: "Reconcile the partner's statement (CSV: order_id,reference,amount_cents) against a run; answers the differences", tag: "settlement",
 			resp: []settlement.Diff{},
 			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
@@ -92,7 +100,9 @@ func (a *API) settlementRoutes() []route {
 				return s.Reconcile(c.Request.Context(), p, rid, lines)
 			})},
 		{method: "GET", path: "/settlement/runs/:id/diffs", summary: "A run's differences from its partner's statement, resolved or not", tag: "settlement", resp: []settlement.Diff{},
-			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) { return s.Diffs(c.Request.Context(), p, rid) })},
+			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
+				return s.Diffs(c.Request.Context(), p, rid)
+			})},
 		{method: "POST", path: "/settlement/diffs/:id/resolve", summary: "Resolve a difference with a note (audited)", tag: "settlement", body: resolveBody{}, resp: settlement.Diff{},
 			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, did int64) (any, error) {
 				var in resolveBody

@@ -44,8 +44,8 @@ func (r Rule) Validate() error {
 type Partner struct {
 	TenantID int64  `json:"tenant_id"`
 	Party    string `json:"party"`
-	Name  string `json:"name"`
-	Rule  Rule   `json:"rule"`
+	Name     string `json:"name"`
+	Rule     Rule   `json:"rule"`
 }
 
 // FactKind is what moved money.
