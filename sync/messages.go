@@ -215,6 +215,9 @@ type TicketData struct {
 	// key, hex): the gate compares the card it reads with it, and never
 	// holds the number.
 	Holder string `json:"holder,omitempty"`
+	// Pass is the pass this ticket is its session's part of: the pass's
+	// one code admits through it, once per session.
+	Pass int64 `json:"pass,omitempty"`
 }
 
 // RevocationData withdraws a ticket.

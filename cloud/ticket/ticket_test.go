@@ -450,3 +450,76 @@ func BenchmarkVerify(b *testing.B) {
 		}
 	}
 }
+
+func TestAPassCodeVerifiesAndAnyAlteredByteIsRefused(t *testing.T) {
+	k, pub, err := GenerateKey(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := PublicKeys{3: pub}
+	qr, err := SignPass(PassPayload{SystemCode: "ADMIT", PassID: 4242}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !IsPass(qr) || IsPass("AD1:XYZ") {
+		t.Fatal("IsPass mistakes a code")
+	}
+	p, err := VerifyPass(qr, keys)
+	if err != nil || p.PassID != 4242 || p.SystemCode != "ADMIT" {
+		t.Fatalf("verify: %+v %v", p, err)
+	}
+	for i := len(passTextPrefix); i < len(qr); i++ {
+		for _, c := range []byte{'0', 'Z', ' ', '%'} {
+			if qr[i] == c {
+				continue
+			}
+			bad := qr[:i] + string(c) + qr[i+1:]
+			if _, err := VerifyPass(bad, keys); err == nil {
+				t.Fatalf("altered byte %d (%q) verified", i, bad)
+			}
+		}
+	}
+	for _, bad := range []string{"", "AP1:", qr[:len(qr)-1], qr + "0", qr[:len(qr)-3]} {
+		if _, err := VerifyPass(bad, keys); err == nil {
+			t.Fatalf("%q verified", bad)
+		}
+	}
+	other, otherPub, _ := GenerateKey(3)
+	forged, _ := SignPass(PassPayload{SystemCode: "ADMIT", PassID: 4242}, other)
+	if _, err := VerifyPass(forged, keys); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("a pass signed by another key: %v", err)
+	}
+	if _, err := VerifyPass(qr, PublicKeys{3: otherPub}); !errors.Is(err, ErrBadSignature) {
+		t.Fatalf("verified under the wrong key: %v", err)
+	}
+	if _, _, err := Verify(qr, keys); err == nil {
+		t.Fatal("a pass's code verified as a ticket")
+	}
+}
+
+func FuzzVerifyPass(f *testing.F) {
+	key, pub := testKey(f, 7, 1)
+	keys := PublicKeys{7: pub}
+	valid, err := SignPass(PassPayload{SystemCode: "ADMIT", PassID: 77}, key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid)
+	f.Add(valid[:len(valid)-1])
+	f.Add(valid + "00")
+	f.Add("AP1:")
+	f.Add("AP2:" + valid[4:])
+	f.Fuzz(func(t *testing.T, qr string) {
+		p, err := VerifyPass(qr, keys)
+		if err != nil {
+			if p != (PassPayload{}) {
+				t.Fatalf("VerifyPass returned %+v with error %v", p, err)
+			}
+			return
+		}
+		// Only the signer's own codes verify: re-signing reproduces it.
+		if again, _ := SignPass(p, key); again != qr {
+			t.Fatalf("VerifyPass(%q) accepted a text that re-signs to %q", qr, again)
+		}
+	})
+}

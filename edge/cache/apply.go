@@ -253,6 +253,14 @@ func putTicket(tx *bolt.Tx, m *meta, d sync.TicketData) error {
 	if err := putHolder(tx, d.Number, d.Holder); err != nil {
 		return err
 	}
+	if d.Pass < 0 {
+		return malformed("pass id %d", d.Pass)
+	}
+	if d.Pass > 0 {
+		if err := tx.Bucket(bPasses).Put(passKey(d.Pass, d.Number), nil); err != nil {
+			return err
+		}
+	}
 	if d.PickupCode == "" {
 		return nil
 	}
@@ -363,4 +371,9 @@ func putCard(tx *bolt.Tx, number, card string) error {
 		return err
 	}
 	return of.Put([]byte(number), []byte(card))
+}
+
+// passKey is a pass's index key: its id, big-endian, then a ticket number.
+func passKey(passID int64, number string) []byte {
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(number)), uint64(passID)), number...)
 }

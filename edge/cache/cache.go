@@ -58,6 +58,7 @@ var (
 	bKeys        = []byte("keys")
 	bHolders     = []byte("holders")    // ticket number -> holder's keyed document hash (real-name sessions)
 	bHolderKey   = []byte("holder_key") // "key" -> the tenant's holder key
+	bPasses      = []byte("passes")     // pass id (8 bytes) + ticket number -> nothing: a pass's tickets here
 	bAdmissions  = []byte("admissions")
 	bPrinted     = []byte("printed")
 	bIntents     = []byte("intents")
@@ -66,8 +67,8 @@ var (
 	// feedBuckets hold the cloud's data and are replaced by a snapshot.
 	// admissions and printed record what devices observed: a snapshot
 	// merges admissions into them and never forgets an entry or a print.
-	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bHolders, bHolderKey}
-	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bHolders, bHolderKey,
+	feedBuckets = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bHolders, bHolderKey, bPasses}
+	allBuckets  = [][]byte{bTickets, bPickups, bRevocations, bSessions, bSeatMaps, bCards, bCardOf, bKeys, bHolders, bHolderKey, bPasses,
 		bAdmissions, bPrinted, bIntents, bMeta}
 
 	mCursor      = []byte("cursor")

@@ -231,6 +231,18 @@ func (t *Tx) SeatMap(sessionID int64) (sync.SeatMapData, bool, error) {
 	return d, true, nil
 }
 
+// PassTickets are the numbers of a pass's tickets for this venue's
+// sessions, as the feed sent them.
+func (t *Tx) PassTickets(passID int64) []string {
+	prefix := passKey(passID, "")
+	var out []string
+	c := t.tx.Bucket(bPasses).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		out = append(out, string(k[len(prefix):]))
+	}
+	return out
+}
+
 // TicketByCard is the number of the ticket an RFID card admits.
 func (t *Tx) TicketByCard(uid string) (string, bool) {
 	v := t.tx.Bucket(bCards).Get([]byte(uid))

@@ -63,6 +63,7 @@ const (
 	ReasonHolderAbsent     Reason = "holder_absent"      // a real-name session: the holder's ID card was not presented
 	ReasonHolderMismatch   Reason = "holder_mismatch"    // a real-name session: the ID card presented is not the holder's
 	ReasonHolderUnknown    Reason = "holder_unknown"     // a real-name session: the gate does not know the ticket's holder yet
+	ReasonPassUnknown      Reason = "pass_unknown"       // a pass with no session at this venue in the cache
 )
 
 var messages = map[Reason]string{
@@ -84,6 +85,7 @@ var messages = map[Reason]string{
 	ReasonHolderAbsent:     "Real-name entry: please present the ticket holder's ID card",
 	ReasonHolderMismatch:   "This ID card is not the ticket holder's",
 	ReasonHolderUnknown:    "The ticket's holder is not known at this gate yet: please ask staff",
+	ReasonPassUnknown:      "This pass has no session at this venue: please ask staff",
 }
 
 // Message is the plain text shown on the gate screen for a reason.
@@ -272,6 +274,10 @@ func (g *Gate) check(qr, card string, doc *identity.Document, dir Direction) (De
 		if err != nil {
 			return err
 		}
+		if ticket.IsPass(qr) {
+			d, err = g.decidePass(tx, qr, keys, doc, dir, now)
+			return err
+		}
 		p, _, verr := ticket.Verify(qr, keys)
 		if verr != nil {
 			d = refuse(verifyReason(verr), Decision{}, "")
@@ -402,6 +408,74 @@ func (g *Gate) decide(tx *cache.Tx, p ticket.Payload, doc *identity.Document, di
 		d.Holder = true
 	}
 	return g.ok(d), nil
+}
+
+// decidePass judges a pass's code: the pass's ticket for a session of
+// this venue is judged as if its own code had been scanned. Of several,
+// the first one admitted wins (going out: the one that went in last); if
+// none is, the refusal shown is that of the session nearest to being on
+// (its gate, its entry), not of a session on another day.
+func (g *Gate) decidePass(tx *cache.Tx, qr string, keys ticket.PublicKeys, doc *identity.Document, dir Direction, now time.Time) (Decision, error) {
+	pp, err := ticket.VerifyPass(qr, keys)
+	if err != nil {
+		return refuse(verifyReason(err), Decision{}, ""), nil
+	}
+	var best, out Decision
+	var outAt time.Time
+	found := false
+	for _, number := range tx.PassTickets(pp.PassID) {
+		tk, cached, err := tx.Ticket(number)
+		if err != nil {
+			return Decision{}, err
+		}
+		if !cached {
+			continue
+		}
+		p, _, verr := ticket.Verify(tk.QR, keys)
+		if verr != nil {
+			continue // a ticket under a revoked key: not this gate's to admit
+		}
+		d, err := g.decide(tx, p, doc, dir, now)
+		if err != nil {
+			return Decision{}, err
+		}
+		d.payload, d.doc = p, doc
+		if d.Admit && dir == In {
+			return d, nil
+		}
+		if d.Admit {
+			if adm, _, err := tx.Admission(d.Number); err != nil {
+				return Decision{}, err
+			} else if out.Number == "" || adm.At.After(outAt) {
+				out, outAt = d, adm.At
+			}
+			continue
+		}
+		if !found || passRank(d.Reason) < passRank(best.Reason) {
+			best, found = d, true
+		}
+	}
+	switch {
+	case out.Number != "":
+		return out, nil
+	case !found:
+		return refuse(ReasonPassUnknown, Decision{}, ""), nil
+	}
+	return best, nil
+}
+
+// passRank orders a pass's refusals: a session that is on but refuses
+// (used, wrong gate, no ID card) says more than one on another day.
+func passRank(r Reason) int {
+	switch r {
+	case ReasonWrongDate:
+		return 3
+	case ReasonWrongSessionTime:
+		return 2
+	case ReasonUnknownSession:
+		return 4
+	}
+	return 1
 }
 
 // holderCheck compares the ID card presented with the ticket's holder.
