@@ -292,7 +292,7 @@ func TestAnAgencysSettlementLinesAreItsOrders(t *testing.T) {
 		}
 		mine = append(mine, o.ID)
 	}
-	pos := w.buy(w.a, w.a.seatsX[150].SeatID)
+	pos := w.buy(w.a, w.a.seatsX[0].SeatID)
 	var u sales.User
 	w.ok(w.call(w.a.admin, "POST", "/api/v1/users", sales.NewUser{Username: "alpha-finance", Password: pw, Role: "finance"}), &u)
 	fin := w.login("alpha-finance")

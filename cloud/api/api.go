@@ -25,6 +25,7 @@ import (
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
+	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/report"
 	"github.com/admitbox/admit/cloud/sales"
@@ -62,6 +63,8 @@ type Options struct {
 	Agencies *agency.Service
 	// Settlement settles with partners (nil: none).
 	Settlement *settlement.Service
+	// Passes sells passes (nil: none).
+	Passes *pass.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -127,7 +130,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes(), a.settlementRoutes())
+	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes(), a.settlementRoutes(), a.passRoutes())
 	return a
 }
 

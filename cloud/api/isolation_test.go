@@ -49,6 +49,8 @@ type foreign struct {
 	agencyKy int64
 	run      int64
 	diff     int64
+	product  int64
+	pass     int64
 	device   string
 }
 
@@ -141,6 +143,10 @@ func probes(f foreign) []probe {
 		p("POST /settlement/runs/:id/statement", "POST", "/api/v1/settlement/runs/%d/statement", f.run, func(int64) any { return "order_id,reference,amount_cents\n1,,5\n" }),
 		p("GET /settlement/runs/:id/diffs", "GET", "/api/v1/settlement/runs/%d/diffs", f.run, nil),
 		p("POST /settlement/diffs/:id/resolve", "POST", "/api/v1/settlement/diffs/%d/resolve", f.diff, func(int64) any { return map[string]string{"note": "probe"} }),
+		p("GET /passes/:id", "GET", "/api/v1/passes/%d", f.pass, nil),
+		p("POST /passes/products/:id/sell", "POST", "/api/v1/passes/products/%d/sell", f.product, func(int64) any {
+			return map[string]any{"payment": map[string]string{"method": "cash"}}
+		}),
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
@@ -187,6 +193,8 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		fmt.Sprintf("/api/v1/agencies/%d/keys", f.agency),
 		fmt.Sprintf("/api/v1/settlement/runs/%d", f.run),
 		fmt.Sprintf("/api/v1/settlement/runs/%d/diffs", f.run),
+		fmt.Sprintf("/api/v1/passes/%d", f.pass),
+		"/api/v1/passes/products",
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -265,6 +273,16 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	}
 	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/settlement/runs/%d/statement", run.ID), "order_id,reference,amount_cents\n424242,,5\n"), &diffs)
 	f.diff = diffs[0].ID
+	var product struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/passes/products", map[string]any{"name": "Victim pass", "session_ids": []int64{tw.sessionX, tw.sessionY}, "price_cents": 8000}), &product)
+	f.product = product.ID
+	var sold struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/passes/products/%d/sell", product.ID), map[string]any{"payment": map[string]string{"method": "cash"}}), &sold)
+	f.pass = sold.ID
 	return f
 }
 

@@ -331,6 +331,8 @@ type Ticket struct {
 	// Holder is, on a real-name event, the holder's document hashed under
 	// the tenant's holder key, as gates compare ID cards with it; never shown.
 	Holder string `json:"-"`
+	// Bundle is the pass (Bundle) this ticket is a session's part of.
+	Bundle int64 `json:"bundle,omitempty"`
 }
 
 type RefundStatus string
@@ -361,6 +363,9 @@ type RefundRequest struct {
 	// PaidBackAt is when the money went back: at approval for cash (handed
 	// over at the counter), once the provider refunded the card otherwise.
 	PaidBackAt *time.Time `json:"paid_back_at,omitempty"`
+	// BundleID: the request is one order's part of a pass's refund; its
+	// parts are decided together.
+	BundleID int64 `json:"bundle_id,omitempty"`
 }
 
 type KeyStatus string

@@ -19,6 +19,9 @@ type RefundInput struct {
 	OrderID   int64   `json:"order_id"`
 	TicketIDs []int64 `json:"ticket_ids"`
 	Reason    string  `json:"reason"`
+	// BundleID refunds a pass whole, instead of an order: a request for
+	// each of its orders, decided together.
+	BundleID int64 `json:"bundle_id,omitempty"`
 }
 
 // RequestRefund records a refund request. Nothing changes until someone
@@ -32,6 +35,9 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 	reason, fe := cleanText("reason", in.Reason, 3, 500)
 	if fe != nil {
 		return RefundRequest{}, invalid("invalid_refund", "a refund needs a reason", *fe)
+	}
+	if in.BundleID != 0 {
+		return s.requestBundleRefund(ctx, p, in, reason)
 	}
 	o, err := s.order(ctx, p, in.OrderID)
 	if err != nil {
@@ -78,6 +84,67 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 		return nil
 	})
 	return r, err
+}
+
+// requestBundleRefund asks to refund a pass whole: every session's order,
+// before the first of them starts (a pass partly used is not refunded).
+func (s *Service) requestBundleRefund(ctx context.Context, p Principal, in RefundInput, reason string) (RefundRequest, error) {
+	if in.OrderID != 0 || len(in.TicketIDs) > 0 {
+		return RefundRequest{}, invalid("invalid_refund", "a pass is refunded whole: give its bundle_id alone")
+	}
+	if p.Role == auth.RoleShop || p.Role == auth.RoleAgency {
+		return RefundRequest{}, forbidden("passes are refunded at the box office")
+	}
+	b, err := s.store.GetBundle(ctx, scopeTenant(p), in.BundleID)
+	if err != nil {
+		return RefundRequest{}, err
+	}
+	if b.Status != BundleValid {
+		return RefundRequest{}, conflict("nothing_to_refund", "the pass is "+string(b.Status))
+	}
+	now := s.now().UTC()
+	var rs []RefundRequest
+	for _, oid := range b.OrderIDs {
+		o, err := s.order(ctx, p, oid)
+		if IsKind(err, KindNotFound) {
+			return RefundRequest{}, forbidden("the pass has sessions at venues you do not sell for; ask the organiser")
+		}
+		if err != nil {
+			return RefundRequest{}, err
+		}
+		ids, amount, err := refundable(o, nil)
+		if err != nil {
+			return RefundRequest{}, err
+		}
+		ss, err := s.store.GetSession(ctx, o.TenantID, o.SessionID)
+		if err != nil {
+			return RefundRequest{}, err
+		}
+		if !refundOpen(ss, now) {
+			return RefundRequest{}, conflict("session_started", "a session of the pass has started: a pass partly used is not refunded")
+		}
+		rs = append(rs, RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount,
+			Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: now, BundleID: b.ID})
+	}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		if pending, err := tx.BundleRefunds(ctx, b.ID, RefundPending); err != nil || len(pending) > 0 {
+			if err == nil {
+				err = conflict("refund_pending", "a refund of this pass is waiting for review")
+			}
+			return err
+		}
+		for i := range rs {
+			if err := tx.InsertRefund(ctx, &rs[i]); err != nil {
+				return err
+			}
+			rec(change{action: "refund.request", object: "refund:" + itoa(rs[i].ID), tenantID: rs[i].TenantID, venueID: rs[i].VenueID, reason: reason, after: rs[i]})
+		}
+		return nil
+	})
+	if err != nil {
+		return RefundRequest{}, err
+	}
+	return rs[0], nil
 }
 
 // RefundQuote is what the shop would charge to refund a whole order now,
@@ -221,6 +288,7 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 		return RefundRequest{}, forbidden("you cannot decide your own refund request; another manager must")
 	}
 	now := s.now()
+	var parts []RefundRequest
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		cur, err := tx.GetRefund(ctx, r.TenantID, r.ID)
 		if err != nil {
@@ -229,16 +297,58 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 		if cur.Status != RefundPending {
 			return conflict("refund_decided", "the request was already "+string(cur.Status))
 		}
-		r = cur
-		r.DecidedBy, r.Decision = p.UserID, note
-		at := now.UTC()
-		r.DecidedAt = &at
-		if !approve {
-			r.Status = RefundRejected
-			rec(change{action: "refund.reject", object: "refund:" + itoa(r.ID), tenantID: r.TenantID, venueID: r.VenueID,
-				reason: r.Reason, approver: p.Actor(), before: cur, after: r})
-			return tx.DecideRefund(ctx, r)
+		// A pass's refund is decided whole: every session's part at once.
+		parts = []RefundRequest{cur}
+		if cur.BundleID != 0 {
+			if parts, err = tx.BundleRefunds(ctx, cur.BundleID, RefundPending); err != nil {
+				return err
+			}
 		}
+		for i, part := range parts {
+			if parts[i], err = s.decideOne(ctx, tx, rec, p, part, approve, note, now); err != nil {
+				return err
+			}
+			if part.ID == r.ID {
+				r = parts[i]
+			}
+		}
+		if cur.BundleID != 0 && approve {
+			return tx.SetBundleStatus(ctx, cur.BundleID, BundleRefunded)
+		}
+		return nil
+	})
+	if err == nil && approve {
+		// The card is refunded once the approval is durable; if the
+		// provider does not answer now, PayBackRefunds tries again.
+		for _, part := range parts {
+			if part.PaidBackAt != nil {
+				continue
+			}
+			if perr := s.payBack(ctx, part); perr != nil {
+				s.log.Warn("refund to the card: will try again", "refund", part.ID, "err", perr)
+			} else if part.ID == r.ID {
+				r, _ = s.store.GetRefund(ctx, r.TenantID, r.ID)
+			}
+		}
+	}
+	return r, err
+}
+
+// decideOne approves or rejects one pending request in the decision's
+// transaction: approved, its tickets are refunded, their seats return to
+// sale and the gates hear of it.
+func (s *Service) decideOne(ctx context.Context, tx Tx, rec func(change), p Principal, cur RefundRequest, approve bool, note string, now time.Time) (RefundRequest, error) {
+	r := cur
+	r.DecidedBy, r.Decision = p.UserID, note
+	at := now.UTC()
+	r.DecidedAt = &at
+	if !approve {
+		r.Status = RefundRejected
+		rec(change{action: "refund.reject", object: "refund:" + itoa(r.ID), tenantID: r.TenantID, venueID: r.VenueID,
+			reason: r.Reason, approver: p.Actor(), before: cur, after: r})
+		return r, tx.DecideRefund(ctx, r)
+	}
+	err := func() error {
 		o, err := tx.GetOrder(ctx, r.TenantID, r.OrderID)
 		if err != nil {
 			return err
@@ -300,16 +410,7 @@ func (s *Service) DecideRefund(ctx context.Context, p Principal, id int64, appro
 		rec(change{action: "order.refund", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
 			reason: r.Reason, approver: p.Actor(), before: map[string]any{"status": o.Status}, after: map[string]any{"status": st, "revoked": revs}})
 		return nil
-	})
-	if err == nil && r.Status == RefundApproved && r.PaidBackAt == nil {
-		// The card is refunded once the approval is durable; if the
-		// provider does not answer now, PayBackRefunds tries again.
-		if perr := s.payBack(ctx, r); perr != nil {
-			s.log.Warn("refund to the card: will try again", "refund", r.ID, "err", perr)
-		} else {
-			r, _ = s.store.GetRefund(ctx, r.TenantID, r.ID)
-		}
-	}
+	}()
 	return r, err
 }
 

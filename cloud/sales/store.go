@@ -68,6 +68,7 @@ type Reader interface {
 
 	GetHold(ctx context.Context, tenantID, id int64) (Hold, error)
 	GetOrder(ctx context.Context, tenantID, id int64) (Order, error)
+	GetBundle(ctx context.Context, tenantID, id int64) (Bundle, error)
 	FindOrders(ctx context.Context, tenantID int64, f OrderFilter) ([]Order, error)
 	OrderTickets(ctx context.Context, orderID int64) ([]Ticket, error)
 	GetTicketByNumber(ctx context.Context, tenantID int64, number string) (Ticket, error)
@@ -182,6 +183,17 @@ type Tx interface {
 	// CountSold counts seats of the session sold or held (unexpired) through
 	// a channel, within a tier when tierID is not 0.
 	CountSold(ctx context.Context, sessionID int64, ch Channel, tierID int64, now time.Time) (int, error)
+	// InsertBundle stores a bundle (its orders come after); SetBundleOrders
+	// names them; CountBundles counts a product's valid bundles.
+	InsertBundle(ctx context.Context, b *Bundle) error
+	SetBundleOrders(ctx context.Context, id int64, orderIDs []int64) error
+	SetBundleCode(ctx context.Context, id int64, code string) error
+	CountBundles(ctx context.Context, tenantID int64, kind string, ref int64) (int, error)
+	SetBundleStatus(ctx context.Context, id int64, st BundleStatus) error
+	// RepriceHold sets every seat of a hold to one price (a pass's share).
+	RepriceHold(ctx context.Context, holdID, priceCents int64) error
+	// BundleRefunds are a bundle's refund requests in a status.
+	BundleRefunds(ctx context.Context, bundleID int64, st RefundStatus) ([]RefundRequest, error)
 	// CountPartySold is CountSold for the seats one party sold or holds.
 	CountPartySold(ctx context.Context, sessionID int64, party string, tierID int64, now time.Time) (int, error)
 

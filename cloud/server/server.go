@@ -32,6 +32,7 @@ import (
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
+	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/portal"
 	"github.com/admitbox/admit/cloud/presale"
@@ -213,7 +214,9 @@ type Server struct {
 	Agencies *agency.Service
 	// Settlement settles with the parties who sell (agencies).
 	Settlement *settlement.Service
-	Messages   *messages.Service
+	// Passes sells passes over several sessions.
+	Passes   *pass.Service
+	Messages *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
 	Reports  report.Store
@@ -305,6 +308,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.WebShop.Inbox = msgs
 	s.Agencies = agency.New(st.Agencies(), svc, cfg.Now)
 	s.Settlement = settlement.New(st.Settlement(), s.Agencies, cfg.Now)
+	s.Passes = pass.New(st.Passes(), svc, cfg.Now)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -326,7 +330,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Passes: s.Passes, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -403,6 +407,7 @@ type Store interface {
 	WebShop() webshop.Store
 	Agencies() agency.Store
 	Settlement() settlement.Store
+	Passes() pass.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }

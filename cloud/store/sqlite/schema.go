@@ -771,4 +771,36 @@ CREATE TABLE settlement_diffs (
 	resolved_at INTEGER
 );
 CREATE INDEX settlement_diffs_run ON settlement_diffs(run_id, id);`,
+	// 32: passes: bundles of several sessions' orders sold and refunded
+	// together, their tickets and refund requests, and the pass products.
+	`CREATE TABLE bundles (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	kind TEXT NOT NULL,
+	ref INTEGER NOT NULL,
+	code TEXT NOT NULL,
+	status TEXT NOT NULL,
+	total_cents INTEGER NOT NULL,
+	order_ids TEXT NOT NULL,
+	customer_name TEXT NOT NULL,
+	created_by INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX bundles_ref ON bundles(tenant_id, kind, ref, status);
+ALTER TABLE tickets ADD COLUMN bundle_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE refunds ADD COLUMN bundle_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX tickets_bundle ON tickets(bundle_id) WHERE bundle_id <> 0;
+CREATE INDEX refunds_bundle ON refunds(bundle_id) WHERE bundle_id <> 0;
+CREATE TABLE pass_products (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	name TEXT NOT NULL,
+	sessions TEXT NOT NULL,
+	seated INTEGER NOT NULL,
+	price_cents INTEGER NOT NULL,
+	tier_prices TEXT NOT NULL,
+	stock INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX pass_products_tenant ON pass_products(tenant_id, id);`,
 }

@@ -333,15 +333,15 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString(`INSERT INTO tickets (tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, holder) VALUES `)
-	args := make([]any, 0, 16*len(ts))
+	b.WriteString(`INSERT INTO tickets (tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, holder, bundle_id) VALUES `)
+	args := make([]any, 0, 17*len(ts))
 	for i, x := range ts {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 		args = append(args, x.TenantID, x.VenueID, x.SessionID, x.OrderID, x.SeatID, x.SeatLabel, x.Number, x.BusinessDate, x.Serial,
-			x.TierID, x.PriceCents, x.KeyID, x.QR, x.Status, ms(x.IssuedAt), x.Holder)
+			x.TierID, x.PriceCents, x.KeyID, x.QR, x.Status, ms(x.IssuedAt), x.Holder, x.Bundle)
 	}
 	b.WriteString(" RETURNING id")
 	rows, err := t.q.QueryContext(ctx, b.String(), args...)
@@ -512,14 +512,14 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 	return out, nil
 }
 
-const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, card, holder`
+const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, card, holder, bundle_id`
 
 func scanTicket(sc interface{ Scan(...any) error }) (sales.Ticket, error) {
 	var x sales.Ticket
 	var at int64
 	var card sql.NullString
 	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.SessionID, &x.OrderID, &x.SeatID, &x.SeatLabel, &x.Number, &x.BusinessDate, &x.Serial,
-		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at, &card, &x.Holder)
+		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at, &card, &x.Holder, &x.Bundle)
 	x.IssuedAt, x.Card = fromMS(at), card.String
 	return x, err
 }
@@ -560,7 +560,7 @@ func (r reader) GetTicketByNumber(ctx context.Context, tenantID int64, number st
 	return x, notFound(err, "ticket")
 }
 
-const refundCols = `id, tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, decided_by, decision, created_at, decided_at, fee_cents, paid_back`
+const refundCols = `id, tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, decided_by, decision, created_at, decided_at, fee_cents, paid_back, bundle_id`
 
 func scanRefund(sc interface{ Scan(...any) error }) (sales.RefundRequest, error) {
 	var x sales.RefundRequest
@@ -568,7 +568,7 @@ func scanRefund(sc interface{ Scan(...any) error }) (sales.RefundRequest, error)
 	var at int64
 	var dec sql.NullInt64
 	var paid int64
-	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.OrderID, &ids, &x.AmountCents, &x.Reason, &x.Status, &x.RequestedBy, &x.DecidedBy, &x.Decision, &at, &dec, &x.FeeCents, &paid)
+	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.OrderID, &ids, &x.AmountCents, &x.Reason, &x.Status, &x.RequestedBy, &x.DecidedBy, &x.Decision, &at, &dec, &x.FeeCents, &paid, &x.BundleID)
 	if err != nil {
 		return x, err
 	}
@@ -611,8 +611,8 @@ func (r reader) ListRefunds(ctx context.Context, tenantID int64, st sales.Refund
 
 func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
 	ids, _ := json.Marshal(x.TicketIDs)
-	id, err := t.insert(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at, fee_cents) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt), x.FeeCents)
+	id, err := t.insert(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at, fee_cents, bundle_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt), x.FeeCents, x.BundleID)
 	if err != nil {
 		return wrap(err, "insert refund")
 	}

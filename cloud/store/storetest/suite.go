@@ -35,6 +35,7 @@ var ctx = context.Background()
 
 var capabilities = []capability{
 	{"holds are all or nothing", testHoldAllOrNothing},
+	{"a seated pass takes its seat in every session in one transaction or none; a refund gives all back", testPasses},
 	{"settlement: an agency's orders and refunds settle once each, by day; closed runs never change; statements reconciled", testSettlement},
 	{"agencies: keys work while current; an agency's quota holds against the box office; one order per idempotency key", testAgencies},
 	{"public accounts: a phone proved by a code, identities verified once, holders capped, a review by hand", testAccounts},

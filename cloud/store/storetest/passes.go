@@ -1,0 +1,125 @@
+package storetest
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/admitbox/admit/cloud/pass"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// testPasses: a seated pass takes its seat in every session in one
+// transaction or none; racing buyers of one seat sell one pass; the stock
+// holds; a refund gives every seat back.
+func testPasses(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	ps, ok := f.Store.(interface{ Passes() pass.Store })
+	if !ok {
+		t.Fatal("the store keeps no passes")
+	}
+	svc := pass.New(ps.Passes(), f.Svc, f.Clock.Now)
+	s2, _ := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 1), 4500)
+	s3, _ := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 2), 4500)
+	ids := []int64{f.Session.ID, s2.ID, s3.ID}
+	pr, err := svc.Create(ctx, f.Manager, pass.Product{Name: "Festival", SessionIDs: ids, Seated: true, PriceCents: 10000, Stock: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Create(ctx, f.Clerk, pass.Product{Name: "x", SessionIDs: ids, PriceCents: 1}); !isKind(err, sales.KindForbidden) {
+		t.Fatalf("a clerk made a pass: %v", err)
+	}
+	cash := sales.PaymentRequest{Method: "cash"}
+	seat := func(label string) int64 { return f.SeatID(t, f.Session.ID, label) }
+
+	// Eight clerks race for one seat's pass: one pass, no partial sale.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var won []sales.Bundle
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b, err := svc.Sell(ctx, f.Clerk, pr.ID, pass.SellRequest{SeatID: seat("C-5"), Payment: cash})
+			if err != nil && !isKind(err, sales.KindConflict) {
+				t.Errorf("a racing pass: %v", err)
+			}
+			if err == nil {
+				mu.Lock()
+				won = append(won, b)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if len(won) != 1 || len(won[0].Orders) != 3 {
+		t.Fatalf("%d passes sold for one seat", len(won))
+	}
+	// The prices add up to the pass's: 3334 + 3333 + 3333.
+	var sum int64
+	for _, o := range won[0].Orders {
+		sum += o.TotalCents
+	}
+	if sum != 10000 || won[0].Orders[0].TotalCents != 3334 {
+		t.Fatalf("the pass's parts: %+v", won[0].Orders)
+	}
+	if _, err := svc.Sell(ctx, f.Clerk, pr.ID, pass.SellRequest{SeatID: seat("C-6"), Payment: cash}); err != nil {
+		t.Fatal(err)
+	}
+	b3, err := svc.Sell(ctx, f.Clerk, pr.ID, pass.SellRequest{SeatID: seat("C-7"), Payment: cash})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Sell(ctx, f.Clerk, pr.ID, pass.SellRequest{SeatID: seat("C-8"), Payment: cash}); !isCode(err, "sold_out") {
+		t.Fatalf("a fourth pass of a stock of 3: %v", err)
+	}
+	for _, sid := range ids {
+		if st := seatStatus(t, f, sid, seat("C-8")); st != sales.SeatAvailable {
+			t.Fatalf("seat C-8 of session %d after the refused pass: %s", sid, st)
+		}
+	}
+
+	// A refund takes the pass back whole, by another person's approval.
+	rf, err := f.Svc.RequestRefund(ctx, f.Clerk, sales.RefundInput{BundleID: b3.ID, Reason: "ill"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.RequestRefund(ctx, f.Clerk, sales.RefundInput{BundleID: b3.ID, Reason: "again"}); !isCode(err, "refund_pending") {
+		t.Fatalf("a second refund of the pass: %v", err)
+	}
+	if _, err := f.Svc.DecideRefund(ctx, f.Manager, rf.ID, true, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	for _, sid := range ids {
+		if st := seatStatus(t, f, sid, seat("C-7")); st != sales.SeatAvailable {
+			t.Fatalf("seat C-7 of session %d after the pass's refund: %s", sid, st)
+		}
+	}
+	got, err := svc.Get(ctx, f.Manager, b3.ID)
+	if err != nil || got.Status != sales.BundleRefunded {
+		t.Fatalf("the refunded pass: %+v %v", got.Status, err)
+	}
+	for _, o := range got.Orders {
+		if o.Status != sales.OrderRefunded {
+			t.Fatalf("an order of the refunded pass is %s", o.Status)
+		}
+	}
+	// Its stock is free again.
+	if _, err := svc.Sell(ctx, f.Clerk, pr.ID, pass.SellRequest{SeatID: seat("C-8"), Payment: cash}); err != nil {
+		t.Fatalf("a pass after one was refunded: %v", err)
+	}
+}
+
+func seatStatus(t *testing.T, f *Fixture, sessionID, seatID int64) sales.SeatStatus {
+	t.Helper()
+	seats, err := f.Svc.SessionSeats(ctx, f.Manager, sessionID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range seats {
+		if st.SeatID == seatID {
+			return st.Status
+		}
+	}
+	t.Fatalf("no seat %d", seatID)
+	return ""
+}
