@@ -51,6 +51,8 @@ type foreign struct {
 	diff     int64
 	product  int64
 	pass     int64
+	customer int64
+	contract int64
 	device   string
 }
 
@@ -147,6 +149,13 @@ func probes(f foreign) []probe {
 		p("POST /passes/products/:id/sell", "POST", "/api/v1/passes/products/%d/sell", f.product, func(int64) any {
 			return map[string]any{"payment": map[string]string{"method": "cash"}}
 		}),
+		p("GET /contract/orders/:id", "GET", "/api/v1/contract/orders/%d", f.contract, nil),
+		p("POST /contract/orders/:id/seats", "POST", "/api/v1/contract/orders/%d/seats", f.contract, func(int64) any { return map[string]any{} }),
+		p("POST /contract/orders/:id/holders", "POST", "/api/v1/contract/orders/%d/holders", f.contract, func(int64) any { return "doc_type,doc_number,name\n" }),
+		p("POST /contract/orders/:id/payment", "POST", "/api/v1/contract/orders/%d/payment", f.contract, func(int64) any {
+			return map[string]any{"reference": "probe", "amount_cents": 4500}
+		}),
+		p("POST /contract/customers/:id/reps", "POST", "/api/v1/contract/customers/%d/reps", f.customer, func(int64) any { return map[string]int64{"user_id": f.userID} }),
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
@@ -195,6 +204,8 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		fmt.Sprintf("/api/v1/settlement/runs/%d/diffs", f.run),
 		fmt.Sprintf("/api/v1/passes/%d", f.pass),
 		"/api/v1/passes/products",
+		"/api/v1/contract/orders",
+		"/api/v1/contract/customers",
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -283,6 +294,17 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	}
 	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/passes/products/%d/sell", product.ID), map[string]any{"payment": map[string]string{"method": "cash"}}), &sold)
 	f.pass = sold.ID
+	var cust struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/contract/customers", map[string]any{"code": "victim", "name": "Victim customer", "enabled": true}), &cust)
+	f.customer = cust.ID
+	w.ok(w.call(tw.admin, "PUT", fmt.Sprintf("/api/v1/sessions/%d/quotas", tw.sessionX), map[string]any{"quotas": []sales.Quota{{Channel: "contract", Limit: 5}}}), nil)
+	var co struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/contract/orders", map[string]any{"customer_id": cust.ID, "session_id": tw.sessionX, "tier_id": tw.tierX, "quantity": 1}), &co)
+	f.contract = co.ID
 	return f
 }
 

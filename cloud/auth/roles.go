@@ -22,6 +22,7 @@ const (
 	RoleGateStaff     Role = "gate_staff"     // reads sessions and tickets for entry
 	RoleAuditor       Role = "auditor"        // read-only: sales, audit log
 	RoleFinance       Role = "finance"        // settlement with partners, reconciliation, payments made outside the system
+	RoleCustomerRep   Role = "customer_rep"   // a contract customer's representative: its quotas, orders, holders, printing
 	// RoleShop is the public shop acting for one of the public's accounts:
 	// it sells on the web channel and reads what it sold. No user has it
 	// (Roles and ParseRole leave it out); cloud/webshop makes it.
@@ -29,11 +30,14 @@ const (
 	// RoleAgency is an agency's system selling through its API key
 	// (cloud/agency makes it; never a user's role).
 	RoleAgency Role = "agency"
+	// RoleContract is cloud/contract selling for a contract customer, on
+	// the contract channel, as its representative or staff asked.
+	RoleContract Role = "contract"
 )
 
 // Roles lists every role, most powerful first.
 func Roles() []Role {
-	return []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleFinance}
+	return []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleFinance, RoleCustomerRep}
 }
 
 // ParseRole returns the role named s, or an error if s names none.
@@ -51,7 +55,7 @@ func ParseRole(s string) (Role, error) {
 // they are assigned to.
 func (r Role) TenantWide() bool {
 	switch r {
-	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor, RoleShop, RoleAgency, RoleFinance:
+	case RolePlatformAdmin, RoleTenantAdmin, RoleAuditor, RoleShop, RoleAgency, RoleFinance, RoleCustomerRep, RoleContract:
 		return true
 	}
 	return false
@@ -95,11 +99,11 @@ var permissions = map[Action][]Role{
 	ManageVenues:     {RolePlatformAdmin, RoleTenantAdmin},
 	ManageUsers:      {RolePlatformAdmin, RoleTenantAdmin},
 	ManageSessions:   {RoleTenantAdmin, RoleVenueManager},
-	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop, RoleAgency},
+	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop, RoleAgency, RoleContract},
 	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
 	ApproveRefund:    {RoleTenantAdmin, RoleVenueManager},
-	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop, RoleAgency, RoleFinance},
-	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop, RoleAgency, RoleFinance},
+	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop, RoleAgency, RoleFinance, RoleContract},
+	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop, RoleAgency, RoleFinance, RoleCustomerRep, RoleContract},
 	ReadAudit:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ReadReports:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleAuditor},
 	ManageReports:    {RolePlatformAdmin, RoleTenantAdmin},

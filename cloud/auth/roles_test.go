@@ -7,27 +7,27 @@ import "testing"
 // directions.
 func TestCan(t *testing.T) {
 	const Y, n = true, false
-	roles := []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleFinance}
+	roles := []Role{RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleFinance, RoleCustomerRep}
 	spec := []struct {
 		action Action
-		//         platform tenant venue clerk gate auditor finance
-		allow [7]bool
+		//         platform tenant venue clerk gate auditor finance rep
+		allow [8]bool
 	}{
-		{ManageTenants, [7]bool{Y, n, n, n, n, n, n}},
-		{ManageVenues, [7]bool{Y, Y, n, n, n, n, n}},
-		{ManageUsers, [7]bool{Y, Y, n, n, n, n, n}},
-		{ManageSessions, [7]bool{n, Y, Y, n, n, n, n}},
-		{Sell, [7]bool{n, Y, Y, Y, n, n, n}},
-		{RequestRefund, [7]bool{n, Y, Y, Y, n, n, n}},
-		{ApproveRefund, [7]bool{n, Y, Y, n, n, n, n}},
-		{ReadSales, [7]bool{Y, Y, Y, Y, n, Y, Y}},
-		{ReadCatalog, [7]bool{Y, Y, Y, Y, Y, Y, Y}},
-		{ReadAudit, [7]bool{Y, Y, Y, n, n, Y, n}},
-		{ReadReports, [7]bool{Y, Y, Y, n, n, Y, n}},
-		{ManageReports, [7]bool{Y, Y, n, n, n, n, n}},
-		{RecordMakeup, [7]bool{n, Y, Y, n, n, n, n}},
-		{ReadPersonalData, [7]bool{Y, Y, Y, n, n, n, n}},
-		{Settle, [7]bool{n, Y, n, n, n, n, Y}},
+		{ManageTenants, [8]bool{Y, n, n, n, n, n, n, n}},
+		{ManageVenues, [8]bool{Y, Y, n, n, n, n, n, n}},
+		{ManageUsers, [8]bool{Y, Y, n, n, n, n, n, n}},
+		{ManageSessions, [8]bool{n, Y, Y, n, n, n, n, n}},
+		{Sell, [8]bool{n, Y, Y, Y, n, n, n, n}},
+		{RequestRefund, [8]bool{n, Y, Y, Y, n, n, n, n}},
+		{ApproveRefund, [8]bool{n, Y, Y, n, n, n, n, n}},
+		{ReadSales, [8]bool{Y, Y, Y, Y, n, Y, Y, n}},
+		{ReadCatalog, [8]bool{Y, Y, Y, Y, Y, Y, Y, Y}},
+		{ReadAudit, [8]bool{Y, Y, Y, n, n, Y, n, n}},
+		{ReadReports, [8]bool{Y, Y, Y, n, n, Y, n, n}},
+		{ManageReports, [8]bool{Y, Y, n, n, n, n, n, n}},
+		{RecordMakeup, [8]bool{n, Y, Y, n, n, n, n, n}},
+		{ReadPersonalData, [8]bool{Y, Y, Y, n, n, n, n, n}},
+		{Settle, [8]bool{n, Y, n, n, n, n, Y, n}},
 	}
 	if len(spec) != len(Actions()) || len(roles) != len(Roles()) {
 		t.Fatalf("spec covers %d actions × %d roles; package has %d × %d", len(spec), len(roles), len(Actions()), len(Roles()))
@@ -78,7 +78,7 @@ func TestParseRole(t *testing.T) {
 
 func TestTenantWide(t *testing.T) {
 	want := map[Role]bool{
-		RolePlatformAdmin: true, RoleTenantAdmin: true, RoleAuditor: true, RoleFinance: true,
+		RolePlatformAdmin: true, RoleTenantAdmin: true, RoleAuditor: true, RoleFinance: true, RoleCustomerRep: true,
 		RoleVenueManager: false, RoleClerk: false, RoleGateStaff: false,
 	}
 	for _, r := range Roles() {

@@ -697,7 +697,7 @@ func (s *Service) SetQuotas(ctx context.Context, p Principal, sessionID int64, q
 	for i, q := range qs {
 		f := fmt.Sprintf("quotas[%d]", i)
 		if !q.Channel.Valid() {
-			fields = append(fields, FieldError{Field: f + ".channel", Message: "must be pos, kiosk, web or agency"})
+			fields = append(fields, FieldError{Field: f + ".channel", Message: "must be pos, kiosk, web, agency or contract"})
 		}
 		if q.Limit < 0 {
 			fields = append(fields, FieldError{Field: f + ".limit", Message: "must not be negative"})
@@ -850,7 +850,7 @@ func (s *Service) PutChannelSettings(ctx context.Context, p Principal, cs Channe
 		return cs, err
 	}
 	if !cs.Channel.Valid() {
-		return cs, invalid("invalid_channel", "unknown channel", FieldError{Field: "channel", Message: "must be pos, kiosk, web or agency"})
+		return cs, invalid("invalid_channel", "unknown channel", FieldError{Field: "channel", Message: "must be pos, kiosk, web, agency or contract"})
 	}
 	if cs.HoldTTLSec < 30 || cs.HoldTTLSec > 24*3600 {
 		return cs, invalid("invalid_channel", "bad hold time", FieldError{Field: "hold_ttl_seconds", Message: "must be between 30 and 86400"})

@@ -144,9 +144,12 @@ const (
 	ChannelKiosk  Channel = "kiosk"
 	ChannelWeb    Channel = "web"
 	ChannelAgency Channel = "agency"
+	// ChannelContract sells to contract customers (cloud/contract): its
+	// quotas are the customers' two tracks, for all of them and for each.
+	ChannelContract Channel = "contract"
 )
 
-var Channels = []Channel{ChannelPOS, ChannelKiosk, ChannelWeb, ChannelAgency}
+var Channels = []Channel{ChannelPOS, ChannelKiosk, ChannelWeb, ChannelAgency, ChannelContract}
 
 func (c Channel) Valid() bool {
 	for _, k := range Channels {

@@ -19,6 +19,33 @@ const MethodPresale = "presale"
 // settled with it later.
 const MethodAgency = "agency"
 
+// MethodContract is the payment method of a contract customer's order,
+// paid outside the system and recorded by a finance user (cloud/contract).
+const MethodContract = "contract"
+
+// ConfirmPaid turns a hold into an order paid outside the system, with
+// its holders, in one transaction: the order, its payment and its
+// tickets. Asked again with the same key it answers the order made the
+// first time.
+func (s *Service) ConfirmPaid(ctx context.Context, p Principal, in OrderRequest, pre Prepaid) (Order, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return Order{}, err
+	}
+	if pre.Key == "" || pre.Method != MethodContract || in.Payment != nil {
+		return Order{}, invalid("invalid_order", "an order paid outside needs its key and the contract method")
+	}
+	if o, ok, err := s.PrepaidOrder(ctx, p, pre.Key); err != nil || ok {
+		return o, err
+	}
+	o, err := s.confirm(ctx, p, in, nil, &pre)
+	if err != nil {
+		if prev, ok, ferr := s.PrepaidOrder(ctx, p, pre.Key); ferr == nil && ok {
+			return prev, nil
+		}
+	}
+	return o, err
+}
+
 // CodeKeyInFlight refuses a prepaid order whose key another request is
 // still serving: retry it in a moment to get that request's order.
 const CodeKeyInFlight = "idempotency_key_in_flight"

@@ -57,7 +57,7 @@ func (s *Service) HoldSeats(ctx context.Context, p Principal, in HoldRequest) (H
 	}
 	var fields []FieldError
 	if !in.Channel.Valid() {
-		fields = append(fields, FieldError{Field: "channel", Message: "must be pos, kiosk, web or agency"})
+		fields = append(fields, FieldError{Field: "channel", Message: "must be pos, kiosk, web, agency or contract"})
 	}
 	best := len(in.SeatIDs) == 0
 	n := len(in.SeatIDs)

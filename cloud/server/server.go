@@ -29,6 +29,7 @@ import (
 	"github.com/admitbox/admit/cloud/api"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
+	"github.com/admitbox/admit/cloud/contract"
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
@@ -215,7 +216,9 @@ type Server struct {
 	// Settlement settles with the parties who sell (agencies).
 	Settlement *settlement.Service
 	// Passes sells passes over several sessions.
-	Passes   *pass.Service
+	Passes *pass.Service
+	// Contract sells to contract customers through representatives.
+	Contract *contract.Service
 	Messages *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
@@ -309,6 +312,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.Agencies = agency.New(st.Agencies(), svc, cfg.Now)
 	s.Settlement = settlement.New(st.Settlement(), s.Agencies, cfg.Now)
 	s.Passes = pass.New(st.Passes(), svc, cfg.Now)
+	s.Contract = contract.New(st.Contract(), svc, cfg.Now)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -330,7 +334,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Passes: s.Passes, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Passes: s.Passes, Contract: s.Contract, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -408,6 +412,7 @@ type Store interface {
 	Agencies() agency.Store
 	Settlement() settlement.Store
 	Passes() pass.Store
+	Contract() contract.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }

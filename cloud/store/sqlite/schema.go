@@ -803,4 +803,41 @@ CREATE TABLE pass_products (
 	created_at INTEGER NOT NULL
 );
 CREATE INDEX pass_products_tenant ON pass_products(tenant_id, id);`,
+	// 33: contract customers, their representatives and orders; their
+	// orders paid outside are found by key like presales' and agencies'.
+	`CREATE TABLE contract_customers (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	code TEXT NOT NULL,
+	name TEXT NOT NULL,
+	enabled INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX contract_customers_code ON contract_customers(tenant_id, code);
+CREATE TABLE contract_reps (
+	user_id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	customer_id INTEGER NOT NULL
+);
+CREATE TABLE contract_orders (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	customer_id INTEGER NOT NULL,
+	session_id INTEGER NOT NULL,
+	tier_id INTEGER NOT NULL,
+	quantity INTEGER NOT NULL,
+	state TEXT NOT NULL,
+	deadline INTEGER NOT NULL,
+	hold_id INTEGER NOT NULL,
+	seat_ids TEXT NOT NULL,
+	holders TEXT NOT NULL,
+	payment_ref TEXT NOT NULL,
+	sale_id INTEGER NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX contract_orders_session ON contract_orders(session_id, tier_id);
+CREATE INDEX contract_orders_customer ON contract_orders(tenant_id, customer_id, id);
+DROP INDEX orders_prepaid_key;
+CREATE UNIQUE INDEX orders_prepaid_key ON orders(payment_key) WHERE payment_method IN ('presale', 'agency', 'contract');`,
 }

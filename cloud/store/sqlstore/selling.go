@@ -461,7 +461,7 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 		args = append(args, f.PickupCode)
 	}
 	if f.PrepaidKey != "" {
-		q += ` AND o.payment_key = ? AND o.payment_method IN ('presale', 'agency')`
+		q += ` AND o.payment_key = ? AND o.payment_method IN ('presale', 'agency', 'contract')`
 		args = append(args, f.PrepaidKey)
 	}
 	if f.TicketNumber != "" {

@@ -1,0 +1,126 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/admitbox/admit/cloud/contract"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+type repBody struct {
+	UserID int64 `json:"user_id"`
+}
+
+// contractRoutes serve contract customers: managers add customers and
+// appoint representatives; a representative (role customer_rep) sees
+// its sessions' quotas, orders quantities, picks seats, uploads holders
+// as CSV and reads its report; finance records payments.
+func (a *API) contractRoutes() []route {
+	with := func(fn func(*gin.Context, *contract.Service, sales.Principal) (any, error)) handler {
+		return func(c *gin.Context, p sales.Principal) (any, error) {
+			if a.opts.Contract == nil {
+				return nil, &sales.Error{Kind: sales.KindNotFound, Code: "not_configured", Message: "this server has no contract customers"}
+			}
+			return fn(c, a.opts.Contract, p)
+		}
+	}
+	order := func(fn func(*gin.Context, *contract.Service, sales.Principal, int64) (any, error)) handler {
+		return with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+			oid, err := id(c, "id")
+			if err != nil {
+				return nil, err
+			}
+			return fn(c, s, p, oid)
+		})
+	}
+	return []route{
+		{method: "GET", path: "/contract/customers", summary: "Contract customers (a representative: its own)", tag: "contract", resp: []contract.Customer{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				return s.Customers(c.Request.Context(), p)
+			})},
+		{method: "POST", path: "/contract/customers", summary: "Add a contract customer", tag: "contract", body: contract.Customer{}, resp: contract.Customer{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				var in contract.Customer
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.CreateCustomer(c.Request.Context(), p, in)
+			})},
+		{method: "POST", path: "/contract/customers/:id/reps", summary: "Appoint a user with the customer_rep role as the customer's representative", tag: "contract", body: repBody{},
+			h: order(func(c *gin.Context, s *contract.Service, p sales.Principal, cid int64) (any, error) {
+				var in repBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return nil, s.SetRep(c.Request.Context(), p, cid, in.UserID)
+			})},
+		{method: "GET", path: "/contract/sessions", summary: "Sessions open to contract orders with what is left of each quota, for all customers and for yours", tag: "contract",
+			resp: []contract.SessionQuotas{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				return s.Sessions(c.Request.Context(), p)
+			})},
+		{method: "GET", path: "/contract/orders", summary: "Contract orders (a representative: its customer's)", tag: "contract", resp: []contract.Order{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				return s.Orders(c.Request.Context(), p)
+			})},
+		{method: "POST", path: "/contract/orders", summary: "Order a quantity of a session's price level: locks the quota on both tracks", tag: "contract",
+			body: contract.NewOrder{}, resp: contract.Order{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				var in contract.NewOrder
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.Place(c.Request.Context(), p, in)
+			})},
+		{method: "GET", path: "/contract/orders/:id", summary: "A contract order", tag: "contract", resp: contract.Order{},
+			h: order(func(c *gin.Context, s *contract.Service, p sales.Principal, oid int64) (any, error) {
+				return s.Get(c.Request.Context(), p, oid)
+			})},
+		{method: "POST", path: "/contract/orders/:id/seats", summary: "Pick the order's seats (none: the best are assigned); held until the names' deadline", tag: "contract",
+			body: contract.SeatRequest{}, resp: contract.Order{},
+			h: order(func(c *gin.Context, s *contract.Service, p sales.Principal, oid int64) (any, error) {
+				var in contract.SeatRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.Seat(c.Request.Context(), p, oid, in)
+			})},
+		{method: "POST", path: "/contract/orders/:id/holders", summary: "Name a holder per seat: CSV doc_type,doc_number,name, one line per seat; every bad line is reported", tag: "contract",
+			resp: contract.Order{},
+			h: order(func(c *gin.Context, s *contract.Service, p sales.Principal, oid int64) (any, error) {
+				o, err := s.Name(c.Request.Context(), p, oid, c.Request.Body)
+				var ne *contract.NameError
+				if errors.As(err, &ne) {
+					e := &sales.Error{Kind: sales.KindInvalid, Code: "bad_holders", Message: "the holders file has problems; nothing was changed"}
+					for _, l := range ne.Lines {
+						e.Fields = append(e.Fields, sales.FieldError{Field: "holders", Line: l.Line, Message: l.Message})
+					}
+					return nil, e
+				}
+				return o, err
+			})},
+		{method: "POST", path: "/contract/orders/:id/payment", summary: "Record the customer's payment made outside the system (finance): the tickets are issued", tag: "contract",
+			body: contract.Payment{}, resp: sales.Order{},
+			h: order(func(c *gin.Context, s *contract.Service, p sales.Principal, oid int64) (any, error) {
+				var in contract.Payment
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.RecordPayment(c.Request.Context(), p, oid, in)
+			})},
+		{method: "GET", path: "/contract/report", summary: "What each customer bought, per session (format=csv for a file)", tag: "contract", query: []string{"format"},
+			resp: []contract.Report{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				rs, err := s.Report(c.Request.Context(), p)
+				if err != nil || c.Query("format") != "csv" {
+					return rs, err
+				}
+				c.Header("Content-Disposition", `attachment; filename="contract-report.csv"`)
+				c.Data(http.StatusOK, "text/csv; charset=utf-8", contract.ReportCSV(rs))
+				return nil, nil
+			})},
+	}
+}

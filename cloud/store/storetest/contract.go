@@ -1,0 +1,202 @@
+package storetest
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
+	"github.com/admitbox/admit/cloud/contract"
+	"github.com/admitbox/admit/cloud/sales"
+)
+
+// testContract: two customers' representatives and the public race for
+// one price level; neither track of contract quotas is exceeded, no seat
+// is sold twice; names come by CSV with every bad line named; finance's
+// payment issues the tickets once; an order not named by the deadline
+// lapses and frees its seats.
+func testContract(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	cs, ok := f.Store.(interface{ Contract() contract.Store })
+	if !ok {
+		t.Fatal("the store keeps no contract customers")
+	}
+	svc := contract.New(cs.Contract(), f.Svc, f.Clock.Now)
+	tier := f.Tiers[0].ID
+	a, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "bank", Name: "Bank of Shanghai", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "airline", Name: "Eastern Air", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repA := f.User(t, f.TenantAdmin, "rep-a", auth.RoleCustomerRep, 0)
+	repB := f.User(t, f.TenantAdmin, "rep-b", auth.RoleCustomerRep, 0)
+	finance := f.User(t, f.TenantAdmin, "fin", auth.RoleFinance, 0)
+	for _, x := range []struct {
+		rep  sales.Principal
+		cust int64
+	}{{repA, a.ID}, {repB, b.ID}} {
+		if err := svc.SetRep(ctx, f.Manager, x.cust, x.rep.UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := svc.SetRep(ctx, f.Manager, a.ID, f.Clerk.UserID); !isCode(err, "not_a_rep") {
+		t.Fatalf("a clerk made a representative: %v", err)
+	}
+	if _, err := svc.Place(ctx, repA, contract.NewOrder{SessionID: f.Session.ID, TierID: tier, Quantity: 1}); !isCode(err, "no_contract_quota") {
+		t.Fatalf("an order with no contract quota: %v", err)
+	}
+	if _, err := f.Svc.SetQuotas(ctx, f.Manager, f.Session.ID, []sales.Quota{
+		{Channel: sales.ChannelContract, TierID: tier, Limit: 10},
+		{Channel: sales.ChannelContract, TierID: tier, Party: a.Party(), Limit: 6},
+		{Channel: sales.ChannelContract, TierID: tier, Party: b.Party(), Limit: 6},
+	}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Eight orders of two from each representative race eight buyers of
+	// the public.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	granted := map[int64]int{}
+	var orders []contract.Order
+	for i := range 24 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			switch i % 3 {
+			case 0, 1:
+				rep := repA
+				if i%3 == 1 {
+					rep = repB
+				}
+				o, err := svc.Place(ctx, rep, contract.NewOrder{SessionID: f.Session.ID, TierID: tier, Quantity: 2})
+				if err != nil && !isCode(err, "quota_exhausted") {
+					t.Errorf("representative's order: %v", err)
+				}
+				if err == nil {
+					mu.Lock()
+					granted[o.CustomerID] += o.Quantity
+					orders = append(orders, o)
+					mu.Unlock()
+				}
+			default:
+				h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 2, TierID: tier, AllowSplit: true})
+				if err == nil {
+					_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+				}
+				if err != nil {
+					t.Errorf("a buyer of the public: %v", err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if granted[a.ID] > 6 || granted[b.ID] > 6 || granted[a.ID]+granted[b.ID] != 10 {
+		t.Fatalf("granted %v: want at most 6 each and 10 in all", granted)
+	}
+	if _, err := svc.Place(ctx, repB, contract.NewOrder{CustomerID: a.ID, SessionID: f.Session.ID, TierID: tier, Quantity: 1}); !isKind(err, sales.KindNotFound) {
+		t.Fatalf("a representative orders for another customer: %v", err)
+	}
+
+	// Every order takes its seats at once, with the public still buying.
+	for i, o := range orders {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			rep := repA
+			if o.CustomerID == b.ID {
+				rep = repB
+			}
+			if got, err := svc.Seat(ctx, rep, o.ID, contract.SeatRequest{}); err != nil || len(got.SeatIDs) != 2 {
+				t.Errorf("seating order %d: %+v %v", o.ID, got, err)
+			} else {
+				orders[i] = got
+			}
+		}()
+		go func() {
+			defer wg.Done()
+			h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, Count: 2, TierID: tier, AllowSplit: true})
+			if err == nil {
+				_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+			}
+			if err != nil {
+				t.Errorf("a buyer of the public: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	seen := map[int64]bool{}
+	for _, o := range orders {
+		for _, s := range o.SeatIDs {
+			if seen[s] {
+				t.Fatalf("seat %d in two contract orders", s)
+			}
+			seen[s] = true
+		}
+	}
+
+	// Names by CSV: bad lines are named and change nothing.
+	o := orders[0]
+	rep := repA
+	if o.CustomerID == b.ID {
+		rep = repB
+	}
+	bad := "doc_type,doc_number,name\nresident_id,110105199001010000,张三\nresident_id," + ResidentID(1) + ",\n"
+	var ne *contract.NameError
+	if _, err := svc.Name(ctx, rep, o.ID, strings.NewReader(bad)); !errors.As(err, &ne) || len(ne.Lines) != 2 || ne.Lines[0].Line != 2 || ne.Lines[1].Line != 3 {
+		t.Fatalf("a bad holders file: %v %+v", err, ne)
+	}
+	good := fmt.Sprintf("doc_type,doc_number,name\nresident_id,%s,张三\nresident_id,%s,李四\n", ResidentID(1), ResidentID(2))
+	named, err := svc.Name(ctx, rep, o.ID, strings.NewReader(good))
+	if err != nil || named.State != contract.Named || len(named.Holders) != 2 || strings.Contains(named.Holders[0].DocNumber, ResidentID(1)[:10]) {
+		t.Fatalf("named: %+v %v", named, err)
+	}
+	// Finance records the payment; the tickets are issued once.
+	if _, err := svc.RecordPayment(ctx, rep, o.ID, contract.Payment{Reference: "TT-1", AmountCents: 9000}); !isKind(err, sales.KindForbidden) {
+		t.Fatalf("a representative records a payment: %v", err)
+	}
+	if _, err := svc.RecordPayment(ctx, finance, o.ID, contract.Payment{Reference: "TT-1", AmountCents: 100}); !isCode(err, "invalid_payment") {
+		t.Fatalf("a wrong amount: %v", err)
+	}
+	sale, err := svc.RecordPayment(ctx, finance, o.ID, contract.Payment{Reference: "TT-1", AmountCents: 9000})
+	if err != nil || sale.Status != sales.OrderPaid || len(sale.Tickets) != 2 || sale.PaymentMethod != sales.MethodContract || sale.Party != contract.PartyOf(o.CustomerID) {
+		t.Fatalf("the payment: %+v %v", sale, err)
+	}
+	again, err := svc.RecordPayment(ctx, finance, o.ID, contract.Payment{Reference: "TT-1", AmountCents: 9000})
+	if err != nil || again.ID != sale.ID {
+		t.Fatalf("the payment again: %+v %v", again, err)
+	}
+	rs, err := svc.Report(ctx, rep)
+	if err != nil || len(rs) != 1 || rs[0].Paid != 2 || rs[0].PaidCents != 9000 {
+		t.Fatalf("the representative's report: %+v %v", rs, err)
+	}
+
+	// The deadline (24 hours before the show) passes: unpaid orders lapse
+	// and their seats go back to sale.
+	f.Clock.Advance(10 * time.Hour)
+	if _, err := f.Svc.ExpireHolds(ctx); err != nil {
+		t.Fatal(err)
+	}
+	lapsed := orders[1]
+	got, err := svc.Get(ctx, f.Manager, lapsed.ID)
+	if err != nil || got.State != contract.Lapsed {
+		t.Fatalf("an unnamed order after the deadline: %+v %v", got.State, err)
+	}
+	for _, s := range lapsed.SeatIDs {
+		if st := seatStatus(t, f, f.Session.ID, s); st != sales.SeatAvailable {
+			t.Fatalf("seat %d of a lapsed order is %s", s, st)
+		}
+	}
+	if _, err := svc.Place(ctx, repA, contract.NewOrder{SessionID: f.Session.ID, TierID: tier, Quantity: 1}); !isCode(err, "deadline_passed") {
+		t.Fatalf("an order after the deadline: %v", err)
+	}
+}
