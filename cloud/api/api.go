@@ -23,6 +23,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/agency"
 	"github.com/admitbox/admit/cloud/contract"
+	"github.com/admitbox/admit/cloud/inventory"
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
@@ -68,6 +69,8 @@ type Options struct {
 	Passes *pass.Service
 	// Contract sells to contract customers (nil: none).
 	Contract *contract.Service
+	// Inventory is the ticket inventory and production (nil: none).
+	Inventory *inventory.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -133,7 +136,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes(), a.settlementRoutes(), a.passRoutes(), a.contractRoutes())
+	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes(), a.settlementRoutes(), a.passRoutes(), a.contractRoutes(), a.inventoryRoutes())
 	return a
 }
 

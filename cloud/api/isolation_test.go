@@ -156,6 +156,14 @@ func probes(f foreign) []probe {
 			return map[string]any{"reference": "probe", "amount_cents": 4500}
 		}),
 		p("POST /contract/customers/:id/reps", "POST", "/api/v1/contract/customers/%d/reps", f.customer, func(int64) any { return map[string]int64{"user_id": f.userID} }),
+		p("GET /venues/:id/inventory", "GET", "/api/v1/venues/%d/inventory", f.venue, nil),
+		p("GET /venues/:id/inventory.csv", "GET", "/api/v1/venues/%d/inventory.csv", f.venue, nil),
+		p("GET /venues/:id/commemorative.csv", "GET", "/api/v1/venues/%d/commemorative.csv", f.venue, nil),
+		p("POST /venues/:id/commemorative", "POST", "/api/v1/venues/%d/commemorative", f.venue, func(int64) any {
+			return "number,rfid\n" + f.order.Tickets[0].Number + ",04A22B1A\n"
+		}),
+		{route: "POST /tickets/commemorative", method: "POST", path: "/api/v1/tickets/commemorative", missing: "/api/v1/tickets/commemorative",
+			body: map[string][]string{"numbers": {f.order.Tickets[0].Number}}, missBd: map[string][]string{"numbers": {"1100000126112300000019"}}},
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),

@@ -190,6 +190,10 @@ type Tx interface {
 	SetBundleCode(ctx context.Context, id int64, code string) error
 	CountBundles(ctx context.Context, tenantID int64, kind string, ref int64) (int, error)
 	SetBundleStatus(ctx context.Context, id int64, st BundleStatus) error
+	// SetTicketProduction sets how a ticket is made (and when it was);
+	// TicketProduction reads it.
+	SetTicketProduction(ctx context.Context, ticketID int64, production string, producedAt *time.Time) error
+	TicketProduction(ctx context.Context, ticketID int64) (string, error)
 	// RepriceHold sets every seat of a hold to one price (a pass's share).
 	RepriceHold(ctx context.Context, holdID, priceCents int64) error
 	// BundleRefunds are a bundle's refund requests in a status.

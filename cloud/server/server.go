@@ -30,6 +30,7 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/broker"
 	"github.com/admitbox/admit/cloud/contract"
+	"github.com/admitbox/admit/cloud/inventory"
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
@@ -219,7 +220,9 @@ type Server struct {
 	Passes *pass.Service
 	// Contract sells to contract customers through representatives.
 	Contract *contract.Service
-	Messages *messages.Service
+	// Inventory is the ticket inventory and production.
+	Inventory *inventory.Service
+	Messages  *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
 	Reports  report.Store
@@ -313,6 +316,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.Settlement = settlement.New(st.Settlement(), s.Agencies, cfg.Now)
 	s.Passes = pass.New(st.Passes(), svc, cfg.Now)
 	s.Contract = contract.New(st.Contract(), svc, cfg.Now)
+	s.Inventory = inventory.New(st.Inventory(), svc, cfg.Now)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -334,7 +338,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Passes: s.Passes, Contract: s.Contract, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Passes: s.Passes, Contract: s.Contract, Inventory: s.Inventory, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -413,6 +417,7 @@ type Store interface {
 	Settlement() settlement.Store
 	Passes() pass.Store
 	Contract() contract.Store
+	Inventory() inventory.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }

@@ -840,4 +840,16 @@ CREATE INDEX contract_orders_session ON contract_orders(session_id, tier_id);
 CREATE INDEX contract_orders_customer ON contract_orders(tenant_id, customer_id, id);
 DROP INDEX orders_prepaid_key;
 CREATE UNIQUE INDEX orders_prepaid_key ON orders(payment_key) WHERE payment_method IN ('presale', 'agency', 'contract');`,
+	// 34: the ticket inventory: every print of a ticket with its time (the
+	// first was all that was kept), and commemorative production.
+	`CREATE TABLE ticket_prints (
+	session_id INTEGER NOT NULL,
+	number TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX ticket_prints_session ON ticket_prints(session_id, number);
+INSERT INTO ticket_prints (session_id, number, at) SELECT session_id, number, printed_at FROM tickets WHERE printed_at IS NOT NULL;
+ALTER TABLE tickets ADD COLUMN production TEXT NOT NULL DEFAULT 'electronic';
+ALTER TABLE tickets ADD COLUMN produced_at INTEGER;
+CREATE INDEX revocations_session ON revocations(session_id, number);`,
 }

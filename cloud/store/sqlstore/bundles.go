@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"github.com/admitbox/admit/cloud/sales"
 )
@@ -73,4 +74,19 @@ func (r reader) GetBundle(ctx context.Context, tenantID, id int64) (sales.Bundle
 	}
 	b.CreatedAt = fromMS(at)
 	return b, json.Unmarshal([]byte(ids), &b.OrderIDs)
+}
+
+func (t *txn) SetTicketProduction(ctx context.Context, ticketID int64, production string, producedAt *time.Time) error {
+	var at any
+	if producedAt != nil {
+		at = ms(*producedAt)
+	}
+	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET production = ?, produced_at = ? WHERE id = ?`, production, at, ticketID)
+	return wrap(err, "ticket production")
+}
+
+func (t *txn) TicketProduction(ctx context.Context, ticketID int64) (string, error) {
+	var p string
+	err := t.q.QueryRowContext(ctx, `SELECT production FROM tickets WHERE id = ?`, ticketID).Scan(&p)
+	return p, wrap(err, "ticket production")
 }

@@ -219,7 +219,12 @@ VALUES (?,?,?,?,?,?,?,?,?)`, a.TenantID, a.VenueID, a.SessionID, a.TicketNumber,
 
 func (t *txn) MarkTicketPrinted(ctx context.Context, venueID int64, number string, at time.Time) error {
 	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET printed_at = `+t.d.Least+`(COALESCE(printed_at, ?), ?) WHERE venue_id = ? AND number = ?`, ms(at), ms(at), venueID, number)
-	return wrap(err, "mark ticket printed")
+	if err != nil {
+		return wrap(err, "mark ticket printed")
+	}
+	// Every print, for the inventory's count of prints as of a moment.
+	_, err = t.q.ExecContext(ctx, `INSERT INTO ticket_prints (session_id, number, at) SELECT session_id, number, ? FROM tickets WHERE venue_id = ? AND number = ?`, ms(at), venueID, number)
+	return wrap(err, "record a print")
 }
 
 func (t *txn) MarkTicketAdmitted(ctx context.Context, venueID int64, number string, at time.Time) error {
