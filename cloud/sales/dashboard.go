@@ -48,6 +48,8 @@ type SessionStats struct {
 	Remaining int       `json:"remaining"` // available now
 	Admitted  int       `json:"admitted"`  // tickets that entered
 	Printed   int       `json:"printed"`   // tickets printed at a kiosk or POS
+	// PassAdmitted are the admitted tickets that are a pass's.
+	PassAdmitted int `json:"pass_admitted"`
 	// Attendance is admitted / sold (0 with nothing sold).
 	Attendance float64 `json:"attendance"`
 }
@@ -195,7 +197,7 @@ type SessionCounts struct {
 	Session
 	Event, Hall                     string
 	Capacity, Sold, Held, Available int
-	Admitted, Printed               int
+	Admitted, Printed, PassAdmitted int
 }
 
 // PrintFailure is a print failure a device reported.
@@ -288,7 +290,7 @@ func buildDashboard(venueID int64, now time.Time, c DashboardCounts, devices []D
 	}
 	for _, sc := range c.Sessions {
 		st := SessionStats{ID: sc.ID, Event: sc.Event, Hall: sc.Hall, StartsAt: sc.StartsAt, Status: string(sc.Status),
-			Capacity: sc.Capacity, Sold: sc.Sold, Held: sc.Held, Remaining: sc.Available, Admitted: sc.Admitted, Printed: sc.Printed}
+			Capacity: sc.Capacity, Sold: sc.Sold, Held: sc.Held, Remaining: sc.Available, Admitted: sc.Admitted, Printed: sc.Printed, PassAdmitted: sc.PassAdmitted}
 		if st.Sold > 0 {
 			st.Attendance = float64(st.Admitted) / float64(st.Sold)
 		}

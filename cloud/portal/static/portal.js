@@ -35,7 +35,7 @@
     "rep.answer": ["Platform answer", "平台应答"], "rep.resend": ["Send again", "重新上报"], "rep.queued": ["queued again", "已重新排队"],
     "venue": ["Venue", "场馆"], "hall": ["Hall", "影厅"], "event": ["Event", "节目"], "session": ["Session", "场次"], "starts": ["Starts", "开始"],
     "ends": ["Ends", "结束"], "status": ["Status", "状态"], "capacity": ["Capacity", "可售座位"], "sold": ["Sold", "已售"], "held": ["Held", "锁座"],
-    "remaining": ["Remaining", "余票"], "printed": ["Printed", "已取票"], "admitted": ["Admitted", "已检票"], "attendance": ["Attendance", "上座率"],
+    "remaining": ["Remaining", "余票"], "printed": ["Printed", "已取票"], "admitted": ["Admitted", "已检票"], "attendance": ["Attendance", "上座率"], "passes.n": ["{0} with a pass", "其中通票 {0}"],
     "sales.per.minute": ["Tickets sold per minute (last hour)", "每分钟售票（近一小时）"], "channels": ["Sales channels", "销售渠道"],
     "gates": ["Admissions per gate", "各检票口入场"], "devices": ["Devices", "设备"], "anomalies": ["Anomalies", "异常"],
     "online": ["online", "在线"], "offline": ["offline", "离线"], "last.seen": ["Last seen", "最近在线"], "feed.lag": ["Feed lag", "同步延迟"],
@@ -107,7 +107,9 @@
   // --- shell -----------------------------------------------------------
   // Who sees which page, as the API's permissions have it (the API still
   // decides every call; this only keeps menus to what a role can use).
-  const everyone = null;
+  // Everyone on the organiser's staff; a customer's representative sees
+  // only its own page.
+  const everyone = ["platform_admin", "tenant_admin", "venue_manager", "clerk", "gate_staff", "auditor", "finance"];
   const sellers = ["platform_admin", "tenant_admin", "venue_manager", "clerk", "auditor"];
   const managers = ["platform_admin", "tenant_admin", "venue_manager"];
   const pages = [
@@ -117,6 +119,16 @@
     ["reporting", "nav.reporting", reportingPage, [...managers, "auditor"]], ["presales", "nav.presales", presalesPage, [...managers, "auditor"]],
     ["messages", "nav.messages", messagesPage, [...managers, "auditor"]], ["reviews", "nav.reviews", reviewsPage, managers], ["system", "nav.system", systemPage, [...managers, "auditor"]],
   ];
+  // The business pages (business.js) get the helpers they share.
+  const download = async (path, name) => {
+    const r = await fetch("/api/v1" + path, { headers: { Authorization: "Bearer " + state.token } });
+    if (!r.ok) throw new ApiError(r.status, await r.json().catch(() => null));
+    const a = el("a", { href: URL.createObjectURL(await r.blob()), download: name });
+    document.body.append(a); a.click(); a.remove();
+  };
+  const ext = { api, state, errorBox, venueSelect: (...a) => venueSelect(...a), download,
+    guard: (target, fn) => fn().catch((err) => clear(target, errorBox(err))) };
+  for (const [id, key, make, roles] of A.extraPages || []) pages.push([id, key, make(ext), roles]);
   const allowed = (p) => !p[3] || (state.me && p[3].includes(state.me.role));
   let stopPage = null;
 
@@ -152,7 +164,9 @@
     const [name, ...args] = location.hash.slice(2).split("/");
     header();
     if (!state.me) { loginPage(); return; }
-    const page = pages.find((p) => p[0] === name) || (name === "hall" && [0, 0, hallPage]) || (name === "session" && [0, 0, sessionPage]) || pages[0];
+    // The landing page (dashboard) is the first page the role may use.
+    const found = pages.find((p) => p[0] === name && (p[0] !== "dashboard" || allowed(p)));
+    const page = found || (name === "hall" && [0, 0, hallPage]) || (name === "session" && [0, 0, sessionPage]) || pages.find(allowed) || pages[0];
     if (!allowed(page)) { clear(main(), el("p", { class: "error", "data-test": "error" }, t("forbidden"))); return; }
     const target = clear(main(), el("p", { class: "muted" }, "…"));
     await guarded(target, async () => { stopPage = (await page[2](target, ...args)) || null; });
@@ -234,7 +248,8 @@
       el("thead", {}, el("tr", {}, [t("session"), t("starts"), t("capacity"), t("sold"), t("held"), t("remaining"), t("printed"), t("admitted"), t("attendance")].map((h, i) => el("th", { class: i > 1 ? "num" : "" }, h)))),
       el("tbody", {}, d.sessions.map((s) => el("tr", { "data-session": s.id },
         el("td", {}, s.event, el("div", { class: "muted" }, s.hall)), el("td", {}, A.time(s.starts_at)),
-        ...[s.capacity, s.sold, s.held, s.remaining, s.printed, s.admitted].map((n, i) => el("td", { class: "num", "data-field": ["capacity", "sold", "held", "remaining", "printed", "admitted"][i] }, String(n))),
+        ...[s.capacity, s.sold, s.held, s.remaining, s.printed, s.admitted].map((n, i) => el("td", { class: "num", "data-field": ["capacity", "sold", "held", "remaining", "printed", "admitted"][i] }, String(n),
+          i === 5 && s.pass_admitted ? el("span", { class: "muted", "data-field": "pass-admitted" }, " (" + t("passes.n", s.pass_admitted) + ")") : "")),
         el("td", { class: "num" }, s.sold ? pct(s.attendance) : "–"))))));
     const chart = el("canvas", { class: "chart", width: 600, height: 180, "data-test": "rate-chart" });
     const channels = Object.entries(d.channels);

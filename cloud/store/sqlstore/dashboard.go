@@ -60,16 +60,17 @@ func (r reader) VenueDashboard(ctx context.Context, venueID int64, win sales.Das
 		if err != nil {
 			return c, wrap(err, "dashboard seats")
 		}
-		err = r.each(ctx, `SELECT session_id, COUNT(*), COUNT(printed_at), COUNT(admitted_at) FROM tickets
+		err = r.each(ctx, `SELECT session_id, COUNT(*), COUNT(printed_at), COUNT(admitted_at),
+			COALESCE(SUM(CASE WHEN bundle_id <> 0 AND admitted_at IS NOT NULL THEN 1 ELSE 0 END), 0) FROM tickets
 			WHERE session_id IN `+in+` AND status = 'valid' GROUP BY session_id`, int64Args(ids),
 			func(scan func(...any) error) error {
 				var id int64
-				var sold, printed, admitted int
-				if err := scan(&id, &sold, &printed, &admitted); err != nil {
+				var sold, printed, admitted, passes int
+				if err := scan(&id, &sold, &printed, &admitted, &passes); err != nil {
 					return err
 				}
 				s := &c.Sessions[index[id]]
-				s.Sold, s.Printed, s.Admitted = sold, printed, admitted
+				s.Sold, s.Printed, s.Admitted, s.PassAdmitted = sold, printed, admitted, passes
 				return nil
 			})
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/sales"
+	wire "github.com/admitbox/admit/sync"
 )
 
 // testPasses: a seated pass takes its seat in every session in one
@@ -75,6 +76,26 @@ func testPasses(t *testing.T, open func(t *testing.T) sales.Store) {
 	for _, sid := range ids {
 		if st := seatStatus(t, f, sid, seat("C-8")); st != sales.SeatAvailable {
 			t.Fatalf("seat C-8 of session %d after the refused pass: %s", sid, st)
+		}
+	}
+
+	// The gates' admissions of a pass count on the dashboard, per session.
+	gate, _ := f.Device(t, "gate", "Gate 1")
+	n1 := won[0].Orders[0].Tickets[0].Number
+	if _, err := f.Svc.IngestFacts(ctx, gate.ID, []wire.Fact{admission(gate.ID, 1, n1, f.Session.ID, f.Clock.Now())}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.Svc.Dashboard(ctx, f.Manager, f.Venue.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range d.Sessions {
+		want := 0
+		if s.ID == f.Session.ID {
+			want = 1
+		}
+		if s.PassAdmitted != want {
+			t.Fatalf("session %d counts %d pass entries, want %d", s.ID, s.PassAdmitted, want)
 		}
 	}
 

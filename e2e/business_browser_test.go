@@ -1,0 +1,127 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/admitbox/admit/cloud/agency/agencyclient"
+	"github.com/admitbox/admit/cloud/contract"
+	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
+	"github.com/admitbox/admit/cloud/store/storetest"
+)
+
+// The big events' business from the portal, in Chromium: the organiser
+// adds an agency and gives it a key (shown once) and revokes it; finance
+// settles the agency's sales and closes the run; a manager reads the
+// ticket inventory; a contract customer's representative orders, gets
+// seats and names the holders, a bad line named by its number.
+func TestTheBusinessPagesInTheBrowser(t *testing.T) {
+	w := newWorld(t, embedded)
+	ctx := context.Background()
+	start := time.Now().Add(-time.Minute)
+
+	admin := w.loginAs(t, "acme-admin")
+	run(t, admin, "add an agency",
+		chromedp.Navigate(w.srv.URL+"/#/agencies"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=ag-create]`)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=ag-code]`), "maoyan"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=ag-name]`), "Maoyan"),
+		chromedp.Click(chromedp.CSS(`[data-test=ag-create]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=ag-open-maoyan]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=ag-open-maoyan]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=ag-newkey]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=ag-newkey]`)),
+		waitText(`[data-test=ag-token]`, "agk_"))
+	token := get(t, admin, "the token", chromedp.Evaluate[string](`document.querySelector('[data-test=ag-token]').textContent`))
+	cl := &agencyclient.Client{Base: w.srv.URL, Key: token}
+	_, _, err := cl.Order(ctx, "portal-1", agencyclient.OrderRequest{SessionID: w.session.ID, Count: 3, Reference: "MY-1"})
+	if err != nil {
+		t.Fatalf("the agency sells with the key the portal showed: %v", err)
+	}
+	as, err := w.srv.Agencies.List(ctx, w.admin)
+	w.must(err)
+	ks, err := w.srv.Agencies.Keys(ctx, w.admin, as[0].ID)
+	w.must(err)
+	run(t, admin, "revoke the key",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ag-revoke-%d]`, ks[0].ID))),
+		waitTrue(fmt.Sprintf(`!document.querySelector('[data-test=ag-revoke-%d]')`, ks[0].ID), 10*time.Second))
+	var ae *agencyclient.Error
+	if _, err := cl.Sessions(ctx); !errors.As(err, &ae) || ae.Code != "bad_api_key" {
+		t.Fatalf("the revoked key: %v", err)
+	}
+
+	// Finance settles the agency's day.
+	_, err = w.svc.CreateUser(ctx, w.admin, sales.NewUser{Username: "finance", Password: pw, Role: "finance"})
+	w.must(err)
+	fin := w.loginAs(t, "finance")
+	run(t, fin, "settle the agency up to now",
+		chromedp.Navigate(w.srv.URL+"/#/settlement"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=st-create]`)),
+		js(fmt.Sprintf(`(() => { const f = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+			document.querySelector('[data-test=st-from]').value = f(new Date(%d));
+			document.querySelector('[data-test=st-to]').value = ""; return true; })()`, start.Add(-time.Minute).UnixMilli())),
+		chromedp.Click(chromedp.CSS(`[data-test=st-create]`)))
+	run(t, fin, "the run", chromedp.WaitVisible(chromedp.CSS(`[data-test=st-runs] [data-run]`)))
+	runs, err := w.srv.Settlement.Runs(ctx, w.admin, "")
+	w.must(err)
+	if len(runs) != 1 || runs[0].Totals.Tickets != 3 {
+		t.Fatalf("the portal's run: %+v", runs)
+	}
+	run(t, fin, "close the run",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=st-close-%d]`, runs[0].ID))),
+		waitText(fmt.Sprintf(`[data-run="%d"] [data-test=st-state]`, runs[0].ID), string(settlement.Closed)))
+
+	// The inventory: the session's 200 seats, three sold.
+	mgr := w.loginAs(t, "manager")
+	run(t, mgr, "the inventory",
+		chromedp.Navigate(w.srv.URL+"/#/inventory"),
+		waitText(fmt.Sprintf(`[data-session="%d"] [data-test=inv-seats]`, w.session.ID), "200"),
+		waitText(fmt.Sprintf(`[data-session="%d"] [data-test=inv-sold]`, w.session.ID), "3"))
+
+	// A contract customer's representative, on a session three days out.
+	later, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: w.session.EventID,
+		StartsAt: w.session.StartsAt.Add(48 * time.Hour), EndsAt: w.session.EndsAt.Add(48 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	tiers, err := w.svc.SetPrices(ctx, w.admin, later.ID, []sales.PriceTier{{Name: "Std", PriceCents: 5000}})
+	w.must(err)
+	cust, err := w.srv.Contract.CreateCustomer(ctx, w.admin, contract.Customer{Code: "bank", Name: "Bank", Enabled: true})
+	w.must(err)
+	_, err = w.svc.SetQuotas(ctx, w.admin, later.ID, []sales.Quota{{Channel: sales.ChannelContract, TierID: tiers[0].ID, Limit: 20},
+		{Channel: sales.ChannelContract, TierID: tiers[0].ID, Party: cust.Party(), Limit: 4}})
+	w.must(err)
+	u, err := w.svc.CreateUser(ctx, w.admin, sales.NewUser{Username: "rep", Password: pw, Role: "customer_rep"})
+	w.must(err)
+	w.must(w.srv.Contract.SetRep(ctx, w.admin, cust.ID, u.ID))
+	rep := w.loginAs(t, "rep")
+	run(t, rep, "order as the representative",
+		chromedp.Navigate(w.srv.URL+"/#/contract"),
+		waitText(`[data-test=ct-left-mine]`, "4"),
+		chromedp.Click(chromedp.CSS(`[data-test=ct-order]`)),
+		waitText(`[data-test=ct-left-mine]`, "2"),
+		waitText(`[data-test=ct-orders] [data-test=ct-state]`, "ordered"))
+	orders, err := w.srv.Contract.Orders(ctx, w.admin)
+	w.must(err)
+	oid := orders[0].ID
+	bad := "doc_type,doc_number,name\\nresident_id,110105199001010000,A\\nresident_id," + storetest.ResidentID(3) + ",B\\n"
+	good := "doc_type,doc_number,name\\nresident_id," + storetest.ResidentID(3) + ",Zhang San\\nresident_id," + storetest.ResidentID(4) + ",Li Si\\n"
+	run(t, rep, "seats and names",
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ct-seat-%d]`, oid))),
+		waitText(`[data-test=ct-orders] [data-test=ct-state]`, "seated"),
+		js(fmt.Sprintf(`(() => { document.querySelector('[data-test=ct-names-%d]').value = "%s"; return true; })()`, oid, bad)),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ct-upload-%d]`, oid))),
+		waitText(`[data-test=error]`, "line 2"),
+		js(fmt.Sprintf(`(() => { document.querySelector('[data-test=ct-names-%d]').value = "%s"; return true; })()`, oid, good)),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ct-upload-%d]`, oid))),
+		waitText(`[data-test=ct-orders] [data-test=ct-state]`, "named · Zhang San, Li Si"))
+	shot(t, rep, "contract")
+	got, err := w.srv.Contract.Get(ctx, w.admin, oid)
+	if err != nil || got.State != contract.Named || len(got.SeatIDs) != 2 {
+		t.Fatalf("the representative's order: %+v %v", got, err)
+	}
+}
