@@ -164,6 +164,11 @@ func probes(f foreign) []probe {
 		}),
 		{route: "POST /tickets/commemorative", method: "POST", path: "/api/v1/tickets/commemorative", missing: "/api/v1/tickets/commemorative",
 			body: map[string][]string{"numbers": {f.order.Tickets[0].Number}}, missBd: map[string][]string{"numbers": {"1100000126112300000019"}}},
+		p("POST /sessions/:id/postpone", "POST", "/api/v1/sessions/%d/postpone", f.session, func(int64) any {
+			return map[string]any{"starts_at": f.order.PayBy.AddDate(0, 0, 9), "ends_at": f.order.PayBy.AddDate(0, 0, 9).Add(3600e9), "reason": "probe"}
+		}),
+		{route: "POST /tickets/:number/returned", method: "POST", path: "/api/v1/tickets/" + f.order.Tickets[0].Number + "/returned",
+			missing: "/api/v1/tickets/1100000126112300000019/returned", body: map[string]string{"reason": "probe"}, missBd: map[string]string{"reason": "probe"}},
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),

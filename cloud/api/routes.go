@@ -306,6 +306,19 @@ func (a *API) table() []route {
 			h: byID(a.svc.GetSession)},
 		{method: "POST", path: "/sessions/:id/cancel", summary: "Cancel a session", tag: "sessions", body: reasonBody{}, resp: sales.Session{},
 			h: byIDWithReason(a.svc.CancelSession)},
+		{method: "POST", path: "/sessions/:id/postpone", summary: "Postpone a session: its tickets stay valid at the new time and may be refunded until it starts", tag: "sessions",
+			body: sales.Postponement{}, resp: sales.Session{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				sid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in sales.Postponement
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.PostponeSession(c.Request.Context(), p, sid, in)
+			}},
 		{method: "GET", path: "/sessions/:id/prices", summary: "A session's price tiers", tag: "sessions", resp: []sales.PriceTier{},
 			h: byID(a.svc.Prices)},
 		{method: "PUT", path: "/sessions/:id/prices", summary: "Replace a session's price tiers (minimum price enforced)", tag: "sessions", body: pricesBody{}, resp: []sales.PriceTier{},
@@ -428,6 +441,15 @@ func (a *API) table() []route {
 		{method: "GET", path: "/tickets/:number", summary: "Get a ticket by its number", tag: "sales", resp: sales.Ticket{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				return a.svc.GetTicket(c.Request.Context(), p, c.Param("number"))
+			}},
+		{method: "POST", path: "/tickets/:number/returned", summary: "Mark a printed ticket handed back: its refund can then be approved", tag: "sales",
+			body: reasonBody{}, resp: sales.Ticket{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in reasonBody
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return a.svc.MarkReturned(c.Request.Context(), p, c.Param("number"), in.Reason)
 			}},
 		{method: "PUT", path: "/tickets/:number/card", summary: "Bind an RFID card (UID in hex) to a valid ticket: gates admit the card like the QR", tag: "sales",
 			body: sales.CardBinding{}, resp: sales.Ticket{},

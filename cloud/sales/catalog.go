@@ -396,6 +396,8 @@ type NewEvent struct {
 	// Refunds turns on refunds at the shop with these graded fees
 	// (refundrule.Default is the usual schedule).
 	Refunds *refundrule.Rule `json:"refunds,omitempty"`
+	// RefundPolicy is "" or RefundsClosed.
+	RefundPolicy string `json:"refund_policy,omitempty"`
 }
 
 // ValidFilmCode reports whether code has the form of the national data
@@ -451,8 +453,11 @@ func (s *Service) CreateEvent(ctx context.Context, p Principal, in NewEvent) (Ev
 	if len(fields) > 0 {
 		return Event{}, invalid("invalid_event", "the event cannot be created", fields...)
 	}
+	if in.RefundPolicy != "" && in.RefundPolicy != RefundsClosed {
+		return Event{}, invalid("invalid_event", "the event cannot be created", FieldError{Field: "refund_policy", Message: `"" or "closed"`})
+	}
 	e := Event{TenantID: tenantID, Name: name, Kind: kind, Code: code, CreatedAt: s.now().UTC(), RealName: in.RealName, HolderLimit: in.HolderLimit,
-		Refunds: in.Refunds}
+		Refunds: in.Refunds, RefundPolicy: in.RefundPolicy}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if _, err := tx.GetTenant(ctx, tenantID); err != nil {
 			return err
@@ -614,6 +619,47 @@ func (s *Service) CancelSession(ctx context.Context, p Principal, id int64, reas
 		ss.Status = SessionCancelled
 		rec(change{action: "session.cancel", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, before: before, after: ss, reason: reason})
 		if err := tx.SetSessionStatus(ctx, ss.ID, SessionCancelled); err != nil {
+			return err
+		}
+		return s.feedSession(ctx, tx, ss)
+	})
+	s.reads.forgetSession(ss.ID)
+	return ss, err
+}
+
+// Postponement moves a session to a later time.
+type Postponement struct {
+	StartsAt time.Time `json:"starts_at"`
+	EndsAt   time.Time `json:"ends_at"`
+	Reason   string    `json:"reason"`
+}
+
+// PostponeSession moves a session later. Its tickets stay valid (their
+// business date is the session's, which stays), the gates hear of the new
+// time, and the tickets may be refunded until it starts, whatever the
+// event's refund policy (§6.1.3(11)).
+func (s *Service) PostponeSession(ctx context.Context, p Principal, id int64, in Postponement) (Session, error) {
+	if err := authorize(p, auth.ManageSessions); err != nil {
+		return Session{}, err
+	}
+	ss, err := s.session(ctx, p, id)
+	if err != nil {
+		return Session{}, err
+	}
+	reason, fe := cleanText("reason", in.Reason, 3, 500)
+	switch {
+	case fe != nil:
+		return Session{}, invalid("invalid_postponement", "say why the session is postponed", *fe)
+	case ss.Status == SessionCancelled:
+		return Session{}, conflict("session_cancelled", "the session is cancelled")
+	case !in.StartsAt.After(ss.StartsAt) || !in.EndsAt.After(in.StartsAt) || in.EndsAt.Sub(in.StartsAt) > 24*time.Hour:
+		return Session{}, invalid("invalid_postponement", "the new start must be later than the old one, and the end after it (within a day)")
+	}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		before := ss
+		ss.StartsAt, ss.EndsAt, ss.Postponed = in.StartsAt.UTC(), in.EndsAt.UTC(), true
+		rec(change{action: "session.postpone", object: "session:" + itoa(ss.ID), tenantID: ss.TenantID, venueID: ss.VenueID, before: before, after: ss, reason: reason})
+		if err := tx.SetSessionTimes(ctx, ss.ID, ss.StartsAt, ss.EndsAt); err != nil {
 			return err
 		}
 		return s.feedSession(ctx, tx, ss)

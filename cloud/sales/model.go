@@ -98,7 +98,15 @@ type Event struct {
 	// Refunds is the rule for refunds the public asks for at the shop
 	// (graded fees); nil: the shop takes none (staff still can).
 	Refunds *refundrule.Rule `json:"refunds,omitempty"`
+	// RefundPolicy: RefundsClosed takes no refunds (at the box office or
+	// the shop) unless the organiser cancels or postpones the session;
+	// "" takes them at the box office with approval, before the show.
+	RefundPolicy string `json:"refund_policy,omitempty"`
 }
+
+// RefundsClosed is the refund policy of the big events: none, unless the
+// session is cancelled or postponed (§6.1.3(11)).
+const RefundsClosed = "closed"
 
 // Reentry is a session's re-entry policy, used by gates.
 type Reentry string
@@ -134,6 +142,9 @@ type Session struct {
 	// OnSaleAt, if set, is when the public shop (the web channel) starts
 	// selling it; the box office and agencies may sell before.
 	OnSaleAt *time.Time `json:"on_sale_at,omitempty"`
+	// Postponed: the organiser moved it (PostponeSession); its tickets
+	// stay valid at the new time and may be refunded until it starts.
+	Postponed bool `json:"postponed,omitempty"`
 }
 
 // Channel is where a sale happens.
@@ -336,7 +347,17 @@ type Ticket struct {
 	Holder string `json:"-"`
 	// Bundle is the pass (Bundle) this ticket is a session's part of.
 	Bundle int64 `json:"bundle,omitempty"`
+	// PrintedAt is its first print (a kiosk's, a POS's); Produced is a
+	// commemorative ticket made by the printing house; ReturnedAt is when
+	// staff took the paper ticket back, before its refund.
+	PrintedAt  *time.Time `json:"printed_at,omitempty"`
+	Produced   bool       `json:"produced,omitempty"`
+	ReturnedAt *time.Time `json:"returned_at,omitempty"`
 }
+
+// OnPaper reports whether the ticket exists on paper, which must come
+// back before its money does.
+func (t Ticket) OnPaper() bool { return t.PrintedAt != nil || t.Produced }
 
 type RefundStatus string
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
@@ -51,8 +52,8 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 	if err != nil {
 		return RefundRequest{}, err
 	}
-	if !refundOpen(ss, s.now()) {
-		return RefundRequest{}, conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
+	if err := s.refundRefusal(ctx, ss, s.now()); err != nil {
+		return RefundRequest{}, err
 	}
 	var fee int64
 	if p.Role == auth.RoleShop {
@@ -120,8 +121,8 @@ func (s *Service) requestBundleRefund(ctx context.Context, p Principal, in Refun
 		if err != nil {
 			return RefundRequest{}, err
 		}
-		if !refundOpen(ss, now) {
-			return RefundRequest{}, conflict("session_started", "a session of the pass has started: a pass partly used is not refunded")
+		if err := s.refundRefusal(ctx, ss, now); err != nil {
+			return RefundRequest{}, err
 		}
 		rs = append(rs, RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount,
 			Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: now, BundleID: b.ID})
@@ -182,6 +183,52 @@ func refundOpen(ss Session, now time.Time) bool {
 	return now.Before(ss.StartsAt)
 }
 
+// refundRefusal says why a session's tickets may not be refunded now, by
+// the time and by its event's policy: an event whose refunds are closed
+// takes them only for a session the organiser cancelled or postponed.
+func (s *Service) refundRefusal(ctx context.Context, ss Session, now time.Time) error {
+	if !refundOpen(ss, now) {
+		return conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
+	}
+	if ss.Status == SessionCancelled || ss.Postponed {
+		return nil
+	}
+	ev, err := s.cachedEvent(ctx, ss.TenantID, ss.EventID)
+	if err != nil {
+		return err
+	}
+	if ev.RefundPolicy == RefundsClosed {
+		return conflict("refunds_closed", "this event takes no refunds unless the organiser cancels or postpones the session")
+	}
+	return nil
+}
+
+// MarkReturned records that staff took a printed ticket back, so that its
+// refund can be approved.
+func (s *Service) MarkReturned(ctx context.Context, p Principal, number, reason string) (Ticket, error) {
+	if err := authorize(p, auth.RequestRefund); err != nil {
+		return Ticket{}, err
+	}
+	t, err := s.GetTicket(ctx, p, number)
+	if err != nil {
+		return Ticket{}, err
+	}
+	if !t.OnPaper() {
+		return Ticket{}, conflict("not_on_paper", "the ticket was never printed: nothing to hand back")
+	}
+	if t.ReturnedAt != nil {
+		return t, nil
+	}
+	at := s.now().UTC()
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		rec(change{action: "ticket.returned", object: "ticket:" + t.Number, tenantID: t.TenantID, venueID: t.VenueID, reason: reason,
+			after: map[string]any{"returned_at": at}})
+		return tx.SetTicketReturned(ctx, t.ID, at)
+	})
+	t.ReturnedAt = &at
+	return t, err
+}
+
 func (s *Service) shopQuote(ctx context.Context, o Order, ss Session) (refundrule.Quote, error) {
 	var prices []int64
 	for _, t := range o.Tickets {
@@ -202,6 +249,13 @@ func (s *Service) shopQuote(ctx context.Context, o Order, ss Session) (refundrul
 	ev, err := s.store.GetEvent(ctx, o.TenantID, ss.EventID)
 	if err != nil {
 		return refundrule.Quote{}, err
+	}
+	switch {
+	case ss.Postponed && (ev.Refunds == nil || !ev.Refunds.Open()):
+		// Moved by the organiser: the whole price back until it starts.
+		return refundrule.Rule{Grades: []refundrule.Grade{{}}}.Quote(prices, ss.StartsAt, s.now())
+	case ev.RefundPolicy == RefundsClosed && !ss.Postponed:
+		return refundrule.Quote{}, conflict("refunds_closed", "this event takes no refunds unless the organiser cancels or postpones the session")
 	}
 	if ev.Refunds == nil || !ev.Refunds.Open() {
 		return refundrule.Quote{}, conflict("refunds_closed", "this event takes no refunds at the shop")
@@ -360,11 +414,21 @@ func (s *Service) decideOne(ctx context.Context, tx Tx, rec func(change), p Prin
 		if err != nil {
 			return err
 		}
-		if !refundOpen(ss, now) {
-			return conflict("session_started", "tickets can be refunded only before the session starts; after it, a manager records a refund 补登 on the Reporting page")
+		if err := s.refundRefusal(ctx, ss, now); err != nil {
+			return err
 		}
 		if _, _, err := refundable(o, r.TicketIDs); err != nil {
 			return err
+		}
+		// A ticket on paper comes back before its money does.
+		var out []string
+		for _, t := range o.Tickets {
+			if slices.Contains(r.TicketIDs, t.ID) && t.OnPaper() && t.ReturnedAt == nil {
+				out = append(out, t.Number)
+			}
+		}
+		if len(out) > 0 {
+			return conflict("tickets_not_returned", "printed tickets must be handed back first (mark them returned): "+strings.Join(out, ", "))
 		}
 		r.Status = RefundApproved
 		if !paidByProvider(o) {

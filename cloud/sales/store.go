@@ -190,6 +190,10 @@ type Tx interface {
 	SetBundleCode(ctx context.Context, id int64, code string) error
 	CountBundles(ctx context.Context, tenantID int64, kind string, ref int64) (int, error)
 	SetBundleStatus(ctx context.Context, id int64, st BundleStatus) error
+	// SetTicketReturned notes a printed ticket handed back.
+	SetTicketReturned(ctx context.Context, ticketID int64, at time.Time) error
+	// SetSessionTimes moves a session (postponed).
+	SetSessionTimes(ctx context.Context, sessionID int64, starts, ends time.Time) error
 	// SetTicketProduction sets how a ticket is made (and when it was);
 	// TicketProduction reads it.
 	SetTicketProduction(ctx context.Context, ticketID int64, production string, producedAt *time.Time) error

@@ -852,4 +852,9 @@ INSERT INTO ticket_prints (session_id, number, at) SELECT session_id, number, pr
 ALTER TABLE tickets ADD COLUMN production TEXT NOT NULL DEFAULT 'electronic';
 ALTER TABLE tickets ADD COLUMN produced_at INTEGER;
 CREATE INDEX revocations_session ON revocations(session_id, number);`,
+	// 35: refunds in special cases: paper tickets come back before the
+	// money; an event's refund policy; a session postponed.
+	`ALTER TABLE tickets ADD COLUMN returned_at INTEGER;
+ALTER TABLE events ADD COLUMN refund_policy TEXT NOT NULL DEFAULT '';
+ALTER TABLE sessions ADD COLUMN postponed INTEGER NOT NULL DEFAULT 0;`,
 }

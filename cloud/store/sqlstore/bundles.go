@@ -90,3 +90,13 @@ func (t *txn) TicketProduction(ctx context.Context, ticketID int64) (string, err
 	err := t.q.QueryRowContext(ctx, `SELECT production FROM tickets WHERE id = ?`, ticketID).Scan(&p)
 	return p, wrap(err, "ticket production")
 }
+
+func (t *txn) SetTicketReturned(ctx context.Context, ticketID int64, at time.Time) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE tickets SET returned_at = ? WHERE id = ? AND returned_at IS NULL`, ms(at), ticketID)
+	return wrap(err, "ticket returned")
+}
+
+func (t *txn) SetSessionTimes(ctx context.Context, sessionID int64, starts, ends time.Time) error {
+	_, err := t.q.ExecContext(ctx, `UPDATE sessions SET starts_at = ?, ends_at = ?, postponed = 1 WHERE id = ?`, ms(starts), ms(ends), sessionID)
+	return wrap(err, "postpone a session")
+}

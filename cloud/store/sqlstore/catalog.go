@@ -284,13 +284,13 @@ func (r reader) GetEvent(ctx context.Context, tenantID, id int64) (sales.Event, 
 	return e, notFound(err, "event")
 }
 
-const eventCols = `id, tenant_id, name, kind, code, created_at, real_name, holder_limit, refund_rule`
+const eventCols = `id, tenant_id, name, kind, code, created_at, real_name, holder_limit, refund_rule, refund_policy`
 
 func scanEvent(sc interface{ Scan(...any) error }) (sales.Event, error) {
 	var e sales.Event
 	var at int64
 	var rule string
-	if err := sc.Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at, &e.RealName, &e.HolderLimit, &rule); err != nil {
+	if err := sc.Scan(&e.ID, &e.TenantID, &e.Name, &e.Kind, &e.Code, &at, &e.RealName, &e.HolderLimit, &rule, &e.RefundPolicy); err != nil {
 		return e, err
 	}
 	e.CreatedAt = fromMS(at)
@@ -334,8 +334,8 @@ func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
 	if err != nil {
 		return err
 	}
-	id, err := t.insert(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at, real_name, holder_limit, refund_rule) VALUES (?,?,?,?,?,?,?,?)`,
-		e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt), e.RealName, e.HolderLimit, rule)
+	id, err := t.insert(ctx, `INSERT INTO events (tenant_id, name, kind, code, created_at, real_name, holder_limit, refund_rule, refund_policy) VALUES (?,?,?,?,?,?,?,?,?)`,
+		e.TenantID, e.Name, e.Kind, e.Code, ms(e.CreatedAt), e.RealName, e.HolderLimit, rule, e.RefundPolicy)
 	if err != nil {
 		return wrap(err, "insert event")
 	}
@@ -343,14 +343,14 @@ func (t *txn) InsertEvent(ctx context.Context, e *sales.Event) error {
 	return nil
 }
 
-const sessionCols = `id, tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones, on_sale_at`
+const sessionCols = `id, tenant_id, venue_id, hall_id, event_id, starts_at, ends_at, business_date, status, min_price_cents, max_per_order, reentry, quotas, created_at, zones, on_sale_at, postponed`
 
 func scanSession(sc interface{ Scan(...any) error }) (sales.Session, error) {
 	var s sales.Session
 	var start, end, at, onSale int64
 	var quotas, zones string
 	err := sc.Scan(&s.ID, &s.TenantID, &s.VenueID, &s.HallID, &s.EventID, &start, &end, &s.BusinessDate, &s.Status,
-		&s.MinPriceCents, &s.MaxPerOrder, &s.Reentry, &quotas, &at, &zones, &onSale)
+		&s.MinPriceCents, &s.MaxPerOrder, &s.Reentry, &quotas, &at, &zones, &onSale, &s.Postponed)
 	if err != nil {
 		return s, err
 	}

@@ -512,15 +512,16 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 	return out, nil
 }
 
-const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, card, holder, bundle_id`
+const ticketCols = `id, tenant_id, venue_id, session_id, order_id, seat_id, seat_label, number, business_date, serial, tier_id, price_cents, key_id, qr, status, issued_at, card, holder, bundle_id, printed_at, produced_at IS NOT NULL, returned_at`
 
 func scanTicket(sc interface{ Scan(...any) error }) (sales.Ticket, error) {
 	var x sales.Ticket
 	var at int64
 	var card sql.NullString
+	var printed, returned sql.NullInt64
 	err := sc.Scan(&x.ID, &x.TenantID, &x.VenueID, &x.SessionID, &x.OrderID, &x.SeatID, &x.SeatLabel, &x.Number, &x.BusinessDate, &x.Serial,
-		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at, &card, &x.Holder, &x.Bundle)
-	x.IssuedAt, x.Card = fromMS(at), card.String
+		&x.TierID, &x.PriceCents, &x.KeyID, &x.QR, &x.Status, &at, &card, &x.Holder, &x.Bundle, &printed, &x.Produced, &returned)
+	x.IssuedAt, x.Card, x.PrintedAt, x.ReturnedAt = fromMS(at), card.String, fromNullMS(printed), fromNullMS(returned)
 	return x, err
 }
 

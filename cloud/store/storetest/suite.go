@@ -35,6 +35,7 @@ var ctx = context.Background()
 
 var capabilities = []capability{
 	{"holds are all or nothing", testHoldAllOrNothing},
+	{"a closed event refunds nothing until the session is postponed or cancelled; printed tickets come back first", testSpecialRefunds},
 	{"contract customers' two quota tracks hold against the public; names by CSV; tickets once paid; unnamed orders lapse", testContract},
 	{"a seated pass takes its seat in every session in one transaction or none; a refund gives all back", testPasses},
 	{"settlement: an agency's orders and refunds settle once each, by day; closed runs never change; statements reconciled", testSettlement},
