@@ -107,3 +107,21 @@ func TestARefundedForgedOrUnknownPassIsRefused(t *testing.T) {
 		t.Fatalf("refusals recorded %d facts", f.depth())
 	}
 }
+
+// A session the organiser postponed keeps its business date: its tickets
+// are admitted at the new time, not at the old one.
+func TestAPostponedSessionAdmitsItsTicketsAtTheNewTime(t *testing.T) {
+	f := newFixture(t)
+	const sPostponed = 7
+	moved := local(16, 19, 30)
+	ct.Apply(t, f.c, f.v.Batch(ct.Event(sync.EventSession, sync.SessionData{ID: sPostponed, Event: "Final", Hall: "1", StartsAt: moved.UTC(),
+		EndsAt: moved.Add(2 * time.Hour).UTC(), BusinessDate: "2025-03-14", Status: "scheduled", Reentry: "none", OpensBeforeMin: 30})))
+	tk := f.ticket(today, sPostponed, true)
+	if d := f.validate(tk.QR, gate.In); d.Admit || d.Reason != gate.ReasonWrongSessionTime {
+		t.Fatalf("at the old time: %+v", d)
+	}
+	f.now = local(16, 19, 10)
+	if d := f.validate(tk.QR, gate.In); !d.Admit {
+		t.Fatalf("at the new time: %+v", d)
+	}
+}
