@@ -27,6 +27,7 @@ import (
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
+	"github.com/admitbox/admit/cloud/outlet"
 	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/presale"
 	"github.com/admitbox/admit/cloud/report"
@@ -71,6 +72,8 @@ type Options struct {
 	Contract *contract.Service
 	// Inventory is the ticket inventory and production (nil: none).
 	Inventory *inventory.Service
+	// Outlets are the channels' booths and shops (nil: none).
+	Outlets *outlet.Service
 	// Observer hears of every request the API answered (nil: none).
 	Observer RequestObserver
 	// Limits is the flow control in front of every route (nil: none).
@@ -136,7 +139,7 @@ func New(svc *sales.Service, o Options) *API {
 	}
 	a := &API{svc: svc, log: o.Logger, opts: o}
 	a.streams, a.stopStreams = context.WithCancel(context.Background())
-	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes(), a.settlementRoutes(), a.passRoutes(), a.contractRoutes(), a.inventoryRoutes())
+	a.routes = slices.Concat(a.table(), a.presaleRoutes(), a.messageRoutes(), a.shopRoutes(), a.accountRoutes(), a.agencyRoutes(), a.settlementRoutes(), a.passRoutes(), a.contractRoutes(), a.inventoryRoutes(), a.outletRoutes())
 	return a
 }
 

@@ -53,6 +53,7 @@ type foreign struct {
 	pass     int64
 	customer int64
 	contract int64
+	outlet   int64
 	device   string
 }
 
@@ -169,6 +170,8 @@ func probes(f foreign) []probe {
 		}),
 		{route: "POST /tickets/:number/returned", method: "POST", path: "/api/v1/tickets/" + f.order.Tickets[0].Number + "/returned",
 			missing: "/api/v1/tickets/1100000126112300000019/returned", body: map[string]string{"reason": "probe"}, missBd: map[string]string{"reason": "probe"}},
+		p("POST /outlets/:id/enable", "POST", "/api/v1/outlets/%d/enable", f.outlet, func(int64) any { return map[string]any{"enabled": false} }),
+		p("POST /outlets/:id/staff", "POST", "/api/v1/outlets/%d/staff", f.outlet, func(int64) any { return map[string]int64{"user_id": f.userID} }),
 		// Foreign ids carried in bodies.
 		p("POST /holds", "POST", "/api/v1/holds", f.session, func(id int64) any { return sales.HoldRequest{SessionID: id, Channel: "pos", Count: 1} }),
 		p("POST /orders", "POST", "/api/v1/orders", f.hold.ID, func(id int64) any { return sales.OrderRequest{HoldID: id} }),
@@ -219,6 +222,7 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		"/api/v1/passes/products",
 		"/api/v1/contract/orders",
 		"/api/v1/contract/customers",
+		"/api/v1/outlets",
 	} {
 		r := w.call(tw.admin, "GET", path, nil)
 		fmt.Fprintf(&b, "%s %d %s\n", path, r.status, r.body)
@@ -318,6 +322,11 @@ func (w *world) victimObjects(tw tenantWorld) foreign {
 	}
 	w.ok(w.call(tw.admin, "POST", "/api/v1/contract/orders", map[string]any{"customer_id": cust.ID, "session_id": tw.sessionX, "tier_id": tw.tierX, "quantity": 1}), &co)
 	f.contract = co.ID
+	var ou struct {
+		ID int64 `json:"id"`
+	}
+	w.ok(w.call(tw.admin, "POST", "/api/v1/outlets", map[string]any{"channel": "pos", "code": "victim", "name": "Victim booth"}), &ou)
+	f.outlet = ou.ID
 	return f
 }
 

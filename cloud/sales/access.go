@@ -180,6 +180,13 @@ func (s *Service) authenticate(ctx context.Context, token string) (Principal, er
 		return Principal{}, &Error{Kind: KindUnauthenticated, Code: "unauthenticated", Message: "token no longer valid; log in again"}
 	}
 	p := principalOf(u)
+	if u.OutletID != 0 {
+		open, err := s.store.OutletOpen(ctx, u.OutletID)
+		if err != nil {
+			return Principal{}, err
+		}
+		p.OutletClosed = !open
+	}
 	if err := s.checkSession(ctx, token, p); err != nil {
 		return Principal{}, err
 	}
@@ -187,7 +194,7 @@ func (s *Service) authenticate(ctx context.Context, token string) (Principal, er
 }
 
 func principalOf(u User) Principal {
-	return Principal{UserID: u.ID, Username: u.Username, TenantID: u.TenantID, Role: u.Role, VenueIDs: u.VenueIDs}
+	return Principal{UserID: u.ID, Username: u.Username, TenantID: u.TenantID, Role: u.Role, VenueIDs: u.VenueIDs, OutletID: u.OutletID}
 }
 
 // NewUser is the input to CreateUser.
@@ -398,3 +405,8 @@ func (s *Service) UpdateUser(ctx context.Context, p Principal, id int64, in User
 	s.forgetPrincipals()
 	return out, err
 }
+
+// ForgetLogins makes every login re-read its user (and outlet) on its
+// next request: a disabled outlet stops selling at once on this process,
+// within principalTTL on others.
+func (s *Service) ForgetLogins() { s.forgetPrincipals() }

@@ -170,7 +170,7 @@ func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest,
 		for _, t := range tiers {
 			price[t.ID] = t.PriceCents
 		}
-		o := Order{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, Channel: ChannelPOS, Status: OrderPending,
+		o := Order{TenantID: ss.TenantID, VenueID: ss.VenueID, SessionID: ss.ID, Channel: ChannelPOS, OutletID: p.OutletID, Status: OrderPending,
 			CustomerName: name, PayBy: now.Add(s.cfg.PaymentWindow).UTC(), CreatedBy: p.UserID, CreatedAt: now.UTC()}
 		for _, st := range seats {
 			if st.TierID == 0 {

@@ -17,6 +17,10 @@ type Principal struct {
 	TenantID int64     `json:"tenant_id"` // 0 for a platform admin
 	Role     auth.Role `json:"role"`
 	VenueIDs []int64   `json:"venue_ids,omitempty"`
+	// OutletID is the outlet (a booth) the user works at: its sales
+	// record it; OutletClosed: the outlet is disabled, so they sell nothing.
+	OutletID     int64 `json:"outlet_id,omitempty"`
+	OutletClosed bool  `json:"-"`
 }
 
 // SeesVenue reports whether the principal may see the venue at all.
@@ -294,7 +298,8 @@ type Order struct {
 	SessionID     int64       `json:"session_id"`
 	HoldID        int64       `json:"hold_id"`
 	Channel       Channel     `json:"channel"`
-	Party         string      `json:"party,omitempty"` // the hold's party
+	Party         string      `json:"party,omitempty"`     // the hold's party
+	OutletID      int64       `json:"outlet_id,omitempty"` // the seller's outlet
 	Status        OrderStatus `json:"status"`
 	TotalCents    int64       `json:"total_cents"`
 	PickupCode    string      `json:"pickup_code"`
@@ -419,6 +424,7 @@ type User struct {
 	DisplayName  string     `json:"display_name"`
 	Role         auth.Role  `json:"role"`
 	VenueIDs     []int64    `json:"venue_ids"`
+	OutletID     int64      `json:"outlet_id,omitempty"`
 	Disabled     bool       `json:"disabled"`
 	PasswordHash string     `json:"-"`
 	FailedLogins int        `json:"-"`

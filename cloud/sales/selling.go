@@ -470,7 +470,7 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	for _, st := range h.Seats {
 		total += st.PriceCents
 	}
-	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel, Party: h.Party,
+	o := Order{TenantID: h.TenantID, VenueID: h.VenueID, SessionID: h.SessionID, HoldID: h.ID, Channel: h.Channel, Party: h.Party, OutletID: p.OutletID,
 		Status: OrderPending, TotalCents: total, CustomerName: name, CustomerPhone: phone, PayBy: now.Add(s.cfg.PaymentWindow).UTC(),
 		Seats: h.Seats, CreatedBy: p.UserID, CreatedAt: now.UTC(), Holders: holders}
 	s.sealCustomer(&o) // the audit entry's copy is sealed too

@@ -276,6 +276,9 @@ func authorize(p Principal, a auth.Action) error {
 	if !auth.Can(p.Role, a) {
 		return forbidden("your role (" + string(p.Role) + ") may not " + string(a))
 	}
+	if p.OutletClosed && (a == auth.Sell || a == auth.RequestRefund) {
+		return &Error{Kind: KindForbidden, Code: "outlet_disabled", Message: "your outlet is disabled: it sells nothing until the organiser enables it"}
+	}
 	return nil
 }
 

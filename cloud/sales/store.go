@@ -83,6 +83,8 @@ type Reader interface {
 	SigningKeys(ctx context.Context, tenantID int64) ([]SigningKey, error)
 
 	GetUser(ctx context.Context, id int64) (User, error)
+	// OutletOpen reports whether an outlet is enabled (false: unknown).
+	OutletOpen(ctx context.Context, id int64) (bool, error)
 	GetUserByName(ctx context.Context, username string) (User, error)
 	ListUsers(ctx context.Context, tenantID int64) ([]User, error)
 	// GetLoginSession finds a login by its token's hash.

@@ -34,6 +34,7 @@ import (
 	"github.com/admitbox/admit/cloud/limit"
 	"github.com/admitbox/admit/cloud/messages"
 	"github.com/admitbox/admit/cloud/ops"
+	"github.com/admitbox/admit/cloud/outlet"
 	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/payment"
 	"github.com/admitbox/admit/cloud/portal"
@@ -222,7 +223,9 @@ type Server struct {
 	Contract *contract.Service
 	// Inventory is the ticket inventory and production.
 	Inventory *inventory.Service
-	Messages  *messages.Service
+	// Outlets are the channels\' booths and shops.
+	Outlets  *outlet.Service
+	Messages *messages.Service
 	// Reports is the national data platform reporter's queue; Reporter is
 	// nil when no platform is configured, Queries when it does not query.
 	Reports  report.Store
@@ -317,6 +320,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.Passes = pass.New(st.Passes(), svc, cfg.Now)
 	s.Contract = contract.New(st.Contract(), svc, cfg.Now)
 	s.Inventory = inventory.New(st.Inventory(), svc, cfg.Now)
+	s.Outlets = outlet.New(st.Outlets(), cfg.Now)
+	s.Outlets.Forget = svc.ForgetLogins
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()
@@ -338,7 +343,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		limits = limit.New(cfg.RateLimits, nil)
 	}
 	a := api.New(svc, api.Options{Logger: cfg.Logger, Version: cfg.Version, Endpoints: public, BrokerCA: s.brokerCA, Reporting: s.reporting,
-		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Passes: s.Passes, Contract: s.Contract, Inventory: s.Inventory, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
+		Ops: ops.New(svc, st, cfg.Now), Presales: s.Presales, Messages: msgs, Storefront: storefront.New(svc, time.Second, cfg.Now), Accounts: s.Accounts, WebShop: s.WebShop, Agencies: s.Agencies, Settlement: s.Settlement, Passes: s.Passes, Contract: s.Contract, Inventory: s.Inventory, Outlets: s.Outlets, Observer: m, Limits: limits, TrustedProxies: cfg.TrustedProxies})
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", m.handler())
 	mux.HandleFunc("GET /health/live", s.live)
@@ -418,6 +423,7 @@ type Store interface {
 	Passes() pass.Store
 	Contract() contract.Store
 	Inventory() inventory.Store
+	Outlets() outlet.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 }

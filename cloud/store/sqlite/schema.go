@@ -857,4 +857,19 @@ CREATE INDEX revocations_session ON revocations(session_id, number);`,
 	`ALTER TABLE tickets ADD COLUMN returned_at INTEGER;
 ALTER TABLE events ADD COLUMN refund_policy TEXT NOT NULL DEFAULT '';
 ALTER TABLE sessions ADD COLUMN postponed INTEGER NOT NULL DEFAULT 0;`,
+	// 36: outlets (booths, agency shops) of a channel, the staff of each,
+	// and the outlet of every sale.
+	`CREATE TABLE outlets (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	channel TEXT NOT NULL,
+	code TEXT NOT NULL,
+	name TEXT NOT NULL,
+	enabled INTEGER NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX outlets_code ON outlets(tenant_id, code);
+ALTER TABLE users ADD COLUMN outlet_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE orders ADD COLUMN outlet_id INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX orders_outlet ON orders(outlet_id, paid_at) WHERE outlet_id <> 0;`,
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -51,7 +52,7 @@ func (t *txn) SetKeyStatus(ctx context.Context, keyID uint32, st sales.KeyStatus
 	return wrap(err, "set key status")
 }
 
-const userCols = `id, tenant_id, username, display_name, role, venue_ids, disabled, password_hash, failed_logins, last_failed_at, generation, created_at, password_history, password_changed_at`
+const userCols = `id, tenant_id, username, display_name, role, venue_ids, disabled, password_hash, failed_logins, last_failed_at, generation, created_at, password_history, password_changed_at, outlet_id`
 
 func scanUser(sc interface{ Scan(...any) error }) (sales.User, error) {
 	var u sales.User
@@ -60,7 +61,7 @@ func scanUser(sc interface{ Scan(...any) error }) (sales.User, error) {
 	var failed, changed sql.NullInt64
 	var history string
 	err := sc.Scan(&u.ID, &u.TenantID, &u.Username, &u.DisplayName, &u.Role, &venues, &u.Disabled, &u.PasswordHash, &u.FailedLogins, &failed, &u.Generation, &at,
-		&history, &changed)
+		&history, &changed, &u.OutletID)
 	if err != nil {
 		return u, err
 	}
@@ -246,4 +247,13 @@ func (r reader) AuditLog(ctx context.Context, f sales.AuditFilter, fn func(audit
 func (t *txn) AppendOutbox(ctx context.Context, e sales.OutboxEvent) error {
 	t.appendRow("outbox", "tenant_id, venue_id, kind, payload, created_at", e.TenantID, e.VenueID, e.Kind, string(e.Payload), time.Now().UnixMilli())
 	return nil
+}
+
+func (r reader) OutletOpen(ctx context.Context, id int64) (bool, error) {
+	var enabled int
+	err := r.q.QueryRowContext(ctx, `SELECT enabled FROM outlets WHERE id = ?`, id).Scan(&enabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return enabled == 1, wrap(err, "read an outlet")
 }

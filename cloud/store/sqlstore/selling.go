@@ -358,9 +358,9 @@ func (t *txn) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
 }
 
 func (t *txn) InsertOrder(ctx context.Context, o *sales.Order) error {
-	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, customer_index, pay_by, created_by, created_at, holders, party)
-VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
-		o.CustomerName, o.CustomerPhone, o.CustomerIndex, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt), holdersJSON(o.Holders), o.Party)
+	id, err := t.insert(ctx, `INSERT INTO orders (tenant_id, venue_id, session_id, hold_id, channel, status, total_cents, pickup_code, order_qr, customer_name, customer_phone, customer_index, pay_by, created_by, created_at, holders, party, outlet_id)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`, o.TenantID, o.VenueID, o.SessionID, o.HoldID, o.Channel, o.Status, o.TotalCents, o.PickupCode, o.OrderQR,
+		o.CustomerName, o.CustomerPhone, o.CustomerIndex, ms(o.PayBy), o.CreatedBy, ms(o.CreatedAt), holdersJSON(o.Holders), o.Party, o.OutletID)
 	if err != nil {
 		return t.uniqueViolation(err, "pickup_code_taken", "pickup code collision")
 	}
@@ -416,7 +416,7 @@ func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderS
 }
 
 const orderCols = `o.id, o.tenant_id, o.venue_id, o.session_id, o.hold_id, o.channel, o.status, o.total_cents, o.pickup_code, o.order_qr,
-	o.customer_name, o.customer_phone, o.customer_index, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at, o.holders, o.party`
+	o.customer_name, o.customer_phone, o.customer_index, o.payment_method, o.payment_ref, o.payment_key, o.pay_by, o.created_by, o.created_at, o.paid_at, o.holders, o.party, o.outlet_id`
 
 func holdersJSON(hs []sales.OrderHolder) string {
 	if len(hs) == 0 {
@@ -432,7 +432,7 @@ func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
 	var paid sql.NullInt64
 	var holders string
 	err := sc.Scan(&o.ID, &o.TenantID, &o.VenueID, &o.SessionID, &o.HoldID, &o.Channel, &o.Status, &o.TotalCents, &o.PickupCode, &o.OrderQR,
-		&o.CustomerName, &o.CustomerPhone, &o.CustomerIndex, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid, &holders, &o.Party)
+		&o.CustomerName, &o.CustomerPhone, &o.CustomerIndex, &o.PaymentMethod, &o.PaymentRef, &o.PaymentKey, &payBy, &o.CreatedBy, &at, &paid, &holders, &o.Party, &o.OutletID)
 	if err != nil {
 		return o, err
 	}
