@@ -8,6 +8,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/outlet"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 )
 
 // A booth: its clerk's sales record it, the report counts them, and once
@@ -37,6 +38,15 @@ func TestABoothsSalesRecordItAndADisabledBoothSellsNothing(t *testing.T) {
 	w.ok(w.call(tw.admin, "GET", "/api/v1/outlets/report?from="+time.Now().Add(-time.Hour).UTC().Format(time.RFC3339), nil), &rep)
 	if len(rep) != 1 || rep[0].Orders != 1 || rep[0].Tickets != 2 || rep[0].TotalCents != 9000 {
 		t.Fatalf("the outlet report: %+v", rep)
+	}
+	// The booth is a settlement partner: its run is its staff's sales.
+	end := time.Now().Add(2 * time.Millisecond)
+	for !time.Now().After(end) {
+	}
+	var run settlement.Run
+	w.ok(w.call(tw.admin, "POST", "/api/v1/settlement/runs", settlement.NewRun{Party: fmt.Sprintf("outlet:%d", booth.ID), From: end.Add(-time.Hour), To: end}), &run)
+	if len(run.Lines) != 1 || run.Lines[0].OrderID != o.ID || run.Totals.NetCents != 9000 {
+		t.Fatalf("the booth's settlement: %+v", run)
 	}
 	w.ok(w.call(tw.admin, "POST", fmt.Sprintf("/api/v1/outlets/%d/enable", booth.ID), map[string]any{"enabled": false, "reason": "closed for the day"}), nil)
 	r := w.call(tw.clerk, "POST", "/api/v1/holds", sales.HoldRequest{SessionID: tw.sessionX, Channel: "pos", SeatIDs: []int64{tw.seatsX[7].SeatID}})

@@ -13,6 +13,7 @@ import (
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 )
 
 // Store keeps customers, their representatives and their orders; each
@@ -20,6 +21,7 @@ import (
 type Store interface {
 	InsertCustomer(ctx context.Context, c Customer, e audit.Entry) (Customer, error) // ErrDuplicate on code
 	Customer(ctx context.Context, tenantID, id int64) (Customer, error)
+	// Customers lists a tenant's customers (0: every tenant's).
 	Customers(ctx context.Context, tenantID int64) ([]Customer, error)
 	// SetRep makes a user a customer's representative.
 	SetRep(ctx context.Context, tenantID, userID, customerID int64, e audit.Entry) error
@@ -527,6 +529,20 @@ func (s *Service) Sessions(ctx context.Context, p sales.Principal) ([]SessionQuo
 		if len(v.Quotas) > 0 {
 			out = append(out, v)
 		}
+	}
+	return out, nil
+}
+
+// Partners are the contract customers as settlement sees them (tenantID
+// 0: every tenant's): each owes the full price of what it was issued.
+func (s *Service) Partners(ctx context.Context, tenantID int64) ([]settlement.Partner, error) {
+	cs, err := s.st.Customers(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]settlement.Partner, len(cs))
+	for i, c := range cs {
+		out[i] = settlement.Partner{TenantID: c.TenantID, Party: c.Party(), Name: c.Name}
 	}
 	return out, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/admitbox/admit/cloud/audit"
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 )
 
 // Outlet is a booth or an agency's shop.
@@ -43,6 +44,7 @@ type Sales struct {
 type Store interface {
 	InsertOutlet(ctx context.Context, o Outlet, e audit.Entry) (Outlet, error) // ErrDuplicate
 	SetEnabled(ctx context.Context, tenantID, id int64, enabled bool, e audit.Entry) (Outlet, error)
+	// Outlets lists a tenant's outlets (0: every tenant's).
 	Outlets(ctx context.Context, tenantID int64) ([]Outlet, error)
 	// SetStaff makes a user of the tenant work at an outlet (0: none).
 	SetStaff(ctx context.Context, tenantID, userID, outletID int64, e audit.Entry) error
@@ -162,4 +164,19 @@ func (s *Service) Report(ctx context.Context, p sales.Principal, from, to time.T
 		return nil, sales.Invalid("bad_query", "from must be before to")
 	}
 	return s.st.Report(ctx, p.TenantID, from, to)
+}
+
+// Partners are the booths (outlets of the box office channel) as
+// settlement sees them (tenantID 0: every tenant's): each remits what it
+// took, with no commission unless the organiser agrees one.
+func (s *Service) Partners(ctx context.Context, tenantID int64) ([]settlement.Partner, error) {
+	os, err := s.st.Outlets(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	var out []settlement.Partner
+	for _, o := range os {
+		out = append(out, settlement.Partner{TenantID: o.TenantID, Party: "outlet:" + strconv.FormatInt(o.ID, 10), Name: o.Name})
+	}
+	return out, nil
 }

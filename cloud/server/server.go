@@ -316,12 +316,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.WebShop = webshop.New(st.WebShop(), svc, s.Accounts, s.Presales, cfg.Now)
 	s.WebShop.Inbox = msgs
 	s.Agencies = agency.New(st.Agencies(), svc, cfg.Now)
-	s.Settlement = settlement.New(st.Settlement(), s.Agencies, cfg.Now)
 	s.Passes = pass.New(st.Passes(), svc, cfg.Now)
 	s.Contract = contract.New(st.Contract(), svc, cfg.Now)
 	s.Inventory = inventory.New(st.Inventory(), svc, cfg.Now)
 	s.Outlets = outlet.New(st.Outlets(), cfg.Now)
 	s.Outlets.Forget = svc.ForgetLogins
+	s.Settlement = settlement.New(st.Settlement(), settlement.Multi{s.Agencies, s.Outlets, s.Contract}, cfg.Now)
 	if err := s.startSync(ctx, cfg); err != nil {
 		ln.Close()
 		st.Close()

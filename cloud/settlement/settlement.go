@@ -9,6 +9,7 @@
 package settlement
 
 import (
+	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -287,6 +288,23 @@ func ParseStatement(r io.Reader) ([]StatementLine, []LineError) {
 	}
 	if len(errs) > 0 {
 		return nil, errs
+	}
+	return out, nil
+}
+
+// Multi lists the partners of several kinds (agencies, booths, contract
+// customers) as one.
+type Multi []Partners
+
+// Partners lists every kind's partners.
+func (m Multi) Partners(ctx context.Context, tenantID int64) ([]Partner, error) {
+	var out []Partner
+	for _, p := range m {
+		ps, err := p.Partners(ctx, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ps...)
 	}
 	return out, nil
 }

@@ -55,7 +55,11 @@ func (r contractStore) Customer(ctx context.Context, tenantID, id int64) (contra
 }
 
 func (r contractStore) Customers(ctx context.Context, tenantID int64) ([]contract.Customer, error) {
-	rows, err := r.s.q.QueryContext(ctx, `SELECT `+customerCols+` FROM contract_customers WHERE tenant_id = ? ORDER BY code`, tenantID)
+	q, args := `SELECT `+customerCols+` FROM contract_customers ORDER BY tenant_id, code`, []any(nil)
+	if tenantID != 0 {
+		q, args = `SELECT `+customerCols+` FROM contract_customers WHERE tenant_id = ? ORDER BY code`, []any{tenantID}
+	}
+	rows, err := r.s.q.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(err, "list customers")
 	}

@@ -66,7 +66,11 @@ func (r outletStore) SetEnabled(ctx context.Context, tenantID, id int64, enabled
 }
 
 func (r outletStore) Outlets(ctx context.Context, tenantID int64) ([]outlet.Outlet, error) {
-	rows, err := r.s.q.QueryContext(ctx, `SELECT `+outletCols+` FROM outlets WHERE tenant_id = ? ORDER BY code`, tenantID)
+	q, args := `SELECT `+outletCols+` FROM outlets ORDER BY tenant_id, code`, []any(nil)
+	if tenantID != 0 {
+		q, args = `SELECT `+outletCols+` FROM outlets WHERE tenant_id = ? ORDER BY code`, []any{tenantID}
+	}
+	rows, err := r.s.q.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, wrap(err, "list outlets")
 	}

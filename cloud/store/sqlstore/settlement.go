@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,8 +23,18 @@ type settlementStore struct{ s *Store }
 
 func (r settlementStore) Facts(ctx context.Context, tenantID int64, party string, from, to time.Time) ([]settlement.Fact, error) {
 	var out []settlement.Fact
+	// A booth is an outlet: its sales are its staff's; other parties
+	// (agencies, contract customers) are named on their orders.
+	who, key := "o.party = ?", any(party)
+	if id, ok := strings.CutPrefix(party, "outlet:"); ok {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("store: settlement party %q: %w", party, err)
+		}
+		who, key = "o.outlet_id = ?", n
+	}
 	rows, err := r.s.q.QueryContext(ctx, `SELECT o.id, o.payment_ref, (SELECT COUNT(*) FROM tickets t WHERE t.order_id = o.id), o.total_cents, o.paid_at
-FROM orders o WHERE o.party = ? AND o.tenant_id = ? AND o.paid_at >= ? AND o.paid_at < ? ORDER BY o.paid_at, o.id`, party, tenantID, ms(from), ms(to))
+FROM orders o WHERE `+who+` AND o.tenant_id = ? AND o.paid_at >= ? AND o.paid_at < ? ORDER BY o.paid_at, o.id`, key, tenantID, ms(from), ms(to))
 	if err != nil {
 		return nil, wrap(err, "settlement sales")
 	}
@@ -42,7 +53,7 @@ FROM orders o WHERE o.party = ? AND o.tenant_id = ? AND o.paid_at >= ? AND o.pai
 	}
 	rows, err = r.s.q.QueryContext(ctx, `SELECT r.id, r.order_id, o.payment_ref, r.ticket_ids, r.amount_cents, r.decided_at
 FROM refunds r JOIN orders o ON o.id = r.order_id
-WHERE r.tenant_id = ? AND r.status = 'approved' AND r.decided_at >= ? AND r.decided_at < ? AND o.party = ? ORDER BY r.decided_at, r.id`, tenantID, ms(from), ms(to), party)
+WHERE r.tenant_id = ? AND r.status = 'approved' AND r.decided_at >= ? AND r.decided_at < ? AND `+who+` ORDER BY r.decided_at, r.id`, tenantID, ms(from), ms(to), key)
 	if err != nil {
 		return nil, wrap(err, "settlement refunds")
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/contract"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/settlement"
 )
 
 // testContract: two customers' representatives and the public race for
@@ -180,9 +181,21 @@ func testContract(t *testing.T, open func(t *testing.T) sales.Store) {
 		t.Fatalf("the representative's report: %+v %v", rs, err)
 	}
 
+	// The customer is a settlement partner: its run is its paid order.
+	ss, ok := f.Store.(interface{ Settlement() settlement.Store })
+	if !ok {
+		t.Fatal("the store keeps no settlements")
+	}
+	paidAt := f.Clock.Now()
+	f.Clock.Advance(time.Minute)
+	run, err := settlement.New(ss.Settlement(), svc, f.Clock.Now).Create(ctx, finance, settlement.NewRun{Party: contract.PartyOf(o.CustomerID), From: paidAt.Add(-time.Hour), To: f.Clock.Now()})
+	if err != nil || len(run.Lines) != 1 || run.Lines[0].OrderID != sale.ID || run.Totals.NetCents != 9000 {
+		t.Fatalf("the customer's settlement: %+v %v", run, err)
+	}
+
 	// The deadline (24 hours before the show) passes: unpaid orders lapse
 	// and their seats go back to sale.
-	f.Clock.Advance(10 * time.Hour)
+	f.Clock.Advance(10*time.Hour - time.Minute)
 	if _, err := f.Svc.ExpireHolds(ctx); err != nil {
 		t.Fatal(err)
 	}
