@@ -2,7 +2,6 @@ package agency
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -88,12 +87,6 @@ func invalid(code, msg string, ps []Problem) error {
 	return e
 }
 
-// raw is a value as the audit log keeps it.
-func raw(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
-}
-
 func (s *Service) notFound(err error, what string) error {
 	if errors.Is(err, ErrNotFound) {
 		return sales.NotFound(what)
@@ -114,7 +107,7 @@ func (s *Service) Create(ctx context.Context, p sales.Principal, a Agency) (Agen
 		return Agency{}, invalid("invalid_agency", "the agency cannot be saved", ps)
 	}
 	a.ID, a.TenantID, a.CreatedAt = 0, p.TenantID, s.now().UTC()
-	e := audit.Entry{At: a.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.create", After: raw(a)}
+	e := audit.Entry{At: a.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.create", After: audit.Value(a)}
 	out, err := s.st.InsertAgency(ctx, a, e)
 	if errors.Is(err, ErrDuplicate) {
 		return Agency{}, sales.Conflict("code_taken", "another agency has that code")
@@ -139,7 +132,7 @@ func (s *Service) Update(ctx context.Context, p sales.Principal, a Agency) (Agen
 	if ps := a.Validate(); len(ps) > 0 {
 		return Agency{}, invalid("invalid_agency", "the agency cannot be saved", ps)
 	}
-	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.update", Before: raw(cur), After: raw(a)}
+	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.update", Before: audit.Value(cur), After: audit.Value(a)}
 	if err := s.st.UpdateAgency(ctx, a, e); err != nil {
 		return Agency{}, err
 	}
@@ -181,7 +174,7 @@ func (s *Service) IssueKey(ctx context.Context, p sales.Principal, agencyID int6
 	}
 	prefix, token, hash := NewSecret()
 	k := Key{AgencyID: agencyID, TenantID: p.TenantID, Prefix: prefix, Label: label, CreatedAt: s.now().UTC()}
-	e := audit.Entry{At: k.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.key.create", After: raw(k)}
+	e := audit.Entry{At: k.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.key.create", After: audit.Value(k)}
 	k, err := s.st.InsertKey(ctx, k, hash, e)
 	if err != nil {
 		return NewKey{}, err
@@ -207,8 +200,8 @@ func (s *Service) RotateKey(ctx context.Context, p sales.Principal, agencyID, ke
 		return NewKey{}, err
 	}
 	at := s.now().Add(grace).UTC()
-	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.key.rotate", Before: raw(old),
-		After: raw(map[string]any{"ends_at": at, "successor": nk.Key.ID})}
+	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.key.rotate", Before: audit.Value(old),
+		After: audit.Value(map[string]any{"ends_at": at, "successor": nk.Key.ID})}
 	if _, err := s.st.EndKey(ctx, p.TenantID, agencyID, keyID, at, e); err != nil {
 		return NewKey{}, err
 	}
@@ -222,7 +215,7 @@ func (s *Service) RevokeKey(ctx context.Context, p sales.Principal, agencyID, ke
 		return Key{}, err
 	}
 	now := s.now().UTC()
-	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.key.revoke", Before: raw(old), After: raw(map[string]any{"ends_at": now})}
+	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "agency.key.revoke", Before: audit.Value(old), After: audit.Value(map[string]any{"ends_at": now})}
 	return s.st.EndKey(ctx, p.TenantID, agencyID, keyID, now, e)
 }
 

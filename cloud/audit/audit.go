@@ -264,3 +264,13 @@ func Verify(entries []Entry, headSeq int64, headHash string) error {
 	}
 	return v.Finish(headSeq, headHash)
 }
+
+// Value is v as an entry's Before or After keeps it (JSON); a value that
+// cannot be encoded is kept as null.
+func Value(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return json.RawMessage("null")
+	}
+	return b
+}

@@ -2,7 +2,6 @@ package contract
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -77,11 +76,6 @@ func forbidden(msg string) error {
 	return &sales.Error{Kind: sales.KindForbidden, Code: "forbidden", Message: msg}
 }
 
-func raw(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
-}
-
 // seller is who sales sees: the contract role, for the tenant, in the
 // caller's name (the audit log names the person).
 func seller(p sales.Principal) sales.Principal {
@@ -107,7 +101,7 @@ func (s *Service) CreateCustomer(ctx context.Context, p sales.Principal, c Custo
 		return Customer{}, &sales.Error{Kind: sales.KindInvalid, Code: "invalid_customer", Message: "the customer cannot be saved", Fields: fields}
 	}
 	c.ID, c.TenantID, c.CreatedAt = 0, p.TenantID, s.now().UTC()
-	out, err := s.st.InsertCustomer(ctx, c, audit.Entry{At: c.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "contract.customer.create", After: raw(c)})
+	out, err := s.st.InsertCustomer(ctx, c, audit.Entry{At: c.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "contract.customer.create", After: audit.Value(c)})
 	if errors.Is(err, ErrDuplicate) {
 		return Customer{}, sales.Conflict("code_taken", "another customer has that code")
 	}
@@ -138,7 +132,7 @@ func (s *Service) SetRep(ctx context.Context, p sales.Principal, customerID, use
 		return err
 	}
 	return s.st.SetRep(ctx, p.TenantID, userID, customerID, audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(),
-		Action: "contract.rep.set", After: raw(map[string]int64{"user_id": userID, "customer_id": customerID})})
+		Action: "contract.rep.set", After: audit.Value(map[string]int64{"user_id": userID, "customer_id": customerID})})
 }
 
 func (s *Service) customer(ctx context.Context, tenantID, id int64) (Customer, error) {
@@ -165,6 +159,19 @@ func (s *Service) repCustomer(ctx context.Context, p sales.Principal) (Customer,
 		return Customer{}, forbidden("the organiser has disabled this customer")
 	}
 	return c, nil
+}
+
+// scope is the customer whose orders the caller sees: a representative's
+// own; 0 (every customer's) for staff and finance.
+func (s *Service) scope(ctx context.Context, p sales.Principal) (int64, error) {
+	if p.Role == auth.RoleCustomerRep {
+		c, err := s.repCustomer(ctx, p)
+		return c.ID, err
+	}
+	if !staff(p) && !auth.Can(p.Role, auth.Settle) {
+		return 0, forbidden("you may not see contract orders")
+	}
+	return 0, nil
 }
 
 // actingFor is the customer the caller orders for: a representative's
@@ -213,20 +220,14 @@ func (s *Service) Place(ctx context.Context, p sales.Principal, in NewOrder) (Or
 	o := Order{TenantID: p.TenantID, CustomerID: c.ID, SessionID: ss.ID, TierID: in.TierID, Quantity: in.Quantity, State: Ordered,
 		Deadline: deadline.UTC(), CreatedBy: p.Actor(), CreatedAt: now.UTC()}
 	return s.st.InsertOrder(ctx, o, now, func(count Counter) error { return CheckQuotas(ss, o, count) },
-		audit.Entry{At: o.CreatedAt, TenantID: p.TenantID, VenueID: ss.VenueID, Actor: p.Actor(), Action: "contract.order", After: raw(o)})
+		audit.Entry{At: o.CreatedAt, TenantID: p.TenantID, VenueID: ss.VenueID, Actor: p.Actor(), Action: "contract.order", After: audit.Value(o)})
 }
 
 // Get shows an order to its customer's representative or to staff.
 func (s *Service) Get(ctx context.Context, p sales.Principal, id int64) (Order, error) {
-	var mine int64 // a representative's customer
-	if p.Role == auth.RoleCustomerRep {
-		c, err := s.repCustomer(ctx, p)
-		if err != nil {
-			return Order{}, err
-		}
-		mine = c.ID
-	} else if !staff(p) && !auth.Can(p.Role, auth.Settle) {
-		return Order{}, forbidden("you may not see contract orders")
+	mine, err := s.scope(ctx, p)
+	if err != nil {
+		return Order{}, err
 	}
 	o, err := s.st.Order(ctx, p.TenantID, id)
 	if errors.Is(err, ErrNotFound) || (err == nil && mine != 0 && o.CustomerID != mine) {
@@ -267,15 +268,9 @@ func (s *Service) mask(o Order) Order {
 
 // Orders lists a representative's customer's orders, or (staff) all.
 func (s *Service) Orders(ctx context.Context, p sales.Principal) ([]Order, error) {
-	var cust int64
-	if p.Role == auth.RoleCustomerRep {
-		c, err := s.repCustomer(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		cust = c.ID
-	} else if !staff(p) && !auth.Can(p.Role, auth.Settle) {
-		return nil, forbidden("you may not see contract orders")
+	cust, err := s.scope(ctx, p)
+	if err != nil {
+		return nil, err
 	}
 	os, err := s.st.Orders(ctx, p.TenantID, cust, 1000)
 	if err != nil {
@@ -330,7 +325,7 @@ func (s *Service) Seat(ctx context.Context, p sales.Principal, id int64, in Seat
 		next.SeatIDs[i] = st.SeatID
 	}
 	if err := s.st.Move(ctx, next, Ordered, audit.Entry{At: now.UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "contract.seat",
-		Object: "contract:" + strconv.FormatInt(o.ID, 10), After: raw(map[string]any{"hold": h.ID, "seats": next.SeatIDs})}); err != nil {
+		Object: "contract:" + strconv.FormatInt(o.ID, 10), After: audit.Value(map[string]any{"hold": h.ID, "seats": next.SeatIDs})}); err != nil {
 		s.release(ctx, p, h.ID)
 		if errors.Is(err, ErrChanged) {
 			return Order{}, sales.Conflict("order_state", "the order changed meanwhile")
@@ -377,7 +372,7 @@ func (s *Service) Name(ctx context.Context, p sales.Principal, id int64, file io
 		next.Holders[i] = h
 	}
 	if err := s.st.Move(ctx, next, o.State, audit.Entry{At: now.UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "contract.name",
-		Object: "contract:" + strconv.FormatInt(o.ID, 10), After: raw(map[string]any{"holders": len(hs)})}); err != nil {
+		Object: "contract:" + strconv.FormatInt(o.ID, 10), After: audit.Value(map[string]any{"holders": len(hs)})}); err != nil {
 		if errors.Is(err, ErrChanged) {
 			return Order{}, sales.Conflict("order_state", "the order changed meanwhile")
 		}
@@ -453,7 +448,7 @@ func (s *Service) RecordPayment(ctx context.Context, p sales.Principal, id int64
 	next := stored
 	next.State, next.PaymentRef, next.SaleID = Paid, pay.Reference, sale.ID
 	if err := s.st.Move(ctx, next, stored.State, audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "contract.pay",
-		Object: "contract:" + strconv.FormatInt(o.ID, 10), After: raw(map[string]any{"reference": pay.Reference, "amount_cents": pay.AmountCents, "order": sale.ID})}); err != nil && !errors.Is(err, ErrChanged) {
+		Object: "contract:" + strconv.FormatInt(o.ID, 10), After: audit.Value(map[string]any{"reference": pay.Reference, "amount_cents": pay.AmountCents, "order": sale.ID})}); err != nil && !errors.Is(err, ErrChanged) {
 		return sales.Order{}, err
 	}
 	return sale, nil
@@ -462,15 +457,9 @@ func (s *Service) RecordPayment(ctx context.Context, p sales.Principal, id int64
 // Report is what each customer bought, per session (a representative:
 // its own customer's).
 func (s *Service) Report(ctx context.Context, p sales.Principal) ([]Report, error) {
-	var cust int64
-	if p.Role == auth.RoleCustomerRep {
-		c, err := s.repCustomer(ctx, p)
-		if err != nil {
-			return nil, err
-		}
-		cust = c.ID
-	} else if !staff(p) && !auth.Can(p.Role, auth.Settle) {
-		return nil, forbidden("you may not see contract reports")
+	cust, err := s.scope(ctx, p)
+	if err != nil {
+		return nil, err
 	}
 	return s.st.Report(ctx, p.TenantID, cust, s.now())
 }

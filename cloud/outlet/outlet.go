@@ -7,7 +7,6 @@ package outlet
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -73,11 +72,6 @@ func New(st Store, now func() time.Time) *Service {
 	return &Service{st: st, now: now}
 }
 
-func raw(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
-}
-
 func manage(p sales.Principal) error {
 	if p.TenantID == 0 || !auth.Can(p.Role, auth.ManageUsers) {
 		return &sales.Error{Kind: sales.KindForbidden, Code: "forbidden", Message: "only the organiser's admin runs outlets"}
@@ -105,7 +99,7 @@ func (s *Service) Create(ctx context.Context, p sales.Principal, o Outlet) (Outl
 		return Outlet{}, &sales.Error{Kind: sales.KindInvalid, Code: "invalid_outlet", Message: "the outlet cannot be saved", Fields: fields}
 	}
 	o.ID, o.TenantID, o.Enabled, o.CreatedAt = 0, p.TenantID, true, s.now().UTC()
-	out, err := s.st.InsertOutlet(ctx, o, audit.Entry{At: o.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "outlet.create", After: raw(o)})
+	out, err := s.st.InsertOutlet(ctx, o, audit.Entry{At: o.CreatedAt, TenantID: p.TenantID, Actor: p.Actor(), Action: "outlet.create", After: audit.Value(o)})
 	if errors.Is(err, ErrDuplicate) {
 		return Outlet{}, sales.Conflict("code_taken", "another outlet has that code")
 	}
@@ -118,7 +112,7 @@ func (s *Service) SetEnabled(ctx context.Context, p sales.Principal, id int64, e
 		return Outlet{}, err
 	}
 	o, err := s.st.SetEnabled(ctx, p.TenantID, id, enabled, audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(),
-		Action: "outlet.enable", Reason: reason, After: raw(map[string]bool{"enabled": enabled})})
+		Action: "outlet.enable", Reason: reason, After: audit.Value(map[string]bool{"enabled": enabled})})
 	if errors.Is(err, ErrNotFound) {
 		return Outlet{}, sales.NotFound("outlet")
 	}
@@ -142,7 +136,7 @@ func (s *Service) Assign(ctx context.Context, p sales.Principal, outletID, userI
 		return err
 	}
 	err := s.st.SetStaff(ctx, p.TenantID, userID, outletID, audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(),
-		Action: "outlet.staff", Object: "user:" + strconv.FormatInt(userID, 10), After: raw(map[string]int64{"outlet_id": outletID})})
+		Action: "outlet.staff", Object: "user:" + strconv.FormatInt(userID, 10), After: audit.Value(map[string]int64{"outlet_id": outletID})})
 	if errors.Is(err, ErrNotFound) {
 		return sales.NotFound("outlet or user")
 	}

@@ -2,7 +2,6 @@ package settlement
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -81,11 +80,6 @@ func allowed(p sales.Principal) error {
 	return nil
 }
 
-func raw(v any) json.RawMessage {
-	b, _ := json.Marshal(v)
-	return b
-}
-
 func (s *Service) notFound(err error, what string) error {
 	if errors.Is(err, ErrNotFound) {
 		return sales.NotFound(what)
@@ -151,7 +145,7 @@ func (s *Service) create(ctx context.Context, tenantID int64, actor string, in N
 	r := Run{TenantID: tenantID, Party: pt.Party, Name: pt.Name, From: in.From.UTC(), To: in.To.UTC(), Rule: pt.Rule, State: Open, Scheduled: scheduled,
 		Totals: Sum(pt.Rule, lines), Lines: lines, CreatedBy: actor, CreatedAt: now.UTC()}
 	e := audit.Entry{At: r.CreatedAt, TenantID: tenantID, Actor: actor, Action: "settlement.run",
-		After: raw(map[string]any{"party": r.Party, "from": r.From, "to": r.To, "rule": r.Rule, "totals": r.Totals, "lines": len(lines), "scheduled": scheduled})}
+		After: audit.Value(map[string]any{"party": r.Party, "from": r.From, "to": r.To, "rule": r.Rule, "totals": r.Totals, "lines": len(lines), "scheduled": scheduled})}
 	r, err = s.st.InsertRun(ctx, r, e)
 	if errors.Is(err, ErrOverlap) {
 		return Run{}, sales.Conflict("period_settled", "part of that period is in another run of this party")
@@ -181,7 +175,7 @@ func (s *Service) Rebuild(ctx context.Context, p sales.Principal, id int64) (Run
 	r.Rule, r.Lines = pt.Rule, Settle(pt.Rule, facts)
 	r.Totals = Sum(r.Rule, r.Lines)
 	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.rebuild",
-		Before: raw(before), After: raw(map[string]any{"rule": r.Rule, "totals": r.Totals})}
+		Before: audit.Value(before), After: audit.Value(map[string]any{"rule": r.Rule, "totals": r.Totals})}
 	if err := s.st.ReplaceLines(ctx, r, e); errors.Is(err, ErrClosed) {
 		return Run{}, sales.Conflict("run_closed", "a closed run does not change")
 	} else if err != nil {
@@ -197,7 +191,7 @@ func (s *Service) Close(ctx context.Context, p sales.Principal, id int64) (Run, 
 		return Run{}, err
 	}
 	now := s.now().UTC()
-	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.close", After: raw(map[string]any{"totals": r.Totals})}
+	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.close", After: audit.Value(map[string]any{"totals": r.Totals})}
 	if err := s.st.CloseRun(ctx, p.TenantID, id, p.Actor(), now, e); errors.Is(err, ErrClosed) {
 		return Run{}, sales.Conflict("run_closed", "the run is closed already")
 	} else if err != nil {
@@ -232,7 +226,7 @@ func (s *Service) Reconcile(ctx context.Context, p sales.Principal, runID int64,
 	}
 	ds := Reconcile(r.Lines, st)
 	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.reconcile",
-		After: raw(map[string]any{"statement_lines": len(st), "differences": len(ds)})}
+		After: audit.Value(map[string]any{"statement_lines": len(st), "differences": len(ds)})}
 	return s.st.SetDiffs(ctx, p.TenantID, runID, ds, e)
 }
 
@@ -254,7 +248,7 @@ func (s *Service) Resolve(ctx context.Context, p sales.Principal, diffID int64, 
 		return Diff{}, sales.Invalid("invalid_note", "say how the difference was resolved (1-500 characters)")
 	}
 	now := s.now().UTC()
-	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.resolve", After: raw(map[string]any{"note": note})}
+	e := audit.Entry{At: now, TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.resolve", After: audit.Value(map[string]any{"note": note})}
 	d, err := s.st.ResolveDiff(ctx, p.TenantID, diffID, note, p.Actor(), now, e)
 	return d, s.notFound(err, "unresolved difference")
 }
