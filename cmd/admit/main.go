@@ -43,7 +43,7 @@ const usage = `usage:
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
   admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
   admit bench flood [-buyers 8] [-flooders 64] [-duration 10s]
-  admit bench agency [-buyers 16] [-duration 10s] [-sessions 2]
+  admit bench agency [-buyers 16] [-duration 10s] [-sessions 6]
   admit bench events [-readers 64] [-applicants 64] [-buyers 24] [-duration 10s] [-draw-applications 1000000] [-draw-seats 100000]
   admit bench cluster [-replicas 3] [-buyers 32] [-duration 20s] [-sessions 4] [-db postgres://…]
   admit bench sync  [-gates 10] [-sales 100] [-tickets 100000] [-validates 2000]
@@ -227,7 +227,7 @@ func benchAgency(ctx context.Context, args []string, out io.Writer) error {
 	o := loadgen.AgencyOptions{}
 	fs.IntVar(&o.Buyers, "buyers", 16, "concurrent sellers on each path (clerks, then agency systems)")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "each path's run")
-	fs.IntVar(&o.Sessions, "sessions", 2, "5,000-seat sessions per path")
+	fs.IntVar(&o.Sessions, "sessions", 6, "5,000-seat sessions per path (enough that neither path sells out)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
