@@ -30,8 +30,9 @@ type Store interface {
 	// EndKey makes a key stop at at, unless it stops sooner already.
 	EndKey(ctx context.Context, tenantID, agencyID, keyID int64, at time.Time, e audit.Entry) (Key, error)
 	Keys(ctx context.Context, tenantID, agencyID int64) ([]Key, error)
-	// KeyByPrefix is the key and its hash (ErrNotFound).
-	KeyByPrefix(ctx context.Context, prefix string) (Key, string, error)
+	// KeyByPrefix is the key, its hash and its agency, in one read
+	// (ErrNotFound).
+	KeyByPrefix(ctx context.Context, prefix string) (Key, string, Agency, error)
 }
 
 var (
@@ -267,7 +268,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 	if err != nil {
 		return Caller{}, unauthenticated("send Authorization: Bearer <API key>; that is not a key")
 	}
-	k, hash, err := s.st.KeyByPrefix(ctx, prefix)
+	k, hash, a, err := s.st.KeyByPrefix(ctx, prefix)
 	if errors.Is(err, ErrNotFound) || (err == nil && !TokenMatches(token, hash)) {
 		return Caller{}, unauthenticated("unknown API key")
 	}
@@ -277,10 +278,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (Caller, error
 	now := s.now()
 	if !k.Active(now) {
 		return Caller{}, unauthenticated("the API key was revoked or rotated out")
-	}
-	a, err := s.st.Agency(ctx, k.TenantID, k.AgencyID)
-	if err != nil {
-		return Caller{}, s.notFound(err, "agency")
 	}
 	if !a.Enabled {
 		return Caller{}, &sales.Error{Kind: sales.KindForbidden, Code: "agency_disabled", Message: "the organiser has disabled this agency"}

@@ -162,10 +162,20 @@ func (r agencyStore) Keys(ctx context.Context, tenantID, agencyID int64) ([]agen
 	return out, wrap(rows.Err(), "list agency keys")
 }
 
-func (r agencyStore) KeyByPrefix(ctx context.Context, prefix string) (agency.Key, string, error) {
-	k, hash, err := scanKey(r.s.q.QueryRowContext(ctx, `SELECT `+keyCols+` FROM agency_keys WHERE prefix = ?`, prefix))
+func (r agencyStore) KeyByPrefix(ctx context.Context, prefix string) (agency.Key, string, agency.Agency, error) {
+	var k agency.Key
+	var a agency.Agency
+	var at, created int64
+	var ends sql.NullInt64
+	var hash string
+	var enabled int
+	err := r.s.q.QueryRowContext(ctx, `SELECT k.id, k.tenant_id, k.agency_id, k.prefix, k.label, k.created_at, k.ends_at, k.hash,
+  a.id, a.tenant_id, a.code, a.name, a.enabled, a.commission_bp, a.service_fee_cents, a.rate_per_second, a.created_at
+FROM agency_keys k JOIN agencies a ON a.id = k.agency_id WHERE k.prefix = ?`, prefix).Scan(&k.ID, &k.TenantID, &k.AgencyID, &k.Prefix, &k.Label, &at, &ends, &hash,
+		&a.ID, &a.TenantID, &a.Code, &a.Name, &enabled, &a.CommissionBP, &a.ServiceFeeCents, &a.RatePerSecond, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return k, "", agency.ErrNotFound
+		return k, "", a, agency.ErrNotFound
 	}
-	return k, hash, wrap(err, "read an agency key")
+	k.CreatedAt, k.EndsAt, a.Enabled, a.CreatedAt = fromMS(at), fromNullMS(ends), enabled == 1, fromMS(created)
+	return k, hash, a, wrap(err, "read an agency key")
 }
