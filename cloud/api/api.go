@@ -397,3 +397,14 @@ func paging(c *gin.Context) (int, time.Time, error) {
 	since, err := queryTime(c, "since")
 	return int(lim), since, err
 }
+
+// fileError refuses an uploaded file (CSV) for its bad lines, naming
+// each: line(i) is the i-th problem's line number and message.
+func fileError(code, msg, field string, n int, line func(i int) (int, string)) error {
+	e := &sales.Error{Kind: sales.KindInvalid, Code: code, Message: msg}
+	for i := range n {
+		l, m := line(i)
+		e.Fields = append(e.Fields, sales.FieldError{Field: field, Line: l, Message: m})
+	}
+	return e
+}

@@ -94,11 +94,8 @@ func (a *API) contractRoutes() []route {
 				o, err := s.Name(c.Request.Context(), p, oid, c.Request.Body)
 				var ne *contract.NameError
 				if errors.As(err, &ne) {
-					e := &sales.Error{Kind: sales.KindInvalid, Code: "bad_holders", Message: "the holders file has problems; nothing was changed"}
-					for _, l := range ne.Lines {
-						e.Fields = append(e.Fields, sales.FieldError{Field: "holders", Line: l.Line, Message: l.Message})
-					}
-					return nil, e
+					return nil, fileError("bad_holders", "the holders file has problems; nothing was changed", "holders", len(ne.Lines),
+						func(i int) (int, string) { return ne.Lines[i].Line, ne.Lines[i].Message })
 				}
 				return o, err
 			})},

@@ -85,11 +85,8 @@ func (a *API) inventoryRoutes() []route {
 				n, err := s.ImportProduction(c.Request.Context(), p, vid, c.Request.Body)
 				var pe *inventory.ProductionError
 				if errors.As(err, &pe) {
-					e := &sales.Error{Kind: sales.KindInvalid, Code: "bad_production", Message: "the result file has problems; nothing was recorded"}
-					for _, l := range pe.Lines {
-						e.Fields = append(e.Fields, sales.FieldError{Field: "file", Line: l.Line, Message: l.Message})
-					}
-					return nil, e
+					return nil, fileError("bad_production", "the result file has problems; nothing was recorded", "file", len(pe.Lines),
+						func(i int) (int, string) { return pe.Lines[i].Line, pe.Lines[i].Message })
 				}
 				return countBody{n}, err
 			})},

@@ -91,11 +91,8 @@ func (a *API) settlementRoutes() []route {
 			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
 				lines, errs := settlement.ParseStatement(c.Request.Body)
 				if len(errs) > 0 {
-					e := &sales.Error{Kind: sales.KindInvalid, Code: "bad_statement", Message: "the statement has " + strconv.Itoa(len(errs)) + " bad lines; nothing was reconciled"}
-					for _, le := range errs {
-						e.Fields = append(e.Fields, sales.FieldError{Field: "statement", Line: le.Line, Message: le.Msg})
-					}
-					return nil, e
+					return nil, fileError("bad_statement", "the statement has "+strconv.Itoa(len(errs))+" bad lines; nothing was reconciled", "statement", len(errs),
+						func(i int) (int, string) { return errs[i].Line, errs[i].Msg })
 				}
 				return s.Reconcile(c.Request.Context(), p, rid, lines)
 			})},
