@@ -71,7 +71,7 @@ func (a *API) openAPI(routes []route, self, title, about string) map[string]any 
 			ok["content"] = map[string]any{"application/json": map[string]any{"schema": schemaOf(reflect.TypeOf(r.resp), schemas)}}
 		}
 		status := "200"
-		if r.method == "POST" && !strings.Contains(r.path, "login") && !strings.HasSuffix(r.path, "verify") && !strings.HasSuffix(r.path, "approve") && !strings.HasSuffix(r.path, "reject") {
+		if r.method == "POST" && !strings.Contains(r.path, "login") && !strings.HasSuffix(r.path, "verify") && !strings.HasSuffix(r.path, "approve") && !strings.HasSuffix(r.path, "reject") && !strings.HasSuffix(r.path, "by-holder") {
 			status = "201"
 		}
 		if r.path == "/auth/logout" {

@@ -442,6 +442,20 @@ func (a *API) table() []route {
 			h: func(c *gin.Context, p sales.Principal) (any, error) {
 				return a.svc.GetTicket(c.Request.Context(), p, c.Param("number"))
 			}},
+		{method: "POST", path: "/orders/by-holder", summary: "A booth's pickup: the orders of your venues with a ticket naming the document you checked (not kept)", tag: "sales",
+			body: sales.HolderLookup{}, resp: []sales.Order{},
+			h: func(c *gin.Context, p sales.Principal) (any, error) {
+				var in sales.HolderLookup
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				os, err := a.svc.FindOrdersByHolder(c.Request.Context(), p, in)
+				if err != nil {
+					return nil, err
+				}
+				c.JSON(http.StatusOK, os)
+				return nil, nil
+			}},
 		{method: "POST", path: "/tickets/:number/returned", summary: "Mark a printed ticket handed back: its refund can then be approved", tag: "sales",
 			body: reasonBody{}, resp: sales.Ticket{},
 			h: func(c *gin.Context, p sales.Principal) (any, error) {

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/admitbox/admit/cloud/auth"
 	"github.com/admitbox/admit/cloud/identity"
 )
 
@@ -249,4 +250,41 @@ func (s *Service) DocumentKey(ctx context.Context, d identity.Document) (string,
 		return "", err
 	}
 	return d.Key(k), nil
+}
+
+// HolderLookup is a document a booth checked, to find its holder's orders.
+type HolderLookup struct {
+	DocType   identity.Type `json:"doc_type"`
+	DocNumber string        `json:"doc_number"`
+}
+
+// FindOrdersByHolder finds the orders of the caller's venues with a ticket
+// naming the document: at a booth, the pickup of a reserved order after
+// checking the buyer's ID (§6.1.6). The document is keyed, never stored.
+func (s *Service) FindOrdersByHolder(ctx context.Context, p Principal, in HolderLookup) ([]Order, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return nil, err
+	}
+	d, err := identity.Parse(in.DocType, in.DocNumber, s.now())
+	if err != nil {
+		return nil, invalid("invalid_document", err.Error(), FieldError{Field: "doc_number", Message: err.Error()})
+	}
+	key, err := s.DocumentKey(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	found, err := s.FindOrders(ctx, p, OrderFilter{HolderKey: key, Limit: 50})
+	if err != nil {
+		return nil, err
+	}
+	// With their tickets: the booth prints them.
+	out := make([]Order, 0, len(found))
+	for _, o := range found {
+		full, err := s.GetOrder(ctx, p, o.ID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, full)
+	}
+	return out, nil
 }

@@ -315,8 +315,11 @@ type OrderFilter struct {
 	// PrepaidKey finds the order a prepaid payment (a presale winner's
 	// capture) paid, by its payment key.
 	PrepaidKey string
-	VenueIDs   []int64 // non-nil: only these venues
-	Limit      int
+	// HolderKey finds the orders with a ticket naming a document (its
+	// keyed hash): a booth's pickup after checking the ID.
+	HolderKey string
+	VenueIDs  []int64 // non-nil: only these venues
+	Limit     int
 }
 
 type AuditFilter struct {

@@ -872,4 +872,6 @@ CREATE UNIQUE INDEX outlets_code ON outlets(tenant_id, code);
 ALTER TABLE users ADD COLUMN outlet_id INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE orders ADD COLUMN outlet_id INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX orders_outlet ON orders(outlet_id, paid_at) WHERE outlet_id <> 0;`,
+	// 37: a booth finds a holder's orders by the document it checked.
+	`CREATE INDEX ticket_holders_key ON ticket_holders(id_key);`,
 }

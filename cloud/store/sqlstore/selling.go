@@ -464,6 +464,10 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 		q += ` AND o.payment_key = ? AND o.payment_method IN ('presale', 'agency', 'contract')`
 		args = append(args, f.PrepaidKey)
 	}
+	if f.HolderKey != "" {
+		q += ` AND o.id IN (SELECT t.order_id FROM ticket_holders h JOIN tickets t ON t.id = h.ticket_id WHERE h.id_key = ?)`
+		args = append(args, f.HolderKey)
+	}
 	if f.TicketNumber != "" {
 		q += ` AND o.id IN (SELECT order_id FROM tickets WHERE number = ?)`
 		args = append(args, f.TicketNumber)
