@@ -229,6 +229,22 @@ func TestAVenueRunsItsShowFromTheBrowser(t *testing.T) {
 	if ss, err := w.svc.GetSession(context.Background(), w.admin, sessionID); err != nil || len(ss.Quotas) != 1 || ss.Quotas[0].Limit != 150 || ss.Quotas[0].Channel != "pos" {
 		t.Fatalf("the session's quotas after the portal set one: %+v, %v", ss.Quotas, err)
 	}
+	// An agency's own quota, then the page read again and saved: it stays.
+	run(t, admin, "an agency's quota",
+		js(`document.querySelector('[data-test=saved]').remove()`),
+		js(`document.querySelector('[data-test=save-quotas]').previousElementSibling.click()`),
+		js(`(() => { const ch = document.querySelectorAll('[data-test=quota-channel]')[1]; ch.value = 'agency';
+			document.querySelectorAll('[data-test=quota-limit]')[1].value = '40';
+			document.querySelectorAll('[data-test=quota-party]')[1].value = 'agency:7'; return true; })()`),
+		chromedp.Click(chromedp.CSS(`[data-test=save-quotas]`)),
+		waitText(`[data-test=saved]`, "Saved"),
+		chromedp.Reload(),
+		waitTrue(`document.querySelectorAll('[data-test=quota-party]').length === 2`, 10*time.Second),
+		chromedp.Click(chromedp.CSS(`[data-test=save-quotas]`)),
+		waitText(`[data-test=saved]`, "Saved"))
+	if ss, err := w.svc.GetSession(context.Background(), w.admin, sessionID); err != nil || len(ss.Quotas) != 2 || ss.Quotas[1].Party != "agency:7" || ss.Quotas[1].Limit != 40 {
+		t.Fatalf("the session's quotas after saving the page again: %+v, %v", ss.Quotas, err)
+	}
 	shot(t, admin, "portal-session")
 
 	// The clerk sells two seats on the POS screen.

@@ -74,6 +74,8 @@
     "ps.channels": ["Applications through", "申请渠道"], "ps.ch.both": ["the public page and the shop", "公开页面与商城"],
     "ps.ch.shop": ["the shop's verified accounts", "商城实名账户"], "ps.ch.page": ["the public page", "公开页面"],
     "shop.refunds": ["Refunds at the shop, graded fees (a week ahead 5 %, 3 days 10 %, a day 20 %, then none)", "线上可退票，阶梯手续费（提前7天 5%，3天 10%，1天 20%，之后不可退）"],
+    "party": ["Only for (agency:N, customer:N)", "仅限（agency:N、customer:N）"],
+    "refunds.closed": ["Refunds only if the session is cancelled or postponed", "仅在场次取消或延期时可退票"],
     "fee": ["Fee kept", "手续费"], "holder": ["Holder", "持票人"],
     "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"], "nav.reviews": ["ID reviews", "实名审核"],
     "rv.none": ["No identity waits for a review.", "没有待审核的证件。"], "rv.doc": ["Document", "证件"], "rv.reason": ["Reason (needed to reject)", "原因（驳回必填）"],
@@ -431,12 +433,16 @@
       // Refunds the public asks for at the shop, by the usual graded fees.
       const evRefunds = el("input", { type: "checkbox", "data-test": "event-refunds" });
       const graded = { grades: [{ before_hours: 168, fee_percent: 5 }, { before_hours: 72, fee_percent: 10 }, { before_hours: 24, fee_percent: 20 }] };
+      // The big events' rule: no refunds unless the organiser cancels or postpones (checked for them by default).
+      const evClosed = el("input", { type: "checkbox", "data-test": "event-refunds-closed" });
+      evKind.addEventListener("change", () => { evClosed.checked = evKind.value !== "film"; });
       const eventForm = el("div", { class: "card" }, el("h2", {}, t("new.event")), el("div", { class: "row" }, el("label", {}, t("name"), evName2), el("label", {}, t("kind"), evKind), el("label", {}, t("film.code"), evCode, films),
         el("label", {}, evReal, " ", t("real.name")), el("label", {}, t("holder.limit"), evLimit), el("label", {}, evRefunds, " ", t("shop.refunds")),
+        el("label", {}, evClosed, " ", t("refunds.closed")),
         el("button", { type: "button", "data-test": "create-event", onclick: async () => {
           try {
             await api("POST", "/events", { name: evName2.value, kind: evKind.value, code: evCode.value.trim(), real_name: evReal.checked, holder_limit: Number(evLimit.value) || 0,
-              refunds: evRefunds.checked ? graded : undefined });
+              refunds: evRefunds.checked ? graded : undefined, refund_policy: evClosed.checked ? "closed" : undefined });
             await load();
           } catch (err) { clear(evOut, errorBox(err)); }
         } }, t("create"))), evOut);
@@ -545,16 +551,18 @@
   function quotaCard(s, tiers, msg) {
     const rows = el("tbody");
     const add = (q) => {
-      const ch = el("select", { "data-test": "quota-channel" }, ["pos", "kiosk", "web", "agency"].map((c) => el("option", { value: c, selected: q.channel === c }, c)));
+      const ch = el("select", { "data-test": "quota-channel" }, ["pos", "kiosk", "web", "agency", "contract"].map((c) => el("option", { value: c, selected: q.channel === c }, c)));
       const tier = el("select", {}, el("option", { value: "0" }, t("all.tiers")), tiers.map((tr) => el("option", { value: tr.id, selected: q.tier_id === tr.id }, tr.name)));
       const limit = el("input", { type: "number", min: 0, value: q.limit ?? "", "data-test": "quota-limit" });
-      const r = el("tr", {}, el("td", {}, ch), el("td", {}, tier), el("td", {}, limit));
-      r.read = () => ({ channel: ch.value, tier_id: Number(tier.value) || undefined, limit: Number(limit.value) });
+      // A quota of one party of the channel (an agency, a contract customer: "agency:12").
+      const party = el("input", { value: q.party || "", size: 12, placeholder: "agency:12", "data-test": "quota-party" });
+      const r = el("tr", {}, el("td", {}, ch), el("td", {}, tier), el("td", {}, limit), el("td", {}, party));
+      r.read = () => ({ channel: ch.value, tier_id: Number(tier.value) || undefined, limit: Number(limit.value), party: party.value.trim() || undefined });
       rows.append(r);
     };
     (s.quotas || []).forEach(add);
     return el("div", { class: "card scroll" }, el("h2", {}, t("quotas")),
-      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("channel")), el("th", {}, t("tier")), el("th", {}, t("limit")))), rows),
+      el("table", {}, el("thead", {}, el("tr", {}, el("th", {}, t("channel")), el("th", {}, t("tier")), el("th", {}, t("limit")), el("th", {}, t("party")))), rows),
       el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: () => add({}) }, t("add.quota")),
         el("button", { type: "button", "data-test": "save-quotas", onclick: async () => {
           try { await api("PUT", `/sessions/${s.id}/quotas`, { quotas: [...rows.children].map((r) => r.read()) }); clear(msg, el("p", { class: "okmsg", "data-test": "saved" }, t("saved"))); }
