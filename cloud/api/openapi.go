@@ -47,7 +47,7 @@ func (a *API) openAPI(routes []route, self, title, about string) map[string]any 
 			if name, ok := strings.CutPrefix(seg, ":"); ok {
 				typ := "integer"
 				// Device ids are strings ("dev-…"); other ids are integers.
-				if name == "label" || name == "number" || name == "channel" || strings.HasPrefix(r.path, "/devices/") {
+				if name == "label" || name == "number" || name == "channel" || name == "party" || strings.HasPrefix(r.path, "/devices/") {
 					typ = "string"
 				}
 				params = append(params, map[string]any{"name": name, "in": "path", "required": true, "schema": map[string]any{"type": typ}})

@@ -42,6 +42,15 @@ func (a *API) settlementRoutes() []route {
 			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) {
 				return s.Partners(c.Request.Context(), p)
 			})},
+		{method: "PUT", path: "/settlement/rules/:party", summary: "Set the rule of the organiser (party organiser: the platform's commission and fees on all sales) or of the printing house (party printer: a fee per commemorative ticket made)", tag: "settlement",
+			body: settlement.Rule{}, resp: settlement.Partner{},
+			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) {
+				var in settlement.Rule
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.SetRule(c.Request.Context(), p, c.Param("party"), in)
+			})},
 		{method: "GET", path: "/settlement/runs", summary: "Settlement runs, newest first (party: one partner's)", tag: "settlement", query: []string{"party"}, resp: []settlement.Run{},
 			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) {
 				return s.Runs(c.Request.Context(), p, c.Query("party"))

@@ -36,6 +36,10 @@ type Store interface {
 	// SetDiffs replaces a run's unresolved differences.
 	SetDiffs(ctx context.Context, tenantID, runID int64, ds []Diff, e audit.Entry) ([]Diff, error)
 	Diffs(ctx context.Context, tenantID, runID int64) ([]Diff, error)
+	// SetRule keeps the organiser's or the printing house's rule; Rules
+	// lists them as partners (tenantID 0: every tenant's).
+	SetRule(ctx context.Context, pt Partner, e audit.Entry) error
+	Rules(ctx context.Context, tenantID int64) ([]Partner, error)
 	// ResolveDiff marks an unresolved difference resolved (ErrNotFound
 	// if there is no such unresolved one).
 	ResolveDiff(ctx context.Context, tenantID, id int64, note, by string, at time.Time, e audit.Entry) (Diff, error)
@@ -92,11 +96,43 @@ func (s *Service) Partners(ctx context.Context, p sales.Principal) ([]Partner, e
 	if err := allowed(p); err != nil {
 		return nil, err
 	}
-	return s.partners.Partners(ctx, p.TenantID)
+	return s.allPartners(ctx, p.TenantID)
+}
+
+// allPartners are the partners of every kind plus the organiser and the
+// printing house, once the organiser has set their rules.
+func (s *Service) allPartners(ctx context.Context, tenantID int64) ([]Partner, error) {
+	ps, err := s.partners.Partners(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	ruled, err := s.st.Rules(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	return append(ps, ruled...), nil
+}
+
+// SetRule sets the rule of the organiser (the platform's commission and
+// fees on all its sales) or of the printing house (a fee per
+// commemorative ticket made).
+func (s *Service) SetRule(ctx context.Context, p sales.Principal, party string, r Rule) (Partner, error) {
+	if err := allowed(p); err != nil {
+		return Partner{}, err
+	}
+	if party != Organiser && party != Printer {
+		return Partner{}, sales.Invalid("invalid_party", `a rule is set here for "organiser" or "printer"; agencies' terms are the agency's`)
+	}
+	if err := r.Validate(); err != nil {
+		return Partner{}, sales.Invalid("invalid_rule", err.Error())
+	}
+	pt := Partner{TenantID: p.TenantID, Party: party, Name: map[string]string{Organiser: "Organiser", Printer: "Printing house"}[party], Rule: r}
+	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.rule", Object: "settlement-rule:" + party, After: audit.Value(r)}
+	return pt, s.st.SetRule(ctx, pt, e)
 }
 
 func (s *Service) partner(ctx context.Context, tenantID int64, party string) (Partner, error) {
-	ps, err := s.partners.Partners(ctx, tenantID)
+	ps, err := s.allPartners(ctx, tenantID)
 	if err != nil {
 		return Partner{}, err
 	}
@@ -258,7 +294,7 @@ func (s *Service) Resolve(ctx context.Context, p sales.Principal, diffID int64, 
 // yesterday; it returns how many it made. The runs stay open for finance
 // to check and close.
 func (s *Service) Scheduled(ctx context.Context) (int, error) {
-	ps, err := s.partners.Partners(ctx, 0)
+	ps, err := s.allPartners(ctx, 0)
 	if err != nil {
 		return 0, err
 	}

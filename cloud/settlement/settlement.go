@@ -55,6 +55,16 @@ type FactKind string
 const (
 	Sale   FactKind = "sale"
 	Refund FactKind = "refund"
+	// Production is commemorative tickets the printing house made.
+	Production FactKind = "production"
+)
+
+// The parties whose rules the organiser sets in settlement itself: the
+// organiser (all its sales, the platform's commission and fees) and the
+// printing house (a fee per commemorative ticket made).
+const (
+	Organiser = "organiser"
+	Printer   = "printer"
 )
 
 // Fact is money that moved through a party: an order paid, or a refund
@@ -92,6 +102,12 @@ func Commission(amount int64, bp int) int64 {
 func Settle(r Rule, facts []Fact) []Line {
 	out := make([]Line, len(facts))
 	for i, f := range facts {
+		if f.Kind == Production {
+			// The organiser owes the printing house its fee per ticket made.
+			fee := int64(f.Tickets) * r.FeePerTicketCents
+			out[i] = Line{Fact: f, FeeCents: fee, NetCents: -fee}
+			continue
+		}
 		sign := int64(1)
 		if f.Kind == Refund {
 			sign = -1
@@ -119,9 +135,10 @@ type Totals struct {
 func Sum(r Rule, lines []Line) Totals {
 	t := Totals{FixedCents: r.FixedCents}
 	for _, l := range lines {
-		if l.Kind == Refund {
+		switch l.Kind {
+		case Refund:
 			t.Tickets -= l.Tickets
-		} else {
+		case Sale:
 			t.Tickets += l.Tickets
 		}
 		t.GrossCents += l.GrossCents

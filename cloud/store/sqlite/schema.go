@@ -874,4 +874,20 @@ ALTER TABLE orders ADD COLUMN outlet_id INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX orders_outlet ON orders(outlet_id, paid_at) WHERE outlet_id <> 0;`,
 	// 37: a booth finds a holder's orders by the document it checked.
 	`CREATE INDEX ticket_holders_key ON ticket_holders(id_key);`,
+	// 38: the organiser's and the printing house's settlement rules,
+	// commemorative tickets found by when they were made, and each money
+	// fact settled once per party (the organiser settles every sale that an
+	// agency or a booth settles too).
+	`CREATE TABLE settlement_rules (
+	tenant_id INTEGER NOT NULL,
+	party TEXT NOT NULL,
+	name TEXT NOT NULL,
+	rule TEXT NOT NULL,
+	PRIMARY KEY (tenant_id, party)
+);
+CREATE INDEX tickets_produced ON tickets(tenant_id, produced_at) WHERE produced_at IS NOT NULL;
+ALTER TABLE settlement_lines ADD COLUMN party TEXT NOT NULL DEFAULT '';
+UPDATE settlement_lines SET party = (SELECT party FROM settlement_runs WHERE settlement_runs.id = settlement_lines.run_id);
+DROP INDEX settlement_lines_fact;
+CREATE UNIQUE INDEX settlement_lines_fact ON settlement_lines(party, kind, order_id, refund_id);`,
 }

@@ -26,6 +26,12 @@ func (r settlementStore) Facts(ctx context.Context, tenantID int64, party string
 	// A booth is an outlet: its sales are its staff's; other parties
 	// (agencies, contract customers) are named on their orders.
 	who, key := "o.party = ?", any(party)
+	switch party {
+	case settlement.Organiser: // every sale of the tenant
+		who, key = "o.tenant_id = ?", tenantID
+	case settlement.Printer:
+		return r.produced(ctx, tenantID, from, to)
+	}
 	if id, ok := strings.CutPrefix(party, "outlet:"); ok {
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
@@ -79,17 +85,17 @@ WHERE r.tenant_id = ? AND r.status = 'approved' AND r.decided_at >= ? AND r.deci
 	return out, nil
 }
 
-func (t *txn) insertLines(ctx context.Context, runID int64, ls []settlement.Line) error {
+func (t *txn) insertLines(ctx context.Context, runID int64, party string, ls []settlement.Line) error {
 	for chunk := range slices.Chunk(ls, 200) {
 		var b strings.Builder
-		b.WriteString(`INSERT INTO settlement_lines (run_id, kind, order_id, refund_id, reference, tickets, amount_cents, at, gross_cents, commission_cents, fee_cents, net_cents) VALUES `)
-		args := make([]any, 0, 12*len(chunk))
+		b.WriteString(`INSERT INTO settlement_lines (run_id, kind, order_id, refund_id, reference, tickets, amount_cents, at, gross_cents, commission_cents, fee_cents, net_cents, party) VALUES `)
+		args := make([]any, 0, 13*len(chunk))
 		for i, l := range chunk {
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?)")
-			args = append(args, runID, l.Kind, l.OrderID, l.RefundID, l.Reference, l.Tickets, l.AmountCents, ms(l.At), l.GrossCents, l.CommissionCents, l.FeeCents, l.NetCents)
+			b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?)")
+			args = append(args, runID, l.Kind, l.OrderID, l.RefundID, l.Reference, l.Tickets, l.AmountCents, ms(l.At), l.GrossCents, l.CommissionCents, l.FeeCents, l.NetCents, party)
 		}
 		if _, err := t.q.ExecContext(ctx, b.String(), args...); err != nil {
 			if t.d.Unique(err) {
@@ -119,7 +125,7 @@ VALUES (?,?,?,?,?,?,?,?,?,?,?,'') RETURNING id`, run.TenantID, run.Party, run.Na
 			string(totals), run.CreatedBy, ms(run.CreatedAt)).Scan(&run.ID); err != nil {
 			return wrap(err, "store a settlement run")
 		}
-		if err := t.insertLines(ctx, run.ID, run.Lines); err != nil {
+		if err := t.insertLines(ctx, run.ID, run.Party, run.Lines); err != nil {
 			return err
 		}
 		e.Object = "settlement:" + strconv.FormatInt(run.ID, 10)
@@ -143,7 +149,7 @@ func (r settlementStore) ReplaceLines(ctx context.Context, run settlement.Run, e
 		if _, err := t.q.ExecContext(ctx, `DELETE FROM settlement_lines WHERE run_id = ?`, run.ID); err != nil {
 			return wrap(err, "rebuild a settlement run")
 		}
-		if err := t.insertLines(ctx, run.ID, run.Lines); err != nil {
+		if err := t.insertLines(ctx, run.ID, run.Party, run.Lines); err != nil {
 			return err
 		}
 		e.Object = "settlement:" + strconv.FormatInt(run.ID, 10)
@@ -309,4 +315,63 @@ func (r settlementStore) ResolveDiff(ctx context.Context, tenantID, id int64, no
 		return t.AppendAudit(ctx, e)
 	})
 	return d, err
+}
+
+// produced are the commemorative tickets made in [from, to), one fact
+// per order.
+func (r settlementStore) produced(ctx context.Context, tenantID int64, from, to time.Time) ([]settlement.Fact, error) {
+	rows, err := r.s.q.QueryContext(ctx, `SELECT order_id, COUNT(*), MAX(produced_at) FROM tickets
+WHERE tenant_id = ? AND produced_at >= ? AND produced_at < ? AND production = 'commemorative' GROUP BY order_id ORDER BY MAX(produced_at), order_id`, tenantID, ms(from), ms(to))
+	if err != nil {
+		return nil, wrap(err, "settlement production")
+	}
+	defer rows.Close()
+	var out []settlement.Fact
+	for rows.Next() {
+		f := settlement.Fact{Kind: settlement.Production}
+		var at int64
+		if err := rows.Scan(&f.OrderID, &f.Tickets, &at); err != nil {
+			return nil, wrap(err, "settlement production")
+		}
+		f.At = fromMS(at)
+		out = append(out, f)
+	}
+	return out, wrap(rows.Err(), "settlement production")
+}
+
+func (r settlementStore) SetRule(ctx context.Context, pt settlement.Partner, e audit.Entry) error {
+	rule, _ := json.Marshal(pt.Rule)
+	return r.s.Update(ctx, func(tx sales.Tx) error {
+		t := tx.(*txn)
+		if _, err := t.q.ExecContext(ctx, `INSERT INTO settlement_rules (tenant_id, party, name, rule) VALUES (?,?,?,?)
+ON CONFLICT (tenant_id, party) DO UPDATE SET rule = excluded.rule, name = excluded.name`, pt.TenantID, pt.Party, pt.Name, string(rule)); err != nil {
+			return wrap(err, "set a settlement rule")
+		}
+		return t.AppendAudit(ctx, e)
+	})
+}
+
+func (r settlementStore) Rules(ctx context.Context, tenantID int64) ([]settlement.Partner, error) {
+	q, args := `SELECT tenant_id, party, name, rule FROM settlement_rules ORDER BY tenant_id, party`, []any(nil)
+	if tenantID != 0 {
+		q, args = `SELECT tenant_id, party, name, rule FROM settlement_rules WHERE tenant_id = ? ORDER BY party`, []any{tenantID}
+	}
+	rows, err := r.s.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(err, "settlement rules")
+	}
+	defer rows.Close()
+	var out []settlement.Partner
+	for rows.Next() {
+		var pt settlement.Partner
+		var rule string
+		if err := rows.Scan(&pt.TenantID, &pt.Party, &pt.Name, &rule); err != nil {
+			return nil, wrap(err, "settlement rules")
+		}
+		if err := json.Unmarshal([]byte(rule), &pt.Rule); err != nil {
+			return nil, wrap(err, "settlement rules")
+		}
+		out = append(out, pt)
+	}
+	return out, wrap(rows.Err(), "settlement rules")
 }

@@ -187,6 +187,42 @@ func testSettlement(t *testing.T, open func(t *testing.T) sales.Store) {
 	if err != nil || len(entries) != 1 || entries[0].Actor != finance.Actor() {
 		t.Fatalf("the resolution's audit entry: %+v %v", entries, err)
 	}
+	// The organiser settles every sale, the agency's too, by the
+	// platform's rule; the printing house its commemorative tickets.
+	if _, err := svc.SetRule(ctx, finance, "agency:1", settlement.Rule{}); !isCode(err, "invalid_party") {
+		t.Fatalf("a rule for an agency set here: %v", err)
+	}
+	if _, err := svc.SetRule(ctx, finance, settlement.Organiser, settlement.Rule{CommissionBP: 100}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.SetRule(ctx, finance, settlement.Printer, settlement.Rule{FeePerTicketCents: 300}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.OrderCommemorative(ctx, f.Manager, []string{o4.Tickets[0].Number}); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Svc.RecordProduction(ctx, f.Manager, []sales.Produced{{Number: o4.Tickets[0].Number, UID: "04A22B1A"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.Clock.Advance(time.Minute)
+	org, err := svc.Create(ctx, finance, settlement.NewRun{Party: settlement.Organiser, From: r1.From, To: f.Clock.Now()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var orgOrders int
+	for _, l := range org.Lines {
+		if l.Kind == settlement.Sale {
+			orgOrders++
+		}
+	}
+	if orgOrders != 5 || org.Totals.CommissionCents != settlement.Commission(org.Totals.GrossCents, 100) {
+		t.Fatalf("the organiser's run: %d sales (want the agency's 4 and the box office's 1), totals %+v", orgOrders, org.Totals)
+	}
+	pr, err := svc.Create(ctx, finance, settlement.NewRun{Party: settlement.Printer, From: r1.From, To: f.Clock.Now()})
+	if err != nil || len(pr.Lines) != 1 || pr.Totals.NetCents != -300 || pr.Totals.Tickets != 0 {
+		t.Fatalf("the printing house's run: %+v %v", pr, err)
+	}
+
 	// Another tenant sees none of it.
 	g := f.AddTenant(t, "b", "31019999")
 	if _, err := svc.Run(ctx, g.TenantAdmin, r1.ID); !isKind(err, sales.KindNotFound) {
