@@ -124,4 +124,20 @@ func TestTheBusinessPagesInTheBrowser(t *testing.T) {
 	if err != nil || got.State != contract.Named || len(got.SeatIDs) != 2 {
 		t.Fatalf("the representative's order: %+v %v", got, err)
 	}
+
+	// The manager postpones that session by a day from its page.
+	moved := later.StartsAt.Add(24 * time.Hour)
+	run(t, mgr, "postpone a session",
+		chromedp.Navigate(fmt.Sprintf("%s/#/session/%d", w.srv.URL, later.ID)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=postpone]`)),
+		js(fmt.Sprintf(`(() => { const f = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+			document.querySelector('[data-test=postpone-start]').value = f(new Date(%d));
+			document.querySelector('[data-test=postpone-end]').value = f(new Date(%d));
+			document.querySelector('[data-test=postpone-reason]').value = "the storm"; return true; })()`, moved.UnixMilli(), moved.Add(2*time.Hour).UnixMilli())),
+		chromedp.Click(chromedp.CSS(`[data-test=postpone]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=postponed]`)))
+	ps, err := w.svc.GetSession(ctx, w.admin, later.ID)
+	if err != nil || !ps.Postponed || !ps.StartsAt.Equal(moved) {
+		t.Fatalf("the postponed session: %+v %v", ps, err)
+	}
 }

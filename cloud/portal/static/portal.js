@@ -75,6 +75,7 @@
     "ps.ch.shop": ["the shop's verified accounts", "商城实名账户"], "ps.ch.page": ["the public page", "公开页面"],
     "shop.refunds": ["Refunds at the shop, graded fees (a week ahead 5 %, 3 days 10 %, a day 20 %, then none)", "线上可退票，阶梯手续费（提前7天 5%，3天 10%，1天 20%，之后不可退）"],
     "party": ["Only for (agency:N, customer:N)", "仅限（agency:N、customer:N）"],
+    "postpone": ["Postpone", "延期"], "postponed": ["postponed", "已延期"],
     "refunds.closed": ["Refunds only if the session is cancelled or postponed", "仅在场次取消或延期时可退票"],
     "fee": ["Fee kept", "手续费"], "holder": ["Holder", "持票人"],
     "nav.presales": ["Presales", "预售抽签"], "nav.messages": ["Messages", "消息"], "nav.reviews": ["ID reviews", "实名审核"],
@@ -532,7 +533,19 @@
         selected.clear(); await refreshMap(); clear(msg, el("p", { class: "okmsg" }, t("saved")));
       } catch (err) { clear(msg, errorBox(err)); }
     };
-    clear(target, el("h1", {}, `${t("session")} #${s.id} · ${A.time(s.starts_at)} · ${s.status}`), msg,
+    // Postponing: the tickets stay valid at the new time and may be refunded until it starts.
+    const local = (d) => new Date(new Date(d).getTime() - new Date(d).getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+    const newStart = el("input", { type: "datetime-local", "data-test": "postpone-start", value: local(s.starts_at) });
+    const newEnd = el("input", { type: "datetime-local", "data-test": "postpone-end", value: local(s.ends_at) });
+    const why = el("input", { "data-test": "postpone-reason", placeholder: t("reason") });
+    const postpone = el("div", { class: "card" }, el("h2", {}, t("postpone")), el("div", { class: "row" }, el("label", {}, t("starts"), newStart), el("label", {}, t("ends"), newEnd),
+      el("label", {}, t("reason"), why), el("button", { type: "button", class: "secondary", "data-test": "postpone", onclick: async () => {
+        try {
+          await api("POST", `/sessions/${id}/postpone`, { starts_at: new Date(newStart.value).toISOString(), ends_at: new Date(newEnd.value).toISOString(), reason: why.value });
+          await route();
+        } catch (err) { clear(msg, errorBox(err)); }
+      } }, t("postpone"))));
+    clear(target, el("h1", {}, `${t("session")} #${s.id} · ${A.time(s.starts_at)} · ${s.status}`, s.postponed ? el("span", { class: "badge warn", "data-test": "postponed" }, " " + t("postponed")) : ""), msg,
       el("div", { class: "card scroll" }, el("h2", {}, t("prices")), el("table", {}, el("thead", {}, el("tr", {}, [t("tier"), t("seat.type"), t("section.code"), t("price")].map((h) => el("th", {}, h)))), rows),
         el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: () => addRow({}) }, t("add.tier")), el("button", { type: "button", onclick: savePrices, "data-test": "save-prices" }, t("save")))),
       quotaCard(s, tiers, msg),
@@ -541,7 +554,8 @@
           ["reserved", "held_back", "non_sale"].map((k) => el("span", {}, el("span", { class: "seat c-" + k }), k))),
         grid, el("div", { class: "row" }, selInfo, el("label", {}, t("customer"), customer), el("label", {}, t("until"), until), el("label", {}, t("reason"), reason),
           el("button", { type: "button", onclick: categorise("reserved") }, t("reserve")), el("button", { type: "button", onclick: categorise("held_back") }, t("hold.back")),
-          el("button", { type: "button", onclick: categorise("non_sale") }, t("non.sale")), el("button", { type: "button", class: "secondary", onclick: categorise("sellable") }, t("release")))));
+          el("button", { type: "button", onclick: categorise("non_sale") }, t("non.sale")), el("button", { type: "button", class: "secondary", onclick: categorise("sellable") }, t("release")))),
+      s.status === "cancelled" ? "" : postpone);
     drawMap();
     const leave = () => ctl.abort();
     window.addEventListener("pagehide", leave);
