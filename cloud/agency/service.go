@@ -45,6 +45,7 @@ type Sales interface {
 	IssuePrepaid(ctx context.Context, p sales.Principal, in sales.Prepaid) (sales.Order, error)
 	PrepaidOrder(ctx context.Context, p sales.Principal, key string) (sales.Order, bool, error)
 	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
+	RequestRefund(ctx context.Context, p sales.Principal, in sales.RefundInput) (sales.RefundRequest, error)
 	GetSession(ctx context.Context, p sales.Principal, id int64) (sales.Session, error)
 	ListSessions(ctx context.Context, p sales.Principal, f sales.SessionFilter) ([]sales.Session, error)
 	Prices(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.PriceTier, error)
@@ -456,4 +457,22 @@ func (s *Service) Partners(ctx context.Context, tenantID int64) ([]settlement.Pa
 			Rule: settlement.Rule{CommissionBP: a.CommissionBP, FeePerTicketCents: a.ServiceFeeCents}}
 	}
 	return out, nil
+}
+
+// RefundRequest is an agency asking to refund tickets of one of its
+// orders (none named: all its valid ones).
+type RefundRequest struct {
+	TicketIDs []int64 `json:"ticket_ids,omitempty"`
+	Reason    string  `json:"reason"`
+}
+
+// Refund asks the organiser to refund tickets of one of the agency's
+// orders. The organiser approves it; the agency pays its buyer back, and
+// settlement deducts the refund. One request per order waits at a time,
+// so a retry is refused as refund_pending, never doubled.
+func (s *Service) Refund(ctx context.Context, c Caller, orderID int64, in RefundRequest) (sales.RefundRequest, error) {
+	if _, err := s.GetOrder(ctx, c, orderID); err != nil {
+		return sales.RefundRequest{}, err
+	}
+	return s.sales.RequestRefund(ctx, c.Principal(), sales.RefundInput{OrderID: orderID, TicketIDs: in.TicketIDs, Reason: in.Reason})
 }

@@ -175,6 +175,22 @@ func (a *API) agencyRoutes() []route {
 				}
 				return o, nil
 			})},
+		{method: "POST", path: "/agency/orders/:id/refund", summary: "Ask the organiser to refund tickets of one of your orders (none named: all); one request per order waits at a time (a retry: 409 refund_pending)", tag: "agency",
+			public: true, keyAuth: true, headers: []string{IdempotencyHeader}, body: agency.RefundRequest{}, resp: sales.RefundRequest{},
+			h: selling(func(c *gin.Context, s *agency.Service, caller agency.Caller) (any, error) {
+				if !agency.ValidIdempotencyKey(c.GetHeader(IdempotencyHeader)) {
+					return nil, sales.Invalid("idempotency_key_required", "send an Idempotency-Key header (1-64 printable characters) with every write")
+				}
+				oid, err := id(c, "id")
+				if err != nil {
+					return nil, err
+				}
+				var in agency.RefundRequest
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.Refund(c.Request.Context(), caller, oid, in)
+			})},
 		{method: "GET", path: "/agency/orders/:id", summary: "One of the agency's orders with its tickets", tag: "agency", public: true, keyAuth: true,
 			resp: sales.Order{}, h: selling(func(c *gin.Context, s *agency.Service, caller agency.Caller) (any, error) {
 				oid, err := id(c, "id")

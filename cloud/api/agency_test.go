@@ -143,6 +143,12 @@ func TestAnAgencySellsOncePerIdempotencyKeyWithinItsQuota(t *testing.T) {
 	if _, _, err := bcl.Order(ctx, "cross", agencyclient.OrderRequest{SessionID: w.a.sessionX, Count: 1}); apiCode(err) != "not_found" {
 		t.Fatalf("another tenant's agency sells the session: %v, want not_found", err)
 	}
+	if _, err := bcl.RequestRefund(ctx, "cross", o.ID, agencyclient.RefundRequest{Reason: "not mine"}); apiCode(err) != "not_found" {
+		t.Fatalf("another tenant's agency refunds the order: %v", err)
+	}
+	if _, err := cl.RequestRefund(ctx, "pos", pos.ID, agencyclient.RefundRequest{Reason: "not mine"}); apiCode(err) != "not_found" {
+		t.Fatalf("the agency refunds the box office's order: %v", err)
+	}
 	if got, err := cl.GetOrder(ctx, o.ID); err != nil || got.ID != o.ID {
 		t.Fatalf("its own order: %+v %v", got, err)
 	}
@@ -274,6 +280,8 @@ func TestTheAgencyClientUsesOnlyItsOpenAPIDocument(t *testing.T) {
 	fields("AgencySession", agencyclient.Session{})
 	fields("SalesPriceTier", agencyclient.Tier{})
 	fields("SalesQuota", agencyclient.Quota{})
+	fields("AgencyRefundRequest", agencyclient.RefundRequest{TicketIDs: []int64{1}, Reason: "x"})
+	fields("SalesRefundRequest", agencyclient.Refund{})
 }
 
 // An agency's settlement run over HTTP: its lines are its orders, no
@@ -292,6 +300,23 @@ func TestAnAgencysSettlementLinesAreItsOrders(t *testing.T) {
 		}
 		mine = append(mine, o.ID)
 	}
+	// The agency asks for a refund of its first order; a retry is not a
+	// second request; the organiser approves it.
+	first, err := cl.GetOrder(ctx, mine[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, err := cl.RequestRefund(ctx, "refund-1", mine[0], agencyclient.RefundRequest{Reason: "the buyer cancelled"})
+	if err != nil || rf.Status != "pending" || rf.AmountCents != first.TotalCents {
+		t.Fatalf("the agency's refund request: %+v %v", rf, err)
+	}
+	if _, err := cl.RequestRefund(ctx, "refund-1", mine[0], agencyclient.RefundRequest{Reason: "the buyer cancelled"}); apiCode(err) != "refund_pending" {
+		t.Fatalf("the refund request again: %v", err)
+	}
+	if _, err := cl.RequestRefund(ctx, "", mine[1], agencyclient.RefundRequest{Reason: "no key"}); apiCode(err) != "idempotency_key_required" {
+		t.Fatalf("a refund without a key: %v", err)
+	}
+	w.ok(w.call(w.a.manager, "POST", fmt.Sprintf("/api/v1/refunds/%d/approve", rf.ID), map[string]string{}), nil)
 	pos := w.buy(w.a, w.a.seatsX[0].SeatID)
 	var u sales.User
 	w.ok(w.call(w.a.admin, "POST", "/api/v1/users", sales.NewUser{Username: "alpha-finance", Password: pw, Role: "finance"}), &u)
@@ -313,12 +338,14 @@ func TestAnAgencysSettlementLinesAreItsOrders(t *testing.T) {
 		}
 	}
 	slices.Sort(got)
-	if !slices.Equal(got, mine) || run.Totals.Tickets != 6 || run.Totals.GrossCents != 6*4500 || run.Totals.FeeCents != 6*200 {
-		t.Fatalf("run lines %v (want %v), totals %+v", got, mine, run.Totals)
+	// Three sales and the refund of the first (one ticket).
+	want := append([]int64{mine[0]}, mine...)
+	if !slices.Equal(got, want) || run.Totals.Tickets != 5 || run.Totals.GrossCents != 5*4500 || run.Totals.FeeCents != 5*200 {
+		t.Fatalf("run lines %v (want %v), totals %+v", got, want, run.Totals)
 	}
 	r := w.call(fin, "GET", fmt.Sprintf("/api/v1/settlement/runs/%d/lines.csv", run.ID), nil)
 	recs, err := csv.NewReader(bytes.NewReader(r.body)).ReadAll()
-	if err != nil || len(recs) != 4 {
+	if err != nil || len(recs) != 5 {
 		t.Fatalf("lines.csv: %v %q", err, r.body)
 	}
 	var net int64

@@ -370,7 +370,7 @@ var publicPresale = map[string]bool{
 	"GET /shop/:tenant/me/messages": true, "POST /shop/:tenant/me/logout": true,
 	// An agency's routes: its API key names the agency and its tenant
 	// (agency_test.go tries another tenant's session and order).
-	"GET /agency/sessions/:id": true, "GET /agency/sessions/:id/availability": true, "GET /agency/orders/:id": true,
+	"GET /agency/sessions/:id": true, "GET /agency/sessions/:id/availability": true, "GET /agency/orders/:id": true, "POST /agency/orders/:id/refund": true,
 }
 
 func TestEveryRouteWallsOffOtherTenantsAndVenues(t *testing.T) {

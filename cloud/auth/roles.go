@@ -100,7 +100,7 @@ var permissions = map[Action][]Role{
 	ManageUsers:      {RolePlatformAdmin, RoleTenantAdmin},
 	ManageSessions:   {RoleTenantAdmin, RoleVenueManager},
 	Sell:             {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop, RoleAgency, RoleContract},
-	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop},
+	RequestRefund:    {RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleShop, RoleAgency},
 	ApproveRefund:    {RoleTenantAdmin, RoleVenueManager},
 	ReadSales:        {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleAuditor, RoleShop, RoleAgency, RoleFinance, RoleContract},
 	ReadCatalog:      {RolePlatformAdmin, RoleTenantAdmin, RoleVenueManager, RoleClerk, RoleGateStaff, RoleAuditor, RoleShop, RoleAgency, RoleFinance, RoleCustomerRep, RoleContract},

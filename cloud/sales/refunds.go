@@ -69,7 +69,7 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 	r := RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount, FeeCents: fee,
 		Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: s.now().UTC()}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
-		if p.Role == auth.RoleShop {
+		if p.Role == auth.RoleShop || p.Role == auth.RoleAgency {
 			// Checked in the transaction: two requests racing make one.
 			if pending, err := tx.RefundPending(ctx, o.ID); err != nil || pending {
 				if err == nil {

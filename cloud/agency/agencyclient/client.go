@@ -36,6 +36,7 @@ func Operations() []Operation {
 		{"GET", "/api/v1/agency/sessions/{id}/availability"},
 		{"POST", "/api/v1/agency/orders"},
 		{"GET", "/api/v1/agency/orders/{id}"},
+		{"POST", "/api/v1/agency/orders/{id}/refund"},
 	}
 }
 
@@ -148,6 +149,27 @@ func (c *Client) Order(ctx context.Context, idempotencyKey string, in OrderReque
 	var out Order
 	status, err := c.do(ctx, "POST", "/api/v1/agency/orders", idempotencyKey, in, &out)
 	return out, status == http.StatusOK, err
+}
+
+// RefundRequest asks for a refund of tickets of an order (none: all).
+type RefundRequest struct {
+	TicketIDs []int64 `json:"ticket_ids,omitempty"`
+	Reason    string  `json:"reason"`
+}
+
+// Refund is a refund request as the organiser keeps it.
+type Refund struct {
+	ID          int64  `json:"id"`
+	OrderID     int64  `json:"order_id"`
+	AmountCents int64  `json:"amount_cents"`
+	Status      string `json:"status"`
+}
+
+// RequestRefund asks the organiser to refund tickets of an order.
+func (c *Client) RequestRefund(ctx context.Context, idempotencyKey string, orderID int64, in RefundRequest) (Refund, error) {
+	var out Refund
+	_, err := c.do(ctx, "POST", "/api/v1/agency/orders/"+strconv.FormatInt(orderID, 10)+"/refund", idempotencyKey, in, &out)
+	return out, err
 }
 
 // GetOrder shows one of the agency's orders.
