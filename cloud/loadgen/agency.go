@@ -80,16 +80,20 @@ func RunAgencyBench(ctx context.Context, o AgencyOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	doubled := res.doubled + orders - keys // replays that named another order, and orders beyond one per key
-	if orders != res.made {
-		doubled += abs(orders - res.made)
-	}
+	// Doubled: a retry answered with another order, or a key with more
+	// than one order in the database.
+	doubled := res.doubled + orders - keys
 	fmt.Fprintf(w, "agency: %d orders (%d retried and answered the same), %d declined as lost races, %d in flight, %d errors; db: %d orders over %d keys\n",
 		res.made, res.replayed, res.declined, res.inFlight, res.errors, orders, keys)
 	fmt.Fprintf(w, "agency: orders_per_s=%.0f p99_ms=%.1f doubled=%d limited=%d pos_orders_per_s=%.0f ratio=%.2f\n",
 		res.perSec, ms(res.p99), doubled, res.limited, pos.OrdersPerSec, res.perSec/pos.OrdersPerSec)
 	if doubled != 0 || res.errors != 0 {
 		return fmt.Errorf("bench agency: doubled=%d errors=%d", doubled, res.errors)
+	}
+	if orders != res.made {
+		// An order the agency was not told of, or one it was told of and
+		// the database does not hold.
+		return fmt.Errorf("bench agency: the agencies were answered %d orders, the database holds %d", res.made, orders)
 	}
 	return nil
 }
