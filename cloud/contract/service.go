@@ -484,9 +484,16 @@ type SessionQuotas struct {
 // Sessions lists the sessions a representative's customer may still
 // order for, with what is left of each quota on both tracks.
 func (s *Service) Sessions(ctx context.Context, p sales.Principal) ([]SessionQuotas, error) {
-	c, err := s.actingFor(ctx, p, 0)
-	if err != nil && p.Role == auth.RoleCustomerRep {
-		return nil, err
+	// A representative sees its own customer's track too; staff see the
+	// tracks for all customers.
+	var c Customer
+	if p.Role == auth.RoleCustomerRep {
+		var err error
+		if c, err = s.repCustomer(ctx, p); err != nil {
+			return nil, err
+		}
+	} else if !staff(p) {
+		return nil, forbidden("you may not see contract quotas")
 	}
 	all, err := s.sales.ListSessions(ctx, seller(p), sales.SessionFilter{})
 	if err != nil {
