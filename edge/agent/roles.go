@@ -181,6 +181,7 @@ func (ro *roles) handler() http.Handler {
 		mux.HandleFunc("GET /sell/sessions/{id}/availability", ro.proxy("/api/v1/sessions/{id}/availability"))
 		mux.HandleFunc("GET /sell/sessions/{id}/availability/stream", ro.proxyStream("/api/v1/sessions/{id}/availability/stream"))
 		mux.HandleFunc("POST /sell/refunds", ro.proxy("/api/v1/refunds"))
+		mux.HandleFunc("POST /sell/orders/by-holder", ro.proxy("/api/v1/orders/by-holder"))
 		mux.HandleFunc("POST /sell/holds", ro.proxy("/api/v1/holds"))
 		mux.HandleFunc("DELETE /sell/holds/{id}", ro.proxy("/api/v1/holds/{id}"))
 		mux.HandleFunc("POST /sell/orders", ro.proxy("/api/v1/orders"))

@@ -17,6 +17,10 @@
     "holders": ["Real-name event: each seat's holder and document", "实名制场次：请登记每个座位的持票人及证件"], "holder.name": ["Name", "姓名"], "seat": ["Seat", "座位"],
     "doc.number": ["Document number", "证件号码"], "doc.resident_id": ["Resident ID", "居民身份证"], "doc.hk_macau_permit": ["HK/Macau permit", "港澳通行证"],
     "doc.taiwan_permit": ["Taiwan permit", "台湾通行证"], "doc.passport": ["Passport", "护照"],
+    "pickup": ["Pickup by ID", "凭证件取票"], "pickup.help": ["Check the buyer's ID, then type its number: their orders at this venue show", "核验购票人证件后输入证件号码，显示其在本场馆的订单"],
+    "find": ["Find", "查找"], "pickup.none": ["No order at this venue names this document", "本场馆没有登记此证件的订单"],
+    "order.of": ["Order {0} · {1} tickets", "订单 {0} · {1} 张票"], "order.unpaid": ["Not paid: nothing to print", "未付款，无票可打"], "print.order": ["Print {0} tickets", "打印 {0} 张票"], "all.printed": ["All printed", "已全部打印"],
+    "ticket.printed": ["printed", "已打印"], "ticket.refunded": ["refunded", "已退票"],
   });
   let token = sessionStorage.getItem("admit.pos.token") || "";
   let view = token ? "sessions" : "login";
@@ -71,7 +75,7 @@
     sellButtons.length = 0;
     stopFollowing();
     if (timer) { clearInterval(timer); timer = null; }
-    ({ login: drawLogin, sessions: drawSessions, seats: drawSeats, paid: drawPaid })[view]();
+    ({ login: drawLogin, sessions: drawSessions, seats: drawSeats, paid: drawPaid, pickup: drawPickup })[view]();
   }
   A.whenLang(draw);
 
@@ -90,6 +94,7 @@
   async function drawSessions() {
     const list = el("div", { class: "sessions" });
     clear(main(), el("div", { class: "row" }, el("h1", { class: "grow" }, t("sessions")),
+      sellButton({ type: "button", class: "secondary", "data-test": "pos-pickup", onclick: () => { view = "pickup"; clear(msg); draw(); } }, t("pickup")),
       el("button", { type: "button", class: "secondary", onclick: () => { token = ""; sessionStorage.removeItem("admit.pos.token"); view = "login"; draw(); } }, t("logout"))), msg, list);
     const ss = (await A.call("GET", "/sessions")) || [];
     ss.sort((a, b) => new Date(a.starts_at) - new Date(b.starts_at));
@@ -177,6 +182,55 @@
     if (!hold) return;
     try { await sell("DELETE", `/holds/${hold.id}`); } catch { /* it expires anyway */ }
     hold = null; holderForm = null; selected.clear();
+  }
+
+  // A booth's pickup of a reserved order (§6.3.1): the clerk checks the
+  // buyer's ID, types its number, and prints the tickets of the orders that
+  // name it. The document goes to the cloud to be matched and is not kept.
+  function drawPickup() {
+    const type = el("select", { "data-test": "pickup-doc-type" }, ["resident_id", "hk_macau_permit", "taiwan_permit", "passport"].map((d) => el("option", { value: d }, t("doc." + d))));
+    const number = el("input", { "data-test": "pickup-doc-number", autocomplete: "off", size: 20 });
+    const found = el("div", { "data-test": "pickup-orders" });
+    const find = async (e) => {
+      e.preventDefault();
+      clear(msg); clear(found);
+      let orders;
+      try { orders = await sell("POST", "/orders/by-holder", { doc_type: type.value, doc_number: number.value.trim() }); } catch (err) { fail(err); return; }
+      // The number leaves the screen once looked up: the next buyer does not see it.
+      number.value = "";
+      if (!orders.length) { clear(found, el("p", { class: "muted", "data-test": "pickup-none" }, t("pickup.none"))); return; }
+      clear(found, orders.map(pickupOrder));
+    };
+    clear(main(), el("div", { class: "row" }, el("button", { type: "button", class: "secondary", onclick: () => { view = "sessions"; clear(msg); draw(); } }, t("back")),
+      el("h1", { class: "grow" }, t("pickup"))),
+    el("form", { class: "card", onsubmit: find }, el("p", { class: "muted" }, t("pickup.help")), el("div", { class: "row" }, type, number,
+      sellButton({ type: "submit", class: "big", "data-test": "pickup-find" }, t("find")))), msg, found);
+    number.focus();
+  }
+
+  // pickupOrder is one found order: its tickets, and a button printing
+  // those not yet printed on this POS's printer.
+  function pickupOrder(o) {
+    const state = (tk) => tk.status === "refunded" ? t("ticket.refunded") : tk.printed_at ? t("ticket.printed") : "";
+    o.tickets = o.tickets || [];
+    const items = o.tickets.map((tk) => el("li", { "data-ticket": tk.number }, `${tk.seat_label} · ${tk.number} `, el("span", { class: "muted", "data-state": tk.number }, state(tk))));
+    const todo = () => o.tickets.filter((tk) => tk.status !== "refunded" && !tk.printed_at);
+    const out = el("div");
+    const button = el("button", { type: "button", class: "big", "data-test": "pickup-print", disabled: !todo().length, onclick: async () => {
+      let n = 0;
+      for (const tk of todo()) {
+        try { await A.call("POST", "/print", { number: tk.number }); } catch (err) { fail(err); break; }
+        tk.printed_at = new Date().toISOString(); n++;
+        const s = items.find((li) => li.dataset.ticket === tk.number).querySelector("[data-state]");
+        s.textContent = t("ticket.printed");
+      }
+      clear(out, el("p", { class: "okmsg", "data-test": "pickup-printed" }, t("printed", n)));
+      button.disabled = !todo().length;
+      button.textContent = todo().length ? t("print.order", todo().length) : t("all.printed");
+    } }, todo().length ? t("print.order", todo().length) : t("all.printed"));
+    return el("div", { class: "card", "data-order": o.id }, el("h2", {}, t("order.of", o.id, (o.tickets || []).length)),
+      o.status === "pending_payment" ? el("p", { class: "error" }, t("order.unpaid")) : "",
+      el("ul", { class: "tickets" }, items), el("div", { class: "row" }, button), out);
   }
 
   function drawPaid() {
