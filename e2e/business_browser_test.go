@@ -57,7 +57,7 @@ func TestTheBusinessPagesInTheBrowser(t *testing.T) {
 	}
 
 	// Finance settles the agency's day.
-	_, err = w.svc.CreateUser(ctx, w.admin, sales.NewUser{Username: "finance", Password: pw, Role: "finance"})
+	finUser, err := w.svc.CreateUser(ctx, w.admin, sales.NewUser{Username: "finance", Password: pw, Role: "finance"})
 	w.must(err)
 	fin := w.loginAs(t, "finance")
 	run(t, fin, "settle the agency up to now",
@@ -124,6 +124,46 @@ func TestTheBusinessPagesInTheBrowser(t *testing.T) {
 	if err != nil || got.State != contract.Named || len(got.SeatIDs) != 2 {
 		t.Fatalf("the representative's order: %+v %v", got, err)
 	}
+
+	// The organiser posts a notice to the customer; its representative
+	// reads it with the reminder of what is due.
+	run(t, admin, "post a notice",
+		chromedp.Navigate(w.srv.URL+"/#/contract"),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=ct-notice-post]`)),
+		chromedp.SetValue(chromedp.CSS(`[data-test=ct-notice-to]`), fmt.Sprint(cust.ID)),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=ct-notice-title]`), "Gates open at 18:00"),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=ct-notice-body]`), "Bring the holders' ID cards."),
+		chromedp.Click(chromedp.CSS(`[data-test=ct-notice-post]`)),
+		waitText(`[data-test=ct-notices]`, "Gates open at 18:00"))
+	// Finance records the payment; the representative prints the tickets,
+	// each naming its holder, and a second print must say it replaces
+	// lost paper.
+	_, err = w.srv.Contract.RecordPayment(ctx, principal(finUser), oid, contract.Payment{Reference: "TT-9", AmountCents: 10000})
+	w.must(err)
+	run(t, rep, "print the tickets",
+		js(`location.reload()`),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-test=ct-print-%d]`, oid))),
+		waitText(`[data-test=ct-notices]`, "Gates open at 18:00"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ct-print-%d]`, oid))),
+		waitText(`[data-test=ct-print-sheet]`, "Zhang San"),
+		waitText(`[data-test=ct-print-sheet]`, "Li Si"),
+		waitTrue(`[...document.querySelectorAll('[data-test=ct-print-sheet] img')].filter((i) => i.complete && i.naturalWidth > 0).length === 2`, 10*time.Second))
+	shot(t, rep, "contract-print")
+	paid, err := w.srv.Contract.Get(ctx, w.admin, oid)
+	w.must(err)
+	issued, err := w.svc.GetOrder(ctx, w.admin, paid.SaleID)
+	w.must(err)
+	for _, tk := range issued.Tickets {
+		if tk.PrintedAt == nil {
+			t.Fatalf("ticket %s printed by the representative is not marked printed", tk.Number)
+		}
+	}
+	run(t, rep, "print again",
+		js(`document.querySelector('[data-test=ct-print-sheet]').remove()`),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ct-print-%d]`, oid))),
+		waitText(`[data-test=error]`, "printed before"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ct-reprint-%d]`, oid))),
+		waitText(`[data-test=ct-print-sheet]`, "Zhang San"))
 
 	// The manager postpones that session by a day from its page.
 	moved := later.StartsAt.Add(24 * time.Hour)

@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/base64"
 	"errors"
+	"fmt"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -108,6 +110,43 @@ func (a *API) contractRoutes() []route {
 				}
 				return s.RecordPayment(c.Request.Context(), p, oid, in)
 			})},
+		{method: "POST", path: "/contract/orders/:id/print", summary: "Print a paid order's tickets for their bound holders (reprint=true to replace lost paper): each is counted printed", tag: "contract",
+			query: []string{"reprint"}, resp: []contract.PrintedTicket{},
+			h: order(func(c *gin.Context, s *contract.Service, p sales.Principal, oid int64) (any, error) {
+				var reprint bool
+				switch c.Query("reprint") {
+				case "", "false":
+				case "true":
+					reprint = true
+				default:
+					return nil, sales.Invalid("bad_reprint", "reprint is true or false")
+				}
+				ts, err := s.Print(c.Request.Context(), p, oid, reprint)
+				if err != nil {
+					return nil, err
+				}
+				out := make([]printedTicket, len(ts))
+				for i, t := range ts {
+					if out[i], err = withQRImage(t); err != nil {
+						return nil, err
+					}
+				}
+				return out, nil
+			})},
+		{method: "GET", path: "/contract/notices", summary: "Notices to contract customers (a representative: its reminders, then the notices to its customer and to all)", tag: "contract",
+			resp: []contract.Notice{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				return s.Notices(c.Request.Context(), p)
+			})},
+		{method: "POST", path: "/contract/notices", summary: "Post a notice to a contract customer's representatives (customer_id 0: to all)", tag: "contract",
+			body: contract.Notice{}, resp: contract.Notice{},
+			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
+				var in contract.Notice
+				if err := decode(c, &in); err != nil {
+					return nil, err
+				}
+				return s.PostNotice(c.Request.Context(), p, in)
+			})},
 		{method: "GET", path: "/contract/report", summary: "What each customer bought, per session (format=csv for a file)", tag: "contract", query: []string{"format"},
 			resp: []contract.Report{},
 			h: with(func(c *gin.Context, s *contract.Service, p sales.Principal) (any, error) {
@@ -120,4 +159,19 @@ func (a *API) contractRoutes() []route {
 				return nil, nil
 			})},
 	}
+}
+
+// printedTicket is a contract ticket to print, with its QR code as a PNG
+// data URL for the page that prints it.
+type printedTicket struct {
+	contract.PrintedTicket
+	QRImage string `json:"qr_image"`
+}
+
+func withQRImage(t contract.PrintedTicket) (printedTicket, error) {
+	png, err := qrPNG(t.QR)
+	if err != nil {
+		return printedTicket{}, fmt.Errorf("ticket %s: %w", t.Number, err)
+	}
+	return printedTicket{PrintedTicket: t, QRImage: "data:image/png;base64," + base64.StdEncoding.EncodeToString(png)}, nil
 }

@@ -156,6 +156,10 @@ func probes(f foreign) []probe {
 		p("POST /contract/orders/:id/payment", "POST", "/api/v1/contract/orders/%d/payment", f.contract, func(int64) any {
 			return map[string]any{"reference": "probe", "amount_cents": 4500}
 		}),
+		p("POST /contract/orders/:id/print", "POST", "/api/v1/contract/orders/%d/print", f.contract, nil),
+		p("POST /contract/notices", "POST", "/api/v1/contract/notices", f.customer, func(id int64) any {
+			return map[string]any{"customer_id": id, "title": "probe", "body": "probe"}
+		}),
 		p("POST /contract/customers/:id/reps", "POST", "/api/v1/contract/customers/%d/reps", f.customer, func(int64) any { return map[string]int64{"user_id": f.userID} }),
 		p("GET /venues/:id/inventory", "GET", "/api/v1/venues/%d/inventory", f.venue, nil),
 		p("GET /venues/:id/inventory.csv", "GET", "/api/v1/venues/%d/inventory.csv", f.venue, nil),
@@ -222,6 +226,7 @@ func (w *world) victimState(tw tenantWorld, f foreign) string {
 		"/api/v1/passes/products",
 		"/api/v1/contract/orders",
 		"/api/v1/contract/customers",
+		"/api/v1/contract/notices",
 		"/api/v1/outlets",
 	} {
 		r := w.call(tw.admin, "GET", path, nil)

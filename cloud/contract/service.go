@@ -38,6 +38,10 @@ type Store interface {
 	// Allocated sums a session's active orders (of a tier, of a
 	// customer: 0 for all).
 	Allocated(ctx context.Context, sessionID, tierID, customerID int64, now time.Time) (int, error)
+	InsertNotice(ctx context.Context, n Notice, e audit.Entry) (Notice, error)
+	// Notices lists a tenant's notices, newest first: customerID's and
+	// those to all (0: every one).
+	Notices(ctx context.Context, tenantID, customerID int64, limit int) ([]Notice, error)
 }
 
 // ErrDuplicate is a customer code in use.
@@ -53,6 +57,7 @@ type Sales interface {
 	GetEvent(ctx context.Context, p sales.Principal, id int64) (sales.Event, error)
 	ConfirmPaid(ctx context.Context, p sales.Principal, in sales.OrderRequest, pre sales.Prepaid) (sales.Order, error)
 	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
+	PrintOrder(ctx context.Context, p sales.Principal, orderID int64, reprint bool) ([]sales.Printout, error)
 	SealText(v string) string
 	OpenText(v string) (string, error)
 }
@@ -427,18 +432,21 @@ func (s *Service) RecordPayment(ctx context.Context, p sales.Principal, id int64
 	if err != nil {
 		return sales.Order{}, err
 	}
+	// Contract tickets are issued to bound holders, and print only for
+	// them; a real-name event's tickets also carry their documents.
+	if o.State == Lapsed {
+		return sales.Order{}, sales.Conflict("order_state", "the order lapsed at its deadline: its seats and quota are free")
+	}
+	if o.State != Named {
+		return sales.Order{}, sales.Conflict("names_missing", "contract tickets are issued to bound holders: name them first")
+	}
 	req := sales.OrderRequest{HoldID: o.HoldID}
 	if ev.RealName {
-		if o.State != Named {
-			return sales.Order{}, sales.Conflict("names_missing", "a real-name event's tickets are issued to bound holders: name them first")
-		}
 		for _, hd := range stored.Holders {
 			name, _ := s.sales.OpenText(hd.Name)
 			doc, _ := s.sales.OpenText(hd.DocNumber)
 			req.Holders = append(req.Holders, sales.HolderRequest{SeatID: hd.SeatID, DocType: hd.DocType, DocNumber: doc, Name: name})
 		}
-	} else if o.State != Named && o.State != Seated {
-		return sales.Order{}, sales.Conflict("order_state", "the order is "+string(o.State))
 	}
 	sale, err := s.sales.ConfirmPaid(ctx, seller(p), req, sales.Prepaid{Method: sales.MethodContract, Reference: pay.Reference,
 		Key: "contract:" + strconv.FormatInt(o.ID, 10)})

@@ -2,7 +2,10 @@ package sales
 
 import (
 	"context"
+	"strconv"
 	"time"
+
+	"github.com/admitbox/admit/cloud/auth"
 )
 
 // Printout is what a printed ticket shows, for the portal's print preview.
@@ -38,4 +41,81 @@ func (s *Service) TicketPrintout(ctx context.Context, p Principal, number string
 		return Printout{}, err
 	}
 	return Printout{Ticket: t, Venue: v.Name, Timezone: v.Timezone, Event: ev.Name, Hall: h.Name, StartsAt: ss.StartsAt}, nil
+}
+
+// PrintOrder records the print of an order's valid tickets away from the
+// venue's devices (a contract customer's office prints its tickets on
+// paper) and returns what each shows. Each is marked printed and its
+// print counted, with one audit entry; an order with a ticket printed
+// before is refused (already_printed) unless reprint is set.
+func (s *Service) PrintOrder(ctx context.Context, p Principal, orderID int64, reprint bool) ([]Printout, error) {
+	if err := authorize(p, auth.Sell); err != nil {
+		return nil, err
+	}
+	o, err := s.GetOrder(ctx, p, orderID)
+	if err != nil {
+		return nil, err
+	}
+	if o.Status != OrderPaid && o.Status != OrderPartiallyRefunded {
+		return nil, conflict("order_state", "only a paid order's tickets print; this order is "+string(o.Status))
+	}
+	var valid []Ticket
+	printed := 0
+	for _, t := range o.Tickets {
+		if t.Status != TicketValid {
+			continue
+		}
+		valid = append(valid, t)
+		if t.PrintedAt != nil {
+			printed++
+		}
+	}
+	if len(valid) == 0 {
+		return nil, conflict("nothing_to_print", "the order has no valid ticket")
+	}
+	if printed > 0 && !reprint {
+		return nil, conflict("already_printed", strconv.Itoa(printed)+" of the tickets were printed before: print again only to replace lost paper (reprint)")
+	}
+	ss, err := s.store.GetSession(ctx, o.TenantID, o.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := s.store.GetVenue(ctx, o.TenantID, o.VenueID)
+	if err != nil {
+		return nil, err
+	}
+	ev, err := s.store.GetEvent(ctx, o.TenantID, ss.EventID)
+	if err != nil {
+		return nil, err
+	}
+	h, err := s.store.GetHall(ctx, o.TenantID, ss.HallID)
+	if err != nil {
+		return nil, err
+	}
+	at := s.now().UTC()
+	numbers := make([]string, len(valid))
+	for i, t := range valid {
+		numbers[i] = t.Number
+	}
+	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
+		for _, n := range numbers {
+			if err := tx.MarkTicketPrinted(ctx, o.VenueID, n, at); err != nil {
+				return err
+			}
+		}
+		rec(change{action: "order.print", object: "order:" + itoa(o.ID), tenantID: o.TenantID, venueID: o.VenueID,
+			after: map[string]any{"tickets": numbers, "reprint": printed > 0}})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Printout, len(valid))
+	for i, t := range valid {
+		if t.PrintedAt == nil {
+			t.PrintedAt = &at
+		}
+		out[i] = Printout{Ticket: t, Venue: v.Name, Timezone: v.Timezone, Event: ev.Name, Hall: h.Name, StartsAt: ss.StartsAt}
+	}
+	return out, nil
 }

@@ -22,6 +22,9 @@
     "ct.order": ["Order", "订票"], "ct.qty": ["Quantity", "数量"], "ct.orders": ["Orders", "订单"], "ct.seat": ["Assign seats", "分配座位"],
     "ct.names": ["Holders (CSV: doc_type,doc_number,name)", "持票人（CSV：证件类型,证件号,姓名）"], "ct.upload": ["Upload holders", "上传持票人"],
     "ct.deadline": ["Names due", "实名截止"], "ct.report": ["Report", "购票报表"], "ct.paid": ["Paid", "已付款"], "ct.none": ["No order yet.", "暂无订单。"],
+    "ct.notices": ["Notices", "通知"], "ct.notices.none": ["No notice.", "暂无通知。"], "ct.post": ["Post a notice", "发布通知"], "ct.title": ["Title", "标题"], "ct.body": ["Text", "内容"],
+    "ct.to": ["To", "发给"], "ct.to.all": ["all customers", "全部大客户"], "ct.print": ["Print tickets", "打印门票"], "ct.reprint": ["Print again (lost paper)", "补打（原票遗失）"],
+    "ct.sheet": ["Tickets to print: one per holder", "待打印门票（每位持票人一张）"], "ct.holder": ["Holder", "持票人"], "ct.print.now": ["Print this sheet", "打印本页"],
   });
 
   const money = A.money;
@@ -135,8 +138,44 @@
 
   // --- contract customers' representatives -----------------------------------
   const contractPage = (ctx) => async (target) => {
-    const sessions = el("div"), orders = el("div"), report = el("div"), msg = el("div");
+    const notices = el("div"), sessions = el("div"), orders = el("div"), report = el("div"), msg = el("div"), sheet = el("div", { class: "print-sheet" });
+    const staff = ctx.state.me.role !== "customer_rep";
+    // The tickets of a paid order, printed at the customer's office: each
+    // names its holder, with its QR code for the gate.
+    const showSheet = (ts) => clear(sheet, el("div", { class: "card", "data-test": "ct-print-sheet" }, el("div", { class: "row no-print" }, el("h2", { class: "grow" }, t("ct.sheet")),
+      el("button", { type: "button", onclick: () => window.print() }, t("ct.print.now"))),
+      el("div", { class: "tickets-sheet" }, ts.map((tk) => el("div", { class: "paper-ticket", "data-ticket": tk.number },
+        el("div", {}, el("strong", {}, tk.event), el("div", {}, tk.venue, " · ", tk.hall), el("div", {}, A.time(tk.starts_at)),
+          el("div", { class: "big-seat" }, tk.seat), el("div", {}, t("ct.holder"), ": ", el("span", { "data-test": "ct-holder" }, tk.holder), " · ", tk.document),
+          el("div", { class: "mono" }, tk.number), el("div", {}, money(tk.price_cents))),
+        el("img", { src: tk.qr_image, alt: tk.number, width: 160, height: 160 }))))));
+    const print = (o, out, reprint) => ctx.guard(out, async () => {
+      try {
+        const ts = await ctx.api("POST", `/contract/orders/${o.id}/print${reprint ? "?reprint=true" : ""}`);
+        clear(out); showSheet(ts); sheet.scrollIntoView();
+      } catch (err) {
+        if (err.code !== "already_printed") throw err;
+        clear(out, ctx.errorBox(err), el("button", { type: "button", class: "secondary", "data-test": "ct-reprint-" + o.id, onclick: () => print(o, out, true) }, t("ct.reprint")));
+      }
+    });
+    const loadNotices = async () => {
+      const ns = await ctx.api("GET", "/contract/notices");
+      const form = [];
+      if (staff) {
+        const cs = await ctx.api("GET", "/contract/customers");
+        const to = el("select", { "data-test": "ct-notice-to" }, el("option", { value: "0" }, t("ct.to.all")), cs.map((c) => el("option", { value: c.id }, c.name)));
+        const title = el("input", { size: 30, maxlength: 120, "data-test": "ct-notice-title" }), body = el("textarea", { rows: 2, cols: 40, "data-test": "ct-notice-body" });
+        const nmsg = el("div");
+        form.push(el("form", { class: "row", onsubmit: (e) => { e.preventDefault(); ctx.guard(nmsg, async () => {
+          await ctx.api("POST", "/contract/notices", { customer_id: Number(to.value), title: title.value, body: body.value }); title.value = ""; body.value = ""; await loadNotices(); }); } },
+          el("label", {}, t("ct.to"), to), el("label", {}, t("ct.title"), title), el("label", {}, t("ct.body"), body), el("button", { type: "submit", "data-test": "ct-notice-post" }, t("ct.post"))), nmsg);
+      }
+      clear(notices, el("div", { class: "card" }, el("h2", {}, t("ct.notices")),
+        ns.length ? el("ul", { "data-test": "ct-notices" }, ns.map((n) => el("li", { class: n.reminder ? "error" : "", "data-notice": n.reminder ? "reminder" : "posted" },
+          el("strong", {}, n.title), " · ", n.body, el("span", { class: "muted" }, " · ", A.time(n.created_at))))) : el("p", { class: "muted" }, t("ct.notices.none")), ...form));
+    };
     const load = async () => {
+      await loadNotices();
       const ss = await ctx.api("GET", "/contract/sessions");
       // One choice per session and price level with a quota.
       const choices = [...new Set(ss.flatMap((s) => s.quotas.filter((q) => q.tier_id > 0).map((q) => s.session_id + ":" + q.tier_id)))];
@@ -161,6 +200,7 @@
           const act = o.state === "ordered" ? el("button", { type: "button", "data-test": "ct-seat-" + o.id, onclick: () => ctx.guard(out, async () => { await ctx.api("POST", `/contract/orders/${o.id}/seats`, {}); await load(); }) }, t("ct.seat"))
             : (o.state === "seated" || o.state === "named") ? el("div", {}, el("label", {}, t("ct.names"), names),
               el("button", { type: "button", "data-test": "ct-upload-" + o.id, onclick: () => ctx.guard(out, async () => { await ctx.api("POST", `/contract/orders/${o.id}/holders`, names.value, "text/csv"); await load(); }) }, t("ct.upload")))
+            : o.state === "paid" ? el("button", { type: "button", "data-test": "ct-print-" + o.id, onclick: () => print(o, out, false) }, t("ct.print"))
             : "";
           return el("tr", { "data-order": o.id }, el("td", {}, "#" + o.id), el("td", {}, "#" + o.session_id), el("td", { class: "num" }, String(o.quantity)),
             el("td", { "data-test": "ct-state" }, o.state, o.holders && o.holders.length ? " · " + o.holders.map((h) => h.name).join(", ") : ""), el("td", {}, A.time(o.deadline)), el("td", {}, act, out));
@@ -171,7 +211,7 @@
         el("tbody", {}, rs.map((r) => el("tr", {}, el("td", {}, r.customer), el("td", {}, "#" + r.session_id), el("td", { class: "num" }, String(r.ordered)),
           el("td", { class: "num" }, String(r.paid)), el("td", { class: "num" }, money(r.paid_cents))))))));
     };
-    clear(target, el("h1", {}, t("nav.contract")), sessions, orders, report);
+    clear(target, el("h1", {}, t("nav.contract")), notices, sessions, orders, report, sheet);
     await load();
   };
 

@@ -890,4 +890,16 @@ ALTER TABLE settlement_lines ADD COLUMN party TEXT NOT NULL DEFAULT '';
 UPDATE settlement_lines SET party = (SELECT party FROM settlement_runs WHERE settlement_runs.id = settlement_lines.run_id);
 DROP INDEX settlement_lines_fact;
 CREATE UNIQUE INDEX settlement_lines_fact ON settlement_lines(party, kind, order_id, refund_id);`,
+	// 39: the organiser's notices to contract customers (customer 0: to
+	// all of them).
+	`CREATE TABLE contract_notices (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	customer_id INTEGER NOT NULL,
+	title TEXT NOT NULL,
+	body TEXT NOT NULL,
+	created_by TEXT NOT NULL,
+	created_at INTEGER NOT NULL
+);
+CREATE INDEX contract_notices_customer ON contract_notices(tenant_id, customer_id, id);`,
 }

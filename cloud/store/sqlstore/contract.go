@@ -244,3 +244,41 @@ WHERE o.tenant_id = ?`, []any{ms(now), tenantID}
 	}
 	return out, wrap(rows.Err(), "contract report")
 }
+
+func (r contractStore) InsertNotice(ctx context.Context, n contract.Notice, e audit.Entry) (contract.Notice, error) {
+	err := r.s.Update(ctx, func(tx sales.Tx) error {
+		t := tx.(*txn)
+		id, err := t.insert(ctx, `INSERT INTO contract_notices (tenant_id, customer_id, title, body, created_by, created_at) VALUES (?,?,?,?,?,?)`,
+			n.TenantID, n.CustomerID, n.Title, n.Body, n.CreatedBy, ms(n.CreatedAt))
+		if err != nil {
+			return wrap(err, "post a notice")
+		}
+		n.ID = id
+		return t.AppendAudit(ctx, e)
+	})
+	return n, err
+}
+
+func (r contractStore) Notices(ctx context.Context, tenantID, customerID int64, limit int) ([]contract.Notice, error) {
+	q, args := `SELECT id, tenant_id, customer_id, title, body, created_by, created_at FROM contract_notices WHERE tenant_id = ?`, []any{tenantID}
+	if customerID != 0 {
+		q += ` AND customer_id IN (0, ?)`
+		args = append(args, customerID)
+	}
+	rows, err := r.s.q.QueryContext(ctx, q+` ORDER BY id DESC LIMIT ?`, append(args, limit)...)
+	if err != nil {
+		return nil, wrap(err, "list notices")
+	}
+	defer rows.Close()
+	out := []contract.Notice{}
+	for rows.Next() {
+		var n contract.Notice
+		var at int64
+		if err := rows.Scan(&n.ID, &n.TenantID, &n.CustomerID, &n.Title, &n.Body, &n.CreatedBy, &at); err != nil {
+			return nil, wrap(err, "list notices")
+		}
+		n.CreatedAt = fromMS(at)
+		out = append(out, n)
+	}
+	return out, wrap(rows.Err(), "list notices")
+}

@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -176,6 +177,95 @@ func testContract(t *testing.T, open func(t *testing.T) sales.Store) {
 	if err != nil || again.ID != sale.ID {
 		t.Fatalf("the payment again: %+v %v", again, err)
 	}
+	// The representative prints the tickets, each for its bound holder,
+	// once; a second print must say it replaces lost paper. Another
+	// customer's representative cannot print them.
+	if _, err := svc.Print(ctx, f.Manager, orders[1].ID, false); !isCode(err, "order_state") {
+		t.Fatalf("an unpaid order printed: %v", err)
+	}
+	other := repB
+	if o.CustomerID == b.ID {
+		other = repA
+	}
+	if _, err := svc.Print(ctx, other, o.ID, false); !isKind(err, sales.KindNotFound) {
+		t.Fatalf("another customer's representative printed the order: %v", err)
+	}
+	printed, err := svc.Print(ctx, rep, o.ID, false)
+	if err != nil || len(printed) != 2 {
+		t.Fatalf("the print: %+v %v", printed, err)
+	}
+	holders := map[string]bool{}
+	for _, p := range printed {
+		holders[p.Holder] = true
+		if p.QR == "" || p.Seat == "" || p.Event == "" || strings.Contains(p.Document, ResidentID(1)[:10]) {
+			t.Fatalf("a printed ticket: %+v", p)
+		}
+	}
+	if !holders["张三"] || !holders["李四"] {
+		t.Fatalf("the printed tickets name %v", holders)
+	}
+	if _, err := svc.Print(ctx, rep, o.ID, false); !isCode(err, "already_printed") {
+		t.Fatalf("a second print without saying so: %v", err)
+	}
+	if again, err := svc.Print(ctx, rep, o.ID, true); err != nil || len(again) != 2 {
+		t.Fatalf("a reprint: %+v %v", again, err)
+	}
+	issued, err := f.Svc.GetOrder(ctx, f.Manager, sale.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range issued.Tickets {
+		if tk.PrintedAt == nil {
+			t.Fatalf("ticket %s printed at the office is not marked printed", tk.Number)
+		}
+	}
+
+	// Notices: to all customers and to one; a representative sees its
+	// own and the reminder of its order due soon, not another's.
+	if _, err := svc.PostNotice(ctx, rep, contract.Notice{Title: "x", Body: "y"}); !isKind(err, sales.KindForbidden) {
+		t.Fatalf("a representative posts a notice: %v", err)
+	}
+	if _, err := svc.PostNotice(ctx, f.Manager, contract.Notice{Title: " ", Body: "y"}); !isCode(err, "invalid_notice") {
+		t.Fatalf("a notice with no title: %v", err)
+	}
+	if _, err := svc.PostNotice(ctx, f.Manager, contract.Notice{Title: "Gates open at 18:00", Body: "Bring the holders' IDs."}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.PostNotice(ctx, f.Manager, contract.Notice{CustomerID: a.ID, Title: "Your invoice", Body: "Sent by post."}); err != nil {
+		t.Fatal(err)
+	}
+	titles := func(who sales.Principal) []string {
+		ns, err := svc.Notices(ctx, who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			out = append(out, n.Title)
+		}
+		return out
+	}
+	due := map[int64][]int64{}
+	for _, x := range orders[1:] {
+		due[x.CustomerID] = append(due[x.CustomerID], x.ID)
+	}
+	want := func(cust int64, posted string) string {
+		ids := due[cust]
+		slices.Sort(ids)
+		var w []string
+		for _, id := range ids {
+			w = append(w, fmt.Sprintf("Order %d: names due", id))
+		}
+		return strings.Join(append(w, posted), "|")
+	}
+	wantA, wantB := want(a.ID, "Your invoice|Gates open at 18:00"), want(b.ID, "Gates open at 18:00")
+	if got := strings.Join(titles(repA), "|"); got != wantA {
+		t.Fatalf("customer A's notices: %q, want %q", got, wantA)
+	}
+	if got := strings.Join(titles(repB), "|"); got != wantB {
+		t.Fatalf("customer B's notices: %q, want %q", got, wantB)
+	}
+
 	rs, err := svc.Report(ctx, rep)
 	if err != nil || len(rs) != 1 || rs[0].Paid != 2 || rs[0].PaidCents != 9000 {
 		t.Fatalf("the representative's report: %+v %v", rs, err)
