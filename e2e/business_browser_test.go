@@ -78,11 +78,16 @@ func TestTheBusinessPagesInTheBrowser(t *testing.T) {
 		waitText(fmt.Sprintf(`[data-run="%d"] [data-test=st-state]`, runs[0].ID), string(settlement.Closed)))
 
 	// The inventory: the session's 200 seats, three sold.
+	// The exports of the last day and week are taken (the server's sweep
+	// takes them too; each moment is taken once).
+	_, err = w.srv.Inventory.TakeExports(ctx)
+	w.must(err)
 	mgr := w.loginAs(t, "manager")
 	run(t, mgr, "the inventory",
 		chromedp.Navigate(w.srv.URL+"/#/inventory"),
 		waitText(fmt.Sprintf(`[data-session="%d"] [data-test=inv-seats]`, w.session.ID), "200"),
-		waitText(fmt.Sprintf(`[data-session="%d"] [data-test=inv-sold]`, w.session.ID), "3"))
+		waitText(fmt.Sprintf(`[data-session="%d"] [data-test=inv-sold]`, w.session.ID), "3"),
+		waitText(`[data-test=inv-exports] [data-test=inv-anomalies]`, "agree"))
 
 	// A contract customer's representative, on a session three days out.
 	later, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: w.session.EventID,

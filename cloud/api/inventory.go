@@ -60,6 +60,26 @@ func (a *API) inventoryRoutes() []route {
 				c.Data(http.StatusOK, "text/csv; charset=utf-8", inv.CSV())
 				return nil, nil
 			})},
+		{method: "GET", path: "/venues/:id/inventory/exports", summary: "The daily and weekly exports the server took, newest first: each file's SHA-256, counts, tickets by channel and the sessions where the inventory and the channels' sales disagree",
+			tag: "inventory", resp: []inventory.Export{},
+			h: with(func(c *gin.Context, s *inventory.Service, p sales.Principal, vid int64) (any, error) {
+				return s.Exports(c.Request.Context(), p, vid)
+			})},
+		{method: "GET", path: "/venues/:id/inventory/exports/:export", summary: "An export's file as it was taken (CSV; its SHA-256 in X-Content-SHA256)", tag: "inventory",
+			h: with(func(c *gin.Context, s *inventory.Service, p sales.Principal, vid int64) (any, error) {
+				eid, err := id(c, "export")
+				if err != nil {
+					return nil, err
+				}
+				e, body, err := s.ExportFile(c.Request.Context(), p, vid, eid)
+				if err != nil {
+					return nil, err
+				}
+				c.Header("X-Content-SHA256", e.SHA256)
+				c.Header("Content-Disposition", `attachment; filename="inventory-`+c.Param("id")+"-"+e.Period+"-"+e.AsOf.Format("20060102T150405Z")+`.csv"`)
+				c.Data(http.StatusOK, "text/csv; charset=utf-8", body)
+				return nil, nil
+			})},
 		{method: "POST", path: "/tickets/commemorative", summary: "Have tickets made as commemorative tickets by the printing house", tag: "inventory", body: numbersBody{}, resp: countBody{},
 			h: with(func(c *gin.Context, s *inventory.Service, p sales.Principal, _ int64) (any, error) {
 				var in numbersBody

@@ -163,6 +163,8 @@ func probes(f foreign) []probe {
 		p("POST /contract/customers/:id/reps", "POST", "/api/v1/contract/customers/%d/reps", f.customer, func(int64) any { return map[string]int64{"user_id": f.userID} }),
 		p("GET /venues/:id/inventory", "GET", "/api/v1/venues/%d/inventory", f.venue, nil),
 		p("GET /venues/:id/inventory.csv", "GET", "/api/v1/venues/%d/inventory.csv", f.venue, nil),
+		p("GET /venues/:id/inventory/exports", "GET", "/api/v1/venues/%d/inventory/exports", f.venue, nil),
+		p("GET /venues/:id/inventory/exports/:export", "GET", "/api/v1/venues/%d/inventory/exports/1", f.venue, nil),
 		p("GET /venues/:id/commemorative.csv", "GET", "/api/v1/venues/%d/commemorative.csv", f.venue, nil),
 		p("POST /venues/:id/commemorative", "POST", "/api/v1/venues/%d/commemorative", f.venue, func(int64) any {
 			return "number,rfid\n" + f.order.Tickets[0].Number + ",04A22B1A\n"

@@ -126,6 +126,7 @@ func (w *world) tenant(code, vx, vy string) tenantWorld {
 type reply struct {
 	status int
 	body   []byte
+	header http.Header
 }
 
 func (r reply) errorCode() string {
@@ -170,7 +171,7 @@ func (w *world) call(token, method, path string, body any) reply {
 	if err != nil {
 		w.t.Fatal(err)
 	}
-	return reply{status: resp.StatusCode, body: b}
+	return reply{status: resp.StatusCode, body: b, header: resp.Header}
 }
 
 // ok fails unless the reply is 2xx, and decodes it into out.

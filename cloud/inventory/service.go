@@ -20,11 +20,24 @@ type Store interface {
 	Tickets(ctx context.Context, sessionID int64, asOf time.Time) ([]Ticket, error)
 	// ToProduce lists a venue's valid commemorative tickets not yet made.
 	ToProduce(ctx context.Context, venueID int64) ([]PrintLine, error)
+
+	// ChannelSales counts a session's tickets valid at asOf by the
+	// channel of their order.
+	ChannelSales(ctx context.Context, sessionID int64, asOf time.Time) (map[string]int, error)
+	HasExport(ctx context.Context, venueID int64, period string, asOf time.Time) (bool, error)
+	// InsertExport keeps an export and its file (ErrExists when its venue,
+	// period and moment were taken before).
+	InsertExport(ctx context.Context, e Export, body []byte) (Export, error)
+	// Exports lists a venue's exports, newest first, without their files.
+	Exports(ctx context.Context, venueID int64, limit int) ([]Export, error)
+	// ExportFile is one of a venue's exports with its file (ErrNotFound).
+	ExportFile(ctx context.Context, venueID, id int64) (Export, []byte, error)
 }
 
 // Sales is the sales service as the inventory uses it (access, quotas).
 type Sales interface {
 	GetVenue(ctx context.Context, p sales.Principal, id int64) (sales.Venue, error)
+	ListVenues(ctx context.Context, p sales.Principal) ([]sales.Venue, error)
 	GetSession(ctx context.Context, p sales.Principal, id int64) (sales.Session, error)
 	OrderCommemorative(ctx context.Context, p sales.Principal, numbers []string) (int, error)
 	RecordProduction(ctx context.Context, p sales.Principal, rs []sales.Produced) error

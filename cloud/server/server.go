@@ -764,6 +764,11 @@ func (s *Server) sweep(ctx context.Context, every time.Duration) {
 				} else if n > 0 {
 					s.log.Info("scheduled settlement runs made", "count", n)
 				}
+				if n, err := s.Inventory.TakeExports(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("inventory exports", "err", err)
+				} else if n > 0 {
+					s.log.Info("inventory exports taken", "count", n)
+				}
 			}
 		}
 	}

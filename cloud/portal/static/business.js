@@ -18,6 +18,9 @@
     "inv.asof": ["As of", "截至"], "inv.seats": ["Seats", "座位"], "inv.sold": ["Sold", "已售"], "inv.unsold": ["Unsold", "未售"], "inv.nonsale": ["Not for sale", "不可售"],
     "inv.production": ["Production", "制票"], "inv.use": ["Use", "使用"], "inv.share": ["Kept from the public", "非公开比例"], "inv.csv": ["CSV now", "导出当前"],
     "inv.daily": ["Daily CSV", "日报 CSV"], "inv.weekly": ["Weekly CSV", "周报 CSV"],
+    "inv.exports": ["Exports taken (daily and weekly, kept as taken)", "已生成的盘点报表（日报、周报，按生成时原样保存）"], "inv.period": ["Period", "周期"],
+    "inv.channels": ["Tickets by channel", "各渠道票数"], "inv.anomalies": ["Against the channels' sales", "与渠道销售核对"], "inv.agree": ["agree", "一致"],
+    "inv.file": ["File", "文件"], "inv.none": ["No export taken yet: the server takes them each day.", "暂无报表：系统每天自动生成。"],
     "ct.sessions": ["Sessions with quotas", "可订场次与配额"], "ct.left": ["Left", "剩余"], "ct.track.all": ["all customers", "全部大客户"], "ct.track.mine": ["yours", "本客户"],
     "ct.order": ["Order", "订票"], "ct.qty": ["Quantity", "数量"], "ct.orders": ["Orders", "订单"], "ct.seat": ["Assign seats", "分配座位"],
     "ct.names": ["Holders (CSV: doc_type,doc_number,name)", "持票人（CSV：证件类型,证件号,姓名）"], "ct.upload": ["Upload holders", "上传持票人"],
@@ -131,6 +134,17 @@
           el("td", {}, counts(s.produced)), el("td", {}, counts(s.use)),
           el("td", { class: s.public_share.warning ? "error" : "", "data-test": "inv-share", title: s.public_share.warning || "" }, s.public_share.non_public_percent + " %",
             s.public_share.warning ? " ⚠" : "")))))));
+      // The exports the server took: each file as it was, and where the
+      // inventory and the channels' sales disagreed.
+      const es = await ctx.api("GET", `/venues/${venue}/inventory/exports`);
+      body.append(el("div", { class: "card scroll" }, el("h2", {}, t("inv.exports")), es.length ? el("table", { "data-test": "inv-exports" },
+        el("thead", {}, el("tr", {}, [t("inv.period"), t("inv.asof"), t("inv.seats"), t("inv.sold"), t("inv.channels"), t("inv.anomalies"), t("inv.file")].map((h) => el("th", {}, h)))),
+        el("tbody", {}, es.map((e) => el("tr", { "data-export": e.id }, el("td", {}, t("inv." + e.period)), el("td", {}, A.time(e.as_of)), el("td", { class: "num" }, String(e.seats)),
+          el("td", { class: "num" }, String(e.sold)), el("td", {}, counts(e.channels)),
+          el("td", { class: e.anomalies.length ? "error" : "", "data-test": "inv-anomalies" }, e.anomalies.length ? e.anomalies.map((a) => el("div", {}, "⚠ ", a.message)) : t("inv.agree")),
+          el("td", {}, el("button", { type: "button", class: "secondary", title: "SHA-256 " + e.sha256, "data-test": "inv-export-" + e.id,
+            onclick: () => ctx.download(`/venues/${venue}/inventory/exports/${e.id}`, `inventory-${venue}-${e.period}-${e.as_of.slice(0, 10)}.csv`).catch((err) => body.append(ctx.errorBox(err))) },
+          "CSV · ", el("span", { class: "mono" }, e.sha256.slice(0, 12)))))))) : el("p", { class: "muted" }, t("inv.none"))));
     };
     clear(target, el("h1", {}, t("nav.inventory")), el("div", { class: "row" }, ctx.venueSelect((v) => { venue = v; sessionStorage.setItem("admit.venue", v); load().catch((err) => clear(body, ctx.errorBox(err))); }, venue)), body);
     await load();

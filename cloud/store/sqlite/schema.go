@@ -902,4 +902,22 @@ CREATE UNIQUE INDEX settlement_lines_fact ON settlement_lines(party, kind, order
 	created_at INTEGER NOT NULL
 );
 CREATE INDEX contract_notices_customer ON contract_notices(tenant_id, customer_id, id);`,
+	// 40: the daily and weekly inventory exports as taken, with their
+	// files and their comparison with the channels' sales.
+	`CREATE TABLE inventory_exports (
+	id INTEGER PRIMARY KEY,
+	tenant_id INTEGER NOT NULL,
+	venue_id INTEGER NOT NULL,
+	period TEXT NOT NULL,
+	as_of INTEGER NOT NULL,
+	sha256 TEXT NOT NULL,
+	bytes INTEGER NOT NULL,
+	seats INTEGER NOT NULL,
+	sold INTEGER NOT NULL,
+	channels TEXT NOT NULL,
+	anomalies TEXT NOT NULL,
+	taken_at INTEGER NOT NULL,
+	body BLOB NOT NULL
+);
+CREATE UNIQUE INDEX inventory_exports_moment ON inventory_exports(venue_id, period, as_of);`,
 }

@@ -3,9 +3,12 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/admitbox/admit/cloud/inventory"
+	"github.com/admitbox/admit/cloud/sales"
 )
 
 // Inventory reads what the ticket inventory is built from.
@@ -132,4 +135,99 @@ WHERE t.venue_id = ? AND t.production = 'commemorative' AND t.produced_at IS NUL
 		out = append(out, l)
 	}
 	return out, wrap(rows.Err(), "print data")
+}
+
+func (r inventoryStore) ChannelSales(ctx context.Context, sessionID int64, asOf time.Time) (map[string]int, error) {
+	at := ms(asOf)
+	rows, err := r.s.q.QueryContext(ctx, `SELECT o.channel, COUNT(*) FROM tickets t JOIN orders o ON o.id = t.order_id
+WHERE t.session_id = ? AND t.issued_at <= ?
+  AND NOT EXISTS (SELECT 1 FROM revocations v WHERE v.session_id = t.session_id AND v.number = t.number AND v.at <= ?)
+GROUP BY o.channel`, sessionID, at, at)
+	if err != nil {
+		return nil, wrap(err, "channel sales")
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var ch string
+		var n int
+		if err := rows.Scan(&ch, &n); err != nil {
+			return nil, wrap(err, "channel sales")
+		}
+		out[ch] = n
+	}
+	return out, wrap(rows.Err(), "channel sales")
+}
+
+func (r inventoryStore) HasExport(ctx context.Context, venueID int64, period string, asOf time.Time) (bool, error) {
+	var n int
+	err := r.s.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM inventory_exports WHERE venue_id = ? AND period = ? AND as_of = ?`, venueID, period, ms(asOf)).Scan(&n)
+	return n > 0, wrap(err, "look for an export")
+}
+
+func (r inventoryStore) InsertExport(ctx context.Context, e inventory.Export, body []byte) (inventory.Export, error) {
+	ch, err := json.Marshal(e.Channels)
+	if err != nil {
+		return e, err
+	}
+	an, err := json.Marshal(e.Anomalies)
+	if err != nil {
+		return e, err
+	}
+	err = r.s.Update(ctx, func(tx sales.Tx) error {
+		t := tx.(*txn)
+		id, err := t.insert(ctx, `INSERT INTO inventory_exports (tenant_id, venue_id, period, as_of, sha256, bytes, seats, sold, channels, anomalies, taken_at, body)
+VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`, e.TenantID, e.VenueID, e.Period, ms(e.AsOf), e.SHA256, e.Bytes, e.Seats, e.Sold, string(ch), string(an), ms(e.TakenAt), body)
+		if err != nil && t.d.Unique(err) {
+			return inventory.ErrExists
+		}
+		if err != nil {
+			return wrap(err, "keep an export")
+		}
+		e.ID = id
+		return nil
+	})
+	return e, err
+}
+
+const exportCols = `id, tenant_id, venue_id, period, as_of, sha256, bytes, seats, sold, channels, anomalies, taken_at`
+
+func scanExport(sc interface{ Scan(...any) error }, extra ...any) (inventory.Export, error) {
+	var e inventory.Export
+	var asOf, taken int64
+	var ch, an string
+	if err := sc.Scan(append([]any{&e.ID, &e.TenantID, &e.VenueID, &e.Period, &asOf, &e.SHA256, &e.Bytes, &e.Seats, &e.Sold, &ch, &an, &taken}, extra...)...); err != nil {
+		return e, err
+	}
+	e.AsOf, e.TakenAt = fromMS(asOf), fromMS(taken)
+	if err := json.Unmarshal([]byte(ch), &e.Channels); err != nil {
+		return e, err
+	}
+	return e, json.Unmarshal([]byte(an), &e.Anomalies)
+}
+
+func (r inventoryStore) Exports(ctx context.Context, venueID int64, limit int) ([]inventory.Export, error) {
+	rows, err := r.s.q.QueryContext(ctx, `SELECT `+exportCols+` FROM inventory_exports WHERE venue_id = ? ORDER BY as_of DESC, id DESC LIMIT ?`, venueID, limit)
+	if err != nil {
+		return nil, wrap(err, "list exports")
+	}
+	defer rows.Close()
+	out := []inventory.Export{}
+	for rows.Next() {
+		e, err := scanExport(rows)
+		if err != nil {
+			return nil, wrap(err, "list exports")
+		}
+		out = append(out, e)
+	}
+	return out, wrap(rows.Err(), "list exports")
+}
+
+func (r inventoryStore) ExportFile(ctx context.Context, venueID, id int64) (inventory.Export, []byte, error) {
+	var body []byte
+	e, err := scanExport(r.s.q.QueryRowContext(ctx, `SELECT `+exportCols+`, body FROM inventory_exports WHERE venue_id = ? AND id = ?`, venueID, id), &body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, nil, inventory.ErrNotFound
+	}
+	return e, body, wrap(err, "read an export")
 }
