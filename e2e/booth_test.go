@@ -2,15 +2,22 @@ package e2e
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
+	"os"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/admitbox/admit/cloud/identity"
+	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/store/storetest"
+	"github.com/admitbox/admit/cloud/ticket"
+	"github.com/admitbox/admit/drivers/render"
+	"github.com/admitbox/admit/drivers/render/rendertest"
 	"github.com/admitbox/admit/drivers/sim"
 	"github.com/admitbox/admit/edge/hardware"
 )
@@ -99,5 +106,103 @@ func TestABoothPrintsAReservedOrderAfterCheckingTheBuyersID(t *testing.T) {
 		waitText(order+` [data-test=pickup-print]`, "All printed"))
 	if n := len(printer.Jobs()); n != 2 {
 		t.Fatalf("the POS printer cut %d tickets after the second lookup, want 2", n)
+	}
+}
+
+// The box office sells a seated pass from the POS screen: a seat taken in
+// any of its sessions cannot be picked; the sale takes the seat in every
+// session; the pass prints as one paper with its one code, which the
+// printer's image decodes to the genuine pass, and its tickets are then
+// printed (none prints again alone).
+func TestThePOSSellsASeatedPassAndPrintsItsOneCode(t *testing.T) {
+	w := newWorld(t, embedded)
+	printer, err := sim.ListenTCP()
+	w.must(err)
+	t.Cleanup(func() { printer.Close() })
+	dir := w.device("pos", "booth-2")
+	writeDevices(t, dir, hardware.Config{Printer: &hardware.Slot{Profile: posPrinter, Port: printer.Addr()}})
+	pos := w.agent(dir)
+	ctx := context.Background()
+	s1 := w.session
+	s2, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: s1.HallID, EventID: s1.EventID, StartsAt: s1.StartsAt.Add(24 * time.Hour),
+		EndsAt: s1.EndsAt.Add(24 * time.Hour), MinPriceCents: 1000})
+	w.must(err)
+	_, err = w.svc.SetPrices(ctx, w.admin, s2.ID, []sales.PriceTier{{Name: "Std", PriceCents: 5000}})
+	w.must(err)
+	product, err := w.srv.Passes.Create(ctx, w.manager, pass.Product{Name: "Two nights", SessionIDs: []int64{s1.ID, s2.ID}, Seated: true, PriceCents: 9000})
+	w.must(err)
+	taken, seat := w.seats[0], w.seats[1]
+	h, err := w.svc.HoldSeats(ctx, w.clerk, sales.HoldRequest{SessionID: s2.ID, Channel: sales.ChannelPOS, SeatIDs: []int64{taken.SeatID}})
+	w.must(err)
+	_, err = w.svc.ConfirmOrder(ctx, w.clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash"}})
+	w.must(err)
+
+	b := browser(t)
+	posLogin(t, b, pos.URL(), s1.ID)
+	label := func(l string) string { return fmt.Sprintf(`[data-test=pass-seatmap] [data-label=%q]`, l) }
+	run(t, b, "the pass's seat map",
+		chromedp.Click(chromedp.CSS(`[data-test=pos-passes]`)),
+		chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`[data-pass="%d"]`, product.ID))),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-pass="%d"]`, product.ID))),
+		chromedp.WaitVisible(chromedp.CSS(label(seat.Label))))
+	if free := get(t, b, "the seat taken on the second night", chromedp.Evaluate[bool](fmt.Sprintf(`!document.querySelector('%s').disabled`, label(taken.Label)))); free {
+		t.Fatal("a seat sold for one of the pass's sessions can be picked for the pass")
+	}
+	run(t, b, "sell the pass",
+		chromedp.Click(chromedp.CSS(label(seat.Label))),
+		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pass-pay-cash]`)))
+	shot(t, b, "pos-pass")
+	run(t, b, "take cash for the pass",
+		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pass-pay-cash]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=pass-pay-cash]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pass-sold]`)))
+	for _, ss := range []sales.Session{s1, s2} {
+		if st := seatState(t, w, ss.ID, seat.SeatID); st != sales.SeatSold {
+			t.Fatalf("the pass's seat in session %d is %s", ss.ID, st)
+		}
+	}
+	w.caughtUp(pos)
+	run(t, b, "print the pass",
+		chromedp.Click(chromedp.CSS(`[data-test=pass-print]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pass-printed]`)))
+	jobs := printer.Jobs()
+	if len(jobs) != 1 {
+		t.Fatalf("the printer cut %d papers for one pass", len(jobs))
+	}
+	dots := shippedProfiles(t)[posPrinter].Printer.DotsPerLine
+	pg, err := render.RenderPage(jobs[0], render.Options{Dots: dots})
+	if errors.Is(err, render.ErrNoCJKFont) && os.Getenv("CI") == "" {
+		t.Skipf("no CJK font to read the printed pass with: %v", err)
+	}
+	w.must(err)
+	savePNG(t, jobs[0], dots, "pos-pass-paper.png")
+	qrs := pg.SymbolsOf("qr")
+	if len(qrs) != 1 {
+		t.Fatalf("the pass shows %d QR codes", len(qrs))
+	}
+	code, err := rendertest.DecodeQR(pg.Image, qrs[0].Rect)
+	w.must(err)
+	pp, err := ticket.VerifyPass(string(code), w.publicKeys())
+	if err != nil {
+		t.Fatalf("the printed code %q: %v", code, err)
+	}
+	if _, ok := pg.LineWith("PASS-" + fmt.Sprint(pp.PassID)); !ok {
+		t.Errorf("the pass does not show its number PASS-%d", pp.PassID)
+	}
+	// Its tickets are printed: a second print of the pass, or of one of
+	// its tickets alone, needs an authorised reprint.
+	var problem struct{ Error struct{ Code string } }
+	if code := call(t, "POST", pos.URL()+"/print-pass", map[string]any{"code": string(code)}, &problem); code != http.StatusConflict || problem.Error.Code != "already_printed" {
+		t.Fatalf("the pass printed twice: %d %+v", code, problem)
+	}
+	if code := call(t, "POST", pos.URL()+"/print-pass", map[string]any{"code": "AP1:FORGED"}, &problem); code != http.StatusBadRequest || problem.Error.Code != "invalid_pass" {
+		t.Fatalf("a forged pass code: %d %+v", code, problem)
+	}
+	if len(printer.Jobs()) != 1 {
+		t.Fatal("a refused pass print reached the printer")
+	}
+	uploaded(t, pos)
+	if n := countFacts(t, w, "print"); n != 2 {
+		t.Fatalf("the cloud has %d prints of the pass's tickets, want 2", n)
 	}
 }

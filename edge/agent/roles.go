@@ -173,6 +173,7 @@ func (ro *roles) handler() http.Handler {
 		mux.HandleFunc("GET /pickup/{code}", ro.pickup)
 		mux.HandleFunc("POST /print", ro.print)
 		mux.HandleFunc("POST /print-failure", ro.printFailure)
+		mux.HandleFunc("POST /print-pass", ro.printPass)
 	}
 	if role == "pos" {
 		mux.HandleFunc("GET /sessions", ro.sessions)
@@ -182,6 +183,8 @@ func (ro *roles) handler() http.Handler {
 		mux.HandleFunc("GET /sell/sessions/{id}/availability/stream", ro.proxyStream("/api/v1/sessions/{id}/availability/stream"))
 		mux.HandleFunc("POST /sell/refunds", ro.proxy("/api/v1/refunds"))
 		mux.HandleFunc("POST /sell/orders/by-holder", ro.proxy("/api/v1/orders/by-holder"))
+		mux.HandleFunc("GET /sell/passes/products", ro.proxy("/api/v1/passes/products"))
+		mux.HandleFunc("POST /sell/passes/products/{id}/sell", ro.proxy("/api/v1/passes/products/{id}/sell"))
 		mux.HandleFunc("POST /sell/holds", ro.proxy("/api/v1/holds"))
 		mux.HandleFunc("DELETE /sell/holds/{id}", ro.proxy("/api/v1/holds/{id}"))
 		mux.HandleFunc("POST /sell/orders", ro.proxy("/api/v1/orders"))
@@ -321,6 +324,44 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusInternalServerError, "internal", "the print could not be recorded")
 	default:
 		writeJSON(w, http.StatusOK, f)
+	}
+}
+
+type printPassRequest struct {
+	Code         string `json:"code"`
+	Reprint      bool   `json:"reprint"`
+	AuthorisedBy string `json:"authorised_by"`
+}
+
+// printPass prints a pass (its one code, for all its sessions) on the
+// device's printer and records its tickets here printed.
+func (ro *roles) printPass(w http.ResponseWriter, r *http.Request) {
+	var in printPassRequest
+	if !decode(w, r, &in) {
+		return
+	}
+	if ro.printer == nil {
+		writeError(w, http.StatusConflict, "no_printer", "this device has no printer configured to print a pass on")
+		return
+	}
+	facts, err := ro.kiosk.PrintPass(r.Context(), in.Code, in.Reprint, in.AuthorisedBy, ro.printer)
+	var pe *kiosk.PrintError
+	switch {
+	case errors.As(err, &pe):
+		writeJSON(w, http.StatusServiceUnavailable, printProblem(pe))
+	case errors.Is(err, kiosk.ErrInvalidPass):
+		writeError(w, http.StatusBadRequest, "invalid_pass", err.Error())
+	case errors.Is(err, kiosk.ErrAlreadyPrinted):
+		writeError(w, http.StatusConflict, "already_printed", err.Error())
+	case errors.Is(err, kiosk.ErrRefunded):
+		writeError(w, http.StatusConflict, "refunded", err.Error())
+	case errors.Is(err, kiosk.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not_found", "no ticket of this pass is at this venue yet")
+	case err != nil:
+		ro.a.log.Error("print pass", "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "the pass print could not be recorded")
+	default:
+		writeJSON(w, http.StatusOK, facts)
 	}
 }
 

@@ -130,30 +130,37 @@ func (k *Kiosk) Lookup(codeOrQR string) ([]Item, error) {
 // a second print (ErrAlreadyPrinted) unless reprint is set and someone
 // (authorisedBy) authorised it.
 func (k *Kiosk) Print(number string, reprint bool, authorisedBy string) (sync.Fact, error) {
-	authorisedBy = strings.TrimSpace(authorisedBy)
 	var f sync.Fact
 	err := k.Cache.Update(func(tx *cache.Tx) error {
-		if _, err := printable(tx, number, reprint, authorisedBy); err != nil {
-			return err
-		}
-		n, err := tx.Printed(number)
-		if err != nil {
-			return err
-		}
-		pf := sync.PrintFact{Number: number}
-		if n > 0 {
-			pf.Reprint, pf.AuthorisedBy = true, authorisedBy
-		}
-		if _, err := tx.MarkPrinted(number); err != nil {
-			return err
-		}
-		f, err = tx.Append(sync.FactPrint, pf, k.now())
+		var err error
+		f, err = k.markPrinted(tx, number, reprint, authorisedBy)
 		return err
 	})
 	if err != nil {
 		return sync.Fact{}, err
 	}
 	return f, nil
+}
+
+// markPrinted records in tx that a ticket was printed, with its FactPrint,
+// if the print rules let it print.
+func (k *Kiosk) markPrinted(tx *cache.Tx, number string, reprint bool, authorisedBy string) (sync.Fact, error) {
+	authorisedBy = strings.TrimSpace(authorisedBy)
+	if _, err := printable(tx, number, reprint, authorisedBy); err != nil {
+		return sync.Fact{}, err
+	}
+	n, err := tx.Printed(number)
+	if err != nil {
+		return sync.Fact{}, err
+	}
+	pf := sync.PrintFact{Number: number}
+	if n > 0 {
+		pf.Reprint, pf.AuthorisedBy = true, authorisedBy
+	}
+	if _, err := tx.MarkPrinted(number); err != nil {
+		return sync.Fact{}, err
+	}
+	return tx.Append(sync.FactPrint, pf, k.now())
 }
 
 // PrintFailed records that printing a ticket failed (FactPrintFailure); the
@@ -227,18 +234,28 @@ func (k *Kiosk) PrintTicket(ctx context.Context, number string, reprint bool, au
 	if t.Location == nil {
 		t.Location = time.UTC
 	}
-	if err := p.PrintTicket(ctx, t); err != nil {
-		problem := "printer error"
-		var pp interface{ PrinterProblem() string }
-		if errors.As(err, &pp) && pp.PrinterProblem() != "" {
-			problem = pp.PrinterProblem()
-		}
-		if _, ferr := k.PrintFailed(number, problem); ferr != nil {
-			return sync.Fact{}, errors.Join(err, fmt.Errorf("kiosk: record the print failure: %w", ferr))
-		}
-		return sync.Fact{}, &PrintError{Number: number, Problem: problem, Err: err}
+	if err := k.printOn(ctx, p, t, number); err != nil {
+		return sync.Fact{}, err
 	}
 	return k.Print(number, reprint, authorisedBy)
+}
+
+// printOn prints t on p; when the printer fails it records a
+// FactPrintFailure for number and returns a *PrintError in plain words.
+func (k *Kiosk) printOn(ctx context.Context, p TicketPrinter, t Printable, number string) error {
+	err := p.PrintTicket(ctx, t)
+	if err == nil {
+		return nil
+	}
+	problem := "printer error"
+	var pp interface{ PrinterProblem() string }
+	if errors.As(err, &pp) && pp.PrinterProblem() != "" {
+		problem = pp.PrinterProblem()
+	}
+	if _, ferr := k.PrintFailed(number, problem); ferr != nil {
+		return errors.Join(err, fmt.Errorf("kiosk: record the print failure: %w", ferr))
+	}
+	return &PrintError{Number: t.Ticket.Number, Problem: problem, Err: err}
 }
 
 // printable returns the cached ticket if the print rules let it print:

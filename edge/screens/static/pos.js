@@ -21,6 +21,9 @@
     "find": ["Find", "查找"], "pickup.none": ["No order at this venue names this document", "本场馆没有登记此证件的订单"],
     "order.of": ["Order {0} · {1} tickets", "订单 {0} · {1} 张票"], "order.unpaid": ["Not paid: nothing to print", "未付款，无票可打"], "print.order": ["Print {0} tickets", "打印 {0} 张票"], "all.printed": ["All printed", "已全部打印"],
     "ticket.printed": ["printed", "已打印"], "ticket.refunded": ["refunded", "已退票"],
+    "passes": ["Passes", "通票"], "pass.sessions": ["{0} sessions", "{0} 个场次"], "pass.seat": ["Pick the seat kept in every session (free in all of them)", "选择各场次通用的座位（须在所有场次均空闲）"],
+    "pass.level": ["Level", "票档"], "pass.sold": ["Pass {0} sold: one code for all its sessions", "通票 {0} 已售出：一个二维码通行所有场次"], "pass.print": ["Print the pass", "打印通票"],
+    "pass.printed": ["The pass is printed", "通票已打印"], "pass.none": ["No pass on sale.", "暂无在售通票。"], "stock": ["stock {0}", "限量 {0}"],
   });
   let token = sessionStorage.getItem("admit.pos.token") || "";
   let view = token ? "sessions" : "login";
@@ -75,7 +78,7 @@
     sellButtons.length = 0;
     stopFollowing();
     if (timer) { clearInterval(timer); timer = null; }
-    ({ login: drawLogin, sessions: drawSessions, seats: drawSeats, paid: drawPaid, pickup: drawPickup })[view]();
+    ({ login: drawLogin, sessions: drawSessions, seats: drawSeats, paid: drawPaid, pickup: drawPickup, passes: drawPasses, pass: drawPass, passPaid: drawPassPaid })[view]();
   }
   A.whenLang(draw);
 
@@ -94,6 +97,7 @@
   async function drawSessions() {
     const list = el("div", { class: "sessions" });
     clear(main(), el("div", { class: "row" }, el("h1", { class: "grow" }, t("sessions")),
+      sellButton({ type: "button", class: "secondary", "data-test": "pos-passes", onclick: () => { view = "passes"; clear(msg); draw(); } }, t("passes")),
       sellButton({ type: "button", class: "secondary", "data-test": "pos-pickup", onclick: () => { view = "pickup"; clear(msg); draw(); } }, t("pickup")),
       el("button", { type: "button", class: "secondary", onclick: () => { token = ""; sessionStorage.removeItem("admit.pos.token"); view = "login"; draw(); } }, t("logout"))), msg, list);
     const ss = (await A.call("GET", "/sessions")) || [];
@@ -231,6 +235,89 @@
     return el("div", { class: "card", "data-order": o.id }, el("h2", {}, t("order.of", o.id, (o.tickets || []).length)),
       o.status === "pending_payment" ? el("p", { class: "error" }, t("order.unpaid")) : "",
       el("ul", { class: "tickets" }, items), el("div", { class: "row" }, button), out);
+  }
+
+  // Passes (通票): one sale for several sessions, one code. A seated pass
+  // keeps one seat in all its sessions, so only a seat free in every one
+  // of them can be picked; the sale is all its sessions or none.
+  let product = null, sold = null;
+  const back = (to) => el("button", { type: "button", class: "secondary", onclick: () => { view = to; clear(msg); draw(); } }, t("back"));
+  const passPrice = (pr) => pr.price_cents ? A.money(pr.price_cents) : Object.entries(pr.tier_prices || {}).map(([k, v]) => k + " " + A.money(v)).join(" · ");
+
+  async function drawPasses() {
+    const list = el("div", { class: "sessions" });
+    clear(main(), el("div", { class: "row" }, back("sessions"), el("h1", { class: "grow" }, t("passes"))), msg, list);
+    let ps;
+    try { ps = await sell("GET", "/passes/products"); } catch (err) { fail(err); return; }
+    clear(list, ps.length ? ps.map((pr) => el("button", { type: "button", "data-pass": pr.id, onclick: () => { product = pr; view = "pass"; clear(msg); draw(); } },
+      el("strong", {}, pr.name), " · ", t("pass.sessions", pr.session_ids.length), " · ", passPrice(pr), pr.stock ? el("span", { class: "muted" }, " · ", t("stock", pr.stock)) : null))
+      : el("p", { class: "muted" }, t("pass.none")));
+  }
+
+  async function drawPass() {
+    const pr = product;
+    const grid = el("div", { class: "seatmap", "data-test": "pass-seatmap" }), actions = el("div", { class: "row" });
+    clear(main(), el("div", { class: "row" }, back("passes"), el("h1", { class: "grow" }, pr.name, " · ", passPrice(pr))), grid, actions, msg);
+    let seatID = 0, tier = "";
+    const buy = sellButton({ type: "button", class: "big", "data-test": "pass-pay-cash", onclick: async () => {
+      try {
+        const req = { payment: { method: "cash" } };
+        if (seatID) req.seat_id = seatID;
+        if (tier) req.tier = tier;
+        sold = await sell("POST", `/passes/products/${pr.id}/sell`, req);
+        view = "passPaid"; clear(msg); draw();
+      } catch (err) { fail(err); if (pr.seated) await paintSeats(true); }
+    } }, t("pay.cash", pr.price_cents ? A.money(pr.price_cents) : ""), () => !pr.seated || seatID > 0);
+    const ready = () => { buy.disabled = !online() || !buy.ready(); };
+    if (!pr.seated) {
+      const levels = Object.keys(pr.tier_prices || {});
+      if (levels.length) {
+        const sel = el("select", { "data-test": "pass-level", onchange: () => { tier = sel.value; } }, levels.map((l) => el("option", { value: l }, l + " · " + A.money(pr.tier_prices[l]))));
+        tier = levels[0];
+        actions.append(el("label", {}, t("pass.level"), sel));
+      }
+      actions.append(buy);
+      return;
+    }
+    actions.append(el("span", { class: "muted grow" }, t("pass.seat")), buy);
+    // A seat is free for the pass when it is free in every session.
+    let seats = null, maps = null;
+    const paintSeats = async (refresh) => {
+      if (refresh || !seats) try {
+        const first = await sell("GET", `/sessions/${pr.session_ids[0]}/seats`);
+        maps = await Promise.all(pr.session_ids.map(async (id) => {
+          const [ss, av] = await Promise.all([sell("GET", `/sessions/${id}/seats`), sell("GET", `/sessions/${id}/availability`)]);
+          return new Map(ss.map((s, i) => [s.seat_id, av.seats[i]]));
+        }));
+        seats = first;
+      } catch (err) { fail(err); return; }
+      const maxCol = Math.max(1, ...seats.map((s) => s.col));
+      const rows = [...new Set(seats.map((s) => s.section + "/" + s.row_no))];
+      grid.style.gridTemplateColumns = `repeat(${maxCol}, 30px)`;
+      grid.replaceChildren(...seats.map((s) => {
+        const free = maps.every((m) => m.get(s.seat_id) === "A");
+        if (!free && seatID === s.seat_id) seatID = 0;
+        const b = el("button", { type: "button", class: "seat " + (seatID === s.seat_id ? "mine" : free ? "" : "taken"), title: s.label, "data-label": s.label, disabled: !free,
+          onclick: () => { seatID = seatID === s.seat_id ? 0 : s.seat_id; paintSeats(); } }, String(s.col));
+        b.style.gridColumn = String(s.col);
+        b.style.gridRow = String(rows.indexOf(s.section + "/" + s.row_no) + 1);
+        return b;
+      }));
+      ready();
+    };
+    await paintSeats();
+  }
+
+  function drawPassPaid() {
+    const out = el("div");
+    const tickets = (sold.orders || []).flatMap((o) => o.tickets || []);
+    clear(main(), el("div", { class: "card" }, el("h1", { "data-test": "pass-sold" }, t("pass.sold", sold.id)),
+      el("ul", { class: "tickets" }, tickets.map((tk) => el("li", { "data-ticket": tk.number }, `#${tk.session_id} · ${tk.seat_label} · ${tk.number}`))),
+      el("div", { class: "row" }, el("button", { type: "button", class: "big", "data-test": "pass-print", onclick: async () => {
+        try { await A.call("POST", "/print-pass", { code: sold.code }); clear(out, el("p", { class: "okmsg", "data-test": "pass-printed" }, t("pass.printed"))); }
+        catch (err) { fail(err); }
+      } }, t("pass.print")), el("button", { type: "button", class: "big secondary", "data-test": "pass-new", onclick: () => { sold = null; view = "passes"; clear(msg); draw(); } }, t("new.sale"))),
+      out, msg));
   }
 
   function drawPaid() {
