@@ -35,6 +35,7 @@ func TestABoothPrintsAReservedOrderAfterCheckingTheBuyersID(t *testing.T) {
 	dir := w.device("pos", "booth-1")
 	writeDevices(t, dir, hardware.Config{Printer: &hardware.Slot{Profile: posPrinter, Port: printer.Addr()}})
 	pos := w.agent(dir)
+	kiosk := w.agent(w.device("kiosk", "hall-kiosk"))
 
 	ctx := context.Background()
 	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "Semi-final", Kind: "match", RealName: true})
@@ -106,6 +107,13 @@ func TestABoothPrintsAReservedOrderAfterCheckingTheBuyersID(t *testing.T) {
 		waitText(order+` [data-test=pickup-print]`, "All printed"))
 	if n := len(printer.Jobs()); n != 2 {
 		t.Fatalf("the POS printer cut %d tickets after the second lookup, want 2", n)
+	}
+	// The venue's kiosk learns they are on paper: the pickup code no
+	// longer prints them a second time there.
+	w.caughtUp(kiosk)
+	var refused struct{ Error struct{ Code string } }
+	if code := call(t, "POST", kiosk.URL()+"/print", map[string]any{"number": o.Tickets[0].Number}, &refused); code != http.StatusConflict || refused.Error.Code != "already_printed" {
+		t.Fatalf("the kiosk prints a ticket the booth printed: %d %+v", code, refused)
 	}
 }
 

@@ -175,6 +175,7 @@ const (
 	EventSeatMap    = "seatmap"    // SeatMapData: availability summary for POS display
 	EventDevice     = "device"     // DeviceData: a device of the venue revoked
 	EventHolderKey  = "holder_key" // HolderKeyData: the key of the tenant's holder hashes
+	EventPrinted    = "printed"    // PrintedData: a ticket printed on paper somewhere (a device, an office)
 )
 
 // FeedEvent is one numbered change of a venue.
@@ -218,6 +219,16 @@ type TicketData struct {
 	// Pass is the pass this ticket is its session's part of: the pass's
 	// one code admits through it, once per session.
 	Pass int64 `json:"pass,omitempty"`
+	// Printed says the ticket exists on paper (printed by some device or
+	// office, or made by the printing house): a kiosk prints it again only
+	// as an authorised reprint.
+	Printed bool `json:"printed,omitempty"`
+}
+
+// PrintedData is a ticket printed on paper, told to the venue's devices
+// so that none prints it a second time unasked.
+type PrintedData struct {
+	Number string `json:"number"`
 }
 
 // RevocationData withdraws a ticket.

@@ -149,6 +149,7 @@ func (s *Service) RecordProduction(ctx context.Context, p Principal, rs []Produc
 			}
 			rec(change{action: "ticket.produced", object: "ticket:" + t.Number, tenantID: t.TenantID, venueID: t.VenueID,
 				after: map[string]string{"production": "commemorative", "card": t.Card}})
+			t.Produced = true // on paper: no kiosk prints it
 			if err := s.appendFeed(ctx, tx, t.VenueID, wire.EventTicket, ticketData(t, o.PickupCode)); err != nil {
 				return err
 			}

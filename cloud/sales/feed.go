@@ -73,7 +73,8 @@ func (s *Service) appendFeed(ctx context.Context, tx Tx, venueID int64, kind str
 
 func ticketData(t Ticket, pickupCode string) wire.TicketData {
 	return wire.TicketData{Number: t.Number, QR: t.QR, SessionID: t.SessionID, SeatID: t.SeatID, SeatLabel: t.SeatLabel,
-		OrderID: t.OrderID, PickupCode: pickupCode, PriceCents: t.PriceCents, Card: t.Card, Holder: t.Holder, Pass: t.Bundle}
+		OrderID: t.OrderID, PickupCode: pickupCode, PriceCents: t.PriceCents, Card: t.Card, Holder: t.Holder, Pass: t.Bundle,
+		Printed: t.OnPaper()}
 }
 
 func sessionData(ss Session, venue, event, hall string, realName bool) wire.SessionData {

@@ -208,6 +208,10 @@ func (s *Service) IngestFacts(ctx context.Context, deviceID string, facts []wire
 				if err := tx.MarkTicketPrinted(ctx, d.VenueID, c.print.Number, c.f.At.UTC()); err != nil {
 					return err
 				}
+				// The venue's other devices learn it is on paper.
+				if err := s.appendFeed(ctx, tx, d.VenueID, wire.EventPrinted, wire.PrintedData{Number: c.print.Number}); err != nil {
+					return err
+				}
 			case c.hb != nil:
 				state = heartbeatState(*c.hb)
 			}

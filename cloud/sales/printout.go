@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
+	wire "github.com/admitbox/admit/sync"
 )
 
 // Printout is what a printed ticket shows, for the portal's print preview.
@@ -100,6 +101,9 @@ func (s *Service) PrintOrder(ctx context.Context, p Principal, orderID int64, re
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		for _, n := range numbers {
 			if err := tx.MarkTicketPrinted(ctx, o.VenueID, n, at); err != nil {
+				return err
+			}
+			if err := s.appendFeed(ctx, tx, o.VenueID, wire.EventPrinted, wire.PrintedData{Number: n}); err != nil {
 				return err
 			}
 		}

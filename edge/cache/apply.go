@@ -199,6 +199,15 @@ func applyEvent(tx *bolt.Tx, m *meta, ev sync.FeedEvent) error {
 			return malformed("holder key of %d bytes", len(d.Key))
 		}
 		return tx.Bucket(bHolderKey).Put([]byte("key"), d.Key)
+	case sync.EventPrinted:
+		var d sync.PrintedData
+		if err := decodeData(ev, &d); err != nil {
+			return err
+		}
+		if err := checkNumber(d.Number); err != nil {
+			return err
+		}
+		return markOnPaper(tx, d.Number)
 	case sync.EventAdmission:
 		var d sync.AdmissionData
 		if err := decodeData(ev, &d); err != nil {
@@ -253,6 +262,11 @@ func putTicket(tx *bolt.Tx, m *meta, d sync.TicketData) error {
 	if err := putHolder(tx, d.Number, d.Holder); err != nil {
 		return err
 	}
+	if d.Printed {
+		if err := markOnPaper(tx, d.Number); err != nil {
+			return err
+		}
+	}
 	if d.Pass < 0 {
 		return malformed("pass id %d", d.Pass)
 	}
@@ -265,6 +279,17 @@ func putTicket(tx *bolt.Tx, m *meta, d sync.TicketData) error {
 		return nil
 	}
 	return pickupAdd(pb, d.PickupCode, d.Number)
+}
+
+// markOnPaper notes that a ticket was printed somewhere (this device's
+// own print coming back, another device's, an office's): a print count
+// of at least one, so it prints again only as an authorised reprint.
+func markOnPaper(tx *bolt.Tx, number string) error {
+	b := tx.Bucket(bPrinted)
+	if b.Get([]byte(number)) != nil {
+		return nil
+	}
+	return b.Put([]byte(number), enc(nil).uvarint(1))
 }
 
 // pickupIndex finds number in a pickup list (numbers of NumberLen bytes).

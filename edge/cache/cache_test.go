@@ -429,3 +429,42 @@ func TestSeatMapSummariesAreKeptForThePOS(t *testing.T) {
 		t.Fatal("a malformed seat map moved the cursor")
 	}
 }
+
+// A ticket printed elsewhere (another kiosk, a POS, an office) reaches
+// the cache as printed, live or in the ticket itself; a print this device
+// made and the echo of it count once; a malformed number changes nothing.
+func TestPrintsElsewhereMarkTicketsPrintedOnce(t *testing.T) {
+	c := ct.Open(t, venueCode, "kiosk-1")
+	v := ct.NewVenue(venueCode, 1, 1)
+	e1, t1 := ticketEvent(t, v, 1, "AAAA3333")
+	_, t2 := ticketEvent(t, v, 2, "AAAA3333")
+	t2.Printed = true
+	_, t3 := ticketEvent(t, v, 3, "AAAA4444")
+	ct.Apply(t, c, v.Batch(v.KeyEvent("active"), ct.Event(sync.EventSession, session(1)), e1, ct.Event(sync.EventTicket, t2), ct.Event(sync.EventTicket, t3)))
+	printed := func(n string) int {
+		t.Helper()
+		var p int
+		if err := c.View(func(tx *cache.Tx) error {
+			var err error
+			p, err = tx.Printed(n)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if printed(t1.Number) != 0 || printed(t2.Number) != 1 {
+		t.Fatalf("printed before any print: %d %d", printed(t1.Number), printed(t2.Number))
+	}
+	if err := c.Update(func(tx *cache.Tx) error { _, err := tx.MarkPrinted(t3.Number); return err }); err != nil {
+		t.Fatal(err)
+	}
+	ct.Apply(t, c, v.Batch(ct.Event(sync.EventPrinted, sync.PrintedData{Number: t1.Number}), ct.Event(sync.EventPrinted, sync.PrintedData{Number: t3.Number})))
+	if printed(t1.Number) != 1 || printed(t3.Number) != 1 {
+		t.Fatalf("after the feed's prints: %d %d, want 1 and 1", printed(t1.Number), printed(t3.Number))
+	}
+	bad := v.Batch(ct.Event(sync.EventPrinted, sync.PrintedData{Number: "not-a-number"}))
+	if _, err := c.Apply(bad); !errors.Is(err, cache.ErrMalformed) {
+		t.Fatalf("a malformed print: %v", err)
+	}
+}
