@@ -214,3 +214,49 @@ func TestThePOSSellsASeatedPassAndPrintsItsOneCode(t *testing.T) {
 		t.Fatalf("the cloud has %d prints of the pass's tickets, want 2", n)
 	}
 }
+
+// A pass of a real-name event sold at the POS names its holder: the
+// screen asks for the document, and every session's ticket carries it,
+// so the gates check the holder's ID card on each.
+func TestThePOSSellsARealNamePassToItsHolder(t *testing.T) {
+	w := newWorld(t, embedded)
+	pos := w.agent(w.device("pos", "booth-3"))
+	ctx := context.Background()
+	ev, err := w.svc.CreateEvent(ctx, w.admin, sales.NewEvent{Name: "Finals", Kind: "match", RealName: true})
+	w.must(err)
+	var ids []int64
+	for i := range 2 {
+		start := w.session.StartsAt.Add(time.Duration(24*(i+1)) * time.Hour)
+		ss, err := w.svc.CreateSession(ctx, w.admin, sales.NewSession{HallID: w.session.HallID, EventID: ev.ID, StartsAt: start, EndsAt: start.Add(2 * time.Hour), MinPriceCents: 1000})
+		w.must(err)
+		_, err = w.svc.SetPrices(ctx, w.admin, ss.ID, []sales.PriceTier{{Name: "Std", PriceCents: 5000}})
+		w.must(err)
+		ids = append(ids, ss.ID)
+	}
+	product, err := w.srv.Passes.Create(ctx, w.manager, pass.Product{Name: "Finals pass", SessionIDs: ids, PriceCents: 9000})
+	w.must(err)
+	w.caughtUp(pos)
+
+	b := browser(t)
+	posLogin(t, b, pos.URL(), ids[0])
+	run(t, b, "the pass asks for its holder",
+		chromedp.Click(chromedp.CSS(`[data-test=pos-passes]`)),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-pass="%d"]`, product.ID))),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pass-doc-number]`)),
+		chromedp.WaitEnabled(chromedp.CSS(`[data-test=pass-pay-cash]`)),
+		chromedp.Click(chromedp.CSS(`[data-test=pass-pay-cash]`)),
+		waitText(`[data-test=pos-error]`, "cannot be named"))
+	doc := storetest.ResidentID(41)
+	run(t, b, "sell it to its holder",
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pass-doc-number]`), doc),
+		chromedp.SendKeys(chromedp.CSS(`[data-test=pass-holder-name]`), "周杰"),
+		chromedp.Click(chromedp.CSS(`[data-test=pass-pay-cash]`)),
+		chromedp.WaitVisible(chromedp.CSS(`[data-test=pass-sold]`)))
+	key, err := w.svc.DocumentKey(ctx, identity.Document{Type: identity.ResidentID, Number: doc})
+	w.must(err)
+	held, err := w.svc.FindOrders(ctx, w.admin, sales.OrderFilter{HolderKey: key})
+	w.must(err)
+	if len(held) != 2 {
+		t.Fatalf("the holder's document is on %d of the pass's orders, want 2", len(held))
+	}
+}

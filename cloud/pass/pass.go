@@ -146,6 +146,9 @@ type SellRequest struct {
 	Tier         string               `json:"tier,omitempty"`
 	CustomerName string               `json:"customer_name,omitempty"`
 	Payment      sales.PaymentRequest `json:"payment"`
+	// Holder is the pass's holder, for a pass of a real-name event: their
+	// document is on every session's ticket (seat_id is not used).
+	Holder *sales.HolderRequest `json:"holder,omitempty"`
 }
 
 // Sell sells one pass: every session's seat in one transaction.
@@ -208,7 +211,8 @@ func (s *Service) Sell(ctx context.Context, p sales.Principal, productID int64, 
 			items[i].TierID = tiers[j].ID
 		}
 	}
-	return s.sales.SellBundle(ctx, p, sales.BundleRequest{Kind: Kind, Ref: pr.ID, Items: items, CustomerName: in.CustomerName, Payment: in.Payment, Limit: pr.Stock})
+	return s.sales.SellBundle(ctx, p, sales.BundleRequest{Kind: Kind, Ref: pr.ID, Items: items, CustomerName: in.CustomerName, Payment: in.Payment, Limit: pr.Stock,
+		Holder: in.Holder})
 }
 
 // seatLevel is the name of a seat's price tier in a session.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
@@ -58,6 +59,10 @@ type BundleRequest struct {
 	// Limit, if set, caps the valid bundles of this kind and ref: checked
 	// in the sale's transaction.
 	Limit int
+	// Holder is the one person a bundle of one seat per session names,
+	// required when any of its sessions is of a real-name event: every
+	// session's ticket is theirs (its SeatID is not used).
+	Holder *HolderRequest
 }
 
 // MaxBundleSessions bounds a bundle.
@@ -101,6 +106,10 @@ func (s *Service) SellBundle(ctx context.Context, p Principal, in BundleRequest)
 		}
 		sessions[i] = ss
 	}
+	events, err := s.bundleEvents(ctx, in, sessions)
+	if err != nil {
+		return Bundle{}, err
+	}
 	key, err := s.activeKey(ctx, p.TenantID)
 	if err != nil {
 		return Bundle{}, err
@@ -124,7 +133,7 @@ func (s *Service) SellBundle(ctx context.Context, p Principal, in BundleRequest)
 				picked[i] = ids
 			}
 		}
-		b, err := s.sellBundle(ctx, p, in, name, sessions, picked, key, now)
+		b, err := s.sellBundle(ctx, p, in, name, sessions, events, picked, key, now)
 		if !errors.Is(err, errUnholdable) {
 			return b, err
 		}
@@ -150,7 +159,7 @@ func (s *Service) SellBundle(ctx context.Context, p Principal, in BundleRequest)
 
 // sellBundle is one attempt: tickets signed outside, everything stored
 // in one transaction.
-func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest, name string, sessions []Session, picked [][]int64, key ticket.SigningKey, now time.Time) (Bundle, error) {
+func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest, name string, sessions []Session, events []Event, picked [][]int64, key ticket.SigningKey, now time.Time) (Bundle, error) {
 	orders := make([]Order, len(sessions))
 	tickets := make([][]Ticket, len(sessions))
 	var total int64
@@ -184,6 +193,23 @@ func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest,
 			o.TotalCents += hs.PriceCents
 		}
 		slices.SortFunc(o.Seats, func(a, b HoldSeat) int { return int(a.SeatID - b.SeatID) })
+		if events[i].RealName {
+			// One person, one seat: the holder's document on this
+			// session's ticket; its rules are checked where it is issued.
+			hr := *in.Holder
+			hr.SeatID = o.Seats[0].SeatID
+			hs, err := s.orderHolders(ctx, events[i], Hold{Seats: o.Seats}, []HolderRequest{hr})
+			var e *Error
+			if errors.As(err, &e) {
+				for j := range e.Fields {
+					e.Fields[j].Field = strings.Replace(e.Fields[j].Field, "holders[0]", "holder", 1)
+				}
+			}
+			if err != nil {
+				return Bundle{}, err
+			}
+			o.Holders = hs
+		}
 		s.sealCustomer(&o)
 		ts, err := s.issueTickets(ctx, &o, now)
 		if err != nil {
@@ -296,6 +322,37 @@ func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest,
 		b.Orders = append(b.Orders, o)
 	}
 	return b, nil
+}
+
+// bundleEvents are the events of a bundle's sessions, with its holder
+// checked against them: a session of a real-name event needs the holder,
+// and one seat, as a pass is one person's; a bundle of no real-name
+// session names nobody.
+func (s *Service) bundleEvents(ctx context.Context, in BundleRequest, sessions []Session) ([]Event, error) {
+	events := make([]Event, len(sessions))
+	realName := false
+	for i, ss := range sessions {
+		ev, err := s.cachedEvent(ctx, ss.TenantID, ss.EventID)
+		if err != nil {
+			return nil, err
+		}
+		events[i] = ev
+		if !ev.RealName {
+			continue
+		}
+		realName = true
+		if in.Items[i].Count+len(in.Items[i].SeatIDs) != 1 {
+			return nil, invalid("invalid_bundle", "a real-name pass is one person's: one seat per session")
+		}
+	}
+	switch {
+	case realName && in.Holder == nil:
+		return nil, invalid("holder_required", "a session of this pass is of a real-name event: name the pass's holder and their document",
+			FieldError{Field: "holder", Message: "required"})
+	case !realName && in.Holder != nil:
+		return nil, invalid("invalid_bundle", "no session of this pass is of a real-name event: it names no holder", FieldError{Field: "holder", Message: "not for this pass"})
+	}
+	return events, nil
 }
 
 // GetBundle shows a bundle with its orders and tickets.

@@ -1,9 +1,12 @@
 package storetest
 
 import (
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/sales"
 	wire "github.com/admitbox/admit/sync"
@@ -143,4 +146,102 @@ func seatStatus(t *testing.T, f *Fixture, sessionID, seatID int64) sales.SeatSta
 	}
 	t.Fatalf("no seat %d", seatID)
 	return ""
+}
+
+// testRealNamePasses: a pass over sessions of a real-name event is one
+// person's: it names its holder, whose document is on every session's
+// ticket; the same document cannot hold a second pass (one ticket per
+// person per session), nor more than the event's limit, and a refused
+// pass sells nothing.
+func testRealNamePasses(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	ps, ok := f.Store.(interface{ Passes() pass.Store })
+	if !ok {
+		t.Fatal("the store keeps no passes")
+	}
+	svc := pass.New(ps.Passes(), f.Svc, f.Clock.Now)
+	ev, err := f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Final", Kind: "match", RealName: true, HolderLimit: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Event = ev
+	day := Tomorrow(f.Clock, 9, 0).AddDate(0, 0, 1)
+	var ids []int64
+	for i := range 3 {
+		ss, _ := f.AddSession(t, f.Hall.ID, day.Add(time.Duration(i)*3*time.Hour), 8000)
+		ids = append(ids, ss.ID)
+	}
+	two, err := svc.Create(ctx, f.Manager, pass.Product{Name: "Semis", SessionIDs: ids[:2], PriceCents: 15000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	three, err := svc.Create(ctx, f.Manager, pass.Product{Name: "All", SessionIDs: ids, PriceCents: 20000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cash := sales.PaymentRequest{Method: "cash"}
+	me := &sales.HolderRequest{DocType: identity.ResidentID, DocNumber: ResidentID(71), Name: "陈静"}
+	if _, err := svc.Sell(ctx, f.Clerk, two.ID, pass.SellRequest{Payment: cash}); !isCode(err, "holder_required") {
+		t.Fatalf("a real-name pass without its holder: %v", err)
+	}
+	bad := &sales.HolderRequest{DocType: identity.ResidentID, DocNumber: "110105199001010000", Name: "x"}
+	var e *sales.Error
+	if _, err := svc.Sell(ctx, f.Clerk, two.ID, pass.SellRequest{Payment: cash, Holder: bad}); !errors.As(err, &e) || e.Code != "invalid_holders" ||
+		len(e.Fields) != 1 || e.Fields[0].Field != "holder.doc_number" {
+		t.Fatalf("a mistyped document: %+v", err)
+	}
+	b, err := svc.Sell(ctx, f.Clerk, two.ID, pass.SellRequest{Payment: cash, Holder: me})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := ""
+	for _, o := range b.Orders {
+		full, err := f.Svc.GetOrder(ctx, f.Manager, o.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(full.Holders) != 1 || full.Holders[0].Name != "陈静" || len(full.Tickets) != 1 {
+			t.Fatalf("a session's part of the pass: %+v", full.Holders)
+		}
+		tk := full.Tickets[0]
+		if tk.Holder == "" || (tag != "" && tk.Holder != tag) {
+			t.Fatalf("the pass's tickets name different holders: %q %q", tag, tk.Holder)
+		}
+		tag = tk.Holder
+	}
+	// The same person again: a second ticket of the same sessions, so the
+	// whole pass is refused and nothing of it is sold.
+	before := soldSeats(t, f, ids)
+	if _, err := svc.Sell(ctx, f.Clerk, three.ID, pass.SellRequest{Payment: cash, Holder: me}); !isCode(err, "holder_taken") && !isCode(err, "holder_limit") {
+		t.Fatalf("the same document for a second pass: %v", err)
+	}
+	if after := soldSeats(t, f, ids); after != before {
+		t.Fatalf("a refused pass sold %d seats", after-before)
+	}
+	// Someone else holds it.
+	other := &sales.HolderRequest{DocType: identity.ResidentID, DocNumber: ResidentID(72), Name: "林平"}
+	if _, err := svc.Sell(ctx, f.Clerk, three.ID, pass.SellRequest{Payment: cash, Holder: other}); !isCode(err, "holder_limit") {
+		t.Fatalf("a three-session pass over an event limit of two: %v", err)
+	}
+	if after := soldSeats(t, f, ids); after != before {
+		t.Fatalf("a pass over the holder limit sold %d seats", after-before)
+	}
+}
+
+// soldSeats counts the sold seats of sessions.
+func soldSeats(t *testing.T, f *Fixture, ids []int64) int {
+	t.Helper()
+	n := 0
+	for _, id := range ids {
+		seats, err := f.Svc.SessionSeats(ctx, f.Manager, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range seats {
+			if s.Status == sales.SeatSold {
+				n++
+			}
+		}
+	}
+	return n
 }

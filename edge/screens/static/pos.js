@@ -23,7 +23,7 @@
     "ticket.printed": ["printed", "已打印"], "ticket.refunded": ["refunded", "已退票"],
     "passes": ["Passes", "通票"], "pass.sessions": ["{0} sessions", "{0} 个场次"], "pass.seat": ["Pick the seat kept in every session (free in all of them)", "选择各场次通用的座位（须在所有场次均空闲）"],
     "pass.level": ["Level", "票档"], "pass.sold": ["Pass {0} sold: one code for all its sessions", "通票 {0} 已售出：一个二维码通行所有场次"], "pass.print": ["Print the pass", "打印通票"],
-    "pass.printed": ["The pass is printed", "通票已打印"], "pass.none": ["No pass on sale.", "暂无在售通票。"], "stock": ["stock {0}", "限量 {0}"],
+    "pass.printed": ["The pass is printed", "通票已打印"], "pass.holder": ["Real-name pass: its holder's document, on every session's ticket", "实名通票：持票人证件（适用于所有场次）"], "pass.none": ["No pass on sale.", "暂无在售通票。"], "stock": ["stock {0}", "限量 {0}"],
   });
   let token = sessionStorage.getItem("admit.pos.token") || "";
   let view = token ? "sessions" : "login";
@@ -259,14 +259,28 @@
     const grid = el("div", { class: "seatmap", "data-test": "pass-seatmap" }), actions = el("div", { class: "row" });
     clear(main(), el("div", { class: "row" }, back("passes"), el("h1", { class: "grow" }, pr.name, " · ", passPrice(pr))), grid, actions, msg);
     let seatID = 0, tier = "";
+    // A pass of a real-name event is one person's: their document goes on
+    // every session's ticket.
+    const holder = el("div", { class: "card", "data-test": "pass-holder", hidden: true });
+    const docType = el("select", { "data-test": "pass-doc-type" }, ["resident_id", "hk_macau_permit", "taiwan_permit", "passport"].map((d) => el("option", { value: d }, t("doc." + d))));
+    const docNumber = el("input", { "data-test": "pass-doc-number", autocomplete: "off", size: 20 }), holderName = el("input", { "data-test": "pass-holder-name", autocomplete: "off", size: 10 });
+    holder.append(el("p", {}, t("pass.holder")), el("div", { class: "row" }, docType, el("label", {}, t("doc.number"), docNumber), el("label", {}, t("holder.name"), holderName)));
+    const local = (await A.call("GET", "/sessions").catch(() => [])) || [];
+    if (local.some((ss) => ss.real_name && pr.session_ids.includes(ss.id))) holder.hidden = false;
+    main().insertBefore(holder, msg);
     const buy = sellButton({ type: "button", class: "big", "data-test": "pass-pay-cash", onclick: async () => {
       try {
         const req = { payment: { method: "cash" } };
         if (seatID) req.seat_id = seatID;
         if (tier) req.tier = tier;
+        if (!holder.hidden) req.holder = { doc_type: docType.value, doc_number: docNumber.value.trim(), name: holderName.value.trim() };
         sold = await sell("POST", `/passes/products/${pr.id}/sell`, req);
         view = "passPaid"; clear(msg); draw();
-      } catch (err) { fail(err); if (pr.seated) await paintSeats(true); }
+      } catch (err) {
+        fail(err);
+        if (err.code === "holder_required") holder.hidden = false;
+        if (pr.seated) await paintSeats(true);
+      }
     } }, t("pay.cash", pr.price_cents ? A.money(pr.price_cents) : ""), () => !pr.seated || seatID > 0);
     const ready = () => { buy.disabled = !online() || !buy.ready(); };
     if (!pr.seated) {
