@@ -45,7 +45,7 @@ type Sales interface {
 	IssuePrepaid(ctx context.Context, p sales.Principal, in sales.Prepaid) (sales.Order, error)
 	PrepaidOrder(ctx context.Context, p sales.Principal, key string) (sales.Order, bool, error)
 	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
-	RequestRefund(ctx context.Context, p sales.Principal, in sales.RefundInput) (sales.RefundRequest, error)
+	RequestRefundOnce(ctx context.Context, p sales.Principal, in sales.RefundInput, key string) (sales.RefundRequest, bool, error)
 	GetSession(ctx context.Context, p sales.Principal, id int64) (sales.Session, error)
 	ListSessions(ctx context.Context, p sales.Principal, f sales.SessionFilter) ([]sales.Session, error)
 	Prices(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.PriceTier, error)
@@ -467,12 +467,17 @@ type RefundRequest struct {
 }
 
 // Refund asks the organiser to refund tickets of one of the agency's
-// orders. The organiser approves it; the agency pays its buyer back, and
-// settlement deducts the refund. One request per order waits at a time,
-// so a retry is refused as refund_pending, never doubled.
-func (s *Service) Refund(ctx context.Context, c Caller, orderID int64, in RefundRequest) (sales.RefundRequest, error) {
-	if _, err := s.GetOrder(ctx, c, orderID); err != nil {
-		return sales.RefundRequest{}, err
+// orders, once per idempotency key: a retry with the key is answered the
+// same request (replayed). The organiser approves it; the agency pays its
+// buyer back, and settlement deducts the refund. One request per order
+// waits at a time: another key asking meanwhile is refund_pending.
+func (s *Service) Refund(ctx context.Context, c Caller, orderID int64, idemKey string, in RefundRequest) (sales.RefundRequest, bool, error) {
+	if !ValidIdempotencyKey(idemKey) {
+		return sales.RefundRequest{}, false, sales.Invalid("idempotency_key_required", "send an Idempotency-Key header (1-64 printable characters) with every write")
 	}
-	return s.sales.RequestRefund(ctx, c.Principal(), sales.RefundInput{OrderID: orderID, TicketIDs: in.TicketIDs, Reason: in.Reason})
+	if _, err := s.GetOrder(ctx, c, orderID); err != nil {
+		return sales.RefundRequest{}, false, err
+	}
+	return s.sales.RequestRefundOnce(ctx, c.Principal(), sales.RefundInput{OrderID: orderID, TicketIDs: in.TicketIDs, Reason: in.Reason},
+		c.Agency.Party()+":"+idemKey)
 }

@@ -175,12 +175,9 @@ func (a *API) agencyRoutes() []route {
 				}
 				return o, nil
 			})},
-		{method: "POST", path: "/agency/orders/:id/refund", summary: "Ask the organiser to refund tickets of one of your orders (none named: all); one request per order waits at a time (a retry: 409 refund_pending)", tag: "agency",
+		{method: "POST", path: "/agency/orders/:id/refund", summary: "Ask the organiser to refund tickets of one of your orders (none named: all), once per Idempotency-Key (a retry answers 200 with the same request); one request per order waits at a time (another meanwhile: 409 refund_pending)", tag: "agency",
 			public: true, keyAuth: true, headers: []string{IdempotencyHeader}, body: agency.RefundRequest{}, resp: sales.RefundRequest{},
 			h: selling(func(c *gin.Context, s *agency.Service, caller agency.Caller) (any, error) {
-				if !agency.ValidIdempotencyKey(c.GetHeader(IdempotencyHeader)) {
-					return nil, sales.Invalid("idempotency_key_required", "send an Idempotency-Key header (1-64 printable characters) with every write")
-				}
 				oid, err := id(c, "id")
 				if err != nil {
 					return nil, err
@@ -189,7 +186,16 @@ func (a *API) agencyRoutes() []route {
 				if err := decode(c, &in); err != nil {
 					return nil, err
 				}
-				return s.Refund(c.Request.Context(), caller, oid, in)
+				r, replayed, err := s.Refund(c.Request.Context(), caller, oid, c.GetHeader(IdempotencyHeader), in)
+				if err != nil {
+					return nil, err
+				}
+				if replayed {
+					c.Header("Idempotent-Replayed", "true")
+					c.JSON(http.StatusOK, r)
+					return nil, nil
+				}
+				return r, nil
 			})},
 		{method: "GET", path: "/agency/orders/:id", summary: "One of the agency's orders with its tickets", tag: "agency", public: true, keyAuth: true,
 			resp: sales.Order{}, h: selling(func(c *gin.Context, s *agency.Service, caller agency.Caller) (any, error) {

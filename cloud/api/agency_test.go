@@ -143,10 +143,10 @@ func TestAnAgencySellsOncePerIdempotencyKeyWithinItsQuota(t *testing.T) {
 	if _, _, err := bcl.Order(ctx, "cross", agencyclient.OrderRequest{SessionID: w.a.sessionX, Count: 1}); apiCode(err) != "not_found" {
 		t.Fatalf("another tenant's agency sells the session: %v, want not_found", err)
 	}
-	if _, err := bcl.RequestRefund(ctx, "cross", o.ID, agencyclient.RefundRequest{Reason: "not mine"}); apiCode(err) != "not_found" {
+	if _, _, err := bcl.RequestRefund(ctx, "cross", o.ID, agencyclient.RefundRequest{Reason: "not mine"}); apiCode(err) != "not_found" {
 		t.Fatalf("another tenant's agency refunds the order: %v", err)
 	}
-	if _, err := cl.RequestRefund(ctx, "pos", pos.ID, agencyclient.RefundRequest{Reason: "not mine"}); apiCode(err) != "not_found" {
+	if _, _, err := cl.RequestRefund(ctx, "pos", pos.ID, agencyclient.RefundRequest{Reason: "not mine"}); apiCode(err) != "not_found" {
 		t.Fatalf("the agency refunds the box office's order: %v", err)
 	}
 	if got, err := cl.GetOrder(ctx, o.ID); err != nil || got.ID != o.ID {
@@ -300,20 +300,60 @@ func TestAnAgencysSettlementLinesAreItsOrders(t *testing.T) {
 		}
 		mine = append(mine, o.ID)
 	}
-	// The agency asks for a refund of its first order; a retry is not a
-	// second request; the organiser approves it.
+	// The agency asks for a refund of its first order; a retry with its
+	// key is answered the same request, another key waits for it, and the
+	// key cannot ask for something else; the organiser approves it.
 	first, err := cl.GetOrder(ctx, mine[0])
 	if err != nil {
 		t.Fatal(err)
 	}
-	rf, err := cl.RequestRefund(ctx, "refund-1", mine[0], agencyclient.RefundRequest{Reason: "the buyer cancelled"})
-	if err != nil || rf.Status != "pending" || rf.AmountCents != first.TotalCents {
+	rf, replayed, err := cl.RequestRefund(ctx, "refund-1", mine[0], agencyclient.RefundRequest{Reason: "the buyer cancelled"})
+	if err != nil || replayed || rf.Status != "pending" || rf.AmountCents != first.TotalCents {
 		t.Fatalf("the agency's refund request: %+v %v", rf, err)
 	}
-	if _, err := cl.RequestRefund(ctx, "refund-1", mine[0], agencyclient.RefundRequest{Reason: "the buyer cancelled"}); apiCode(err) != "refund_pending" {
-		t.Fatalf("the refund request again: %v", err)
+	again, replayed, err := cl.RequestRefund(ctx, "refund-1", mine[0], agencyclient.RefundRequest{Reason: "the buyer cancelled"})
+	if err != nil || !replayed || again.ID != rf.ID {
+		t.Fatalf("the refund request retried: %+v replayed=%v %v", again, replayed, err)
 	}
-	if _, err := cl.RequestRefund(ctx, "", mine[1], agencyclient.RefundRequest{Reason: "no key"}); apiCode(err) != "idempotency_key_required" {
+	if _, _, err := cl.RequestRefund(ctx, "refund-2", mine[0], agencyclient.RefundRequest{Reason: "the buyer cancelled"}); apiCode(err) != "refund_pending" {
+		t.Fatalf("another request while one waits: %v", err)
+	}
+	if _, _, err := cl.RequestRefund(ctx, "refund-1", mine[1], agencyclient.RefundRequest{Reason: "another order"}); apiCode(err) != "idempotency_key_reused" {
+		t.Fatalf("the key asking for another order: %v", err)
+	}
+	// Eight retries of one request at once: one refund request.
+	var wg sync.WaitGroup
+	ids := make([]int64, 8)
+	for i := range ids {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, _, err := cl.RequestRefund(ctx, "refund-race", mine[2], agencyclient.RefundRequest{Reason: "the buyer cancelled"})
+			if err != nil {
+				t.Errorf("a racing retry: %v", err)
+			}
+			ids[i] = r.ID
+		}()
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id != ids[0] {
+			t.Fatalf("racing retries made refund requests %v", ids)
+		}
+	}
+	var pending []sales.RefundRequest
+	w.ok(w.call(w.a.manager, "GET", "/api/v1/refunds?status=pending", nil), &pending)
+	n := 0
+	for _, p := range pending {
+		if p.OrderID == mine[2] {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Fatalf("%d refund requests of the raced order", n)
+	}
+	w.ok(w.call(w.a.manager, "POST", fmt.Sprintf("/api/v1/refunds/%d/reject", ids[0]), map[string]string{"note": "not refundable"}), nil)
+	if _, _, err := cl.RequestRefund(ctx, "", mine[1], agencyclient.RefundRequest{Reason: "no key"}); apiCode(err) != "idempotency_key_required" {
 		t.Fatalf("a refund without a key: %v", err)
 	}
 	w.ok(w.call(w.a.manager, "POST", fmt.Sprintf("/api/v1/refunds/%d/approve", rf.ID), map[string]string{}), nil)

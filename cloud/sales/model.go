@@ -395,6 +395,9 @@ type RefundRequest struct {
 	// BundleID: the request is one order's part of a pass's refund; its
 	// parts are decided together.
 	BundleID int64 `json:"bundle_id,omitempty"`
+	// Key is the idempotency key it was asked under (an agency's), unique
+	// in its tenant; empty for most.
+	Key string `json:"-"`
 }
 
 type KeyStatus string

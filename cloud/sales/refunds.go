@@ -23,6 +23,52 @@ type RefundInput struct {
 	// BundleID refunds a pass whole, instead of an order: a request for
 	// each of its orders, decided together.
 	BundleID int64 `json:"bundle_id,omitempty"`
+
+	key string // RequestRefundOnce's
+}
+
+// ErrRefundKeyTaken is a refund request's idempotency key in use (the
+// store's unique index, when two requests under one key race).
+var ErrRefundKeyTaken = errors.New("sales: refund idempotency key taken")
+
+// RequestRefundOnce is RequestRefund under an idempotency key: the first
+// request with the key asks for the refund; a retry with the same key is
+// answered that request (replayed), if it asked for the same order and
+// tickets; a key used before for another request is refused.
+func (s *Service) RequestRefundOnce(ctx context.Context, p Principal, in RefundInput, key string) (RefundRequest, bool, error) {
+	if key == "" || in.BundleID != 0 {
+		return RefundRequest{}, false, invalid("invalid_refund", "a refund asked once names one order and a key")
+	}
+	same := func(r RefundRequest) (RefundRequest, bool, error) {
+		if r.OrderID != in.OrderID || (len(in.TicketIDs) > 0 && !slices.Equal(slices.Sorted(slices.Values(in.TicketIDs)), slices.Sorted(slices.Values(r.TicketIDs)))) {
+			return RefundRequest{}, false, conflict("idempotency_key_reused",
+				fmt.Sprintf("that Idempotency-Key asked for refund %d, another request; use a new key for a new request", r.ID))
+		}
+		return r, true, nil
+	}
+	if r, ok, err := s.store.RefundByKey(ctx, p.TenantID, key); err != nil || ok {
+		if err != nil {
+			return RefundRequest{}, false, err
+		}
+		return same(r)
+	}
+	in.key = key
+	r, err := s.RequestRefund(ctx, p, in)
+	if errors.Is(err, ErrRefundKeyTaken) || IsCode(err, "refund_pending") {
+		// A retry raced the first request (the key's index, or the first
+		// one's pending request): answer the one that won.
+		prior, ok, rerr := s.store.RefundByKey(ctx, p.TenantID, key)
+		if rerr != nil {
+			return RefundRequest{}, false, rerr
+		}
+		if ok {
+			return same(prior)
+		}
+		if errors.Is(err, ErrRefundKeyTaken) {
+			return RefundRequest{}, false, fmt.Errorf("sales: refund key %q taken but not found: %w", key, err)
+		}
+	}
+	return r, false, err
 }
 
 // RequestRefund records a refund request. Nothing changes until someone
@@ -67,7 +113,7 @@ func (s *Service) RequestRefund(ctx context.Context, p Principal, in RefundInput
 		fee = q.FeeCents
 	}
 	r := RefundRequest{TenantID: o.TenantID, VenueID: o.VenueID, OrderID: o.ID, TicketIDs: ids, AmountCents: amount, FeeCents: fee,
-		Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: s.now().UTC()}
+		Reason: reason, Status: RefundPending, RequestedBy: p.UserID, CreatedAt: s.now().UTC(), Key: in.key}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		if p.Role == auth.RoleShop || p.Role == auth.RoleAgency {
 			// Checked in the transaction: two requests racing make one.

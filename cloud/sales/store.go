@@ -76,6 +76,8 @@ type Reader interface {
 	ListRefunds(ctx context.Context, tenantID int64, status RefundStatus) ([]RefundRequest, error)
 	// RefundPending says whether an order has a refund request awaiting review.
 	RefundPending(ctx context.Context, orderID int64) (bool, error)
+	// RefundByKey is the refund request asked under an idempotency key.
+	RefundByKey(ctx context.Context, tenantID int64, key string) (RefundRequest, bool, error)
 	// RefundsToPayBack lists approved refunds whose money has not gone back.
 	RefundsToPayBack(ctx context.Context, limit int) ([]RefundRequest, error)
 	Revocations(ctx context.Context, venueID int64) ([]Revocation, error)

@@ -166,10 +166,10 @@ type Refund struct {
 }
 
 // RequestRefund asks the organiser to refund tickets of an order.
-func (c *Client) RequestRefund(ctx context.Context, idempotencyKey string, orderID int64, in RefundRequest) (Refund, error) {
+func (c *Client) RequestRefund(ctx context.Context, idempotencyKey string, orderID int64, in RefundRequest) (Refund, bool, error) {
 	var out Refund
-	_, err := c.do(ctx, "POST", "/api/v1/agency/orders/"+strconv.FormatInt(orderID, 10)+"/refund", idempotencyKey, in, &out)
-	return out, err
+	status, err := c.do(ctx, "POST", "/api/v1/agency/orders/"+strconv.FormatInt(orderID, 10)+"/refund", idempotencyKey, in, &out)
+	return out, status == http.StatusOK, err
 }
 
 // GetOrder shows one of the agency's orders.

@@ -920,4 +920,7 @@ CREATE INDEX contract_notices_customer ON contract_notices(tenant_id, customer_i
 	body BLOB NOT NULL
 );
 CREATE UNIQUE INDEX inventory_exports_moment ON inventory_exports(venue_id, period, as_of);`,
+	// 41: an agency's refund request is asked once per idempotency key.
+	`ALTER TABLE refunds ADD COLUMN request_key TEXT NOT NULL DEFAULT '';
+CREATE UNIQUE INDEX refunds_request_key ON refunds(tenant_id, request_key) WHERE request_key <> '';`,
 }

@@ -4,7 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-
+	"errors"
 	"strings"
 	"time"
 
@@ -616,8 +616,11 @@ func (r reader) ListRefunds(ctx context.Context, tenantID int64, st sales.Refund
 
 func (t *txn) InsertRefund(ctx context.Context, x *sales.RefundRequest) error {
 	ids, _ := json.Marshal(x.TicketIDs)
-	id, err := t.insert(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at, fee_cents, bundle_id) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt), x.FeeCents, x.BundleID)
+	id, err := t.insert(ctx, `INSERT INTO refunds (tenant_id, venue_id, order_id, ticket_ids, amount_cents, reason, status, requested_by, created_at, fee_cents, bundle_id, request_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+		x.TenantID, x.VenueID, x.OrderID, string(ids), x.AmountCents, x.Reason, x.Status, x.RequestedBy, ms(x.CreatedAt), x.FeeCents, x.BundleID, x.Key)
+	if err != nil && x.Key != "" && t.d.Unique(err) {
+		return sales.ErrRefundKeyTaken
+	}
 	if err != nil {
 		return wrap(err, "insert refund")
 	}
@@ -644,6 +647,18 @@ func (r reader) RefundPending(ctx context.Context, orderID int64) (bool, error) 
 	var n int
 	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM refunds WHERE order_id = ? AND status = 'pending'`, orderID).Scan(&n)
 	return n > 0, wrap(err, "look for a pending refund")
+}
+
+func (r reader) RefundByKey(ctx context.Context, tenantID int64, key string) (sales.RefundRequest, bool, error) {
+	x, err := scanRefund(r.q.QueryRowContext(ctx, `SELECT `+refundCols+` FROM refunds WHERE tenant_id = ? AND request_key = ?`, tenantID, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return x, false, nil
+	}
+	if err != nil {
+		return x, false, wrap(err, "read a refund by its key")
+	}
+	x.Key = key
+	return x, true, nil
 }
 
 func (r reader) RefundsToPayBack(ctx context.Context, limit int) ([]sales.RefundRequest, error) {
