@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,6 +77,31 @@ func TestTheBusinessPagesInTheBrowser(t *testing.T) {
 	run(t, fin, "close the run",
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=st-close-%d]`, runs[0].ID))),
 		waitText(fmt.Sprintf(`[data-run="%d"] [data-test=st-state]`, runs[0].ID), string(settlement.Closed)))
+	// The agency's statement for the run's period says one cent less:
+	// finance reconciles it on the page and resolves the difference.
+	full, err := w.srv.Settlement.Run(ctx, w.admin, runs[0].ID)
+	w.must(err)
+	local := func(at time.Time) string { return at.Local().Format("2006-01-02T15:04:05.000") }
+	stmt := fmt.Sprintf(`order_id,reference,amount_cents\n%d,MY-1,%d\n`, full.Lines[0].OrderID, full.Lines[0].NetCents-1)
+	run(t, fin, "reconcile the agency's statement",
+		js(fmt.Sprintf(`(() => { document.querySelector('[data-test=st-from]').value = %q; document.querySelector('[data-test=st-to]').value = %q;
+			document.querySelector('[data-test=st-statement]').value = "%s"; return true; })()`, local(full.From), local(full.To), stmt)),
+		chromedp.Click(chromedp.CSS(`[data-test=st-reconcile]`)),
+		waitText(`[data-test=st-diffs]`, "amounts differ"))
+	ds, err := w.srv.Settlement.Diffs(ctx, w.admin, runs[0].ID)
+	w.must(err)
+	if len(ds) != 1 || ds[0].OursCents-ds[0].TheirsCents != 1 {
+		t.Fatalf("the statement's differences: %+v", ds)
+	}
+	run(t, fin, "resolve the difference",
+		chromedp.SendKeys(chromedp.CSS(fmt.Sprintf(`[data-test=st-note-%d]`, ds[0].ID)), "their rounding; agreed by phone"),
+		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=st-resolve-%d]`, ds[0].ID))),
+		waitText(`[data-test=st-resolution]`, "agreed by phone"))
+	ds, err = w.srv.Settlement.Diffs(ctx, w.admin, runs[0].ID)
+	w.must(err)
+	if ds[0].ResolvedAt == nil || !strings.Contains(ds[0].ResolvedBy, "finance") {
+		t.Fatalf("the difference resolved: %+v", ds[0])
+	}
 
 	// The inventory: the session's 200 seats, three sold.
 	// The exports of the last day and week are taken (the server's sweep

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -404,5 +405,25 @@ func TestAnAgencysSettlementLinesAreItsOrders(t *testing.T) {
 	w.ok(w.call(fin, "GET", fmt.Sprintf("/api/v1/settlement/runs/%d/diffs", run.ID), nil), &ds)
 	if len(ds) != 0 {
 		t.Fatalf("a refused statement left differences: %+v", ds)
+	}
+	// The agency's statement for the run's period, by partner and period:
+	// everything it lists agrees but one order it never sold through us.
+	var stmt strings.Builder
+	stmt.WriteString("order_id,reference,amount_cents\n")
+	byOrder := map[int64]int64{}
+	for _, l := range run.Lines {
+		byOrder[l.OrderID] += l.NetCents
+	}
+	for id, n := range byOrder {
+		fmt.Fprintf(&stmt, "%d,,%d\n", id, n)
+	}
+	stmt.WriteString("777777,,500\n")
+	period := fmt.Sprintf("/api/v1/settlement/statement?party=%s&from=%s&to=%s", a.Party(), url.QueryEscape(run.From.Format(time.RFC3339Nano)), url.QueryEscape(run.To.Format(time.RFC3339Nano)))
+	w.ok(w.call(fin, "POST", period, stmt.String()), &ds)
+	if len(ds) != 1 || ds[0].OrderID != 777777 || ds[0].Kind != settlement.MissingInRun || ds[0].RunID != run.ID {
+		t.Fatalf("the period's differences: %+v", ds)
+	}
+	if r := w.call(w.a.clerk, "POST", period, stmt.String()); r.status != http.StatusForbidden {
+		t.Fatalf("a clerk reconciles: %d", r.status)
 	}
 }

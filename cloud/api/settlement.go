@@ -105,6 +105,24 @@ func (a *API) settlementRoutes() []route {
 				}
 				return s.Reconcile(c.Request.Context(), p, rid, lines)
 			})},
+		{method: "POST", path: "/settlement/statement", summary: "Reconcile a partner's statement for a period (party, from, to) against the runs that settle it whole, a month's statement against its daily runs: each difference goes on the run that settled its order",
+			tag: "settlement", query: []string{"party", "from", "to"}, resp: []settlement.Diff{},
+			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) {
+				from, err := queryTime(c, "from")
+				if err != nil {
+					return nil, err
+				}
+				to, err := queryTime(c, "to")
+				if err != nil {
+					return nil, err
+				}
+				lines, errs := settlement.ParseStatement(c.Request.Body)
+				if len(errs) > 0 {
+					return nil, fileError("bad_statement", "the statement has "+strconv.Itoa(len(errs))+" bad lines; nothing was reconciled", "statement", len(errs),
+						func(i int) (int, string) { return errs[i].Line, errs[i].Msg })
+				}
+				return s.ReconcilePeriod(c.Request.Context(), p, c.Query("party"), from, to, lines)
+			})},
 		{method: "GET", path: "/settlement/runs/:id/diffs", summary: "A run's differences from its partner's statement, resolved or not", tag: "settlement", resp: []settlement.Diff{},
 			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
 				return s.Diffs(c.Request.Context(), p, rid)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,8 +35,9 @@ type Store interface {
 	Runs(ctx context.Context, tenantID int64, party string, limit int) ([]Run, error)
 	// LastEnd is the end of the party's latest run.
 	LastEnd(ctx context.Context, tenantID int64, party string) (time.Time, bool, error)
-	// SetDiffs replaces a run's unresolved differences.
-	SetDiffs(ctx context.Context, tenantID, runID int64, ds []Diff, e audit.Entry) ([]Diff, error)
+	// SetDiffs replaces the unresolved differences of each run named (run
+	// id to its differences), in one transaction.
+	SetDiffs(ctx context.Context, tenantID int64, byRun map[int64][]Diff, e audit.Entry) ([]Diff, error)
 	Diffs(ctx context.Context, tenantID, runID int64) ([]Diff, error)
 	// SetRule keeps the organiser's or the printing house's rule; Rules
 	// lists them as partners (tenantID 0: every tenant's).
@@ -161,6 +164,8 @@ func (s *Service) Create(ctx context.Context, p sales.Principal, in NewRun) (Run
 
 func (s *Service) create(ctx context.Context, tenantID int64, actor string, in NewRun, scheduled bool) (Run, error) {
 	now := s.now()
+	// Periods are kept to the millisecond: the run answered is the run kept.
+	in.From, in.To = in.From.Truncate(time.Millisecond), in.To.Truncate(time.Millisecond)
 	switch {
 	case in.From.IsZero() || in.To.IsZero() || !in.From.Before(in.To):
 		return Run{}, sales.Invalid("invalid_period", "from must be before to")
@@ -262,8 +267,54 @@ func (s *Service) Reconcile(ctx context.Context, p sales.Principal, runID int64,
 	}
 	ds := Reconcile(r.Lines, st)
 	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.reconcile",
-		After: audit.Value(map[string]any{"statement_lines": len(st), "differences": len(ds)})}
-	return s.st.SetDiffs(ctx, p.TenantID, runID, ds, e)
+		Object: "settlement:" + strconv.FormatInt(runID, 10), After: audit.Value(map[string]any{"statement_lines": len(st), "differences": len(ds)})}
+	return s.st.SetDiffs(ctx, p.TenantID, map[int64][]Diff{runID: ds}, e)
+}
+
+// ReconcilePeriod compares a party's statement for a period with the runs
+// that settled it, a month's statement against its daily runs, say: the
+// runs must settle the period whole. Each difference is recorded on the
+// run that settled its order (one never settled, on the period's last
+// run), replacing each run's differences not yet resolved.
+func (s *Service) ReconcilePeriod(ctx context.Context, p sales.Principal, party string, from, to time.Time, st []StatementLine) ([]Diff, error) {
+	if err := allowed(p); err != nil {
+		return nil, err
+	}
+	from, to = from.Truncate(time.Millisecond), to.Truncate(time.Millisecond)
+	if from.IsZero() || to.IsZero() || !from.Before(to) {
+		return nil, sales.Invalid("bad_period", "give the statement's period: from before to")
+	}
+	all, err := s.st.Runs(ctx, p.TenantID, party, 500)
+	if err != nil {
+		return nil, err
+	}
+	var runs []Run
+	for _, r := range all {
+		switch {
+		case !r.To.After(from) || !r.From.Before(to):
+			continue // outside
+		case r.From.Before(from) || r.To.After(to):
+			return nil, sales.Conflict("period_split", fmt.Sprintf("run %d (%s to %s) is only partly in the period: reconcile a period its runs settle whole",
+				r.ID, r.From.UTC().Format(time.RFC3339), r.To.UTC().Format(time.RFC3339)))
+		}
+		full, err := s.st.Run(ctx, p.TenantID, r.ID)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, full)
+	}
+	slices.SortFunc(runs, func(a, b Run) int { return a.From.Compare(b.From) })
+	if err := Cover(runs, from, to); err != nil {
+		return nil, sales.Conflict("period_not_settled", err.Error()+": settle it first")
+	}
+	byRun := ReconcileRuns(runs, st)
+	n := 0
+	for _, ds := range byRun {
+		n += len(ds)
+	}
+	e := audit.Entry{At: s.now().UTC(), TenantID: p.TenantID, Actor: p.Actor(), Action: "settlement.reconcile", Object: "party:" + party,
+		After: audit.Value(map[string]any{"from": from.UTC(), "to": to.UTC(), "runs": len(runs), "statement_lines": len(st), "differences": n})}
+	return s.st.SetDiffs(ctx, p.TenantID, byRun, e)
 }
 
 // Diffs lists a run's differences, resolved or not.

@@ -241,6 +241,52 @@ func Reconcile(lines []Line, st []StatementLine) []Diff {
 	return out
 }
 
+// Cover checks that runs (sorted by start) settle [from, to) whole: the
+// first starts at from, each starts where the one before ended, and the
+// last ends at to. It says where a gap is.
+func Cover(runs []Run, from, to time.Time) error {
+	at := from
+	for _, r := range runs {
+		if !r.From.Equal(at) {
+			return fmt.Errorf("nothing is settled from %s to %s", at.UTC().Format(time.RFC3339), r.From.UTC().Format(time.RFC3339))
+		}
+		at = r.To
+	}
+	if !at.Equal(to) {
+		return fmt.Errorf("nothing is settled from %s to %s", at.UTC().Format(time.RFC3339), to.UTC().Format(time.RFC3339))
+	}
+	return nil
+}
+
+// ReconcileRuns compares a statement covering several runs with all
+// their lines, and puts each difference on the run that settled its
+// order; one the runs never settled goes on the last run.
+func ReconcileRuns(runs []Run, st []StatementLine) map[int64][]Diff {
+	var lines []Line
+	runOf := map[int64]int64{}
+	for _, r := range runs {
+		lines = append(lines, r.Lines...)
+		for _, l := range r.Lines {
+			if _, ok := runOf[l.OrderID]; !ok {
+				runOf[l.OrderID] = r.ID
+			}
+		}
+	}
+	out := map[int64][]Diff{}
+	for _, r := range runs {
+		out[r.ID] = []Diff{}
+	}
+	for _, d := range Reconcile(lines, st) {
+		id, ok := runOf[d.OrderID]
+		if !ok {
+			id = runs[len(runs)-1].ID
+		}
+		d.RunID = id
+		out[id] = append(out[id], d)
+	}
+	return out
+}
+
 // LineError is a statement line that cannot be read.
 type LineError struct {
 	Line int    `json:"line"`

@@ -15,6 +15,10 @@
     "st.partner": ["Partner", "合作方"], "st.from": ["From", "开始"], "st.to": ["To", "结束"], "st.run": ["Settle", "结算"], "st.gross": ["Gross", "票款"],
     "st.commission": ["Commission", "佣金"], "st.fees": ["Fees", "服务费"], "st.net": ["Net due", "应结金额"], "st.state": ["State", "状态"],
     "st.close": ["Close", "关账"], "st.lines": ["Lines", "明细"], "st.none": ["No settlement run yet.", "暂无结算批次。"], "st.kind": ["Kind", "类型"],
+    "st.statement": ["Reconcile the partner's statement for the period (CSV: order_id,reference,amount_cents)", "与合作方对账单核对（CSV：order_id,reference,amount_cents）"],
+    "st.reconcile": ["Reconcile", "对账"], "st.diffs": ["Differences", "差异"], "st.ours": ["Ours", "我方"], "st.theirs": ["Theirs", "对方"], "st.run.of": ["Run", "批次"],
+    "st.note": ["How it was resolved", "处理说明"], "st.resolve": ["Resolve", "处理"], "st.agree": ["The statement agrees with the runs.", "对账单与结算一致。"],
+    "diff.missing_in_run": ["we settled none", "我方未结算"], "diff.missing_in_statement": ["not in their statement", "对方未列出"], "diff.amount_differs": ["amounts differ", "金额不符"],
     "inv.asof": ["As of", "截至"], "inv.seats": ["Seats", "座位"], "inv.sold": ["Sold", "已售"], "inv.unsold": ["Unsold", "未售"], "inv.nonsale": ["Not for sale", "不可售"],
     "inv.production": ["Production", "制票"], "inv.use": ["Use", "使用"], "inv.share": ["Kept from the public", "非公开比例"], "inv.csv": ["CSV now", "导出当前"],
     "inv.daily": ["Daily CSV", "日报 CSV"], "inv.weekly": ["Weekly CSV", "周报 CSV"],
@@ -81,15 +85,29 @@
 
   // --- settlement (tenant admin, finance) ---------------------------------
   const settlementPage = (ctx) => async (target) => {
-    const runs = el("div"), lines = el("div"), msg = el("div");
+    const runs = el("div"), lines = el("div"), msg = el("div"), diffs = el("div");
     const partners = await ctx.api("GET", "/settlement/partners");
     const party = el("select", { "data-test": "st-party" }, partners.map((p) => el("option", { value: p.party }, p.name + " (" + p.party + ")")));
     const day = (d) => new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
     const from = el("input", { type: "datetime-local", "data-test": "st-from", value: day(new Date(Date.now() - 86400000)) });
     // To: empty settles up to the moment of the click.
     const to = el("input", { type: "datetime-local", "data-test": "st-to" });
+    // showDiffs lists differences from a statement, each resolved by
+    // finance with a note (audited).
+    const showDiffs = (ds, reload) => clear(diffs, el("div", { class: "card scroll" }, el("h2", {}, t("st.diffs")), ds.length ? el("table", { "data-test": "st-diffs" },
+      el("thead", {}, el("tr", {}, [t("order"), t("st.kind"), t("st.ours"), t("st.theirs"), t("st.run.of"), t("st.note")].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ds.map((d) => {
+        const note = el("input", { size: 24, "data-test": "st-note-" + d.id }), out = el("span");
+        return el("tr", { "data-diff": d.id }, el("td", {}, "#" + d.order_id), el("td", {}, t("diff." + d.kind)), el("td", { class: "num" }, money(d.ours_cents)),
+          el("td", { class: "num" }, money(d.theirs_cents)), el("td", {}, "#" + d.run_id),
+          el("td", { "data-test": "st-resolution" }, d.resolved_at ? [d.note, el("span", { class: "muted" }, " · ", d.resolved_by)] : [note,
+            el("button", { type: "button", class: "secondary", "data-test": "st-resolve-" + d.id, onclick: () => ctx.guard(out, async () => {
+              await ctx.api("POST", `/settlement/diffs/${d.id}/resolve`, { note: note.value }); await reload(); }) }, t("st.resolve")), out]));
+      }))) : el("p", { class: "okmsg" }, t("st.agree"))));
     const show = async (id) => {
       const r = await ctx.api("GET", `/settlement/runs/${id}`);
+      const reload = async () => showDiffs(await ctx.api("GET", `/settlement/runs/${id}/diffs`), reload);
+      await reload();
       clear(lines, el("div", { class: "card scroll" }, el("h2", {}, r.name, " · ", t("st.lines")),
         el("button", { type: "button", class: "secondary", onclick: () => ctx.download(`/settlement/runs/${id}/lines.csv`, `settlement-${id}.csv`) }, "CSV"),
         el("table", { "data-test": "st-lines" }, el("thead", {}, el("tr", {}, [t("st.kind"), t("order"), t("tickets"), t("st.gross"), t("st.commission"), t("st.fees"), t("st.net")].map((h) => el("th", {}, h)))),
@@ -111,7 +129,22 @@
       clear(msg); await load(); await show(r.id); }); } },
       el("div", { class: "row" }, el("label", {}, t("st.partner"), party), el("label", {}, t("st.from"), from), el("label", {}, t("st.to"), to),
         el("button", { type: "submit", "data-test": "st-create" }, t("st.run"))), msg);
-    clear(target, el("h1", {}, t("nav.settlement")), form, el("div", { class: "card scroll" }, runs), lines);
+    // A statement for a period: the runs must settle it whole.
+    const text = el("textarea", { rows: 4, cols: 50, "data-test": "st-statement" }, "order_id,reference,amount_cents\n");
+    const file = el("input", { type: "file", accept: ".csv,text/csv", onchange: async () => { if (file.files[0]) text.value = await file.files[0].text(); } });
+    const smsg = el("div");
+    const reconcile = el("form", { class: "card", onsubmit: (e) => { e.preventDefault(); ctx.guard(smsg, async () => {
+      const q = `party=${encodeURIComponent(party.value)}&from=${encodeURIComponent(new Date(from.value).toISOString())}&to=${encodeURIComponent((to.value ? new Date(to.value) : new Date()).toISOString())}`;
+      const path = `/settlement/statement?${q}`;
+      const reload = async () => {
+        // Each run's differences, resolved or not, after the statement.
+        const all = await Promise.all([...new Set(ds.map((d) => d.run_id))].map((id) => ctx.api("GET", `/settlement/runs/${id}/diffs`)));
+        showDiffs(all.flat(), reload);
+      };
+      const ds = await ctx.api("POST", path, text.value, "text/csv");
+      clear(smsg); showDiffs(ds, reload); }); } },
+      el("p", {}, t("st.statement")), el("div", { class: "row" }, text, file, el("button", { type: "submit", "data-test": "st-reconcile" }, t("st.reconcile"))), smsg);
+    clear(target, el("h1", {}, t("nav.settlement")), form, el("div", { class: "card scroll" }, runs), reconcile, diffs, lines);
     await load();
   };
 

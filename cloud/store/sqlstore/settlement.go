@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -258,26 +259,27 @@ func scanDiff(sc interface{ Scan(...any) error }) (settlement.Diff, error) {
 	return d, err
 }
 
-func (r settlementStore) SetDiffs(ctx context.Context, tenantID, runID int64, ds []settlement.Diff, e audit.Entry) ([]settlement.Diff, error) {
+func (r settlementStore) SetDiffs(ctx context.Context, tenantID int64, byRun map[int64][]settlement.Diff, e audit.Entry) ([]settlement.Diff, error) {
+	out := []settlement.Diff{}
 	err := r.s.Update(ctx, func(tx sales.Tx) error {
 		t := tx.(*txn)
-		if _, err := t.q.ExecContext(ctx, `DELETE FROM settlement_diffs WHERE run_id = ? AND tenant_id = ? AND resolved_at IS NULL`, runID, tenantID); err != nil {
-			return wrap(err, "store differences")
-		}
-		for i := range ds {
-			ds[i].RunID = runID
-			if err := t.q.QueryRowContext(ctx, `INSERT INTO settlement_diffs (tenant_id, run_id, order_id, kind, ours_cents, theirs_cents, note, resolved_by) VALUES (?,?,?,?,?,?,'','') RETURNING id`,
-				tenantID, runID, ds[i].OrderID, ds[i].Kind, ds[i].OursCents, ds[i].TheirsCents).Scan(&ds[i].ID); err != nil {
+		out = out[:0]
+		for _, runID := range slices.Sorted(maps.Keys(byRun)) {
+			if _, err := t.q.ExecContext(ctx, `DELETE FROM settlement_diffs WHERE run_id = ? AND tenant_id = ? AND resolved_at IS NULL`, runID, tenantID); err != nil {
 				return wrap(err, "store differences")
 			}
+			for _, d := range byRun[runID] {
+				d.RunID = runID
+				if err := t.q.QueryRowContext(ctx, `INSERT INTO settlement_diffs (tenant_id, run_id, order_id, kind, ours_cents, theirs_cents, note, resolved_by) VALUES (?,?,?,?,?,?,'','') RETURNING id`,
+					tenantID, runID, d.OrderID, d.Kind, d.OursCents, d.TheirsCents).Scan(&d.ID); err != nil {
+					return wrap(err, "store differences")
+				}
+				out = append(out, d)
+			}
 		}
-		e.Object = "settlement:" + strconv.FormatInt(runID, 10)
 		return t.AppendAudit(ctx, e)
 	})
-	if ds == nil {
-		ds = []settlement.Diff{}
-	}
-	return ds, err
+	return out, err
 }
 
 func (r settlementStore) Diffs(ctx context.Context, tenantID, runID int64) ([]settlement.Diff, error) {

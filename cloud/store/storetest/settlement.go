@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -183,6 +184,49 @@ func testSettlement(t *testing.T, open func(t *testing.T) sales.Store) {
 	if len(all) != 3 || all[0].ResolvedAt == nil {
 		t.Fatalf("differences after a second statement: %+v", all)
 	}
+	// A statement for the three days against their three daily runs:
+	// each difference lands on the run that settled its order.
+	runs, _ = svc.Runs(ctx, finance, a.Party())
+	slices.SortFunc(runs, func(x, y settlement.Run) int { return x.From.Compare(y.From) })
+	first, last := runs[0], runs[len(runs)-1]
+	runOf := map[int64]int64{}
+	for _, r := range runs {
+		full, _ := svc.Run(ctx, finance, r.ID)
+		for _, l := range full.Lines {
+			runOf[l.OrderID] = r.ID
+		}
+	}
+	o4net := int64(0)
+	full4, _ := svc.Run(ctx, finance, runOf[o4.ID])
+	for _, l := range full4.Lines {
+		if l.OrderID == o4.ID {
+			o4net += l.NetCents
+		}
+	}
+	month := []settlement.StatementLine{{OrderID: o1.ID, AmountCents: net[o1.ID]}, {OrderID: o2.ID, AmountCents: net[o2.ID]}, {OrderID: o3.ID, AmountCents: net[o3.ID]},
+		{OrderID: o4.ID, AmountCents: o4net - 1}, {OrderID: 888888, AmountCents: 100}}
+	if _, err := svc.ReconcilePeriod(ctx, finance, a.Party(), first.From, last.To.Add(time.Hour), month); !isCode(err, "period_not_settled") {
+		t.Fatalf("a period settled only in part: %v", err)
+	}
+	if _, err := svc.ReconcilePeriod(ctx, finance, a.Party(), first.From.Add(time.Hour), last.To, month); !isCode(err, "period_split") {
+		t.Fatalf("a period splitting a run: %v", err)
+	}
+	pds, err := svc.ReconcilePeriod(ctx, finance, a.Party(), first.From, last.To, month)
+	if err != nil || len(pds) != 2 {
+		t.Fatalf("the period's differences: %+v %v", pds, err)
+	}
+	for _, d := range pds {
+		switch {
+		case d.OrderID == o4.ID && d.Kind == settlement.AmountDiffers && d.RunID == runOf[o4.ID] && runOf[o4.ID] != first.ID:
+		case d.OrderID == 888888 && d.Kind == settlement.MissingInRun && d.RunID == last.ID:
+		default:
+			t.Fatalf("a difference of the period: %+v (runs %d..%d, order 4 in %d)", d, first.ID, last.ID, runOf[o4.ID])
+		}
+	}
+	if ds, _ := svc.Diffs(ctx, finance, first.ID); len(ds) != 1 || ds[0].ResolvedAt == nil {
+		t.Fatalf("the first day after the period's statement (its resolved difference kept, the others agreed): %+v", ds)
+	}
+
 	entries, err := f.Svc.AuditLog(ctx, f.TenantAdmin, sales.AuditFilter{Action: "settlement.resolve"})
 	if err != nil || len(entries) != 1 || entries[0].Actor != finance.Actor() {
 		t.Fatalf("the resolution's audit entry: %+v %v", entries, err)
