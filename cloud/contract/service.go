@@ -54,6 +54,7 @@ type Sales interface {
 	HoldSeats(ctx context.Context, p sales.Principal, in sales.HoldRequest) (sales.Hold, error)
 	ReleaseHold(ctx context.Context, p sales.Principal, id int64) (sales.Hold, error)
 	GetHold(ctx context.Context, p sales.Principal, id int64) (sales.Hold, error)
+	SessionSeats(ctx context.Context, p sales.Principal, sessionID int64) ([]sales.SessionSeat, error)
 	GetEvent(ctx context.Context, p sales.Principal, id int64) (sales.Event, error)
 	ConfirmPaid(ctx context.Context, p sales.Principal, in sales.OrderRequest, pre sales.Prepaid) (sales.Order, error)
 	GetOrder(ctx context.Context, p sales.Principal, id int64) (sales.Order, error)
@@ -291,6 +292,22 @@ func (s *Service) Orders(ctx context.Context, p sales.Principal) ([]Order, error
 	return os, nil
 }
 
+// reservedFor lists the free seats of the order's session and level that
+// the organiser reserved for the customer, in seat order.
+func (s *Service) reservedFor(ctx context.Context, p sales.Principal, o Order, c Customer, now time.Time) ([]int64, error) {
+	seats, err := s.sales.SessionSeats(ctx, seller(p), o.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, st := range seats {
+		if st.Category == sales.CategoryReserved && st.ReservedFor == c.Code && st.TierID == o.TierID && st.Sellable(now, c.Code) {
+			out = append(out, st.SeatID)
+		}
+	}
+	return out, nil
+}
+
 // SeatRequest picks an order's seats, or (none) has the best assigned.
 type SeatRequest struct {
 	SeatIDs []int64 `json:"seat_ids,omitempty"`
@@ -308,11 +325,26 @@ func (s *Service) Seat(ctx context.Context, p sales.Principal, id int64, in Seat
 	if len(in.SeatIDs) > 0 && len(in.SeatIDs) != o.Quantity {
 		return Order{}, sales.Invalid("invalid_seats", fmt.Sprintf("pick exactly %d seats", o.Quantity))
 	}
+	c, err := s.customer(ctx, p.TenantID, o.CustomerID)
+	if err != nil {
+		return Order{}, err
+	}
 	now := s.now()
+	// Seats the organiser reserved for this customer (targeted
+	// reservation, §6.1.2(3): reserved_for names its code) are its own
+	// to take, and assigned first.
 	req := sales.HoldRequest{SessionID: o.SessionID, Channel: sales.ChannelContract, SeatIDs: in.SeatIDs, TierID: o.TierID, AllowSplit: true,
-		Party: PartyOf(o.CustomerID), TTL: o.Deadline.Sub(now)}
+		Party: PartyOf(o.CustomerID), Customer: c.Code, TTL: o.Deadline.Sub(now)}
 	if len(in.SeatIDs) == 0 {
-		req.Count = o.Quantity
+		mine, err := s.reservedFor(ctx, p, o, c, now)
+		if err != nil {
+			return Order{}, err
+		}
+		if len(mine) >= o.Quantity {
+			req.SeatIDs = mine[:o.Quantity]
+		} else {
+			req.Count = o.Quantity
+		}
 	}
 	h, err := s.sales.HoldSeats(ctx, seller(p), req)
 	if err != nil {

@@ -303,3 +303,63 @@ func testContract(t *testing.T, open func(t *testing.T) sales.Store) {
 		t.Fatalf("an order after the deadline: %v", err)
 	}
 }
+
+// testContractReserved: seats the organiser reserves for a contract
+// customer (targeted reservation) are that customer's: its order is
+// assigned them first, another customer's representative and the public
+// cannot take them.
+func testContractReserved(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	cs, ok := f.Store.(interface{ Contract() contract.Store })
+	if !ok {
+		t.Fatal("the store keeps no contract customers")
+	}
+	svc := contract.New(cs.Contract(), f.Svc, f.Clock.Now)
+	tier := f.Tiers[0].ID
+	a, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "bank", Name: "Bank", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "air", Name: "Airline", Enabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	repA := f.User(t, f.TenantAdmin, "rep-a", auth.RoleCustomerRep, 0)
+	repB := f.User(t, f.TenantAdmin, "rep-b", auth.RoleCustomerRep, 0)
+	for rep, cust := range map[*sales.Principal]int64{&repA: a.ID, &repB: b.ID} {
+		if err := svc.SetRep(ctx, f.Manager, cust, rep.UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := f.Svc.SetQuotas(ctx, f.Manager, f.Session.ID, []sales.Quota{{Channel: sales.ChannelContract, TierID: tier, Limit: 10}}); err != nil {
+		t.Fatal(err)
+	}
+	mine := []int64{f.SeatID(t, f.Session.ID, "F-9"), f.SeatID(t, f.Session.ID, "F-10")}
+	until := f.Session.StartsAt.Add(-contract.NamesBefore)
+	if err := f.Svc.SetSeatCategory(ctx, f.Manager, f.Session.ID, sales.CategoryChange{SeatIDs: mine, Category: sales.CategoryReserved, ReservedFor: a.Code,
+		ReservedUntil: &until, Reason: "the bank's box"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: mine[:1]}); !isKind(err, sales.KindConflict) {
+		t.Fatalf("the public holds a seat reserved for the bank: %v", err)
+	}
+	ob, err := svc.Place(ctx, repB, contract.NewOrder{SessionID: f.Session.ID, TierID: tier, Quantity: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Seat(ctx, repB, ob.ID, contract.SeatRequest{SeatIDs: mine}); !isKind(err, sales.KindConflict) {
+		t.Fatalf("another customer takes the bank's reserved seats: %v", err)
+	}
+	oa, err := svc.Place(ctx, repA, contract.NewOrder{SessionID: f.Session.ID, TierID: tier, Quantity: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc.Seat(ctx, repA, oa.ID, contract.SeatRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(got.SeatIDs)
+	if !slices.Equal(got.SeatIDs, mine) {
+		t.Fatalf("the bank's order was assigned %v, not its reserved seats %v", got.SeatIDs, mine)
+	}
+}

@@ -37,6 +37,7 @@ var capabilities = []capability{
 	{"holds are all or nothing", testHoldAllOrNothing},
 	{"a closed event refunds nothing until the session is postponed or cancelled; printed tickets come back first", testSpecialRefunds},
 	{"the inventory's daily and weekly exports are taken once, kept with their digest, and agree with the channels' sales", testInventoryExports},
+	{"seats reserved for a contract customer are its own: assigned to its orders first, refused to others", testContractReserved},
 	{"contract customers' two quota tracks hold against the public; names by CSV; tickets once paid; unnamed orders lapse", testContract},
 	{"a real-name pass names one holder on every session's ticket; the same document holds no second pass, nor more than the event's limit", testRealNamePasses},
 	{"a seated pass takes its seat in every session in one transaction or none; a refund gives all back", testPasses},
