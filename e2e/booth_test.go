@@ -93,13 +93,7 @@ func TestABoothPrintsAReservedOrderAfterCheckingTheBuyersID(t *testing.T) {
 	if n := countFacts(t, w, "print"); n != 2 {
 		t.Fatalf("the cloud has %d prints, want 2", n)
 	}
-	got, err := w.svc.GetOrder(ctx, w.clerk, o.ID)
-	w.must(err)
-	for _, tk := range got.Tickets {
-		if tk.PrintedAt == nil {
-			t.Errorf("ticket %s is not printed in the cloud", tk.Number)
-		}
-	}
+	w.allPrinted(t, o.ID)
 	run(t, b, "look the order up again",
 		js(`document.querySelector("[data-test=pickup-orders]").replaceChildren()`),
 		chromedp.SendKeys(chromedp.CSS(`[data-test=pickup-doc-number]`), buyer),
@@ -258,5 +252,17 @@ func TestThePOSSellsARealNamePassToItsHolder(t *testing.T) {
 	w.must(err)
 	if len(held) != 2 {
 		t.Fatalf("the holder's document is on %d of the pass's orders, want 2", len(held))
+	}
+}
+
+// allPrinted checks that the cloud has every ticket of an order printed.
+func (w *world) allPrinted(t *testing.T, orderID int64) {
+	t.Helper()
+	o, err := w.svc.GetOrder(context.Background(), w.admin, orderID)
+	w.must(err)
+	for _, tk := range o.Tickets {
+		if tk.PrintedAt == nil {
+			t.Errorf("ticket %s of order %d is not printed in the cloud", tk.Number, orderID)
+		}
 	}
 }

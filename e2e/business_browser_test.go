@@ -182,13 +182,7 @@ func TestTheBusinessPagesInTheBrowser(t *testing.T) {
 	shot(t, rep, "contract-print")
 	paid, err := w.srv.Contract.Get(ctx, w.admin, oid)
 	w.must(err)
-	issued, err := w.svc.GetOrder(ctx, w.admin, paid.SaleID)
-	w.must(err)
-	for _, tk := range issued.Tickets {
-		if tk.PrintedAt == nil {
-			t.Fatalf("ticket %s printed by the representative is not marked printed", tk.Number)
-		}
-	}
+	w.allPrinted(t, paid.SaleID)
 	run(t, rep, "print again",
 		js(`document.querySelector('[data-test=ct-print-sheet]').remove()`),
 		chromedp.Click(chromedp.CSS(fmt.Sprintf(`[data-test=ct-print-%d]`, oid))),

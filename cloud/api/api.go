@@ -388,6 +388,16 @@ func queryTime(c *gin.Context, name string) (time.Time, error) {
 	return t, nil
 }
 
+// queryPeriod reads the from and to query parameters (RFC 3339; either
+// may be missing: zero).
+func queryPeriod(c *gin.Context) (from, to time.Time, err error) {
+	if from, err = queryTime(c, "from"); err != nil {
+		return from, to, err
+	}
+	to, err = queryTime(c, "to")
+	return from, to, err
+}
+
 // paging reads the limit and since query parameters lists share.
 func paging(c *gin.Context) (int, time.Time, error) {
 	lim, err := queryInt(c, "limit")

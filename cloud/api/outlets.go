@@ -66,11 +66,7 @@ func (a *API) outletRoutes() []route {
 			})},
 		{method: "GET", path: "/outlets/report", summary: "What each outlet sold from from to to (RFC 3339; to: now)", tag: "outlets", query: []string{"from", "to"}, resp: []outlet.Sales{},
 			h: with(func(c *gin.Context, s *outlet.Service, p sales.Principal) (any, error) {
-				from, err := queryTime(c, "from")
-				if err != nil {
-					return nil, err
-				}
-				to, err := queryTime(c, "to")
+				from, to, err := queryPeriod(c)
 				if err != nil {
 					return nil, err
 				}

@@ -98,28 +98,22 @@ func (a *API) settlementRoutes() []route {
 		{method: "POST", path: "/settlement/runs/:id/statement", summary: "Reconcile the partner's statement (CSV: order_id,reference,amount_cents) against a run; answers the differences", tag: "settlement",
 			resp: []settlement.Diff{},
 			h: run(func(c *gin.Context, s *settlement.Service, p sales.Principal, rid int64) (any, error) {
-				lines, errs := settlement.ParseStatement(c.Request.Body)
-				if len(errs) > 0 {
-					return nil, fileError("bad_statement", "the statement has "+strconv.Itoa(len(errs))+" bad lines; nothing was reconciled", "statement", len(errs),
-						func(i int) (int, string) { return errs[i].Line, errs[i].Msg })
+				lines, err := statement(c)
+				if err != nil {
+					return nil, err
 				}
 				return s.Reconcile(c.Request.Context(), p, rid, lines)
 			})},
 		{method: "POST", path: "/settlement/statement", summary: "Reconcile a partner's statement for a period (party, from, to) against the runs that settle it whole, a month's statement against its daily runs: each difference goes on the run that settled its order",
 			tag: "settlement", query: []string{"party", "from", "to"}, resp: []settlement.Diff{},
 			h: with(func(c *gin.Context, s *settlement.Service, p sales.Principal) (any, error) {
-				from, err := queryTime(c, "from")
+				from, to, err := queryPeriod(c)
 				if err != nil {
 					return nil, err
 				}
-				to, err := queryTime(c, "to")
+				lines, err := statement(c)
 				if err != nil {
 					return nil, err
-				}
-				lines, errs := settlement.ParseStatement(c.Request.Body)
-				if len(errs) > 0 {
-					return nil, fileError("bad_statement", "the statement has "+strconv.Itoa(len(errs))+" bad lines; nothing was reconciled", "statement", len(errs),
-						func(i int) (int, string) { return errs[i].Line, errs[i].Msg })
 				}
 				return s.ReconcilePeriod(c.Request.Context(), p, c.Query("party"), from, to, lines)
 			})},
@@ -136,4 +130,15 @@ func (a *API) settlementRoutes() []route {
 				return s.Resolve(c.Request.Context(), p, did, in.Note)
 			})},
 	}
+}
+
+// statement reads a partner's statement (CSV) from the body; a bad one
+// names its lines.
+func statement(c *gin.Context) ([]settlement.StatementLine, error) {
+	lines, errs := settlement.ParseStatement(c.Request.Body)
+	if len(errs) > 0 {
+		return nil, fileError("bad_statement", "the statement has "+strconv.Itoa(len(errs))+" bad lines; nothing was reconciled", "statement", len(errs),
+			func(i int) (int, string) { return errs[i].Line, errs[i].Msg })
+	}
+	return lines, nil
 }

@@ -25,23 +25,31 @@ func (s *Service) TicketPrintout(ctx context.Context, p Principal, number string
 	if err != nil {
 		return Printout{}, err
 	}
-	ss, err := s.store.GetSession(ctx, t.TenantID, t.SessionID)
+	pr, err := s.printout(ctx, t.TenantID, t.VenueID, t.SessionID)
+	pr.Ticket = t
+	return pr, err
+}
+
+// printout is what the tickets of a session print besides their own
+// fields: venue, event, hall and time.
+func (s *Service) printout(ctx context.Context, tenantID, venueID, sessionID int64) (Printout, error) {
+	ss, err := s.store.GetSession(ctx, tenantID, sessionID)
 	if err != nil {
 		return Printout{}, err
 	}
-	v, err := s.store.GetVenue(ctx, t.TenantID, t.VenueID)
+	v, err := s.store.GetVenue(ctx, tenantID, venueID)
 	if err != nil {
 		return Printout{}, err
 	}
-	ev, err := s.store.GetEvent(ctx, t.TenantID, ss.EventID)
+	ev, err := s.store.GetEvent(ctx, tenantID, ss.EventID)
 	if err != nil {
 		return Printout{}, err
 	}
-	h, err := s.store.GetHall(ctx, t.TenantID, ss.HallID)
+	h, err := s.store.GetHall(ctx, tenantID, ss.HallID)
 	if err != nil {
 		return Printout{}, err
 	}
-	return Printout{Ticket: t, Venue: v.Name, Timezone: v.Timezone, Event: ev.Name, Hall: h.Name, StartsAt: ss.StartsAt}, nil
+	return Printout{Venue: v.Name, Timezone: v.Timezone, Event: ev.Name, Hall: h.Name, StartsAt: ss.StartsAt}, nil
 }
 
 // PrintOrder records the print of an order's valid tickets away from the
@@ -77,19 +85,7 @@ func (s *Service) PrintOrder(ctx context.Context, p Principal, orderID int64, re
 	if printed > 0 && !reprint {
 		return nil, conflict("already_printed", strconv.Itoa(printed)+" of the tickets were printed before: print again only to replace lost paper (reprint)")
 	}
-	ss, err := s.store.GetSession(ctx, o.TenantID, o.SessionID)
-	if err != nil {
-		return nil, err
-	}
-	v, err := s.store.GetVenue(ctx, o.TenantID, o.VenueID)
-	if err != nil {
-		return nil, err
-	}
-	ev, err := s.store.GetEvent(ctx, o.TenantID, ss.EventID)
-	if err != nil {
-		return nil, err
-	}
-	h, err := s.store.GetHall(ctx, o.TenantID, ss.HallID)
+	base, err := s.printout(ctx, o.TenantID, o.VenueID, o.SessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -119,7 +115,8 @@ func (s *Service) PrintOrder(ctx context.Context, p Principal, orderID int64, re
 		if t.PrintedAt == nil {
 			t.PrintedAt = &at
 		}
-		out[i] = Printout{Ticket: t, Venue: v.Name, Timezone: v.Timezone, Event: ev.Name, Hall: h.Name, StartsAt: ss.StartsAt}
+		out[i] = base
+		out[i].Ticket = t
 	}
 	return out, nil
 }

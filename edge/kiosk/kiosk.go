@@ -214,16 +214,9 @@ func (k *Kiosk) PrintTicket(ctx context.Context, number string, reprint bool, au
 	defer k.printMu.Unlock()
 	var t Printable
 	err := k.Cache.View(func(tx *cache.Tx) error {
-		tk, err := printable(tx, number, reprint, authorisedBy)
+		tk, s, err := printableWithSession(tx, number, reprint, authorisedBy)
 		if err != nil {
 			return err
-		}
-		s, ok, err := tx.Session(tk.SessionID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return fmt.Errorf("kiosk: session %d of ticket %s is not cached", tk.SessionID, number)
 		}
 		t = Printable{Ticket: tk, Session: s, VenueCode: k.Cache.Venue(), Location: k.Location}
 		return nil
@@ -256,6 +249,22 @@ func (k *Kiosk) printOn(ctx context.Context, p TicketPrinter, t Printable, numbe
 		return errors.Join(err, fmt.Errorf("kiosk: record the print failure: %w", ferr))
 	}
 	return &PrintError{Number: t.Ticket.Number, Problem: problem, Err: err}
+}
+
+// printableWithSession is printable's ticket with its cached session.
+func printableWithSession(tx *cache.Tx, number string, reprint bool, authorisedBy string) (cache.Ticket, sync.SessionData, error) {
+	tk, err := printable(tx, number, reprint, authorisedBy)
+	if err != nil {
+		return cache.Ticket{}, sync.SessionData{}, err
+	}
+	s, ok, err := tx.Session(tk.SessionID)
+	if err != nil {
+		return cache.Ticket{}, sync.SessionData{}, err
+	}
+	if !ok {
+		return cache.Ticket{}, sync.SessionData{}, fmt.Errorf("kiosk: session %d of ticket %s is not cached", tk.SessionID, number)
+	}
+	return tk, s, nil
 }
 
 // printable returns the cached ticket if the print rules let it print:

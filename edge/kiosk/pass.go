@@ -49,16 +49,9 @@ func (k *Kiosk) PrintPass(ctx context.Context, code string, reprint bool, author
 		}
 		var parts []part
 		for _, n := range tx.PassTickets(pp.PassID) {
-			tk, err := printable(tx, n, reprint, authorisedBy)
+			tk, s, err := printableWithSession(tx, n, reprint, authorisedBy)
 			if err != nil {
 				return err
-			}
-			s, ok, err := tx.Session(tk.SessionID)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				return fmt.Errorf("kiosk: session %d of pass ticket %s is not cached", tk.SessionID, n)
 			}
 			parts = append(parts, part{tk, s})
 		}

@@ -22,31 +22,9 @@ import (
 // lapses and frees its seats.
 func testContract(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
-	cs, ok := f.Store.(interface{ Contract() contract.Store })
-	if !ok {
-		t.Fatal("the store keeps no contract customers")
-	}
-	svc := contract.New(cs.Contract(), f.Svc, f.Clock.Now)
+	svc, a, b, repA, repB := contractCustomers(t, f)
 	tier := f.Tiers[0].ID
-	a, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "bank", Name: "Bank of Shanghai", Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "airline", Name: "Eastern Air", Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	repA := f.User(t, f.TenantAdmin, "rep-a", auth.RoleCustomerRep, 0)
-	repB := f.User(t, f.TenantAdmin, "rep-b", auth.RoleCustomerRep, 0)
 	finance := f.User(t, f.TenantAdmin, "fin", auth.RoleFinance, 0)
-	for _, x := range []struct {
-		rep  sales.Principal
-		cust int64
-	}{{repA, a.ID}, {repB, b.ID}} {
-		if err := svc.SetRep(ctx, f.Manager, x.cust, x.rep.UserID); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if err := svc.SetRep(ctx, f.Manager, a.ID, f.Clerk.UserID); !isCode(err, "not_a_rep") {
 		t.Fatalf("a clerk made a representative: %v", err)
 	}
@@ -310,27 +288,8 @@ func testContract(t *testing.T, open func(t *testing.T) sales.Store) {
 // cannot take them.
 func testContractReserved(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
-	cs, ok := f.Store.(interface{ Contract() contract.Store })
-	if !ok {
-		t.Fatal("the store keeps no contract customers")
-	}
-	svc := contract.New(cs.Contract(), f.Svc, f.Clock.Now)
+	svc, a, _, repA, repB := contractCustomers(t, f)
 	tier := f.Tiers[0].ID
-	a, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "bank", Name: "Bank", Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "air", Name: "Airline", Enabled: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	repA := f.User(t, f.TenantAdmin, "rep-a", auth.RoleCustomerRep, 0)
-	repB := f.User(t, f.TenantAdmin, "rep-b", auth.RoleCustomerRep, 0)
-	for rep, cust := range map[*sales.Principal]int64{&repA: a.ID, &repB: b.ID} {
-		if err := svc.SetRep(ctx, f.Manager, cust, rep.UserID); err != nil {
-			t.Fatal(err)
-		}
-	}
 	if _, err := f.Svc.SetQuotas(ctx, f.Manager, f.Session.ID, []sales.Quota{{Channel: sales.ChannelContract, TierID: tier, Limit: 10}}); err != nil {
 		t.Fatal(err)
 	}
@@ -362,4 +321,33 @@ func testContractReserved(t *testing.T, open func(t *testing.T) sales.Store) {
 	if !slices.Equal(got.SeatIDs, mine) {
 		t.Fatalf("the bank's order was assigned %v, not its reserved seats %v", got.SeatIDs, mine)
 	}
+}
+
+// contractCustomers makes two contract customers, a bank and an airline,
+// each with its representative.
+func contractCustomers(t *testing.T, f *Fixture) (svc *contract.Service, a, b contract.Customer, repA, repB sales.Principal) {
+	t.Helper()
+	cs, ok := f.Store.(interface{ Contract() contract.Store })
+	if !ok {
+		t.Fatal("the store keeps no contract customers")
+	}
+	svc = contract.New(cs.Contract(), f.Svc, f.Clock.Now)
+	var err error
+	if a, err = svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "bank", Name: "Bank of Shanghai", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err = svc.CreateCustomer(ctx, f.Manager, contract.Customer{Code: "airline", Name: "Eastern Air", Enabled: true}); err != nil {
+		t.Fatal(err)
+	}
+	repA = f.User(t, f.TenantAdmin, "rep-a", auth.RoleCustomerRep, 0)
+	repB = f.User(t, f.TenantAdmin, "rep-b", auth.RoleCustomerRep, 0)
+	for _, x := range []struct {
+		rep  sales.Principal
+		cust int64
+	}{{repA, a.ID}, {repB, b.ID}} {
+		if err := svc.SetRep(ctx, f.Manager, x.cust, x.rep.UserID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return svc, a, b, repA, repB
 }
