@@ -30,7 +30,7 @@ type Store interface {
 	InsertExport(ctx context.Context, e Export, body []byte) (Export, error)
 	// Exports lists a venue's exports, newest first, without their files.
 	Exports(ctx context.Context, venueID int64, limit int) ([]Export, error)
-	// ExportFile is one of a venue's exports with its file (ErrNotFound).
+	// ExportFile is one of a venue's exports with its file as kept (ErrNotFound).
 	ExportFile(ctx context.Context, venueID, id int64) (Export, []byte, error)
 }
 
