@@ -237,7 +237,27 @@ func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest,
 		if err := tx.InsertBundle(ctx, &b); err != nil {
 			return err
 		}
-		code, err := ticket.SignPass(ticket.PassPayload{SystemCode: s.cfg.SystemCode, PassID: b.ID}, key)
+		// The code names every session's ticket: a gate that never heard
+		// of the pass admits it on the signature, like a ticket.
+		// (A bundle of more tickets than a code holds names only itself.)
+		pp := ticket.PassPayload{SystemCode: s.cfg.SystemCode, PassID: b.ID}
+		n := 0
+		for i := range tickets {
+			n += len(tickets[i])
+		}
+		for i := range tickets {
+			if n > ticket.MaxPassTickets {
+				break
+			}
+			for _, t := range tickets[i] {
+				pl, err := s.ticketPayload(ctx, t)
+				if err != nil {
+					return err
+				}
+				pp.Tickets = append(pp.Tickets, pl)
+			}
+		}
+		code, err := ticket.SignPass(pp, key)
 		if err != nil {
 			return fmt.Errorf("sign pass: %w", err)
 		}
@@ -322,6 +342,19 @@ func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest,
 		b.Orders = append(b.Orders, o)
 	}
 	return b, nil
+}
+
+// ticketPayload is what an issued ticket's code says.
+func (s *Service) ticketPayload(ctx context.Context, t Ticket) (ticket.Payload, error) {
+	v, err := s.cachedVenue(ctx, t.TenantID, t.VenueID)
+	if err != nil {
+		return ticket.Payload{}, err
+	}
+	day, err := time.Parse(time.DateOnly, t.BusinessDate)
+	if err != nil {
+		return ticket.Payload{}, fmt.Errorf("ticket %s: business date %q: %w", t.Number, t.BusinessDate, err)
+	}
+	return ticket.Payload{SystemCode: s.cfg.SystemCode, VenueCode: v.Code, BusinessDate: day, Serial: t.Serial, SessionID: t.SessionID, SeatID: t.SeatID}, nil
 }
 
 // bundleEvents are the events of a bundle's sessions, with its holder

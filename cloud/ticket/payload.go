@@ -80,6 +80,13 @@ const (
 func appendBody(b []byte, p Payload, id KeyID) []byte {
 	b = append(b, version1, byte(len(p.SystemCode)))
 	b = append(b, p.SystemCode...)
+	b = appendTicketFields(b, p)
+	return binary.BigEndian.AppendUint32(b, uint32(id))
+}
+
+// appendTicketFields encodes what names a ticket: venue, business date,
+// serial, session and seat (a pass's code carries them per session).
+func appendTicketFields(b []byte, p Payload) []byte {
 	var venue uint32
 	for i := 0; i < len(p.VenueCode); i++ {
 		venue = venue*10 + uint32(p.VenueCode[i]-'0')
@@ -89,9 +96,7 @@ func appendBody(b []byte, p Payload, id KeyID) []byte {
 	b = binary.BigEndian.AppendUint16(b, uint16(days))
 	b = binary.BigEndian.AppendUint32(b, p.Serial)
 	b = binary.AppendUvarint(b, uint64(p.SessionID))
-	b = binary.AppendUvarint(b, uint64(p.SeatID))
-	b = binary.BigEndian.AppendUint32(b, uint32(id))
-	return b
+	return binary.AppendUvarint(b, uint64(p.SeatID))
 }
 
 // decoder reads the v1 binary message; every error wraps ErrMalformed.
@@ -182,6 +187,32 @@ func decodeBinary(bin []byte) (p Payload, id KeyID, body, sig []byte, err error)
 		err = fmt.Errorf("%w: %w", ErrMalformed, e)
 		return
 	}
+	if err = d.ticketFields(&p); err != nil {
+		return
+	}
+	kid, err := d.take(4, "key id")
+	if err != nil {
+		return
+	}
+	id = KeyID(binary.BigEndian.Uint32(kid))
+	body = bin[:d.off]
+	if sig, err = d.take(SignatureSize, "signature"); err != nil {
+		return
+	}
+	if d.off != len(bin) {
+		err = fmt.Errorf("%w: %d trailing bytes after the signature", ErrMalformed, len(bin)-d.off)
+		return
+	}
+	// Belt and braces: whatever decoded must be a valid payload.
+	if e := p.Validate(); e != nil {
+		err = fmt.Errorf("%w: %w", ErrMalformed, e)
+		return
+	}
+	return p, id, body, sig, nil
+}
+
+// ticketFields reads appendTicketFields' fields into p.
+func (d *decoder) ticketFields(p *Payload) (err error) {
 	venue, err := d.take(4, "venue code")
 	if err != nil {
 		return
@@ -213,26 +244,6 @@ func decodeBinary(bin []byte) (p Payload, id KeyID, body, sig []byte, err error)
 	if p.SessionID, err = d.id("session id"); err != nil {
 		return
 	}
-	if p.SeatID, err = d.id("seat id"); err != nil {
-		return
-	}
-	kid, err := d.take(4, "key id")
-	if err != nil {
-		return
-	}
-	id = KeyID(binary.BigEndian.Uint32(kid))
-	body = bin[:d.off]
-	if sig, err = d.take(SignatureSize, "signature"); err != nil {
-		return
-	}
-	if d.off != len(bin) {
-		err = fmt.Errorf("%w: %d trailing bytes after the signature", ErrMalformed, len(bin)-d.off)
-		return
-	}
-	// Belt and braces: whatever decoded must be a valid payload.
-	if e := p.Validate(); e != nil {
-		err = fmt.Errorf("%w: %w", ErrMalformed, e)
-		return
-	}
-	return p, id, body, sig, nil
+	p.SeatID, err = d.id("seat id")
+	return err
 }

@@ -497,6 +497,50 @@ func TestAPassCodeVerifiesAndAnyAlteredByteIsRefused(t *testing.T) {
 	}
 }
 
+// A version 2 pass code names each session's ticket, so a gate that has
+// not heard of the pass admits it on the signature alone; every byte of
+// it is signed.
+func TestAPassCodeNamingItsTicketsVerifiesWhole(t *testing.T) {
+	k, pub, err := GenerateKey(3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := PublicKeys{3: pub}
+	day := time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)
+	var tickets []Payload
+	for i := range 3 {
+		tickets = append(tickets, Payload{SystemCode: "ADMIT", VenueCode: "11010001", BusinessDate: day.AddDate(0, 0, i), Serial: uint32(40 + i), SessionID: int64(7 + i), SeatID: 1234})
+	}
+	qr, err := SignPass(PassPayload{SystemCode: "ADMIT", PassID: 99, Tickets: tickets}, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := VerifyPass(qr, keys)
+	if err != nil || p.PassID != 99 || len(p.Tickets) != 3 {
+		t.Fatalf("verify: %+v %v", p, err)
+	}
+	for i, got := range p.Tickets {
+		if got.Number() != tickets[i].Number() || got.SessionID != tickets[i].SessionID || got.SeatID != 1234 {
+			t.Fatalf("ticket %d: %+v, want %+v", i, got, tickets[i])
+		}
+	}
+	for i := len(passTextPrefix); i < len(qr); i++ {
+		c := byte('0')
+		if qr[i] == c {
+			c = 'Z'
+		}
+		if _, err := VerifyPass(qr[:i]+string(c)+qr[i+1:], keys); err == nil {
+			t.Fatalf("altered byte %d verified", i)
+		}
+	}
+	if _, err := SignPass(PassPayload{SystemCode: "ADMIT", PassID: 99, Tickets: []Payload{{SystemCode: "OTHER", VenueCode: "11010001", BusinessDate: day, Serial: 1, SessionID: 1, SeatID: 1}}}, k); err == nil {
+		t.Fatal("a pass signed a ticket of another system")
+	}
+	if _, err := SignPass(PassPayload{SystemCode: "ADMIT", PassID: 99, Tickets: make([]Payload, MaxPassTickets+1)}, k); err == nil {
+		t.Fatal("a pass signed more tickets than a code holds")
+	}
+}
+
 func FuzzVerifyPass(f *testing.F) {
 	key, pub := testKey(f, 7, 1)
 	keys := PublicKeys{7: pub}
@@ -505,6 +549,15 @@ func FuzzVerifyPass(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Add(valid)
+	day := time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)
+	v2, err := SignPass(PassPayload{SystemCode: "ADMIT", PassID: 78, Tickets: []Payload{
+		{SystemCode: "ADMIT", VenueCode: "11010001", BusinessDate: day, Serial: 5, SessionID: 9, SeatID: 301},
+		{SystemCode: "ADMIT", VenueCode: "11010002", BusinessDate: day.AddDate(0, 0, 1), Serial: 6, SessionID: 10, SeatID: 301}}}, key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(v2)
+	f.Add(v2[:len(v2)-7])
 	f.Add(valid[:len(valid)-1])
 	f.Add(valid + "00")
 	f.Add("AP1:")
@@ -512,7 +565,7 @@ func FuzzVerifyPass(f *testing.F) {
 	f.Fuzz(func(t *testing.T, qr string) {
 		p, err := VerifyPass(qr, keys)
 		if err != nil {
-			if p != (PassPayload{}) {
+			if p.SystemCode != "" || p.PassID != 0 || p.Tickets != nil {
 				t.Fatalf("VerifyPass returned %+v with error %v", p, err)
 			}
 			return

@@ -420,21 +420,14 @@ func (g *Gate) decidePass(tx *cache.Tx, qr string, keys ticket.PublicKeys, doc *
 	if err != nil {
 		return refuse(verifyReason(err), Decision{}, ""), nil
 	}
+	payloads, err := g.passTickets(tx, pp, keys)
+	if err != nil {
+		return Decision{}, err
+	}
 	var best, out Decision
 	var outAt time.Time
 	found := false
-	for _, number := range tx.PassTickets(pp.PassID) {
-		tk, cached, err := tx.Ticket(number)
-		if err != nil {
-			return Decision{}, err
-		}
-		if !cached {
-			continue
-		}
-		p, _, verr := ticket.Verify(tk.QR, keys)
-		if verr != nil {
-			continue // a ticket under a revoked key: not this gate's to admit
-		}
+	for _, p := range payloads {
 		d, err := g.decide(tx, p, doc, dir, now)
 		if err != nil {
 			return Decision{}, err
@@ -462,6 +455,39 @@ func (g *Gate) decidePass(tx *cache.Tx, qr string, keys ticket.PublicKeys, doc *
 		return refuse(ReasonPassUnknown, Decision{}, ""), nil
 	}
 	return best, nil
+}
+
+// passTickets are the tickets of a pass at this venue: those its code
+// names (a version 2 code: on the signature alone, as a ticket is, so a
+// pass sold while this gate was offline is admitted) and those the cache
+// holds under its id.
+func (g *Gate) passTickets(tx *cache.Tx, pp ticket.PassPayload, keys ticket.PublicKeys) ([]ticket.Payload, error) {
+	var out []ticket.Payload
+	named := map[string]bool{}
+	for _, p := range pp.Tickets {
+		if p.VenueCode == g.VenueCode {
+			out = append(out, p)
+			named[p.Number()] = true
+		}
+	}
+	for _, number := range tx.PassTickets(pp.PassID) {
+		if named[number] {
+			continue
+		}
+		tk, cached, err := tx.Ticket(number)
+		if err != nil {
+			return nil, err
+		}
+		if !cached {
+			continue
+		}
+		p, _, verr := ticket.Verify(tk.QR, keys)
+		if verr != nil {
+			continue // a ticket under a revoked key: not this gate's to admit
+		}
+		out = append(out, p)
+	}
+	return out, nil
 }
 
 // passRank orders a pass's refusals: a session that is on but refuses

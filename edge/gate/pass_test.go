@@ -125,3 +125,52 @@ func TestAPostponedSessionAdmitsItsTicketsAtTheNewTime(t *testing.T) {
 		t.Fatalf("at the new time: %+v", d)
 	}
 }
+
+// A pass sold while this gate was offline: its cache never heard of the
+// pass, but the code names each session's ticket, so the gate admits it
+// on the signature alone, as it does a ticket, once per session; a
+// refund it learns of still refuses it, and a pass naming only another
+// venue's tickets is not this gate's.
+func TestAPassTheCacheNeverHeardOfIsAdmittedOnItsSignature(t *testing.T) {
+	f := newFixture(t)
+	var payloads []ticket.Payload
+	var numbers []string
+	for _, s := range []int64{sNoReentry, sTomorrow} {
+		date := today
+		if s == sTomorrow {
+			date = tomorrow
+		}
+		f.seen++
+		d := f.v.Sign(t, date, f.seen, s, 7, "") // signed, never applied to the cache
+		p, _, err := ticket.Parse(d.QR)
+		if err != nil {
+			t.Fatal(err)
+		}
+		payloads, numbers = append(payloads, p), append(numbers, d.Number)
+	}
+	qr, err := ticket.SignPass(ticket.PassPayload{SystemCode: ct.SystemCode, PassID: 601, Tickets: payloads}, f.v.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := f.validate(qr, gate.In)
+	if !d.Admit || !d.Offline || d.Number != numbers[0] || d.SessionID != sNoReentry {
+		t.Fatalf("tonight, unknown to the cache: %+v", d)
+	}
+	if d := f.validate(qr, gate.In); d.Admit || d.Reason != gate.ReasonAlreadyAdmitted {
+		t.Fatalf("again tonight: %+v", d)
+	}
+	f.revoke(numbers[1])
+	f.now = local(15, 19, 15)
+	if d := f.validate(qr, gate.In); d.Admit || d.Reason != gate.ReasonRefunded {
+		t.Fatalf("tomorrow, its refund known: %+v", d)
+	}
+	elsewhere := payloads[0]
+	elsewhere.VenueCode = "99000001"
+	other, err := ticket.SignPass(ticket.PassPayload{SystemCode: ct.SystemCode, PassID: 602, Tickets: []ticket.Payload{elsewhere}}, f.v.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := f.validate(other, gate.In); d.Admit || d.Reason != gate.ReasonPassUnknown {
+		t.Fatalf("a pass of another venue: %+v", d)
+	}
+}

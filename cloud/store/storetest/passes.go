@@ -9,6 +9,7 @@ import (
 	"github.com/admitbox/admit/cloud/identity"
 	"github.com/admitbox/admit/cloud/pass"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/ticket"
 	wire "github.com/admitbox/admit/sync"
 )
 
@@ -57,6 +58,17 @@ func testPasses(t *testing.T, open func(t *testing.T) sales.Store) {
 	wg.Wait()
 	if len(won) != 1 || len(won[0].Orders) != 3 {
 		t.Fatalf("%d passes sold for one seat", len(won))
+	}
+	// Its one code names each session's ticket, so a gate that never
+	// heard of the pass admits it on the signature.
+	pp, err := ticket.VerifyPass(won[0].Code, publicKeys(t, f))
+	if err != nil || pp.PassID != won[0].ID || len(pp.Tickets) != 3 {
+		t.Fatalf("the pass's code: %+v %v", pp, err)
+	}
+	for i, o := range won[0].Orders {
+		if pp.Tickets[i].Number() != o.Tickets[0].Number || pp.Tickets[i].SessionID != o.SessionID {
+			t.Fatalf("the code's ticket %d is %s of session %d; the pass's is %s of %d", i, pp.Tickets[i].Number(), pp.Tickets[i].SessionID, o.Tickets[0].Number, o.SessionID)
+		}
 	}
 	// The prices add up to the pass's: 3334 + 3333 + 3333.
 	var sum int64
