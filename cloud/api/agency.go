@@ -165,15 +165,7 @@ func (a *API) agencyRoutes() []route {
 					return nil, err
 				}
 				o, replayed, err := s.Order(c.Request.Context(), caller, c.GetHeader(IdempotencyHeader), in)
-				if err != nil {
-					return nil, err
-				}
-				if replayed {
-					c.Header("Idempotent-Replayed", "true")
-					c.JSON(http.StatusOK, o)
-					return nil, nil
-				}
-				return o, nil
+				return idempotent(c, o, replayed, err)
 			})},
 		{method: "POST", path: "/agency/orders/:id/refund", summary: "Ask the organiser to refund tickets of one of your orders (none named: all), once per Idempotency-Key (a retry answers 200 with the same request); one request per order waits at a time (another meanwhile: 409 refund_pending)", tag: "agency",
 			public: true, keyAuth: true, headers: []string{IdempotencyHeader}, body: agency.RefundRequest{}, resp: sales.RefundRequest{},
@@ -187,15 +179,7 @@ func (a *API) agencyRoutes() []route {
 					return nil, err
 				}
 				r, replayed, err := s.Refund(c.Request.Context(), caller, oid, c.GetHeader(IdempotencyHeader), in)
-				if err != nil {
-					return nil, err
-				}
-				if replayed {
-					c.Header("Idempotent-Replayed", "true")
-					c.JSON(http.StatusOK, r)
-					return nil, nil
-				}
-				return r, nil
+				return idempotent(c, r, replayed, err)
 			})},
 		{method: "GET", path: "/agency/orders/:id", summary: "One of the agency's orders with its tickets", tag: "agency", public: true, keyAuth: true,
 			resp: sales.Order{}, h: selling(func(c *gin.Context, s *agency.Service, caller agency.Caller) (any, error) {
@@ -206,4 +190,19 @@ func (a *API) agencyRoutes() []route {
 				return s.GetOrder(c.Request.Context(), caller, oid)
 			})},
 	}
+}
+
+// idempotent answers a write made once per Idempotency-Key: 201 with what
+// it made, or, for a retry answered what the key made before, 200 with
+// Idempotent-Replayed.
+func idempotent(c *gin.Context, v any, replayed bool, err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	if replayed {
+		c.Header("Idempotent-Replayed", "true")
+		c.JSON(http.StatusOK, v)
+		return nil, nil
+	}
+	return v, nil
 }
