@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/admitbox/admit/cloud/auth"
@@ -198,13 +197,7 @@ func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest,
 			// session's ticket; its rules are checked where it is issued.
 			hr := *in.Holder
 			hr.SeatID = o.Seats[0].SeatID
-			hs, err := s.orderHolders(ctx, events[i], Hold{Seats: o.Seats}, []HolderRequest{hr})
-			var e *Error
-			if errors.As(err, &e) {
-				for j := range e.Fields {
-					e.Fields[j].Field = strings.Replace(e.Fields[j].Field, "holders[0]", "holder", 1)
-				}
-			}
+			hs, err := s.orderHolders(ctx, events[i], Hold{Seats: o.Seats}, []HolderRequest{hr}, func(int) string { return "holder" })
 			if err != nil {
 				return Bundle{}, err
 			}

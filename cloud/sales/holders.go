@@ -98,8 +98,9 @@ func (s *Service) DocumentKeys(ctx context.Context, tenantID int64, d identity.D
 
 // orderHolders checks the holders an order names for the hold's seats:
 // none for an event that is not real-name, else exactly one per seat, each
-// document valid and named once.
-func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []HolderRequest) ([]OrderHolder, error) {
+// document valid and named once. field names the request's i-th holder in
+// errors.
+func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []HolderRequest, field func(i int) string) ([]OrderHolder, error) {
 	if !ev.RealName {
 		if len(in) > 0 {
 			return nil, invalid("invalid_order", "the order cannot be created", FieldError{Field: "holders", Message: "only a real-name event names its tickets' holders"})
@@ -122,7 +123,7 @@ func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []Holde
 	named, docs := map[int64]bool{}, map[string]bool{}
 	out := make([]OrderHolder, 0, len(in))
 	for i, x := range in {
-		f := "holders[" + strconv.Itoa(i) + "]"
+		f := field(i)
 		if !seats[x.SeatID] || named[x.SeatID] {
 			fields = append(fields, FieldError{Field: f + ".seat_id", Message: "not a seat of the hold, or named twice"})
 			continue
@@ -155,6 +156,9 @@ func (s *Service) orderHolders(ctx context.Context, ev Event, h Hold, in []Holde
 	}
 	return out, nil
 }
+
+// holdersField names an order request's i-th holder.
+func holdersField(i int) string { return "holders[" + strconv.Itoa(i) + "]" }
 
 // holdersFree refuses, before an order is made, holders who could not
 // hold its tickets at payment: a document holding a ticket of the session

@@ -456,7 +456,7 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	}
 	var holders []OrderHolder
 	if keyed == nil {
-		holders, err = s.orderHolders(ctx, ev, h, in.Holders)
+		holders, err = s.orderHolders(ctx, ev, h, in.Holders, holdersField)
 	} else {
 		holders, err = s.keyedHolders(ev, h, keyed)
 	}
