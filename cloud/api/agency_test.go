@@ -426,4 +426,22 @@ func TestAnAgencysSettlementLinesAreItsOrders(t *testing.T) {
 	if r := w.call(w.a.clerk, "POST", period, stmt.String()); r.status != http.StatusForbidden {
 		t.Fatalf("a clerk reconciles: %d", r.status)
 	}
+	// Bad input changes nothing: a period backwards, a time that is not
+	// one, a statement with a bad line.
+	backwards := fmt.Sprintf("/api/v1/settlement/statement?party=%s&from=%s&to=%s", a.Party(), url.QueryEscape(run.To.Format(time.RFC3339Nano)), url.QueryEscape(run.From.Format(time.RFC3339Nano)))
+	for name, c := range map[string]struct {
+		path, body, code string
+	}{
+		"a period backwards": {backwards, stmt.String(), "bad_period"},
+		"a time that is not": {fmt.Sprintf("/api/v1/settlement/statement?party=%s&from=yesterday&to=now", a.Party()), stmt.String(), "bad_query"},
+		"a bad line":         {period, "order_id,reference,amount_cents\n777777,,x\n", "bad_statement"},
+	} {
+		if r := w.call(fin, "POST", c.path, c.body); r.status != http.StatusBadRequest || r.errorCode() != c.code {
+			t.Fatalf("%s: %d %s", name, r.status, r.body)
+		}
+	}
+	w.ok(w.call(fin, "GET", fmt.Sprintf("/api/v1/settlement/runs/%d/diffs", run.ID), nil), &ds)
+	if len(ds) != 1 || ds[0].OrderID != 777777 {
+		t.Fatalf("refused statements changed the differences: %+v", ds)
+	}
 }
