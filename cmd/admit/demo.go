@@ -101,7 +101,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "platform:   %s/  (national data platform simulator: every film ticket arrives here; admin token %s)\n", sim.URL(), simToken)
 	if world != nil && *tour {
 		t := demotour.Tour{CloudURL: srv.URL, Clerk: "clerk", Password: demo.Password, SessionID: world.Soon.ID,
-			POS: devs[2].agent, Kiosk: devs[1].agent, Gate: devs[0].agent, GateRig: devs[0].rig, Out: out}
+			POS: devs[2].agent, Kiosk: devs[1].agent, Gate: devs[0].agent, GateRig: devs[0].rig, KioskRig: devs[1].rig, Out: out}
 		v, err := t.Run(ctx)
 		if err != nil {
 			return err

@@ -50,12 +50,16 @@ type Printer struct {
 	coverOpen bool
 	silent    bool
 	onJob     func(job []byte)
+	handOff   [][]byte      // cut jobs not yet given to onJob, oldest first
+	handWake  chan struct{} // told when handOff grows; nil until OnJob
+	handDone  chan struct{} // closed when the hand-off goroutine ends
 
 	master, slave *os.File // pseudo-terminal mode
 	ln            net.Listener
 	conns         map[net.Conn]bool // TCP mode: open connections
 
 	wg        sync.WaitGroup
+	closed    bool // set by Close once the port is no longer read
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -153,13 +157,42 @@ func (p *Printer) SetCoverOpen(open bool) {
 	p.coverOpen = open
 }
 
-// OnJob has fn called with each job as it is cut, from the goroutine that
-// reads the port (so fn must not call back into the printer's port). The
-// demo renders each one to a PNG.
+// OnJob has fn called with each job as it is cut, in order, from a
+// goroutine of its own: a slow fn (the demo renders each job to a PNG)
+// never holds up the port, so the printer answers the status requests
+// after a cut at once, as a real one answers real-time commands while its
+// head is still busy. Close waits for the jobs cut before it to be handed
+// over.
 func (p *Printer) OnJob(fn func(job []byte)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.onJob = fn
+	if p.handWake == nil {
+		p.handWake, p.handDone = make(chan struct{}, 1), make(chan struct{})
+		go p.handOver()
+	}
+}
+
+// handOver gives the cut jobs to onJob until the printer is closed and
+// none is left.
+func (p *Printer) handOver() {
+	defer close(p.handDone)
+	for {
+		p.mu.Lock()
+		jobs, fn, closed := p.handOff, p.onJob, p.closed
+		p.handOff = nil
+		p.mu.Unlock()
+		for _, j := range jobs {
+			fn(j)
+		}
+		if len(jobs) > 0 {
+			continue
+		}
+		if closed {
+			return
+		}
+		<-p.handWake
+	}
 }
 
 // SetSilent makes the printer stop (or resume) answering status requests,
@@ -189,6 +222,14 @@ func (p *Printer) Close() error {
 		p.wg.Wait()
 		if p.slave != nil {
 			errs = append(errs, p.slave.Close())
+		}
+		p.mu.Lock()
+		p.closed = true
+		wake, done := p.handWake, p.handDone
+		p.mu.Unlock()
+		if wake != nil {
+			p.wakeHandOver()
+			<-done
 		}
 		p.closeErr = errors.Join(errs...)
 	})
@@ -230,18 +271,30 @@ func (p *Printer) serve(rw io.ReadWriter) {
 					return
 				}
 			}
-			p.mu.Lock()
-			fn := p.onJob
-			p.mu.Unlock()
-			for _, j := range done {
-				if fn != nil {
-					fn(j)
+			if len(done) > 0 {
+				p.mu.Lock()
+				handing := p.handWake != nil
+				if handing {
+					p.handOff = append(p.handOff, done...)
+				}
+				p.mu.Unlock()
+				if handing {
+					p.wakeHandOver()
 				}
 			}
 		}
 		if err != nil {
 			return
 		}
+	}
+}
+
+// wakeHandOver tells the hand-off goroutine there is something to do,
+// without waiting: one pending wake-up is enough for any number of jobs.
+func (p *Printer) wakeHandOver() {
+	select {
+	case p.handWake <- struct{}{}:
+	default:
 	}
 }
 

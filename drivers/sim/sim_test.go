@@ -191,3 +191,43 @@ func TestATCPPrinterAnswersEachConnection(t *testing.T) {
 		t.Errorf("Close: %v", err)
 	}
 }
+
+// A slow job handler (the demo renders each job to a PNG) does not hold
+// up the port: the status request after a cut is answered while the
+// handler is still busy with that job, the handler gets every job in
+// order, and Close returns only when it has.
+func TestASlowJobHandlerDoesNotHoldUpTheStatusAnswer(t *testing.T) {
+	p, err := ListenTCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	release := make(chan struct{})
+	var got [][]byte // written by the handler, read after Close
+	p.OnJob(func(job []byte) {
+		<-release
+		got = append(got, job)
+	})
+	c, err := net.Dial("tcp", p.Addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	for _, job := range []string{"one", "two"} {
+		if _, err := c.Write(cat([]byte(job), cutB, statusReq(1))); err != nil {
+			t.Fatal(err)
+		}
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(c, b); err != nil || b[0] != 0x12 {
+			t.Fatalf("job %s: answer % X, %v while the handler is busy", job, b, err)
+		}
+	}
+	close(release)
+	c.Close()
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !bytes.HasPrefix(got[0], []byte("one")) || !bytes.HasPrefix(got[1], []byte("two")) {
+		t.Errorf("handler got %q, want the jobs one and two in order", got)
+	}
+}

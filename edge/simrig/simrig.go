@@ -11,12 +11,14 @@ package simrig
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"sync/atomic"
 
 	firmwareprofiles "github.com/admitbox/admit/firmware-profiles"
@@ -58,6 +60,10 @@ type Rig struct {
 	Describe string
 
 	printed atomic.Int64
+
+	mu       sync.Mutex
+	handled  int           // cut jobs rendered (or found not to render)
+	progress chan struct{} // closed and replaced when handled grows
 }
 
 // Start starts the simulated hardware of a device of role.
@@ -127,8 +133,42 @@ func Start(role string, o Options) (*Rig, error) {
 // ticketNumber finds the 22-digit ticket number a ticket job prints.
 var ticketNumber = regexp.MustCompile(`[0-9]{22}`)
 
+// WaitPrinted waits until the printer's first n cut jobs have been
+// rendered (the simulator hands them over apart from the port, so a print
+// the agent was told succeeded may still be on its way to a PNG).
+func (r *Rig) WaitPrinted(ctx context.Context, n int) error {
+	for {
+		r.mu.Lock()
+		if r.progress == nil {
+			r.progress = make(chan struct{})
+		}
+		handled, progress := r.handled, r.progress
+		r.mu.Unlock()
+		if handled >= n {
+			return nil
+		}
+		select {
+		case <-progress:
+		case <-ctx.Done():
+			return fmt.Errorf("simrig: %d of %d printed jobs rendered: %w", handled, n, ctx.Err())
+		}
+	}
+}
+
+// jobHandled counts a cut job done with and wakes WaitPrinted.
+func (r *Rig) jobHandled() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.handled++
+	if r.progress != nil {
+		close(r.progress)
+		r.progress = nil
+	}
+}
+
 // printedJob renders a cut job to PRINTS/<n>-<ticket>.png.
 func (r *Rig) printedJob(dir string, dots int, job []byte, event func(string)) {
+	defer r.jobHandled()
 	n := r.printed.Add(1)
 	if dir == "" {
 		event(fmt.Sprintf("printer cut job %d (%d bytes)", n, len(job)))

@@ -32,6 +32,7 @@ type Tour struct {
 	Kiosk     *agent.Agent
 	Gate      *agent.Agent
 	GateRig   *simrig.Rig
+	KioskRig  *simrig.Rig
 	Out       io.Writer
 	HTTP      *http.Client // default: 10 s timeout
 }
@@ -112,6 +113,9 @@ func (t Tour) Run(ctx context.Context) (Visit, error) {
 			return v, fmt.Errorf("demotour: kiosk print %s: %w", it.Number, err)
 		}
 		v.Printed++
+	}
+	if err := t.KioskRig.WaitPrinted(ctx, v.Printed); err != nil {
+		return v, fmt.Errorf("demotour: the kiosk printer: %w", err)
 	}
 	fmt.Fprintf(t.Out, "tour: the buyer entered %s at the kiosk and %d tickets printed\n", order.PickupCode, v.Printed)
 
