@@ -1,6 +1,7 @@
 package sales
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -24,6 +25,7 @@ type readCache struct {
 	venues   map[int64]cachedValue[Venue]
 	channels map[int64]cachedValue[[]ChannelSettings] // by tenant
 	events   map[int64]cachedValue[Event]
+	holds    map[int64]Hold // made here, until they expire
 }
 
 func lookup[T any](c *readCache, m *map[int64]cachedValue[T], id int64) (T, bool) {
@@ -124,4 +126,37 @@ func (s *Service) forgetVenue(_, id int64) {
 	s.reads.mu.Lock()
 	delete(s.reads.venues, id)
 	s.reads.mu.Unlock()
+}
+
+// A hold's seats, prices, channel and party never change once it is made,
+// and nearly every sale's next call confirms the hold it just made. So the
+// holds this process makes are kept until they expire, and confirming one
+// does not read it back; its status may change meanwhile, and the
+// confirming transaction checks that itself (ConfirmHold).
+
+// rememberHold keeps a hold this process made, as the store would read it
+// back: times to the millisecond, seats by id, no key.
+func (c *readCache) rememberHold(h Hold) {
+	h.ExpiresAt, h.CreatedAt, h.Key = h.ExpiresAt.Truncate(time.Millisecond), h.CreatedAt.Truncate(time.Millisecond), ""
+	h.Seats = slices.Clone(h.Seats)
+	slices.SortFunc(h.Seats, func(a, b HoldSeat) int { return cmp.Compare(a.SeatID, b.SeatID) })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.holds == nil || len(c.holds) > 10_000 { // a crude bound: start again
+		c.holds = map[int64]Hold{}
+	}
+	c.holds[h.ID] = h
+}
+
+// madeHold is a hold this process made and that has not expired by now.
+func (c *readCache) madeHold(id int64, now time.Time) (Hold, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	h, ok := c.holds[id]
+	if !ok || !now.Before(h.ExpiresAt) {
+		delete(c.holds, id)
+		return Hold{}, false
+	}
+	h.Seats = slices.Clone(h.Seats)
+	return h, true
 }

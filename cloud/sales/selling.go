@@ -208,6 +208,7 @@ func (s *Service) hold(ctx context.Context, p Principal, ss Session, in HoldRequ
 	if err != nil {
 		return Hold{}, err
 	}
+	s.reads.rememberHold(h)
 	return h, nil
 }
 
@@ -312,6 +313,19 @@ func (s *Service) GetHold(ctx context.Context, p Principal, id int64) (Hold, err
 	return h, nil
 }
 
+// holdToConfirm is GetHold for confirming: a hold this process made is
+// not read back (see rememberHold).
+func (s *Service) holdToConfirm(ctx context.Context, p Principal, id int64) (Hold, error) {
+	h, ok := s.reads.madeHold(id, s.now())
+	if !ok {
+		return s.GetHold(ctx, p, id)
+	}
+	if (p.Role != auth.RolePlatformAdmin && h.TenantID != p.TenantID) || (!p.SeesVenue(h.VenueID) && p.Role != auth.RolePlatformAdmin) {
+		return Hold{}, notFound("hold")
+	}
+	return h, nil
+}
+
 // ReleaseHold gives a hold's seats back to sale.
 func (s *Service) ReleaseHold(ctx context.Context, p Principal, id int64) (Hold, error) {
 	if err := authorize(p, auth.Sell); err != nil {
@@ -410,7 +424,7 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	if err := authorize(p, auth.Sell); err != nil {
 		return Order{}, err
 	}
-	h, err := s.GetHold(ctx, p, in.HoldID)
+	h, err := s.holdToConfirm(ctx, p, in.HoldID)
 	if err != nil {
 		return Order{}, err
 	}
