@@ -29,6 +29,7 @@ import (
 	"github.com/admitbox/admit/edge/cache"
 	"github.com/admitbox/admit/edge/enroll"
 	"github.com/admitbox/admit/edge/hardware"
+	"github.com/admitbox/admit/edge/kiosk"
 	admitsync "github.com/admitbox/admit/sync"
 )
 
@@ -502,6 +503,40 @@ func (a *Agent) moved() {
 	close(a.progress)
 	a.progress = make(chan struct{})
 	a.progMu.Unlock()
+}
+
+// changes is closed at the next feed batch applied, ack, dropped message,
+// connect or disconnect.
+func (a *Agent) changes() <-chan struct{} {
+	a.progMu.Lock()
+	defer a.progMu.Unlock()
+	return a.progress
+}
+
+// feedWait is how long a print of a ticket the device does not hold waits
+// for the feed while the device is online.
+const feedWait = 5 * time.Second
+
+// untilFound runs find, and runs it again each time changed() fires while
+// it answers kiosk.ErrNotFound and the device is online, for at most wait.
+// A ticket sold at this POS a moment ago is on its way down the feed: the
+// clerk who presses Print at once is not told it is unknown. Offline, or
+// once wait has passed, not found is the answer.
+func untilFound(ctx context.Context, wait time.Duration, online func() bool, changed func() <-chan struct{}, find func() error) error {
+	ctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	for {
+		ch := changed() // before find: a change during it wakes the next wait
+		err := find()
+		if !errors.Is(err, kiosk.ErrNotFound) || !online() {
+			return err
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return err
+		}
+	}
 }
 
 // WaitUntil blocks until cond holds (checked now and after every feed

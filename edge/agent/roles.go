@@ -304,11 +304,15 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 		f   admitsync.Fact
 		err error
 	)
-	if ro.printer != nil {
-		f, err = ro.kiosk.PrintTicket(r.Context(), in.Number, in.Reprint, in.AuthorisedBy, ro.printer)
-	} else {
-		f, err = ro.kiosk.Print(in.Number, in.Reprint, in.AuthorisedBy)
-	}
+	err = ro.untilFound(r.Context(), func() error {
+		var err error
+		if ro.printer != nil {
+			f, err = ro.kiosk.PrintTicket(r.Context(), in.Number, in.Reprint, in.AuthorisedBy, ro.printer)
+		} else {
+			f, err = ro.kiosk.Print(in.Number, in.Reprint, in.AuthorisedBy)
+		}
+		return err
+	})
 	var pe *kiosk.PrintError
 	switch {
 	case errors.As(err, &pe):
@@ -325,6 +329,12 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeJSON(w, http.StatusOK, f)
 	}
+}
+
+// untilFound is the agent's untilFound for a print: a ticket (or pass)
+// just sold is waited for while the feed may still bring it.
+func (ro *roles) untilFound(ctx context.Context, find func() error) error {
+	return untilFound(ctx, feedWait, ro.a.connected.Load, ro.a.changes, find)
 }
 
 type printPassRequest struct {
@@ -344,7 +354,12 @@ func (ro *roles) printPass(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusConflict, "no_printer", "this device has no printer configured to print a pass on")
 		return
 	}
-	facts, err := ro.kiosk.PrintPass(r.Context(), in.Code, in.Reprint, in.AuthorisedBy, ro.printer)
+	var facts []admitsync.Fact
+	err := ro.untilFound(r.Context(), func() error {
+		var err error
+		facts, err = ro.kiosk.PrintPass(r.Context(), in.Code, in.Reprint, in.AuthorisedBy, ro.printer)
+		return err
+	})
 	var pe *kiosk.PrintError
 	switch {
 	case errors.As(err, &pe):
