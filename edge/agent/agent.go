@@ -544,9 +544,7 @@ func untilFound(ctx context.Context, wait time.Duration, online func() bool, cha
 // disconnect), or ctx ends.
 func (a *Agent) WaitUntil(ctx context.Context, cond func(Status) bool) error {
 	for {
-		a.progMu.Lock()
-		ch := a.progress
-		a.progMu.Unlock()
+		ch := a.changes()
 		if cond(a.Status()) {
 			return nil
 		}
