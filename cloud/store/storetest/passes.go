@@ -13,16 +13,22 @@ import (
 	wire "github.com/admitbox/admit/sync"
 )
 
+// passService is the passes on the fixture's store.
+func passService(t *testing.T, f *Fixture) *pass.Service {
+	t.Helper()
+	ps, ok := f.Store.(interface{ Passes() pass.Store })
+	if !ok {
+		t.Fatal("the store keeps no passes")
+	}
+	return pass.New(ps.Passes(), f.Svc, f.Clock.Now)
+}
+
 // testPasses: a seated pass takes its seat in every session in one
 // transaction or none; racing buyers of one seat sell one pass; the stock
 // holds; a refund gives every seat back.
 func testPasses(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
-	ps, ok := f.Store.(interface{ Passes() pass.Store })
-	if !ok {
-		t.Fatal("the store keeps no passes")
-	}
-	svc := pass.New(ps.Passes(), f.Svc, f.Clock.Now)
+	svc := passService(t, f)
 	s2, _ := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 1), 4500)
 	s3, _ := f.AddSession(t, f.Hall.ID, Tomorrow(f.Clock, 19, 30).AddDate(0, 0, 2), 4500)
 	ids := []int64{f.Session.ID, s2.ID, s3.ID}
@@ -167,11 +173,7 @@ func seatStatus(t *testing.T, f *Fixture, sessionID, seatID int64) sales.SeatSta
 // pass sells nothing.
 func testRealNamePasses(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
-	ps, ok := f.Store.(interface{ Passes() pass.Store })
-	if !ok {
-		t.Fatal("the store keeps no passes")
-	}
-	svc := pass.New(ps.Passes(), f.Svc, f.Clock.Now)
+	svc := passService(t, f)
 	ev, err := f.Svc.CreateEvent(ctx, f.Manager, sales.NewEvent{Name: "Final", Kind: "match", RealName: true, HolderLimit: 2})
 	if err != nil {
 		t.Fatal(err)
