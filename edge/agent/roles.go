@@ -300,11 +300,8 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &in) {
 		return
 	}
-	var (
-		f   admitsync.Fact
-		err error
-	)
-	err = ro.untilFound(r.Context(), func() error {
+	var f admitsync.Fact
+	err := ro.untilFound(r.Context(), func() error {
 		var err error
 		if ro.printer != nil {
 			f, err = ro.kiosk.PrintTicket(r.Context(), in.Number, in.Reprint, in.AuthorisedBy, ro.printer)
@@ -313,21 +310,32 @@ func (ro *roles) print(w http.ResponseWriter, r *http.Request) {
 		}
 		return err
 	})
+	ro.answerPrint(w, "ticket", err, "", f)
+}
+
+// answerPrint answers a print of a ticket or a pass: what was recorded,
+// or why nothing was (notFound, if set, says what was not found).
+func (ro *roles) answerPrint(w http.ResponseWriter, what string, err error, notFound string, done any) {
+	if notFound == "" && err != nil {
+		notFound = err.Error()
+	}
 	var pe *kiosk.PrintError
 	switch {
 	case errors.As(err, &pe):
 		writeJSON(w, http.StatusServiceUnavailable, printProblem(pe))
+	case errors.Is(err, kiosk.ErrInvalidPass):
+		writeError(w, http.StatusBadRequest, "invalid_pass", err.Error())
 	case errors.Is(err, kiosk.ErrAlreadyPrinted):
 		writeError(w, http.StatusConflict, "already_printed", err.Error())
 	case errors.Is(err, kiosk.ErrRefunded):
 		writeError(w, http.StatusConflict, "refunded", err.Error())
 	case errors.Is(err, kiosk.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", err.Error())
+		writeError(w, http.StatusNotFound, "not_found", notFound)
 	case err != nil:
-		ro.a.log.Error("print", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "the print could not be recorded")
+		ro.a.log.Error("print "+what, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal", "the "+what+" print could not be recorded")
 	default:
-		writeJSON(w, http.StatusOK, f)
+		writeJSON(w, http.StatusOK, done)
 	}
 }
 
@@ -360,24 +368,7 @@ func (ro *roles) printPass(w http.ResponseWriter, r *http.Request) {
 		facts, err = ro.kiosk.PrintPass(r.Context(), in.Code, in.Reprint, in.AuthorisedBy, ro.printer)
 		return err
 	})
-	var pe *kiosk.PrintError
-	switch {
-	case errors.As(err, &pe):
-		writeJSON(w, http.StatusServiceUnavailable, printProblem(pe))
-	case errors.Is(err, kiosk.ErrInvalidPass):
-		writeError(w, http.StatusBadRequest, "invalid_pass", err.Error())
-	case errors.Is(err, kiosk.ErrAlreadyPrinted):
-		writeError(w, http.StatusConflict, "already_printed", err.Error())
-	case errors.Is(err, kiosk.ErrRefunded):
-		writeError(w, http.StatusConflict, "refunded", err.Error())
-	case errors.Is(err, kiosk.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not_found", "no ticket of this pass is at this venue yet")
-	case err != nil:
-		ro.a.log.Error("print pass", "err", err)
-		writeError(w, http.StatusInternalServerError, "internal", "the pass print could not be recorded")
-	default:
-		writeJSON(w, http.StatusOK, facts)
-	}
+	ro.answerPrint(w, "pass", err, "no ticket of this pass is at this venue yet", facts)
 }
 
 // printProblemError is the local API's answer to a ticket the printer did
