@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -224,10 +225,12 @@ func (b *batchState) restore(m mark) {
 	b.appended = b.appended[:m.appended]
 }
 
-// insertAppended writes the queued rows in order: consecutive rows of a
-// table go in one INSERT.
+// insertAppended writes the queued rows, each table's in the order they
+// were queued: a table's rows go in one INSERT (up to appendChunk rows),
+// though the jobs of a batch queue them interleaved (audit, outbox, feed,
+// audit, …). Nothing orders rows across tables.
 func (t *txn) insertAppended(ctx context.Context) error {
-	rows := t.b.appended
+	rows := groupAppended(t.b.appended)
 	for len(rows) > 0 {
 		n := 1
 		for n < len(rows) && n < appendChunk && rows[n].table == rows[0].table && rows[n].cols == rows[0].cols {
@@ -250,6 +253,29 @@ func (t *txn) insertAppended(ctx context.Context) error {
 		rows = rows[n:]
 	}
 	return nil
+}
+
+// groupAppended orders rows by their table (and columns), tables in the
+// order first queued, keeping each table's rows in queue order.
+func groupAppended(rows []appendedRow) []appendedRow {
+	type key struct{ table, cols string }
+	var order []key
+	by := map[key][]appendedRow{}
+	for _, r := range rows {
+		k := key{r.table, r.cols}
+		if _, ok := by[k]; !ok {
+			order = append(order, k)
+		}
+		by[k] = append(by[k], r)
+	}
+	if len(order) <= 1 {
+		return rows
+	}
+	out := make([]appendedRow, 0, len(rows))
+	for _, k := range order {
+		out = append(out, by[k]...)
+	}
+	return out
 }
 
 // finishBatch writes what the batch's jobs left in memory: the audit
@@ -276,9 +302,14 @@ ON CONFLICT (venue_id) DO UPDATE SET seq = excluded.seq`, venue, seq); err != ni
 			return fmt.Errorf("store: move feed head: %w", err)
 		}
 	}
-	for id := range t.b.touched {
-		if _, err := t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id = ?`, id); err != nil {
-			return fmt.Errorf("store: bump session version: %w", err)
+	if len(t.b.touched) > 0 {
+		ids := slices.Sorted(maps.Keys(t.b.touched))
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		if _, err := t.q.ExecContext(ctx, `UPDATE sessions SET version = version + 1 WHERE id IN (`+placeholders(len(ids))+`)`, args...); err != nil {
+			return fmt.Errorf("store: bump session versions: %w", err)
 		}
 	}
 	return nil
