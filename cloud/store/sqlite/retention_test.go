@@ -21,10 +21,11 @@ func count(t *testing.T, st *sqlite.Store, q string, args ...any) int {
 }
 
 // TestPruningTakesOnlyWhatHasDoneItsJob: feed events the devices can no
-// longer need, acknowledged device facts, planned outbox entries and
-// delivered reports older than a year go; the latest feed events, facts
-// not yet acknowledged, unplanned entries, young or refused reports, and
-// every ticket, order, refund, hold and audit entry stay.
+// longer need, acknowledged device facts, planned outbox entries, and
+// delivered reports and inventory exports older than a year go; the latest
+// feed events, facts not yet acknowledged, unplanned entries, young or
+// refused reports, young exports, and every ticket, order, refund, hold
+// and audit entry stay.
 func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 	ctx := context.Background()
 	st := open(t, filepath.Join(t.TempDir(), "admit.db"))
@@ -61,6 +62,14 @@ func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 		mustExec(`INSERT INTO reports (tenant_id, venue_id, serial, interface, key, body, created_at, state, next_at) VALUES (1, ?, ?, 'tickets', 'k', '{}', ?, ?, ?)`,
 			f.Venue.ID, r.serial, at, r.state, at)
 	}
+	// An inventory export of a moment over a year ago goes; a younger stays.
+	for _, r := range []struct {
+		period string
+		age    time.Duration
+	}{{"daily", 390 * 24 * time.Hour}, {"weekly", 100 * 24 * time.Hour}} {
+		mustExec(`INSERT INTO inventory_exports (tenant_id, venue_id, period, as_of, sha256, bytes, seats, sold, channels, anomalies, taken_at, body)
+VALUES (1, ?, ?, ?, 'h', 1, 1, 0, '{}', '[]', ?, x'00')`, f.Venue.ID, r.period, now.Add(-r.age).UnixMilli(), now.Add(-r.age).UnixMilli())
+	}
 	// A login that expired long ago goes; one still valid stays.
 	if _, err := f.Svc.Login(ctx, f.Clerk.Username, storetest.Password); err != nil {
 		t.Fatal(err)
@@ -82,7 +91,7 @@ func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sqlite.Pruned{Feed: head - 2, Facts: 3, Outbox: 3, Reports: 1, Logins: 1}
+	want := sqlite.Pruned{Feed: head - 2, Facts: 3, Outbox: 3, Reports: 1, Exports: 1, Logins: 1}
 	if got != want {
 		t.Fatalf("pruned %+v, want %+v", got, want)
 	}
@@ -97,6 +106,9 @@ func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 	}
 	if n := count(t, st, `SELECT COUNT(*) FROM login_sessions WHERE token_hash = 'live'`); n != 1 {
 		t.Fatal("a valid login was pruned")
+	}
+	if n := count(t, st, `SELECT COUNT(*) FROM inventory_exports WHERE period = 'weekly'`); n != 1 {
+		t.Fatal("an inventory export younger than a year was pruned")
 	}
 	if n := count(t, st, `SELECT COUNT(*) FROM reports WHERE serial IN ('R-young', 'R-refused')`); n != 2 {
 		t.Fatalf("%d of the young and refused reports left", n)

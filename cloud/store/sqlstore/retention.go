@@ -12,10 +12,11 @@ import (
 // have done their job — the venue feed the devices have long had, device
 // facts the cloud acknowledged, outbox entries the reporter planned, and
 // reports the platform acknowledged, logins that expired — go once older
-// than a horizon, a
-// small batch per transaction so sales never wait on a long delete.
-// Tickets, orders, refunds, holds, admissions and the audit log are never
-// pruned here, and reports stay at least a year.
+// than a horizon, a small batch per transaction so sales never wait on a
+// long delete. Tickets, orders, refunds, holds, admissions and the audit
+// log are never pruned here; reports and the stored inventory exports
+// (cloud/inventory, one a day and one a week per venue, each a whole
+// venue's seats) stay at least a year.
 
 // MinReportKeep is the least a delivered report is kept.
 const MinReportKeep = 366 * 24 * time.Hour
@@ -23,7 +24,7 @@ const MinReportKeep = 366 * 24 * time.Hour
 // Retention says what may go.
 type Retention struct {
 	Horizon time.Duration // feed events, device facts and planned outbox entries older than this
-	Reports time.Duration // delivered reports older than this (at least MinReportKeep)
+	Reports time.Duration // delivered reports and inventory exports older than this (at least MinReportKeep)
 	// FeedKeep is how many of a venue's latest feed events stay whatever
 	// their age: a device behind by fewer catches up event by event, one
 	// further behind gets a snapshot (the syncer's SnapshotBehind).
@@ -37,6 +38,7 @@ type Pruned struct {
 	Facts   int `json:"facts"`
 	Outbox  int `json:"outbox"`
 	Reports int `json:"reports"`
+	Exports int `json:"exports"`
 	Logins  int `json:"logins"`
 }
 
@@ -84,6 +86,12 @@ func (s *Store) Prune(ctx context.Context, p Retention, now time.Time) (Pruned, 
 	}
 	if out.Reports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM reports WHERE id IN
   (SELECT id FROM reports WHERE state = 'delivered' AND created_at < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil); err != nil {
+		return out, err
+	}
+	// An export is of a moment (as_of): the sweeper only ever takes the
+	// current day's and week's, so one gone is never taken again.
+	if out.Exports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM inventory_exports WHERE id IN
+  (SELECT id FROM inventory_exports WHERE as_of < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil); err != nil {
 		return out, err
 	}
 	out.Logins, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM login_sessions WHERE token_hash IN
