@@ -44,6 +44,47 @@ func testHoldAllOrNothing(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 }
 
+// testAHoldMakesOneOrder: a hold is confirmed once. Confirming it again,
+// or from several requests at once, makes no second order.
+func testAHoldMakesOneOrder(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "B-1", "B-2")
+	const clerks = 8
+	var wg sync.WaitGroup
+	orders := make([]sales.Order, clerks)
+	errs := make([]error, clerks)
+	start := make(chan struct{})
+	for i := range clerks {
+		wg.Go(func() {
+			<-start
+			orders[i], errs[i] = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, CustomerName: "Test Buyer"})
+		})
+	}
+	close(start)
+	wg.Wait()
+	var made []sales.Order
+	for i, err := range errs {
+		if err == nil {
+			made = append(made, orders[i])
+			continue
+		}
+		WantError(t, err, sales.KindConflict, "hold_not_active")
+	}
+	if len(made) != 1 {
+		t.Fatalf("%d orders made of one hold, want 1", len(made))
+	}
+	_, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, CustomerName: "Test Buyer"})
+	WantError(t, err, sales.KindConflict, "hold_not_active")
+	if _, err := f.Svc.PayOrder(ctx, f.Clerk, made[0].ID, sales.PaymentRequest{Method: "cash"}); err != nil {
+		t.Fatalf("paying the one order: %v", err)
+	}
+	for _, l := range []string{"B-1", "B-2"} {
+		if st := f.SessionSeat(t, l); st.Status != sales.SeatSold {
+			t.Fatalf("%s is %s, want sold", l, st.Status)
+		}
+	}
+}
+
 func testRaceSameSeats(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
 	ids := f.SeatIDs(t, "F-9", "F-10", "F-11")
