@@ -37,11 +37,12 @@ var _ sales.Store = (*Store)(nil)
 // statement after the lock sees every commit before it. View reads one
 // REPEATABLE READ snapshot.
 var Dialect = sqlstore.Dialect{
-	Name:      "postgres",
-	Numbered:  true,
-	Least:     "LEAST",
-	Greatest:  "GREATEST",
-	LockWrite: `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`,
+	Name:        "postgres",
+	Numbered:    true,
+	WritableCTE: true,
+	Least:       "LEAST",
+	Greatest:    "GREATEST",
+	LockWrite:   `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`,
 	// The reports_day index is on this expression, written exactly so.
 	JSONText:   func(col, key string) string { return "((" + col + "::jsonb) ->> '" + key + "')" },
 	JSONNumber: func(col, key string) string { return "(((" + col + "::jsonb) ->> '" + key + "')::float8)" },

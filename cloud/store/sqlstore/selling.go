@@ -143,12 +143,21 @@ func (t *txn) HoldSeats(ctx context.Context, h *sales.Hold, seatIDs []int64, cus
 	n := ms(now)
 	args := append([]any{h.ID, ms(h.ExpiresAt), h.Channel, h.Party, h.SessionID}, int64Args(seatIDs)...)
 	args = append(args, n, customer, n)
-	rows, err := t.q.QueryContext(ctx, `UPDATE session_seats SET status = 'held', hold_id = ?, hold_expires = ?, channel = ?, party = ?, order_id = NULL
-WHERE session_id = ? AND seat_id IN (`+placeholders(len(seatIDs))+`)
+	update := `UPDATE session_seats SET status = 'held', hold_id = ?, hold_expires = ?, channel = ?, party = ?, order_id = NULL
+WHERE session_id = ? AND seat_id IN (` + placeholders(len(seatIDs)) + `)
   AND tier_id <> 0 AND phys_state IN ('ok', 'obstructed')
   AND (category = 'sellable' OR (category = 'reserved' AND (reserved_until <= ? OR (reserved_for <> '' AND reserved_for = ?))))
   AND (status = 'available' OR (status = 'held' AND hold_expires <= ?))
-RETURNING seat_id, label, tier_id, price_cents`, args...)
+RETURNING seat_id, label, tier_id, price_cents`
+	if t.d.WritableCTE {
+		// The hold's seats are written by the same statement. If fewer
+		// seats moved than asked, the caller abandons the transaction,
+		// and them with it.
+		update = `WITH s AS (` + update + `, hold_id),
+i AS (INSERT INTO hold_seats (hold_id, seat_id, label, tier_id, price_cents) SELECT hold_id, seat_id, label, tier_id, price_cents FROM s)
+SELECT seat_id, label, tier_id, price_cents FROM s`
+	}
+	rows, err := t.q.QueryContext(ctx, update, args...)
 	if err != nil {
 		return false, wrap(err, "hold seats")
 	}
@@ -166,6 +175,10 @@ RETURNING seat_id, label, tier_id, price_cents`, args...)
 	}
 	if len(h.Seats) != len(seatIDs) {
 		return false, nil
+	}
+	if t.d.WritableCTE {
+		t.touch(h.SessionID)
+		return true, nil
 	}
 	var b strings.Builder
 	b.WriteString(`INSERT INTO hold_seats (hold_id, seat_id, label, tier_id, price_cents) VALUES `)
@@ -280,6 +293,17 @@ WHERE status = 'held' AND hold_expires <= ?`, n); err != nil {
 // seats until the payment deadline; false if the hold is not active, has
 // expired, or lost any seat.
 func (t *txn) ConfirmHold(ctx context.Context, holdID int64, seats int, until, now time.Time) (bool, error) {
+	if t.d.WritableCTE {
+		// One statement: a hold not confirmed names no seats to extend.
+		res, err := t.q.ExecContext(ctx, `WITH h AS (UPDATE holds SET status = 'confirmed', expires_at = ? WHERE id = ? AND status = 'active' AND expires_at > ? RETURNING id)
+UPDATE session_seats SET hold_expires = ?
+WHERE hold_id = (SELECT id FROM h) AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed')`, ms(until), holdID, ms(now), ms(until), ms(now))
+		if err != nil {
+			return false, wrap(err, "confirm hold")
+		}
+		n, _ := res.RowsAffected()
+		return seats > 0 && int(n) == seats, nil
+	}
 	res, err := t.q.ExecContext(ctx, `UPDATE holds SET status = 'confirmed', expires_at = ? WHERE id = ? AND status = 'active' AND expires_at > ?`, ms(until), holdID, ms(now))
 	if err != nil {
 		return false, wrap(err, "confirm hold")

@@ -50,6 +50,10 @@ type Dialect struct {
 	Least, Greatest string
 	// IndexHints keeps SQLite's INDEXED BY where the planner needs one.
 	IndexHints bool
+	// WritableCTE lets a statement's WITH clause write (PostgreSQL): a
+	// sale's steps that SQLite runs as two statements go as one, which is
+	// one round trip fewer under the write lock.
+	WritableCTE bool
 	// ReadTx opens View's read transaction: one snapshot for all its reads.
 	ReadTx *sql.TxOptions
 
