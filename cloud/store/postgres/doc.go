@@ -30,10 +30,17 @@ package postgres
 //     log, which every process polls (cloud/server), and caches of keys
 //     and principals expire within their stated bounds.
 //
-// Measured (admit bench sales/cluster -db, this 2-core machine): a sale
-// is about 15 statements, each a round trip made under the lock, so one
-// process sells ~350 orders/s and three replicas ~210, against ~1,200 on
-// SQLite. The next step takes the lock late: jobs run their conditional
+// Measured (admit bench cluster -db, this 2-core machine, 2026-12-04): a
+// sale (hold, confirm, pay) is about a dozen round trips under the lock:
+// a savepoint and two or three statements per transaction (a hold's seats
+// and a confirmation are one writable-CTE statement each, Dialect.
+// WritableCTE), plus its share of the batch's own. PostgreSQL's statement
+// durations (log_min_duration_statement) add up to about 1 ms a sale, the
+// seat updates with their change-log trigger the most (0.15–0.28 ms each);
+// a round trip costs 58 µs on an idle machine and about 200 µs under the
+// bench's load, and a batch waits ~17 ms for the lock. So three replicas
+// sell ~260 orders/s against ~1,300 on SQLite. Fewer round trips help
+// little more: the next step takes the lock late: jobs run their conditional
 // statements concurrently across processes (row locks decide seat races),
 // and only the batch's end takes the lock to number and write what must
 // be ordered: audit entries sealed then, feed events numbered then
