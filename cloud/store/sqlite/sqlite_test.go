@@ -2,6 +2,7 @@ package sqlite_test
 
 import (
 	"context"
+	"database/sql"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -92,6 +93,31 @@ func TestReopenKeepsDataAndSchema(t *testing.T) {
 	}
 	if st := storetest.SeatStatus(t, st2, f.Session.ID, "A-1"); st != sales.SeatSold {
 		t.Fatalf("A-1 is %s after reopen", st)
+	}
+}
+
+// Every writer connection checkpoints at CheckpointPages, not at SQLite's
+// default 1,000: the setting is per connection and the pool opens more.
+func TestWritersCheckpointAtTheLongerInterval(t *testing.T) {
+	ctx := context.Background()
+	st := open(t, filepath.Join(t.TempDir(), "admit.db"))
+	var conns []*sql.Conn
+	for range 2 {
+		c, err := st.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		conns = append(conns, c)
+	}
+	for i, c := range conns {
+		var n int
+		if err := c.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != sqlite.CheckpointPages {
+			t.Errorf("writer connection %d checkpoints every %d pages, want %d", i, n, sqlite.CheckpointPages)
+		}
 	}
 }
 
