@@ -149,15 +149,17 @@ WHERE session_id = ? AND seat_id IN (` + placeholders(len(seatIDs)) + `)
   AND (category = 'sellable' OR (category = 'reserved' AND (reserved_until <= ? OR (reserved_for <> '' AND reserved_for = ?))))
   AND (status = 'available' OR (status = 'held' AND hold_expires <= ?))
 RETURNING seat_id, label, tier_id, price_cents`
+	q := update
 	if t.d.WritableCTE {
 		// The hold's seats are written by the same statement. If fewer
 		// seats moved than asked, the caller abandons the transaction,
 		// and them with it.
-		update = `WITH s AS (` + update + `, hold_id),
-i AS (INSERT INTO hold_seats (hold_id, seat_id, label, tier_id, price_cents) SELECT hold_id, seat_id, label, tier_id, price_cents FROM s)
+		q = `WITH s AS (` + update + `),
+i AS (INSERT INTO hold_seats (hold_id, seat_id, label, tier_id, price_cents) SELECT ?, seat_id, label, tier_id, price_cents FROM s)
 SELECT seat_id, label, tier_id, price_cents FROM s`
+		args = append(args, h.ID)
 	}
-	rows, err := t.q.QueryContext(ctx, update, args...)
+	rows, err := t.q.QueryContext(ctx, q, args...)
 	if err != nil {
 		return false, wrap(err, "hold seats")
 	}
