@@ -178,25 +178,29 @@ SELECT seat_id, label, tier_id, price_cents FROM s`
 	if len(h.Seats) != len(seatIDs) {
 		return false, nil
 	}
-	if t.d.WritableCTE {
-		t.touch(h.SessionID)
-		return true, nil
+	if !t.d.WritableCTE { // the statement above wrote them otherwise
+		if err := t.insertHoldSeats(ctx, h); err != nil {
+			return false, err
+		}
 	}
+	t.touch(h.SessionID)
+	return true, nil
+}
+
+// insertHoldSeats records the seats a hold took, at their prices then.
+func (t *txn) insertHoldSeats(ctx context.Context, h *sales.Hold) error {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO hold_seats (hold_id, seat_id, label, tier_id, price_cents) VALUES `)
-	hargs := make([]any, 0, 5*len(h.Seats))
+	args := make([]any, 0, 5*len(h.Seats))
 	for i, s := range h.Seats {
 		if i > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteString("(?,?,?,?,?)")
-		hargs = append(hargs, h.ID, s.SeatID, s.Label, s.TierID, s.PriceCents)
+		args = append(args, h.ID, s.SeatID, s.Label, s.TierID, s.PriceCents)
 	}
-	if _, err := t.q.ExecContext(ctx, b.String(), hargs...); err != nil {
-		return false, wrap(err, "hold seats")
-	}
-	t.touch(h.SessionID)
-	return true, nil
+	_, err := t.q.ExecContext(ctx, b.String(), args...)
+	return wrap(err, "hold seats")
 }
 
 func (r reader) GetHold(ctx context.Context, tenantID, id int64) (sales.Hold, error) {
