@@ -403,7 +403,7 @@ func (a *API) table() []route {
 			h: byID(a.svc.GetHold)},
 		{method: "DELETE", path: "/holds/:id", summary: "Release a hold", tag: "sales", resp: sales.Hold{},
 			h: byID(a.svc.ReleaseHold)},
-		{method: "POST", path: "/orders", summary: "Confirm a hold into an order awaiting payment; with a cash payment, the whole box-office sale in one step", tag: "sales", body: sales.OrderRequest{}, resp: sales.Order{},
+		{method: "POST", path: "/orders", summary: "Confirm a hold into an order awaiting payment; with a payment (cash at the box office, or a card: its attempt keyed within the hold, a resent attempt answers the order it made), the whole sale in one step", tag: "sales", body: sales.OrderRequest{}, resp: sales.Order{},
 			h: withBody(a.svc.ConfirmOrder)},
 		{method: "GET", path: "/orders", summary: "Find orders by pickup code, ticket number or customer name", tag: "sales",
 			query: []string{"pickup_code", "ticket_number", "customer_name", "session_id"}, resp: []sales.Order{},

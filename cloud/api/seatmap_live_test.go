@@ -235,4 +235,19 @@ func TestCardRetriesOverHTTP(t *testing.T) {
 	if r := req("till-3-0043"); r.status != http.StatusConflict || r.errorCode() != "order_not_pending" {
 		t.Fatalf("another attempt on a paid order: %d %s", r.status, r.body)
 	}
+
+	// A card paid with the order: a decline is a 402 and keeps the hold;
+	// another card makes the order paid; the attempt resent answers it.
+	w.ok(w.call(tw.clerk, "POST", "/api/v1/holds", sales.HoldRequest{SessionID: tw.sessionX, Channel: "pos", SeatIDs: []int64{tw.seatsX[21].SeatID}}), &h)
+	withCard := func(token, key string) sales.OrderRequest {
+		return sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "card", CardToken: token, IdempotencyKey: key}}
+	}
+	if r := w.call(tw.clerk, "POST", "/api/v1/orders", withCard("tok_decline", "till-3-0044")); r.status != http.StatusPaymentRequired || r.errorCode() != "payment_declined" {
+		t.Fatalf("declined card with the order: %d %s", r.status, r.body)
+	}
+	w.ok(w.call(tw.clerk, "POST", "/api/v1/orders", withCard("tok_approve", "till-3-0045")), &paid)
+	w.ok(w.call(tw.clerk, "POST", "/api/v1/orders", withCard("tok_approve", "till-3-0045")), &again)
+	if paid.Status != sales.OrderPaid || paid.PaymentMethod != "card" || again.ID != paid.ID || len(again.Tickets) != 1 {
+		t.Fatalf("card with the order answered %+v, resent %+v", paid, again)
+	}
 }

@@ -41,6 +41,17 @@ const maxIdempotencyKey = 64
 // always within the order, so a client's key never reaches another
 // order's charge.
 func attemptKey(orderID int64, in PaymentRequest) (string, error) {
+	return attemptKeyIn("order-"+itoa(orderID), in)
+}
+
+// holdAttemptKey is the idempotency key of a card paid with the order
+// (ConfirmOrder), which has no order yet: the attempt is within the hold,
+// and a hold makes one order.
+func holdAttemptKey(holdID int64, in PaymentRequest) (string, error) {
+	return attemptKeyIn("hold-"+itoa(holdID), in)
+}
+
+func attemptKeyIn(scope string, in PaymentRequest) (string, error) {
 	if k := in.IdempotencyKey; k != "" {
 		if len(k) > maxIdempotencyKey || strings.IndexFunc(k, func(r rune) bool {
 			return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:", r))
@@ -48,10 +59,10 @@ func attemptKey(orderID int64, in PaymentRequest) (string, error) {
 			return "", invalid("invalid_payment", "the idempotency key is 1 to 64 letters, digits and - _ . :",
 				FieldError{Field: "idempotency_key", Message: "not an idempotency key"})
 		}
-		return "order-" + itoa(orderID) + "-k-" + k, nil
+		return scope + "-k-" + k, nil
 	}
 	sum := sha256.Sum256([]byte(in.Method + "\x00" + in.CardToken))
-	return "order-" + itoa(orderID) + "-t-" + hex.EncodeToString(sum[:8]), nil
+	return scope + "-t-" + hex.EncodeToString(sum[:8]), nil
 }
 
 // PayOrder takes the payment and, in one transaction with marking the seats
@@ -88,22 +99,9 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 			return Order{}, invalid("invalid_payment", "cash is taken only at the box office", FieldError{Field: "method", Message: "cash needs the pos channel"})
 		}
 	case "card":
-		cctx, cancel := context.WithTimeout(ctx, s.cfg.PaymentTimeout)
-		res, err := s.cfg.Payments.Charge(cctx, payment.Request{OrderID: o.ID, AmountCents: o.TotalCents, Currency: "CNY",
-			Token: in.CardToken, IdempotencyKey: attempt})
-		cancel()
-		if errors.Is(err, payment.ErrTimeout) {
-			return Order{}, &Error{Kind: KindPayment, Code: "payment_timeout", Message: "the payment provider did not answer; nothing was charged twice, try again", err: err}
+		if ref, err = s.chargeCard(ctx, o.ID, o.TotalCents, in.CardToken, attempt); err != nil {
+			return Order{}, err
 		}
-		if err != nil {
-			return Order{}, fmt.Errorf("charge order %d: %w", o.ID, err)
-		}
-		if !res.Approved {
-			s.log.Info("card declined", "order", o.ID, "attempt", attempt, "reason", res.DeclineReason)
-			return Order{}, &Error{Kind: KindPayment, Code: "payment_declined", Message: "the payment was declined: " + res.DeclineReason +
-				"; try another card, or the same card with a new idempotency_key"}
-		}
-		ref = res.Reference
 	default:
 		return Order{}, invalid("invalid_payment", "unknown payment method", FieldError{Field: "method", Message: "must be cash or card"})
 	}
@@ -121,6 +119,38 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		return Order{}, err
 	}
 	return s.maskFor(p, o)
+}
+
+// cardOrder is the order a card attempt paid, if any.
+func (s *Service) cardOrder(ctx context.Context, p Principal, attempt string) (Order, bool, error) {
+	found, err := s.store.FindOrders(ctx, scopeTenant(p), OrderFilter{CardKey: attempt, Limit: 1})
+	if err != nil || len(found) == 0 {
+		return Order{}, false, err
+	}
+	o, err := s.GetOrder(ctx, p, found[0].ID)
+	return o, err == nil, err
+}
+
+// chargeCard charges a card attempt; it answers the provider's reference
+// of an approved charge, or the decline or timeout as the buyer hears it.
+// orderID is 0 for a card paid with the order, before the order exists.
+func (s *Service) chargeCard(ctx context.Context, orderID, amountCents int64, token, attempt string) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, s.cfg.PaymentTimeout)
+	res, err := s.cfg.Payments.Charge(cctx, payment.Request{OrderID: orderID, AmountCents: amountCents, Currency: "CNY",
+		Token: token, IdempotencyKey: attempt})
+	cancel()
+	if errors.Is(err, payment.ErrTimeout) {
+		return "", &Error{Kind: KindPayment, Code: "payment_timeout", Message: "the payment provider did not answer; nothing was charged twice, try again", err: err}
+	}
+	if err != nil {
+		return "", fmt.Errorf("charge attempt %s: %w", attempt, err)
+	}
+	if !res.Approved {
+		s.log.Info("card declined", "attempt", attempt, "reason", res.DeclineReason)
+		return "", &Error{Kind: KindPayment, Code: "payment_declined", Message: "the payment was declined: " + res.DeclineReason +
+			"; try another card, or the same card with a new idempotency_key"}
+	}
+	return res.Reference, nil
 }
 
 // issueTickets numbers and signs an order's tickets before the writer is

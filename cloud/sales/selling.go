@@ -389,9 +389,11 @@ type OrderRequest struct {
 	HoldID        int64  `json:"hold_id"`
 	CustomerName  string `json:"customer_name"`
 	CustomerPhone string `json:"customer_phone"`
-	// Payment, when given, pays the order in the same step: the box
-	// office's cash sale, one request and one transaction from hold to
-	// tickets. Only cash: a card is charged against an order that exists.
+	// Payment, when given, pays the order in the same step: one request
+	// and one transaction from hold to tickets. Cash at the box office, or
+	// a card on any channel (a card terminal or reader): the card is
+	// charged just before the transaction, its attempt key within the
+	// hold, and voided if the order cannot be made.
 	Payment *PaymentRequest `json:"payment,omitempty"`
 	// Holders name each seat's holder: required for a real-name event,
 	// refused for another.
@@ -399,8 +401,9 @@ type OrderRequest struct {
 }
 
 // ConfirmOrder turns an active hold into an order awaiting payment; the
-// seats stay held for the payment window. With a cash payment it is the
-// whole sale: the order is created paid, with its tickets, or not at all.
+// seats stay held for the payment window. With a payment (cash, or a
+// card) it is the whole sale: the order is created paid, with its
+// tickets, or not at all.
 func (s *Service) ConfirmOrder(ctx context.Context, p Principal, in OrderRequest) (Order, error) {
 	return s.confirm(ctx, p, in, nil, nil)
 }
@@ -439,8 +442,12 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	}
 	if pay := in.Payment; pay != nil {
 		switch {
+		case pay.Method == "card":
+			if _, err := holdAttemptKey(h.ID, *pay); err != nil {
+				return Order{}, err
+			}
 		case pay.Method != "cash":
-			fields = append(fields, FieldError{Field: "payment.method", Message: "only cash is paid with the order; pay a card at /orders/{id}/payments"})
+			fields = append(fields, FieldError{Field: "payment.method", Message: "must be cash or card"})
 		case h.Channel != ChannelPOS:
 			fields = append(fields, FieldError{Field: "payment.method", Message: "cash is taken only at the box office"})
 		default:
@@ -494,6 +501,23 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 			return Order{}, err
 		}
 	}
+	// A card paid with the order is charged last, when nothing but the
+	// transaction is left to fail; its attempt is within the hold.
+	var card, ref string
+	if in.Payment != nil && in.Payment.Method == "card" {
+		card, _ = holdAttemptKey(h.ID, *in.Payment)
+		if h.Status != HoldActive || !now.Before(h.ExpiresAt) {
+			// Nothing to charge for. A resent attempt (a client that timed
+			// out) is told of the order it made.
+			if prev, ok, err := s.cardOrder(ctx, p, card); err != nil || ok {
+				return prev, err
+			}
+			return Order{}, s.whyHoldGone(ctx, h, now)
+		}
+		if ref, err = s.chargeCard(ctx, 0, total, in.Payment.CardToken, card); err != nil {
+			return Order{}, err
+		}
+	}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
 		ok, err := tx.ConfirmHold(ctx, h.ID, len(h.Seats), o.PayBy, now)
 		if err != nil {
@@ -520,12 +544,23 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 		if in.Payment == nil {
 			return nil
 		}
+		if card != "" {
+			return s.settle(ctx, tx, rec, &o, ts, "card", ref, card, now)
+		}
 		attempt, err := attemptKey(o.ID, *in.Payment)
 		if err != nil {
 			return err
 		}
 		return s.settle(ctx, tx, rec, &o, ts, in.Payment.Method, "", attempt, now)
 	})
+	if err != nil && ref != "" {
+		// The same attempt may have made the order already (a resend racing
+		// the first request): that order stands, and so does its charge.
+		if prev, ok, ferr := s.cardOrder(ctx, p, card); ferr == nil && ok {
+			return prev, nil
+		}
+		s.voidCharge(0, card, err)
+	}
 	if errors.Is(err, errHoldGone) {
 		return Order{}, s.whyHoldGone(ctx, h, now)
 	}

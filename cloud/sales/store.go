@@ -317,6 +317,8 @@ type OrderFilter struct {
 	// PrepaidKey finds the order a prepaid payment (a presale winner's
 	// capture) paid, by its payment key.
 	PrepaidKey string
+	// CardKey finds the order a card attempt paid, by its attempt key.
+	CardKey string
 	// HolderKey finds the orders with a ticket naming a document (its
 	// keyed hash): a booth's pickup after checking the ID.
 	HolderKey string

@@ -923,4 +923,8 @@ CREATE UNIQUE INDEX inventory_exports_moment ON inventory_exports(venue_id, peri
 	// 41: an agency's refund request is asked once per idempotency key.
 	`ALTER TABLE refunds ADD COLUMN request_key TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX refunds_request_key ON refunds(tenant_id, request_key) WHERE request_key <> '';`,
+	// 42: the order a card attempt paid, found by its attempt key: a card
+	// paid with the order is charged before the order exists, and a
+	// resent attempt is answered with the order it made.
+	`CREATE INDEX orders_card_key ON orders(payment_key) WHERE payment_method = 'card';`,
 }

@@ -494,6 +494,10 @@ func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFil
 		q += ` AND o.payment_key = ? AND o.payment_method IN ('presale', 'agency', 'contract')`
 		args = append(args, f.PrepaidKey)
 	}
+	if f.CardKey != "" {
+		q += ` AND o.payment_key = ? AND o.payment_method = 'card'`
+		args = append(args, f.CardKey)
+	}
 	if f.HolderKey != "" {
 		q += ` AND o.id IN (SELECT t.order_id FROM ticket_holders h JOIN tickets t ON t.id = h.ticket_id WHERE h.id_key = ?)`
 		args = append(args, f.HolderKey)

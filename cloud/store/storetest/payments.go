@@ -191,7 +191,7 @@ func testTwoCardsRaceOneOrder(t *testing.T, open func(t *testing.T) sales.Store)
 
 // testCashSaleInOneStep: the box office confirms and pays cash in one
 // request, one transaction: the order is created paid with its signed
-// tickets, or not at all; only cash and only at the box office.
+// tickets, or not at all; cash only at the box office.
 func testCashSaleInOneStep(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
 	cash := &sales.PaymentRequest{Method: "cash"}
@@ -232,9 +232,9 @@ func testCashSaleInOneStep(t *testing.T, open func(t *testing.T) sales.Store) {
 		t.Fatal("a used hold was sold again")
 	}
 
-	// A card, or cash outside the box office, is refused before anything happens.
+	// Another method, or cash outside the box office, is refused before anything happens.
 	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "F-3")
-	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "card", CardToken: payment.TokenApprove}})
+	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cheque"}})
 	WantError(t, err, sales.KindInvalid, "invalid_order")
 	_, err = f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "cash", IdempotencyKey: "no spaces"}})
 	WantError(t, err, sales.KindInvalid, "invalid_payment")
@@ -346,5 +346,138 @@ func testRefundsPayBack(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 	if got, _ := svc.GetRefund(ctx, f.Manager, r.ID); got.PaidBackAt == nil {
 		t.Fatal("the late refund is not marked paid back")
+	}
+}
+
+// testCardWithTheOrder: a card paid with the order (a card terminal at the
+// box office) makes the order paid in one transaction; its attempts are
+// keyed within the hold as a card on an order is within the order: a
+// decline leaves the hold to pay with another card, a resent attempt is
+// charged once and answered with the order it made, two cards racing for
+// one hold leave one charge and one void, and nothing is charged for a
+// hold that can no longer be confirmed.
+func testCardWithTheOrder(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	sim := payment.NewSimulator()
+	svc := cardService(t, f, sim, time.Second)
+	card := func(token, key string) *sales.PaymentRequest {
+		return &sales.PaymentRequest{Method: "card", CardToken: token, IdempotencyKey: key}
+	}
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "G-1", "G-2")
+	_, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenDecline, "")})
+	WantError(t, err, sales.KindPayment, "payment_declined")
+	if s := f.SessionSeat(t, "G-1"); s.Status != "held" {
+		t.Fatalf("a declined card left G-1 %s", s.Status)
+	}
+	o, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "")})
+	if err != nil {
+		t.Fatalf("another card after a decline: %v", err)
+	}
+	if o.Status != sales.OrderPaid || o.PaymentMethod != "card" || o.PaymentRef == "" || len(o.Tickets) != 2 || validTickets(t, f, o.ID) != 2 || sim.Charges() != 1 {
+		t.Fatalf("order %s by %q ref %q with %d tickets, %d charges; want paid by card, 2 tickets, 1 charge",
+			o.Status, o.PaymentMethod, o.PaymentRef, len(o.Tickets), sim.Charges())
+	}
+	if s := f.SessionSeat(t, "G-2"); s.Status != "sold" {
+		t.Fatalf("G-2 is %s after the sale", s.Status)
+	}
+	// The same attempt again is told of its order; another is refused.
+	again, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "")})
+	if err != nil || again.ID != o.ID || len(again.Tickets) != 2 || again.Tickets[0].Number != o.Tickets[0].Number {
+		t.Fatalf("the same attempt again answered order %d with %d tickets (%v); want order %d", again.ID, len(again.Tickets), err, o.ID)
+	}
+	_, err = svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "another")})
+	WantError(t, err, sales.KindConflict, "hold_not_active")
+	if sim.Charges() != 1 || sim.Voids() != 0 {
+		t.Fatalf("%d charges stand, %d voided after resends; want 1 and 0", sim.Charges(), sim.Voids())
+	}
+
+	// A provider that answers too late: the retried attempt charges once.
+	slow := payment.NewSimulator()
+	slow.SlowDelay = 300 * time.Millisecond
+	ssvc := cardService(t, f, slow, 50*time.Millisecond)
+	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "G-3")
+	in := sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenSlow, "pos-2-attempt-1")}
+	_, err = ssvc.ConfirmOrder(ctx, f.Clerk, in)
+	WantError(t, err, sales.KindPayment, "payment_timeout")
+	if s := f.SessionSeat(t, "G-3"); s.Status != "held" {
+		t.Fatalf("a timed-out card left G-3 %s", s.Status)
+	}
+	var paid sales.Order
+	for try := 0; ; try++ {
+		if paid, err = ssvc.ConfirmOrder(ctx, f.Clerk, in); err == nil {
+			break
+		}
+		WantError(t, err, sales.KindPayment, "payment_timeout")
+		if try == 20 {
+			t.Fatal("the charge never answered")
+		}
+	}
+	if paid.Status != sales.OrderPaid || len(paid.Tickets) != 1 || slow.Charges() != 1 {
+		t.Fatalf("order %s with %d tickets after %d charges; want paid, 1, 1", paid.Status, len(paid.Tickets), slow.Charges())
+	}
+
+	// Two cards race for one hold: one order, one charge, one void.
+	prov := &bothApproved{Simulator: payment.NewSimulator(), both: make(chan struct{})}
+	rsvc := cardService(t, f, prov, 5*time.Second)
+	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "G-4", "G-5")
+	var wg sync.WaitGroup
+	results := make([]error, 2)
+	for i, tok := range []string{"tok_visa_1", "tok_master_2"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, results[i] = rsvc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(tok, "")})
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range results {
+		if err == nil {
+			won++
+			continue
+		}
+		WantError(t, err, sales.KindConflict, "hold_not_active")
+	}
+	if won != 1 || prov.Charges() != 1 || prov.Voids() != 1 {
+		t.Fatalf("%d of two racing cards made the order, %d charges stand, %d voided; want 1, 1, 1 (%v)", won, prov.Charges(), prov.Voids(), results)
+	}
+
+	// The same attempt sent twice at once (a resend racing the first
+	// request): both are answered with the one order, and its charge stands.
+	prov = &bothApproved{Simulator: payment.NewSimulator(), both: make(chan struct{})}
+	rsvc = cardService(t, f, prov, 5*time.Second)
+	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "G-8")
+	orders := make([]sales.Order, 2)
+	for i := range orders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			orders[i], results[i] = rsvc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "pos-3-attempt-1")})
+		}()
+	}
+	wg.Wait()
+	if results[0] != nil || results[1] != nil || orders[0].ID != orders[1].ID || orders[0].Status != sales.OrderPaid {
+		t.Fatalf("one attempt sent twice at once answered orders %d and %d (%v)", orders[0].ID, orders[1].ID, results)
+	}
+	if prov.Charges() != 1 || prov.Voids() != 0 {
+		t.Fatalf("one attempt sent twice: %d charges stand, %d voided; want 1 and 0", prov.Charges(), prov.Voids())
+	}
+
+	// A hold released, or lapsed, is not charged for.
+	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "G-6")
+	if _, err := svc.ReleaseHold(ctx, f.Clerk, h.ID); err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "")})
+	WantError(t, err, sales.KindConflict, "hold_not_active")
+	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "G-7")
+	f.Clock.Advance(time.Hour)
+	_, err = svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "")})
+	WantError(t, err, sales.KindConflict, "hold_expired")
+	// A malformed key is refused before anything is charged.
+	_, err = svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "no spaces")})
+	WantError(t, err, sales.KindInvalid, "invalid_payment")
+	if sim.Charges() != 1 || sim.Voids() != 0 {
+		t.Fatalf("%d charges stand, %d voided after refusals; want 1 and 0", sim.Charges(), sim.Voids())
 	}
 }

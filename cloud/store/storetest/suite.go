@@ -66,6 +66,7 @@ var capabilities = []capability{
 	{"a cash sale is confirmed and paid in one step, or not at all", testCashSaleInOneStep},
 	{"a card payment that timed out and is retried charges once", testCardTimeoutRetriedOnce},
 	{"two cards racing to pay one order: one charge, the other voided", testTwoCardsRaceOneOrder},
+	{"a card paid with the order: declines, resends and races charge once", testCardWithTheOrder},
 	{"refunds need a second person and revoke the tickets", testRefundFourEyes},
 	{"refunds stop when the session starts", testRefundAfterStart},
 	{"tenants cannot see or touch each other's data", testTenantIsolation},
