@@ -623,35 +623,36 @@ func (b *buyer) checkout(ctx context.Context, h sales.Hold, method string, t0 ti
 		}
 		took = time.Since(t0)
 	} else {
-		if _, ok := b.call(ctx, "confirm", "POST", "/api/v1/orders", sales.OrderRequest{HoldID: h.ID}, &o); !ok {
-			return false
-		}
-		pay := fmt.Sprintf("/api/v1/orders/%d/payments", o.ID)
+		// A card at the box office's terminal: charged with the order, in
+		// the same request, each attempt under its own key.
 		b.p.card.Add(1)
 		b.n++
 		key := fmt.Sprintf("bench-%d-%d", b.id, b.n)
+		withCard := func(token, key string) sales.OrderRequest {
+			return sales.OrderRequest{HoldID: h.ID, Payment: &sales.PaymentRequest{Method: "card", CardToken: token, IdempotencyKey: key}}
+		}
 		if b.r.IntN(5) == 0 { // a declined card first, then another under a new key
-			a, ok := b.call(ctx, "pay declined card", "POST", pay, sales.PaymentRequest{Method: "card", CardToken: "tok_decline", IdempotencyKey: key + "-a"}, nil, cardDeclined)
+			a, ok := b.call(ctx, "sell declined card", "POST", "/api/v1/orders", withCard("tok_decline", key+"-a"), nil, cardDeclined)
 			if ok {
-				b.p.fail("pay declined card", errors.New("a declined card was accepted"))
+				b.p.fail("sell declined card", errors.New("a declined card was accepted"))
 			}
 			if a != cardDeclined {
 				return false
 			}
 			b.p.declines.Add(1)
 		}
-		req := sales.PaymentRequest{Method: "card", CardToken: "tok_approve", IdempotencyKey: key + "-b"}
-		if _, ok := b.call(ctx, "pay card", "POST", pay, req, &o); !ok {
+		req := withCard("tok_approve", key+"-b")
+		if _, ok := b.call(ctx, "sell card", "POST", "/api/v1/orders", req, &o); !ok {
 			return false
 		}
 		took = time.Since(t0)
 		if b.r.IntN(4) == 0 { // a client that timed out sends the same attempt again
 			var again sales.Order
-			if _, ok := b.call(ctx, "pay card again", "POST", pay, req, &again); !ok {
+			if _, ok := b.call(ctx, "sell card again", "POST", "/api/v1/orders", req, &again); !ok {
 				return false
 			}
 			if again.ID != o.ID || again.Status != sales.OrderPaid || again.PaymentRef != o.PaymentRef || len(again.Tickets) != len(o.Tickets) {
-				b.p.fail("pay card again", fmt.Errorf("a resent payment answered order %d %s ref %q with %d tickets, first order %d %s ref %q with %d",
+				b.p.fail("sell card again", fmt.Errorf("a resent payment answered order %d %s ref %q with %d tickets, first order %d %s ref %q with %d",
 					again.ID, again.Status, again.PaymentRef, len(again.Tickets), o.ID, o.Status, o.PaymentRef, len(o.Tickets)))
 				return false
 			}
