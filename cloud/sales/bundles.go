@@ -281,7 +281,7 @@ func (s *Service) sellBundle(ctx context.Context, p Principal, in BundleRequest,
 					return err
 				}
 			}
-			if ok, err := tx.ConfirmHold(ctx, h.ID, len(h.Seats), o.PayBy, now); err != nil || !ok {
+			if ok, err := tx.ConfirmHold(ctx, h.ID, 0, o.PayBy, now); err != nil || !ok { // settle sells and counts its seats
 				if err == nil {
 					err = errHoldGone
 				}

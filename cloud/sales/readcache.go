@@ -130,9 +130,10 @@ func (s *Service) forgetVenue(_, id int64) {
 
 // A hold's seats, prices, channel and party never change once it is made,
 // and nearly every sale's next call confirms the hold it just made. So the
-// holds this process makes are kept until they expire, and confirming one
-// does not read it back; its status may change meanwhile, and the
-// confirming transaction checks that itself (ConfirmHold).
+// holds this process makes are kept until they expire or are confirmed,
+// and confirming one does not read it back; its status may change
+// meanwhile, and the confirming transaction checks that itself
+// (ConfirmHold).
 
 // rememberHold keeps a hold this process made, as the store would read it
 // back: times to the millisecond, seats by id, no key.
@@ -146,6 +147,14 @@ func (c *readCache) rememberHold(h Hold) {
 		c.holds = map[int64]Hold{}
 	}
 	c.holds[h.ID] = h
+}
+
+// forgetHold drops a hold once it is confirmed: a confirmation sent again
+// reads it back from the store, where it is no longer active.
+func (c *readCache) forgetHold(id int64) {
+	c.mu.Lock()
+	delete(c.holds, id)
+	c.mu.Unlock()
 }
 
 // madeHold is a hold this process made and that has not expired by now.

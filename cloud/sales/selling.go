@@ -459,6 +459,21 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	if len(fields) > 0 {
 		return Order{}, invalid("invalid_order", "the order cannot be created", fields...)
 	}
+	now := s.now()
+	var card string // a card paid with the order: its attempt, within the hold
+	if in.Payment != nil && in.Payment.Method == "card" {
+		card, _ = holdAttemptKey(h.ID, *in.Payment)
+	}
+	if h.Status != HoldActive || !now.Before(h.ExpiresAt) {
+		// Nothing to confirm, sign or charge. A resent card attempt (a
+		// client that timed out) is told of the order it made.
+		if card != "" {
+			if prev, ok, err := s.cardOrder(ctx, p, card); err != nil || ok {
+				return prev, err
+			}
+		}
+		return Order{}, s.whyHoldGone(ctx, h, now)
+	}
 	ss, err := s.cachedSession(ctx, h.TenantID, h.SessionID)
 	if err != nil {
 		return Order{}, err
@@ -467,7 +482,6 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	if err != nil {
 		return Order{}, err
 	}
-	now := s.now()
 	if err := sellable(ss, now); err != nil {
 		return Order{}, err
 	}
@@ -502,24 +516,19 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 		}
 	}
 	// A card paid with the order is charged last, when nothing but the
-	// transaction is left to fail; its attempt is within the hold.
-	var card, ref string
-	if in.Payment != nil && in.Payment.Method == "card" {
-		card, _ = holdAttemptKey(h.ID, *in.Payment)
-		if h.Status != HoldActive || !now.Before(h.ExpiresAt) {
-			// Nothing to charge for. A resent attempt (a client that timed
-			// out) is told of the order it made.
-			if prev, ok, err := s.cardOrder(ctx, p, card); err != nil || ok {
-				return prev, err
-			}
-			return Order{}, s.whyHoldGone(ctx, h, now)
-		}
+	// transaction is left to fail.
+	var ref string
+	if card != "" {
 		if ref, err = s.chargeCard(ctx, 0, total, in.Payment.CardToken, card); err != nil {
 			return Order{}, err
 		}
 	}
 	err = s.update(ctx, p, func(tx Tx, rec func(change)) error {
-		ok, err := tx.ConfirmHold(ctx, h.ID, len(h.Seats), o.PayBy, now)
+		seats := len(h.Seats)
+		if in.Payment != nil || pre != nil {
+			seats = 0 // sold below, where settle counts them
+		}
+		ok, err := tx.ConfirmHold(ctx, h.ID, seats, o.PayBy, now)
 		if err != nil {
 			return err
 		}
@@ -567,6 +576,8 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	if err != nil {
 		return Order{}, err
 	}
+	// Confirmed: a confirmation sent again reads the hold as it is now.
+	s.reads.forgetHold(h.ID)
 	return s.maskFor(p, o)
 }
 

@@ -228,7 +228,8 @@ type Tx interface {
 	// seats held until the payment deadline. It returns false, and the
 	// caller must abandon the transaction, if the hold is not active or
 	// expired, or if fewer than seats of its seats are still held by it and
-	// in service.
+	// in service. seats 0 confirms the hold alone, for an order paid in the
+	// same transaction: SellHoldSeats counts its seats then.
 	ConfirmHold(ctx context.Context, holdID int64, seats int, until, now time.Time) (bool, error)
 	// SellHoldSeats turns the hold's seats to sold for the order.
 	SellHoldSeats(ctx context.Context, holdID, orderID int64, now time.Time) (int, error)

@@ -297,9 +297,10 @@ WHERE status = 'held' AND hold_expires <= ?`, n); err != nil {
 
 // ConfirmHold moves an active, unexpired hold to confirmed and keeps its
 // seats until the payment deadline; false if the hold is not active, has
-// expired, or lost any seat.
+// expired, or lost any seat. With seats 0 (paid in this transaction) the
+// seats are left to SellHoldSeats.
 func (t *txn) ConfirmHold(ctx context.Context, holdID int64, seats int, until, now time.Time) (bool, error) {
-	if t.d.WritableCTE {
+	if t.d.WritableCTE && seats > 0 {
 		// One statement: a hold not confirmed names no seats to extend.
 		res, err := t.q.ExecContext(ctx, `WITH h AS (UPDATE holds SET status = 'confirmed', expires_at = ? WHERE id = ? AND status = 'active' AND expires_at > ? RETURNING id)
 UPDATE session_seats SET hold_expires = ?
@@ -308,14 +309,14 @@ WHERE hold_id = (SELECT id FROM h) AND status = 'held' AND hold_expires > ? AND 
 			return false, wrap(err, "confirm hold")
 		}
 		n, _ := res.RowsAffected()
-		return seats > 0 && int(n) == seats, nil
+		return int(n) == seats, nil
 	}
 	res, err := t.q.ExecContext(ctx, `UPDATE holds SET status = 'confirmed', expires_at = ? WHERE id = ? AND status = 'active' AND expires_at > ?`, ms(until), holdID, ms(now))
 	if err != nil {
 		return false, wrap(err, "confirm hold")
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return false, nil
+	if n, _ := res.RowsAffected(); n != 1 || seats == 0 {
+		return n == 1, nil
 	}
 	res, err = t.q.ExecContext(ctx, `UPDATE session_seats SET hold_expires = ?
 WHERE hold_id = ? AND status = 'held' AND hold_expires > ? AND phys_state IN ('ok', 'obstructed')`, ms(until), holdID, ms(now))

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -349,6 +350,17 @@ func testRefundsPayBack(t *testing.T, open func(t *testing.T) sales.Store) {
 	}
 }
 
+// countedCharges counts the charges asked of the provider, answered or not.
+type countedCharges struct {
+	*payment.Simulator
+	calls atomic.Int32
+}
+
+func (c *countedCharges) Charge(ctx context.Context, r payment.Request) (payment.Result, error) {
+	c.calls.Add(1)
+	return c.Simulator.Charge(ctx, r)
+}
+
 // testCardWithTheOrder: a card paid with the order (a card terminal at the
 // box office) makes the order paid in one transaction; its attempts are
 // keyed within the hold as a card on an order is within the order: a
@@ -358,13 +370,17 @@ func testRefundsPayBack(t *testing.T, open func(t *testing.T) sales.Store) {
 // hold that can no longer be confirmed.
 func testCardWithTheOrder(t *testing.T, open func(t *testing.T) sales.Store) {
 	f := fixture(t, open)
-	sim := payment.NewSimulator()
+	sim := &countedCharges{Simulator: payment.NewSimulator()}
 	svc := cardService(t, f, sim, time.Second)
 	card := func(token, key string) *sales.PaymentRequest {
 		return &sales.PaymentRequest{Method: "card", CardToken: token, IdempotencyKey: key}
 	}
-	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "G-1", "G-2")
-	_, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenDecline, "")})
+	// Held by the same service, which keeps the holds it made.
+	h, err := svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: f.Session.ID, Channel: sales.ChannelPOS, SeatIDs: f.SeatIDs(t, "G-1", "G-2")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenDecline, "")})
 	WantError(t, err, sales.KindPayment, "payment_declined")
 	if s := f.SessionSeat(t, "G-1"); s.Status != "held" {
 		t.Fatalf("a declined card left G-1 %s", s.Status)
@@ -380,10 +396,15 @@ func testCardWithTheOrder(t *testing.T, open func(t *testing.T) sales.Store) {
 	if s := f.SessionSeat(t, "G-2"); s.Status != "sold" {
 		t.Fatalf("G-2 is %s after the sale", s.Status)
 	}
-	// The same attempt again is told of its order; another is refused.
+	// The same attempt again is told of its order, without asking the
+	// provider; another attempt is refused.
+	asked := sim.calls.Load()
 	again, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "")})
 	if err != nil || again.ID != o.ID || len(again.Tickets) != 2 || again.Tickets[0].Number != o.Tickets[0].Number {
 		t.Fatalf("the same attempt again answered order %d with %d tickets (%v); want order %d", again.ID, len(again.Tickets), err, o.ID)
+	}
+	if n := sim.calls.Load() - asked; n != 0 {
+		t.Fatalf("the same attempt on a confirmed hold went to the provider %d times", n)
 	}
 	_, err = svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "another")})
 	WantError(t, err, sales.KindConflict, "hold_not_active")
