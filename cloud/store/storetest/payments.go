@@ -101,16 +101,7 @@ func testCardTimeoutRetriedOnce(t *testing.T, open func(t *testing.T) sales.Stor
 	}
 	// The retry waits for the charge in flight (longer than the cloud's
 	// wait, so it may time out again; it is retried until answered).
-	var paid sales.Order
-	for try := 0; ; try++ {
-		if paid, err = svc.PayOrder(ctx, f.Clerk, o.ID, in); err == nil {
-			break
-		}
-		WantError(t, err, sales.KindPayment, "payment_timeout")
-		if try == 20 {
-			t.Fatal("the charge never answered")
-		}
-	}
+	paid := untilAnswered(t, func() (sales.Order, error) { return svc.PayOrder(ctx, f.Clerk, o.ID, in) })
 	if paid.Status != sales.OrderPaid || len(paid.Tickets) != 2 || sim.Charges() != 1 {
 		t.Fatalf("order %s with %d tickets after %d charges; want paid, 2, 1", paid.Status, len(paid.Tickets), sim.Charges())
 	}
@@ -126,6 +117,51 @@ func testCardTimeoutRetriedOnce(t *testing.T, open func(t *testing.T) sales.Stor
 	WantError(t, err, sales.KindConflict, "order_not_pending")
 	if sim.Charges() != 1 || validTickets(t, f, o.ID) != 2 {
 		t.Fatalf("%d charges, %d tickets after a second attempt on a paid order", sim.Charges(), validTickets(t, f, o.ID))
+	}
+}
+
+// untilAnswered repeats a card attempt whose provider answers later than
+// the cloud waits, as a client does, until it is answered.
+func untilAnswered(t *testing.T, attempt func() (sales.Order, error)) sales.Order {
+	t.Helper()
+	for try := 0; ; try++ {
+		o, err := attempt()
+		if err == nil {
+			return o
+		}
+		WantError(t, err, sales.KindPayment, "payment_timeout")
+		if try == 20 {
+			t.Fatal("the charge never answered")
+		}
+	}
+}
+
+// atOnce runs two attempts concurrently and returns their answers.
+func atOnce(attempt func(i int) (sales.Order, error)) ([2]sales.Order, [2]error) {
+	var orders [2]sales.Order
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range 2 {
+		wg.Go(func() { orders[i], errs[i] = attempt(i) })
+	}
+	wg.Wait()
+	return orders, errs
+}
+
+// oneWon checks that exactly one of two racing attempts succeeded and the
+// other was refused with code.
+func oneWon(t *testing.T, errs [2]error, code string) {
+	t.Helper()
+	won := 0
+	for _, err := range errs {
+		if err == nil {
+			won++
+			continue
+		}
+		WantError(t, err, sales.KindConflict, code)
+	}
+	if won != 1 {
+		t.Fatalf("%d of two racing cards won: %v", won, errs)
 	}
 }
 
@@ -161,27 +197,11 @@ func testTwoCardsRaceOneOrder(t *testing.T, open func(t *testing.T) sales.Store)
 	prov := &bothApproved{Simulator: payment.NewSimulator(), both: make(chan struct{})}
 	svc := cardService(t, f, prov, 5*time.Second)
 	o := pendingOrder(t, f, svc, "F-1", "F-2")
-	var wg sync.WaitGroup
-	results := make([]error, 2)
-	for i, card := range []string{"tok_visa_1", "tok_master_2"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, results[i] = svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: card})
-		}()
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range results {
-		if err == nil {
-			won++
-			continue
-		}
-		WantError(t, err, sales.KindConflict, "order_not_pending")
-	}
-	if won != 1 {
-		t.Fatalf("%d of two racing cards paid the order: %v", won, results)
-	}
+	cards := []string{"tok_visa_1", "tok_master_2"}
+	_, errs := atOnce(func(i int) (sales.Order, error) {
+		return svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "card", CardToken: cards[i]})
+	})
+	oneWon(t, errs, "order_not_pending")
 	if prov.Charges() != 1 || prov.Voids() != 1 {
 		t.Fatalf("%d charges stand and %d were voided; want 1 and 1", prov.Charges(), prov.Voids())
 	}
@@ -423,16 +443,7 @@ func testCardWithTheOrder(t *testing.T, open func(t *testing.T) sales.Store) {
 	if s := f.SessionSeat(t, "G-3"); s.Status != "held" {
 		t.Fatalf("a timed-out card left G-3 %s", s.Status)
 	}
-	var paid sales.Order
-	for try := 0; ; try++ {
-		if paid, err = ssvc.ConfirmOrder(ctx, f.Clerk, in); err == nil {
-			break
-		}
-		WantError(t, err, sales.KindPayment, "payment_timeout")
-		if try == 20 {
-			t.Fatal("the charge never answered")
-		}
-	}
+	paid := untilAnswered(t, func() (sales.Order, error) { return ssvc.ConfirmOrder(ctx, f.Clerk, in) })
 	if paid.Status != sales.OrderPaid || len(paid.Tickets) != 1 || slow.Charges() != 1 {
 		t.Fatalf("order %s with %d tickets after %d charges; want paid, 1, 1", paid.Status, len(paid.Tickets), slow.Charges())
 	}
@@ -441,26 +452,13 @@ func testCardWithTheOrder(t *testing.T, open func(t *testing.T) sales.Store) {
 	prov := &bothApproved{Simulator: payment.NewSimulator(), both: make(chan struct{})}
 	rsvc := cardService(t, f, prov, 5*time.Second)
 	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "G-4", "G-5")
-	var wg sync.WaitGroup
-	results := make([]error, 2)
-	for i, tok := range []string{"tok_visa_1", "tok_master_2"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_, results[i] = rsvc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(tok, "")})
-		}()
-	}
-	wg.Wait()
-	won := 0
-	for _, err := range results {
-		if err == nil {
-			won++
-			continue
-		}
-		WantError(t, err, sales.KindConflict, "hold_not_active")
-	}
-	if won != 1 || prov.Charges() != 1 || prov.Voids() != 1 {
-		t.Fatalf("%d of two racing cards made the order, %d charges stand, %d voided; want 1, 1, 1 (%v)", won, prov.Charges(), prov.Voids(), results)
+	cards := []string{"tok_visa_1", "tok_master_2"}
+	_, errs := atOnce(func(i int) (sales.Order, error) {
+		return rsvc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(cards[i], "")})
+	})
+	oneWon(t, errs, "hold_not_active")
+	if prov.Charges() != 1 || prov.Voids() != 1 {
+		t.Fatalf("two cards raced for one hold: %d charges stand, %d voided; want 1 and 1", prov.Charges(), prov.Voids())
 	}
 
 	// The same attempt sent twice at once (a resend racing the first
@@ -468,17 +466,11 @@ func testCardWithTheOrder(t *testing.T, open func(t *testing.T) sales.Store) {
 	prov = &bothApproved{Simulator: payment.NewSimulator(), both: make(chan struct{})}
 	rsvc = cardService(t, f, prov, 5*time.Second)
 	h = f.Hold(t, f.Clerk, sales.ChannelPOS, "G-8")
-	orders := make([]sales.Order, 2)
-	for i := range orders {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			orders[i], results[i] = rsvc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "pos-3-attempt-1")})
-		}()
-	}
-	wg.Wait()
-	if results[0] != nil || results[1] != nil || orders[0].ID != orders[1].ID || orders[0].Status != sales.OrderPaid {
-		t.Fatalf("one attempt sent twice at once answered orders %d and %d (%v)", orders[0].ID, orders[1].ID, results)
+	orders, errs := atOnce(func(int) (sales.Order, error) {
+		return rsvc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card(payment.TokenApprove, "pos-3-attempt-1")})
+	})
+	if errs[0] != nil || errs[1] != nil || orders[0].ID != orders[1].ID || orders[0].Status != sales.OrderPaid {
+		t.Fatalf("one attempt sent twice at once answered orders %d and %d (%v)", orders[0].ID, orders[1].ID, errs)
 	}
 	if prov.Charges() != 1 || prov.Voids() != 0 {
 		t.Fatalf("one attempt sent twice: %d charges stand, %d voided; want 1 and 0", prov.Charges(), prov.Voids())
