@@ -104,8 +104,12 @@ func (p *cloudProcess) Stop() error {
 	}
 }
 
-// CPU is the user plus system CPU time the process has used.
+// CPU is the user plus system CPU time the process has used, also once
+// it has exited.
 func (p *cloudProcess) CPU() (time.Duration, error) {
+	if st := p.cmd.ProcessState; st != nil {
+		return st.UserTime() + st.SystemTime(), nil
+	}
 	return processCPU(p.cmd.Process.Pid)
 }
 
@@ -124,22 +128,8 @@ func processCPU(pid int) (time.Duration, error) {
 
 // statCPU is utime+stime of a /proc/PID/stat line.
 func statCPU(s string) (time.Duration, error) {
-	// The command name, field 2, is in parentheses and may hold spaces and
-	// parentheses: the fields go on after the last ')'.
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, errors.New("read CPU time: malformed /proc stat")
-	}
-	f := strings.Fields(s[i+1:])
-	if len(f) < 13 { // utime and stime are fields 14 and 15: 12 and 13 after ')'
-		return 0, errors.New("read CPU time: short /proc stat")
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, errors.New("read CPU time: bad /proc stat")
-	}
-	return time.Duration(ut+st) * time.Second / clockTicks, nil
+	st, err := parseProcStat(s)
+	return st.cpu, err
 }
 
 // BenchCloud is the cloud process of a bench (`admit bench-cloud -data DIR

@@ -179,6 +179,16 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 		}
 	}
 	fmt.Fprintf(w, "%d cloud processes on one %s store behind HAProxy at http://%s; each restarted in turn during the run\n", o.Replicas, engine, front)
+	// Where the CPU goes during the replicated run: each replica (the one
+	// restarted too), HAProxy, this load, a local PostgreSQL server.
+	cpu := clusterCPU{replicas: make([]time.Duration, len(procs)), haproxy: hp.Process.Pid}
+	if replicaDB != "" {
+		cpu.postmaster, _ = localPostmaster(ctx, replicaDB)
+	}
+	for i, p := range procs {
+		cpu.replicas[i], _ = p.CPU()
+	}
+	cpu.start()
 	restarted := make(chan error, 1)
 	go func() {
 		// Restart after a third of the run, one replica at a time.
@@ -190,6 +200,7 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 		}
 		for i := range procs {
 			err := procs[i].Stop()
+			cpu.stopped(i, procs[i])
 			procs[i] = nil
 			if err != nil {
 				restarted <- fmt.Errorf("replica %d: stop: %w", i, err)
@@ -215,6 +226,7 @@ func RunClusterBench(ctx context.Context, o ClusterOptions, w io.Writer) error {
 	if err != nil {
 		return err
 	}
+	fmt.Fprintln(w, cpu.report(procs, res.Orders, res.Elapsed))
 
 	dup, sold, err := countSoldIn(ctx, "sqlite3", "file:"+filepath.Join(dir, "admit.db")+"?mode=ro")
 	if err != nil {
@@ -361,4 +373,63 @@ func freshSchema(ctx context.Context, dsn string) (string, func() error, error) 
 		return err
 	}
 	return dsn + sep + "search_path=" + name, drop, nil
+}
+
+// clusterCPU measures where the CPU of the replicated run goes.
+type clusterCPU struct {
+	replicas   []time.Duration // each replica's CPU at the start, 0 for one started since
+	used       time.Duration   // replicas stopped during the run
+	haproxy    int
+	postmaster int // 0: PostgreSQL is not on this machine (or SQLite)
+
+	load0, haproxy0, pg0 time.Duration
+	busy0, total0        int64
+}
+
+func (c *clusterCPU) start() {
+	c.load0, _ = processCPU(os.Getpid())
+	c.haproxy0, _ = processCPU(c.haproxy)
+	if c.postmaster != 0 {
+		c.pg0, _ = serverCPU(c.postmaster)
+	}
+	c.busy0, c.total0, _ = machineBusy()
+}
+
+// stopped counts replica i's CPU when it has stopped; its successor
+// counts from nothing.
+func (c *clusterCPU) stopped(i int, p *cloudProcess) {
+	if d, err := p.CPU(); err == nil {
+		c.used += d - c.replicas[i]
+	}
+	c.replicas[i] = 0
+}
+
+// report is the run's CPU per order, by process, and how busy the
+// machine was: the orders/s it could sell with every core busy, were the
+// work the same.
+func (c *clusterCPU) report(procs []*cloudProcess, orders int, elapsed time.Duration) string {
+	if orders == 0 {
+		return "replicated run CPU: no orders"
+	}
+	replicas := c.used
+	for i, p := range procs {
+		if d, err := p.CPU(); err == nil {
+			replicas += d - c.replicas[i]
+		}
+	}
+	load, _ := processCPU(os.Getpid())
+	hp, _ := processCPU(c.haproxy)
+	per := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) / float64(orders) }
+	var b strings.Builder
+	fmt.Fprintf(&b, "replicated run CPU per order (ms): replicas=%.2f haproxy=%.2f load=%.2f", per(replicas), per(hp-c.haproxy0), per(load-c.load0))
+	if c.postmaster != 0 {
+		if pg, err := serverCPU(c.postmaster); err == nil {
+			fmt.Fprintf(&b, " postgres=%.2f", per(pg-c.pg0))
+		}
+	}
+	if busy, total, err := machineBusy(); err == nil && total > c.total0 && busy > c.busy0 {
+		share := float64(busy-c.busy0) / float64(total-c.total0)
+		fmt.Fprintf(&b, "; machine busy %.0f%%, so at most ~%.0f orders/s with every core busy", 100*share, float64(orders)/elapsed.Seconds()/share)
+	}
+	return b.String()
 }

@@ -39,4 +39,9 @@ func TestClusterBenchRunsAndReportsItsLine(t *testing.T) {
 	if !regexp.MustCompile(re).MatchString(last) {
 		t.Fatalf("last line %q does not match the specified form\n%s", last, out.String())
 	}
+	// Where the replicated run's CPU went: the replicas at least used some.
+	cpu := regexp.MustCompile(`(?m)^replicated run CPU per order \(ms\): replicas=(\d+\.\d+) haproxy=\d+\.\d+ load=\d+\.\d+; machine busy \d+%, so at most ~\d+ orders/s with every core busy$`).FindStringSubmatch(out.String())
+	if cpu == nil || cpu[1] == "0.00" {
+		t.Fatalf("no CPU line with the replicas' share\n%s", out.String())
+	}
 }

@@ -89,6 +89,13 @@ func TestPickFreeChoosesAdjacentFreeSeatsOfOneRow(t *testing.T) {
 	}
 }
 
+func TestProcStatReadsParentAndChildrensTime(t *testing.T) {
+	st, err := parseProcStat("4242 (postgres) S 917 4242 4242 0 -1 4194560 100 0 0 0 250 37 40 2 20 0 9 0")
+	if err != nil || st.ppid != 917 || st.cpu != 2870*time.Millisecond || st.children != 420*time.Millisecond {
+		t.Fatalf("parseProcStat = %+v, %v; want ppid 917, cpu 2.87s, children 420ms", st, err)
+	}
+}
+
 func TestStatCPUAddsUserAndSystemTime(t *testing.T) {
 	cases := []struct {
 		name, stat string

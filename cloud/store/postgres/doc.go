@@ -40,10 +40,10 @@ package postgres
 // a round trip costs 58 µs on an idle machine and about 200 µs under the
 // bench's load, and a batch waits ~17 ms for the lock. So three replicas
 // sell ~290 orders/s against ~1,500 on SQLite. The whole machine then
-// spends ~4.5 ms of CPU per order (PostgreSQL ~2.0, the replicas ~1.7,
-// mostly per round trip: syscalls, wakeups, protocol), with a third of
-// its two cores idle: taking the lock late could use that third, and no
-// more, so it must come with fewer round trips per sale. Fewer round trips help
+// spends ~5 ms of CPU per order (the bench's CPU line: PostgreSQL ~2.2,
+// the replicas ~2.4, mostly per round trip: syscalls, wakeups, protocol),
+// with 28% of its two cores idle: taking the lock late could use that,
+// and no more, so it must come with fewer round trips per sale. Fewer round trips help
 // little more: the next step takes the lock late: jobs run their conditional
 // statements concurrently across processes (row locks decide seat races),
 // and only the batch's end takes the lock to number and write what must
