@@ -30,7 +30,7 @@ func TestSalesPathStatementsUseTheirKeys(t *testing.T) {
 		{"a channel's sales under a quota", q["a channel's sales under a quota"], "USING INDEX session_seats_channel (session_id=? AND channel=?)"},
 		{"a business day's raw records", q["a business day's raw records"], "USING INDEX reports_day"},
 		{"a venue's reporting health", q["a venue's reporting health"], "USING COVERING INDEX reports_venue_pending (venue_id=?)"},
-		{"the order a card attempt paid", `SELECT o.id FROM orders o WHERE o.tenant_id = ? AND o.payment_key = ? AND o.payment_method = 'card'`, "USING INDEX orders_card_key (payment_key=?)"},
+		{"the order a card attempt paid", `SELECT o.id FROM orders o WHERE o.tenant_id = ? AND o.payment_key = ? AND o.payment_method = 'card' ORDER BY o.id DESC LIMIT ?`, "USING INDEX orders_card_key (payment_key=?)"},
 		{"a hold's seats", `SELECT seat_id, label, tier_id, price_cents FROM hold_seats WHERE hold_id = ? ORDER BY seat_id`, "(hold_id=?)"},
 	} {
 		rows, err := st.r.QueryContext(ctx, "EXPLAIN QUERY PLAN "+c.query, make([]any, strings.Count(c.query, "?"))...)
