@@ -204,17 +204,58 @@ func (t *txn) insertHoldSeats(ctx context.Context, h *sales.Hold) error {
 }
 
 func (r reader) GetHold(ctx context.Context, tenantID, id int64) (sales.Hold, error) {
-	tc, args := tenantClause("tenant_id", tenantID)
+	tc, args := tenantClause("h.tenant_id", tenantID)
+	// The hold and its seats in one query: on PostgreSQL every query is a
+	// round trip, and a replica that did not make a hold reads it to
+	// confirm it.
+	rows, err := r.q.QueryContext(ctx, `SELECT h.id, h.tenant_id, h.venue_id, h.session_id, h.channel, h.status, h.expires_at, h.created_by, h.created_at, h.party, `+seatOfHoldCols+`
+FROM holds h LEFT JOIN hold_seats s ON s.hold_id = h.id WHERE h.id = ? AND `+tc+` ORDER BY s.seat_id`, append([]any{id}, args...)...)
+	if err != nil {
+		return sales.Hold{}, wrap(err, "read hold")
+	}
+	defer rows.Close()
 	var h sales.Hold
 	var exp, at int64
-	err := r.q.QueryRowContext(ctx, `SELECT id, tenant_id, venue_id, session_id, channel, status, expires_at, created_by, created_at, party FROM holds WHERE id = ? AND `+tc,
-		append([]any{id}, args...)...).Scan(&h.ID, &h.TenantID, &h.VenueID, &h.SessionID, &h.Channel, &h.Status, &exp, &h.CreatedBy, &at, &h.Party)
-	if err != nil {
-		return h, notFound(err, "hold")
+	found := false
+	for rows.Next() {
+		var st seatOfHold
+		if err := rows.Scan(append([]any{&h.ID, &h.TenantID, &h.VenueID, &h.SessionID, &h.Channel, &h.Status, &exp, &h.CreatedBy, &at, &h.Party}, st.dest()...)...); err != nil {
+			return sales.Hold{}, wrap(err, "read hold")
+		}
+		found = true
+		h.Seats = st.appendTo(h.Seats)
+	}
+	if err := rows.Err(); err != nil {
+		return sales.Hold{}, wrap(err, "read hold")
+	}
+	if !found {
+		return sales.Hold{}, notFound(sql.ErrNoRows, "hold")
 	}
 	h.ExpiresAt, h.CreatedAt = fromMS(exp), fromMS(at)
-	h.Seats, err = r.holdSeats(ctx, h.ID)
-	return h, err
+	return h, nil
+}
+
+// seatOfHoldCols are a hold's seat, LEFT JOINed as s: NULL for a hold of
+// none.
+const seatOfHoldCols = `s.seat_id, s.label, s.tier_id, s.price_cents`
+
+type seatOfHold struct {
+	id, tier, price sql.NullInt64
+	label           sql.NullString
+}
+
+func (st *seatOfHold) dest() []any { return []any{&st.id, &st.label, &st.tier, &st.price} }
+
+// appendTo adds the seat to seats (never nil: a hold of none has an
+// empty list).
+func (st *seatOfHold) appendTo(seats []sales.HoldSeat) []sales.HoldSeat {
+	if seats == nil {
+		seats = []sales.HoldSeat{}
+	}
+	if !st.id.Valid {
+		return seats
+	}
+	return append(seats, sales.HoldSeat{SeatID: st.id.Int64, Label: st.label.String, TierID: st.tier.Int64, PriceCents: st.price.Int64})
 }
 
 func (r reader) holdSeats(ctx context.Context, holdID int64) ([]sales.HoldSeat, error) {
@@ -476,13 +517,42 @@ func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
 
 func (r reader) GetOrder(ctx context.Context, tenantID, id int64) (sales.Order, error) {
 	tc, args := tenantClause("o.tenant_id", tenantID)
-	o, err := scanOrder(r.q.QueryRowContext(ctx, `SELECT `+orderCols+` FROM orders o WHERE o.id = ? AND `+tc, append([]any{id}, args...)...))
+	// The order and its seats in one query, as GetHold.
+	rows, err := r.q.QueryContext(ctx, `SELECT `+orderCols+`, `+seatOfHoldCols+`
+FROM orders o LEFT JOIN hold_seats s ON s.hold_id = o.hold_id WHERE o.id = ? AND `+tc+` ORDER BY s.seat_id`, append([]any{id}, args...)...)
 	if err != nil {
-		return o, notFound(err, "order")
+		return sales.Order{}, wrap(err, "read order")
 	}
-	o.Seats, err = r.holdSeats(ctx, o.HoldID)
-	return o, err
+	defer rows.Close()
+	var o sales.Order
+	var seats []sales.HoldSeat
+	found := false
+	for rows.Next() {
+		var st seatOfHold
+		if o, err = scanOrder(withExtra{rows, st.dest()}); err != nil {
+			return sales.Order{}, wrap(err, "read order")
+		}
+		found = true
+		seats = st.appendTo(seats)
+	}
+	if err := rows.Err(); err != nil {
+		return sales.Order{}, wrap(err, "read order")
+	}
+	if !found {
+		return sales.Order{}, notFound(sql.ErrNoRows, "order")
+	}
+	o.Seats = seats
+	return o, nil
 }
+
+// withExtra scans a row's leading columns where a scan function puts
+// them, and the columns after them into extra.
+type withExtra struct {
+	rows  *sql.Rows
+	extra []any
+}
+
+func (w withExtra) Scan(dest ...any) error { return w.rows.Scan(append(dest, w.extra...)...) }
 
 func (r reader) FindOrders(ctx context.Context, tenantID int64, f sales.OrderFilter) ([]sales.Order, error) {
 	tc, args := tenantClause("o.tenant_id", tenantID)
