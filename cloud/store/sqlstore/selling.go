@@ -208,31 +208,44 @@ func (r reader) GetHold(ctx context.Context, tenantID, id int64) (sales.Hold, er
 	// The hold and its seats in one query: on PostgreSQL every query is a
 	// round trip, and a replica that did not make a hold reads it to
 	// confirm it.
-	rows, err := r.q.QueryContext(ctx, `SELECT h.id, h.tenant_id, h.venue_id, h.session_id, h.channel, h.status, h.expires_at, h.created_by, h.created_at, h.party, `+seatOfHoldCols+`
-FROM holds h LEFT JOIN hold_seats s ON s.hold_id = h.id WHERE h.id = ? AND `+tc+` ORDER BY s.seat_id`, append([]any{id}, args...)...)
-	if err != nil {
-		return sales.Hold{}, wrap(err, "read hold")
-	}
-	defer rows.Close()
 	var h sales.Hold
 	var exp, at int64
-	found := false
+	seats, err := r.withSeats(ctx, "hold", `SELECT h.id, h.tenant_id, h.venue_id, h.session_id, h.channel, h.status, h.expires_at, h.created_by, h.created_at, h.party, `+seatOfHoldCols+`
+FROM holds h LEFT JOIN hold_seats s ON s.hold_id = h.id WHERE h.id = ? AND `+tc+` ORDER BY s.seat_id`, append([]any{id}, args...),
+		func(sc interface{ Scan(...any) error }) error {
+			return sc.Scan(&h.ID, &h.TenantID, &h.VenueID, &h.SessionID, &h.Channel, &h.Status, &exp, &h.CreatedBy, &at, &h.Party)
+		})
+	if err != nil {
+		return sales.Hold{}, err
+	}
+	h.ExpiresAt, h.CreatedAt, h.Seats = fromMS(exp), fromMS(at), seats
+	return h, nil
+}
+
+// withSeats runs q, whose rows are a record's columns followed by
+// seatOfHoldCols (one row per seat), scanning the record's columns with
+// scan and returning the seats; not found when there is no row.
+func (r reader) withSeats(ctx context.Context, what, q string, args []any, scan func(sc interface{ Scan(...any) error }) error) ([]sales.HoldSeat, error) {
+	rows, err := r.q.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, wrap(err, "read "+what)
+	}
+	defer rows.Close()
+	var seats []sales.HoldSeat
 	for rows.Next() {
 		var st seatOfHold
-		if err := rows.Scan(append([]any{&h.ID, &h.TenantID, &h.VenueID, &h.SessionID, &h.Channel, &h.Status, &exp, &h.CreatedBy, &at, &h.Party}, st.dest()...)...); err != nil {
-			return sales.Hold{}, wrap(err, "read hold")
+		if err := scan(withExtra{rows, st.dest()}); err != nil {
+			return nil, wrap(err, "read "+what)
 		}
-		found = true
-		h.Seats = st.appendTo(h.Seats)
+		seats = st.appendTo(seats)
 	}
 	if err := rows.Err(); err != nil {
-		return sales.Hold{}, wrap(err, "read hold")
+		return nil, wrap(err, "read "+what)
 	}
-	if !found {
-		return sales.Hold{}, notFound(sql.ErrNoRows, "hold")
+	if seats == nil {
+		return nil, notFound(sql.ErrNoRows, what)
 	}
-	h.ExpiresAt, h.CreatedAt = fromMS(exp), fromMS(at)
-	return h, nil
+	return seats, nil
 }
 
 // seatOfHoldCols are a hold's seat, LEFT JOINed as s: NULL for a hold of
@@ -518,28 +531,15 @@ func scanOrder(sc interface{ Scan(...any) error }) (sales.Order, error) {
 func (r reader) GetOrder(ctx context.Context, tenantID, id int64) (sales.Order, error) {
 	tc, args := tenantClause("o.tenant_id", tenantID)
 	// The order and its seats in one query, as GetHold.
-	rows, err := r.q.QueryContext(ctx, `SELECT `+orderCols+`, `+seatOfHoldCols+`
-FROM orders o LEFT JOIN hold_seats s ON s.hold_id = o.hold_id WHERE o.id = ? AND `+tc+` ORDER BY s.seat_id`, append([]any{id}, args...)...)
-	if err != nil {
-		return sales.Order{}, wrap(err, "read order")
-	}
-	defer rows.Close()
 	var o sales.Order
-	var seats []sales.HoldSeat
-	found := false
-	for rows.Next() {
-		var st seatOfHold
-		if o, err = scanOrder(withExtra{rows, st.dest()}); err != nil {
-			return sales.Order{}, wrap(err, "read order")
-		}
-		found = true
-		seats = st.appendTo(seats)
-	}
-	if err := rows.Err(); err != nil {
-		return sales.Order{}, wrap(err, "read order")
-	}
-	if !found {
-		return sales.Order{}, notFound(sql.ErrNoRows, "order")
+	seats, err := r.withSeats(ctx, "order", `SELECT `+orderCols+`, `+seatOfHoldCols+`
+FROM orders o LEFT JOIN hold_seats s ON s.hold_id = o.hold_id WHERE o.id = ? AND `+tc+` ORDER BY s.seat_id`, append([]any{id}, args...),
+		func(sc interface{ Scan(...any) error }) (err error) {
+			o, err = scanOrder(sc)
+			return err
+		})
+	if err != nil {
+		return sales.Order{}, err
 	}
 	o.Seats = seats
 	return o, nil
