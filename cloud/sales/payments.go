@@ -114,7 +114,7 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 	})
 	if err != nil {
 		if ref != "" {
-			s.voidCharge(o.ID, attempt, err)
+			s.voidCharge(attempt, err)
 		}
 		return Order{}, err
 	}
@@ -246,12 +246,13 @@ func (s *Service) settle(ctx context.Context, tx Tx, rec func(change), o *Order,
 // voidCharge gives a customer's money back when the card was charged but
 // the tickets could not be issued (the seats were lost meanwhile). It
 // runs on its own context: the request's may be the reason we are here.
-func (s *Service) voidCharge(orderID int64, key string, cause error) {
+// The attempt key names the order, or the hold of a card paid with it.
+func (s *Service) voidCharge(key string, cause error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := s.cfg.Payments.Void(ctx, key); err != nil {
-		s.log.Error("charged card not voided: reconcile by hand", "order", orderID, "attempt", key, "cause", cause, "err", err)
+		s.log.Error("charged card not voided: reconcile by hand", "attempt", key, "cause", cause, "err", err)
 		return
 	}
-	s.log.Warn("card charge voided: tickets could not be issued", "order", orderID, "attempt", key, "cause", cause)
+	s.log.Warn("card charge voided: tickets could not be issued", "attempt", key, "cause", cause)
 }

@@ -440,10 +440,11 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 	if fe != nil {
 		fields = append(fields, *fe)
 	}
+	var card string // a card paid with the order: its attempt, within the hold
 	if pay := in.Payment; pay != nil {
 		switch {
 		case pay.Method == "card":
-			if _, err := holdAttemptKey(h.ID, *pay); err != nil {
+			if card, err = holdAttemptKey(h.ID, *pay); err != nil {
 				return Order{}, err
 			}
 		case pay.Method != "cash":
@@ -460,10 +461,6 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 		return Order{}, invalid("invalid_order", "the order cannot be created", fields...)
 	}
 	now := s.now()
-	var card string // a card paid with the order: its attempt, within the hold
-	if in.Payment != nil && in.Payment.Method == "card" {
-		card, _ = holdAttemptKey(h.ID, *in.Payment)
-	}
 	if h.Status != HoldActive || !now.Before(h.ExpiresAt) {
 		// Nothing to confirm, sign or charge. A resent card attempt (a
 		// client that timed out) is told of the order it made.
@@ -568,7 +565,7 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 		if prev, ok, ferr := s.cardOrder(ctx, p, card); ferr == nil && ok {
 			return prev, nil
 		}
-		s.voidCharge(0, card, err)
+		s.voidCharge(card, err)
 	}
 	if errors.Is(err, errHoldGone) {
 		return Order{}, s.whyHoldGone(ctx, h, now)
