@@ -371,9 +371,9 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 	if mixed {
 		p.soldOutAt, p.stop = int64(float64(len(r.stadium.seats)+len(r.hall.seats))*soldOutShare), cancel
 	}
-	var pairs *pairQueue
+	var parties *partyQueue
 	if !mixed {
-		pairs = newPairQueue(sessions)
+		parties = newPartyQueue(sessions, rand.New(rand.NewPCG(1, uint64(time.Now().UnixNano()))))
 	}
 	var buyers sync.WaitGroup
 	for b := range o.Buyers {
@@ -383,7 +383,7 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 			if mixed {
 				by.mixed(runCtx, sessions)
 			} else {
-				by.easy(runCtx, pairs)
+				by.easy(runCtx, parties)
 			}
 			p.keep(by, nil)
 		})
@@ -400,41 +400,58 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 	return p, nil
 }
 
-// pairQueue hands the baseline's buyers adjacent pairs nobody else wants,
-// from both sessions in proportion to their seats.
-type pairQueue struct {
-	mu    sync.Mutex
-	pairs [][2]int64
-	sid   []int64
+// partySize is how many seats one buyer wants: 1 to 4, the same in both
+// phases, so that the baseline is the same buyers as the mix.
+func partySize(r *rand.Rand) int { return 1 + r.IntN(4) }
+
+// partyQueue hands the baseline's buyers blocks of adjacent seats nobody
+// else wants, from both sessions in proportion to their seats. Each row is
+// cut into blocks of partySize seats, so the baseline sells parties of the
+// sizes the mixed phase's buyers ask for.
+type partyQueue struct {
+	mu      sync.Mutex
+	parties []party
 }
 
-func newPairQueue(sessions []*onsaleSession) *pairQueue {
-	q := &pairQueue{}
+type party struct {
+	sid   int64
+	seats []int64
+}
+
+func newPartyQueue(sessions []*onsaleSession, r *rand.Rand) *partyQueue {
+	q := &partyQueue{}
 	for _, s := range sessions {
-		for i := 0; i+1 < len(s.seats); i += 2 {
-			if s.seats[i].RowNo == s.seats[i+1].RowNo && s.seats[i].Section == s.seats[i+1].Section {
-				q.pairs = append(q.pairs, [2]int64{s.seats[i].SeatID, s.seats[i+1].SeatID})
-				q.sid = append(q.sid, s.id)
+		for i := 0; i < len(s.seats); {
+			k := partySize(r)
+			ids := []int64{s.seats[i].SeatID}
+			for j := i + 1; j < len(s.seats) && len(ids) < k && adjacent(s.seats[j-1], s.seats[j]); j++ {
+				ids = append(ids, s.seats[j].SeatID)
+			}
+			i += len(ids)
+			if len(ids) == k { // a row's end too short for this party is left
+				q.parties = append(q.parties, party{s.id, ids})
 			}
 		}
 	}
-	rand.Shuffle(len(q.pairs), func(i, j int) {
-		q.pairs[i], q.pairs[j] = q.pairs[j], q.pairs[i]
-		q.sid[i], q.sid[j] = q.sid[j], q.sid[i]
-	})
+	r.Shuffle(len(q.parties), func(i, j int) { q.parties[i], q.parties[j] = q.parties[j], q.parties[i] })
 	return q
 }
 
-func (q *pairQueue) next() (int64, []int64, bool) {
+// adjacent says whether b is the seat right of a in the same row.
+func adjacent(a, b sales.SessionSeat) bool {
+	return a.Section == b.Section && a.RowNo == b.RowNo && b.Col == a.Col+1
+}
+
+func (q *partyQueue) next() (party, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	n := len(q.pairs)
+	n := len(q.parties)
 	if n == 0 {
-		return 0, nil, false
+		return party{}, false
 	}
-	pr, sid := q.pairs[n-1], q.sid[n-1]
-	q.pairs, q.sid = q.pairs[:n-1], q.sid[:n-1]
-	return sid, pr[:], true
+	pt := q.parties[n-1]
+	q.parties = q.parties[:n-1]
+	return pt, true
 }
 
 // buyer is one simulated buyer (a browser or a POS) with its own copies
@@ -491,16 +508,17 @@ func (b *buyer) call(ctx context.Context, what, method, path string, in, out any
 	return answer{}, false
 }
 
-// easy is the baseline: hold a pair nobody else wants, confirm, pay cash.
-func (b *buyer) easy(ctx context.Context, q *pairQueue) {
+// easy is the baseline: hold a party's seats nobody else wants, and sell
+// them for cash.
+func (b *buyer) easy(ctx context.Context, q *partyQueue) {
 	for ctx.Err() == nil {
-		sid, ids, ok := q.next()
+		pt, ok := q.next()
 		if !ok {
 			return
 		}
 		t0 := time.Now()
 		var h sales.Hold
-		if _, ok := b.call(ctx, "hold", "POST", "/api/v1/holds", sales.HoldRequest{SessionID: sid, Channel: sales.ChannelPOS, SeatIDs: ids}, &h); ok {
+		if _, ok := b.call(ctx, "hold", "POST", "/api/v1/holds", sales.HoldRequest{SessionID: pt.sid, Channel: sales.ChannelPOS, SeatIDs: pt.seats}, &h); ok {
 			b.checkout(ctx, h, "cash", t0)
 		}
 	}
@@ -509,7 +527,7 @@ func (b *buyer) easy(ctx context.Context, q *pairQueue) {
 // mixed is the on-sale buyer: half ask for the best seats of a level,
 // half choose free seats from the map they see; some abandon their hold;
 // some pay by card, and some cards are declined first. Sessions are
-// chosen in proportion to their seats, as the baseline's pairs are, so
+// chosen in proportion to their seats, as the baseline's parties are, so
 // that both phases put the same share of buyers on each.
 func (b *buyer) mixed(ctx context.Context, sessions []*onsaleSession) {
 	total := 0
@@ -525,7 +543,7 @@ func (b *buyer) mixed(ctx context.Context, sessions []*onsaleSession) {
 			}
 			n -= len(s.seats)
 		}
-		k := 1 + b.r.IntN(4)
+		k := partySize(b.r)
 		t0 := time.Now()
 		var h sales.Hold
 		var held bool
@@ -722,7 +740,7 @@ func (b *buyer) pickFree(s *onsaleSession, k int) []int64 {
 		}
 		ok := true
 		for j := i; j < i+k; j++ {
-			if codes[j] != 'A' || (j > i && (s.seats[j].RowNo != s.seats[i].RowNo || s.seats[j].Section != s.seats[i].Section || s.seats[j].Col != s.seats[j-1].Col+1)) {
+			if codes[j] != 'A' || (j > i && !adjacent(s.seats[j-1], s.seats[j])) {
 				ok = false
 				break
 			}

@@ -54,14 +54,7 @@ func TestOnsaleBenchRunsAndReportsItsLine(t *testing.T) {
 
 func TestPickFreeChoosesAdjacentFreeSeatsOfOneRow(t *testing.T) {
 	// Two sections of two rows of four seats, in availability order.
-	var seats []sales.SessionSeat
-	for _, sec := range []string{"A", "B"} {
-		for r := 1; r <= 2; r++ {
-			for c := 1; c <= 4; c++ {
-				seats = append(seats, sales.SessionSeat{SeatID: int64(len(seats) + 1), Section: sec, RowNo: r, Col: c})
-			}
-		}
-	}
+	seats := sectionSeats([]string{"A", "B"}, 2, 4)
 	cases := []struct {
 		name  string
 		codes string
@@ -87,6 +80,63 @@ func TestPickFreeChoosesAdjacentFreeSeatsOfOneRow(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The baseline's buyers buy the mix's party sizes: blocks of 1 to 4
+// adjacent seats of one row, no seat in two blocks, each size about as
+// often as a mixed buyer asks for it.
+func TestPartyQueueCutsRowsIntoPartiesOfTheMixsSizes(t *testing.T) {
+	s := &onsaleSession{id: 7, seats: sectionSeats([]string{"A", "B"}, 20, 30)}
+	q := newPartyQueue([]*onsaleSession{s}, rand.New(rand.NewPCG(3, 4)))
+	at := map[int64]int{}
+	for i, seat := range s.seats {
+		at[seat.SeatID] = i
+	}
+	sizes := map[int]int{}
+	taken := map[int64]bool{}
+	sold := 0
+	for {
+		pt, ok := q.next()
+		if !ok {
+			break
+		}
+		if pt.sid != 7 || len(pt.seats) < 1 || len(pt.seats) > 4 {
+			t.Fatalf("party %+v: want session 7 and 1 to 4 seats", pt)
+		}
+		for j, id := range pt.seats {
+			if taken[id] {
+				t.Fatalf("seat %d is in two parties", id)
+			}
+			taken[id] = true
+			if j > 0 && !adjacent(s.seats[at[pt.seats[j-1]]], s.seats[at[id]]) {
+				t.Fatalf("party %v is not one row's adjacent seats", pt.seats)
+			}
+		}
+		sizes[len(pt.seats)]++
+		sold += len(pt.seats)
+	}
+	if sold < len(s.seats)*9/10 {
+		t.Fatalf("parties hold %d of %d seats; rows' ends aside, all should be sold", sold, len(s.seats))
+	}
+	parties := sizes[1] + sizes[2] + sizes[3] + sizes[4]
+	for k := 1; k <= 4; k++ {
+		if share := float64(sizes[k]) / float64(parties); share < 0.18 || share > 0.32 {
+			t.Errorf("%d-seat parties are %.2f of all; a mixed buyer asks for each size a quarter of the time (%v)", k, share, sizes)
+		}
+	}
+}
+
+// sectionSeats is rows of cols seats in each section, in availability order.
+func sectionSeats(sections []string, rows, cols int) []sales.SessionSeat {
+	var seats []sales.SessionSeat
+	for _, sec := range sections {
+		for r := 1; r <= rows; r++ {
+			for c := 1; c <= cols; c++ {
+				seats = append(seats, sales.SessionSeat{SeatID: int64(len(seats) + 1), Section: sec, RowNo: r, Col: c})
+			}
+		}
+	}
+	return seats
 }
 
 func TestProcStatReadsParentAndChildrensTime(t *testing.T) {

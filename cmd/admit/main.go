@@ -41,7 +41,7 @@ const usage = `usage:
   admit bench sales [-buyers 32] [-duration 15s] [-sessions 10] [-synchronous FULL]
   admit report status|resend|reconcile [-data DIR] [-id N]
   admit bench report [-rate 200] [-steady 15s] [-outage 15s] [-alg SM2-SM3]
-  admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE]
+  admit bench onsale [-buyers 64] [-watchers 64] [-duration 20s] [-stadium-seats 50000] [-hall-seats 5000] [-cpuprofile FILE] [-load-cpuprofile FILE]
   admit bench flood [-buyers 8] [-flooders 64] [-duration 10s]
   admit bench agency [-buyers 16] [-duration 10s] [-sessions 6]
   admit bench events [-readers 64] [-applicants 64] [-buyers 24] [-duration 10s] [-draw-applications 1000000] [-draw-seats 100000]
@@ -267,9 +267,15 @@ func benchOnsale(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.StadiumSeats, "stadium-seats", 50_000, "seats of the stadium session")
 	fs.IntVar(&o.HallSeats, "hall-seats", 5_000, "seats of the hall session")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the cloud process's CPU profile to this file (go tool pprof)")
+	loadProfile := fs.String("load-cpuprofile", "", "write the load generator's own CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	stop, err := loadgen.StartCPUProfile(*loadProfile)
+	if err != nil {
+		return err
+	}
+	defer stop()
 	self, err := os.Executable()
 	if err != nil {
 		return err
