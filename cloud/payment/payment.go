@@ -240,7 +240,8 @@ func (s *Simulator) decide(ctx context.Context, r Request) (Result, error) {
 // Void reverses the approved charge made under idempotencyKey, or
 // releases the authorisation made under it. Voiding an unknown or already
 // voided key is not an error: the caller may retry it blindly; a captured
-// authorisation cannot be voided (ErrCaptured).
+// authorisation cannot be voided (ErrCaptured). A voided charge's key is
+// not charged again: a repeat is answered with the first answer.
 func (s *Simulator) Void(ctx context.Context, idempotencyKey string) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%w: %w", ErrTimeout, err)
@@ -269,8 +270,11 @@ func (s *Simulator) Void(ctx context.Context, idempotencyKey string) error {
 		}
 		return nil
 	}
-	delete(s.calls, idempotencyKey)
-	if c.err == nil && c.res.Approved {
+	// As an acquirer does, the key stays spent: a charge sent again under
+	// it is answered as the first was (approved, with its reference),
+	// and charges nothing. The caller must remember what it voided.
+	if c.err == nil && c.res.Approved && c.state == "" {
+		c.state = "voided"
 		s.approved--
 		s.voided++
 	}
@@ -310,7 +314,7 @@ func (s *Simulator) Refund(ctx context.Context, chargeKey, refundKey string, amo
 		charged = c.captured
 	}
 	switch {
-	case c.err != nil || !c.res.Approved || (c.auth && c.state != "captured"):
+	case c.err != nil || !c.res.Approved || (c.auth && c.state != "captured") || (!c.auth && c.state == "voided"):
 		return fmt.Errorf("%w: %s took no money", ErrNotAuthorised, chargeKey)
 	case amountCents <= 0 || s.refunded[chargeKey]+amountCents > charged:
 		return fmt.Errorf("%w: %d more of %d, %d given back already", ErrOverRefund, amountCents, charged, s.refunded[chargeKey])

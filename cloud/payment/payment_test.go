@@ -234,6 +234,16 @@ func TestVoidReversesAnApprovedChargeOnce(t *testing.T) {
 	if s.Charges() != 0 || s.Voids() != 1 {
 		t.Fatalf("charges %d voids %d, want 0 and 1", s.Charges(), s.Voids())
 	}
+	// As an acquirer does, the spent key answers as it first did and
+	// charges nothing: only the caller knows the charge was given back.
+	first := s.calls["order-9"].res
+	again, err := s.Charge(ctx, r)
+	if err != nil || again != first || s.Charges() != 0 || s.Voids() != 1 {
+		t.Fatalf("the voided key charged again: %+v %v (first %+v), charges %d voids %d", again, err, first, s.Charges(), s.Voids())
+	}
+	if err := s.Refund(ctx, "order-9", "refund-1", 100); !errors.Is(err, ErrNotAuthorised) {
+		t.Fatalf("refunding a voided charge: %v, want ErrNotAuthorised", err)
+	}
 }
 
 func TestSlowChargeCompletesForACallerWhoGaveUpAndAnswersTheRetry(t *testing.T) {

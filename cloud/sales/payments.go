@@ -113,8 +113,11 @@ func (s *Service) PayOrder(ctx context.Context, p Principal, orderID int64, in P
 		return s.settle(ctx, tx, rec, &o, ts, in.Method, ref, attempt, now)
 	})
 	if err != nil {
-		if ref != "" {
-			s.voidCharge(attempt, err)
+		if ref != "" && s.voidCharge(attempt, err) {
+			// A resend of this attempt paid the order meanwhile.
+			if prev, ok, ferr := s.cardOrder(ctx, p, attempt); ferr == nil && ok {
+				return prev, nil
+			}
 		}
 		return Order{}, err
 	}
@@ -196,6 +199,17 @@ func (s *Service) issueTickets(ctx context.Context, o *Order, now time.Time) ([]
 // paid by this attempt, its seats sold, its tickets stored, reported and
 // fed to the venue's devices.
 func (s *Service) settle(ctx context.Context, tx Tx, rec func(change), o *Order, ts []Ticket, method, ref, attempt string, now time.Time) error {
+	if method == "card" {
+		// A provider answers a spent key as it first did: an attempt whose
+		// charge went back must not pay, however it is answered now.
+		voided, err := tx.AttemptVoided(ctx, attempt)
+		if err != nil {
+			return err
+		}
+		if voided {
+			return &Error{Kind: KindPayment, Code: "payment_voided", Message: "this payment attempt's charge was given back; pay again with a new idempotency_key"}
+		}
+	}
 	paid, err := tx.MarkOrderPaid(ctx, o.ID, method, ref, attempt, now.UTC())
 	if err != nil {
 		return err
@@ -247,12 +261,37 @@ func (s *Service) settle(ctx context.Context, tx Tx, rec func(change), o *Order,
 // the tickets could not be issued (the seats were lost meanwhile). It
 // runs on its own context: the request's may be the reason we are here.
 // The attempt key names the order, or the hold of a card paid with it.
-func (s *Service) voidCharge(key string, cause error) {
+//
+// The void is recorded first, in a transaction that finds no order paid
+// by the attempt (a resend of it may have made one meanwhile: then paid
+// is true and the charge stands). Once recorded, the attempt never pays:
+// the provider answers its key, sent again, as approved.
+func (s *Service) voidCharge(key string, cause error) (paid bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
+	err := s.store.Update(ctx, func(tx Tx) error {
+		found, err := tx.FindOrders(ctx, -1, OrderFilter{CardKey: key, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if paid = len(found) > 0; paid {
+			return nil
+		}
+		return tx.VoidAttempt(ctx, key, s.now().UTC())
+	})
+	if err != nil {
+		// The money goes back all the same: a charge without tickets is
+		// the worse wrong. Should this attempt be sent again, the
+		// provider's answer could pay for it: reconcile by hand then.
+		s.log.Error("voided card attempt not recorded", "attempt", key, "cause", cause, "err", err)
+	}
+	if paid {
+		return true
+	}
 	if err := s.cfg.Payments.Void(ctx, key); err != nil {
 		s.log.Error("charged card not voided: reconcile by hand", "attempt", key, "cause", cause, "err", err)
-		return
+		return false
 	}
 	s.log.Warn("card charge voided: tickets could not be issued", "attempt", key, "cause", cause)
+	return false
 }

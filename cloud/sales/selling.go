@@ -559,13 +559,12 @@ func (s *Service) confirm(ctx context.Context, p Principal, in OrderRequest, key
 		}
 		return s.settle(ctx, tx, rec, &o, ts, in.Payment.Method, "", attempt, now)
 	})
-	if err != nil && ref != "" {
-		// The same attempt may have made the order already (a resend racing
-		// the first request): that order stands, and so does its charge.
+	if err != nil && ref != "" && s.voidCharge(card, err) {
+		// The same attempt made the order (a resend racing the first
+		// request): that order stands, and so does its charge.
 		if prev, ok, ferr := s.cardOrder(ctx, p, card); ferr == nil && ok {
 			return prev, nil
 		}
-		s.voidCharge(card, err)
 	}
 	if errors.Is(err, errHoldGone) {
 		return Order{}, s.whyHoldGone(ctx, h, now)

@@ -78,6 +78,10 @@ type Reader interface {
 	RefundPending(ctx context.Context, orderID int64) (bool, error)
 	// RefundByKey is the refund request asked under an idempotency key.
 	RefundByKey(ctx context.Context, tenantID int64, key string) (RefundRequest, bool, error)
+	// AttemptVoided says whether a card attempt's charge was given back
+	// (VoidAttempt): the attempt, sent again, must pay nothing, though
+	// the provider answers its key as approved again.
+	AttemptVoided(ctx context.Context, attempt string) (bool, error)
 	// RefundsToPayBack lists approved refunds whose money has not gone back.
 	RefundsToPayBack(ctx context.Context, limit int) ([]RefundRequest, error)
 	Revocations(ctx context.Context, venueID int64) ([]Revocation, error)
@@ -241,6 +245,9 @@ type Tx interface {
 	// MarkOrderPaid moves a pending order to paid by the payment attempt
 	// key; false if it was not pending.
 	MarkOrderPaid(ctx context.Context, orderID int64, method, ref, key string, at time.Time) (bool, error)
+	// VoidAttempt records, before the provider is asked, that a card
+	// attempt's charge is given back; recording it twice is no error.
+	VoidAttempt(ctx context.Context, attempt string, at time.Time) error
 	SetOrderStatus(ctx context.Context, orderID int64, st OrderStatus) error
 	// SealCustomers passes the name and phone of each order holding either
 	// not yet beginning with sealedPrefix to seal, and stores what it

@@ -927,4 +927,8 @@ CREATE UNIQUE INDEX refunds_request_key ON refunds(tenant_id, request_key) WHERE
 	// paid with the order is charged before the order exists, and a
 	// resent attempt is answered with the order it made.
 	`CREATE INDEX orders_card_key ON orders(payment_key) WHERE payment_method = 'card';`,
+	// 43: card attempts whose charge was given back. A provider answers
+	// a spent key as it first did (approved), so only this table tells a
+	// resent attempt that its money went back.
+	`CREATE TABLE voided_attempts (attempt TEXT PRIMARY KEY, voided_at INTEGER NOT NULL) WITHOUT ROWID;`,
 }

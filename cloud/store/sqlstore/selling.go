@@ -495,6 +495,17 @@ func (t *txn) MarkOrderPaid(ctx context.Context, orderID int64, method, ref, key
 	return n == 1, nil
 }
 
+func (r reader) AttemptVoided(ctx context.Context, attempt string) (bool, error) {
+	var n int
+	err := r.q.QueryRowContext(ctx, `SELECT COUNT(*) FROM voided_attempts WHERE attempt = ?`, attempt).Scan(&n)
+	return n > 0, wrap(err, "look up a voided card attempt")
+}
+
+func (t *txn) VoidAttempt(ctx context.Context, attempt string, at time.Time) error {
+	_, err := t.q.ExecContext(ctx, `INSERT INTO voided_attempts (attempt, voided_at) VALUES (?, ?) ON CONFLICT (attempt) DO NOTHING`, attempt, ms(at))
+	return wrap(err, "record a voided card attempt")
+}
+
 func (t *txn) SetOrderStatus(ctx context.Context, orderID int64, st sales.OrderStatus) error {
 	_, err := t.q.ExecContext(ctx, `UPDATE orders SET status = ? WHERE id = ?`, st, orderID)
 	return wrap(err, "set order status")

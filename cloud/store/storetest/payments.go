@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -492,5 +493,84 @@ func testCardWithTheOrder(t *testing.T, open func(t *testing.T) sales.Store) {
 	WantError(t, err, sales.KindInvalid, "invalid_payment")
 	if sim.Charges() != 1 || sim.Voids() != 0 {
 		t.Fatalf("%d charges stand, %d voided after refusals; want 1 and 0", sim.Charges(), sim.Voids())
+	}
+}
+
+// droppedOnce is a store whose next write of tickets fails, once armed,
+// as a connection dropped mid-transaction does: the transaction is
+// rolled back and the caller hears an error.
+type droppedOnce struct {
+	sales.Store
+	armed atomic.Bool
+}
+
+func (d *droppedOnce) Update(ctx context.Context, fn func(tx sales.Tx) error) error {
+	return d.Store.Update(ctx, func(tx sales.Tx) error { return fn(droppingTx{Tx: tx, d: d}) })
+}
+
+type droppingTx struct {
+	sales.Tx
+	d *droppedOnce
+}
+
+func (t droppingTx) InsertTickets(ctx context.Context, ts []sales.Ticket) error {
+	if t.d.armed.CompareAndSwap(true, false) {
+		return errors.New("storetest: the connection dropped")
+	}
+	return t.Tx.InsertTickets(ctx, ts)
+}
+
+// testVoidedAttemptNeverPays: a card is charged, the transaction that
+// would issue the tickets fails for a passing reason, and the charge is
+// voided. The provider answers that attempt's key, sent again, as it
+// first did (approved), as acquirers do; the attempt must still pay
+// nothing, on an order or with one, and a new attempt pays.
+func testVoidedAttemptNeverPays(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	st := &droppedOnce{Store: f.Store}
+	sim := payment.NewSimulator()
+	cfg := Config(f.Clock)
+	cfg.Payments = sim
+	svc, err := sales.New(ctx, st, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	card := func(key string) *sales.PaymentRequest {
+		return &sales.PaymentRequest{Method: "card", CardToken: payment.TokenApprove, IdempotencyKey: key}
+	}
+
+	// A card paid with the order.
+	h := f.Hold(t, f.Clerk, sales.ChannelPOS, "H-11", "H-12")
+	st.armed.Store(true)
+	if _, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card("pos-9-1")}); err == nil {
+		t.Fatal("a sale whose transaction failed was answered as made")
+	}
+	if sim.Charges() != 0 || sim.Voids() != 1 {
+		t.Fatalf("after the failed sale %d charges stand and %d were voided; want 0 and 1", sim.Charges(), sim.Voids())
+	}
+	_, err = svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card("pos-9-1")})
+	WantError(t, err, sales.KindPayment, "payment_voided")
+	if s := f.SessionSeat(t, "H-11"); s.Status != "held" {
+		t.Fatalf("the voided attempt, sent again, left H-11 %s", s.Status)
+	}
+	o, err := svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID, Payment: card("pos-9-2")})
+	if err != nil || o.Status != sales.OrderPaid || len(o.Tickets) != 2 || sim.Charges() != 1 {
+		t.Fatalf("a new attempt after the void: order %s with %d tickets (%v), %d charges; want paid, 2, 1", o.Status, len(o.Tickets), err, sim.Charges())
+	}
+
+	// A card on an order awaiting payment.
+	o = pendingOrder(t, f, svc, "H-13")
+	st.armed.Store(true)
+	if _, err := svc.PayOrder(ctx, f.Clerk, o.ID, *card("web-9-1")); err == nil {
+		t.Fatal("a payment whose transaction failed was answered as made")
+	}
+	_, err = svc.PayOrder(ctx, f.Clerk, o.ID, *card("web-9-1"))
+	WantError(t, err, sales.KindPayment, "payment_voided")
+	if got, err := f.Store.GetOrder(ctx, o.TenantID, o.ID); err != nil || got.Status != sales.OrderPending {
+		t.Fatalf("the voided attempt, sent again, left the order %s (%v)", got.Status, err)
+	}
+	paid, err := svc.PayOrder(ctx, f.Clerk, o.ID, *card("web-9-2"))
+	if err != nil || paid.Status != sales.OrderPaid || validTickets(t, f, o.ID) != 1 || sim.Charges() != 2 || sim.Voids() != 2 {
+		t.Fatalf("a new attempt after the void: order %s (%v), %d charges, %d voids; want paid, 2, 2", paid.Status, err, sim.Charges(), sim.Voids())
 	}
 }

@@ -67,6 +67,7 @@ var capabilities = []capability{
 	{"a card payment that timed out and is retried charges once", testCardTimeoutRetriedOnce},
 	{"two cards racing to pay one order: one charge, the other voided", testTwoCardsRaceOneOrder},
 	{"a card paid with the order: declines, resends and races charge once", testCardWithTheOrder},
+	{"a card attempt whose charge was voided never pays when sent again", testVoidedAttemptNeverPays},
 	{"refunds need a second person and revoke the tickets", testRefundFourEyes},
 	{"refunds stop when the session starts", testRefundAfterStart},
 	{"tenants cannot see or touch each other's data", testTenantIsolation},
