@@ -434,6 +434,14 @@ func (d *dbQuerier) QueryRowContext(ctx context.Context, q string, args ...any) 
 
 // txQuerier runs a transaction's statements through statements prepared
 // once on the writer connection.
+//
+// They run on a context that is never cancelled: once the committer has
+// started a job, the batch decides it, not the patience of the request
+// that asked for it (its caller waits for the outcome all the same). A
+// cancellable context would cost every statement a goroutine and two
+// handoffs in the SQLite driver, which runs each Exec beside a watcher of
+// ctx; and a cancelled one would interrupt the connection the whole batch
+// shares.
 type txQuerier struct {
 	tx *sql.Tx
 	c  *stmtCache
@@ -451,6 +459,7 @@ func (t *txQuerier) stmt(ctx context.Context, q string, n int) *sql.Stmt {
 }
 
 func (t *txQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = context.WithoutCancel(ctx)
 	args = t.c.d.args(args)
 	if st := t.stmt(ctx, q, len(args)); st != nil {
 		return st.ExecContext(ctx, args...)
@@ -459,6 +468,7 @@ func (t *txQuerier) ExecContext(ctx context.Context, q string, args ...any) (sql
 }
 
 func (t *txQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = context.WithoutCancel(ctx)
 	args = t.c.d.args(args)
 	if st := t.stmt(ctx, q, len(args)); st != nil {
 		return st.QueryContext(ctx, args...)
@@ -467,6 +477,7 @@ func (t *txQuerier) QueryContext(ctx context.Context, q string, args ...any) (*s
 }
 
 func (t *txQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = context.WithoutCancel(ctx)
 	args = t.c.d.args(args)
 	if st := t.stmt(ctx, q, len(args)); st != nil {
 		return st.QueryRowContext(ctx, args...)

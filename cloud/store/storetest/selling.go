@@ -1,7 +1,9 @@
 package storetest
 
 import (
+	"context"
 	"crypto/ed25519"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -533,4 +535,40 @@ func testSerialsAcrossProcesses(t *testing.T, open func(t *testing.T) sales.Stor
 			prev = tk.Serial
 		}
 	}
+}
+
+// testCallerHangsUpMidTransaction: a request's context ends while its
+// transaction runs (the buyer closed the browser). The transaction was
+// started, so it is finished and its caller told how it ended; it once
+// failed on SQLite (the driver interrupted the shared writer connection)
+// and would fail its whole batch on PostgreSQL (pgx closes a connection
+// whose query's context ends).
+func testCallerHangsUpMidTransaction(t *testing.T, open func(t *testing.T) sales.Store) {
+	f := fixture(t, open)
+	for i := range 20 {
+		reqCtx, hangUp := context.WithCancel(ctx)
+		a, b := fmt.Sprintf("hangup.%d.a", i), fmt.Sprintf("hangup.%d.b", i)
+		err := f.Store.Update(reqCtx, func(tx sales.Tx) error {
+			if err := tx.PutSetting(reqCtx, a, "before"); err != nil {
+				return err
+			}
+			hangUp()
+			if err := tx.PutSetting(reqCtx, b, "after"); err != nil {
+				return err
+			}
+			_, _, err := tx.Setting(reqCtx, a)
+			return err
+		})
+		hangUp()
+		if err != nil {
+			t.Fatalf("round %d: a transaction whose caller hung up halfway failed: %v", i, err)
+		}
+		for _, k := range []string{a, b} {
+			if _, ok, err := f.Store.Setting(ctx, k); err != nil || !ok {
+				t.Fatalf("round %d: %s not stored (%v)", i, k, err)
+			}
+		}
+	}
+	// The store goes on selling.
+	f.Hold(t, f.Clerk, sales.ChannelPOS, "A-1")
 }

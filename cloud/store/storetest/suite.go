@@ -35,6 +35,7 @@ var ctx = context.Background()
 
 var capabilities = []capability{
 	{"holds are all or nothing", testHoldAllOrNothing},
+	{"a transaction whose caller hangs up halfway is finished, and so is the batch", testCallerHangsUpMidTransaction},
 	{"a hold makes one order, however many confirm it at once", testAHoldMakesOneOrder},
 	{"a closed event refunds nothing until the session is postponed or cancelled; printed tickets come back first", testSpecialRefunds},
 	{"the inventory's daily and weekly exports are taken once, kept with their digest, and agree with the channels' sales", testInventoryExports},
