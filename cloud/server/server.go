@@ -277,6 +277,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := st.WriterPriority(); err != nil {
+		cfg.Logger.Info("the store's writer runs at the process's priority", "err", err)
+	} else {
+		cfg.Logger.Info("the store's writer runs at a raised priority", "nice", sqlstore.WriterNice)
+	}
 	masterKey, err := LoadMasterKey(cfg.MasterKeyFile)
 	if err != nil {
 		st.Close()
@@ -426,6 +431,7 @@ type Store interface {
 	Outlets() outlet.Store
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
+	WriterPriority() error
 }
 
 // OpenStore opens the configured store: PostgreSQL when a database is

@@ -72,8 +72,11 @@ type Store struct {
 	jobs    chan job
 	stop    chan struct{}
 	stopped chan struct{}
-	closeMu sync.Mutex
-	closed  bool
+	// writerPriority is why the committer's thread runs at the process's
+	// priority (nil: it runs at WriterNice).
+	writerPriority error
+	closeMu        sync.Mutex
+	closed         bool
 
 	hookMu        sync.Mutex
 	onSeatChanges []func([]avail.Change)
@@ -91,9 +94,15 @@ func New(d Dialect, w, r *sql.DB) *Store {
 	s := &Store{d: dp, w: w, r: r, wcache: newStmtCache(w, dp), rcache: newStmtCache(r, dp),
 		jobs: make(chan job), stop: make(chan struct{}), stopped: make(chan struct{})}
 	s.reader = reader{q: &dbQuerier{c: s.rcache}, d: dp}
-	go s.committer()
+	prio := make(chan error, 1)
+	go s.committer(prio)
+	s.writerPriority = <-prio
 	return s
 }
+
+// WriterPriority says whether the committer's thread runs at WriterNice
+// (nil) or, not allowed to, at the process's priority (why not).
+func (s *Store) WriterPriority() error { return s.writerPriority }
 
 // Close stops the committer: Update answers ErrClosed from then on.
 func (s *Store) Close() error {
