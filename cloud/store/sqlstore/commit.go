@@ -35,9 +35,9 @@ const maxBatch = 64
 // WriterNice is the OS priority the committer asks for its thread. Every
 // sale waits for the one writer, and in an on-sale the HTTP goroutines,
 // seat-map streams and the rest of the machine keep both cores busy: at
-// the process's priority the writer waited for a core about a quarter of
-// the time it had work (its thread's /proc schedstat), and fewer sales
-// were made for all. Raising a thread's priority needs CAP_SYS_NICE or an
+// the process's priority the writer waited for a core 13% of the time it
+// had work with buyers only and 27% in the mixed on-sale (its thread's
+// /proc schedstat), and fewer sales were made for all. Raising a thread's priority needs CAP_SYS_NICE or an
 // RLIMIT_NICE that allows it (the systemd unit sets LimitNICE); without
 // either, the writer runs at the process's priority (WriterPriority).
 const WriterNice = -10
