@@ -73,6 +73,8 @@ func TestMetricsCountSalesByRouteAndOutcome(t *testing.T) {
 		`admit_http_requests_total{method="POST",route="/api/v1/orders",status="201"}`:    1,
 		`admit_http_requests_total{method="GET",route="/api/v1/orders/:id",status="200"}`: 1,
 		`admit_store_commit_transactions_count`:                                           2,
+		`admit_store_writer_cpu_seconds_total`:                                            1e-6,
+		`admit_store_writer_wait_seconds_total`:                                           0,
 		`admit_report_queue{state="pending"}`:                                             0,
 		`admit_devices{role="gate",status="active",venue="` + w.venue.Code + `"}`:         1,
 		`admit_sales_steps_total{outcome="ok",step="hold"}`:                               1,

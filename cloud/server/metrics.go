@@ -73,6 +73,22 @@ func newMetrics(st Store, reports report.Store, now func() time.Time, log *slog.
 	m.reg.MustRegister(m.requests, m.failures, m.latency, m.jobs, m.failed, m.commit, m.sales, m.logins,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		&storeCollector{st: st, reports: reports, now: now, log: log})
+	if _, _, err := st.WriterTimes(); err == nil {
+		writer := func(name, help string, pick func(run, wait time.Duration) time.Duration) prometheus.Collector {
+			return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
+				run, wait, err := st.WriterTimes()
+				if err != nil {
+					return 0 // the store is closing
+				}
+				return pick(run, wait).Seconds()
+			})
+		}
+		m.reg.MustRegister(
+			writer("admit_store_writer_cpu_seconds_total", "Time the store's one writer thread ran on a core.",
+				func(run, _ time.Duration) time.Duration { return run }),
+			writer("admit_store_writer_wait_seconds_total", "Time the store's one writer thread was ready to run but waited for a core (every sale waits for it).",
+				func(_, wait time.Duration) time.Duration { return wait }))
+	}
 	st.ObserveCommits(func(jobs, failed int, d time.Duration) {
 		m.jobs.Observe(float64(jobs))
 		m.failed.Add(float64(failed))

@@ -432,6 +432,7 @@ type Store interface {
 	DB() *sql.DB
 	ObserveCommits(fn func(jobs, failed int, d time.Duration))
 	WriterPriority() error
+	WriterTimes() (run, wait time.Duration, err error)
 }
 
 // OpenStore opens the configured store: PostgreSQL when a database is

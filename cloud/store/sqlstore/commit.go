@@ -47,6 +47,7 @@ const WriterNice = -10
 func (s *Store) committer(prio chan<- error) {
 	defer close(s.stopped)
 	runtime.LockOSThread()
+	s.writerThread = threadID()
 	prio <- raiseThreadPriority(WriterNice)
 	for {
 		var first job

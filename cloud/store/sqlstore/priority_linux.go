@@ -2,8 +2,14 @@ package sqlstore
 
 import (
 	"fmt"
+	"os"
 	"syscall"
+	"time"
 )
+
+// threadID is the calling thread's id (the caller has locked its
+// goroutine to the thread).
+func threadID() int { return syscall.Gettid() }
 
 // raiseThreadPriority sets the calling thread's nice value (the caller has
 // locked its goroutine to the thread): on Linux a thread is a process to
@@ -13,4 +19,18 @@ func raiseThreadPriority(nice int) error {
 		return fmt.Errorf("set the writer thread's nice to %d: %w", nice, err)
 	}
 	return nil
+}
+
+// threadTimes reads a thread of this process's time on a core and time
+// waiting for one from its schedstat (both in nanoseconds).
+func threadTimes(tid int) (run, wait time.Duration, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/self/task/%d/schedstat", tid))
+	if err != nil {
+		return 0, 0, fmt.Errorf("the writer thread's schedstat: %w", err)
+	}
+	var r, w int64
+	if _, err := fmt.Sscan(string(b), &r, &w); err != nil {
+		return 0, 0, fmt.Errorf("the writer thread's schedstat %q: %w", b, err)
+	}
+	return time.Duration(r), time.Duration(w), nil
 }

@@ -75,6 +75,7 @@ type Store struct {
 	// writerPriority is why the committer's thread runs at the process's
 	// priority (nil: it runs at WriterNice).
 	writerPriority error
+	writerThread   int // the committer's thread id
 	closeMu        sync.Mutex
 	closed         bool
 
@@ -103,6 +104,13 @@ func New(d Dialect, w, r *sql.DB) *Store {
 // WriterPriority says whether the committer's thread runs at WriterNice
 // (nil) or, not allowed to, at the process's priority (why not).
 func (s *Store) WriterPriority() error { return s.writerPriority }
+
+// WriterTimes says how long the committer's thread has run on a core, and
+// how long it was ready to run but waited for one: the share of its time
+// the writer, which every sale waits for, lost to the rest of the machine.
+func (s *Store) WriterTimes() (run, wait time.Duration, err error) {
+	return threadTimes(s.writerThread)
+}
 
 // Close stops the committer: Update answers ErrClosed from then on.
 func (s *Store) Close() error {
