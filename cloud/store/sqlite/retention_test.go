@@ -70,6 +70,9 @@ func TestPruningTakesOnlyWhatHasDoneItsJob(t *testing.T) {
 		mustExec(`INSERT INTO inventory_exports (tenant_id, venue_id, period, as_of, sha256, bytes, seats, sold, channels, anomalies, taken_at, body)
 VALUES (1, ?, ?, ?, 'h', 1, 1, 0, '{}', '[]', ?, x'00')`, f.Venue.ID, r.period, now.Add(-r.age).UnixMilli(), now.Add(-r.age).UnixMilli())
 	}
+	// A card attempt voided over a year ago goes; a younger stays.
+	mustExec(`INSERT INTO voided_attempts (attempt, voided_at) VALUES ('hold-1-k-old', ?), ('hold-2-k-young', ?)`,
+		now.Add(-390*24*time.Hour).UnixMilli(), now.Add(-100*24*time.Hour).UnixMilli())
 	// A login that expired long ago goes; one still valid stays.
 	if _, err := f.Svc.Login(ctx, f.Clerk.Username, storetest.Password); err != nil {
 		t.Fatal(err)
@@ -91,7 +94,7 @@ VALUES (1, ?, ?, ?, 'h', 1, 1, 0, '{}', '[]', ?, x'00')`, f.Venue.ID, r.period, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := sqlite.Pruned{Feed: head - 2, Facts: 3, Outbox: 3, Reports: 1, Exports: 1, Logins: 1}
+	want := sqlite.Pruned{Feed: head - 2, Facts: 3, Outbox: 3, Reports: 1, Exports: 1, Voided: 1, Logins: 1}
 	if got != want {
 		t.Fatalf("pruned %+v, want %+v", got, want)
 	}
@@ -109,6 +112,9 @@ VALUES (1, ?, ?, ?, 'h', 1, 1, 0, '{}', '[]', ?, x'00')`, f.Venue.ID, r.period, 
 	}
 	if n := count(t, st, `SELECT COUNT(*) FROM inventory_exports WHERE period = 'weekly'`); n != 1 {
 		t.Fatal("an inventory export younger than a year was pruned")
+	}
+	if n := count(t, st, `SELECT COUNT(*) FROM voided_attempts WHERE attempt = 'hold-2-k-young'`); n != 1 {
+		t.Fatal("a card attempt voided less than a year ago was pruned")
 	}
 	if n := count(t, st, `SELECT COUNT(*) FROM reports WHERE serial IN ('R-young', 'R-refused')`); n != 2 {
 		t.Fatalf("%d of the young and refused reports left", n)

@@ -14,9 +14,11 @@ import (
 // reports the platform acknowledged, logins that expired — go once older
 // than a horizon, a small batch per transaction so sales never wait on a
 // long delete. Tickets, orders, refunds, holds, admissions and the audit
-// log are never pruned here; reports and the stored inventory exports
+// log are never pruned here; reports, the stored inventory exports
 // (cloud/inventory, one a day and one a week per venue, each a whole
-// venue's seats) stay at least a year.
+// venue's seats) and the record of card charges given back (an attempt
+// can pay only within its hold's or order's payment window, but money
+// given back is kept as long as the reports) stay at least a year.
 
 // MinReportKeep is the least a delivered report is kept.
 const MinReportKeep = 366 * 24 * time.Hour
@@ -24,7 +26,7 @@ const MinReportKeep = 366 * 24 * time.Hour
 // Retention says what may go.
 type Retention struct {
 	Horizon time.Duration // feed events, device facts and planned outbox entries older than this
-	Reports time.Duration // delivered reports and inventory exports older than this (at least MinReportKeep)
+	Reports time.Duration // delivered reports, inventory exports and voided card attempts older than this (at least MinReportKeep)
 	// FeedKeep is how many of a venue's latest feed events stay whatever
 	// their age: a device behind by fewer catches up event by event, one
 	// further behind gets a snapshot (the syncer's SnapshotBehind).
@@ -39,6 +41,7 @@ type Pruned struct {
 	Outbox  int `json:"outbox"`
 	Reports int `json:"reports"`
 	Exports int `json:"exports"`
+	Voided  int `json:"voided"`
 	Logins  int `json:"logins"`
 }
 
@@ -92,6 +95,10 @@ func (s *Store) Prune(ctx context.Context, p Retention, now time.Time) (Pruned, 
 	// current day's and week's, so one gone is never taken again.
 	if out.Exports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM inventory_exports WHERE id IN
   (SELECT id FROM inventory_exports WHERE as_of < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil); err != nil {
+		return out, err
+	}
+	if out.Voided, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM voided_attempts WHERE attempt IN
+  (SELECT attempt FROM voided_attempts WHERE voided_at < ?1 ORDER BY attempt LIMIT ?4)`, reportCut, nil, nil); err != nil {
 		return out, err
 	}
 	out.Logins, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM login_sessions WHERE token_hash IN
