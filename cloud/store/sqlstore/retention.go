@@ -84,25 +84,25 @@ func (s *Store) Prune(ctx context.Context, p Retention, now time.Time) (Pruned, 
 		}
 	}
 	if out.Outbox, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM outbox WHERE id IN
-  (SELECT id FROM outbox WHERE id <= (SELECT outbox_id FROM report_cursor WHERE id = 1) AND created_at < ?1 ORDER BY id LIMIT ?4)`, cut, nil, nil); err != nil {
+  (SELECT id FROM outbox WHERE id <= (SELECT outbox_id FROM report_cursor WHERE id = 1) AND created_at < ?1 ORDER BY id LIMIT ?2)`, cut); err != nil {
 		return out, err
 	}
 	if out.Reports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM reports WHERE id IN
-  (SELECT id FROM reports WHERE state = 'delivered' AND created_at < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil); err != nil {
+  (SELECT id FROM reports WHERE state = 'delivered' AND created_at < ?1 ORDER BY id LIMIT ?2)`, reportCut); err != nil {
 		return out, err
 	}
 	// An export is of a moment (as_of): the sweeper only ever takes the
 	// current day's and week's, so one gone is never taken again.
 	if out.Exports, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM inventory_exports WHERE id IN
-  (SELECT id FROM inventory_exports WHERE as_of < ?1 ORDER BY id LIMIT ?4)`, reportCut, nil, nil); err != nil {
+  (SELECT id FROM inventory_exports WHERE as_of < ?1 ORDER BY id LIMIT ?2)`, reportCut); err != nil {
 		return out, err
 	}
 	if out.Voided, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM voided_attempts WHERE attempt IN
-  (SELECT attempt FROM voided_attempts WHERE voided_at < ?1 ORDER BY attempt LIMIT ?4)`, reportCut, nil, nil); err != nil {
+  (SELECT attempt FROM voided_attempts WHERE voided_at < ?1 ORDER BY attempt LIMIT ?2)`, reportCut); err != nil {
 		return out, err
 	}
 	out.Logins, err = s.pruneBatches(ctx, p.Batch, `DELETE FROM login_sessions WHERE token_hash IN
-  (SELECT token_hash FROM login_sessions WHERE expires_at < ?1 ORDER BY token_hash LIMIT ?4)`, cut, nil, nil)
+  (SELECT token_hash FROM login_sessions WHERE expires_at < ?1 ORDER BY token_hash LIMIT ?2)`, cut)
 	return out, err
 }
 
@@ -130,9 +130,12 @@ func (s *Store) ids(ctx context.Context, q string) ([]keyed, error) {
 	return out, wrap(rows.Err(), "prune")
 }
 
-// pruneBatches runs a delete (its ?4 is the batch size) until a batch
-// deletes less than a batch; it says how many rows went.
-func (s *Store) pruneBatches(ctx context.Context, batch int, q string, a1, a2, a3 any) (int, error) {
+// pruneBatches runs a delete until a batch deletes less than a batch; it
+// says how many rows went. args bind ?1, ?2, …; the batch size binds the
+// placeholder after them, the LIMIT. Every placeholder must be used:
+// PostgreSQL cannot type one the statement never reads.
+func (s *Store) pruneBatches(ctx context.Context, batch int, q string, args ...any) (int, error) {
+	args = append(args, batch)
 	total := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -140,7 +143,7 @@ func (s *Store) pruneBatches(ctx context.Context, batch int, q string, a1, a2, a
 		}
 		n := 0
 		err := s.Update(ctx, func(tx sales.Tx) error {
-			res, err := tx.(*txn).q.ExecContext(ctx, q, a1, a2, a3, batch)
+			res, err := tx.(*txn).q.ExecContext(ctx, q, args...)
 			if err != nil {
 				return wrap(err, "prune")
 			}
