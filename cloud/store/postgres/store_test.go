@@ -7,6 +7,7 @@ import (
 	"github.com/admitbox/admit/cloud/sales"
 	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/storetest"
+	"github.com/admitbox/admit/internal/pgtest"
 )
 
 func openStore(t *testing.T, dsn string) *postgres.Store {
@@ -31,6 +32,19 @@ func TestConformance(t *testing.T) {
 		dsn, _, _ := testDSN(t)
 		return openStore(t, dsn)
 	})
+}
+
+// BenchmarkHoldConfirmPay: storetest.BenchHoldConfirmPay on PostgreSQL,
+// one process (no load balancer, no replicas): what the group commit's
+// round trips cost. Run it with -benchtime Nx, N ≤ 5,000 (one session).
+func BenchmarkHoldConfirmPay(b *testing.B) {
+	dsn, _, _ := pgtest.Schema(b)
+	st, err := postgres.Open(context.Background(), dsn, postgres.Options{})
+	if err != nil {
+		b.Fatalf("open: %v", err)
+	}
+	defer st.Close()
+	storetest.BenchHoldConfirmPay(b, st)
 }
 
 // TestProcesses stands two cloud processes (two stores, their own pools

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -127,51 +126,9 @@ func TestOpenRefusesUnknownSynchronous(t *testing.T) {
 	}
 }
 
-// BenchmarkHoldConfirmPay sells one seat per op (hold, confirm, pay cash)
-// from parallel clerks, across as many 5,000-seat sessions as b.N needs.
+// BenchmarkHoldConfirmPay: storetest.BenchHoldConfirmPay on SQLite.
 func BenchmarkHoldConfirmPay(b *testing.B) {
-	ctx := context.Background()
-	st := open(b, filepath.Join(b.TempDir(), "admit.db"))
-	f := storetest.NewFixture(b, st)
-	m := seatmap.Grid("S1", "Stand", 50, 100)
-	hall, err := f.Svc.CreateHall(ctx, f.TenantAdmin, f.Venue.ID, sales.NewHall{Code: "S1", Name: "Stand", Map: &m})
-	if err != nil {
-		b.Fatal(err)
-	}
-	const perSession = 50 * 100
-	sessions := make([]int64, b.N/perSession+1)
-	start := f.Session.StartsAt.Add(24 * time.Hour)
-	for i := range sessions {
-		ss, _ := f.AddSession(b, hall.ID, start.Add(time.Duration(i)*24*time.Hour), 4500)
-		sessions[i] = ss.ID
-	}
-	seats, err := st.SessionSeats(ctx, sessions[0])
-	if err != nil {
-		b.Fatal(err)
-	}
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			i := next.Add(1) - 1
-			h, err := f.Svc.HoldSeats(ctx, f.Clerk, sales.HoldRequest{SessionID: sessions[i/perSession], Channel: sales.ChannelPOS,
-				SeatIDs: []int64{seats[i%perSession].SeatID}})
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			o, err := f.Svc.ConfirmOrder(ctx, f.Clerk, sales.OrderRequest{HoldID: h.ID})
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			if _, err := f.Svc.PayOrder(ctx, f.Clerk, o.ID, sales.PaymentRequest{Method: "cash"}); err != nil {
-				b.Error(err)
-				return
-			}
-		}
-	})
+	storetest.BenchHoldConfirmPay(b, open(b, filepath.Join(b.TempDir(), "admit.db")))
 }
 
 // BenchmarkAvailability reads a 5,000-seat session's availability document:
