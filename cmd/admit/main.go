@@ -267,6 +267,7 @@ func benchOnsale(ctx context.Context, args []string, out io.Writer) error {
 	fs.IntVar(&o.StadiumSeats, "stadium-seats", 50_000, "seats of the stadium session")
 	fs.IntVar(&o.HallSeats, "hall-seats", 5_000, "seats of the hall session")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", "", "write the cloud process's CPU profile to this file (go tool pprof)")
+	fs.StringVar(&o.DataDir, "data", "", "the cloud's data directory, kept after the run to inspect (default: a temporary one, removed)")
 	loadProfile := fs.String("load-cpuprofile", "", "write the load generator's own CPU profile to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
