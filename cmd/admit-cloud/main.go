@@ -199,6 +199,7 @@ func runIO(args []string, stdin io.Reader, stdout io.Writer) error {
 		return runResetPassword(ctx, cfg, *username, pf, stdin, stdout)
 	case "serve":
 		cfg.Logger = log
+		log.Info("garbage collector target", "gogc", server.TuneGC(os.Getenv))
 		srv, err := server.Start(ctx, cfg)
 		if err != nil {
 			return err

@@ -39,6 +39,7 @@ func runDemo(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	out = &syncWriter{w: out}
+	server.TuneGC(os.Getenv) // the cloud serves in this process
 	if *data == "" {
 		dir, err := os.MkdirTemp("", "admit-demo-")
 		if err != nil {

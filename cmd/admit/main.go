@@ -28,6 +28,7 @@ import (
 
 	"github.com/admitbox/admit/cloud/loadgen"
 	"github.com/admitbox/admit/cloud/sales"
+	"github.com/admitbox/admit/cloud/server"
 	"github.com/admitbox/admit/cloud/store/postgres"
 	"github.com/admitbox/admit/cloud/store/sqlite"
 	"github.com/admitbox/admit/drivers/devbench"
@@ -292,6 +293,7 @@ func benchOnsale(ctx context.Context, args []string, out io.Writer) error {
 const benchCloud = "bench-cloud"
 
 func runBenchCloud(ctx context.Context, args []string, out io.Writer) error {
+	server.TuneGC(os.Getenv) // as admit-cloud serve runs
 	return loadgen.BenchCloud(ctx, args, out)
 }
 
