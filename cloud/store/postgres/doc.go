@@ -61,3 +61,19 @@ package postgres
 // holding, refunds and 补登 check a state before moving it, login
 // failures count up) made conditional or row-locked, since without the
 // one writer two processes could both pass the same check.
+//
+// Measured again (2026-12-04, perf and pg_stat_statements during the
+// bench, 128–141 orders/s): each batch held the lock 25–45 ms for about
+// ten jobs (three a sale in that bench: hold, confirm, pay), some 46
+// round trips, about 0.7 ms each on the loaded machine against 86 µs
+// idle (pgbench -S, one client: 74 µs of CPU a round trip, both sides).
+// PostgreSQL's statements add up to 2.3 ms of execution a sale, planning
+// almost none; the seat updates with their change-log trigger take
+// 0.5–0.75 ms each. A third of PostgreSQL's CPU and two fifths of a
+// replica's are the kernel's, most of it the hypervisor's interrupt
+// toggling around each wakeup (pvm_irq_enable): on this virtual machine
+// a round trip costs far more than on bare metal. Writing a batch's end
+// (queued rows, heads, versions, the read of its seat changes) as one
+// writable-CTE statement saved five round trips but cost more to plan,
+// unprepared, than they did (BenchmarkHoldConfirmPay in this package:
+// 2.2–2.6 ms/op against 1.96–2.08), so the end stays a statement a step.
