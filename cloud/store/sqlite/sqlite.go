@@ -171,10 +171,21 @@ func (s *Store) DB() *sql.DB { return s.w }
 // per order. The WAL file keeps that size once reached.
 const CheckpointPages = 16384
 
-// writerPragmas sets on each writer connection what its DSN cannot.
+// writerPragmas sets on each writer connection what its DSN cannot: the
+// checkpoint interval, and temp_store MEMORY so that savepoint journals
+// stay in memory. Every job of a group commit runs in a savepoint, whose
+// journal keeps the pages the job changes; past 64 KiB (16 pages, a sale
+// changes about that many) SQLite spilled it to a temporary file it
+// created, wrote and deleted within the batch. In memory, the store's
+// BenchmarkHoldConfirmPay ran 0.34–0.44 ms/op against 1.46–1.67, and
+// admit bench onsale's buyers sold a third more. Durability is the
+// WAL's; a savepoint journal only undoes a job within its transaction.
 func writerPragmas(c *sqlite3.SQLiteConn) error {
 	if _, err := c.Exec("PRAGMA wal_autocheckpoint = "+strconv.Itoa(CheckpointPages), nil); err != nil {
 		return fmt.Errorf("sqlite: set the checkpoint interval: %w", err)
+	}
+	if _, err := c.Exec("PRAGMA temp_store = MEMORY", nil); err != nil {
+		return fmt.Errorf("sqlite: keep sub-journals in memory: %w", err)
 	}
 	return nil
 }
