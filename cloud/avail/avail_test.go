@@ -190,3 +190,33 @@ func BenchmarkPickStadium(b *testing.B) {
 		release()
 	}
 }
+
+// BenchmarkReadDelta reads what a follower of a stadium on sale gets: a
+// delta of 300 changes, by hand (ParseDocument) and by encoding/json.
+func BenchmarkReadDelta(b *testing.B) {
+	m := hall(250, 200)
+	r := rand.New(rand.NewPCG(5, 6))
+	var cs []Change
+	for i := range 300 {
+		cs = append(cs, Change{Seq: int64(i + 1), Session: 7, Ord: int64(1 + r.IntN(50000)), Code: Sold, Tier: 1})
+	}
+	m.Apply(cs)
+	delta, _, _ := m.Delta(0)
+	b.Run("by hand", func(b *testing.B) {
+		b.SetBytes(int64(len(delta)))
+		for b.Loop() {
+			if d, err := ParseDocument(delta); err != nil || len(d.Changes) != 300 {
+				b.Fatal(len(d.Changes), err)
+			}
+		}
+	})
+	b.Run("encoding/json", func(b *testing.B) {
+		b.SetBytes(int64(len(delta)))
+		for b.Loop() {
+			var d plainDocument
+			if err := json.Unmarshal(delta, &d); err != nil || len(d.Changes) != 300 {
+				b.Fatal(len(d.Changes), err)
+			}
+		}
+	})
+}

@@ -2,6 +2,7 @@ package avail
 
 import (
 	"encoding/json"
+	"reflect"
 	"testing"
 )
 
@@ -52,6 +53,44 @@ func FuzzSeatCode(f *testing.F) {
 		}
 		if slow.Pos != pos || slow.Code != code {
 			t.Fatalf("%q: by hand [%d,%q], encoding/json [%d,%q]", b, pos, code, slow.Pos, slow.Code)
+		}
+	})
+}
+
+// FuzzParseDocument holds the hand reading of a document to
+// encoding/json's: whatever the hand reads, encoding/json reads the same,
+// and ParseDocument refuses exactly what encoding/json refuses.
+func FuzzParseDocument(f *testing.F) {
+	m := New(7, 1, 1, []Seat{{ID: 1, Ord: 1, Tier: 1}, {ID: 2, Ord: 2, Tier: 1}, {ID: 3, Ord: 3, Tier: 2}}, []byte("AAA"), 0)
+	m.Apply([]Change{{Seq: 1, Session: 7, Ord: 2, Code: 'S'}, {Seq: 2, Session: 7, Ord: 3, Code: 'H'}})
+	whole, _ := m.Full()
+	delta, _, _ := m.Delta(0)
+	for _, s := range [][]byte{whole, delta,
+		[]byte(`{"session_id":1,"since":4,"version":9,"changes":[]}`),
+		[]byte(` { "version" : -0 , "counts" : { "a" : 1 , "a" : 2 } , "seats" : "" } `),
+		[]byte(`{"version":9,"Version":8}`), []byte(`{"version":9,"version":8}`),
+		[]byte(`{"version":1e3}`), []byte(`{"version":0123}`), []byte(`{"version":123456789012345678901}`),
+		[]byte(`{"seats":"A\u0041"}`), []byte(`{"seats":"é"}`), []byte(`{"seats":null}`), []byte(`{"changes":null}`),
+		[]byte(`{"changes":[[1,"S"],[2,"A"]`), []byte(`{"changes":[[-1,"S"]]}`), []byte(`{"other":1}`),
+		[]byte(`{}`), []byte(`{} {}`), []byte(`[]`), []byte(``)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var want plainDocument
+		wantErr := json.Unmarshal(b, &want)
+		got, err := ParseDocument(b)
+		if (err != nil) != (wantErr != nil) {
+			t.Fatalf("%q: ParseDocument says %v, encoding/json %v", b, err, wantErr)
+		}
+		fast, ok := parseDocument(b)
+		if !ok {
+			return
+		}
+		if wantErr != nil {
+			t.Fatalf("%q: read by hand as %+v, encoding/json refuses it: %v", b, fast, wantErr)
+		}
+		if !reflect.DeepEqual(fast, Document(want)) || !reflect.DeepEqual(got, fast) {
+			t.Fatalf("%q: by hand %+v, encoding/json %+v", b, fast, want)
 		}
 	})
 }
