@@ -56,7 +56,8 @@ type APIError struct {
 
 func (e *APIError) Error() string { return fmt.Sprintf("HTTP %d %s: %s", e.Status, e.Code, e.Body) }
 
-// Do sends in as JSON (when non-nil) and decodes the answer into out.
+// Do sends in as JSON (when non-nil) and decodes the answer into out; an
+// out of type *[]byte gets the answer's bytes, for the caller to read.
 func (c *Client) Do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
@@ -91,6 +92,10 @@ func (c *Client) Do(ctx context.Context, method, path string, in, out any) error
 		}
 		_ = json.Unmarshal(b, &e)
 		return &APIError{Status: resp.StatusCode, Code: e.Error.Code, Body: string(b)}
+	}
+	if raw, ok := out.(*[]byte); ok {
+		*raw = b
+		return nil
 	}
 	if out != nil && len(b) > 0 {
 		return json.Unmarshal(b, out)
