@@ -345,45 +345,10 @@ func (c *SeatCode) UnmarshalJSON(b []byte) error {
 // C a printable ASCII character other than a quote or backslash; ok is
 // false for anything else.
 func readSeatCode(b []byte) (pos int, code byte, ok bool) {
-	i := 0
-	skip := func() {
-		for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-			i++
-		}
-	}
-	expect := func(ch byte) bool {
-		skip()
-		if i < len(b) && b[i] == ch {
-			i++
-			return true
-		}
-		return false
-	}
-	if !expect('[') {
-		return 0, 0, false
-	}
-	skip()
-	start := i
-	for i < len(b) && b[i] >= '0' && b[i] <= '9' && i-start < 9 {
-		pos = pos*10 + int(b[i]-'0')
-		i++
-	}
-	if i == start || (b[start] == '0' && i-start > 1) || (i < len(b) && b[i] >= '0' && b[i] <= '9') {
-		return 0, 0, false // none, a leading zero, or too long
-	}
-	if !expect(',') || !expect('"') || i+1 >= len(b) {
-		return 0, 0, false
-	}
-	code = b[i]
-	if code < 0x20 || code >= 0x7f || code == '"' || code == '\\' || b[i+1] != '"' {
-		return 0, 0, false
-	}
-	i += 2
-	if !expect(']') {
-		return 0, 0, false
-	}
-	skip()
-	return pos, code, i == len(b)
+	r := reader{b: b}
+	c, ok := r.seatCode()
+	r.space()
+	return c.Pos, c.Code, ok && r.i == len(b)
 }
 
 func (c *SeatCode) unmarshalSlow(b []byte) error {

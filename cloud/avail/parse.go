@@ -231,26 +231,11 @@ func (r *reader) changes() ([]SeatCode, bool) {
 		return cs, true
 	}
 	for {
-		if !r.expect('[') {
+		c, ok := r.seatCode()
+		if !ok {
 			return nil, false
 		}
-		r.space()
-		if r.i < len(r.b) && r.b[r.i] == '-' {
-			return nil, false
-		}
-		pos, ok := r.integer()
-		if !ok || !r.expect(',') || !r.expect('"') || r.i+1 >= len(r.b) {
-			return nil, false
-		}
-		code := r.b[r.i]
-		if code < 0x20 || code >= 0x7f || code == '"' || code == '\\' || r.b[r.i+1] != '"' {
-			return nil, false
-		}
-		r.i += 2
-		if !r.expect(']') {
-			return nil, false
-		}
-		cs = append(cs, SeatCode{Pos: int(pos), Code: code})
+		cs = append(cs, c)
 		if r.expect(']') {
 			return cs, true
 		}
@@ -258,4 +243,26 @@ func (r *reader) changes() ([]SeatCode, bool) {
 			return nil, false
 		}
 	}
+}
+
+// seatCode reads [position, "C"]: a position without a sign and C a
+// printable ASCII character other than a quote or a backslash.
+func (r *reader) seatCode() (SeatCode, bool) {
+	if !r.expect('[') {
+		return SeatCode{}, false
+	}
+	r.space()
+	if r.i < len(r.b) && r.b[r.i] == '-' {
+		return SeatCode{}, false
+	}
+	pos, ok := r.integer()
+	if !ok || !r.expect(',') || !r.expect('"') || r.i+1 >= len(r.b) {
+		return SeatCode{}, false
+	}
+	code := r.b[r.i]
+	if code < 0x20 || code >= 0x7f || code == '"' || code == '\\' || r.b[r.i+1] != '"' {
+		return SeatCode{}, false
+	}
+	r.i += 2
+	return SeatCode{Pos: int(pos), Code: code}, r.expect(']')
 }
