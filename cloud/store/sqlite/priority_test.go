@@ -17,7 +17,8 @@ import (
 )
 
 // The committer's thread runs at WriterNice where the process may raise
-// a thread's priority, and the thread ends with the store; where it may
+// a thread's priority, and no thread runs raised once the store is closed
+// (Go tears the thread down a moment after Close returns); where it may
 // not, the store says why and runs all the same.
 func TestTheWriterRunsAtARaisedPriority(t *testing.T) {
 	before := threadsAtNice(t, sqlstore.WriterNice)
@@ -40,7 +41,7 @@ func TestTheWriterRunsAtARaisedPriority(t *testing.T) {
 		t.Fatal(err)
 	}
 	if n := threadsAtNice(t, sqlstore.WriterNice); n != before {
-		t.Fatalf("%d threads at nice %d after the store closed, %d before: the writer's thread outlived it", n, sqlstore.WriterNice, before)
+		t.Fatalf("%d threads at nice %d after the store closed, %d before: the writer's priority outlived it", n, sqlstore.WriterNice, before)
 	}
 }
 

@@ -43,12 +43,20 @@ const maxBatch = 64
 const WriterNice = -10
 
 // committer runs the batches on a thread of its own, at WriterNice where
-// allowed; it reports on prio whether it got it. The thread ends with it.
+// allowed; it reports on prio whether it got it. The thread ends with it,
+// and gives its priority back before the store is closed.
 func (s *Store) committer(prio chan<- error) {
 	defer close(s.stopped)
 	runtime.LockOSThread()
 	s.writerThread = threadID()
-	prio <- raiseThreadPriority(WriterNice)
+	restore, err := raiseThreadPriority(WriterNice)
+	prio <- err
+	if err == nil {
+		// The thread is not reused (it stays locked), but Go tears it down
+		// only after this goroutine has gone, after Close has returned:
+		// the raised priority ends with the store.
+		defer restore()
+	}
 	for {
 		var first job
 		select {

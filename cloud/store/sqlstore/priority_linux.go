@@ -13,12 +13,18 @@ func threadID() int { return syscall.Gettid() }
 
 // raiseThreadPriority sets the calling thread's nice value (the caller has
 // locked its goroutine to the thread): on Linux a thread is a process to
-// setpriority.
-func raiseThreadPriority(nice int) error {
-	if err := syscall.Setpriority(syscall.PRIO_PROCESS, syscall.Gettid(), nice); err != nil {
-		return fmt.Errorf("set the writer thread's nice to %d: %w", nice, err)
+// setpriority. restore gives the thread back the nice value it had.
+func raiseThreadPriority(nice int) (restore func(), err error) {
+	tid := syscall.Gettid()
+	// The system call answers 20 - nice (1 to 40), never a negative number.
+	prev, err := syscall.Getpriority(syscall.PRIO_PROCESS, tid)
+	if err != nil {
+		return nil, fmt.Errorf("read the writer thread's nice: %w", err)
 	}
-	return nil
+	if err := syscall.Setpriority(syscall.PRIO_PROCESS, tid, nice); err != nil {
+		return nil, fmt.Errorf("set the writer thread's nice to %d: %w", nice, err)
+	}
+	return func() { _ = syscall.Setpriority(syscall.PRIO_PROCESS, tid, 20-prev) }, nil
 }
 
 // threadTimes reads a thread of this process's time on a core and time
