@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -246,6 +247,10 @@ type phase struct {
 	deadline time.Time // buying stops; purchases under way finish
 	elapsed  time.Duration
 	cpu      time.Duration
+	// writer is the CPU of the store's one writer thread in the phase
+	// (writerKnown false: the cloud's store does not report it).
+	writer      time.Duration
+	writerKnown bool
 	// The mixed phase also stops when its sessions are all but sold out
 	// (soldOutAt seats sold): past that, buyers only hear "sold out", and
 	// orders a second would measure the seats left, not the cloud.
@@ -311,8 +316,19 @@ func (p *phase) ordersPerSec() float64 {
 	return float64(p.orders.Load()) / p.elapsed.Seconds()
 }
 func (p *phase) readsPerSec() float64 { return float64(p.reads.Load()) / p.elapsed.Seconds() }
-func (p *phase) cpuPerOrder() float64 {
-	return float64(p.cpu.Microseconds()) / float64(max(p.orders.Load(), 1))
+func (p *phase) cpuPerOrder() float64 { return p.perOrder(p.cpu) }
+func (p *phase) perOrder(d time.Duration) float64 {
+	return float64(d.Microseconds()) / float64(max(p.orders.Load(), 1))
+}
+
+// writerShare is the phase line's account of the store's writer thread:
+// how much of the server's CPU per order it alone spent (the committer;
+// every sale waits for it).
+func (p *phase) writerShare() string {
+	if !p.writerKnown {
+		return ""
+	}
+	return fmt.Sprintf(" writer_cpu_us_per_order=%.0f", p.perOrder(p.writer))
 }
 
 // report is the phase's line, and the refusals the workload expected.
@@ -322,12 +338,12 @@ func (p *phase) report(name string) string {
 		"best_available=%d chosen_from_map=%d collisions=%d contended=%d sold_out=%d "+
 		"abandoned=%d released=%d left_to_lapse=%d lapsed_in_phase=%d card=%d declined=%d resent=%d "+
 		"reads=%d reads_per_s=%.0f read_p50_ms=%.1f read_p99_ms=%.1f map_get_p99_ms=%.1f live_p99_ms=%.1f reconnects=%d "+
-		"server_cpu_s=%.1f server_cpu_us_per_order=%.0f errors=%d\n",
+		"server_cpu_s=%.1f server_cpu_us_per_order=%.0f%s errors=%d\n",
 		name, p.elapsed.Seconds(), p.orders.Load(), p.ordersPerSec(), ms(percentile(p.purchase, 50)), ms(percentile(p.purchase, 99)), p.seats.Load(),
 		p.best.Load(), p.chosen.Load(), p.collisions.Load(), p.contended.Load(), p.soldOut.Load(),
 		p.abandons.Load(), p.released.Load(), p.lapsing.Load(), p.lapsedInTime.Load(), p.card.Load(), p.declines.Load(), p.resends.Load(),
 		p.reads.Load(), p.readsPerSec(), ms(percentile(reads, 50)), ms(percentile(reads, 99)), ms(percentile(p.getLat, 99)), ms(percentile(p.liveLat, 99)), p.reconnects.Load(),
-		p.cpu.Seconds(), p.cpuPerOrder(), p.errors.Load())
+		p.cpu.Seconds(), p.cpuPerOrder(), p.writerShare(), p.errors.Load())
 	if p.sellOut.Load() {
 		s += fmt.Sprintf("  %.0f%% of the seats were sold after %.1fs: the phase stopped there, as buyers would hear only \"sold out\"\n", soldOutShare*100, p.elapsed.Seconds())
 	}
@@ -364,6 +380,10 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 	if err != nil {
 		return nil, err
 	}
+	w0, wok0, err := writerCPU(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	p.deadline = start.Add(o.Duration)
 	runCtx, cancel := context.WithDeadline(watchCtx, p.deadline)
@@ -395,6 +415,11 @@ func runPhase(ctx context.Context, cloud *cloudProcess, c *Client, o OnsaleOptio
 		return nil, err
 	}
 	p.cpu = cpu1 - cpu0
+	w1, wok1, err := writerCPU(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	p.writer, p.writerKnown = w1-w0, wok0 && wok1
 	stopWatching()
 	wg.Wait()
 	return p, nil
@@ -943,4 +968,28 @@ func checkDatabase(ctx context.Context, path string, told []toldOrder) (dbCheck,
 		}
 	}
 	return c, nil
+}
+
+// writerMetric is the cloud's count of its writer thread's CPU seconds.
+const writerMetric = "admit_store_writer_cpu_seconds_total"
+
+// writerCPU reads how long the cloud's store writer thread has run, from
+// its /metrics; ok is false when the store does not report it.
+func writerCPU(ctx context.Context, c *Client) (d time.Duration, ok bool, err error) {
+	var text []byte
+	if err := c.Do(ctx, "GET", "/metrics", nil, &text); err != nil {
+		return 0, false, fmt.Errorf("read the cloud's metrics: %w", err)
+	}
+	for line := range strings.Lines(string(text)) {
+		v, found := strings.CutPrefix(strings.TrimSpace(line), writerMetric+" ")
+		if !found {
+			continue
+		}
+		sec, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, false, fmt.Errorf("metrics: %s: %w", writerMetric, err)
+		}
+		return time.Duration(sec * float64(time.Second)), true, nil
+	}
+	return 0, false, nil
 }

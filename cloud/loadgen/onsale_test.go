@@ -7,6 +7,7 @@ import (
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -37,6 +38,16 @@ func TestOnsaleBenchRunsAndReportsItsLine(t *testing.T) {
 	for _, want := range []string{"(synchronous=FULL)", "\nbuyers only: ", "\nmixed: ", " mismatches 0\n"} {
 		if !strings.Contains(report, want) {
 			t.Errorf("the report lacks %q\n%s", want, report)
+		}
+	}
+	// Each phase says what the store's one writer thread spent per order
+	// (the cloud reads it from its thread's schedstat, on Linux).
+	for _, phase := range []string{"buyers only", "mixed"} {
+		w := regexp.MustCompile(`(?m)^` + phase + `: .* server_cpu_us_per_order=(\d+) writer_cpu_us_per_order=(\d+) errors=0$`).FindStringSubmatch(report)
+		if w == nil || w[2] == "0" {
+			t.Errorf("the %s line does not give the writer's CPU per order\n%s", phase, report)
+		} else if server, writer := atoi(t, w[1]), atoi(t, w[2]); writer > server {
+			t.Errorf("%s: the writer thread (%d µs an order) spent more than its process (%d)", phase, writer, server)
 		}
 	}
 	lines := strings.Split(strings.TrimSpace(report), "\n")
@@ -165,4 +176,13 @@ func TestStatCPUAddsUserAndSystemTime(t *testing.T) {
 			}
 		})
 	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
