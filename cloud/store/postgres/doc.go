@@ -80,11 +80,11 @@ package postgres
 //
 // What PostgreSQL alone can take (floor/floor.sh, 2026-12-04): pgbench,
 // a C client with prepared statements and no HTTP, sending a sale's
-// statements three sales a transaction, sold 387–402 sales/s with the
-// lock first, the machine half idle, and 738–779 with the lock late (the
-// seat change log numbered by a sequence), the machine 91–92% busy: 2.3–
-// 2.5 ms of the machine's CPU a sale in PostgreSQL and its client, of
-// which the change log's trigger is about 0.4. The lock-late design would
-// double what the lock allows, but on two cores PostgreSQL's own work
-// would then bound the replicas below half of what one SQLite process
-// sells.
+// statements three sales a transaction, sold 304–444 sales/s with the
+// lock first, the machine half idle, and 860–878 with the lock late (the
+// seat change log numbered by a sequence), the machine 87–89% busy: 2.0–
+// 2.1 ms of the machine's CPU a sale in PostgreSQL and its client, of
+// which the change log's trigger is about a sixth (disabled in one run:
+// 2.33 against 1.95 ms). The lock-late design would double what the lock
+// allows, but on two cores PostgreSQL's own work would then bound the
+// replicas below half of what one SQLite process sells.
