@@ -65,6 +65,11 @@ type Config struct {
 	ShareGroup string
 	// PollEvery is how often feed heads are checked (default 50 ms).
 	PollEvery time.Duration
+	// PublishEvery spaces publication rounds (default 20 ms): a Kick
+	// after a quiet spell publishes at once, but the commits of a busy
+	// on-sale, hundreds a second, go out together, one message a venue a
+	// round instead of one each, every message sealed and signed.
+	PublishEvery time.Duration
 	// BatchMax caps events per message (default 500).
 	BatchMax int
 	// SnapshotBehind: a device further behind than this gets a snapshot
@@ -112,6 +117,9 @@ func Start(ctx context.Context, cfg Config) (*Syncer, error) {
 	}
 	if cfg.PollEvery == 0 {
 		cfg.PollEvery = 50 * time.Millisecond
+	}
+	if cfg.PublishEvery == 0 {
+		cfg.PublishEvery = 20 * time.Millisecond
 	}
 	if cfg.BatchMax == 0 {
 		cfg.BatchMax = 500
@@ -266,6 +274,7 @@ func (s *Syncer) send(topic, kind string, v any) error {
 func (s *Syncer) publishLoop(ctx context.Context) {
 	t := time.NewTicker(s.cfg.PollEvery)
 	defer t.Stop()
+	p := pacer{every: s.cfg.PublishEvery}
 	for {
 		select {
 		case <-ctx.Done():
@@ -273,11 +282,42 @@ func (s *Syncer) publishLoop(ctx context.Context) {
 		case <-t.C:
 		case <-s.kick:
 		}
+		if wait := p.wait(time.Now()); wait > 0 {
+			// Kicks meanwhile join this round (the channel holds one).
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		// A kick that came while this round waited is answered by it: the
+		// round reads the heads after its commit.
+		select {
+		case <-s.kick:
+		default:
+		}
+		p.started(time.Now())
 		if err := s.publishNew(ctx); err != nil && ctx.Err() == nil {
 			s.log.Warn("publish feed", "err", err)
 		}
 	}
 }
+
+// pacer spaces rounds at least every apart.
+type pacer struct {
+	every time.Duration
+	last  time.Time // the last round's start; zero before the first
+}
+
+// wait is how long a round due at now must wait.
+func (p *pacer) wait(now time.Time) time.Duration {
+	if p.last.IsZero() {
+		return 0
+	}
+	return max(0, p.last.Add(p.every).Sub(now))
+}
+
+func (p *pacer) started(now time.Time) { p.last = now }
 
 // publishNew publishes every venue's events after the last published one,
 // in order; a failure leaves the position where it was, so the next round
