@@ -1,10 +1,12 @@
 package postgres_test
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/admitbox/admit/internal/pgtest"
@@ -38,6 +40,24 @@ func TestFloorScriptRunsOnTodaysSchema(t *testing.T) {
 		m := regexp.MustCompile(`(?m)^` + design + `: sales_per_s=([1-9]\d*) machine_busy=\d+% machine_cpu_ms_per_sale=[\d.]+$`).FindSubmatch(out)
 		if m == nil {
 			t.Errorf("no %s line with sales in the output:\n%s", design, out)
+		}
+	}
+}
+
+// Bad arguments are refused with a usage line before the script touches
+// any database.
+func TestFloorScriptRefusesBadArguments(t *testing.T) {
+	for _, args := range [][]string{
+		{"postgres://postgres@127.0.0.1:5432"}, // no database
+		{"mysql://root@127.0.0.1/db"},
+		{"postgres://postgres@127.0.0.1:1/postgres", "ten"},
+		{"postgres://postgres@127.0.0.1:1/postgres", "1", "0"},
+	} {
+		cmd := exec.Command("bash", append([]string{"floor/floor.sh"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(string(out), "usage: floor.sh") {
+			t.Errorf("floor.sh %q: %v, want exit 2 and the usage line:\n%s", args, err, out)
 		}
 	}
 }

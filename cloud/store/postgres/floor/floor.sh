@@ -25,6 +25,14 @@ set -euo pipefail
 dsn=${1:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
 seconds=${2:-10}
 clients=${3:-3}
+usage() {
+	echo "floor.sh: $1" >&2
+	echo "usage: floor.sh [postgres://user@host:port/database] [SECONDS] [CLIENTS]" >&2
+	exit 2
+}
+case $dsn in postgres://*/* | postgresql://*/*) ;; *) usage "want a postgres:// URL with a database, got '$dsn'" ;; esac
+[[ $seconds =~ ^[1-9][0-9]*$ ]] || usage "SECONDS must be a whole number above 0, got '$seconds'"
+[[ $clients =~ ^[1-9][0-9]*$ ]] || usage "CLIENTS must be a whole number above 0, got '$clients'"
 db=admit_floor_$$
 base=${dsn%%\?*}
 base=${base%/*}
